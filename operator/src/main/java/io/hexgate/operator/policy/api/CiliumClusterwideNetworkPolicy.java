@@ -1,0 +1,30 @@
+package io.hexgate.operator.policy.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+import java.util.List;
+
+@Group("cilium.io")
+@Version("v2")
+@Kind("CiliumClusterwideNetworkPolicy")
+@Plural("ciliumclusterwidenetworkpolicies")
+@Singular("ciliumclusterwidenetworkpolicy")
+@ShortNames({"ccnp"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class CiliumClusterwideNetworkPolicy extends CustomResource<Rule, PolicyStatus> {
+  public List<Rule> specs;
+
+  public List<Rule> getSpecs() {
+    return specs;
+  }
+
+  public void setSpecs(List<Rule> specs) {
+    this.specs = specs;
+  }
+}

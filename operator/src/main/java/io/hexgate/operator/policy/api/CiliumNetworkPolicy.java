@@ -1,0 +1,31 @@
+package io.hexgate.operator.policy.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+import java.util.List;
+
+@Group("cilium.io")
+@Version("v2")
+@Kind("CiliumNetworkPolicy")
+@Plural("ciliumnetworkpolicies")
+@Singular("ciliumnetworkpolicy")
+@ShortNames({"cnp", "ciliumnp"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class CiliumNetworkPolicy extends CustomResource<Rule, PolicyStatus> implements Namespaced {
+  public List<Rule> specs;
+
+  public List<Rule> getSpecs() {
+    return specs;
+  }
+
+  public void setSpecs(List<Rule> specs) {
+    this.specs = specs;
+  }
+}

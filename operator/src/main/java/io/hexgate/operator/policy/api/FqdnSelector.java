@@ -1,0 +1,14 @@
+package io.hexgate.operator.policy.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Pattern;
+
+/** {@code toFQDNs} element: parsed and kept, not enforced yet. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class FqdnSelector {
+  @Pattern("^([-a-zA-Z0-9_]+[.]?)+$")
+  public String matchName;
+
+  @Pattern("^([-a-zA-Z0-9_*]+[.]?)+$")
+  public String matchPattern;
+}

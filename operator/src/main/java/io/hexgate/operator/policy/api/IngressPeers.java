@@ -1,0 +1,22 @@
+package io.hexgate.operator.policy.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Max;
+import java.util.List;
+
+/** The peer members shared by {@code ingress} and {@code ingressDeny} elements. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public abstract class IngressPeers {
+  public List<EndpointSelector> fromEndpoints;
+
+  /** Removed upstream in 1.19 and kept as an always-empty list, so old policies still apply. */
+  @Max(0)
+  public List<String> fromRequires;
+
+  public List<Entity> fromEntities;
+  public List<String> fromCIDR;
+  public List<CidrRule> fromCIDRSet;
+  public List<EndpointSelector> fromNodes;
+  public List<GroupsRule> fromGroups;
+  public List<IcmpRule> icmps;
+}

@@ -1,0 +1,8 @@
+package io.hexgate.operator.policy.api;
+
+public enum SelectorOperator {
+  In,
+  NotIn,
+  Exists,
+  DoesNotExist
+}
