@@ -1,0 +1,74 @@
+package io.hexgate.operator.identity;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** An immutable, sorted set of security labels; equal sets mean the same identity. */
+public final class Labels implements Iterable<Label> {
+  private final List<Label> sorted;
+  private final Map<String, String> bySourceKey;
+  private final Map<String, String> byKey;
+  private final int hash;
+
+  private Labels(Collection<Label> labels) {
+    TreeSet<Label> set = new TreeSet<>(labels);
+    this.sorted = List.copyOf(set);
+    this.bySourceKey = new HashMap<>(set.size() * 2);
+    this.byKey = new HashMap<>(set.size() * 2);
+    for (Label l : set) {
+      bySourceKey.put(l.sourceKey(), l.value());
+      byKey.putIfAbsent(l.key(), l.value());
+    }
+    this.hash = sorted.hashCode();
+  }
+
+  public static Labels of(Collection<Label> labels) {
+    return new Labels(labels);
+  }
+
+  public static Labels of(Label... labels) {
+    return new Labels(List.of(labels));
+  }
+
+  /** The value of a label, or null when absent; source {@code any} matches every source. */
+  public String value(String source, String key) {
+    return Label.SOURCE_ANY.equals(source) ? byKey.get(key) : bySourceKey.get(source + ":" + key);
+  }
+
+  public boolean has(String source, String key) {
+    return value(source, key) != null;
+  }
+
+  public List<Label> asList() {
+    return Collections.unmodifiableList(sorted);
+  }
+
+  public int size() {
+    return sorted.size();
+  }
+
+  @Override
+  public Iterator<Label> iterator() {
+    return sorted.iterator();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Labels other && hash == other.hash && sorted.equals(other.sorted);
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  @Override
+  public String toString() {
+    return sorted.toString();
+  }
+}

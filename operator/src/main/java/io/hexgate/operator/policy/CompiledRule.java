@@ -1,0 +1,28 @@
+package io.hexgate.operator.policy;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A rule after namespace scoping and expansion into terms. {@code defaultDeny} holds, per direction,
+ * whether this rule puts the endpoints it selects into default-deny.
+ */
+public record CompiledRule(
+    PolicyRef origin,
+    String path,
+    LabelSelector subject,
+    boolean ingressDefaultDeny,
+    boolean egressDefaultDeny,
+    List<Term> ingress,
+    List<Term> egress,
+    List<String> notEnforced,
+    Set<CidrPrefix> cidrs) {
+
+  public List<Term> terms(Direction d) {
+    return d == Direction.INGRESS ? ingress : egress;
+  }
+
+  public boolean defaultDeny(Direction d) {
+    return d == Direction.INGRESS ? ingressDefaultDeny : egressDefaultDeny;
+  }
+}

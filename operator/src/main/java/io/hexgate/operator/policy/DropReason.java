@@ -1,0 +1,23 @@
+package io.hexgate.operator.policy;
+
+/** Cilium's drop reasons for policy verdicts, with Cilium's numbers and texts. */
+public enum DropReason {
+  POLICY_DENIED(133, "Policy denied"),
+  POLICY_DENY(181, "Policy denied by denylist");
+
+  private final int code;
+  private final String text;
+
+  DropReason(int code, String text) {
+    this.code = code;
+    this.text = text;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  public String text() {
+    return text;
+  }
+}

@@ -1,0 +1,49 @@
+package io.hexgate.operator.policy;
+
+import java.util.List;
+import java.util.Map;
+
+/** What the engine needs of a pod: where it is, its labels, and its named container ports. */
+public record Endpoint(
+    String namespace,
+    String name,
+    String ip,
+    Map<String, String> labels,
+    String serviceAccount,
+    String node,
+    List<NamedPort> namedPorts) {
+
+  public Endpoint {
+    labels = Map.copyOf(labels);
+    namedPorts = namedPorts == null ? List.of() : List.copyOf(namedPorts);
+    serviceAccount = serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
+  }
+
+  public record Key(String namespace, String name) implements Comparable<Key> {
+    @Override
+    public int compareTo(Key o) {
+      return toString().compareTo(o.toString());
+    }
+
+    @Override
+    public String toString() {
+      return namespace + "/" + name;
+    }
+  }
+
+  /** A named container port; names are compared lower-cased. */
+  public record NamedPort(String name, int port, Protocol protocol) {}
+
+  public Key key() {
+    return new Key(namespace, name);
+  }
+
+  public boolean hasNamedPort(String portName, Protocol p, int port) {
+    for (NamedPort np : namedPorts) {
+      if (np.name().equalsIgnoreCase(portName) && np.protocol() == p && np.port() == port) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

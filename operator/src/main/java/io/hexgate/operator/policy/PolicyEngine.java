@@ -1,0 +1,572 @@
+package io.hexgate.operator.policy;
+
+import io.hexgate.operator.identity.Identity;
+import io.hexgate.operator.identity.IdentityAllocator;
+import io.hexgate.operator.identity.IdentityTable;
+import io.hexgate.operator.identity.Label;
+import io.hexgate.operator.identity.Labels;
+import io.hexgate.operator.identity.ReservedIdentity;
+import io.hexgate.operator.identity.SecurityLabels;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The policy repository: endpoints, namespaces and compiled rules in, per-identity {@link
+ * DirectionPolicy} out. Every change recomputes only what it affects: a new identity is tested against
+ * each cached selector and added to the policies whose rules name a selector that now selects it; a
+ * policy change recomputes the identities its old and new rules select. {@link #batch} defers that work
+ * so that a bulk load recomputes each identity once. Not thread-safe: one writer drives it.
+ */
+public final class PolicyEngine {
+  private final SecurityLabels securityLabels;
+  private final IdentityAllocator allocator;
+  private final RuleCompiler compiler;
+  private final IdentityTable table = new IdentityTable();
+
+  private final Map<String, Map<String, String>> namespaceLabels = new HashMap<>();
+  private final Map<Endpoint.Key, Endpoint> endpoints = new TreeMap<>();
+  private final Map<Endpoint.Key, Long> endpointIdentity = new HashMap<>();
+  private final Map<Long, Set<Endpoint.Key>> endpointsByIdentity = new HashMap<>();
+  private final Map<Labels, Long> identityByLabels = new HashMap<>();
+  private final Map<String, Endpoint.Key> endpointByIp = new HashMap<>();
+  private final BitSet endpointSlots = new BitSet();
+
+  private final Map<CidrPrefix, Integer> cidrRefs = new HashMap<>();
+  private final Map<CidrPrefix, Long> cidrIdentity = new HashMap<>();
+  private long nextCidrId = ReservedIdentity.FIRST_CIDR_ID;
+
+  private final Map<PolicyRef, List<CompiledRule>> rules = new TreeMap<>();
+  private final Map<Selector, Cached> selectors = new HashMap<>();
+  private final Map<Long, IdentityPolicy> policies = new HashMap<>();
+
+  private int batchDepth;
+  private final Set<Long> dirty = new LinkedHashSet<>();
+  private long regenerations;
+
+  /** A cached selector: the identities it selects, and the rules that use it. */
+  private static final class Cached {
+    final BitSet selection;
+    final Set<CompiledRule> asSubject = new HashSet<>();
+    final Set<CompiledRule> asPeer = new HashSet<>();
+    int refs;
+
+    Cached(BitSet selection) {
+      this.selection = selection;
+    }
+  }
+
+  /** The selecting rules and both directions of one identity. */
+  public record IdentityPolicy(
+      long identity, List<CompiledRule> rules, DirectionPolicy ingress, DirectionPolicy egress) {
+    public DirectionPolicy direction(Direction d) {
+      return d == Direction.INGRESS ? ingress : egress;
+    }
+  }
+
+  private static final Comparator<CompiledRule> RULE_ORDER =
+      Comparator.comparing(CompiledRule::origin).thenComparing(CompiledRule::path);
+
+  public PolicyEngine(SecurityLabels securityLabels, IdentityAllocator allocator) {
+    this.securityLabels = securityLabels;
+    this.allocator = allocator;
+    this.compiler = new RuleCompiler(securityLabels.clusterName());
+    for (Identity r : ReservedIdentity.all()) {
+      table.add(r);
+    }
+  }
+
+  public PolicyEngine() {
+    this(new SecurityLabels(), IdentityAllocator.inMemory());
+  }
+
+  public RuleCompiler compiler() {
+    return compiler;
+  }
+
+  // ------------------------------------------------------------------ batching
+
+  /** Runs {@code changes} and recomputes every identity they touched once, at the end. */
+  public void batch(Runnable changes) {
+    batchDepth++;
+    try {
+      changes.run();
+    } finally {
+      batchDepth--;
+      if (batchDepth == 0) {
+        Set<Long> todo = new LinkedHashSet<>(dirty);
+        dirty.clear();
+        for (long id : todo) {
+          if (table.get(id) != null && endpointsByIdentity.containsKey(id)) {
+            recompute(id);
+          }
+        }
+      }
+    }
+  }
+
+  /** How many times an identity's policy was computed in full; a measure of incremental work. */
+  public long regenerations() {
+    return regenerations;
+  }
+
+  // ------------------------------------------------------------------ namespaces and endpoints
+
+  /** Sets a namespace's labels; its pods move to the identities the new labels give them. */
+  public void upsertNamespace(String name, Map<String, String> labels) {
+    Map<String, String> l = new HashMap<>(labels);
+    l.putIfAbsent("kubernetes.io/metadata.name", name);
+    if (l.equals(namespaceLabels.get(name))) {
+      return;
+    }
+    namespaceLabels.put(name, Map.copyOf(l));
+    batch(
+        () -> {
+          for (Endpoint e : new ArrayList<>(endpoints.values())) {
+            if (e.namespace().equals(name)) {
+              upsertEndpoint(e);
+            }
+          }
+        });
+  }
+
+  public Map<String, String> namespaceLabels(String name) {
+    return namespaceLabels.getOrDefault(name, Map.of("kubernetes.io/metadata.name", name));
+  }
+
+  /** Adds or updates a pod; a change of its security labels moves it to another identity. */
+  public void upsertEndpoint(Endpoint e) {
+    Labels labels =
+        securityLabels.forPod(e.namespace(), e.labels(), namespaceLabels(e.namespace()), e.serviceAccount());
+    Endpoint.Key key = e.key();
+    Endpoint old = endpoints.put(key, e);
+    if (old != null && old.ip() != null) {
+      endpointByIp.remove(old.ip(), key);
+    }
+    if (e.ip() != null) {
+      endpointByIp.put(e.ip(), key);
+    }
+    Long current = endpointIdentity.get(key);
+    if (current != null && table.get(current).labels().equals(labels)) {
+      return;
+    }
+    batch(
+        () -> {
+          long id = acquire(labels);
+          endpointIdentity.put(key, id);
+          endpointsByIdentity.get(id).add(key);
+          if (current != null) {
+            release(current, key);
+          }
+        });
+  }
+
+  public void deleteEndpoint(Endpoint.Key key) {
+    Endpoint old = endpoints.remove(key);
+    if (old == null) {
+      return;
+    }
+    if (old.ip() != null) {
+      endpointByIp.remove(old.ip(), key);
+    }
+    Long id = endpointIdentity.remove(key);
+    batch(() -> release(id, key));
+  }
+
+  private long acquire(Labels labels) {
+    Long existing = identityByLabels.get(labels);
+    if (existing != null) {
+      return existing;
+    }
+    long id = allocator.allocate(labels);
+    identityByLabels.put(labels, id);
+    endpointsByIdentity.put(id, new HashSet<>());
+    addIdentity(new Identity(id, labels), true);
+    return id;
+  }
+
+  private void release(long id, Endpoint.Key key) {
+    Set<Endpoint.Key> users = endpointsByIdentity.get(id);
+    users.remove(key);
+    if (users.isEmpty()) {
+      endpointsByIdentity.remove(id);
+      Identity identity = table.get(id);
+      identityByLabels.remove(identity.labels());
+      removeIdentity(id);
+      allocator.release(id, identity.labels());
+    }
+  }
+
+  // ------------------------------------------------------------------ policies
+
+  /** A policy's rules as the engine was given them, for {@link #upsertPolicy}. */
+  public record PolicyRules(PolicyRef ref, List<CompiledRule> rules) {}
+
+  /**
+   * Replaces every rule of one policy object. {@code namespace} is null for clusterwide policies; the
+   * rules must already be valid (see {@link RuleValidator}).
+   */
+  public void upsertPolicy(PolicyRef ref, List<io.hexgate.operator.policy.api.Rule> specs, List<String> paths) {
+    String ns = ref.isClusterwide() ? null : ref.namespace();
+    List<CompiledRule> compiled = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      compiled.add(compiler.compile(specs.get(i), ref, paths.get(i), ns));
+    }
+    replaceRules(ref, compiled);
+  }
+
+  public void deletePolicy(PolicyRef ref) {
+    if (rules.containsKey(ref)) {
+      replaceRules(ref, List.of());
+    }
+  }
+
+  public Collection<PolicyRef> policyRefs() {
+    return rules.keySet();
+  }
+
+  public List<CompiledRule> rules(PolicyRef ref) {
+    return rules.getOrDefault(ref, List.of());
+  }
+
+  private void replaceRules(PolicyRef ref, List<CompiledRule> next) {
+    batch(
+        () -> {
+          // Order matters: the new rules' selectors and CIDR identities must exist before the
+          // identities they select are recomputed, and the old ones go only after that.
+          for (CompiledRule r : next) {
+            retain(r);
+          }
+          List<CompiledRule> previous = next.isEmpty() ? rules.remove(ref) : rules.put(ref, List.copyOf(next));
+          if (previous == null) {
+            previous = List.of();
+          }
+          for (CompiledRule r : previous) {
+            markSelected(r);
+            unregister(r);
+          }
+          for (CompiledRule r : next) {
+            register(r);
+            markSelected(r);
+          }
+          for (CompiledRule r : previous) {
+            releaseRule(r);
+          }
+        });
+  }
+
+  private void retain(CompiledRule r) {
+    intern(r.subject());
+    for (Selector s : peerSelectors(r)) {
+      intern(s);
+    }
+    for (CidrPrefix p : r.cidrs()) {
+      if (cidrRefs.merge(p, 1, Integer::sum) == 1) {
+        long id = nextCidrId++;
+        cidrIdentity.put(p, id);
+        Labels labels =
+            Labels.of(new Label(Label.SOURCE_CIDR, p.toString(), ""), Label.reserved(ReservedIdentity.WORLD.labelKey()));
+        addIdentity(new Identity(id, labels, p), false);
+      }
+    }
+  }
+
+  private void releaseRule(CompiledRule r) {
+    unintern(r.subject());
+    for (Selector s : peerSelectors(r)) {
+      unintern(s);
+    }
+    for (CidrPrefix p : r.cidrs()) {
+      if (cidrRefs.merge(p, -1, Integer::sum) == 0) {
+        cidrRefs.remove(p);
+        removeIdentity(cidrIdentity.remove(p));
+      }
+    }
+  }
+
+  private void register(CompiledRule r) {
+    selectors.get(r.subject()).asSubject.add(r);
+    for (Selector s : peerSelectors(r)) {
+      selectors.get(s).asPeer.add(r);
+    }
+  }
+
+  private void unregister(CompiledRule r) {
+    selectors.get(r.subject()).asSubject.remove(r);
+    for (Selector s : peerSelectors(r)) {
+      selectors.get(s).asPeer.remove(r);
+    }
+  }
+
+  private static Set<Selector> peerSelectors(CompiledRule r) {
+    Set<Selector> out = new LinkedHashSet<>();
+    for (Term t : r.ingress()) {
+      out.addAll(t.peers());
+    }
+    for (Term t : r.egress()) {
+      out.addAll(t.peers());
+    }
+    return out;
+  }
+
+  private void intern(Selector s) {
+    selectors.computeIfAbsent(s, x -> new Cached(x.select(table))).refs++;
+  }
+
+  private void unintern(Selector s) {
+    Cached c = selectors.get(s);
+    if (--c.refs == 0) {
+      selectors.remove(s);
+    }
+  }
+
+  /** Marks every endpoint identity the rule's subject selects for recomputation. */
+  private void markSelected(CompiledRule r) {
+    BitSet sel = (BitSet) selectors.get(r.subject()).selection.clone();
+    sel.and(endpointSlots);
+    for (int s = sel.nextSetBit(0); s >= 0; s = sel.nextSetBit(s + 1)) {
+      dirty.add(table.atSlot(s).id());
+    }
+  }
+
+  // ------------------------------------------------------------------ identities
+
+  private void addIdentity(Identity identity, boolean endpoint) {
+    int slot = table.add(identity);
+    Set<Long> affected = new HashSet<>();
+    for (Map.Entry<Selector, Cached> e : selectors.entrySet()) {
+      if (!e.getKey().selects(identity)) {
+        continue;
+      }
+      Cached c = e.getValue();
+      c.selection.set(slot);
+      for (CompiledRule r : c.asPeer) {
+        subjectsOf(r, affected);
+      }
+    }
+    if (endpoint) {
+      endpointSlots.set(slot);
+      dirty.add(identity.id());
+    }
+    for (long subject : affected) {
+      updateRemote(subject, identity);
+    }
+  }
+
+  private void removeIdentity(long id) {
+    Identity identity = table.get(id);
+    int slot = table.slotOf(id);
+    Set<Long> affected = new HashSet<>();
+    for (Cached c : selectors.values()) {
+      if (c.selection.get(slot)) {
+        c.selection.clear(slot);
+        for (CompiledRule r : c.asPeer) {
+          subjectsOf(r, affected);
+        }
+      }
+    }
+    endpointSlots.clear(slot);
+    policies.remove(id);
+    dirty.remove(id);
+    table.remove(id);
+    for (long subject : affected) {
+      if (subject != id) {
+        IdentityPolicy p = policies.get(subject);
+        if (p != null && !dirty.contains(subject)) {
+          p.ingress().clear(identity.id());
+          p.egress().clear(identity.id());
+        }
+      }
+    }
+  }
+
+  private void subjectsOf(CompiledRule r, Set<Long> out) {
+    BitSet sel = selectors.get(r.subject()).selection;
+    for (int s = sel.nextSetBit(0); s >= 0; s = sel.nextSetBit(s + 1)) {
+      if (endpointSlots.get(s)) {
+        out.add(table.atSlot(s).id());
+      }
+    }
+  }
+
+  /** Rebuilds one remote's terms in a subject's policy; a pending full recompute makes it moot. */
+  private void updateRemote(long subject, Identity remote) {
+    IdentityPolicy p = policies.get(subject);
+    if (p == null || dirty.contains(subject)) {
+      return;
+    }
+    int slot = table.slotOf(remote.id());
+    for (Direction d : Direction.values()) {
+      DirectionPolicy dp = p.direction(d);
+      dp.clear(remote.id());
+      for (CompiledRule r : p.rules()) {
+        for (Term t : r.terms(d)) {
+          if (selectsSlot(t, slot)) {
+            dp.add(remote.id(), t);
+          }
+        }
+      }
+    }
+  }
+
+  private boolean selectsSlot(Term t, int slot) {
+    for (Selector s : t.peers()) {
+      if (selectors.get(s).selection.get(slot)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Computes one identity's policy from scratch. */
+  private void recompute(long id) {
+    regenerations++;
+    int slot = table.slotOf(id);
+    List<CompiledRule> selecting = new ArrayList<>();
+    for (Cached c : selectors.values()) {
+      if (!c.asSubject.isEmpty() && c.selection.get(slot)) {
+        selecting.addAll(c.asSubject);
+      }
+    }
+    selecting.sort(RULE_ORDER);
+    DirectionPolicy ingress = new DirectionPolicy(selecting.stream().anyMatch(r -> r.ingressDefaultDeny()));
+    DirectionPolicy egress = new DirectionPolicy(selecting.stream().anyMatch(r -> r.egressDefaultDeny()));
+    for (CompiledRule r : selecting) {
+      fill(ingress, r.ingress());
+      fill(egress, r.egress());
+    }
+    policies.put(id, new IdentityPolicy(id, List.copyOf(selecting), ingress, egress));
+  }
+
+  private void fill(DirectionPolicy dp, List<Term> terms) {
+    for (Term t : terms) {
+      if (t.wildcardPeer()) {
+        dp.add(ReservedIdentity.ANY, t);
+      }
+      BitSet peers;
+      if (t.peers().size() == 1) {
+        peers = selectors.get(t.peers().get(0)).selection;
+      } else {
+        peers = new BitSet();
+        for (Selector s : t.peers()) {
+          peers.or(selectors.get(s).selection);
+        }
+      }
+      for (int s = peers.nextSetBit(0); s >= 0; s = peers.nextSetBit(s + 1)) {
+        dp.add(table.atSlot(s).id(), t);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  public IdentityPolicy policy(long identity) {
+    return policies.get(identity);
+  }
+
+  public Map<Long, IdentityPolicy> policies() {
+    return java.util.Collections.unmodifiableMap(policies);
+  }
+
+  public Identity identity(long id) {
+    return table.get(id);
+  }
+
+  public Collection<Identity> identities() {
+    return table.all();
+  }
+
+  public Endpoint endpoint(Endpoint.Key key) {
+    return endpoints.get(key);
+  }
+
+  public Collection<Endpoint> endpoints() {
+    return endpoints.values();
+  }
+
+  public Identity identityOf(Endpoint.Key key) {
+    Long id = endpointIdentity.get(key);
+    return id == null ? null : table.get(id);
+  }
+
+  public Set<Endpoint.Key> endpointsWithIdentity(long id) {
+    return endpointsByIdentity.getOrDefault(id, Set.of());
+  }
+
+  /** The endpoint with this IP, if any. */
+  public Endpoint endpointByIp(String ip) {
+    Endpoint.Key k = endpointByIp.get(ip);
+    return k == null ? null : endpoints.get(k);
+  }
+
+  /**
+   * The identity an address has in the IP cache: its pod's, else the CIDR identity of the longest
+   * prefix a rule names that contains it, else world.
+   */
+  public Identity identityForAddress(String ip) {
+    Endpoint e = endpointByIp(ip);
+    if (e != null) {
+      return identityOf(e.key());
+    }
+    byte[] addr = CidrPrefix.parseAddress(ip, ip);
+    CidrPrefix best = null;
+    for (CidrPrefix p : cidrIdentity.keySet()) {
+      if (p.contains(addr) && (best == null || p.length() > best.length())) {
+        best = p;
+      }
+    }
+    return best == null ? table.get(ReservedIdentity.WORLD.id()) : table.get(cidrIdentity.get(best));
+  }
+
+  /** Every CIDR prefix rules name, with its identity: what the datapath's IP cache needs besides pods. */
+  public Map<CidrPrefix, Long> cidrIdentities() {
+    return java.util.Collections.unmodifiableMap(cidrIdentity);
+  }
+
+  /**
+   * Decides one direction for a new connection at {@code subject}: ingress from {@code remote}, or
+   * egress to it. Named ports resolve against the subject's own ports on ingress and against the
+   * ports of the remote identity's pods on egress.
+   */
+  public Verdict decide(Endpoint subject, Direction d, Identity remote, Protocol p, int port) {
+    Identity self = identityOf(subject.key());
+    IdentityPolicy ip = policies.get(self.id());
+    DirectionPolicy dp = ip == null ? new DirectionPolicy(false) : ip.direction(d);
+    Term.NamedPortResolver names =
+        d == Direction.INGRESS
+            ? subject::hasNamedPort
+            : (name, proto, n) -> anyEndpointHasPort(remote.id(), name, proto, n);
+    return dp.decide(remote.id(), p, port, names);
+  }
+
+  private boolean anyEndpointHasPort(long identity, String name, Protocol p, int port) {
+    for (Endpoint.Key k : endpointsByIdentity.getOrDefault(identity, Set.of())) {
+      if (endpoints.get(k).hasNamedPort(name, p, port)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Notes about rule fields parsed but not enforced, per policy. */
+  public Map<PolicyRef, List<String>> notEnforced() {
+    Map<PolicyRef, List<String>> out = new TreeMap<>();
+    rules.forEach(
+        (ref, rs) -> {
+          List<String> notes = new ArrayList<>();
+          rs.forEach(r -> notes.addAll(r.notEnforced()));
+          if (!notes.isEmpty()) {
+            out.put(ref, notes);
+          }
+        });
+    return out;
+  }
+}

@@ -1,0 +1,398 @@
+package io.hexgate.operator.policy;
+
+import io.hexgate.operator.identity.Label;
+import io.hexgate.operator.identity.SecurityLabels;
+import io.hexgate.operator.policy.api.CidrRule;
+import io.hexgate.operator.policy.api.EgressPeers;
+import io.hexgate.operator.policy.api.EgressRule;
+import io.hexgate.operator.policy.api.EndpointSelector;
+import io.hexgate.operator.policy.api.Entity;
+import io.hexgate.operator.policy.api.HttpRule;
+import io.hexgate.operator.policy.api.IcmpRule;
+import io.hexgate.operator.policy.api.IngressPeers;
+import io.hexgate.operator.policy.api.IngressRule;
+import io.hexgate.operator.policy.api.L4Protocol;
+import io.hexgate.operator.policy.api.PortDenyRule;
+import io.hexgate.operator.policy.api.PortProtocol;
+import io.hexgate.operator.policy.api.PortRule;
+import io.hexgate.operator.policy.api.Rule;
+import io.hexgate.operator.policy.api.SelectorRequirement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Compiles a validated {@link Rule} into a {@link CompiledRule}: scopes selectors to the policy's
+ * namespace and cluster as Cilium does on import, turns entities and CIDRs into selectors, and splits
+ * each element into one {@link Term} per {@code toPorts} entry.
+ */
+public final class RuleCompiler {
+  private final String clusterName;
+
+  public RuleCompiler(String clusterName) {
+    this.clusterName = clusterName;
+  }
+
+  public RuleCompiler() {
+    this(SecurityLabels.DEFAULT_CLUSTER);
+  }
+
+  /**
+   * @param namespace the policy's namespace, or null for a clusterwide policy
+   */
+  public CompiledRule compile(Rule rule, PolicyRef origin, String path, String namespace) {
+    Ctx ctx = new Ctx(origin, namespace);
+    LabelSelector subject = subject(rule, namespace, ctx, path);
+    boolean ingressDd = defaultDeny(rule, Direction.INGRESS);
+    boolean egressDd = defaultDeny(rule, Direction.EGRESS);
+    List<Term> ingress = new ArrayList<>();
+    List<Term> egress = new ArrayList<>();
+    forEach(rule.ingress, path + ".ingress", (r, p) -> ingress.addAll(allowTerms(ctx, r, r.toPorts, p, Direction.INGRESS, !ingressDd)));
+    forEach(rule.ingressDeny, path + ".ingressDeny", (r, p) -> ingress.addAll(denyTerms(ctx, r, r.toPorts, p, Direction.INGRESS)));
+    forEach(rule.egress, path + ".egress", (r, p) -> egress.addAll(allowTerms(ctx, r, r.toPorts, p, Direction.EGRESS, !egressDd)));
+    forEach(rule.egressDeny, path + ".egressDeny", (r, p) -> egress.addAll(denyTerms(ctx, r, r.toPorts, p, Direction.EGRESS)));
+    return new CompiledRule(
+        origin, path, subject, ingressDd, egressDd, ingress, egress, List.copyOf(ctx.notEnforced), Set.copyOf(ctx.cidrs));
+  }
+
+  /** An unset direction of enableDefaultDeny is on when the rule has any allow or deny entry there. */
+  static boolean defaultDeny(Rule rule, Direction d) {
+    Boolean explicit =
+        rule.enableDefaultDeny == null
+            ? null
+            : d == Direction.INGRESS ? rule.enableDefaultDeny.ingress : rule.enableDefaultDeny.egress;
+    if (explicit != null) {
+      return explicit;
+    }
+    return d == Direction.INGRESS
+        ? nonEmpty(rule.ingress) || nonEmpty(rule.ingressDeny)
+        : nonEmpty(rule.egress) || nonEmpty(rule.egressDeny);
+  }
+
+  private LabelSelector subject(Rule rule, String namespace, Ctx ctx, String path) {
+    if (rule.endpointSelector == null) {
+      // A nodeSelector rule is a host-firewall policy; endpoints here are pods, so it selects none.
+      ctx.notEnforced.add(path + ".nodeSelector: host policies are not enforced");
+      return LabelSelector.of(Requirement.exists(Label.SOURCE_RESERVED, "none"));
+    }
+    List<Requirement> reqs = requirements(rule.endpointSelector);
+    if (namespace != null) {
+      reqs.add(Requirement.equal(Label.SOURCE_K8S, SecurityLabels.NAMESPACE, namespace));
+    }
+    return new LabelSelector(reqs);
+  }
+
+  // ---- peers
+
+  private record Peers(boolean wildcard, List<Selector> selectors) {}
+
+  private Peers ingressPeers(Ctx ctx, IngressPeers r, boolean hasPorts, String path) {
+    List<Selector> out = new ArrayList<>();
+    boolean any = false;
+    boolean wildcard = false;
+    if (r.fromEndpoints != null) {
+      any = true;
+      r.fromEndpoints.forEach(s -> out.add(peerSelector(s, ctx.namespace)));
+    }
+    if (r.fromEntities != null) {
+      any = true;
+      wildcard |= entities(r.fromEntities, out);
+    }
+    if (r.fromCIDR != null) {
+      any = true;
+      r.fromCIDR.forEach(c -> out.add(cidr(ctx, c, List.of())));
+    }
+    if (r.fromCIDRSet != null) {
+      any = true;
+      cidrSet(ctx, r.fromCIDRSet, out, path + ".fromCIDRSet");
+    }
+    any |= notEnforced(ctx, r.fromNodes, path + ".fromNodes", "node selectors are not enforced");
+    any |= notEnforced(ctx, r.fromGroups, path + ".fromGroups", "cloud groups are not enforced");
+    return new Peers(wildcard || (!any && hasPorts), out);
+  }
+
+  private Peers egressPeers(Ctx ctx, EgressPeers r, boolean hasPorts, String path) {
+    List<Selector> out = new ArrayList<>();
+    boolean any = false;
+    boolean wildcard = false;
+    if (r.toEndpoints != null) {
+      any = true;
+      r.toEndpoints.forEach(s -> out.add(peerSelector(s, ctx.namespace)));
+    }
+    if (r.toEntities != null) {
+      any = true;
+      wildcard |= entities(r.toEntities, out);
+    }
+    if (r.toCIDR != null) {
+      any = true;
+      r.toCIDR.forEach(c -> out.add(cidr(ctx, c, List.of())));
+    }
+    if (r.toCIDRSet != null) {
+      any = true;
+      cidrSet(ctx, r.toCIDRSet, out, path + ".toCIDRSet");
+    }
+    any |= notEnforced(ctx, r.toNodes, path + ".toNodes", "node selectors are not enforced");
+    any |= notEnforced(ctx, r.toGroups, path + ".toGroups", "cloud groups are not enforced");
+    any |= notEnforced(ctx, r.toServices, path + ".toServices", "toServices is not enforced yet; it selects no peer");
+    if (r instanceof EgressRule e) {
+      any |= notEnforced(ctx, e.toFQDNs, path + ".toFQDNs", "toFQDNs is not enforced yet; it selects no peer");
+    }
+    return new Peers(wildcard || (!any && hasPorts), out);
+  }
+
+  private static boolean notEnforced(Ctx ctx, List<?> list, String path, String why) {
+    if (list == null) {
+      return false;
+    }
+    if (!list.isEmpty()) {
+      ctx.notEnforced.add(path + ": " + why);
+    }
+    return true;
+  }
+
+  /**
+   * Scopes a peer endpoint selector as Cilium's import does: a selector naming a reserved label stays
+   * as written; otherwise a CNP confines it to its namespace unless it names the namespace (or
+   * namespace labels) itself, a CCNP to "any namespace", and both to the local cluster.
+   */
+  LabelSelector peerSelector(EndpointSelector s, String namespace) {
+    List<Requirement> reqs = requirements(s);
+    if (reqs.stream().anyMatch(r -> Label.SOURCE_RESERVED.equals(r.source()))) {
+      return new LabelSelector(reqs);
+    }
+    boolean namesNamespace = reqs.stream().anyMatch(r -> isK8sOrAny(r) && r.key().equals(SecurityLabels.NAMESPACE));
+    boolean namesNamespaceLabels =
+        reqs.stream().anyMatch(r -> isK8sOrAny(r) && r.key().startsWith(SecurityLabels.NAMESPACE_LABELS_PREFIX));
+    boolean namesCluster = reqs.stream().anyMatch(r -> r.key().equals(SecurityLabels.CLUSTER));
+    if (!namesNamespace) {
+      if (namespace != null && !namesNamespaceLabels) {
+        reqs.add(Requirement.equal(Label.SOURCE_K8S, SecurityLabels.NAMESPACE, namespace));
+      } else if (namespace == null) {
+        reqs.add(Requirement.exists(Label.SOURCE_K8S, SecurityLabels.NAMESPACE));
+      }
+    }
+    if (!namesCluster) {
+      reqs.add(Requirement.equal(Label.SOURCE_K8S, SecurityLabels.CLUSTER, clusterName));
+    }
+    return new LabelSelector(reqs);
+  }
+
+  private static boolean isK8sOrAny(Requirement r) {
+    return Label.SOURCE_K8S.equals(r.source()) || Label.SOURCE_ANY.equals(r.source());
+  }
+
+  static List<Requirement> requirements(EndpointSelector s) {
+    List<Requirement> reqs = new ArrayList<>();
+    if (s.matchLabels != null) {
+      s.matchLabels.forEach((k, v) -> reqs.add(Requirement.of(k, Requirement.Operator.IN, List.of(v == null ? "" : v))));
+    }
+    if (s.matchExpressions != null) {
+      for (SelectorRequirement e : s.matchExpressions) {
+        Requirement.Operator op =
+            switch (e.operator) {
+              case In -> Requirement.Operator.IN;
+              case NotIn -> Requirement.Operator.NOT_IN;
+              case Exists -> Requirement.Operator.EXISTS;
+              case DoesNotExist -> Requirement.Operator.DOES_NOT_EXIST;
+            };
+        reqs.add(Requirement.of(e.key, op, e.values == null ? List.of() : e.values));
+      }
+    }
+    return reqs;
+  }
+
+  /** Adds the selectors of the entities; returns true when {@code all} makes the peer a wildcard. */
+  private boolean entities(List<Entity> entities, List<Selector> out) {
+    boolean wildcard = false;
+    for (Entity e : entities) {
+      switch (e) {
+        case ALL -> wildcard = true;
+        case WORLD -> out.add(reserved("world"));
+        case CLUSTER -> {
+          for (String r : List.of("host", "remote-node", "init", "ingress", "health", "unmanaged", "kube-apiserver")) {
+            out.add(reserved(r));
+          }
+          out.add(LabelSelector.of(Requirement.equal(Label.SOURCE_K8S, SecurityLabels.CLUSTER, clusterName)));
+        }
+        default -> out.add(reserved(e.yaml()));
+      }
+    }
+    return wildcard;
+  }
+
+  private static LabelSelector reserved(String key) {
+    return LabelSelector.of(Requirement.exists(Label.SOURCE_RESERVED, key));
+  }
+
+  private static CidrSelector cidr(Ctx ctx, String cidr, List<String> except) {
+    CidrPrefix p = CidrPrefix.parse(cidr);
+    List<CidrPrefix> ex = except.stream().map(CidrPrefix::parse).toList();
+    ctx.cidrs.add(p);
+    ctx.cidrs.addAll(ex);
+    return new CidrSelector(p, ex);
+  }
+
+  private static void cidrSet(Ctx ctx, List<CidrRule> set, List<Selector> out, String path) {
+    for (int i = 0; i < set.size(); i++) {
+      CidrRule c = set.get(i);
+      if (c.cidr != null) {
+        out.add(cidr(ctx, c.cidr, c.except == null ? List.of() : c.except));
+      } else {
+        ctx.notEnforced.add(path + "[" + i + "]: CiliumCIDRGroup references are not enforced yet; it selects no peer");
+      }
+    }
+  }
+
+  // ---- terms
+
+  private List<Term> allowTerms(
+      Ctx ctx, Object element, List<PortRule> toPorts, String path, Direction d, boolean wildcardL7) {
+    List<IcmpRule> icmps = element instanceof IngressPeers ip ? ip.icmps : ((EgressPeers) element).icmps;
+    boolean hasPorts = nonEmpty(toPorts) || nonEmpty(icmps);
+    Peers peers =
+        element instanceof IngressPeers ip ? ingressPeers(ctx, ip, hasPorts, path) : egressPeers(ctx, (EgressPeers) element, hasPorts, path);
+    List<Term> out = new ArrayList<>();
+    if (nonEmpty(toPorts)) {
+      for (int i = 0; i < toPorts.size(); i++) {
+        PortRule pr = toPorts.get(i);
+        String pp = path + ".toPorts[" + i + "]";
+        List<HttpMatch> http = http(ctx, pr, pp, wildcardL7);
+        out.add(new Term(ctx.origin, pp, d, false, peers.wildcard(), peers.selectors(), ports(pr.ports), http));
+      }
+    }
+    if (nonEmpty(icmps)) {
+      out.add(new Term(ctx.origin, path + ".icmps", d, false, peers.wildcard(), peers.selectors(), icmpPorts(icmps), null));
+    }
+    if (!hasPorts) {
+      out.add(new Term(ctx.origin, path, d, false, peers.wildcard(), peers.selectors(), null, null));
+    }
+    return out;
+  }
+
+  private List<Term> denyTerms(Ctx ctx, Object element, List<PortDenyRule> toPorts, String path, Direction d) {
+    List<IcmpRule> icmps = element instanceof IngressPeers ip ? ip.icmps : ((EgressPeers) element).icmps;
+    boolean hasPorts = nonEmpty(toPorts) || nonEmpty(icmps);
+    Peers peers =
+        element instanceof IngressPeers ip ? ingressPeers(ctx, ip, hasPorts, path) : egressPeers(ctx, (EgressPeers) element, hasPorts, path);
+    List<Term> out = new ArrayList<>();
+    if (nonEmpty(toPorts)) {
+      for (int i = 0; i < toPorts.size(); i++) {
+        String pp = path + ".toPorts[" + i + "]";
+        out.add(new Term(ctx.origin, pp, d, true, peers.wildcard(), peers.selectors(), ports(toPorts.get(i).ports), null));
+      }
+    }
+    if (nonEmpty(icmps)) {
+      out.add(new Term(ctx.origin, path + ".icmps", d, true, peers.wildcard(), peers.selectors(), icmpPorts(icmps), null));
+    }
+    if (!hasPorts) {
+      out.add(new Term(ctx.origin, path, d, true, peers.wildcard(), peers.selectors(), null, null));
+    }
+    return out;
+  }
+
+  private static List<HttpMatch> http(Ctx ctx, PortRule pr, String path, boolean wildcardL7) {
+    if (pr.rules == null) {
+      return null;
+    }
+    if (nonEmpty(pr.rules.dns)) {
+      ctx.notEnforced.add(path + ".rules.dns: DNS rules are not enforced yet; the port is allowed at L4");
+    }
+    if (nonEmpty(pr.rules.kafka)) {
+      ctx.notEnforced.add(path + ".rules.kafka: Kafka rules are not enforced; the port is allowed at L4");
+    }
+    if (pr.rules.l7proto != null) {
+      ctx.notEnforced.add(path + ".rules.l7proto: generic L7 rules are not enforced; the port is allowed at L4");
+    }
+    if (!nonEmpty(pr.rules.http)) {
+      return null;
+    }
+    List<HttpMatch> out = new ArrayList<>();
+    for (HttpRule r : pr.rules.http) {
+      out.add(HttpMatch.of(r));
+    }
+    // A rule that does not enable default-deny must not deny other requests on its port: Cilium
+    // adds a match-all rule there, so the L7 rule only makes the traffic visible.
+    if (wildcardL7) {
+      out.add(HttpMatch.ANY);
+    }
+    return out;
+  }
+
+  static List<PortSpec> ports(List<PortProtocol> ports) {
+    List<PortSpec> out = new ArrayList<>();
+    if (ports == null) {
+      return out;
+    }
+    for (PortProtocol pp : ports) {
+      List<Protocol> protos =
+          pp.protocol == null || pp.protocol == L4Protocol.ANY
+              ? List.of(Protocol.TCP, Protocol.UDP, Protocol.SCTP)
+              : List.of(Protocol.valueOf(pp.protocol.name()));
+      String port = pp.port == null || pp.port.isEmpty() ? "0" : pp.port;
+      for (Protocol p : protos) {
+        if (!port.chars().allMatch(Character::isDigit)) {
+          out.add(PortSpec.named(p, port.toLowerCase(Locale.ROOT)));
+          continue;
+        }
+        int from = Integer.parseInt(port);
+        if (from == 0) {
+          out.add(PortSpec.range(p, 0, 65535));
+        } else {
+          int to = pp.endPort != null && pp.endPort > from ? pp.endPort : from;
+          out.add(PortSpec.range(p, from, to));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<PortSpec> icmpPorts(List<IcmpRule> icmps) {
+    List<PortSpec> out = new ArrayList<>();
+    for (IcmpRule r : icmps) {
+      if (r.fields == null) {
+        continue;
+      }
+      for (IcmpRule.Field f : r.fields) {
+        boolean v6 = f.family == IcmpRule.Family.IPv6;
+        String t = f.type == null ? "0" : String.valueOf(f.type.getValue());
+        int type = IcmpTypes.resolve(t, v6);
+        out.add(PortSpec.range(v6 ? Protocol.ICMPV6 : Protocol.ICMP, type, type));
+      }
+    }
+    return out;
+  }
+
+  // ---- helpers
+
+  private static final class Ctx {
+    final PolicyRef origin;
+    final String namespace;
+    final List<String> notEnforced = new ArrayList<>();
+    final Set<CidrPrefix> cidrs = new LinkedHashSet<>();
+
+    Ctx(PolicyRef origin, String namespace) {
+      this.origin = origin;
+      this.namespace = namespace;
+    }
+  }
+
+  private interface IndexedConsumer<T> {
+    void accept(T t, String path);
+  }
+
+  private static <T> void forEach(List<T> list, String path, IndexedConsumer<T> c) {
+    if (list == null) {
+      return;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      c.accept(list.get(i), path + "[" + i + "]");
+    }
+  }
+
+  private static boolean nonEmpty(List<?> l) {
+    return l != null && !l.isEmpty();
+  }
+
+}
