@@ -38,7 +38,8 @@ public final class CrdFinisher {
     }
     List<Path> unlisted = list(dir).stream().filter(p -> !finished.contains(p)).collect(Collectors.toList());
     if (!unlisted.isEmpty()) {
-      throw new IllegalStateException("no custom resource class given for " + unlisted);
+      throw new IllegalStateException("no custom resource class given for " + unlisted
+          + ": list it in operator/pom.xml, or clean if it is left from an older build");
     }
   }
 
