@@ -1,7 +1,11 @@
 package io.hexgate.operator.policy.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -16,6 +20,12 @@ import java.util.List;
 @Plural("ciliumclusterwidenetworkpolicies")
 @Singular("ciliumclusterwidenetworkpolicy")
 @ShortNames({"ccnp"})
+@Categories({"cilium", "ciliumpolicy"})
+@AdditionalPrinterColumn(
+    name = "Valid",
+    jsonPath = ".status.conditions[?(@.type=='Valid')].status",
+    type = Type.STRING)
+@ValidationRule(value = "has(self.spec) || has(self.specs)", message = "spec or specs must be provided")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CiliumClusterwideNetworkPolicy extends CustomResource<Rule, PolicyStatus> {
   public List<Rule> specs;

@@ -1,8 +1,12 @@
 package io.hexgate.operator.policy.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -17,6 +21,13 @@ import java.util.List;
 @Plural("ciliumnetworkpolicies")
 @Singular("ciliumnetworkpolicy")
 @ShortNames({"cnp", "ciliumnp"})
+@Categories({"cilium", "ciliumpolicy"})
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Valid",
+    jsonPath = ".status.conditions[?(@.type=='Valid')].status",
+    type = Type.STRING)
+@ValidationRule(value = "has(self.spec) || has(self.specs)", message = "spec or specs must be provided")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CiliumNetworkPolicy extends CustomResource<Rule, PolicyStatus> implements Namespaced {
   public List<Rule> specs;

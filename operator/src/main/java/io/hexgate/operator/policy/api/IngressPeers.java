@@ -1,7 +1,7 @@
 package io.hexgate.operator.policy.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
 /** The peer members shared by {@code ingress} and {@code ingressDeny} elements. */
@@ -10,7 +10,7 @@ public abstract class IngressPeers {
   public List<EndpointSelector> fromEndpoints;
 
   /** Removed upstream in 1.19 and kept as an always-empty list, so old policies still apply. */
-  @Max(0)
+  @Size(max = 0)
   public List<String> fromRequires;
 
   public List<Entity> fromEntities;
