@@ -21,9 +21,11 @@ import java.util.Map;
  *
  * <p>Agent flags are taken at the values Hexgate runs with: L7 proxy on, ICMP rules on, node
  * selector labels on (so {@code fromNodes}/{@code toNodes} are accepted), extended IP protocols
- * off. Two places differ from Cilium on purpose and say so in their messages: an {@code endPort}
- * below {@code port} or next to a named port is rejected (Cilium silently ignores it), and a
- * numeric port with a leading zero is rejected (Cilium reads it as octal).
+ * off. Where this differs from Cilium on purpose: an {@code endPort} below {@code port} or next to
+ * a named port is rejected (Cilium silently ignores it) and a numeric port with a leading zero is
+ * rejected (Cilium reads it as octal), both saying so in the message; an {@code except} must lie
+ * wholly inside its {@code cidr} (Cilium checks only its address); and an empty direction list such
+ * as {@code ingress: []} is accepted as "no rules" (Cilium 1.18+ rejects it).
  */
 public final class RuleValidator {
   private RuleValidator() {}
@@ -52,12 +54,13 @@ public final class RuleValidator {
    */
   public static List<FieldError> validateRule(Rule rule, String path, boolean clusterwide) {
     List<FieldError> out = new ArrayList<>();
-    // As in Cilium, an empty list counts as absent: "ingress: []" is rejected, "ingress: [{}]" is
-    // the way to write a default-deny rule that allows nothing.
-    if (isEmpty(rule.ingress)
-        && isEmpty(rule.ingressDeny)
-        && isEmpty(rule.egress)
-        && isEmpty(rule.egressDeny)) {
+    // Only absent lists count: "ingress: []" is accepted and has no rules (so no default-deny).
+    // Cilium 1.18+ tests len() == 0 and marks such a policy Valid=False; neither lets it change
+    // a verdict, and accepting it keeps it from failing the offline trace.
+    if (rule.ingress == null
+        && rule.ingressDeny == null
+        && rule.egress == null
+        && rule.egressDeny == null) {
       out.add(
           new FieldError(
               path, "rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny"));
@@ -250,10 +253,6 @@ public final class RuleValidator {
 
   private static int countL7(PortRule pr) {
     return pr.rules == null ? 0 : size(pr.rules.http) + size(pr.rules.kafka) + size(pr.rules.dns);
-  }
-
-  private static boolean isEmpty(List<?> list) {
-    return list == null || list.isEmpty();
   }
 
   private static int size(List<?> list) {

@@ -52,12 +52,10 @@ class RuleValidatorTest {
     }
 
     @Test
-    void shouldRejectEmptyIngressListAsCiliumDoes() {
-      assertThat(cnp("endpointSelector: {}\ningress: []"))
-          .containsExactly(
-              error(
-                  "spec",
-                  "rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny"));
+    void shouldAcceptEmptyDirectionListsAsNoRules() {
+      // Cilium 1.18+ would mark this Valid=False; it has no effect on traffic either way.
+      assertThat(cnp("endpointSelector: {}\ningress: []")).isEmpty();
+      assertThat(cnp("endpointSelector: {}\ningressDeny: []\negress: []")).isEmpty();
     }
 
     @Test
