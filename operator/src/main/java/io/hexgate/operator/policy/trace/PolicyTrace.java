@@ -111,25 +111,22 @@ public final class PolicyTrace {
         + " rules selected");
     Verdict v = engine.decide(self.endpoint(), d, remote.identity(), proto, port);
     String peerWord = d == Direction.INGRESS ? "from" : "to";
-    switch (v) {
-      case Verdict.Denied den when den.reason() == io.hexgate.operator.policy.DropReason.POLICY_DENY -> {
+    // if/else rather than a pattern switch: the build targets Java 17, where those are a preview.
+    if (v instanceof Verdict.Denied den) {
+      if (den.reason() == io.hexgate.operator.policy.DropReason.POLICY_DENY) {
         out.println("    Found deny rule " + peerWord + " identity " + remote.identity().id() + ": " + terms(den.decidedBy()));
-        out.println(cap(d) + " verdict: denied (drop reason " + den.reason().code() + ": " + den.reason().text() + ")");
-      }
-      case Verdict.Denied den -> {
+      } else {
         out.println("    Found no allow rule " + peerWord + " identity " + remote.identity().id() + " on " + port + "/" + proto);
-        out.println(cap(d) + " verdict: denied (drop reason " + den.reason().code() + ": " + den.reason().text() + ")");
       }
-      case Verdict.Allowed a when !a.enforcing() ->
-          out.println(cap(d) + " verdict: allowed (no rule puts " + self.display() + " in " + d.lower() + " default-deny)");
-      case Verdict.Allowed a -> {
-        out.println("    Found allow rule: " + terms(a.decidedBy()));
-        out.println(cap(d) + " verdict: allowed");
-      }
-      case Verdict.Redirected r -> {
-        out.println("    Found allow rule with L7 rules: " + terms(r.decidedBy()));
-        out.println(cap(d) + " verdict: allowed at L3/L4, redirected to the HTTP proxy");
-      }
+      out.println(cap(d) + " verdict: denied (drop reason " + den.reason().code() + ": " + den.reason().text() + ")");
+    } else if (v instanceof Verdict.Allowed a && !a.enforcing()) {
+      out.println(cap(d) + " verdict: allowed (no rule puts " + self.display() + " in " + d.lower() + " default-deny)");
+    } else if (v instanceof Verdict.Allowed a) {
+      out.println("    Found allow rule: " + terms(a.decidedBy()));
+      out.println(cap(d) + " verdict: allowed");
+    } else if (v instanceof Verdict.Redirected r) {
+      out.println("    Found allow rule with L7 rules: " + terms(r.decidedBy()));
+      out.println(cap(d) + " verdict: allowed at L3/L4, redirected to the HTTP proxy");
     }
     return v;
   }
