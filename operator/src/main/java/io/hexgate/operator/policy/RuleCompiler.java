@@ -88,23 +88,27 @@ public final class RuleCompiler {
 
   private record Peers(boolean wildcard, List<Selector> selectors) {}
 
+  /*
+   * As in Cilium, only non-empty peer lists count: an element whose peer lists are all absent or empty
+   * selects every peer when it names ports, and no peer otherwise.
+   */
   private Peers ingressPeers(Ctx ctx, IngressPeers r, boolean hasPorts, String path) {
     List<Selector> out = new ArrayList<>();
     boolean any = false;
     boolean wildcard = false;
-    if (r.fromEndpoints != null) {
+    if (nonEmpty(r.fromEndpoints)) {
       any = true;
       r.fromEndpoints.forEach(s -> out.add(peerSelector(s, ctx.namespace)));
     }
-    if (r.fromEntities != null) {
+    if (nonEmpty(r.fromEntities)) {
       any = true;
       wildcard |= entities(r.fromEntities, out);
     }
-    if (r.fromCIDR != null) {
+    if (nonEmpty(r.fromCIDR)) {
       any = true;
       r.fromCIDR.forEach(c -> out.add(cidr(ctx, c, List.of())));
     }
-    if (r.fromCIDRSet != null) {
+    if (nonEmpty(r.fromCIDRSet)) {
       any = true;
       cidrSet(ctx, r.fromCIDRSet, out, path + ".fromCIDRSet");
     }
@@ -117,19 +121,19 @@ public final class RuleCompiler {
     List<Selector> out = new ArrayList<>();
     boolean any = false;
     boolean wildcard = false;
-    if (r.toEndpoints != null) {
+    if (nonEmpty(r.toEndpoints)) {
       any = true;
       r.toEndpoints.forEach(s -> out.add(peerSelector(s, ctx.namespace)));
     }
-    if (r.toEntities != null) {
+    if (nonEmpty(r.toEntities)) {
       any = true;
       wildcard |= entities(r.toEntities, out);
     }
-    if (r.toCIDR != null) {
+    if (nonEmpty(r.toCIDR)) {
       any = true;
       r.toCIDR.forEach(c -> out.add(cidr(ctx, c, List.of())));
     }
-    if (r.toCIDRSet != null) {
+    if (nonEmpty(r.toCIDRSet)) {
       any = true;
       cidrSet(ctx, r.toCIDRSet, out, path + ".toCIDRSet");
     }
@@ -143,12 +147,10 @@ public final class RuleCompiler {
   }
 
   private static boolean notEnforced(Ctx ctx, List<?> list, String path, String why) {
-    if (list == null) {
+    if (!nonEmpty(list)) {
       return false;
     }
-    if (!list.isEmpty()) {
-      ctx.notEnforced.add(path + ": " + why);
-    }
+    ctx.notEnforced.add(path + ": " + why);
     return true;
   }
 

@@ -63,6 +63,15 @@ public final class PolicyTrace {
     String ports = port + "/" + proto.name();
     out.println("----------------------------------------------------------------");
     out.println("Tracing From: " + describe(src) + " => To: " + describe(dst) + " Ports: [" + ports + "]");
+    if (src.endpoint() != null && dst.endpoint() != null && src.endpoint().key().equals(dst.endpoint().key())) {
+      // A pod reaching its own address never leaves its network namespace (the kernel delivers it on
+      // loopback), so no datapath sees it: policy cannot block a pod from itself.
+      out.println();
+      out.println("Source and destination are the same pod: the connection stays on the pod's loopback and no policy applies");
+      out.println();
+      out.println("Final verdict: ALLOWED");
+      return new Result(true, null, null, null);
+    }
     Verdict egress = null;
     Verdict ingress = null;
     if (src.endpoint() != null) {
