@@ -54,11 +54,21 @@ public final class DirectionPolicy {
    * matching allow carries them.
    */
   public Verdict decide(long remote, Protocol p, int port, Term.NamedPortResolver names) {
+    return decide(remote, p, port, names, names);
+  }
+
+  /**
+   * As {@link #decide(long, Protocol, int, Term.NamedPortResolver)}, with named ports of terms that
+   * apply to any peer resolved through {@code anyPeerNames}: on egress a wildcard peer's named port
+   * means that name on any pod.
+   */
+  public Verdict decide(
+      long remote, Protocol p, int port, Term.NamedPortResolver names, Term.NamedPortResolver anyPeerNames) {
     List<Term> denies = new ArrayList<>();
     List<Term> allows = new ArrayList<>();
     collect(terms(remote), p, port, names, denies, allows);
     if (remote != ReservedIdentity.ANY) {
-      collect(terms(ReservedIdentity.ANY), p, port, names, denies, allows);
+      collect(terms(ReservedIdentity.ANY), p, port, anyPeerNames, denies, allows);
     }
     if (!denies.isEmpty()) {
       return new Verdict.Denied(DropReason.POLICY_DENY, denies);

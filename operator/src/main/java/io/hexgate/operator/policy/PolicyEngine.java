@@ -540,20 +540,64 @@ public final class PolicyEngine {
     Identity self = identityOf(subject.key());
     IdentityPolicy ip = policies.get(self.id());
     DirectionPolicy dp = ip == null ? new DirectionPolicy(false) : ip.direction(d);
-    Term.NamedPortResolver names =
-        d == Direction.INGRESS
-            ? subject::hasNamedPort
-            : (name, proto, n) -> anyEndpointHasPort(remote.id(), name, proto, n);
-    return dp.decide(remote.id(), p, port, names);
+    if (d == Direction.INGRESS) {
+      return dp.decide(remote.id(), p, port, subject::hasNamedPort);
+    }
+    return dp.decide(
+        remote.id(),
+        p,
+        port,
+        (name, proto, n) -> peers(remote.id()).anyMatch(e -> e.hasNamedPort(name, proto, n)),
+        (name, proto, n) -> peers(ReservedIdentity.ANY).anyMatch(e -> e.hasNamedPort(name, proto, n)));
   }
 
-  private boolean anyEndpointHasPort(long identity, String name, Protocol p, int port) {
-    for (Endpoint.Key k : endpointsByIdentity.getOrDefault(identity, Set.of())) {
-      if (endpoints.get(k).hasNamedPort(name, p, port)) {
-        return true;
+  /** The pods of an identity whose named ports resolve egress rules; for any peer (0), every pod. */
+  private java.util.stream.Stream<Endpoint> peers(long identity) {
+    if (identity == ReservedIdentity.ANY) {
+      return endpoints.values().stream();
+    }
+    return endpointsByIdentity.getOrDefault(identity, Set.of()).stream().map(endpoints::get);
+  }
+
+  /**
+   * The rule map of one endpoint in one direction, named ports resolved: on ingress against the
+   * endpoint's own container ports, on egress against the ports of the remote identity's pods.
+   */
+  public RuleMap ruleMap(Endpoint.Key key, Direction d) {
+    Endpoint self = endpoints.get(key);
+    Identity identity = identityOf(key);
+    if (self == null || identity == null) {
+      throw new IllegalArgumentException("no endpoint " + key);
+    }
+    IdentityPolicy ip = policies.get(identity.id());
+    DirectionPolicy dp = ip == null ? new DirectionPolicy(false) : ip.direction(d);
+    List<RuleMapEntry> out = new ArrayList<>();
+    if (!dp.enforcing()) {
+      out.add(new RuleMapEntry(ReservedIdentity.ANY, Protocol.ANY, 0, 65535, RuleMapEntry.Action.ALLOW, null, Set.of()));
+    }
+    for (Map.Entry<Long, List<Term>> e : dp.byRemote().entrySet()) {
+      long remote = e.getKey();
+      for (Term t : e.getValue()) {
+        RuleMapEntry.Action action =
+            t.deny() ? RuleMapEntry.Action.DENY : t.http() == null ? RuleMapEntry.Action.ALLOW : RuleMapEntry.Action.REDIRECT;
+        Set<PolicyRef> from = Set.of(t.origin());
+        List<PortSpec> specs = t.ports() == null ? List.of(PortSpec.ALL) : t.ports();
+        for (PortSpec s : specs) {
+          if (!s.isNamed()) {
+            out.add(new RuleMapEntry(remote, s.protocol(), s.from(), s.to(), action, t.http(), from));
+            continue;
+          }
+          java.util.stream.Stream<Endpoint> owners = d == Direction.INGRESS ? java.util.stream.Stream.of(self) : peers(remote);
+          owners
+              .flatMap(o -> o.namedPorts().stream())
+              .filter(np -> np.name().equalsIgnoreCase(s.namedPort()) && s.protocol().covers(np.protocol()))
+              .map(np -> np.port())
+              .distinct()
+              .forEach(n -> out.add(new RuleMapEntry(remote, s.protocol(), n, n, action, t.http(), from)));
+        }
       }
     }
-    return false;
+    return RuleMap.of(dp.enforcing(), out);
   }
 
   /** Notes about rule fields parsed but not enforced, per policy. */
