@@ -1,0 +1,108 @@
+package io.hexgate.operator.node;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.hexgate.contract.v1.AgentMessage;
+import io.hexgate.contract.v1.NodeAgentGrpc;
+import io.hexgate.contract.v1.OperatorMessage;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+
+/**
+ * The operator's end of {@code NodeAgent.Connect}: one {@link AgentSession} per connected agent, at most
+ * one per node (a newer connection replaces an older one, as after an agent restart whose old stream has
+ * not timed out yet).
+ */
+public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
+  /** Whether an agent's claimed node must match a verified client certificate. */
+  public enum Authentication {
+    /** Production: the TLS layer must have verified the node (see {@link VerifiedNode}). */
+    REQUIRE_CERTIFICATE,
+    /** In-process tests only: trust the node the agent names. */
+    TRUST_CLAIM
+  }
+
+  private final NodeStateHub hub;
+  private final AgentReportListener reports;
+  private final FlowBatchListener flows;
+  private final Executor sender;
+  private final Authentication authentication;
+  private final ConcurrentMap<String, AgentSession> sessions = new ConcurrentHashMap<>();
+
+  /**
+   * @param sender runs the work of sending updates (diffing and encoding) off the engine's thread
+   */
+  public NodeAgentService(
+      NodeStateHub hub,
+      AgentReportListener reports,
+      FlowBatchListener flows,
+      Executor sender,
+      Authentication authentication) {
+    this.hub = hub;
+    this.reports = reports;
+    this.flows = flows;
+    this.sender = sender;
+    this.authentication = authentication;
+  }
+
+  @Override
+  public StreamObserver<AgentMessage> connect(StreamObserver<OperatorMessage> responseObserver) {
+    String verified = VerifiedNode.KEY.get();
+    if (verified == null && authentication == Authentication.REQUIRE_CERTIFICATE) {
+      responseObserver.onError(
+          Status.UNAUTHENTICATED.withDescription("no verified client certificate").asRuntimeException());
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(AgentMessage value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+    AgentSession session =
+        new AgentSession(this, (ServerCallStreamObserver<OperatorMessage>) responseObserver, verified);
+    session.start();
+    return session;
+  }
+
+  /** Nodes whose agent is connected now. */
+  public Set<String> connectedNodes() {
+    return Set.copyOf(sessions.keySet());
+  }
+
+  NodeStateHub hub() {
+    return hub;
+  }
+
+  AgentReportListener reports() {
+    return reports;
+  }
+
+  FlowBatchListener flows() {
+    return flows;
+  }
+
+  Executor sender() {
+    return sender;
+  }
+
+  void register(String node, AgentSession session) {
+    AgentSession old = sessions.put(node, session);
+    if (old != null) {
+      old.abort(Status.ABORTED.withDescription("replaced by a newer connection from node " + node));
+    }
+    reports.connectionChanged(node, true);
+  }
+
+  void unregister(String node, AgentSession session) {
+    if (sessions.remove(node, session)) {
+      reports.connectionChanged(node, false);
+    }
+  }
+}
