@@ -1,0 +1,88 @@
+package io.hexgate.operator.tls;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the CA in a Kubernetes Secret of type {@code kubernetes.io/tls} ({@code tls.crt}, {@code tls.key}):
+ * reused when present, created when absent. Two replicas starting together both try to create it; the
+ * loser of the race adopts the winner's CA, so every certificate chains to one CA.
+ */
+public final class CaSecretStore {
+  public static final String DEFAULT_NAME = "hexgate-ca";
+  private static final Logger log = LoggerFactory.getLogger(CaSecretStore.class);
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String name;
+  private final Clock clock;
+
+  public CaSecretStore(KubernetesClient client, String namespace, String name, Clock clock) {
+    this.client = client;
+    this.namespace = namespace;
+    this.name = name;
+    this.clock = clock;
+  }
+
+  public CertificateAuthority loadOrCreate() {
+    Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
+    if (existing != null) {
+      log.info("using the CA in Secret({}/{})", namespace, name);
+      return read(existing);
+    }
+    CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", clock);
+    Secret secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .withLabels(Map.of("app.kubernetes.io/part-of", "hexgate", "app.kubernetes.io/component", "ca"))
+            .endMetadata()
+            .withType("kubernetes.io/tls")
+            .withData(
+                Map.of(
+                    IssuedCertificate.CERT_FILE, base64(Pem.certificate(ca.certificate())),
+                    IssuedCertificate.KEY_FILE, base64(Pem.privateKey(ca.key()))))
+            .build();
+    try {
+      client.secrets().inNamespace(namespace).resource(secret).create();
+      log.info("created a CA in Secret({}/{})", namespace, name);
+      return ca;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      log.info("Secret({}/{}) was created meanwhile by another replica: adopting its CA", namespace, name);
+      return read(client.secrets().inNamespace(namespace).withName(name).require());
+    }
+  }
+
+  private CertificateAuthority read(Secret s) {
+    Map<String, String> data = s.getData();
+    if (data == null || !data.containsKey(IssuedCertificate.CERT_FILE) || !data.containsKey(IssuedCertificate.KEY_FILE)) {
+      throw new IllegalStateException(
+          "Secret(" + namespace + "/" + name + ") lacks data." + IssuedCertificate.CERT_FILE + " or data." + IssuedCertificate.KEY_FILE);
+    }
+    return new CertificateAuthority(
+        Pem.parseCertificate(unbase64(data.get(IssuedCertificate.CERT_FILE))),
+        Pem.parsePrivateKey(unbase64(data.get(IssuedCertificate.KEY_FILE)), CertificateAuthority.KEY_ALGORITHM),
+        clock);
+  }
+
+  private static String base64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static String unbase64(String s) {
+    return new String(Base64.getDecoder().decode(s), StandardCharsets.US_ASCII);
+  }
+}

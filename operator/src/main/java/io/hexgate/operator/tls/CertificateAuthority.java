@@ -1,0 +1,162 @@
+package io.hexgate.operator.tls;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * The CA the operator issues its server certificate and the agents' client certificates from (EC P-256,
+ * ECDSA with SHA-256). An agent certificate names its node in the subject CN as {@code node:<name>} and
+ * may only be used for TLS clients; the server certificate only for TLS servers.
+ */
+public final class CertificateAuthority {
+  public static final String KEY_ALGORITHM = "EC";
+  static final String NODE_CN_PREFIX = "node:";
+  private static final String SIGNATURE = "SHA256withECDSA";
+  private static final Duration CA_VALIDITY = Duration.ofDays(3650);
+  private static final Duration LEAF_VALIDITY = Duration.ofDays(365);
+  private static final Duration BACKDATE = Duration.ofMinutes(5); // tolerate clock skew between nodes
+
+  private final X509Certificate certificate;
+  private final PrivateKey key;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+
+  public CertificateAuthority(X509Certificate certificate, PrivateKey key, Clock clock) {
+    this.certificate = certificate;
+    this.key = key;
+    this.clock = clock;
+  }
+
+  /** A new self-signed CA. */
+  public static CertificateAuthority create(String commonName, Clock clock) {
+    KeyPair pair = newKeyPair();
+    X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
+    Instant now = clock.instant();
+    try {
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+                  name, serial(new SecureRandom()), Date.from(now.minus(BACKDATE)), Date.from(now.plus(CA_VALIDITY)), name, pair.getPublic())
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+              .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+      return new CertificateAuthority(sign(b, pair.getPrivate()), pair.getPrivate(), clock);
+    } catch (GeneralSecurityException | CertIOException e) {
+      throw new IllegalStateException("cannot create CA " + commonName, e);
+    }
+  }
+
+  public X509Certificate certificate() {
+    return certificate;
+  }
+
+  public PrivateKey key() {
+    return key;
+  }
+
+  /** A client certificate for the agent of {@code node}. */
+  public IssuedCertificate issueAgent(String node) {
+    if (node == null || node.isBlank()) {
+      throw new IllegalArgumentException("node name must not be empty");
+    }
+    return issue(NODE_CN_PREFIX + node, KeyPurposeId.id_kp_clientAuth, List.of(), List.of());
+  }
+
+  /** A server certificate for the operator, valid for the given DNS names and IP addresses. */
+  public IssuedCertificate issueServer(String commonName, List<String> dnsNames, List<String> ipAddresses) {
+    return issue(commonName, KeyPurposeId.id_kp_serverAuth, dnsNames, ipAddresses);
+  }
+
+  /** The node an agent certificate names, or null if it is not an agent certificate. */
+  public static String nodeOf(X509Certificate cert) {
+    X500Name subject = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+    var cns = subject.getRDNs(BCStyle.CN);
+    if (cns.length != 1) {
+      return null;
+    }
+    String cn = cns[0].getFirst().getValue().toString();
+    return cn.startsWith(NODE_CN_PREFIX) && cn.length() > NODE_CN_PREFIX.length()
+        ? cn.substring(NODE_CN_PREFIX.length())
+        : null;
+  }
+
+  private IssuedCertificate issue(String cn, KeyPurposeId purpose, List<String> dns, List<String> ips) {
+    KeyPair pair = newKeyPair();
+    Instant now = clock.instant();
+    X500Name issuer = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
+    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, cn).build();
+    try {
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      PublicKey pub = pair.getPublic();
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+                  issuer, serial(random), Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_VALIDITY)), subject, pub)
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
+              .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
+              .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pub))
+              .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
+      List<GeneralName> names = new ArrayList<>();
+      dns.forEach(d -> names.add(new GeneralName(GeneralName.dNSName, d)));
+      ips.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
+      if (!names.isEmpty()) {
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+      }
+      return new IssuedCertificate(sign(b, key), pair.getPrivate(), certificate);
+    } catch (GeneralSecurityException | CertIOException e) {
+      throw new IllegalStateException("cannot issue certificate for " + cn, e);
+    }
+  }
+
+  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer) throws GeneralSecurityException {
+    try {
+      return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(SIGNATURE).build(signer)));
+    } catch (OperatorCreationException e) {
+      throw new GeneralSecurityException(e);
+    }
+  }
+
+  private static KeyPair newKeyPair() {
+    try {
+      KeyPairGenerator g = KeyPairGenerator.getInstance(KEY_ALGORITHM);
+      g.initialize(new ECGenParameterSpec("secp256r1"));
+      return g.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no EC P-256 key generator", e);
+    }
+  }
+
+  private static BigInteger serial(SecureRandom random) {
+    return new BigInteger(127, random).add(BigInteger.ONE);
+  }
+}
