@@ -1,0 +1,50 @@
+package io.hexgate.datapath.agent;
+
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.contract.v1.IpcacheEntry;
+import io.hexgate.contract.v1.StateUpdate;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The node's desired state as the agent holds it: the operator's epoch and revision, the node's endpoints
+ * and the cluster-wide IP cache (prefix → identity). Immutable; {@link #apply} makes the next one.
+ */
+public record AgentState(
+    String epoch, long revision, Map<EndpointKey, EndpointState> endpoints, Map<String, Long> ipcache) {
+  public static final AgentState EMPTY = new AgentState("", 0, Map.of(), Map.of());
+
+  public AgentState {
+    endpoints = Collections.unmodifiableMap(endpoints);
+    ipcache = Collections.unmodifiableMap(ipcache);
+  }
+
+  /** Whether {@code u} can be applied on top of this state: a snapshot always, a delta only on its base. */
+  public boolean accepts(StateUpdate u) {
+    return u.getSnapshot() || (u.getEpoch().equals(epoch) && u.getBaseRevision() == revision);
+  }
+
+  /** The state after {@code u}; the IP cache is copied only when the update touches it. */
+  public AgentState apply(StateUpdate u) {
+    if (!accepts(u)) {
+      throw new IllegalArgumentException(
+          "update " + u.getRevision() + " builds on " + u.getBaseRevision() + "@" + u.getEpoch()
+              + ", the agent holds " + revision + "@" + epoch);
+    }
+    Map<EndpointKey, EndpointState> eps = u.getSnapshot() ? new HashMap<>() : new HashMap<>(endpoints);
+    u.getRemoveEndpointsList().forEach(eps::remove);
+    u.getUpsertEndpointsList().forEach(e -> eps.put(e.getKey(), e));
+    Map<String, Long> cache = ipcache;
+    if (u.getSnapshot() || u.getUpsertIpcacheCount() > 0 || u.getRemoveIpcacheCount() > 0) {
+      Map<String, Long> next = u.getSnapshot() ? new HashMap<>() : new HashMap<>(ipcache);
+      u.getRemoveIpcacheList().forEach(next::remove);
+      for (IpcacheEntry e : u.getUpsertIpcacheList()) {
+        next.put(e.getPrefix(), e.getIdentity());
+      }
+      cache = next;
+    }
+    return new AgentState(u.getEpoch(), u.getRevision(), eps, cache);
+  }
+}

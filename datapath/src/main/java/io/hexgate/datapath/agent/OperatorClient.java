@@ -1,0 +1,282 @@
+package io.hexgate.datapath.agent;
+
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.hexgate.contract.v1.Ack;
+import io.hexgate.contract.v1.AgentMessage;
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.EndpointResult;
+import io.hexgate.contract.v1.FlowBatch;
+import io.hexgate.contract.v1.Hello;
+import io.hexgate.contract.v1.NodeAgentGrpc;
+import io.hexgate.contract.v1.OperatorMessage;
+import io.hexgate.contract.v1.StateUpdate;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's end of {@code NodeAgent.Connect}: names its node, applies the snapshot and updates it
+ * receives through a {@link DesiredStateApplier}, ACKs or NACKs each, and sends flow batches upstream.
+ * When the stream ends it reconnects with backoff and says which revision it applied, so the operator
+ * can resume with only the changes.
+ *
+ * <p>Flow control: the agent asks for one update at a time, after the previous one is applied and
+ * acknowledged, so the operator coalesces what piles up meanwhile. Flow batches wait in a bounded queue
+ * while the stream is not ready; when it is full the oldest batch is dropped and counted as lost.
+ */
+public final class OperatorClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OperatorClient.class);
+
+  private final Channel channel;
+  private final String node;
+  private final DesiredStateApplier applier;
+  private final ScheduledExecutorService scheduler;
+  private final Backoff backoff;
+  private final int maxPendingBatches;
+  private final Object lock = new Object();
+
+  // guarded by lock
+  private final ArrayDeque<FlowBatch> pendingFlows = new ArrayDeque<>();
+  private long lostFlows;
+  private Stream stream;
+  private AgentState state = AgentState.EMPTY;
+  private boolean awaitingSnapshot;
+  private int failures;
+  private boolean closed;
+  private long connects;
+
+  public OperatorClient(
+      Channel channel,
+      String node,
+      DesiredStateApplier applier,
+      ScheduledExecutorService scheduler,
+      Backoff backoff,
+      int maxPendingBatches) {
+    this.channel = channel;
+    this.node = node;
+    this.applier = applier;
+    this.scheduler = scheduler;
+    this.backoff = backoff;
+    this.maxPendingBatches = maxPendingBatches;
+  }
+
+  public void start() {
+    connect();
+  }
+
+  /** The last state applied (the empty state before the first snapshot). */
+  public AgentState state() {
+    synchronized (lock) {
+      return state;
+    }
+  }
+
+  public boolean connected() {
+    synchronized (lock) {
+      return stream != null && stream.open;
+    }
+  }
+
+  /** How many times a stream was opened; the first is 1. */
+  public long connects() {
+    synchronized (lock) {
+      return connects;
+    }
+  }
+
+  /**
+   * Queues a batch for the operator; never blocks. Returns false if the queue was full and the oldest
+   * batch was dropped to make room (its flows are reported as lost with the next batch sent).
+   */
+  public boolean sendFlows(FlowBatch batch) {
+    boolean kept = true;
+    synchronized (lock) {
+      if (pendingFlows.size() >= maxPendingBatches) {
+        FlowBatch dropped = pendingFlows.removeFirst();
+        lostFlows += dropped.getFlowsCount() + dropped.getLost();
+        kept = false;
+      }
+      pendingFlows.addLast(batch);
+    }
+    drainFlows();
+    return kept;
+  }
+
+  @Override
+  public void close() {
+    Stream s;
+    synchronized (lock) {
+      closed = true;
+      s = stream;
+      stream = null;
+    }
+    if (s != null) {
+      s.cancel("agent closing");
+    }
+  }
+
+  private void connect() {
+    Stream s = new Stream();
+    Hello hello;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      stream = s;
+      connects++;
+      hello =
+          Hello.newBuilder()
+              .setNode(node)
+              .setEpoch(state.epoch())
+              .setAppliedRevision(state.revision())
+              .build();
+      // whatever was rejected before, the operator answers a hello with a snapshot or a clean delta
+      awaitingSnapshot = false;
+    }
+    NodeAgentGrpc.newStub(channel).connect(s);
+    s.send(AgentMessage.newBuilder().setHello(hello).build());
+  }
+
+  private void reconnectLater(Stream ended, Status status) {
+    long delayMs;
+    synchronized (lock) {
+      if (closed || stream != ended) {
+        return;
+      }
+      stream = null;
+      failures++;
+      delayMs = backoff.delay(failures).toMillis();
+    }
+    log.info("stream to the operator for node {} ended ({}); reconnecting in {} ms", node, status, delayMs);
+    scheduler.schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void drainFlows() {
+    Stream s;
+    synchronized (lock) {
+      s = stream;
+    }
+    if (s != null) {
+      s.drainFlows();
+    }
+  }
+
+  /** One attempt: a call and its observer. */
+  private final class Stream implements ClientResponseObserver<AgentMessage, OperatorMessage> {
+    private ClientCallStreamObserver<AgentMessage> out;
+    private volatile boolean open = true;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<AgentMessage> requestStream) {
+      out = requestStream;
+      requestStream.disableAutoRequestWithInitial(1);
+      requestStream.setOnReadyHandler(this::drainFlows);
+    }
+
+    @Override
+    public void onNext(OperatorMessage message) {
+      synchronized (lock) {
+        failures = 0; // the operator answered: the next failure starts the backoff afresh
+      }
+      if (message.getKindCase() == OperatorMessage.KindCase.UPDATE) {
+        if (!handle(message.getUpdate())) {
+          return;
+        }
+      }
+      out.request(1);
+    }
+
+    /** Applies and acknowledges one update; false if the stream was given up instead. */
+    private boolean handle(StateUpdate u) {
+      AgentState current;
+      boolean waiting;
+      synchronized (lock) {
+        current = state;
+        waiting = awaitingSnapshot;
+      }
+      if (!current.accepts(u)) {
+        if (waiting) {
+          return true; // sent before the operator saw our NACK; its snapshot follows
+        }
+        log.warn("node {}: update {} does not build on revision {}; resynchronising", node, u.getRevision(), current.revision());
+        cancel("out of sequence");
+        reconnectLater(this, Status.ABORTED.withDescription("out of sequence"));
+        return false;
+      }
+      AgentState next = current.apply(u);
+      Ack.Builder ack = Ack.newBuilder().setEpoch(u.getEpoch()).setRevision(u.getRevision());
+      try {
+        Map<EndpointKey, String> errors = applier.apply(u, next);
+        synchronized (lock) {
+          state = next;
+          awaitingSnapshot = false;
+        }
+        ack.setOk(true);
+        errors.forEach(
+            (k, e) -> ack.addEndpoints(EndpointResult.newBuilder().setEndpoint(k).setOk(false).setError(e)));
+      } catch (Exception e) {
+        log.warn("node {}: rejecting revision {}: {}", node, u.getRevision(), e.toString());
+        synchronized (lock) {
+          awaitingSnapshot = true;
+        }
+        ack.setOk(false).setError(e.getMessage() == null ? e.toString() : e.getMessage());
+      }
+      send(AgentMessage.newBuilder().setAck(ack).build());
+      return true;
+    }
+
+    void send(AgentMessage m) {
+      synchronized (this) {
+        if (open) {
+          out.onNext(m);
+        }
+      }
+    }
+
+    void drainFlows() {
+      synchronized (this) {
+        while (open && out.isReady()) {
+          FlowBatch next;
+          synchronized (lock) {
+            next = pendingFlows.pollFirst();
+            if (next != null && lostFlows > 0) {
+              next = next.toBuilder().setLost(next.getLost() + lostFlows).build();
+              lostFlows = 0;
+            }
+          }
+          if (next == null) {
+            return;
+          }
+          out.onNext(AgentMessage.newBuilder().setFlows(next).build());
+        }
+      }
+    }
+
+    void cancel(String why) {
+      synchronized (this) {
+        if (open) {
+          open = false;
+          out.cancel(why, null);
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      open = false;
+      reconnectLater(this, Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      open = false;
+      reconnectLater(this, Status.OK.withDescription("operator ended the stream"));
+    }
+  }
+}
