@@ -1,0 +1,146 @@
+package io.hexgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.contract.v1.Flow;
+import io.hexgate.contract.v1.FlowBatch;
+import io.hexgate.datapath.agent.AgentCredentials;
+import io.hexgate.datapath.agent.Backoff;
+import io.hexgate.datapath.agent.OperatorClient;
+import io.hexgate.operator.RepoRoot;
+import io.hexgate.operator.node.AgentReport;
+import io.hexgate.operator.node.NodeAgentService;
+import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.policy.Endpoint;
+import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicyRef;
+import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
+import io.hexgate.operator.tls.AgentCertificateInterceptor;
+import io.hexgate.operator.tls.AgentTls;
+import io.hexgate.operator.tls.CertificateAuthority;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The operator's NodeAgentService and the datapath's OperatorClient over mutual TLS, certificates from files. */
+class NodeAgentContractTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final PolicyRef RULE1 = PolicyRef.cnp("default", "rule1");
+
+  @TempDir Path certs;
+  private final List<AgentReport> reports = new CopyOnWriteArrayList<>();
+  private final List<String> flowNodes = new CopyOnWriteArrayList<>();
+  private final ExecutorService sender = Executors.newFixedThreadPool(2);
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private Server server;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : closing) {
+      c.close();
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+    sender.shutdownNow();
+    scheduler.shutdownNow();
+  }
+
+  @Test
+  void shouldBringStarWarsRule1ToEveryNodeAndReportAcksAndNacks() throws Exception {
+    PolicyEngine engine = new PolicyEngine();
+    engine.upsertNamespace("default", Map.of());
+    engine.upsertEndpoint(pod("deathstar", "10.0.1.10", Map.of("org", "empire", "class", "deathstar"), "node-a"));
+    engine.upsertEndpoint(pod("tiefighter", "10.0.2.10", Map.of("org", "empire", "class", "tiefighter"), "node-b"));
+    engine.upsertEndpoint(pod("xwing", "10.0.2.11", Map.of("org", "alliance", "class", "xwing"), "node-b"));
+    NodeStateHub hub = new NodeStateHub();
+    hub.changed(engine, Set.of());
+
+    CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
+    NodeAgentService service =
+        new NodeAgentService(
+            hub, reports::add, (node, batch) -> flowNodes.add(node), sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
+    server =
+        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
+            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
+            .build()
+            .start();
+    // How an agent gets its identity: the operator writes tls.crt, tls.key and ca.crt per node.
+    ca.issueAgent("node-a").writeTo(certs.resolve("node-a"));
+    ca.issueAgent("node-b").writeTo(certs.resolve("node-b"));
+
+    List<String> nodeBFailure = new CopyOnWriteArrayList<>();
+    OperatorClient a = agent("node-a", (u, next) -> Map.of());
+    OperatorClient b =
+        agent(
+            "node-b",
+            (u, next) -> {
+              if (!nodeBFailure.isEmpty()) {
+                throw new IllegalStateException(nodeBFailure.get(0));
+              }
+              return Map.of();
+            });
+    await().atMost(WAIT).until(() -> service.connectedNodes().equals(Set.of("node-a", "node-b")));
+    await().atMost(WAIT).until(() -> reports.size() == 2);
+
+    CiliumNetworkPolicy cnp =
+        new ObjectMapper(new YAMLFactory())
+            .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
+    engine.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
+    hub.changed(engine, Set.of());
+
+    long revisionA = hub.find("node-a").current().revision();
+    await().atMost(WAIT).until(() -> a.state().revision() == revisionA);
+    EndpointState deathstar = a.state().endpoints().values().iterator().next();
+    assertThat(deathstar.getIngress().getEnforcing()).isTrue();
+    await().atMost(WAIT).untilAsserted(
+        () -> assertThat(reports).anyMatch(r -> r.node().equals("node-a") && r.revision() == revisionA && r.ok()
+            && r.policies().contains(RULE1)));
+
+    // node-b runs no endpoint rule1 selects; a failure there comes back as a NACK with the agent's words.
+    nodeBFailure.add("bpf map full");
+    engine.upsertEndpoint(pod("xwing-2", "10.0.2.12", Map.of("org", "alliance", "class", "xwing"), "node-b"));
+    hub.changed(engine, Set.of("node-b"));
+    await().atMost(WAIT).untilAsserted(
+        () -> assertThat(reports).anyMatch(r -> r.node().equals("node-b") && !r.accepted() && r.error().equals("bpf map full")));
+    // node-a got the new pod's address in its IP cache
+    await().atMost(WAIT).until(() -> a.state().ipcache().containsKey("10.0.2.12/32"));
+
+    b.sendFlows(FlowBatch.newBuilder().addFlows(Flow.newBuilder().setDropReason(133)).build());
+    await().atMost(WAIT).until(() -> flowNodes.contains("node-b"));
+  }
+
+  private OperatorClient agent(String node, io.hexgate.datapath.agent.DesiredStateApplier applier) {
+    ManagedChannel channel = AgentCredentials.channel("localhost:" + server.getPort(), certs.resolve(node), null);
+    OperatorClient c =
+        new OperatorClient(channel, node, applier, scheduler, new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)), 16);
+    closing.add(channel::shutdownNow);
+    closing.add(c);
+    c.start();
+    return c;
+  }
+
+  private static Endpoint pod(String name, String ip, Map<String, String> labels, String node) {
+    return new Endpoint("default", name, ip, labels, "default", node, List.of());
+  }
+}
