@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,12 @@ public final class CaSecretStore {
     this.namespace = namespace;
     this.name = name;
     this.clock = clock;
+  }
+
+  /** The CA in the Secret, if the Secret exists; never creates one (for issuing outside the operator). */
+  public Optional<CertificateAuthority> load() {
+    Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
+    return existing == null ? Optional.empty() : Optional.of(read(existing));
   }
 
   public CertificateAuthority loadOrCreate() {

@@ -26,6 +26,12 @@ class CaSecretStoreTest {
   }
 
   @Test
+  void shouldNotCreateACaWhenOnlyLoading() {
+    assertThat(new CaSecretStore(client, "hexgate", "hexgate-ca", Clock.systemUTC()).load()).isEmpty();
+    assertThat(client.secrets().inNamespace("hexgate").withName("hexgate-ca").get()).isNull();
+  }
+
+  @Test
   void shouldIssueAgentCertificatesThatTheStoredCaVerifies() throws Exception {
     CertificateAuthority ca = new CaSecretStore(client, "hexgate", "hexgate-ca", Clock.systemUTC()).loadOrCreate();
     CertificateAuthority reloaded = new CaSecretStore(client, "hexgate", "hexgate-ca", Clock.systemUTC()).loadOrCreate();
