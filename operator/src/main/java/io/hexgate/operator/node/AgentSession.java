@@ -14,6 +14,7 @@ import io.hexgate.operator.policy.PolicyRef;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,11 @@ final class AgentSession implements StreamObserver<AgentMessage> {
           fail(Status.FAILED_PRECONDITION.withDescription("flows before hello"));
           return;
         }
-        service.flows().received(from, message.getFlows());
+        try {
+          service.flows().received(from, message.getFlows());
+        } catch (RuntimeException e) {
+          log.warn("flow listener failed on a batch from node {}", from, e);
+        }
         break;
       default:
         fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
@@ -161,7 +166,11 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       log.warn("node {} rejected revision {}: {}", n, ack.getRevision(), ack.getError());
       schedulePump();
     }
-    service.reports().reported(new AgentReport(n, ack.getRevision(), ack.getOk(), ack.getError(), errors, policies));
+    try {
+      service.reports().reported(new AgentReport(n, ack.getRevision(), ack.getOk(), ack.getError(), errors, policies));
+    } catch (RuntimeException e) {
+      log.warn("report listener failed on revision {} of node {}", ack.getRevision(), n, e);
+    }
   }
 
   private boolean needSnapshotNow() {
@@ -178,7 +187,13 @@ final class AgentSession implements StreamObserver<AgentMessage> {
 
   private void schedulePump() {
     if (pumpScheduled.compareAndSet(false, true)) {
-      service.sender().execute(this::pump);
+      try {
+        service.sender().execute(this::pump);
+      } catch (RejectedExecutionException e) {
+        // shutting down: this runs on the engine's thread, which must not fail because of it
+        pumpScheduled.set(false);
+        log.debug("not sending to node {}: sender stopped", nodeOrNull());
+      }
     }
   }
 

@@ -9,7 +9,9 @@ import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyRef;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -21,8 +23,13 @@ import java.util.TreeMap;
  */
 public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endpoints, IpCache ipcache) {
 
+  private static final Class<?> FROZEN = java.util.Collections.unmodifiableSortedMap(new TreeMap<>()).getClass();
+
   public NodeDesiredState {
-    endpoints = java.util.Collections.unmodifiableMap(new TreeMap<>(endpoints));
+    // states derived from one another (withIpcache) share the frozen map instead of copying it
+    if (endpoints.getClass() != FROZEN) {
+      endpoints = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(endpoints));
+    }
   }
 
   public static NodeDesiredState empty(String node, IpCache ipcache) {
@@ -35,6 +42,51 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
    */
   public static NodeDesiredState render(
       PolicyEngine engine, String node, Collection<Endpoint> onNode, IpCache ipcache, NodeDesiredState previous) {
+    return render(engine, node, onNode, ipcache, previous, new RuleMapCache());
+  }
+
+  /**
+   * Encoded rule maps shared by the endpoints of one render pass. An egress map depends only on the
+   * identity (named ports resolve against the remote pods); an ingress map also on the endpoint's own
+   * named ports. Valid while the engine does not change, i.e. within one {@code changed} call.
+   */
+  static final class RuleMapCache {
+    private record Key(long identity, Direction direction, List<Endpoint.NamedPort> ownPorts) {}
+
+    private final Map<Key, io.hexgate.contract.v1.RuleMap> maps = new HashMap<>();
+    private final Map<Long, io.hexgate.contract.v1.Identity> identities = new HashMap<>();
+    private final Map<Long, Set<PolicyRef>> policies = new HashMap<>();
+
+    io.hexgate.contract.v1.Identity identity(Identity id) {
+      return identities.computeIfAbsent(id.id(), x -> ContractMessages.identity(id));
+    }
+
+    Set<PolicyRef> policies(PolicyEngine engine, long identity) {
+      return policies.computeIfAbsent(
+          identity,
+          x -> {
+            Set<PolicyRef> out = new HashSet<>();
+            PolicyEngine.IdentityPolicy ip = engine.policy(identity);
+            if (ip != null) {
+              ip.rules().forEach(r -> out.add(r.origin()));
+            }
+            return Set.copyOf(out);
+          });
+    }
+
+    io.hexgate.contract.v1.RuleMap get(PolicyEngine engine, Endpoint e, long identity, Direction d) {
+      Key k = new Key(identity, d, d == Direction.INGRESS ? e.namedPorts() : List.of());
+      return maps.computeIfAbsent(k, x -> ContractMessages.ruleMap(engine.ruleMap(e.key(), d)));
+    }
+  }
+
+  static NodeDesiredState render(
+      PolicyEngine engine,
+      String node,
+      Collection<Endpoint> onNode,
+      IpCache ipcache,
+      NodeDesiredState previous,
+      RuleMapCache ruleMaps) {
     Map<Endpoint.Key, NodeEndpoint> out = new TreeMap<>();
     for (Endpoint e : onNode) {
       Identity id = engine.identityOf(e.key());
@@ -45,15 +97,11 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
           EndpointState.newBuilder()
               .setKey(ContractMessages.key(e.key()))
               .setIp(e.ip() == null ? "" : e.ip())
-              .setIdentity(ContractMessages.identity(id))
-              .setIngress(ContractMessages.ruleMap(engine.ruleMap(e.key(), Direction.INGRESS)))
-              .setEgress(ContractMessages.ruleMap(engine.ruleMap(e.key(), Direction.EGRESS)))
+              .setIdentity(ruleMaps.identity(id))
+              .setIngress(ruleMaps.get(engine, e, id.id(), Direction.INGRESS))
+              .setEgress(ruleMaps.get(engine, e, id.id(), Direction.EGRESS))
               .build();
-      Set<PolicyRef> policies = new HashSet<>();
-      PolicyEngine.IdentityPolicy ip = engine.policy(id.id());
-      if (ip != null) {
-        ip.rules().forEach(r -> policies.add(r.origin()));
-      }
+      Set<PolicyRef> policies = ruleMaps.policies(engine, id.id());
       NodeEndpoint old = previous == null ? null : previous.endpoints.get(e.key());
       NodeEndpoint fresh = new NodeEndpoint(e.key(), state, policies);
       out.put(e.key(), fresh.equals(old) ? old : fresh);
@@ -114,10 +162,14 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
     return b.build();
   }
 
-  /** Same endpoints (by content) and IP cache: sending would change nothing. */
+  /**
+   * Same endpoints (by content) and IP cache: sending would change nothing. IP caches compare by
+   * instance: the hub replaces its one instance only when the content changed, and comparing 10,000
+   * entries for each of 200 nodes on every pod change would cost more than the rest of the render.
+   */
   boolean sameAs(NodeDesiredState other) {
     if (other == null
-        || (ipcache != other.ipcache && !ipcache.equals(other.ipcache))
+        || ipcache != other.ipcache
         || endpoints.size() != other.endpoints.size()) {
       return false;
     }

@@ -70,11 +70,12 @@ public final class NodeStateHub implements DesiredStateListener {
     if (all) {
       rendered.addAll(nodes.keySet());
     }
+    NodeDesiredState.RuleMapCache ruleMaps = new NodeDesiredState.RuleMapCache();
     for (String node : rendered) {
       Collection<Endpoint> onNode = byNode.getOrDefault(node, List.of());
       NodeRevisions revisions = nodes.get(node);
       NodeDesiredState previous = revisions == null ? null : revisions.current().state();
-      publish(node, NodeDesiredState.render(engine, node, onNode, cache, previous));
+      publish(node, NodeDesiredState.render(engine, node, onNode, cache, previous, ruleMaps));
     }
     if (cacheChanged) {
       // The caller vouches that the other nodes' endpoints did not change: only their IP cache did.

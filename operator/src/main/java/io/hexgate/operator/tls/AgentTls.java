@@ -1,11 +1,15 @@
 package io.hexgate.operator.tls;
 
+import io.grpc.Grpc;
+import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
+import io.hexgate.operator.node.NodeAgentService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Server credentials for the agent port: the operator's certificate, and client certificates required. */
+/** The agent port's TLS: the operator's certificate, and client certificates required. */
 public final class AgentTls {
   private AgentTls() {}
 
@@ -23,5 +27,15 @@ public final class AgentTls {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the operator's certificate", e);
     }
+  }
+
+  /**
+   * The agent port: {@code service} behind mutual TLS with {@code server}'s certificate, each call's
+   * node taken from its client certificate. Not started.
+   */
+  public static Server server(int port, IssuedCertificate server, NodeAgentService service) {
+    return Grpc.newServerBuilderForPort(port, serverCredentials(server))
+        .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
+        .build();
   }
 }

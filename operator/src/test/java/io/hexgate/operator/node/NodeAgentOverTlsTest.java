@@ -7,10 +7,8 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
-import io.hexgate.operator.tls.AgentCertificateInterceptor;
 import io.hexgate.operator.tls.AgentTls;
 import io.hexgate.operator.tls.CertificateAuthority;
 import io.hexgate.operator.tls.IssuedCertificate;
@@ -49,11 +47,7 @@ class NodeAgentOverTlsTest {
         new NodeAgentService(
             hub, reports::add, FlowBatchListener.NONE, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
     IssuedCertificate serverCert = CA.issueServer("hexgate-operator", List.of("localhost"), List.of("127.0.0.1"));
-    server =
-        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(serverCert))
-            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
-            .build()
-            .start();
+    server = AgentTls.server(0, serverCert, service).start();
   }
 
   @AfterEach
