@@ -301,6 +301,19 @@ class NodeAgentServiceTest {
   }
 
   @Test
+  void shouldReplaceAnOlderConnectionForTheSameNode() {
+    changed();
+    NodeAgentService service = service(NodeAgentService.Authentication.TRUST_CLAIM);
+    ManagedChannel channel = serve(service);
+    TestingAgent old = new TestingAgent("node-a").connect(channel);
+    await().atMost(WAIT).until(() -> old.updates.size() == 1);
+    TestingAgent restarted = new TestingAgent("node-a").connect(channel);
+    assertThat(old.closed.join().getCode()).isEqualTo(Status.Code.ABORTED);
+    await().atMost(WAIT).until(() -> restarted.updates.size() == 1);
+    assertThat(service.connectedNodes()).containsExactly("node-a");
+  }
+
+  @Test
   void shouldRefuseAnAgentWithoutAVerifiedCertificate() {
     changed();
     TestingAgent a =
