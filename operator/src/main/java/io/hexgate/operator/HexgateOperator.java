@@ -107,6 +107,9 @@ public final class HexgateOperator implements AutoCloseable {
     try {
       allocator.collect();
     } catch (RuntimeException e) {
+      if (gc.isShutdown()) {
+        return; // interrupted by stop()
+      }
       LOG.warn("identity GC pass failed; next pass in {}", config.identityGcInterval(), e);
     }
   }
