@@ -4,16 +4,12 @@ import io.hexgate.operator.policy.PolicyEngine;
 import java.util.Set;
 
 /**
- * Told after every change the operator makes to the policy engine. Called on the engine's writer thread,
- * which owns the engine: read what you need from it before returning, keep no reference to its mutable
- * parts, and do not block (hand slow work to another thread).
+ * Told after every change to the policy engine, on the single thread that writes the engine, so that it
+ * may read the engine during the call and must not keep it for later.
  */
-@FunctionalInterface
 public interface DesiredStateListener {
   /**
-   * @param engine the engine, just changed
-   * @param nodes the nodes whose endpoints' rule maps may have changed; empty means every node (also used
-   *     when the cluster-wide IP to identity table changed)
+   * @param nodes the nodes whose endpoints (or their rule maps) may have changed; empty means every node
    */
   void changed(PolicyEngine engine, Set<String> nodes);
 }
