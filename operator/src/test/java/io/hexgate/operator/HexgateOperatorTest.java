@@ -255,4 +255,79 @@ class HexgateOperatorTest {
             });
     assertThat(identities()).isEqualTo(objects);
   }
+
+  @Test
+  void shouldEnforceClusterwideAndKubernetesPoliciesAndFollowNamespaceLabels() {
+    operator = start();
+    kube.resource(new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build()).create();
+    kube.resource(pod("team", "api", "10.0.0.1", Map.of("app", "api"))).create();
+    kube.resource(pod("team", "job", "10.0.0.2", Map.of("app", "job"))).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> identityOf("team", "api") != null && identityOf("team", "job") != null);
+    long before = identityOf("team", "api");
+
+    kube.resource(
+            io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: deny-api, namespace: team}
+                spec:
+                  podSelector: {matchLabels: {app: api}}
+                  policyTypes: [Ingress]
+                """,
+                io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class))
+        .create();
+    kube.resource(
+            io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                """
+                apiVersion: cilium.io/v2
+                kind: CiliumClusterwideNetworkPolicy
+                metadata: {name: job-egress}
+                spec:
+                  endpointSelector: {matchLabels: {app: job}}
+                  egress:
+                  - toEntities: [cluster]
+                """,
+                io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(cep("team", "api").getStatus().policy.ingress.state).isEqualTo("enforcing");
+              assertThat(cep("team", "api").getStatus().policy.egress.state).isEqualTo("non-enforcing");
+              assertThat(cep("team", "job").getStatus().policy.egress.state).isEqualTo("enforcing");
+            });
+
+    kube.namespaces().withName("team").edit(n -> {
+      n.getMetadata().getLabels().put("tier", "gold");
+      return n;
+    });
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !Long.valueOf(before).equals(identityOf("team", "api")));
+    assertThat(cep("team", "api").getStatus().identity.labels).contains("k8s:io.cilium.k8s.namespace.labels.tier=gold");
+    assertThat(cep("team", "api").getStatus().policy.ingress.state).isEqualTo("enforcing");
+  }
+
+  @Test
+  void shouldNameOnlyThePodsNodeWhenNoIdentityOrNamedPortChanged() {
+    java.util.List<Set<String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), clock);
+    operator.addListener((engine, nodes) -> calls.add(nodes));
+    operator.start();
+    Pod first = pod("default", "a", "10.0.0.1", Map.of("app", "same"));
+    first.getSpec().getContainers().get(0).setPorts(java.util.List.of());
+    kube.resource(first).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> identityOf("default", "a") != null);
+    assertThat(calls).last().isEqualTo(Set.of()); // a new identity: every node
+    calls.clear();
+
+    Pod second = pod("default", "b", "10.0.0.2", Map.of("app", "same"));
+    second.getSpec().setNodeName("node-2");
+    second.getSpec().getContainers().get(0).setPorts(java.util.List.of());
+    kube.resource(second).create();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> identityOf("default", "b") != null);
+    assertThat(calls).containsExactly(Set.of("node-2"));
+  }
 }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hexgate.operator.endpoint.api.CiliumEndpoint;
 import io.hexgate.operator.feed.EndpointView;
 import io.hexgate.operator.feed.EngineWriter;
+import io.hexgate.operator.feed.NamespaceReconciler;
 import io.hexgate.operator.feed.PodEndpoints;
 import io.hexgate.operator.policy.Endpoint;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -19,7 +20,6 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -92,18 +92,11 @@ public final class PodReconciler implements Reconciler<Pod> {
     Optional<EndpointView> known = writer.view(key);
     // A known endpoint without identity had its allocation fail: feed it again to retry.
     if (known.isEmpty() || known.get().identity() == null || !known.get().endpoint().equals(endpoint)) {
-      Map<String, String> nsLabels =
-          namespaces
-              .get(new ResourceID(key.namespace()))
-              .map(ns -> ns.getMetadata().getLabels())
-              .orElse(null);
-      writer.apply(
-          engine -> {
-            if (nsLabels != null) {
-              engine.upsertNamespace(key.namespace(), nsLabels);
-            }
-            engine.upsertEndpoint(endpoint);
-          });
+      // The namespace first, as a change of its own: new labels move every pod of the namespace, on any node.
+      namespaces
+          .get(new ResourceID(key.namespace()))
+          .ifPresent(ns -> NamespaceReconciler.feed(writer, key.namespace(), ns.getMetadata().getLabels()));
+      writer.applyToEndpoint(key, engine -> engine.upsertEndpoint(endpoint));
     }
     Optional<EndpointView> view = writer.view(key);
     if (view.isPresent()) {
@@ -114,7 +107,7 @@ public final class PodReconciler implements Reconciler<Pod> {
 
   private void remove(Endpoint.Key key) {
     if (writer.view(key).isPresent()) {
-      writer.apply(engine -> engine.deleteEndpoint(key));
+      writer.applyToEndpoint(key, engine -> engine.deleteEndpoint(key));
     }
     // Kubernetes' garbage collector would do this through the owner reference; deleting here is quicker
     // and does not depend on it.

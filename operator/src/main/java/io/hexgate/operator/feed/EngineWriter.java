@@ -69,10 +69,52 @@ public final class EngineWriter implements AutoCloseable {
               try {
                 change.accept(engine);
               } finally {
-                publish();
+                publish(Set.of());
               }
               return null;
             }));
+  }
+
+  /**
+   * Like {@link #apply} for a change of one endpoint, telling the listeners only the endpoint's old and
+   * new node when nothing else can have changed: no identity appeared or went (so no selector selects
+   * differently), and the endpoint has no named ports before or after (other endpoints' egress rules
+   * resolve named ports against their peers' pods). The IP cache is the listener's to compare.
+   */
+  public void applyToEndpoint(Endpoint.Key key, Consumer<PolicyEngine> change) {
+    await(
+        thread.submit(
+            () -> {
+              Endpoint before = engine.endpoint(key);
+              Set<Long> identities = identityIds();
+              Set<String> nodes = Set.of();
+              try {
+                change.accept(engine);
+                Endpoint after = engine.endpoint(key);
+                if (identities.equals(identityIds()) && noNamedPorts(before) && noNamedPorts(after)) {
+                  Set<String> local = new HashSet<>();
+                  for (Endpoint e : new Endpoint[] {before, after}) {
+                    if (e != null && e.node() != null) {
+                      local.add(e.node());
+                    }
+                  }
+                  nodes = Set.copyOf(local);
+                }
+              } finally {
+                publish(nodes);
+              }
+              return null;
+            }));
+  }
+
+  private Set<Long> identityIds() {
+    Set<Long> ids = new HashSet<>();
+    engine.identities().forEach(i -> ids.add(i.id()));
+    return ids;
+  }
+
+  private static boolean noNamedPorts(Endpoint e) {
+    return e == null || e.namedPorts().isEmpty();
   }
 
   /** Runs a query on the writer thread and waits for its answer. */
@@ -85,7 +127,7 @@ public final class EngineWriter implements AutoCloseable {
     return Optional.ofNullable(views.get(key));
   }
 
-  private void publish() {
+  private void publish(Set<String> nodes) {
     Set<Endpoint.Key> changed = new HashSet<>();
     Set<Endpoint.Key> seen = new HashSet<>();
     for (Endpoint e : engine.endpoints()) {
@@ -111,7 +153,7 @@ public final class EngineWriter implements AutoCloseable {
     }
     for (DesiredStateListener l : listeners) {
       try {
-        l.changed(engine, Set.of());
+        l.changed(engine, nodes);
       } catch (RuntimeException e) {
         LOG.error("desired state listener {} failed", l, e);
       }

@@ -27,7 +27,7 @@ public final class NamespaceReconciler implements Reconciler<Namespace> {
   }
 
   /** Sets a namespace's labels unless the engine has them already (no change, no listener call). */
-  static void feed(EngineWriter writer, String name, Map<String, String> labels) {
+  public static void feed(EngineWriter writer, String name, Map<String, String> labels) {
     Map<String, String> l = labels == null ? Map.of() : labels;
     boolean same =
         writer.read(
