@@ -33,6 +33,7 @@ public final class HexgateOperator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HexgateOperator.class);
 
   private final OperatorConfig config;
+  private final KubernetesClient client;
   private final CrdIdentityAllocator allocator;
   private final EngineWriter writer;
   private final PolicyValidity validity = new PolicyValidity();
@@ -42,6 +43,7 @@ public final class HexgateOperator implements AutoCloseable {
 
   public HexgateOperator(OperatorConfig config, KubernetesClient client, Clock clock) {
     this.config = config;
+    this.client = client;
     this.allocator = new CrdIdentityAllocator(client, clock, config.identityGcGrace());
     this.writer = new EngineWriter(new PolicyEngine(new SecurityLabels(config.clusterName()), allocator));
     this.operator =
@@ -92,6 +94,11 @@ public final class HexgateOperator implements AutoCloseable {
   }
 
   public void start() {
+    LOG.info(
+        "starting against {} (cluster {}, leader election {})",
+        client.getMasterUrl(),
+        config.clusterName(),
+        config.leaderElection() ? "on, Lease " + config.leaseName() : "off");
     if (!config.leaderElection()) {
       startLeading();
     }
