@@ -20,7 +20,9 @@ import io.hexgate.operator.policy.api.SelectorRequirement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -49,10 +51,10 @@ public final class RuleCompiler {
     boolean egressDd = defaultDeny(rule, Direction.EGRESS);
     List<Term> ingress = new ArrayList<>();
     List<Term> egress = new ArrayList<>();
-    forEach(rule.ingress, path + ".ingress", (r, p) -> ingress.addAll(allowTerms(ctx, r, r.toPorts, p, Direction.INGRESS, !ingressDd)));
-    forEach(rule.ingressDeny, path + ".ingressDeny", (r, p) -> ingress.addAll(denyTerms(ctx, r, r.toPorts, p, Direction.INGRESS)));
-    forEach(rule.egress, path + ".egress", (r, p) -> egress.addAll(allowTerms(ctx, r, r.toPorts, p, Direction.EGRESS, !egressDd)));
-    forEach(rule.egressDeny, path + ".egressDeny", (r, p) -> egress.addAll(denyTerms(ctx, r, r.toPorts, p, Direction.EGRESS)));
+    forEach(rule.ingress, path + ".ingress", (r, p) -> ingress.addAll(terms(ctx, r, r.toPorts, p, Direction.INGRESS, false, !ingressDd)));
+    forEach(rule.ingressDeny, path + ".ingressDeny", (r, p) -> ingress.addAll(terms(ctx, r, r.toPorts, p, Direction.INGRESS, true, false)));
+    forEach(rule.egress, path + ".egress", (r, p) -> egress.addAll(terms(ctx, r, r.toPorts, p, Direction.EGRESS, false, !egressDd)));
+    forEach(rule.egressDeny, path + ".egressDeny", (r, p) -> egress.addAll(terms(ctx, r, r.toPorts, p, Direction.EGRESS, true, false)));
     return new CompiledRule(
         origin, path, subject, ingressDd, egressDd, ingress, egress, List.copyOf(ctx.notEnforced), Set.copyOf(ctx.cidrs));
   }
@@ -88,70 +90,65 @@ public final class RuleCompiler {
 
   private record Peers(boolean wildcard, List<Selector> selectors) {}
 
+  /** The peer members of one element, whichever direction: field prefix {@code from} or {@code to}. */
+  private record PeerFields(
+      String prefix,
+      List<EndpointSelector> endpoints,
+      List<Entity> entities,
+      List<String> cidr,
+      List<CidrRule> cidrSet,
+      Map<String, List<?>> unenforced) {}
+
+  private static PeerFields fields(IngressPeers r) {
+    Map<String, List<?>> unenforced = new LinkedHashMap<>();
+    unenforced.put("fromNodes", r.fromNodes);
+    unenforced.put("fromGroups", r.fromGroups);
+    return new PeerFields("from", r.fromEndpoints, r.fromEntities, r.fromCIDR, r.fromCIDRSet, unenforced);
+  }
+
+  private static PeerFields fields(EgressPeers r) {
+    Map<String, List<?>> unenforced = new LinkedHashMap<>();
+    unenforced.put("toNodes", r.toNodes);
+    unenforced.put("toGroups", r.toGroups);
+    unenforced.put("toServices", r.toServices);
+    if (r instanceof EgressRule e) {
+      unenforced.put("toFQDNs", e.toFQDNs);
+    }
+    return new PeerFields("to", r.toEndpoints, r.toEntities, r.toCIDR, r.toCIDRSet, unenforced);
+  }
+
   /*
    * As in Cilium, only non-empty peer lists count: an element whose peer lists are all absent or empty
-   * selects every peer when it names ports, and no peer otherwise.
+   * selects every peer when it names ports, and no peer otherwise. Peers named only through fields not
+   * enforced yet select nothing: fail closed.
    */
-  private Peers ingressPeers(Ctx ctx, IngressPeers r, boolean hasPorts, String path) {
+  private Peers peers(Ctx ctx, PeerFields f, boolean hasPorts, String path) {
     List<Selector> out = new ArrayList<>();
     boolean any = false;
     boolean wildcard = false;
-    if (nonEmpty(r.fromEndpoints)) {
+    if (nonEmpty(f.endpoints())) {
       any = true;
-      r.fromEndpoints.forEach(s -> out.add(peerSelector(s, ctx.namespace)));
+      f.endpoints().forEach(s -> out.add(peerSelector(s, ctx.namespace)));
     }
-    if (nonEmpty(r.fromEntities)) {
+    if (nonEmpty(f.entities())) {
       any = true;
-      wildcard |= entities(r.fromEntities, out);
+      wildcard = entities(f.entities(), out);
     }
-    if (nonEmpty(r.fromCIDR)) {
+    if (nonEmpty(f.cidr())) {
       any = true;
-      r.fromCIDR.forEach(c -> out.add(cidr(ctx, c, List.of())));
+      f.cidr().forEach(c -> out.add(cidr(ctx, c, List.of())));
     }
-    if (nonEmpty(r.fromCIDRSet)) {
+    if (nonEmpty(f.cidrSet())) {
       any = true;
-      cidrSet(ctx, r.fromCIDRSet, out, path + ".fromCIDRSet");
+      cidrSet(ctx, f.cidrSet(), out, path + "." + f.prefix() + "CIDRSet");
     }
-    any |= notEnforced(ctx, r.fromNodes, path + ".fromNodes", "node selectors are not enforced");
-    any |= notEnforced(ctx, r.fromGroups, path + ".fromGroups", "cloud groups are not enforced");
-    return new Peers(wildcard || (!any && hasPorts), out);
-  }
-
-  private Peers egressPeers(Ctx ctx, EgressPeers r, boolean hasPorts, String path) {
-    List<Selector> out = new ArrayList<>();
-    boolean any = false;
-    boolean wildcard = false;
-    if (nonEmpty(r.toEndpoints)) {
-      any = true;
-      r.toEndpoints.forEach(s -> out.add(peerSelector(s, ctx.namespace)));
-    }
-    if (nonEmpty(r.toEntities)) {
-      any = true;
-      wildcard |= entities(r.toEntities, out);
-    }
-    if (nonEmpty(r.toCIDR)) {
-      any = true;
-      r.toCIDR.forEach(c -> out.add(cidr(ctx, c, List.of())));
-    }
-    if (nonEmpty(r.toCIDRSet)) {
-      any = true;
-      cidrSet(ctx, r.toCIDRSet, out, path + ".toCIDRSet");
-    }
-    any |= notEnforced(ctx, r.toNodes, path + ".toNodes", "node selectors are not enforced");
-    any |= notEnforced(ctx, r.toGroups, path + ".toGroups", "cloud groups are not enforced");
-    any |= notEnforced(ctx, r.toServices, path + ".toServices", "toServices is not enforced yet; it selects no peer");
-    if (r instanceof EgressRule e) {
-      any |= notEnforced(ctx, e.toFQDNs, path + ".toFQDNs", "toFQDNs is not enforced yet; it selects no peer");
+    for (Map.Entry<String, List<?>> u : f.unenforced().entrySet()) {
+      if (nonEmpty(u.getValue())) {
+        any = true;
+        ctx.notEnforced.add(path + "." + u.getKey() + ": " + u.getKey() + " is not enforced yet; it selects no peer");
+      }
     }
     return new Peers(wildcard || (!any && hasPorts), out);
-  }
-
-  private static boolean notEnforced(Ctx ctx, List<?> list, String path, String why) {
-    if (!nonEmpty(list)) {
-      return false;
-    }
-    ctx.notEnforced.add(path + ": " + why);
-    return true;
   }
 
   /**
@@ -249,47 +246,28 @@ public final class RuleCompiler {
 
   // ---- terms
 
-  private List<Term> allowTerms(
-      Ctx ctx, Object element, List<PortRule> toPorts, String path, Direction d, boolean wildcardL7) {
+  /** The terms of one element: one per {@code toPorts} entry, one for {@code icmps}, or one L3-only. */
+  private List<Term> terms(
+      Ctx ctx, Object element, List<?> toPorts, String path, Direction d, boolean deny, boolean wildcardL7) {
     List<IcmpRule> icmps = element instanceof IngressPeers ip ? ip.icmps : ((EgressPeers) element).icmps;
     boolean hasPorts = nonEmpty(toPorts) || nonEmpty(icmps);
     Peers peers =
-        element instanceof IngressPeers ip ? ingressPeers(ctx, ip, hasPorts, path) : egressPeers(ctx, (EgressPeers) element, hasPorts, path);
-    List<Term> out = new ArrayList<>();
-    if (nonEmpty(toPorts)) {
-      for (int i = 0; i < toPorts.size(); i++) {
-        PortRule pr = toPorts.get(i);
-        String pp = path + ".toPorts[" + i + "]";
-        List<HttpMatch> http = http(ctx, pr, pp, wildcardL7);
-        out.add(new Term(ctx.origin, pp, d, false, peers.wildcard(), peers.selectors(), ports(pr.ports), http));
-      }
-    }
-    if (nonEmpty(icmps)) {
-      out.add(new Term(ctx.origin, path + ".icmps", d, false, peers.wildcard(), peers.selectors(), icmpPorts(icmps), null));
-    }
-    if (!hasPorts) {
-      out.add(new Term(ctx.origin, path, d, false, peers.wildcard(), peers.selectors(), null, null));
-    }
-    return out;
-  }
-
-  private List<Term> denyTerms(Ctx ctx, Object element, List<PortDenyRule> toPorts, String path, Direction d) {
-    List<IcmpRule> icmps = element instanceof IngressPeers ip ? ip.icmps : ((EgressPeers) element).icmps;
-    boolean hasPorts = nonEmpty(toPorts) || nonEmpty(icmps);
-    Peers peers =
-        element instanceof IngressPeers ip ? ingressPeers(ctx, ip, hasPorts, path) : egressPeers(ctx, (EgressPeers) element, hasPorts, path);
+        peers(ctx, element instanceof IngressPeers ip ? fields(ip) : fields((EgressPeers) element), hasPorts, path);
     List<Term> out = new ArrayList<>();
     if (nonEmpty(toPorts)) {
       for (int i = 0; i < toPorts.size(); i++) {
         String pp = path + ".toPorts[" + i + "]";
-        out.add(new Term(ctx.origin, pp, d, true, peers.wildcard(), peers.selectors(), ports(toPorts.get(i).ports), null));
+        Object entry = toPorts.get(i);
+        List<PortProtocol> ports = entry instanceof PortRule pr ? pr.ports : ((PortDenyRule) entry).ports;
+        List<HttpMatch> http = entry instanceof PortRule pr ? http(ctx, pr, pp, wildcardL7) : null;
+        out.add(new Term(ctx.origin, pp, d, deny, peers.wildcard(), peers.selectors(), ports(ports), http));
       }
     }
     if (nonEmpty(icmps)) {
-      out.add(new Term(ctx.origin, path + ".icmps", d, true, peers.wildcard(), peers.selectors(), icmpPorts(icmps), null));
+      out.add(new Term(ctx.origin, path + ".icmps", d, deny, peers.wildcard(), peers.selectors(), icmpPorts(icmps), null));
     }
     if (!hasPorts) {
-      out.add(new Term(ctx.origin, path, d, true, peers.wildcard(), peers.selectors(), null, null));
+      out.add(new Term(ctx.origin, path, d, deny, peers.wildcard(), peers.selectors(), null, null));
     }
     return out;
   }

@@ -98,10 +98,10 @@ public final class ManifestLoader {
         docs.add(it.nextValue());
       }
     } catch (JsonProcessingException e) {
-      throw new InputException(name + ": not valid YAML: " + e.getOriginalMessage() + location(e));
+      throw new InputException(name + ": not valid YAML: " + oneLine(e.getOriginalMessage()) + location(e));
     } catch (IOException | RuntimeException e) {
       String msg = e.getCause() instanceof JsonProcessingException j ? j.getOriginalMessage() + location(j) : e.getMessage();
-      throw new InputException(name + ": not valid YAML: " + msg, e);
+      throw new InputException(name + ": not valid YAML: " + oneLine(msg), e);
     }
     for (int i = 0; i < docs.size(); i++) {
       JsonNode doc = docs.get(i);
@@ -255,6 +255,13 @@ public final class ManifestLoader {
       }
     }
     return b.length() == 0 ? "(object)" : b.toString();
+  }
+
+  /** The parser's multi-line message (with a caret drawing) as one line. */
+  private static String oneLine(String message) {
+    String first = message == null ? "" : message.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.equals("^"))
+        .filter(l -> !l.startsWith("in 'reader'")).reduce((a, b) -> a + "; " + b).orElse("");
+    return first;
   }
 
   private static String location(JsonProcessingException e) {

@@ -1,0 +1,100 @@
+package io.hexgate.cli;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.hexgate.operator.HexgateOperator;
+import io.hexgate.operator.OperatorConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs the operator against the cluster the fabric8 client finds (kubeconfig, or in-cluster). */
+@Command(
+    name = "operator",
+    mixinStandardHelpOptions = true,
+    description = "Run the Hexgate operator: identities, CiliumEndpoints and policies on the Kubernetes API.")
+public final class OperatorCommand implements Callable<Integer> {
+  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster).")
+  Path kubeconfig;
+
+  @Option(names = "--context", paramLabel = "NAME", description = "Kubeconfig context (default: the current one).")
+  String context;
+
+  @Option(names = "--cluster-name", defaultValue = OperatorConfig.DEFAULT_CLUSTER_NAME, description = "Cluster name in identity labels (default: ${DEFAULT-VALUE}).")
+  String clusterName;
+
+  @Option(names = "--identity-gc-grace", defaultValue = "15m", converter = DurationConverter.class, description = "How long an unused identity stays marked before deletion (default: ${DEFAULT-VALUE}).")
+  Duration identityGcGrace;
+
+  @Option(names = "--identity-gc-interval", defaultValue = "15m", converter = DurationConverter.class, description = "How often unused identities are collected (default: ${DEFAULT-VALUE}).")
+  Duration identityGcInterval;
+
+  @Option(names = "--leader-election", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Elect one writing replica through a Lease (default: ${DEFAULT-VALUE}).")
+  boolean leaderElection;
+
+  @Option(names = "--lease-name", defaultValue = OperatorConfig.DEFAULT_LEASE_NAME, description = "Lease name (default: ${DEFAULT-VALUE}).")
+  String leaseName;
+
+  @Option(names = "--lease-namespace", description = "Lease namespace (default: the client's namespace).")
+  String leaseNamespace;
+
+  @Option(names = "--lease-duration", defaultValue = "15s", converter = DurationConverter.class, description = "Lease duration (default: ${DEFAULT-VALUE}).")
+  Duration leaseDuration;
+
+  @Option(names = "--lease-renew-deadline", defaultValue = "10s", converter = DurationConverter.class, description = "Renew deadline (default: ${DEFAULT-VALUE}).")
+  Duration renewDeadline;
+
+  @Option(names = "--lease-retry-period", defaultValue = "2s", converter = DurationConverter.class, description = "Retry period (default: ${DEFAULT-VALUE}).")
+  Duration retryPeriod;
+
+  @Option(names = "--id", description = "This replica's name in the Lease (default: $HOSTNAME).")
+  String id;
+
+  /** The operator's configuration from the options; fails naming the option when a value is invalid. */
+  OperatorConfig config() {
+    return new OperatorConfig(
+        clusterName,
+        identityGcGrace,
+        identityGcInterval,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        leaseDuration,
+        renewDeadline,
+        retryPeriod,
+        id,
+        true);
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    OperatorConfig config;
+    try {
+      config = config();
+    } catch (IllegalArgumentException | NullPointerException e) {
+      System.err.println("hexgate operator: " + e.getMessage());
+      return 2;
+    }
+    Config kube = kubeconfig != null ? Config.fromKubeconfig(context, kubeconfig.toFile()) : Config.autoConfigure(context);
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
+    HexgateOperator operator = new HexgateOperator(config, client, Clock.systemUTC());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  operator.stop();
+                  client.close();
+                  stopped.countDown();
+                },
+                "hexgate-shutdown"));
+    operator.start();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,155 @@
+package io.hexgate.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.hexgate.operator.endpoint.PodReconciler;
+import io.hexgate.operator.feed.CiliumNetworkPolicyReconciler;
+import io.hexgate.operator.feed.ClusterwideNetworkPolicyReconciler;
+import io.hexgate.operator.feed.EngineWriter;
+import io.hexgate.operator.feed.NamespaceReconciler;
+import io.hexgate.operator.feed.NetworkPolicyReconciler;
+import io.hexgate.operator.feed.PolicyFeed;
+import io.hexgate.operator.identity.CrdIdentityAllocator;
+import io.hexgate.operator.identity.SecurityLabels;
+import io.hexgate.operator.node.DesiredStateListener;
+import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicyValidity;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wiring only: the policy engine behind its single writer, the CRD identity allocator, the reconcilers that
+ * feed them, leader election and the identity garbage collector. See DESIGN.md beside this file for how
+ * events flow. The caller owns the client and closes it after {@link #stop()}.
+ */
+public final class HexgateOperator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HexgateOperator.class);
+
+  private final OperatorConfig config;
+  private final KubernetesClient client;
+  private final CrdIdentityAllocator allocator;
+  private final EngineWriter writer;
+  private final PolicyValidity validity = new PolicyValidity();
+  private final Operator operator;
+  private final ScheduledExecutorService gc;
+  private final AtomicBoolean leader = new AtomicBoolean();
+
+  public HexgateOperator(OperatorConfig config, KubernetesClient client, Clock clock) {
+    this.config = config;
+    this.client = client;
+    this.allocator = new CrdIdentityAllocator(client, clock, config.identityGcGrace());
+    this.writer = new EngineWriter(new PolicyEngine(new SecurityLabels(config.clusterName()), allocator));
+    this.operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client).withCloseClientOnStop(false).checkingCRDAndValidateLocalModel(false);
+              if (config.leaderElection()) {
+                o.withLeaderElectionConfiguration(leaderElection());
+              }
+            });
+    PolicyFeed policies = new PolicyFeed(writer, validity);
+    operator.register(new NamespaceReconciler(writer));
+    operator.register(new PodReconciler(writer, client));
+    operator.register(new CiliumNetworkPolicyReconciler(policies));
+    operator.register(new ClusterwideNetworkPolicyReconciler(policies));
+    operator.register(new NetworkPolicyReconciler(policies));
+    this.gc =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "hexgate-identity-gc");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  private LeaderElectionConfiguration leaderElection() {
+    return new LeaderElectionConfiguration(
+        config.leaseName(),
+        config.leaseNamespace(),
+        config.leaseDuration(),
+        config.renewDeadline(),
+        config.retryPeriod(),
+        config.identity(),
+        // Runs before JOSDK starts event processing, so identities are loaded before the first allocation.
+        new LeaderCallbacks(this::startLeading, () -> leader.set(false), id -> {}),
+        config.exitOnLostLeadership());
+  }
+
+  private void startLeading() {
+    allocator.load();
+    leader.set(true);
+    LOG.info("leading: allocating identities and writing CiliumEndpoints");
+  }
+
+  /** Tells {@code listener} after every engine change; add listeners before {@link #start()}. */
+  public void addListener(DesiredStateListener listener) {
+    writer.addListener(listener);
+  }
+
+  public void start() {
+    LOG.info(
+        "starting against {} (cluster {}, leader election {})",
+        client.getMasterUrl(),
+        config.clusterName(),
+        config.leaderElection() ? "on, Lease " + config.leaseName() : "off");
+    if (!config.leaderElection()) {
+      startLeading();
+    }
+    operator.start();
+    long every = config.identityGcInterval().toMillis();
+    gc.scheduleWithFixedDelay(this::collectIdentities, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void collectIdentities() {
+    if (!leader.get()) {
+      return;
+    }
+    try {
+      allocator.collect();
+    } catch (RuntimeException e) {
+      if (gc.isShutdown()) {
+        return; // interrupted by stop()
+      }
+      LOG.warn("identity GC pass failed; next pass in {}", config.identityGcInterval(), e);
+    }
+  }
+
+  public void stop() {
+    gc.shutdownNow();
+    operator.stop();
+    writer.close();
+    leader.set(false);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  public boolean isLeader() {
+    return leader.get();
+  }
+
+  public EngineWriter engine() {
+    return writer;
+  }
+
+  public PolicyValidity validity() {
+    return validity;
+  }
+
+  public CrdIdentityAllocator identities() {
+    return allocator;
+  }
+
+  public OperatorConfig config() {
+    return config;
+  }
+}
