@@ -5,11 +5,21 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.node.FlowBatchListener;
+import io.hexgate.operator.node.NodeAgentService;
+import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.tls.AgentServer;
+import io.hexgate.operator.tls.CaSecretStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,6 +65,18 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--id", description = "This replica's name in the Lease (default: $HOSTNAME).")
   String id;
 
+  @Option(names = "--agent-server", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Serve node agents over mTLS (default: ${DEFAULT-VALUE}).")
+  boolean agentServer;
+
+  @Option(names = "--agent-port", defaultValue = "4250", description = "Port for node agents; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int agentPort;
+
+  @Option(names = "--agent-dns-name", paramLabel = "NAME", description = "DNS name agents use for the operator, in its server certificate; repeatable (default: hexgate-operator, hexgate-operator.<namespace>.svc, localhost).")
+  List<String> agentDnsNames;
+
+  @Option(names = "--ca-secret", defaultValue = CaSecretStore.DEFAULT_NAME, description = "Secret holding the agents' CA, in the client's namespace; created if absent (default: ${DEFAULT-VALUE}).")
+  String caSecret;
+
   /** The operator's configuration from the options; fails naming the option when a value is invalid. */
   OperatorConfig config() {
     return new OperatorConfig(
@@ -71,6 +93,14 @@ public final class OperatorCommand implements Callable<Integer> {
         true);
   }
 
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     OperatorConfig config;
@@ -83,17 +113,38 @@ public final class OperatorCommand implements Callable<Integer> {
     Config kube = kubeconfig != null ? Config.fromKubeconfig(context, kubeconfig.toFile()) : Config.autoConfigure(context);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
     HexgateOperator operator = new HexgateOperator(config, client, Clock.systemUTC());
+    NodeStateHub nodes = new NodeStateHub();
+    operator.addListener(nodes);
+    ExecutorService sender = Executors.newFixedThreadPool(2, daemon("hexgate-agent-sender"));
+    // Only the leader has engine state; other replicas refuse agents, which retry until they reach it.
+    NodeAgentService agents =
+        new NodeAgentService(
+            nodes, report -> {}, FlowBatchListener.NONE, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE,
+            () -> !config.leaderElection() || operator.isLeader());
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicReference<AgentServer> agentPortRef = new AtomicReference<>();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (agentPortRef.get() != null) {
+                    agentPortRef.get().close();
+                  }
+                  sender.shutdownNow();
                   operator.stop();
                   client.close();
                   stopped.countDown();
                 },
                 "hexgate-shutdown"));
     operator.start();
+    if (agentServer) {
+      String ns = client.getNamespace() == null ? "default" : client.getNamespace();
+      List<String> names =
+          agentDnsNames != null && !agentDnsNames.isEmpty()
+              ? agentDnsNames
+              : List.of("hexgate-operator", "hexgate-operator." + ns + ".svc", "localhost");
+      agentPortRef.set(AgentServer.start(client, ns, caSecret, agentPort, names, agents, Clock.systemUTC()));
+    }
     stopped.await();
     return 0;
   }

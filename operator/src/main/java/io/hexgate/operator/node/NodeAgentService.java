@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * The operator's end of {@code NodeAgent.Connect}: one {@link AgentSession} per connected agent, at most
@@ -30,6 +31,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
   private final FlowBatchListener flows;
   private final Executor sender;
   private final Authentication authentication;
+  private final BooleanSupplier serving;
   private final ConcurrentMap<String, AgentSession> sessions = new ConcurrentHashMap<>();
 
   /**
@@ -41,6 +43,21 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
       FlowBatchListener flows,
       Executor sender,
       Authentication authentication) {
+    this(hub, reports, flows, sender, authentication, () -> true);
+  }
+
+  /**
+   * @param serving whether this replica serves agents now: a replica that is not the leader has no
+   *     engine state, so it refuses agents (UNAVAILABLE) and they retry until they reach the leader
+   */
+  public NodeAgentService(
+      NodeStateHub hub,
+      AgentReportListener reports,
+      FlowBatchListener flows,
+      Executor sender,
+      Authentication authentication,
+      BooleanSupplier serving) {
+    this.serving = serving;
     this.hub = hub;
     this.reports = reports;
     this.flows = flows;
@@ -51,9 +68,14 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
   @Override
   public StreamObserver<AgentMessage> connect(StreamObserver<OperatorMessage> responseObserver) {
     String verified = VerifiedNode.KEY.get();
+    Status refusal = null;
     if (verified == null && authentication == Authentication.REQUIRE_CERTIFICATE) {
-      responseObserver.onError(
-          Status.UNAUTHENTICATED.withDescription("no verified client certificate").asRuntimeException());
+      refusal = Status.UNAUTHENTICATED.withDescription("no verified client certificate");
+    } else if (!serving.getAsBoolean()) {
+      refusal = Status.UNAVAILABLE.withDescription("this operator replica is not the leader");
+    }
+    if (refusal != null) {
+      responseObserver.onError(refusal.asRuntimeException());
       return new StreamObserver<>() {
         @Override
         public void onNext(AgentMessage value) {}

@@ -314,6 +314,21 @@ class NodeAgentServiceTest {
   }
 
   @Test
+  void shouldRefuseAgentsWhileThisReplicaIsNotTheLeader() {
+    changed();
+    java.util.concurrent.atomic.AtomicBoolean leading = new java.util.concurrent.atomic.AtomicBoolean();
+    NodeAgentService service =
+        new NodeAgentService(
+            hub, reports::add, FlowBatchListener.NONE, sender, NodeAgentService.Authentication.TRUST_CLAIM, leading::get);
+    ManagedChannel channel = serve(service);
+    TestingAgent early = new TestingAgent("node-a").connect(channel);
+    assertThat(early.closed.join().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    leading.set(true);
+    TestingAgent later = new TestingAgent("node-a").connect(channel);
+    await().atMost(WAIT).until(() -> later.updates.size() == 1);
+  }
+
+  @Test
   void shouldRefuseAnAgentWithoutAVerifiedCertificate() {
     changed();
     TestingAgent a =
