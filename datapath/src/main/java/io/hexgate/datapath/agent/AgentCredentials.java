@@ -7,6 +7,7 @@ import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's mutual-TLS identity, read from a directory holding {@code tls.crt}, {@code tls.key} (PKCS#8)
@@ -35,7 +36,11 @@ public final class AgentCredentials {
    * names {@code authority} (e.g. {@code hexgate-operator.hexgate.svc}) when it is not null.
    */
   public static ManagedChannel channel(String target, Path certDir, String authority) {
-    var builder = Grpc.newChannelBuilder(target, fromDirectory(certDir));
+    // keepalive: notice a dead operator (or a half-open connection) without waiting for TCP timeouts
+    var builder =
+        Grpc.newChannelBuilder(target, fromDirectory(certDir))
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveTimeout(10, TimeUnit.SECONDS);
     if (authority != null) {
       builder.overrideAuthority(authority);
     }

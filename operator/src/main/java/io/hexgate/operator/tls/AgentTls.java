@@ -8,6 +8,7 @@ import io.grpc.TlsServerCredentials;
 import io.hexgate.operator.node.NodeAgentService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
 
 /** The agent port's TLS: the operator's certificate, and client certificates required. */
 public final class AgentTls {
@@ -35,6 +36,10 @@ public final class AgentTls {
    */
   public static Server server(int port, IssuedCertificate server, NodeAgentService service) {
     return Grpc.newServerBuilderForPort(port, serverCredentials(server))
+        // an agent whose node died silently must not stay "connected": ping, and drop it after no answer
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
         .build();
   }
