@@ -51,7 +51,8 @@ public final class DirectionPolicy {
   /**
    * Decides a new connection from (ingress) or to (egress) {@code remote}: a matching deny wins, then
    * an unselected direction allows everything, then any matching allow; L7 rules apply only when every
-   * matching allow carries them.
+   * matching allow carries them. The implicit allow of the local host ({@link
+   * PolicyEngine#ALLOW_LOCALHOST}) counts only when no rule allows the host.
    */
   public Verdict decide(long remote, Protocol p, int port, Term.NamedPortResolver names) {
     return decide(remote, p, port, names, names);
@@ -78,6 +79,11 @@ public final class DirectionPolicy {
     }
     if (allows.isEmpty()) {
       return new Verdict.Denied(DropReason.POLICY_DENIED, List.of());
+    }
+    // The host's implicit allow is a plain L3 entry: where rules also allow the host, theirs decide,
+    // as the datapath prefers a proxy redirect over a plain allow.
+    if (allows.size() > 1) {
+      allows.remove(PolicyEngine.ALLOW_LOCALHOST);
     }
     List<HttpMatch> l7 = new ArrayList<>();
     for (Term t : allows) {

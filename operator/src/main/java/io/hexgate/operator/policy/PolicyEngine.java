@@ -72,6 +72,23 @@ public final class PolicyEngine {
     }
   }
 
+  /**
+   * The agent's {@code allow-localhost=always}, what Cilium runs with under Kubernetes: the local node
+   * reaches its pods whatever their ingress allows say. It is an entry for {@code reserved:host} in every
+   * ingress policy in default-deny; a deny rule matching the host still wins, and so does the proxy
+   * when an L7 rule covers the port (see {@link DirectionPolicy#decide}).
+   */
+  public static final Term ALLOW_LOCALHOST =
+      new Term(
+          new PolicyRef("agent", "", "allow-localhost"),
+          "ingress from reserved:host",
+          Direction.INGRESS,
+          false,
+          false,
+          List.of(),
+          null,
+          null);
+
   private static final Comparator<CompiledRule> RULE_ORDER =
       Comparator.comparing(CompiledRule::origin).thenComparing(CompiledRule::path);
 
@@ -442,6 +459,9 @@ public final class PolicyEngine {
     for (CompiledRule r : selecting) {
       fill(ingress, r.ingress());
       fill(egress, r.egress());
+    }
+    if (ingress.enforcing()) {
+      ingress.add(ReservedIdentity.HOST.id(), ALLOW_LOCALHOST);
     }
     policies.put(id, new IdentityPolicy(id, List.copyOf(selecting), ingress, egress));
   }

@@ -12,8 +12,9 @@ import java.util.Set;
  * The rule map of one endpoint in one direction, with named ports resolved: what the datapath enforces.
  * Lookup takes every matching entry into account, exactly as {@link DirectionPolicy#decide} does: any
  * matching DENY drops (reason 181); else any matching ALLOW passes; else a matching REDIRECT passes to
- * the proxy with the union of their HTTP rules; nothing matching drops (reason 133). A direction no rule
- * puts in default-deny carries an ALLOW entry for every remote, protocol and port.
+ * the proxy with the union of their HTTP rules; else the local host's implicit ALLOW passes; nothing
+ * matching drops (reason 133). A direction no rule puts in default-deny carries an ALLOW entry for
+ * every remote, protocol and port.
  */
 public record RuleMap(boolean enforcing, List<RuleMapEntry> entries) {
   private static final Comparator<RuleMapEntry> ORDER =
@@ -59,6 +60,7 @@ public record RuleMap(boolean enforcing, List<RuleMapEntry> entries) {
   public Verdict lookup(long remote, Protocol p, int port) {
     List<HttpMatch> l7 = new ArrayList<>();
     boolean allow = false;
+    boolean localhost = false;
     boolean redirect = false;
     for (RuleMapEntry e : entries) {
       if (!e.matches(remote, p, port)) {
@@ -68,7 +70,13 @@ public record RuleMap(boolean enforcing, List<RuleMapEntry> entries) {
         case DENY -> {
           return new Verdict.Denied(DropReason.POLICY_DENY, List.of());
         }
-        case ALLOW -> allow = true;
+        case ALLOW -> {
+          if (e.derivedFrom().equals(LOCALHOST_ONLY)) {
+            localhost = true;
+          } else {
+            allow = true;
+          }
+        }
         case REDIRECT -> {
           redirect = true;
           l7.addAll(e.http());
@@ -81,6 +89,12 @@ public record RuleMap(boolean enforcing, List<RuleMapEntry> entries) {
     if (redirect) {
       return new Verdict.Redirected(l7, List.of());
     }
+    // The host's implicit allow counts only where no rule decides, as in DirectionPolicy#decide.
+    if (localhost) {
+      return new Verdict.Allowed(enforcing, List.of());
+    }
     return new Verdict.Denied(DropReason.POLICY_DENIED, List.of());
   }
+
+  private static final Set<PolicyRef> LOCALHOST_ONLY = Set.of(PolicyEngine.ALLOW_LOCALHOST.origin());
 }

@@ -112,13 +112,18 @@ class NodeAgentServiceTest {
     long tiefighter = engine.identityOf(StarWars.tiefighter().key()).id();
     long self = engine.identityOf(StarWars.deathstar().key()).id(); // org=empire selects the deathstar too
     assertThat(deathstar.getIngress().getEnforcing()).isTrue();
+    // Identity 1: the local host may always reach its pods (allow-localhost, cilium-policy.md §3.2).
     assertThat(deathstar.getIngress().getEntriesList())
         .extracting(
             RuleMapEntry::getRemoteIdentity, RuleMapEntry::getProtocol, RuleMapEntry::getPortFrom, RuleMapEntry::getAction)
         .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(1L, Protocol.PROTOCOL_ANY, 0, Action.ACTION_ALLOW),
             org.assertj.core.groups.Tuple.tuple(self, Protocol.PROTOCOL_TCP, 80, Action.ACTION_ALLOW),
             org.assertj.core.groups.Tuple.tuple(tiefighter, Protocol.PROTOCOL_TCP, 80, Action.ACTION_ALLOW));
-    assertThat(deathstar.getIngress().getEntries(0).getDerivedFrom(0).getName()).isEqualTo("rule1");
+    assertThat(deathstar.getIngress().getEntriesList())
+        .filteredOn(e -> e.getRemoteIdentity() == tiefighter)
+        .singleElement()
+        .satisfies(e -> assertThat(e.getDerivedFrom(0).getName()).isEqualTo("rule1"));
     assertThat(second.getUpsertIpcacheList()).isEmpty();
 
     // A pod elsewhere with the tiefighter's labels changes only the cluster-wide IP cache for node-a.

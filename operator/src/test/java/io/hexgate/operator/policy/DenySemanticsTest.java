@@ -188,7 +188,7 @@ class DenySemanticsTest {
         .assertDenied("default/client", "default/server", "80/tcp")
         .assertDenied("ip:8.8.8.8", "default/server", "80/tcp")
         .assertAllowed("default/server", "default/other", "80/tcp");
-    assertThat(c.ingressFrom(ReservedIdentity.HOST, "default/server", "80/tcp").passesL4()).isFalse();
+    assertThat(c.ingressFrom(ReservedIdentity.REMOTE_NODE, "default/server", "80/tcp").passesL4()).isFalse();
   }
 
   @Test

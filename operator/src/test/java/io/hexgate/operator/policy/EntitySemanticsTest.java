@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * fromEntities / toEntities (reference §2.5): which identities each entity selects. World is observed
  * through {@code ip:} addresses, pods through the cluster's pods, the other reserved identities by
- * deciding for their identity directly.
+ * deciding for their identity directly. Ingress from the local host is always allowed (§3.2,
+ * allow-localhost), so every ingress expectation includes HOST.
  */
 class EntitySemanticsTest {
   @TempDir Path tmp;
@@ -76,7 +77,7 @@ class EntitySemanticsTest {
         .assertDenied("default/client", "default/web", "80/tcp")
         .assertAllowed("default/web", "ip:1.1.1.1", "443/tcp")
         .assertDenied("default/web", "default/client", "443/tcp");
-    assertThat(allowedIngress(c, "default/web")).containsExactly(ReservedIdentity.WORLD);
+    assertThat(allowedIngress(c, "default/web")).containsExactlyInAnyOrder(ReservedIdentity.WORLD, ReservedIdentity.HOST);
     assertThat(allowedEgress(c, "default/web")).containsExactly(ReservedIdentity.WORLD);
   }
 
@@ -117,6 +118,7 @@ class EntitySemanticsTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "host, HOST",
+    "remote-node, REMOTE_NODE",
     "health, HEALTH",
     "init, INIT",
     "ingress, INGRESS",
@@ -128,8 +130,14 @@ class EntitySemanticsTest {
         cluster("endpointSelector: {matchLabels: {app: web}}\n"
             + "ingress: [{fromEntities: [" + entity + "]}]\n"
             + "egress: [{toEntities: [" + entity + "]}]\n");
-    assertThat(allowedIngress(c, "default/web")).containsExactly(identity);
-    assertThat(allowedEgress(c, "default/web")).containsExactly(identity);
+    Set<ReservedIdentity> selected = EnumSet.of(identity);
+    if (identity == ReservedIdentity.REMOTE_NODE) {
+      // §4.1: identity 7 (kube-apiserver) carries reserved:remote-node too.
+      selected.add(ReservedIdentity.KUBE_APISERVER);
+    }
+    assertThat(allowedEgress(c, "default/web")).isEqualTo(selected);
+    selected.add(ReservedIdentity.HOST);
+    assertThat(allowedIngress(c, "default/web")).isEqualTo(selected);
     c.assertDenied("default/client", "default/web", "80/tcp")
         .assertDenied("ip:8.8.8.8", "default/web", "80/tcp")
         .assertDenied("default/web", "default/client", "80/tcp")
@@ -137,16 +145,46 @@ class EntitySemanticsTest {
   }
 
   @Test
-  void shouldSelectRemoteNodesIncludingTheApiserverNodeWithEntityRemoteNode() {
-    // §2.5/§4.1: remote-node = reserved:remote-node; identity 7 (kube-apiserver) carries it too.
+  void shouldAlwaysAllowIngressFromTheLocalHostUnlessADenyMatchesIt() {
+    // §3.2: under Kubernetes allow-localhost=always lets the host reach its pods; §3.3: a deny still wins.
     ClusterFixture c =
         cluster("""
             endpointSelector: {matchLabels: {app: web}}
-            ingress: [{fromEntities: [remote-node]}]
+            ingress: [{fromEntities: [world]}]
             """);
-    assertThat(allowedIngress(c, "default/web"))
-        .containsExactlyInAnyOrder(ReservedIdentity.REMOTE_NODE, ReservedIdentity.KUBE_APISERVER);
-    c.assertDenied("default/client", "default/web", "80/tcp");
+    assertThat(c.ingressFrom(ReservedIdentity.HOST, "default/web", "80/tcp").passesL4()).isTrue();
+    assertThat(c.ingressFrom(ReservedIdentity.REMOTE_NODE, "default/web", "80/tcp").passesL4()).isFalse();
+    ClusterFixture denied =
+        ClusterFixture.in(tmp)
+            .pod("default/web", "10.0.1.1", "app=web")
+            .cnp("default", """
+                endpointSelector: {matchLabels: {app: web}}
+                ingress: [{fromEntities: [all]}]
+                ingressDeny: [{fromEntities: [host]}]
+                """);
+    assertThat(denied.ingressFrom(ReservedIdentity.HOST, "default/web", "80/tcp").passesL4()).isFalse();
+    assertThat(denied.ingressFrom(ReservedIdentity.REMOTE_NODE, "default/web", "80/tcp").passesL4()).isTrue();
+  }
+
+  @Test
+  void shouldApplyL7RulesToTheLocalHostWhenAWildcardL7RuleCoversThePort() {
+    // §3.2/§7.5: the host's allow is a plain L3 entry; a proxy redirect on the port takes precedence.
+    ClusterFixture c =
+        cluster("""
+            endpointSelector: {matchLabels: {app: web}}
+            ingress:
+            - toPorts:
+              - ports: [{port: "80", protocol: TCP}]
+                rules: {http: [{method: GET}]}
+            """);
+    assertThat(c.ingressFrom(ReservedIdentity.HOST, "default/web", "80/tcp"))
+        .isInstanceOfSatisfying(
+            Verdict.Redirected.class,
+            r -> {
+              assertThat(r.allows(new HttpRequest("GET", "/", null))).isTrue();
+              assertThat(r.allows(new HttpRequest("POST", "/", null))).isFalse();
+            });
+    assertThat(c.ingressFrom(ReservedIdentity.HOST, "default/web", "81/tcp")).isInstanceOf(Verdict.Allowed.class);
   }
 
   @Test
@@ -170,7 +208,7 @@ class EntitySemanticsTest {
             endpointSelector: {matchLabels: {app: web}}
             ingress: [{fromEntities: [none]}]
             """);
-    assertThat(allowedIngress(c, "default/web")).isEmpty();
+    assertThat(allowedIngress(c, "default/web")).containsExactly(ReservedIdentity.HOST);
     c.assertDenied("default/client", "default/web", "80/tcp")
         .assertDenied("ip:8.8.8.8", "default/web", "80/tcp")
         .assertAllowed("default/web", "default/client", "80/tcp");

@@ -267,13 +267,19 @@ class SelectorSemanticsTest {
                 endpointSelector: {matchLabels: {app: web}}
                 ingress:
                 - fromEndpoints: [{}]
+                egress:
+                - toEndpoints: [{}]
                 """);
     c.assertAllowed("default/client", "default/web", "80/tcp")
         .assertAllowed("other/client", "default/web", "80/tcp")
         .assertAllowed("default/client", "other/web", "80/tcp")
-        .assertDenied("ip:8.8.8.8", "default/web", "80/tcp");
-    assertThat(c.ingressFrom(ReservedIdentity.HOST, "default/web", "80/tcp").passesL4()).isFalse();
+        .assertDenied("ip:8.8.8.8", "default/web", "80/tcp")
+        .assertAllowed("default/web", "other/client", "80/tcp")
+        .assertDenied("default/web", "ip:8.8.8.8", "80/tcp");
     assertThat(c.ingressFrom(ReservedIdentity.HEALTH, "default/web", "80/tcp").passesL4()).isFalse();
+    // Ingress from the local host is always allowed (§3.2), so "not host" shows on egress.
+    assertThat(c.egressTo("default/web", ReservedIdentity.HOST, "80/tcp").passesL4()).isFalse();
+    assertThat(c.egressTo("default/web", ReservedIdentity.HEALTH, "80/tcp").passesL4()).isFalse();
   }
 
   @Test
@@ -299,12 +305,14 @@ class SelectorSemanticsTest {
             .cnp("default", """
                 endpointSelector: {matchLabels: {app: web}}
                 ingress:
-                - fromEndpoints: [{matchLabels: {"reserved:host": ""}}]
+                - fromEndpoints: [{matchLabels: {"reserved:remote-node": ""}}]
                 egress:
-                - toEndpoints: [{matchLabels: {"reserved:world": ""}}]
+                - toEndpoints: [{matchLabels: {"reserved:host": ""}}, {matchLabels: {"reserved:world": ""}}]
                 """);
-    assertThat(c.ingressFrom(ReservedIdentity.HOST, "default/web", "80/tcp").passesL4()).isTrue();
-    assertThat(c.ingressFrom(ReservedIdentity.REMOTE_NODE, "default/web", "80/tcp").passesL4()).isFalse();
+    assertThat(c.ingressFrom(ReservedIdentity.REMOTE_NODE, "default/web", "80/tcp").passesL4()).isTrue();
+    assertThat(c.ingressFrom(ReservedIdentity.HEALTH, "default/web", "80/tcp").passesL4()).isFalse();
+    assertThat(c.egressTo("default/web", ReservedIdentity.HOST, "80/tcp").passesL4()).isTrue();
+    assertThat(c.egressTo("default/web", ReservedIdentity.REMOTE_NODE, "80/tcp").passesL4()).isFalse();
     c.assertDenied("default/client", "default/web", "80/tcp")
         .assertAllowed("default/web", "ip:1.1.1.1", "443/tcp")
         .assertDenied("default/web", "default/db", "443/tcp");
