@@ -129,6 +129,20 @@ final class PortCheck {
     }
     // Port names are IANA service names, so some numeric literals Go would accept (0x10) are names.
     if (LabelSyntax.isIanaServiceName(port)) {
+      // Cilium would take "eighty" as a named port that no container has, silently allowing
+      // nothing; Hexgate refuses it, as it is almost certainly meant as a number.
+      java.util.OptionalInt spelled = SpelledNumber.parse(port);
+      if (spelled.isPresent()) {
+        out.add(
+            new FieldError(
+                path + ".port",
+                "port "
+                    + K8sErrors.quote(port)
+                    + " is a number written out in words; write it as digits (e.g. \""
+                    + spelled.getAsInt()
+                    + "\")"));
+        return null;
+      }
       if (pp.endPort != null && pp.endPort != 0) {
         out.add(
             new FieldError(

@@ -513,6 +513,42 @@ class RuleValidatorTest {
     }
 
     @Test
+    void shouldRejectPortNameThatIsANumberWrittenInWords() {
+      // Hexgate's own check: Cilium would take "eighty" as a named port that never resolves.
+      assertThat(
+              deathstar(
+                  "ingress: [{toPorts: [{ports: [{port: eighty}, {port: Eighty-Eight, protocol: UDP}]}]}]\n"
+                      + "egressDeny: [{toPorts: [{ports: [{port: twentyone}, {port: one-hundred}]}]}]"))
+          .containsExactly(
+              error(
+                  "spec.ingress[0].toPorts[0].ports[0].port",
+                  "port \"eighty\" is a number written out in words; write it as digits (e.g."
+                      + " \"80\")"),
+              error(
+                  "spec.ingress[0].toPorts[0].ports[1].port",
+                  "port \"Eighty-Eight\" is a number written out in words; write it as digits"
+                      + " (e.g. \"88\")"),
+              error(
+                  "spec.egressDeny[0].toPorts[0].ports[0].port",
+                  "port \"twentyone\" is a number written out in words; write it as digits (e.g."
+                      + " \"21\")"),
+              error(
+                  "spec.egressDeny[0].toPorts[0].ports[1].port",
+                  "port \"one-hundred\" is a number written out in words; write it as digits"
+                      + " (e.g. \"100\")"));
+    }
+
+    @Test
+    void shouldKeepPortNamesThatOnlyContainNumberWords() {
+      // "eighteen" is a number, but these names merely contain number words.
+      assertThat(
+              deathstar(
+                  "ingress: [{toPorts: [{ports: [{port: http-eighty}, {port: tentacle}, {port:"
+                      + " none}, {port: often}]}]}]"))
+          .isEmpty();
+    }
+
+    @Test
     void shouldAcceptNamedPortsInAnyCaseAndPortZero() {
       assertThat(
               deathstar(
