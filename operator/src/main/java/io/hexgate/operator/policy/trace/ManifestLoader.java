@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
@@ -35,6 +36,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads Kubernetes manifests (files or directories of {@code .yaml}/{@code .yml}/{@code .json}, multi-document)
@@ -98,10 +101,10 @@ public final class ManifestLoader {
         docs.add(it.nextValue());
       }
     } catch (JsonProcessingException e) {
-      throw new InputException(name + ": not valid YAML: " + oneLine(e.getOriginalMessage()) + location(e));
+      throw new InputException(name + ": not valid YAML: " + syntaxError(e), e);
     } catch (IOException | RuntimeException e) {
-      String msg = e.getCause() instanceof JsonProcessingException j ? j.getOriginalMessage() + location(j) : e.getMessage();
-      throw new InputException(name + ": not valid YAML: " + oneLine(msg), e);
+      String msg = e.getCause() instanceof JsonProcessingException j ? syntaxError(j) : e.getMessage();
+      throw new InputException(name + ": not valid YAML: " + msg, e);
     }
     for (int i = 0; i < docs.size(); i++) {
       JsonNode doc = docs.get(i);
@@ -170,7 +173,8 @@ public final class ManifestLoader {
     }
     String unknown = unknownField(obj, "");
     if (unknown != null) {
-      throw new InputException(where + ": " + unknown + ": unknown field \"" + unknown + "\"");
+      String field = unknown.substring(unknown.lastIndexOf('.') + 1);
+      throw new InputException(where + ": " + unknown + ": unknown field \"" + field + "\"");
     }
     if (namespaced && (obj.getMetadata().getNamespace() == null || obj.getMetadata().getNamespace().isEmpty())) {
       obj.getMetadata().setNamespace(defaultNamespace);
@@ -216,6 +220,12 @@ public final class ManifestLoader {
           + Arrays.toString(enumValues(f.getTargetType()));
     }
     String target = e.getOriginalMessage();
+    if (e instanceof MismatchedInputException m && m.getTargetType() != null && target.startsWith("Cannot construct instance")) {
+      // A scalar where a list or an object belongs: Jackson blames a missing constructor.
+      Class<?> t = m.getTargetType();
+      String type = Collection.class.isAssignableFrom(t) || t.isArray() ? "array" : "object";
+      return path + ": wrong type: must be of type " + type;
+    }
     if (target.startsWith("Cannot coerce") || target.startsWith("Cannot deserialize value of type")) {
       String type = target.contains("`java.lang.String`") ? "string"
           : target.contains("java.util.List") || target.contains("ArrayList") ? "array"
@@ -257,11 +267,20 @@ public final class ManifestLoader {
     return b.length() == 0 ? "(object)" : b.toString();
   }
 
-  /** The parser's multi-line message (with a caret drawing) as one line. */
-  private static String oneLine(String message) {
-    String first = message == null ? "" : message.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.equals("^"))
-        .filter(l -> !l.startsWith("in 'reader'")).reduce((a, b) -> a + "; " + b).orElse("");
-    return first;
+  /**
+   * A syntax error on one line: SnakeYAML's own text spans several (context, an excerpt of the input, a
+   * caret, the problem), so its parts are taken apart and the position is given as line and column.
+   */
+  static String syntaxError(JsonProcessingException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof MarkedYAMLException m && m.getProblem() != null) {
+        String context = m.getContext() == null ? "" : m.getContext() + ": ";
+        Mark mark = m.getProblemMark() != null ? m.getProblemMark() : m.getContextMark();
+        String at = mark == null ? "" : "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": ";
+        return at + context + m.getProblem();
+      }
+    }
+    return String.join(" ", e.getOriginalMessage().lines().map(String::strip).toList()) + location(e);
   }
 
   private static String location(JsonProcessingException e) {
