@@ -118,34 +118,37 @@ public final class RuleCompiler {
   }
 
   /*
-   * As in Cilium, only non-empty peer lists count: an element whose peer lists are all absent or empty
-   * selects every peer when it names ports, and no peer otherwise. Peers named only through fields not
-   * enforced yet select nothing: fail closed.
+   * As in Cilium (pkg/policy/utils mergeEndpointSelectors), a peer list that is present counts even
+   * when empty: "fromEndpoints: []" selects no peer, where an element with no peer list at all selects
+   * every peer when it names ports, and no peer otherwise. Peers named only through fields not enforced
+   * yet select nothing: fail closed.
    */
   private Peers peers(Ctx ctx, PeerFields f, boolean hasPorts, String path) {
     List<Selector> out = new ArrayList<>();
     boolean any = false;
     boolean wildcard = false;
-    if (nonEmpty(f.endpoints())) {
+    if (f.endpoints() != null) {
       any = true;
       f.endpoints().forEach(s -> out.add(peerSelector(s, ctx.namespace)));
     }
-    if (nonEmpty(f.entities())) {
+    if (f.entities() != null) {
       any = true;
       wildcard = entities(f.entities(), out);
     }
-    if (nonEmpty(f.cidr())) {
+    if (f.cidr() != null) {
       any = true;
       f.cidr().forEach(c -> out.add(cidr(ctx, c, List.of())));
     }
-    if (nonEmpty(f.cidrSet())) {
+    if (f.cidrSet() != null) {
       any = true;
       cidrSet(ctx, f.cidrSet(), out, path + "." + f.prefix() + "CIDRSet");
     }
     for (Map.Entry<String, List<?>> u : f.unenforced().entrySet()) {
-      if (nonEmpty(u.getValue())) {
+      if (u.getValue() != null) {
         any = true;
-        ctx.notEnforced.add(path + "." + u.getKey() + ": " + u.getKey() + " is not enforced yet; it selects no peer");
+        if (!u.getValue().isEmpty()) {
+          ctx.notEnforced.add(path + "." + u.getKey() + ": " + u.getKey() + " is not enforced yet; it selects no peer");
+        }
       }
     }
     return new Peers(wildcard || (!any && hasPorts), out);
