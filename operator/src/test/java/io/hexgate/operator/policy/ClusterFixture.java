@@ -93,12 +93,6 @@ final class ClusterFixture {
     return policy("networking.k8s.io/v1", "NetworkPolicy", ns, spec);
   }
 
-  /** Any manifest, verbatim. */
-  ClusterFixture manifest(String yaml) {
-    docs.add(yaml);
-    return this;
-  }
-
   private ClusterFixture policy(String apiVersion, String kind, String ns, String spec) {
     String name = "p" + policyCount++;
     docs.add(

@@ -323,6 +323,21 @@ class NetworkPolicySemanticsTest {
   }
 
   @Test
+  void shouldApplyEgressRulesEvenWhenPolicyTypesLeavesEgressOut() {
+    // §9.2: Cilium's parser applies spec.egress regardless of policyTypes (a Cilium quirk; upstream ignores them).
+    cluster()
+        .knp("x", """
+            podSelector: {matchLabels: {pod: a}}
+            policyTypes: [Ingress]
+            ingress: [{}]
+            egress: [{to: [{podSelector: {matchLabels: {pod: b}}}]}]
+            """)
+        .assertAllowed("x/a", "x/b", "80/tcp")
+        .assertDenied("x/a", "x/c", "80/tcp")
+        .assertAllowed("y/a", "x/a", "80/tcp");
+  }
+
+  @Test
   void shouldRequireBothKnpEgressAndIngressToAllow() {
     // §9.1/§3.2: an egress allow on the client does not override an ingress deny on the server.
     cluster()

@@ -221,6 +221,19 @@ class PortSemanticsTest {
   }
 
   @Test
+  void shouldAllowIcmpFromAnyPeerWithIcmpsAlone() {
+    // §2.3: an element with L4 (here icmps) but no L3 member has a wildcard peer, world included.
+    cluster("""
+            endpointSelector: {matchLabels: {app: web}}
+            ingress:
+            - icmps: [{fields: [{type: 8}]}]
+            """)
+        .assertAllowed("ip:8.8.8.8", "default/web", "8/icmp")
+        .assertAllowed("default/client", "default/web", "8/icmp")
+        .assertDenied("default/client", "default/web", "0/icmp", "80/tcp");
+  }
+
+  @Test
   void shouldDenyIcmpUnderAnL4OnlyAllow() {
     // §3.6: once an L4 rule is the only allow for a peer, ICMP to it is blocked.
     cluster("""

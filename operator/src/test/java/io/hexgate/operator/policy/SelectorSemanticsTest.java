@@ -244,6 +244,20 @@ class SelectorSemanticsTest {
   }
 
   @Test
+  void shouldSelectNothingWithEmptyFromEndpointsListEvenWithPorts() {
+    // §2.3: fromEndpoints: [] (empty list) selects nothing; unlike an omitted member it is no wildcard.
+    cluster()
+        .cnp("default", """
+            endpointSelector: {matchLabels: {app: web}}
+            ingress:
+            - fromEndpoints: []
+              toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+            """)
+        .assertDenied("default/client", "default/web", "80/tcp")
+        .assertDenied("ip:8.8.8.8", "default/web", "80/tcp");
+  }
+
+  @Test
   void shouldSelectOnlyOwnNamespaceWithEmptyCnpPeerSelector() {
     // §2.3: fromEndpoints [{}] in a CNP = all pods of the policy's namespace (not world, not others).
     cluster()
