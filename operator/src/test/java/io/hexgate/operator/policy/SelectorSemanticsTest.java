@@ -244,7 +244,7 @@ class SelectorSemanticsTest {
   }
 
   @Test
-  void shouldSelectNothingWithEmptyFromEndpointsListEvenWithPorts() {
+  void shouldSelectNothingWithEmptyPeerListsEvenWithPorts() {
     // §2.3: fromEndpoints: [] (empty list) selects nothing; unlike an omitted member it is no wildcard.
     cluster()
         .cnp("default", """
@@ -252,9 +252,18 @@ class SelectorSemanticsTest {
             ingress:
             - fromEndpoints: []
               toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+            - fromEntities: []
+              toPorts: [{ports: [{port: "81", protocol: TCP}]}]
+            - fromCIDRSet: []
+              toPorts: [{ports: [{port: "82", protocol: TCP}]}]
+            egress:
+            - toCIDR: []
+              toPorts: [{ports: [{port: "443", protocol: TCP}]}]
             """)
-        .assertDenied("default/client", "default/web", "80/tcp")
-        .assertDenied("ip:8.8.8.8", "default/web", "80/tcp");
+        .assertDenied("default/client", "default/web", "80/tcp", "81/tcp", "82/tcp")
+        .assertDenied("ip:8.8.8.8", "default/web", "80/tcp", "81/tcp", "82/tcp")
+        .assertDenied("default/web", "ip:8.8.8.8", "443/tcp")
+        .assertDenied("default/web", "default/client", "443/tcp");
   }
 
   @Test
