@@ -31,7 +31,7 @@ import net.jqwik.api.Tuple;
  * per-identity policies do not change when namespaces, pods and policies arrive in another order, and
  * (b) after a random sequence of incremental changes they equal those of a fresh engine built from the
  * final state in one batch. Identity numbers differ between engines, so identities are compared by
- * their labels.
+ * their labels. Along the way, every endpoint's rendered {@link RuleMap} must decide as the engine.
  */
 class PolicyEnginePropertyTest {
 
@@ -220,6 +220,24 @@ class PolicyEnginePropertyTest {
     return i == null ? "MISSING identity " + id : i.labels().toString();
   }
 
+  /** Every endpoint's rendered rule maps decide as the engine does, for every remote and port tried. */
+  static void assertRuleMapsDecideAsTheEngine(PolicyEngine e) {
+    List<Identity> remotes = new ArrayList<>(e.identities());
+    WORLD_IPS.forEach(ip -> remotes.add(e.identityForAddress(ip)));
+    for (Endpoint self : e.endpoints()) {
+      for (Direction d : Direction.values()) {
+        RuleMap map = e.ruleMap(self.key(), d);
+        for (Identity remote : remotes) {
+          for (ClusterFixture.PortProto pp : PORTS) {
+            assertThat(summary(map.lookup(remote.id(), pp.protocol(), pp.port())))
+                .as("rule map of %s %s for %s on %s/%s", self.key(), d, remote, pp.port(), pp.protocol())
+                .isEqualTo(summary(e.decide(self, d, remote, pp.protocol(), pp.port())));
+          }
+        }
+      }
+    }
+  }
+
   static void assertSameAnswers(PolicyEngine actual, PolicyEngine expected) {
     assertThat(policies(actual)).isEqualTo(policies(expected));
     assertThat(verdicts(actual)).isEqualTo(verdicts(expected));
@@ -247,6 +265,7 @@ class PolicyEnginePropertyTest {
       i += n;
     }
     assertSameAnswers(arrived, ordered);
+    assertRuleMapsDecideAsTheEngine(ordered);
   }
 
   // ================================================================== (b) incremental changes
