@@ -5,9 +5,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
-import io.hexgate.operator.node.FlowBatchListener;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.status.PolicyStatusTracker;
 import io.hexgate.operator.tls.AgentServer;
 import io.hexgate.operator.tls.CaSecretStore;
 import java.nio.file.Path;
@@ -77,6 +77,12 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--ca-secret", defaultValue = CaSecretStore.DEFAULT_NAME, description = "Secret holding the agents' CA, in the client's namespace; created if absent (default: ${DEFAULT-VALUE}).")
   String caSecret;
 
+  @Option(names = "--status-node-limit", defaultValue = "100", description = "Nodes listed in a policy's status.nodes; beyond it only failing nodes are (default: ${DEFAULT-VALUE}).")
+  int statusNodeLimit;
+
+  @Option(names = "--status-interval", defaultValue = "1s", converter = DurationConverter.class, description = "How often policy status is written, at most once per policy (default: ${DEFAULT-VALUE}).")
+  Duration statusInterval;
+
   /** The operator's configuration from the options; fails naming the option when a value is invalid. */
   OperatorConfig config() {
     return new OperatorConfig(
@@ -110,16 +116,20 @@ public final class OperatorCommand implements Callable<Integer> {
       System.err.println("hexgate operator: " + e.getMessage());
       return 2;
     }
+    if (statusNodeLimit < 0 || statusInterval.isNegative() || statusInterval.isZero()) {
+      System.err.println("hexgate operator: --status-node-limit must not be negative and --status-interval must be positive");
+      return 2;
+    }
     Config kube = kubeconfig != null ? Config.fromKubeconfig(context, kubeconfig.toFile()) : Config.autoConfigure(context);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
     HexgateOperator operator = new HexgateOperator(config, client, Clock.systemUTC());
     NodeStateHub nodes = new NodeStateHub();
-    operator.addListener(nodes);
+    PolicyStatusTracker status = operator.trackPolicyStatus(nodes, statusNodeLimit, statusInterval);
     ExecutorService sender = Executors.newFixedThreadPool(2, daemon("hexgate-agent-sender"));
     // Only the leader has engine state; other replicas refuse agents, which retry until they reach it.
     NodeAgentService agents =
         new NodeAgentService(
-            nodes, report -> {}, FlowBatchListener.NONE, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE,
+            nodes, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE,
             () -> !config.leaderElection() || operator.isLeader());
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicReference<AgentServer> agentPortRef = new AtomicReference<>();
