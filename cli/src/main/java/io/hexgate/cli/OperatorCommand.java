@@ -5,11 +5,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.metrics.MetricsServer;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.status.PolicyStatusTracker;
 import io.hexgate.operator.tls.AgentServer;
 import io.hexgate.operator.tls.CaSecretStore;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -83,6 +85,9 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--status-interval", defaultValue = "1s", converter = DurationConverter.class, description = "How often policy status is written, at most once per policy (default: ${DEFAULT-VALUE}).")
   Duration statusInterval;
 
+  @Option(names = "--metrics-port", defaultValue = "9963", description = "Port serving Prometheus metrics on /metrics; 0 turns them off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   /** The operator's configuration from the options; fails naming the option when a value is invalid. */
   OperatorConfig config() {
     return new OperatorConfig(
@@ -131,6 +136,15 @@ public final class OperatorCommand implements Callable<Integer> {
         new NodeAgentService(
             nodes, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE,
             () -> !config.leaderElection() || operator.isLeader());
+    operator.metrics().connectedAgents(agents::connectedNodes);
+    MetricsServer metricsServer;
+    try {
+      metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, operator.metrics());
+    } catch (IOException e) {
+      System.err.println("hexgate operator: cannot serve metrics on port " + metricsPort + ": " + e.getMessage());
+      client.close();
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicReference<AgentServer> agentPortRef = new AtomicReference<>();
     Runtime.getRuntime()
@@ -141,6 +155,9 @@ public final class OperatorCommand implements Callable<Integer> {
                     agentPortRef.get().close();
                   }
                   sender.shutdownNow();
+                  if (metricsServer != null) {
+                    metricsServer.close();
+                  }
                   operator.stop();
                   client.close();
                   stopped.countDown();

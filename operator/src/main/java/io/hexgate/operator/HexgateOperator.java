@@ -11,6 +11,7 @@ import io.hexgate.operator.feed.NetworkPolicyReconciler;
 import io.hexgate.operator.feed.PolicyFeed;
 import io.hexgate.operator.identity.CrdIdentityAllocator;
 import io.hexgate.operator.identity.SecurityLabels;
+import io.hexgate.operator.metrics.OperatorMetrics;
 import io.hexgate.operator.node.DesiredStateListener;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.PolicyEngine;
@@ -41,6 +42,7 @@ public final class HexgateOperator implements AutoCloseable {
   private final CrdIdentityAllocator allocator;
   private final EngineWriter writer;
   private final PolicyValidity validity = new PolicyValidity();
+  private final OperatorMetrics metrics = new OperatorMetrics();
   private final Operator operator;
   private final ScheduledExecutorService gc;
   private final AtomicBoolean leader = new AtomicBoolean();
@@ -56,11 +58,16 @@ public final class HexgateOperator implements AutoCloseable {
     this.operator =
         new Operator(
             o -> {
-              o.withKubernetesClient(client).withCloseClientOnStop(false).checkingCRDAndValidateLocalModel(false);
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .checkingCRDAndValidateLocalModel(false)
+                  .withMetrics(metrics.reconciles());
               if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(leaderElection());
               }
             });
+    writer.addListener(metrics);
+    metrics.watch(validity);
     PolicyFeed policies = new PolicyFeed(writer, validity);
     operator.register(new NamespaceReconciler(writer));
     operator.register(new PodReconciler(writer, client));
@@ -176,6 +183,11 @@ public final class HexgateOperator implements AutoCloseable {
 
   public EngineWriter engine() {
     return writer;
+  }
+
+  /** The Prometheus metrics; serve them with {@code MetricsServer}. */
+  public OperatorMetrics metrics() {
+    return metrics;
   }
 
   public PolicyValidity validity() {
