@@ -5,11 +5,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
-import io.hexgate.operator.node.FlowBatchListener;
+import io.hexgate.operator.metrics.MetricsServer;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.status.PolicyStatusTracker;
 import io.hexgate.operator.tls.AgentServer;
 import io.hexgate.operator.tls.CaSecretStore;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -77,6 +79,15 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--ca-secret", defaultValue = CaSecretStore.DEFAULT_NAME, description = "Secret holding the agents' CA, in the client's namespace; created if absent (default: ${DEFAULT-VALUE}).")
   String caSecret;
 
+  @Option(names = "--status-node-limit", defaultValue = "100", description = "Nodes listed in a policy's status.nodes; beyond it only failing nodes are (default: ${DEFAULT-VALUE}).")
+  int statusNodeLimit;
+
+  @Option(names = "--status-interval", defaultValue = "1s", converter = DurationConverter.class, description = "How often policy status is written, at most once per policy (default: ${DEFAULT-VALUE}).")
+  Duration statusInterval;
+
+  @Option(names = "--metrics-port", defaultValue = "9963", description = "Port serving Prometheus metrics on /metrics; 0 turns them off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   /** The operator's configuration from the options; fails naming the option when a value is invalid. */
   OperatorConfig config() {
     return new OperatorConfig(
@@ -110,17 +121,30 @@ public final class OperatorCommand implements Callable<Integer> {
       System.err.println("hexgate operator: " + e.getMessage());
       return 2;
     }
+    if (statusNodeLimit < 0 || statusInterval.isNegative() || statusInterval.isZero()) {
+      System.err.println("hexgate operator: --status-node-limit must not be negative and --status-interval must be positive");
+      return 2;
+    }
     Config kube = kubeconfig != null ? Config.fromKubeconfig(context, kubeconfig.toFile()) : Config.autoConfigure(context);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
     HexgateOperator operator = new HexgateOperator(config, client, Clock.systemUTC());
     NodeStateHub nodes = new NodeStateHub();
-    operator.addListener(nodes);
+    PolicyStatusTracker status = operator.trackPolicyStatus(nodes, statusNodeLimit, statusInterval);
     ExecutorService sender = Executors.newFixedThreadPool(2, daemon("hexgate-agent-sender"));
     // Only the leader has engine state; other replicas refuse agents, which retry until they reach it.
     NodeAgentService agents =
         new NodeAgentService(
-            nodes, report -> {}, FlowBatchListener.NONE, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE,
+            nodes, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE,
             () -> !config.leaderElection() || operator.isLeader());
+    operator.metrics().connectedAgents(agents::connectedNodes);
+    MetricsServer metricsServer;
+    try {
+      metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, operator.metrics());
+    } catch (IOException e) {
+      System.err.println("hexgate operator: cannot serve metrics on port " + metricsPort + ": " + e.getMessage());
+      client.close();
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicReference<AgentServer> agentPortRef = new AtomicReference<>();
     Runtime.getRuntime()
@@ -131,6 +155,9 @@ public final class OperatorCommand implements Callable<Integer> {
                     agentPortRef.get().close();
                   }
                   sender.shutdownNow();
+                  if (metricsServer != null) {
+                    metricsServer.close();
+                  }
                   operator.stop();
                   client.close();
                   stopped.countDown();

@@ -11,9 +11,14 @@ import io.hexgate.operator.feed.NetworkPolicyReconciler;
 import io.hexgate.operator.feed.PolicyFeed;
 import io.hexgate.operator.identity.CrdIdentityAllocator;
 import io.hexgate.operator.identity.SecurityLabels;
+import io.hexgate.operator.metrics.OperatorMetrics;
 import io.hexgate.operator.node.DesiredStateListener;
+import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyValidity;
+import io.hexgate.operator.status.PolicyStatusTracker;
+import io.hexgate.operator.status.PolicyStatusWriter;
+import java.time.Duration;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.time.Clock;
@@ -37,23 +42,32 @@ public final class HexgateOperator implements AutoCloseable {
   private final CrdIdentityAllocator allocator;
   private final EngineWriter writer;
   private final PolicyValidity validity = new PolicyValidity();
+  private final OperatorMetrics metrics = new OperatorMetrics();
   private final Operator operator;
   private final ScheduledExecutorService gc;
   private final AtomicBoolean leader = new AtomicBoolean();
+  private final Clock clock;
+  private PolicyStatusWriter statusWriter;
 
   public HexgateOperator(OperatorConfig config, KubernetesClient client, Clock clock) {
     this.config = config;
     this.client = client;
+    this.clock = clock;
     this.allocator = new CrdIdentityAllocator(client, clock, config.identityGcGrace());
     this.writer = new EngineWriter(new PolicyEngine(new SecurityLabels(config.clusterName()), allocator));
     this.operator =
         new Operator(
             o -> {
-              o.withKubernetesClient(client).withCloseClientOnStop(false).checkingCRDAndValidateLocalModel(false);
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .checkingCRDAndValidateLocalModel(false)
+                  .withMetrics(metrics.reconciles());
               if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(leaderElection());
               }
             });
+    writer.addListener(metrics);
+    metrics.watch(validity);
     PolicyFeed policies = new PolicyFeed(writer, validity);
     operator.register(new NamespaceReconciler(writer));
     operator.register(new PodReconciler(writer, client));
@@ -93,6 +107,30 @@ public final class HexgateOperator implements AutoCloseable {
     writer.addListener(listener);
   }
 
+  /**
+   * Renders node desired state into {@code hub} and writes CNP/CCNP status from what the agents report:
+   * the returned tracker is the {@code AgentReportListener} and {@code FlowBatchListener} to give the
+   * {@code NodeAgentService}. Only the leader writes, at most once per policy per {@code interval}. Call
+   * before {@link #start()}.
+   *
+   * @param nodeLimit nodes listed in {@code status.nodes} before only failing ones are
+   */
+  public PolicyStatusTracker trackPolicyStatus(NodeStateHub hub, int nodeLimit, Duration interval) {
+    if (statusWriter != null) {
+      throw new IllegalStateException("policy status is tracked already");
+    }
+    PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, clock, nodeLimit);
+    writer.addListener(hub);
+    writer.addListener(tracker); // after the hub: reads the revisions it just published
+    statusWriter = new PolicyStatusWriter(client, tracker, clock, interval, leader::get);
+    return tracker;
+  }
+
+  /** The status writer, or null when {@link #trackPolicyStatus} was not called. */
+  public PolicyStatusWriter statusWriter() {
+    return statusWriter;
+  }
+
   public void start() {
     LOG.info(
         "starting against {} (cluster {}, leader election {})",
@@ -105,6 +143,9 @@ public final class HexgateOperator implements AutoCloseable {
     operator.start();
     long every = config.identityGcInterval().toMillis();
     gc.scheduleWithFixedDelay(this::collectIdentities, every, every, TimeUnit.MILLISECONDS);
+    if (statusWriter != null) {
+      statusWriter.start();
+    }
   }
 
   private void collectIdentities() {
@@ -123,6 +164,9 @@ public final class HexgateOperator implements AutoCloseable {
 
   public void stop() {
     gc.shutdownNow();
+    if (statusWriter != null) {
+      statusWriter.close();
+    }
     operator.stop();
     writer.close();
     leader.set(false);
@@ -139,6 +183,11 @@ public final class HexgateOperator implements AutoCloseable {
 
   public EngineWriter engine() {
     return writer;
+  }
+
+  /** The Prometheus metrics; serve them with {@code MetricsServer}. */
+  public OperatorMetrics metrics() {
+    return metrics;
   }
 
   public PolicyValidity validity() {

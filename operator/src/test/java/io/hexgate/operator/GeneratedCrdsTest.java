@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The generated CRDs carry what reference §1 lists for each kind, with typed, structural schemas. */
 class GeneratedCrdsTest {
   private static final String VALID = ".status.conditions[?(@.type=='Valid')].status";
+  private static final String ENFORCING = ".status.enforcement.nodes";
 
   @Test
   void cnp() {
@@ -29,8 +30,9 @@ class GeneratedCrdsTest {
     CustomResourceDefinitionVersion v2 = v2(crd);
     assertThat(v2.getSubresources().getStatus()).isNotNull();
     assertThat(columns(v2)).containsExactly(
-        ".metadata.creationTimestamp Age date 0",
-        VALID + " Valid string 0");
+        VALID + " Valid string 0",
+        ENFORCING + " Enforcing string 0",
+        ".metadata.creationTimestamp Age date 0");
     assertSpecOrSpecsRule(v2);
     assertTypedRule(v2.getSchema().getOpenAPIV3Schema().getProperties().get("spec"));
     assertTypedRule(v2.getSchema().getOpenAPIV3Schema().getProperties().get("specs").getItems().getSchema());
@@ -43,7 +45,7 @@ class GeneratedCrdsTest {
     assertThat(crd.getSpec().getNames().getCategories()).containsExactly("cilium", "ciliumpolicy");
     CustomResourceDefinitionVersion v2 = v2(crd);
     assertThat(v2.getSubresources().getStatus()).isNotNull();
-    assertThat(columns(v2)).containsExactly(VALID + " Valid string 0");
+    assertThat(columns(v2)).containsExactly(VALID + " Valid string 0", ENFORCING + " Enforcing string 0");
     assertSpecOrSpecsRule(v2);
     assertTypedRule(v2.getSchema().getOpenAPIV3Schema().getProperties().get("spec"));
   }

@@ -88,6 +88,28 @@ public final class MockApi implements AutoCloseable {
     return c;
   }
 
+  /** A client whose requests carry {@code userAgent}, to tell them apart in {@link #takeRequests()}. */
+  public synchronized KubernetesClient client(String userAgent) {
+    KubernetesClient base = server.createClient();
+    KubernetesClient c =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(base.getConfiguration()).withUserAgent(userAgent).build())
+            .build();
+    base.close();
+    clients.add(c);
+    return c;
+  }
+
+  /** Every request the server received since the last call, oldest first. */
+  public List<io.fabric8.mockwebserver.http.RecordedRequest> takeRequests() throws InterruptedException {
+    List<io.fabric8.mockwebserver.http.RecordedRequest> out = new ArrayList<>();
+    for (io.fabric8.mockwebserver.http.RecordedRequest r;
+        (r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS)) != null; ) {
+      out.add(r);
+    }
+    return out;
+  }
+
   @Override
   public synchronized void close() {
     clients.forEach(KubernetesClient::close);

@@ -25,6 +25,7 @@ import java.util.List;
     name = "Valid",
     jsonPath = ".status.conditions[?(@.type=='Valid')].status",
     type = Type.STRING)
+@AdditionalPrinterColumn(name = "Enforcing", jsonPath = ".status.enforcement.nodes", type = Type.STRING)
 @ValidationRule(value = "has(self.spec) || has(self.specs)", message = "spec or specs must be provided")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CiliumClusterwideNetworkPolicy extends CustomResource<Rule, PolicyStatus> {

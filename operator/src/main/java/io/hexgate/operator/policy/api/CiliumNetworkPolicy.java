@@ -22,11 +22,12 @@ import java.util.List;
 @Singular("ciliumnetworkpolicy")
 @ShortNames({"cnp", "ciliumnp"})
 @Categories({"cilium", "ciliumpolicy"})
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 @AdditionalPrinterColumn(
     name = "Valid",
     jsonPath = ".status.conditions[?(@.type=='Valid')].status",
     type = Type.STRING)
+@AdditionalPrinterColumn(name = "Enforcing", jsonPath = ".status.enforcement.nodes", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 @ValidationRule(value = "has(self.spec) || has(self.specs)", message = "spec or specs must be provided")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CiliumNetworkPolicy extends CustomResource<Rule, PolicyStatus> implements Namespaced {
