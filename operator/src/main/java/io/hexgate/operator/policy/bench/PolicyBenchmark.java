@@ -16,6 +16,7 @@ import io.hexgate.operator.policy.api.PortRule;
 import io.hexgate.operator.policy.api.Rule;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -87,6 +88,8 @@ public final class PolicyBenchmark {
       double[] warmMs,
       double warmMedianMs,
       double warmMinMs,
+      double warmCpuMedianMs,
+      double warmGcMedianMs,
       OpStats policyChange,
       List<OpStats> policyChangeByKind,
       OpStats podExistingLabels,
@@ -143,6 +146,9 @@ public final class PolicyBenchmark {
       b.append(String.format(
           "  warm, %2d runs after %d more   median %7.1f ms   min %7.1f ms   (runs: %s)%n",
           warmMs.length, config.warmup(), warmMedianMs, warmMinMs, joinMs(warmMs)));
+      b.append(String.format(
+          "  of which: thread CPU median %.1f ms, GC pauses median %.1f ms (the rest: waiting for a core)%n",
+          warmCpuMedianMs, warmGcMedianMs));
       b.append('\n');
       b.append(String.format(
           "Incremental, on a built engine (%d timed operations each, after %d untimed)%n", config.ops(), config.opWarmup()));
@@ -236,17 +242,27 @@ public final class PolicyBenchmark {
       progress.accept("full computation: warm-up run " + (i + 1) + "/" + config.warmup());
       build(cluster);
     }
+    // Each measured run starts, as an operator's first build does, from a heap without the garbage of
+    // earlier runs: collecting that is not part of the computation.
     double[] warm = new double[config.runs()];
+    double[] cpu = new double[config.runs()];
+    double[] gc = new double[config.runs()];
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    boolean cpuTime = threads.isCurrentThreadCpuTimeSupported();
     for (int i = 0; i < config.runs(); i++) {
       progress.accept("full computation: measured run " + (i + 1) + "/" + config.runs());
+      usedHeapAfterGc();
+      long c = cpuTime ? threads.getCurrentThreadCpuTime() : 0;
+      long g = gcMillis();
       long s = System.nanoTime();
       build(cluster);
       warm[i] = ms(System.nanoTime() - s);
+      gc[i] = gcMillis() - g;
+      cpu[i] = cpuTime ? ms(threads.getCurrentThreadCpuTime() - c) : Double.NaN;
     }
     double[] sorted = warm.clone();
     Arrays.sort(sorted);
-    double median =
-        sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    double median = median(warm);
 
     // Retained heap: the engine alone, the workload being alive before and after.
     progress.accept("retained heap");
@@ -272,7 +288,8 @@ public final class PolicyBenchmark {
     workload.put("labelSets", cluster.labelSetCount());
     workload.put("policies", cluster.policies().size());
     return new Result(
-        config, environment(), workload, cluster.features(), stats, coldMs, warm, median, sorted[0], policyChange, byKind,
+        config, environment(), workload, cluster.features(), stats, coldMs, warm, median, sorted[0], median(cpu), median(gc),
+        policyChange, byKind,
         existing, fresh, heapMb, workloadMb);
   }
 
@@ -515,6 +532,14 @@ public final class PolicyBenchmark {
     return System.getProperty("os.arch");
   }
 
+  private static long gcMillis() {
+    long t = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      t += Math.max(0, gc.getCollectionTime());
+    }
+    return t;
+  }
+
   static long usedHeapAfterGc() {
     long used = Long.MAX_VALUE;
     for (int i = 0; i < 4; i++) {
@@ -535,6 +560,12 @@ public final class PolicyBenchmark {
     }
     int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
+  }
+
+  static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   static double ms(long nanos) {
