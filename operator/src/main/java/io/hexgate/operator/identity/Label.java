@@ -38,7 +38,7 @@ public record Label(String source, String key, String value) implements Comparab
 
   @Override
   public int compareTo(Label o) {
-    int c = sourceKey().compareTo(o.sourceKey());
+    int c = JoinedStrings.compare(':', source, key, o.source, o.key);
     return c != 0 ? c : value.compareTo(o.value);
   }
 

@@ -84,8 +84,26 @@ public final class SecurityLabels {
     return Labels.of(out);
   }
 
+  // isRelevant is a pure function of the key, and clusters use few distinct keys: remember answers
+  // (up to a bound, so that unusual inputs cannot grow it without limit).
+  private static final int RELEVANT_CACHE_MAX = 4096;
+  private static final java.util.concurrent.ConcurrentHashMap<String, Boolean> RELEVANT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Cilium's tie-break: kept when the longest inclusive match is longer than the shortest exclusion. */
   public static boolean isRelevant(String key) {
+    Boolean known = RELEVANT.get(key);
+    if (known != null) {
+      return known;
+    }
+    boolean relevant = matchRelevant(key);
+    if (RELEVANT.size() < RELEVANT_CACHE_MAX) {
+      RELEVANT.put(key, relevant);
+    }
+    return relevant;
+  }
+
+  private static boolean matchRelevant(String key) {
     int include = longestMatch(INCLUDED, key);
     int exclude = shortestMatch(EXCLUDED, key);
     if (exclude < 0) {

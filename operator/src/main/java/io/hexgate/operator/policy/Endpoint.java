@@ -22,7 +22,8 @@ public record Endpoint(
   public record Key(String namespace, String name) implements Comparable<Key> {
     @Override
     public int compareTo(Key o) {
-      return toString().compareTo(o.toString());
+      // as toString() orders, without building the strings
+      return io.hexgate.operator.identity.JoinedStrings.compare('/', namespace, name, o.namespace, o.name);
     }
 
     @Override

@@ -28,7 +28,15 @@ public record PolicyRef(String kind, String namespace, String name) implements C
 
   @Override
   public int compareTo(PolicyRef o) {
-    return toString().compareTo(o.toString());
+    // as toString() orders, without building the strings
+    return io.hexgate.operator.identity.JoinedStrings.compare(
+        '/',
+        kind,
+        namespace.isEmpty() ? name : namespace,
+        namespace.isEmpty() ? null : name,
+        o.kind,
+        o.namespace.isEmpty() ? o.name : o.namespace,
+        o.namespace.isEmpty() ? null : o.name);
   }
 
   @Override
