@@ -25,4 +25,13 @@ public record CompiledRule(
   public boolean defaultDeny(Direction d) {
     return d == Direction.INGRESS ? ingressDefaultDeny : egressDefaultDeny;
   }
+
+  /**
+   * From origin and path only, which equal rules share: the engine keeps rules in hash sets, and the
+   * record's default hash walked every term, selector and port on each lookup.
+   */
+  @Override
+  public int hashCode() {
+    return origin.hashCode() * 31 + path.hashCode();
+  }
 }

@@ -46,6 +46,8 @@ public final class PolicyEngine {
 
   private final Map<PolicyRef, List<CompiledRule>> rules = new TreeMap<>();
   private final Map<Selector, Cached> selectors = new HashMap<>();
+  /** The cached selectors some rule uses as its subject: the only ones {@link #recompute} looks at. */
+  private final Set<Cached> subjectSelectors = new LinkedHashSet<>();
   private final Map<Long, IdentityPolicy> policies = new HashMap<>();
 
   private int batchDepth;
@@ -310,14 +312,20 @@ public final class PolicyEngine {
   }
 
   private void register(CompiledRule r) {
-    selectors.get(r.subject()).asSubject.add(r);
+    Cached subject = selectors.get(r.subject());
+    subject.asSubject.add(r);
+    subjectSelectors.add(subject);
     for (Selector s : peerSelectors(r)) {
       selectors.get(s).asPeer.add(r);
     }
   }
 
   private void unregister(CompiledRule r) {
-    selectors.get(r.subject()).asSubject.remove(r);
+    Cached subject = selectors.get(r.subject());
+    subject.asSubject.remove(r);
+    if (subject.asSubject.isEmpty()) {
+      subjectSelectors.remove(subject);
+    }
     for (Selector s : peerSelectors(r)) {
       selectors.get(s).asPeer.remove(r);
     }
@@ -448,8 +456,8 @@ public final class PolicyEngine {
     regenerations++;
     int slot = table.slotOf(id);
     List<CompiledRule> selecting = new ArrayList<>();
-    for (Cached c : selectors.values()) {
-      if (!c.asSubject.isEmpty() && c.selection.get(slot)) {
+    for (Cached c : subjectSelectors) {
+      if (c.selection.get(slot)) {
         selecting.addAll(c.asSubject);
       }
     }
