@@ -12,8 +12,18 @@ import java.util.TreeMap;
  * (0 = any) the terms that apply to it, in rule order.
  */
 public final class DirectionPolicy {
+  private static final long[] NO_KEYS = {};
+  private static final Object[] NO_VALUES = {};
+
   private final boolean enforcing;
-  private final Map<Long, List<Term>> byRemote = new HashMap<>();
+
+  // Remote identity -> its terms, in an open-addressing table with linear probing: the value is the
+  // Term itself when there is one, an ArrayList<Term> when there are more, null for a free slot. A
+  // large cluster's policies hold hundreds of thousands of (remote, terms) pairs; a HashMap with boxed
+  // keys and a list per pair made most of the engine's heap and of its garbage-collection work.
+  private long[] keys = NO_KEYS;
+  private Object[] values = NO_VALUES;
+  private int size;
 
   DirectionPolicy(boolean enforcing) {
     this.enforcing = enforcing;
@@ -23,29 +33,112 @@ public final class DirectionPolicy {
     return enforcing;
   }
 
+  @SuppressWarnings("unchecked")
   void add(long remote, Term t) {
-    byRemote.computeIfAbsent(remote, r -> new ArrayList<>(2)).add(t);
+    if ((size + 1) * 4 > keys.length * 3) {
+      grow();
+    }
+    int i = slot(remote);
+    Object v = values[i];
+    if (v == null) {
+      keys[i] = remote;
+      values[i] = t;
+      size++;
+    } else if (v instanceof Term) {
+      ArrayList<Term> l = new ArrayList<>(2);
+      l.add((Term) v);
+      l.add(t);
+      values[i] = l;
+    } else {
+      ((ArrayList<Term>) v).add(t);
+    }
   }
 
   void clear(long remote) {
-    byRemote.remove(remote);
+    if (size == 0) {
+      return;
+    }
+    int i = slot(remote);
+    if (values[i] == null) {
+      return;
+    }
+    values[i] = null;
+    size--;
+    // Backward-shift deletion: move later entries of the probe run into the hole when their home slot
+    // allows it, so that lookups never stop early at a free slot.
+    int mask = keys.length - 1;
+    for (int j = (i + 1) & mask; values[j] != null; j = (j + 1) & mask) {
+      int home = home(keys[j], mask);
+      boolean move = i <= j ? home <= i || home > j : home <= i && home > j;
+      if (move) {
+        keys[i] = keys[j];
+        values[i] = values[j];
+        values[j] = null;
+        i = j;
+      }
+    }
   }
 
+  /** The terms that apply to {@code remote} itself, in rule order; empty when none. */
+  @SuppressWarnings("unchecked")
   public List<Term> terms(long remote) {
-    return byRemote.getOrDefault(remote, List.of());
+    if (size == 0) {
+      return List.of();
+    }
+    Object v = values[slot(remote)];
+    if (v == null) {
+      return List.of();
+    }
+    return v instanceof Term ? List.of((Term) v) : java.util.Collections.unmodifiableList((List<Term>) v);
   }
 
   /** The remote identities with terms of their own, plus 0 for terms that apply to any peer. */
   public Map<Long, List<Term>> byRemote() {
-    return java.util.Collections.unmodifiableMap(byRemote);
+    Map<Long, List<Term>> out = new HashMap<>(Math.max(4, size * 2));
+    for (int i = 0; i < keys.length; i++) {
+      if (values[i] != null) {
+        out.put(keys[i], terms(keys[i]));
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   public int entryCount() {
     int n = 0;
-    for (List<Term> l : byRemote.values()) {
-      n += l.size();
+    for (Object v : values) {
+      if (v != null) {
+        n += v instanceof Term ? 1 : ((List<?>) v).size();
+      }
     }
     return n;
+  }
+
+  private int slot(long remote) {
+    int mask = keys.length - 1;
+    int i = home(remote, mask);
+    while (values[i] != null && keys[i] != remote) {
+      i = (i + 1) & mask;
+    }
+    return i;
+  }
+
+  private static int home(long remote, int mask) {
+    return (int) ((remote * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+  }
+
+  private void grow() {
+    long[] oldKeys = keys;
+    Object[] oldValues = values;
+    int capacity = oldKeys.length == 0 ? 4 : oldKeys.length * 2;
+    keys = new long[capacity];
+    values = new Object[capacity];
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldValues[i] != null) {
+        int j = slot(oldKeys[i]);
+        keys[j] = oldKeys[i];
+        values[j] = oldValues[i];
+      }
+    }
   }
 
   /**
@@ -106,17 +199,32 @@ public final class DirectionPolicy {
 
   /** A comparable snapshot: enforcing flag and, per remote, the terms. */
   public Map<Long, List<Term>> snapshot() {
-    return new TreeMap<>(byRemote);
+    return new TreeMap<>(byRemote());
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof DirectionPolicy d && d.enforcing == enforcing && d.byRemote.equals(byRemote);
+    if (!(o instanceof DirectionPolicy d) || d.enforcing != enforcing || d.size != size) {
+      return false;
+    }
+    for (int i = 0; i < keys.length; i++) {
+      if (values[i] != null && !terms(keys[i]).equals(d.terms(keys[i]))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
   public int hashCode() {
-    return byRemote.hashCode() * 2 + (enforcing ? 1 : 0);
+    // As the map of remote to terms hashes.
+    int h = 0;
+    for (int i = 0; i < keys.length; i++) {
+      if (values[i] != null) {
+        h += Long.hashCode(keys[i]) ^ terms(keys[i]).hashCode();
+      }
+    }
+    return h * 2 + (enforcing ? 1 : 0);
   }
 
   @Override
