@@ -11,7 +11,7 @@ import java.util.Map;
 /** An immutable, sorted set of security labels; equal sets mean the same identity. */
 public final class Labels implements Iterable<Label> {
   private final List<Label> sorted;
-  private final Map<String, String> bySourceKey;
+  private final Map<String, Map<String, String>> bySource;
   private final Map<String, String> byKey;
   private final int hash;
 
@@ -27,10 +27,11 @@ public final class Labels implements Iterable<Label> {
       }
     }
     this.sorted = List.of(Arrays.copyOf(a, n));
-    this.bySourceKey = new HashMap<>(n * 2);
+    this.bySource = new HashMap<>(4);
     this.byKey = new HashMap<>(n * 2);
+    int size = n;
     for (Label l : sorted) {
-      bySourceKey.put(l.sourceKey(), l.value());
+      bySource.computeIfAbsent(l.source(), s -> new HashMap<>(size * 2)).put(l.key(), l.value());
       byKey.putIfAbsent(l.key(), l.value());
     }
     this.hash = sorted.hashCode();
@@ -46,7 +47,11 @@ public final class Labels implements Iterable<Label> {
 
   /** The value of a label, or null when absent; source {@code any} matches every source. */
   public String value(String source, String key) {
-    return Label.SOURCE_ANY.equals(source) ? byKey.get(key) : bySourceKey.get(source + ":" + key);
+    if (Label.SOURCE_ANY.equals(source)) {
+      return byKey.get(key);
+    }
+    Map<String, String> keys = bySource.get(source);
+    return keys == null ? null : keys.get(key);
   }
 
   public boolean has(String source, String key) {

@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,13 @@ public final class PolicyEngine {
   private final Map<Selector, Cached> selectors = new HashMap<>();
   /** The cached selectors some rule uses as its subject: the only ones {@link #recompute} looks at. */
   private final Set<Cached> subjectSelectors = new LinkedHashSet<>();
+  /**
+   * For each registered rule its subject's cached selector, and for each of its terms the cached
+   * selectors of the peers: looking them up by selector meant hashing and comparing selectors, with all
+   * their requirements, in the innermost loops. Keyed by instance: every compiled rule and term is new.
+   */
+  private final Map<CompiledRule, Cached> subjectOf = new IdentityHashMap<>();
+  private final Map<Term, Cached[]> peersOf = new IdentityHashMap<>();
   private final Map<Long, IdentityPolicy> policies = new HashMap<>();
 
   private int batchDepth;
@@ -315,6 +323,16 @@ public final class PolicyEngine {
     Cached subject = selectors.get(r.subject());
     subject.asSubject.add(r);
     subjectSelectors.add(subject);
+    subjectOf.put(r, subject);
+    for (Direction d : Direction.values()) {
+      for (Term t : r.terms(d)) {
+        Cached[] peers = new Cached[t.peers().size()];
+        for (int i = 0; i < peers.length; i++) {
+          peers[i] = selectors.get(t.peers().get(i));
+        }
+        peersOf.put(t, peers);
+      }
+    }
     for (Selector s : peerSelectors(r)) {
       selectors.get(s).asPeer.add(r);
     }
@@ -325,6 +343,12 @@ public final class PolicyEngine {
     subject.asSubject.remove(r);
     if (subject.asSubject.isEmpty()) {
       subjectSelectors.remove(subject);
+    }
+    subjectOf.remove(r);
+    for (Direction d : Direction.values()) {
+      for (Term t : r.terms(d)) {
+        peersOf.remove(t);
+      }
     }
     for (Selector s : peerSelectors(r)) {
       selectors.get(s).asPeer.remove(r);
@@ -355,7 +379,7 @@ public final class PolicyEngine {
 
   /** Marks every endpoint identity the rule's subject selects for recomputation. */
   private void markSelected(CompiledRule r) {
-    BitSet sel = (BitSet) selectors.get(r.subject()).selection.clone();
+    BitSet sel = (BitSet) subject(r).selection.clone();
     sel.and(endpointSlots);
     for (int s = sel.nextSetBit(0); s >= 0; s = sel.nextSetBit(s + 1)) {
       dirty.add(table.atSlot(s).id());
@@ -414,7 +438,7 @@ public final class PolicyEngine {
   }
 
   private void subjectsOf(CompiledRule r, Set<Long> out) {
-    BitSet sel = selectors.get(r.subject()).selection;
+    BitSet sel = subject(r).selection;
     for (int s = sel.nextSetBit(0); s >= 0; s = sel.nextSetBit(s + 1)) {
       if (endpointSlots.get(s)) {
         out.add(table.atSlot(s).id());
@@ -443,12 +467,28 @@ public final class PolicyEngine {
   }
 
   private boolean selectsSlot(Term t, int slot) {
-    for (Selector s : t.peers()) {
-      if (selectors.get(s).selection.get(slot)) {
+    for (Cached c : peers(t)) {
+      if (c.selection.get(slot)) {
         return true;
       }
     }
     return false;
+  }
+
+  private Cached subject(CompiledRule r) {
+    Cached c = subjectOf.get(r);
+    return c != null ? c : selectors.get(r.subject());
+  }
+
+  private Cached[] peers(Term t) {
+    Cached[] peers = peersOf.get(t);
+    if (peers == null) {
+      peers = new Cached[t.peers().size()];
+      for (int i = 0; i < peers.length; i++) {
+        peers[i] = selectors.get(t.peers().get(i));
+      }
+    }
+    return peers;
   }
 
   /** Computes one identity's policy from scratch. */
@@ -479,13 +519,14 @@ public final class PolicyEngine {
       if (t.wildcardPeer()) {
         dp.add(ReservedIdentity.ANY, t);
       }
+      Cached[] cached = peers(t);
       BitSet peers;
-      if (t.peers().size() == 1) {
-        peers = selectors.get(t.peers().get(0)).selection;
+      if (cached.length == 1) {
+        peers = cached[0].selection;
       } else {
         peers = new BitSet();
-        for (Selector s : t.peers()) {
-          peers.or(selectors.get(s).selection);
+        for (Cached c : cached) {
+          peers.or(c.selection);
         }
       }
       for (int s = peers.nextSetBit(0); s >= 0; s = peers.nextSetBit(s + 1)) {
