@@ -48,10 +48,19 @@ public final class PolicyBenchmark {
 
   /** Timings of one kind of incremental operation. */
   public record OpStats(
-      String name, int count, double medianMs, double p99Ms, double maxMs, double regenerationsMean, long regenerationsMax) {
-    static OpStats of(String name, long[] nanos, long[] regens) {
+      String name,
+      int count,
+      double medianMs,
+      double p99Ms,
+      double maxMs,
+      double cpuP99Ms,
+      double regenerationsMean,
+      long regenerationsMax) {
+    static OpStats of(String name, long[] nanos, long[] cpuNanos, long[] regens) {
       long[] t = nanos.clone();
       Arrays.sort(t);
+      long[] c = cpuNanos.clone();
+      Arrays.sort(c);
       long sum = 0;
       long max = 0;
       for (long r : regens) {
@@ -64,6 +73,7 @@ public final class PolicyBenchmark {
           ms(percentile(t, 50)),
           ms(percentile(t, 99)),
           t.length == 0 ? 0 : ms(t[t.length - 1]),
+          ms(percentile(c, 99)),
           t.length == 0 ? 0 : (double) sum / t.length,
           max);
     }
@@ -75,7 +85,7 @@ public final class PolicyBenchmark {
       long regenerations) {}
 
   /** The JVM and machine the numbers come from. */
-  public record Environment(String jvm, String cpu, int cores, long maxHeapMb, String gc, String jit) {}
+  public record Environment(String jvm, String cpu, int cores, long maxHeapMb, String gc, String jit, String load) {}
 
   /** Everything the benchmark measured. */
   public record Result(
@@ -123,6 +133,7 @@ public final class PolicyBenchmark {
       b.append(String.format("JVM:  %s%n", e.jvm()));
       b.append(String.format("      %d cores, max heap %d MB, GC %s, JIT %s%n", e.cores(), e.maxHeapMb(), e.gc(), e.jit()));
       b.append(String.format("CPU:  %s%n", e.cpu()));
+      b.append(String.format("Load: %s%n", e.load()));
       b.append('\n');
       b.append(String.format(
           "Workload (seed %d): %d namespaces, %d apps x %d versions, %d pods in %d label sets, %d policies (%d CNP, %d KNP, %d CCNP)%n",
@@ -151,8 +162,11 @@ public final class PolicyBenchmark {
           warmCpuMedianMs, warmGcMedianMs));
       b.append('\n');
       b.append(String.format(
-          "Incremental, on a built engine (%d timed operations each, after %d untimed)%n", config.ops(), config.opWarmup()));
-      b.append(String.format("  %-46s %9s %9s %9s   %s%n", "operation", "median", "p99", "max", "regenerations/op mean (max)"));
+          "Incremental, on a built engine (%d timed operations each, after %d untimed); wall-clock times, and the%n"
+              + "thread's CPU time, which leaves out waiting for a core and GC pauses%n",
+          config.ops(), config.opWarmup()));
+      b.append(String.format(
+          "  %-46s %9s %9s %9s %9s   %s%n", "operation", "median", "p99", "max", "CPU p99", "regenerations/op mean (max)"));
       op(b, policyChange, "  ");
       for (OpStats s : policyChangeByKind) {
         op(b, s, "    ");
@@ -176,8 +190,9 @@ public final class PolicyBenchmark {
     }
 
     private static void op(StringBuilder b, OpStats s, String indent) {
-      b.append(String.format(Locale.ROOT, "%s%-" + (48 - indent.length()) + "s %6.3f ms %6.3f ms %6.3f ms   %.1f (%d)%n",
-          indent, s.name() + " [" + s.count() + "]", s.medianMs(), s.p99Ms(), s.maxMs(), s.regenerationsMean(), s.regenerationsMax()));
+      b.append(String.format(Locale.ROOT, "%s%-" + (48 - indent.length()) + "s %6.3f ms %6.3f ms %6.3f ms %6.3f ms   %.1f (%d)%n",
+          indent, s.name() + " [" + s.count() + "]", s.medianMs(), s.p99Ms(), s.maxMs(), s.cpuP99Ms(), s.regenerationsMean(),
+          s.regenerationsMax()));
     }
 
     private static void target(StringBuilder b, String what, String target, String actual, boolean met) {
@@ -194,6 +209,7 @@ public final class PolicyBenchmark {
   }
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private final Config config;
   private final Consumer<String> progress;
@@ -226,6 +242,7 @@ public final class PolicyBenchmark {
   }
 
   public Result run() {
+    String loadBefore = loadAverage();
     long before = usedHeapAfterGc();
     SyntheticCluster cluster =
         new SyntheticCluster(config.pods(), config.labelSets(), config.policies(), config.namespaces(), config.seed());
@@ -288,7 +305,7 @@ public final class PolicyBenchmark {
     workload.put("labelSets", cluster.labelSetCount());
     workload.put("policies", cluster.policies().size());
     return new Result(
-        config, environment(), workload, cluster.features(), stats, coldMs, warm, median, sorted[0], median(cpu), median(gc),
+        config, environment(loadBefore, loadAverage()), workload, cluster.features(), stats, coldMs, warm, median, sorted[0], median(cpu), median(gc),
         policyChange, byKind,
         existing, fresh, heapMb, workloadMb);
   }
@@ -299,7 +316,7 @@ public final class PolicyBenchmark {
     List<SyntheticCluster.Policy> policies = cluster.policies();
     if (policies.isEmpty()) {
       byKind.clear();
-      return OpStats.of("policy change (port or peer)", new long[0], new long[0]);
+      return OpStats.of("policy change (port or peer)", new long[0], new long[0], new long[0]);
     }
     List<List<Rule>> current = new ArrayList<>();
     for (SyntheticCluster.Policy p : policies) {
@@ -307,6 +324,7 @@ public final class PolicyBenchmark {
     }
     int total = config.opWarmup() + config.ops();
     long[] nanos = new long[config.ops()];
+    long[] cpu = new long[config.ops()];
     long[] regens = new long[config.ops()];
     String[] kinds = new String[config.ops()];
     for (int i = 0; i < total; i++) {
@@ -322,12 +340,15 @@ public final class PolicyBenchmark {
       current.set(idx, next);
       SyntheticCluster.Policy p = policies.get(idx);
       long r0 = engine.regenerations();
+      long c0 = THREADS.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       engine.upsertPolicy(p.ref(), next, p.paths());
       long t = System.nanoTime() - t0;
+      long c = THREADS.getCurrentThreadCpuTime() - c0;
       int k = i - config.opWarmup();
       if (k >= 0) {
         nanos[k] = t;
+        cpu[k] = c;
         regens[k] = engine.regenerations() - r0;
         kinds[k] = p.ref().kind();
       }
@@ -341,22 +362,25 @@ public final class PolicyBenchmark {
         continue;
       }
       long[] kn = new long[n];
+      long[] kc = new long[n];
       long[] kr = new long[n];
       for (int i = 0, j = 0; i < kinds.length; i++) {
         if (kinds[i].equals(kind)) {
           kn[j] = nanos[i];
+          kc[j] = cpu[i];
           kr[j++] = regens[i];
         }
       }
       String label = kind.equals(PolicyRef.CNP) ? "CNP" : kind.equals(PolicyRef.KNP) ? "KNP" : "CCNP";
-      byKind.add(OpStats.of(label, kn, kr));
+      byKind.add(OpStats.of(label, kn, kc, kr));
     }
-    return OpStats.of("policy change (port or peer)", nanos, regens);
+    return OpStats.of("policy change (port or peer)", nanos, cpu, regens);
   }
 
   private OpStats podAdds(PolicyEngine engine, SyntheticCluster cluster, Random rng, boolean newLabels) {
     int total = config.opWarmup() + config.ops();
     long[] nanos = new long[config.ops()];
+    long[] cpu = new long[config.ops()];
     long[] regens = new long[config.ops()];
     int base = cluster.pods().size() + (newLabels ? total : 0);
     for (int i = 0; i < total; i++) {
@@ -368,18 +392,22 @@ public final class PolicyBenchmark {
         pod = cluster.pod(rng.nextInt(cluster.labelSetCount()), "add" + i, SyntheticCluster.podIp(base + i));
       }
       long r0 = engine.regenerations();
+      long c0 = THREADS.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       engine.upsertEndpoint(pod);
       long t = System.nanoTime() - t0;
+      long c = THREADS.getCurrentThreadCpuTime() - c0;
       int k = i - config.opWarmup();
       if (k >= 0) {
         nanos[k] = t;
+        cpu[k] = c;
         regens[k] = engine.regenerations() - r0;
       }
       // Untimed: back to the cluster as built, so every operation sees the same state.
       engine.deleteEndpoint(pod.key());
     }
-    return OpStats.of(newLabels ? "pod added, new label set (new identity)" : "pod added, existing label set", nanos, regens);
+    return OpStats.of(
+        newLabels ? "pod added, new label set (new identity)" : "pod added, existing label set", nanos, cpu, regens);
   }
 
   /**
@@ -502,7 +530,13 @@ public final class PolicyBenchmark {
         e.identities().size(), pods, e.cidrIdentities().size(), e.policies().size(), entries, rules, e.regenerations());
   }
 
-  static Environment environment() {
+  /** The 1-minute load average, where the OS has one. */
+  static String loadAverage() {
+    double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return l < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", l);
+  }
+
+  static Environment environment(String loadBefore, String loadAfter) {
     Runtime rt = Runtime.getRuntime();
     String jvm =
         System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
@@ -516,7 +550,9 @@ public final class PolicyBenchmark {
         args.stream().anyMatch(a -> a.startsWith("-XX:TieredStopAtLevel="))
             ? "tiered, stopped at " + args.stream().filter(a -> a.startsWith("-XX:TieredStopAtLevel=")).reduce((a, b) -> b).get()
             : args.contains("-Xint") ? "off (-Xint)" : "C1+C2 (tiered)";
-    return new Environment(jvm, cpuModel(), rt.availableProcessors(), rt.maxMemory() >> 20, String.join(" + ", gcs), jit);
+    String load = "1-minute load average " + loadBefore + " at the start, " + loadAfter + " at the end";
+    return new Environment(
+        jvm, cpuModel(), rt.availableProcessors(), rt.maxMemory() >> 20, String.join(" + ", gcs), jit, load);
   }
 
   private static String cpuModel() {
