@@ -35,7 +35,7 @@ public final class DirectionPolicy {
 
   @SuppressWarnings("unchecked")
   void add(long remote, Term t) {
-    if ((size + 1) * 4 > keys.length * 3) {
+    if ((size + 1) * 2 > keys.length) {
       grow();
     }
     int i = slot(remote);

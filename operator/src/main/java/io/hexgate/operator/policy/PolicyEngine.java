@@ -54,13 +54,17 @@ public final class PolicyEngine {
    * selectors of the peers: looking them up by selector meant hashing and comparing selectors, with all
    * their requirements, in the innermost loops. Keyed by instance: every compiled rule and term is new.
    */
-  private final Map<CompiledRule, Cached> subjectOf = new IdentityHashMap<>();
+  private final Map<CompiledRule, Resolved> resolved = new IdentityHashMap<>();
   private final Map<Term, Cached[]> peersOf = new IdentityHashMap<>();
+
+  /** A registered rule's cached selectors: its subject's, and per direction and term its peers'. */
+  private record Resolved(Cached subject, Cached[][][] peers) {}
   private final Map<Long, IdentityPolicy> policies = new HashMap<>();
 
   private int batchDepth;
   private final Set<Long> dirty = new LinkedHashSet<>();
   private long regenerations;
+  private long partialUpdates;
 
   /** A cached selector: the identities it selects, and the rules that use it. */
   private static final class Cached {
@@ -143,6 +147,14 @@ public final class PolicyEngine {
   /** How many times an identity's policy was computed in full; a measure of incremental work. */
   public long regenerations() {
     return regenerations;
+  }
+
+  /**
+   * How many times a policy change updated an identity's policy in place, rebuilding only the terms of
+   * the remotes the changed rule names, instead of computing it in full.
+   */
+  public long partialUpdates() {
+    return partialUpdates;
   }
 
   // ------------------------------------------------------------------ namespaces and endpoints
@@ -276,18 +288,153 @@ public final class PolicyEngine {
           if (previous == null) {
             previous = List.of();
           }
-          for (CompiledRule r : previous) {
-            markSelected(r);
-            unregister(r);
-          }
-          for (CompiledRule r : next) {
-            register(r);
-            markSelected(r);
+          if (sameShape(previous, next)) {
+            List<Remotes> before = new ArrayList<>();
+            for (CompiledRule r : previous) {
+              before.add(remotes(r));
+              unregister(r);
+            }
+            for (CompiledRule r : next) {
+              register(r);
+            }
+            for (int i = 0; i < next.size(); i++) {
+              replaceInPlace(previous.get(i), next.get(i), before.get(i));
+            }
+          } else {
+            for (CompiledRule r : previous) {
+              markSelected(r);
+              unregister(r);
+            }
+            for (CompiledRule r : next) {
+              register(r);
+              markSelected(r);
+            }
           }
           for (CompiledRule r : previous) {
             releaseRule(r);
           }
         });
+  }
+
+  // ------------------------------------------------------------------ in-place rule changes
+
+  /**
+   * Above this many remotes whose terms would change, an identity is recomputed in full instead: one
+   * remote's rebuild walks every term of the identity's rules.
+   */
+  private static final int IN_PLACE_MAX_REMOTES = 64;
+
+  /**
+   * Whether every rule keeps its place, subject and default-deny: then the identities each selects and
+   * whether their directions enforce stay as they were, and only the terms for the remotes the old or
+   * new rule names can differ.
+   */
+  private static boolean sameShape(List<CompiledRule> previous, List<CompiledRule> next) {
+    if (next.isEmpty() || previous.size() != next.size()) {
+      return false;
+    }
+    Set<String> paths = new HashSet<>();
+    for (int i = 0; i < next.size(); i++) {
+      CompiledRule a = previous.get(i);
+      CompiledRule b = next.get(i);
+      if (!a.origin().equals(b.origin())
+          || !a.path().equals(b.path())
+          || !paths.add(b.path())
+          || a.ingressDefaultDeny() != b.ingressDefaultDeny()
+          || a.egressDefaultDeny() != b.egressDefaultDeny()
+          || !a.subject().equals(b.subject())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Per direction, the slots a rule's terms name as peers, and whether a term applies to any peer. */
+  private record Remotes(BitSet[] slots, boolean[] any) {
+    int count() {
+      int n = 0;
+      for (int d = 0; d < slots.length; d++) {
+        n += slots[d].cardinality() + (any[d] ? 1 : 0);
+      }
+      return n;
+    }
+  }
+
+  private Remotes remotes(CompiledRule r) {
+    Direction[] ds = Direction.values();
+    BitSet[] slots = new BitSet[ds.length];
+    boolean[] any = new boolean[ds.length];
+    for (Direction d : ds) {
+      BitSet b = new BitSet();
+      for (Term t : r.terms(d)) {
+        any[d.ordinal()] |= t.wildcardPeer();
+        for (Cached c : peers(t)) {
+          b.or(c.selection);
+        }
+      }
+      slots[d.ordinal()] = b;
+    }
+    return new Remotes(slots, any);
+  }
+
+  /**
+   * Replaces {@code old} by {@code now}, a rule of the same shape (see {@link #sameShape}), in the
+   * policy of every identity it selects: the rule list gets the new instance at the same place, and the
+   * terms of each remote the old or new rule names are rebuilt from that list, exactly as a full
+   * recompute would build them. Identities with many such remotes are recomputed in full instead.
+   */
+  private void replaceInPlace(CompiledRule old, CompiledRule now, Remotes before) {
+    Remotes after = remotes(now);
+    Direction[] ds = Direction.values();
+    BitSet[] slots = new BitSet[ds.length];
+    boolean[] any = new boolean[ds.length];
+    for (int d = 0; d < ds.length; d++) {
+      slots[d] = (BitSet) before.slots()[d].clone();
+      slots[d].or(after.slots()[d]);
+      any[d] = before.any()[d] || after.any()[d];
+    }
+    Remotes changed = new Remotes(slots, any);
+    boolean inPlace = changed.count() <= IN_PLACE_MAX_REMOTES;
+    int[][] remoteSlots = new int[ds.length][];
+    long[][] remoteIds = new long[ds.length][];
+    for (int d = 0; d < ds.length && inPlace; d++) {
+      remoteSlots[d] = slots[d].stream().toArray();
+      remoteIds[d] = new long[remoteSlots[d].length];
+      for (int i = 0; i < remoteSlots[d].length; i++) {
+        remoteIds[d][i] = table.atSlot(remoteSlots[d][i]).id();
+      }
+    }
+    BitSet selected = (BitSet) subject(now).selection.clone();
+    selected.and(endpointSlots);
+    for (int s = selected.nextSetBit(0); s >= 0; s = selected.nextSetBit(s + 1)) {
+      long id = table.atSlot(s).id();
+      if (dirty.contains(id)) {
+        continue;
+      }
+      IdentityPolicy p = policies.get(id);
+      int at = p == null ? -1 : indexOf(p.rules(), old);
+      if (!inPlace || at < 0) {
+        dirty.add(id);
+        continue;
+      }
+      List<CompiledRule> rs = new ArrayList<>(p.rules());
+      rs.set(at, now);
+      IdentityPolicy updated = new IdentityPolicy(id, List.copyOf(rs), p.ingress(), p.egress());
+      policies.put(id, updated);
+      partialUpdates++;
+      for (Direction d : ds) {
+        rebuildRemotes(updated.direction(d), updated.rules(), d, remoteSlots[d.ordinal()], remoteIds[d.ordinal()], any[d.ordinal()]);
+      }
+    }
+  }
+
+  private static int indexOf(List<CompiledRule> list, CompiledRule r) {
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) == r) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private void retain(CompiledRule r) {
@@ -323,16 +470,21 @@ public final class PolicyEngine {
     Cached subject = selectors.get(r.subject());
     subject.asSubject.add(r);
     subjectSelectors.add(subject);
-    subjectOf.put(r, subject);
+    Cached[][][] all = new Cached[Direction.values().length][][];
     for (Direction d : Direction.values()) {
-      for (Term t : r.terms(d)) {
+      List<Term> terms = r.terms(d);
+      all[d.ordinal()] = new Cached[terms.size()][];
+      for (int k = 0; k < terms.size(); k++) {
+        Term t = terms.get(k);
         Cached[] peers = new Cached[t.peers().size()];
         for (int i = 0; i < peers.length; i++) {
           peers[i] = selectors.get(t.peers().get(i));
         }
         peersOf.put(t, peers);
+        all[d.ordinal()][k] = peers;
       }
     }
+    resolved.put(r, new Resolved(subject, all));
     for (Selector s : peerSelectors(r)) {
       selectors.get(s).asPeer.add(r);
     }
@@ -344,7 +496,7 @@ public final class PolicyEngine {
     if (subject.asSubject.isEmpty()) {
       subjectSelectors.remove(subject);
     }
-    subjectOf.remove(r);
+    resolved.remove(r);
     for (Direction d : Direction.values()) {
       for (Term t : r.terms(d)) {
         peersOf.remove(t);
@@ -454,13 +606,59 @@ public final class PolicyEngine {
     }
     int slot = table.slotOf(remote.id());
     for (Direction d : Direction.values()) {
-      DirectionPolicy dp = p.direction(d);
-      dp.clear(remote.id());
-      for (CompiledRule r : p.rules()) {
-        for (Term t : r.terms(d)) {
-          if (selectsSlot(t, slot)) {
-            dp.add(remote.id(), t);
+      rebuildRemote(p.direction(d), p.rules(), d, remote.id(), slot);
+    }
+  }
+
+  /**
+   * {@link #rebuildRemote} for several remotes (and any peer when {@code any}), walking the rules once:
+   * each remote still gets its terms in rule order.
+   */
+  private void rebuildRemotes(
+      DirectionPolicy dp, List<CompiledRule> selecting, Direction d, int[] slots, long[] ids, boolean any) {
+    if (ids.length == 0 && !any) {
+      return;
+    }
+    for (long id : ids) {
+      dp.clear(id);
+    }
+    if (any) {
+      dp.clear(ReservedIdentity.ANY);
+    }
+    for (CompiledRule r : selecting) {
+      List<Term> terms = r.terms(d);
+      if (terms.isEmpty()) {
+        continue;
+      }
+      Cached[][] resolvedPeers = peersOf(r, d);
+      for (int k = 0; k < terms.size(); k++) {
+        Term t = terms.get(k);
+        if (any && t.wildcardPeer()) {
+          dp.add(ReservedIdentity.ANY, t);
+        }
+        Cached[] peers = resolvedPeers != null ? resolvedPeers[k] : peers(t);
+        for (int i = 0; i < slots.length; i++) {
+          for (Cached c : peers) {
+            if (c.selection.get(slots[i])) {
+              dp.add(ids[i], t);
+              break;
+            }
           }
+        }
+      }
+    }
+  }
+
+  /**
+   * Rebuilds the terms for one remote in one direction of a policy from its (sorted) selecting rules, as
+   * {@link #recompute} would: {@code slot} -1 stands for any peer (remote 0), which wildcard terms name.
+   */
+  private void rebuildRemote(DirectionPolicy dp, List<CompiledRule> selecting, Direction d, long remote, int slot) {
+    dp.clear(remote);
+    for (CompiledRule r : selecting) {
+      for (Term t : r.terms(d)) {
+        if (slot < 0 ? t.wildcardPeer() : selectsSlot(t, slot)) {
+          dp.add(remote, t);
         }
       }
     }
@@ -476,8 +674,14 @@ public final class PolicyEngine {
   }
 
   private Cached subject(CompiledRule r) {
-    Cached c = subjectOf.get(r);
-    return c != null ? c : selectors.get(r.subject());
+    Resolved c = resolved.get(r);
+    return c != null ? c.subject() : selectors.get(r.subject());
+  }
+
+  /** The cached peer selectors of each of a registered rule's terms in one direction; null if unknown. */
+  private Cached[][] peersOf(CompiledRule r, Direction d) {
+    Resolved c = resolved.get(r);
+    return c == null ? null : c.peers()[d.ordinal()];
   }
 
   private Cached[] peers(Term t) {
@@ -505,8 +709,8 @@ public final class PolicyEngine {
     DirectionPolicy ingress = new DirectionPolicy(selecting.stream().anyMatch(r -> r.ingressDefaultDeny()));
     DirectionPolicy egress = new DirectionPolicy(selecting.stream().anyMatch(r -> r.egressDefaultDeny()));
     for (CompiledRule r : selecting) {
-      fill(ingress, r.ingress());
-      fill(egress, r.egress());
+      fill(ingress, r.ingress(), peersOf(r, Direction.INGRESS));
+      fill(egress, r.egress(), peersOf(r, Direction.EGRESS));
     }
     if (ingress.enforcing()) {
       ingress.add(ReservedIdentity.HOST.id(), ALLOW_LOCALHOST);
@@ -514,12 +718,13 @@ public final class PolicyEngine {
     policies.put(id, new IdentityPolicy(id, List.copyOf(selecting), ingress, egress));
   }
 
-  private void fill(DirectionPolicy dp, List<Term> terms) {
-    for (Term t : terms) {
+  private void fill(DirectionPolicy dp, List<Term> terms, Cached[][] resolvedPeers) {
+    for (int k = 0; k < terms.size(); k++) {
+      Term t = terms.get(k);
       if (t.wildcardPeer()) {
         dp.add(ReservedIdentity.ANY, t);
       }
-      Cached[] cached = peers(t);
+      Cached[] cached = resolvedPeers != null ? resolvedPeers[k] : peers(t);
       BitSet peers;
       if (cached.length == 1) {
         peers = cached[0].selection;

@@ -55,8 +55,9 @@ public final class PolicyBenchmark {
       double maxMs,
       double cpuP99Ms,
       double regenerationsMean,
-      long regenerationsMax) {
-    static OpStats of(String name, long[] nanos, long[] cpuNanos, long[] regens) {
+      long regenerationsMax,
+      double inPlaceMean) {
+    static OpStats of(String name, long[] nanos, long[] cpuNanos, long[] regens, long[] inPlace) {
       long[] t = nanos.clone();
       Arrays.sort(t);
       long[] c = cpuNanos.clone();
@@ -75,7 +76,8 @@ public final class PolicyBenchmark {
           t.length == 0 ? 0 : ms(t[t.length - 1]),
           ms(percentile(c, 99)),
           t.length == 0 ? 0 : (double) sum / t.length,
-          max);
+          max,
+          t.length == 0 ? 0 : (double) Arrays.stream(inPlace).sum() / t.length);
     }
   }
 
@@ -166,7 +168,8 @@ public final class PolicyBenchmark {
               + "thread's CPU time, which leaves out waiting for a core and GC pauses%n",
           config.ops(), config.opWarmup()));
       b.append(String.format(
-          "  %-46s %9s %9s %9s %9s   %s%n", "operation", "median", "p99", "max", "CPU p99", "regenerations/op mean (max)"));
+          "  %-46s %9s %9s %9s %9s   %s%n", "operation", "median", "p99", "max", "CPU p99",
+          "per op: regenerations mean (max), in-place updates mean"));
       op(b, policyChange, "  ");
       for (OpStats s : policyChangeByKind) {
         op(b, s, "    ");
@@ -190,9 +193,9 @@ public final class PolicyBenchmark {
     }
 
     private static void op(StringBuilder b, OpStats s, String indent) {
-      b.append(String.format(Locale.ROOT, "%s%-" + (48 - indent.length()) + "s %6.3f ms %6.3f ms %6.3f ms %6.3f ms   %.1f (%d)%n",
+      b.append(String.format(Locale.ROOT, "%s%-" + (48 - indent.length()) + "s %6.3f ms %6.3f ms %6.3f ms %6.3f ms   %.1f (%d), %.1f%n",
           indent, s.name() + " [" + s.count() + "]", s.medianMs(), s.p99Ms(), s.maxMs(), s.cpuP99Ms(), s.regenerationsMean(),
-          s.regenerationsMax()));
+          s.regenerationsMax(), s.inPlaceMean()));
     }
 
     private static void target(StringBuilder b, String what, String target, String actual, boolean met) {
@@ -316,7 +319,7 @@ public final class PolicyBenchmark {
     List<SyntheticCluster.Policy> policies = cluster.policies();
     if (policies.isEmpty()) {
       byKind.clear();
-      return OpStats.of("policy change (port or peer)", new long[0], new long[0], new long[0]);
+      return OpStats.of("policy change (port or peer)", new long[0], new long[0], new long[0], new long[0]);
     }
     List<List<Rule>> current = new ArrayList<>();
     for (SyntheticCluster.Policy p : policies) {
@@ -326,6 +329,7 @@ public final class PolicyBenchmark {
     long[] nanos = new long[config.ops()];
     long[] cpu = new long[config.ops()];
     long[] regens = new long[config.ops()];
+    long[] inPlace = new long[config.ops()];
     String[] kinds = new String[config.ops()];
     for (int i = 0; i < total; i++) {
       int idx = -1;
@@ -340,6 +344,7 @@ public final class PolicyBenchmark {
       current.set(idx, next);
       SyntheticCluster.Policy p = policies.get(idx);
       long r0 = engine.regenerations();
+      long u0 = engine.partialUpdates();
       long c0 = THREADS.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       engine.upsertPolicy(p.ref(), next, p.paths());
@@ -350,6 +355,7 @@ public final class PolicyBenchmark {
         nanos[k] = t;
         cpu[k] = c;
         regens[k] = engine.regenerations() - r0;
+        inPlace[k] = engine.partialUpdates() - u0;
         kinds[k] = p.ref().kind();
       }
     }
@@ -364,17 +370,19 @@ public final class PolicyBenchmark {
       long[] kn = new long[n];
       long[] kc = new long[n];
       long[] kr = new long[n];
+      long[] ku = new long[n];
       for (int i = 0, j = 0; i < kinds.length; i++) {
         if (kinds[i].equals(kind)) {
           kn[j] = nanos[i];
           kc[j] = cpu[i];
-          kr[j++] = regens[i];
+          kr[j] = regens[i];
+          ku[j++] = inPlace[i];
         }
       }
       String label = kind.equals(PolicyRef.CNP) ? "CNP" : kind.equals(PolicyRef.KNP) ? "KNP" : "CCNP";
-      byKind.add(OpStats.of(label, kn, kc, kr));
+      byKind.add(OpStats.of(label, kn, kc, kr, ku));
     }
-    return OpStats.of("policy change (port or peer)", nanos, cpu, regens);
+    return OpStats.of("policy change (port or peer)", nanos, cpu, regens, inPlace);
   }
 
   private OpStats podAdds(PolicyEngine engine, SyntheticCluster cluster, Random rng, boolean newLabels) {
@@ -382,6 +390,7 @@ public final class PolicyBenchmark {
     long[] nanos = new long[config.ops()];
     long[] cpu = new long[config.ops()];
     long[] regens = new long[config.ops()];
+    long[] inPlace = new long[config.ops()];
     int base = cluster.pods().size() + (newLabels ? total : 0);
     for (int i = 0; i < total; i++) {
       Endpoint pod;
@@ -392,6 +401,7 @@ public final class PolicyBenchmark {
         pod = cluster.pod(rng.nextInt(cluster.labelSetCount()), "add" + i, SyntheticCluster.podIp(base + i));
       }
       long r0 = engine.regenerations();
+      long u0 = engine.partialUpdates();
       long c0 = THREADS.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       engine.upsertEndpoint(pod);
@@ -402,19 +412,20 @@ public final class PolicyBenchmark {
         nanos[k] = t;
         cpu[k] = c;
         regens[k] = engine.regenerations() - r0;
+        inPlace[k] = engine.partialUpdates() - u0;
       }
       // Untimed: back to the cluster as built, so every operation sees the same state.
       engine.deleteEndpoint(pod.key());
     }
     return OpStats.of(
-        newLabels ? "pod added, new label set (new identity)" : "pod added, existing label set", nanos, cpu, regens);
+        newLabels ? "pod added, new label set (new identity)" : "pod added, existing label set", nanos, cpu, regens, inPlace);
   }
 
   /**
    * A copy of {@code rules} with one change: a port toggled (e.g. 8080 to 8081) or one peer app
    * replaced by another app of the same namespace; null when the rules have no such element.
    */
-  static List<Rule> mutate(List<Rule> rules, PolicyRef ref, SyntheticCluster cluster, Random rng, boolean portFirst) {
+  public static List<Rule> mutate(List<Rule> rules, PolicyRef ref, SyntheticCluster cluster, Random rng, boolean portFirst) {
     List<Rule> copy = new ArrayList<>();
     for (Rule r : rules) {
       copy.add(MAPPER.convertValue(r, Rule.class));
