@@ -68,15 +68,27 @@ public final class PolicyEngine {
 
   /** A cached selector: the identities it selects, and the rules that use it. */
   private static final class Cached {
+    final Selector selector;
     final BitSet selection;
     final Set<CompiledRule> asSubject = new HashSet<>();
     final Set<CompiledRule> asPeer = new HashSet<>();
+    /** The keys of {@link #anchored} this selector is filed under; null when it is unanchored. */
+    List<String> anchors;
     int refs;
 
-    Cached(BitSet selection) {
+    Cached(Selector selector, BitSet selection) {
+      this.selector = selector;
       this.selection = selection;
     }
   }
+
+  /**
+   * Cached selectors filed under one requirement each must meet ({@code source:key=value} for an In
+   * requirement, one entry per value; {@code source:key} for Exists), so that a new identity is tested
+   * only against selectors that can select it; the others ({@link #unanchored}) are always tested.
+   */
+  private final Map<String, List<Cached>> anchored = new HashMap<>();
+  private final Set<Cached> unanchored = new LinkedHashSet<>();
 
   /** The selecting rules and both directions of one identity. */
   public record IdentityPolicy(
@@ -519,13 +531,107 @@ public final class PolicyEngine {
   }
 
   private void intern(Selector s) {
-    selectors.computeIfAbsent(s, x -> new Cached(x.select(table))).refs++;
+    selectors.computeIfAbsent(s, this::newCached).refs++;
+  }
+
+  private Cached newCached(Selector s) {
+    Cached c = new Cached(s, s.select(table));
+    c.anchors = anchorKeys(s);
+    if (c.anchors == null) {
+      unanchored.add(c);
+    } else {
+      for (String k : c.anchors) {
+        anchored.computeIfAbsent(k, x -> new ArrayList<>(2)).add(c);
+      }
+    }
+    return c;
   }
 
   private void unintern(Selector s) {
     Cached c = selectors.get(s);
     if (--c.refs == 0) {
       selectors.remove(s);
+      if (c.anchors == null) {
+        unanchored.remove(c);
+      } else {
+        for (String k : c.anchors) {
+          List<Cached> l = anchored.get(k);
+          l.remove(c);
+          if (l.isEmpty()) {
+            anchored.remove(k);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The index keys of one requirement every identity the selector selects meets: an In requirement's
+   * values, preferably on a key other than the namespace and cluster, which many identities share; else
+   * an Exists requirement's key. Null when there is none (CIDR selectors, NotIn/DoesNotExist only).
+   */
+  private static List<String> anchorKeys(Selector s) {
+    if (!(s instanceof LabelSelector ls)) {
+      return null;
+    }
+    Requirement best = null;
+    int bestScore = 0;
+    for (Requirement r : ls.requirements()) {
+      int score;
+      if (r.operator() == Requirement.Operator.IN && !r.values().isEmpty()) {
+        boolean common = r.key().equals(SecurityLabels.NAMESPACE) || r.key().equals(SecurityLabels.CLUSTER);
+        score = common ? 2 : 3;
+      } else if (r.operator() == Requirement.Operator.EXISTS) {
+        score = 1;
+      } else {
+        continue;
+      }
+      if (score > bestScore) {
+        best = r;
+        bestScore = score;
+      }
+    }
+    if (best == null) {
+      return null;
+    }
+    if (best.operator() == Requirement.Operator.EXISTS) {
+      return List.of(anchorKey(best.source(), best.key(), null));
+    }
+    List<String> keys = new ArrayList<>();
+    for (String v : best.values()) {
+      keys.add(anchorKey(best.source(), best.key(), v));
+    }
+    return keys;
+  }
+
+  private static String anchorKey(String source, String key, String value) {
+    return value == null ? source + '\u0000' + key : source + '\u0000' + key + '\u0000' + value;
+  }
+
+  /**
+   * The cached selectors that may select {@code identity}: the unanchored ones, and those filed under
+   * a requirement it meets, i.e. under its value, or the key it has, as {@link Requirement#matches}
+   * reads them (per source, and for source {@code any} per key).
+   */
+  private List<Cached> candidates(Identity identity) {
+    List<Cached> out = new ArrayList<>(unanchored);
+    Labels labels = identity.labels();
+    Set<String> keys = new HashSet<>();
+    for (Label l : labels) {
+      String v = labels.value(l.source(), l.key());
+      addAll(out, anchored.get(anchorKey(l.source(), l.key(), v)));
+      addAll(out, anchored.get(anchorKey(l.source(), l.key(), null)));
+      if (keys.add(l.key())) {
+        addAll(out, anchored.get(anchorKey(Label.SOURCE_ANY, l.key(), labels.value(Label.SOURCE_ANY, l.key()))));
+        addAll(out, anchored.get(anchorKey(Label.SOURCE_ANY, l.key(), null)));
+      }
+    }
+    return out;
+  }
+
+  private static void addAll(List<Cached> out, List<Cached> more) {
+    if (more != null) {
+      out.addAll(more);
     }
   }
 
@@ -543,11 +649,10 @@ public final class PolicyEngine {
   private void addIdentity(Identity identity, boolean endpoint) {
     int slot = table.add(identity);
     Set<Long> affected = new HashSet<>();
-    for (Map.Entry<Selector, Cached> e : selectors.entrySet()) {
-      if (!e.getKey().selects(identity)) {
+    for (Cached c : candidates(identity)) {
+      if (!c.selector.selects(identity)) {
         continue;
       }
-      Cached c = e.getValue();
       c.selection.set(slot);
       for (CompiledRule r : c.asPeer) {
         subjectsOf(r, affected);
@@ -656,21 +761,30 @@ public final class PolicyEngine {
   private void rebuildRemote(DirectionPolicy dp, List<CompiledRule> selecting, Direction d, long remote, int slot) {
     dp.clear(remote);
     for (CompiledRule r : selecting) {
-      for (Term t : r.terms(d)) {
-        if (slot < 0 ? t.wildcardPeer() : selectsSlot(t, slot)) {
+      List<Term> terms = r.terms(d);
+      if (terms.isEmpty()) {
+        continue;
+      }
+      Cached[][] resolvedPeers = peersOf(r, d);
+      for (int k = 0; k < terms.size(); k++) {
+        Term t = terms.get(k);
+        boolean applies;
+        if (slot < 0) {
+          applies = t.wildcardPeer();
+        } else {
+          applies = false;
+          for (Cached c : resolvedPeers != null ? resolvedPeers[k] : peers(t)) {
+            if (c.selection.get(slot)) {
+              applies = true;
+              break;
+            }
+          }
+        }
+        if (applies) {
           dp.add(remote, t);
         }
       }
     }
-  }
-
-  private boolean selectsSlot(Term t, int slot) {
-    for (Cached c : peers(t)) {
-      if (c.selection.get(slot)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private Cached subject(CompiledRule r) {
