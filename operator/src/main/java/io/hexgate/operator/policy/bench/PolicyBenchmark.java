@@ -37,7 +37,7 @@ public final class PolicyBenchmark {
   /** Sizes and repetitions. */
   public record Config(
       int pods, int labelSets, int policies, int namespaces, int warmup, int runs, int ops, int opWarmup, long seed) {
-    public static final Config DEFAULT = new Config(10_000, 2_000, 1_000, 50, 5, 10, 1_000, 200, 42);
+    public static final Config DEFAULT = new Config(10_000, 2_000, 1_000, 50, 5, 10, 1_000, 1_000, 42);
 
     public Config {
       if (runs < 1 || ops < 1 || warmup < 0 || opWarmup < 0) {
