@@ -106,6 +106,8 @@ public final class PolicyBenchmark {
       List<OpStats> policyChangeByKind,
       OpStats podExistingLabels,
       OpStats podNewLabels,
+      long opGcCount,
+      long opGcMs,
       double heapMb,
       double workloadHeapMb) {
 
@@ -176,6 +178,7 @@ public final class PolicyBenchmark {
       }
       op(b, podExistingLabels, "  ");
       op(b, podNewLabels, "  ");
+      b.append(String.format("  GC during the incremental operations (timed and untimed): %d pauses, %d ms in all%n", opGcCount, opGcMs));
       b.append('\n');
       b.append(String.format(
           "Retained heap of the built engine: %.1f MB (the workload's input objects, %.1f MB, are not counted)%n",
@@ -292,6 +295,8 @@ public final class PolicyBenchmark {
     double heapMb = mb(heapAfter - heapBefore);
 
     // Incremental operations on that engine.
+    long gcCount0 = gcCount();
+    long gcMs0 = gcMillis();
     progress.accept("incremental: policy changes");
     Random rng = new Random(config.seed() + 1);
     List<OpStats> byKind = new ArrayList<>();
@@ -300,6 +305,8 @@ public final class PolicyBenchmark {
     OpStats existing = podAdds(engine, cluster, rng, false);
     progress.accept("incremental: pods with a new label set");
     OpStats fresh = podAdds(engine, cluster, rng, true);
+    long opGcCount = gcCount() - gcCount0;
+    long opGcMs = gcMillis() - gcMs0;
 
     Map<String, Integer> workload = new LinkedHashMap<>();
     workload.put("namespaces", cluster.namespaces().size());
@@ -310,7 +317,7 @@ public final class PolicyBenchmark {
     return new Result(
         config, environment(loadBefore, loadAverage()), workload, cluster.features(), stats, coldMs, warm, median, sorted[0], median(cpu), median(gc),
         policyChange, byKind,
-        existing, fresh, heapMb, workloadMb);
+        existing, fresh, opGcCount, opGcMs, heapMb, workloadMb);
   }
 
   // ------------------------------------------------------------------ incremental operations
@@ -577,6 +584,14 @@ public final class PolicyBenchmark {
       // not Linux: fall through
     }
     return System.getProperty("os.arch");
+  }
+
+  private static long gcCount() {
+    long n = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      n += Math.max(0, gc.getCollectionCount());
+    }
+    return n;
   }
 
   private static long gcMillis() {
