@@ -752,6 +752,16 @@ public final class PolicyEngine {
         }
       }
     }
+    for (long id : ids) {
+      addImplicit(dp, d, id);
+    }
+  }
+
+  /** What {@link #recompute} adds after the rules' terms for one remote: the local host's implicit allow. */
+  private static void addImplicit(DirectionPolicy dp, Direction d, long remote) {
+    if (d == Direction.INGRESS && remote == ReservedIdentity.HOST.id() && dp.enforcing()) {
+      dp.add(remote, ALLOW_LOCALHOST);
+    }
   }
 
   /**
@@ -785,6 +795,7 @@ public final class PolicyEngine {
         }
       }
     }
+    addImplicit(dp, d, remote);
   }
 
   private Cached subject(CompiledRule r) {
@@ -826,9 +837,7 @@ public final class PolicyEngine {
       fill(ingress, r.ingress(), peersOf(r, Direction.INGRESS));
       fill(egress, r.egress(), peersOf(r, Direction.EGRESS));
     }
-    if (ingress.enforcing()) {
-      ingress.add(ReservedIdentity.HOST.id(), ALLOW_LOCALHOST);
-    }
+    addImplicit(ingress, Direction.INGRESS, ReservedIdentity.HOST.id());
     policies.put(id, new IdentityPolicy(id, List.copyOf(selecting), ingress, egress));
   }
 

@@ -107,6 +107,30 @@ class InPlacePolicyChangeTest {
     assertThat(engine.partialUpdates()).isGreaterThan(partial);
   }
 
+  @org.junit.jupiter.api.Test
+  void hostRemoteKeepsTheImplicitLocalhostAllow() {
+    List<Endpoint> pods = List.of(new Endpoint("ns", "a1", "10.0.0.1", Map.of("app", "a"), null, null, null));
+    PolicyRef ref = PolicyRef.cnp("ns", "from-host");
+    PolicyEngine engine = new PolicyEngine();
+    pods.forEach(engine::upsertEndpoint);
+    long partial = engine.partialUpdates();
+    for (String port : List.of("80", "8080", "9090")) {
+      Rule r = new Rule();
+      r.endpointSelector = new io.hexgate.operator.policy.api.EndpointSelector(Map.of("app", "a"), null);
+      io.hexgate.operator.policy.api.IngressRule in = new io.hexgate.operator.policy.api.IngressRule();
+      in.fromEntities = List.of(io.hexgate.operator.policy.api.Entity.HOST);
+      in.toPorts = List.of(new io.hexgate.operator.policy.api.PortRule(
+          List.of(new io.hexgate.operator.policy.api.PortProtocol(port, io.hexgate.operator.policy.api.L4Protocol.TCP)), null));
+      r.ingress = List.of(in);
+      engine.upsertPolicy(ref, List.of(r), List.of("spec"));
+      PolicyEngine fresh = new PolicyEngine();
+      pods.forEach(fresh::upsertEndpoint);
+      fresh.upsertPolicy(ref, List.of(r), List.of("spec"));
+      assertThat(byLabels(engine)).isEqualTo(byLabels(fresh));
+    }
+    assertThat(engine.partialUpdates()).isGreaterThan(partial);
+  }
+
   /** Selects app=a; ingress on {@code port} from anyone (or from app=b), egress to all entities on {@code dns}. */
   private static Rule rule(String port, boolean withPeer, String dns) {
     Rule r = new Rule();
