@@ -2,9 +2,9 @@ package io.hexgate.operator.policy;
 
 import io.hexgate.operator.identity.ReservedIdentity;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -92,15 +92,73 @@ public final class DirectionPolicy {
     return v instanceof Term ? List.of((Term) v) : java.util.Collections.unmodifiableList((List<Term>) v);
   }
 
-  /** The remote identities with terms of their own, plus 0 for terms that apply to any peer. */
+  /**
+   * The remote identities with terms of their own, plus 0 for terms that apply to any peer: a
+   * read-only view of this policy, in no particular order.
+   */
   public Map<Long, List<Term>> byRemote() {
-    Map<Long, List<Term>> out = new HashMap<>(Math.max(4, size * 2));
-    for (int i = 0; i < keys.length; i++) {
-      if (values[i] != null) {
-        out.put(keys[i], terms(keys[i]));
-      }
+    return new RemoteView();
+  }
+
+  private final class RemoteView extends java.util.AbstractMap<Long, List<Term>> {
+    @Override
+    public int size() {
+      return size;
     }
-    return java.util.Collections.unmodifiableMap(out);
+
+    @Override
+    public boolean containsKey(Object key) {
+      return key instanceof Long l && !terms(l).isEmpty();
+    }
+
+    @Override
+    public List<Term> get(Object key) {
+      if (!(key instanceof Long l)) {
+        return null;
+      }
+      List<Term> t = terms(l);
+      return t.isEmpty() ? null : t;
+    }
+
+    @Override
+    public Set<Map.Entry<Long, List<Term>>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public int size() {
+          return size;
+        }
+
+        @Override
+        public java.util.Iterator<Map.Entry<Long, List<Term>>> iterator() {
+          return new java.util.Iterator<>() {
+            private int next = advance(0);
+
+            private int advance(int from) {
+              int i = from;
+              while (i < keys.length && values[i] == null) {
+                i++;
+              }
+              return i;
+            }
+
+            @Override
+            public boolean hasNext() {
+              return next < keys.length;
+            }
+
+            @Override
+            public Map.Entry<Long, List<Term>> next() {
+              if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+              }
+              long k = keys[next];
+              next = advance(next + 1);
+              return Map.entry(k, terms(k));
+            }
+          };
+        }
+      };
+    }
   }
 
   public int entryCount() {
