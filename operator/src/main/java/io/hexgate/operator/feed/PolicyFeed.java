@@ -2,9 +2,9 @@ package io.hexgate.operator.feed;
 
 import io.hexgate.operator.policy.FieldError;
 import io.hexgate.operator.policy.PolicyRef;
+import io.hexgate.operator.policy.PolicyRules;
 import io.hexgate.operator.policy.PolicyValidity;
 import io.hexgate.operator.policy.api.Rule;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -28,19 +28,8 @@ public final class PolicyFeed {
 
   /** Cilium's {@code spec} then {@code specs[i]}, with the field path of each. */
   public void upsertCilium(PolicyRef ref, Long generation, Rule spec, List<Rule> specs, List<FieldError> errors) {
-    List<Rule> rules = new ArrayList<>();
-    List<String> paths = new ArrayList<>();
-    if (spec != null) {
-      rules.add(spec);
-      paths.add("spec");
-    }
-    if (specs != null) {
-      for (int i = 0; i < specs.size(); i++) {
-        rules.add(specs.get(i));
-        paths.add("specs[" + i + "]");
-      }
-    }
-    upsert(ref, generation, rules, paths, errors);
+    PolicyRules r = PolicyRules.cilium(spec, specs);
+    upsert(ref, generation, r.rules(), r.paths(), errors);
   }
 
   public void upsert(PolicyRef ref, Long generation, List<Rule> rules, List<String> paths, List<FieldError> errors) {

@@ -258,9 +258,6 @@ public final class PolicyEngine {
 
   // ------------------------------------------------------------------ policies
 
-  /** A policy's rules as the engine was given them, for {@link #upsertPolicy}. */
-  public record PolicyRules(PolicyRef ref, List<CompiledRule> rules) {}
-
   /**
    * Replaces every rule of one policy object. {@code namespace} is null for clusterwide policies; the
    * rules must already be valid (see {@link RuleValidator}).

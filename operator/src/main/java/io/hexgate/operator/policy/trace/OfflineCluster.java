@@ -1,21 +1,19 @@
 package io.hexgate.operator.policy.trace;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.FieldError;
 import io.hexgate.operator.policy.NetworkPolicyTranslator;
 import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.feed.PodEndpoints;
 import io.hexgate.operator.policy.PolicyRef;
-import io.hexgate.operator.policy.Protocol;
+import io.hexgate.operator.policy.PolicyRules;
 import io.hexgate.operator.policy.RuleValidator;
 import io.hexgate.operator.policy.api.Rule;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -60,10 +58,9 @@ public final class OfflineCluster {
               k -> {
                 NetworkPolicy np = k.object();
                 PolicyRef ref = PolicyRef.knp(np.getMetadata().getNamespace(), np.getMetadata().getName());
-                List<Rule> rules = NetworkPolicyTranslator.translate(np);
-                List<String> paths = rules.stream().map(r -> "spec").toList();
+                PolicyRules rules = PolicyRules.fromSpec(NetworkPolicyTranslator.translate(np));
                 policySources.put(ref, k.source());
-                engine.upsertPolicy(ref, rules, paths);
+                engine.upsertPolicy(ref, rules.rules(), rules.paths());
               });
         });
   }
@@ -103,56 +100,15 @@ public final class OfflineCluster {
   }
 
   private void upsert(PolicyRef ref, Manifest source, Rule spec, List<Rule> specs) {
-    List<Rule> rules = new ArrayList<>();
-    List<String> paths = new ArrayList<>();
-    if (spec != null) {
-      rules.add(spec);
-      paths.add("spec");
-    }
-    if (specs != null) {
-      for (int i = 0; i < specs.size(); i++) {
-        rules.add(specs.get(i));
-        paths.add("specs[" + i + "]");
-      }
-    }
+    PolicyRules rules = PolicyRules.cilium(spec, specs);
     policySources.put(ref, source);
-    engine.upsertPolicy(ref, rules, paths);
+    engine.upsertPolicy(ref, rules.rules(), rules.paths());
   }
 
   private void addPod(LoadedObjects.Sourced<Pod> sp) {
-    Pod p = sp.object();
-    String ns = p.getMetadata().getNamespace();
-    String ip = p.getStatus() == null ? null : p.getStatus().getPodIP();
-    Endpoint e =
-        new Endpoint(
-            ns,
-            p.getMetadata().getName(),
-            ip == null || ip.isEmpty() ? null : ip,
-            p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels(),
-            p.getSpec() == null ? null : p.getSpec().getServiceAccountName(),
-            p.getSpec() == null ? null : p.getSpec().getNodeName(),
-            namedPorts(p));
+    Endpoint e = PodEndpoints.toEndpoint(sp.object());
     podSources.put(e.key(), sp.source());
     engine.upsertEndpoint(e);
-  }
-
-  static List<Endpoint.NamedPort> namedPorts(Pod p) {
-    List<Endpoint.NamedPort> out = new ArrayList<>();
-    if (p.getSpec() == null || p.getSpec().getContainers() == null) {
-      return out;
-    }
-    for (Container c : p.getSpec().getContainers()) {
-      if (c.getPorts() == null) {
-        continue;
-      }
-      for (ContainerPort cp : c.getPorts()) {
-        if (cp.getName() != null && cp.getContainerPort() != null) {
-          String proto = cp.getProtocol() == null ? "TCP" : cp.getProtocol();
-          out.add(new Endpoint.NamedPort(cp.getName().toLowerCase(Locale.ROOT), cp.getContainerPort(), Protocol.parse(proto)));
-        }
-      }
-    }
-    return out;
   }
 
   public PolicyEngine engine() {
