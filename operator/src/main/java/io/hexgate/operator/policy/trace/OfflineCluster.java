@@ -115,10 +115,6 @@ public final class OfflineCluster {
     return engine;
   }
 
-  public Manifest podSource(Endpoint.Key key) {
-    return podSources.get(key);
-  }
-
   public Manifest policySource(PolicyRef ref) {
     return policySources.get(ref);
   }

@@ -111,7 +111,8 @@ public final class PolicyTrace {
       }
       selecting++;
       out.println("* Rule " + r.origin() + " " + r.path() + ": selected"
-          + (dd ? " (puts " + d.lower() + " in default-deny)" : " (enableDefaultDeny." + d.lower() + ": false)"));
+          + (dd ? " (puts " + d.lower() + " in default-deny)" : " (enableDefaultDeny." + d.lower() + ": false)")
+          + from(r));
       for (String note : r.notEnforced()) {
         out.println("    Note: " + note);
       }
@@ -157,6 +158,12 @@ public final class PolicyTrace {
       result = (result == null || result) && ok;
     }
     return result;
+  }
+
+  /** Where a rule's policy was read from, so a user can find the file to change. */
+  private String from(CompiledRule r) {
+    Manifest m = cluster.policySource(r.origin());
+    return m == null ? "" : " [" + m.file() + "]";
   }
 
   private static String terms(List<Term> ts) {
