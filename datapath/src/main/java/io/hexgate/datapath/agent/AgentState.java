@@ -3,22 +3,30 @@ package io.hexgate.datapath.agent;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.IpcacheEntry;
+import io.hexgate.contract.v1.ServiceFrontend;
+import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.contract.v1.StateUpdate;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The node's desired state as the agent holds it: the operator's epoch and revision, the node's endpoints
- * and the cluster-wide IP cache (prefix → identity). Immutable; {@link #apply} makes the next one.
+ * The node's desired state as the agent holds it: the operator's epoch and revision, the node's endpoints,
+ * the cluster-wide IP cache (prefix → identity) and the ClusterIP services. Immutable; {@link #apply} makes
+ * the next one.
  */
 public record AgentState(
-    String epoch, long revision, Map<EndpointKey, EndpointState> endpoints, Map<String, Long> ipcache) {
-  public static final AgentState EMPTY = new AgentState("", 0, Map.of(), Map.of());
+    String epoch,
+    long revision,
+    Map<EndpointKey, EndpointState> endpoints,
+    Map<String, Long> ipcache,
+    Map<ServiceFrontend, ServiceState> services) {
+  public static final AgentState EMPTY = new AgentState("", 0, Map.of(), Map.of(), Map.of());
 
   public AgentState {
     endpoints = Collections.unmodifiableMap(endpoints);
     ipcache = Collections.unmodifiableMap(ipcache);
+    services = Collections.unmodifiableMap(services);
   }
 
   /** Whether {@code u} can be applied on top of this state: a snapshot always, a delta only on its base. */
@@ -26,7 +34,7 @@ public record AgentState(
     return u.getSnapshot() || (u.getEpoch().equals(epoch) && u.getBaseRevision() == revision);
   }
 
-  /** The state after {@code u}; the IP cache is copied only when the update touches it. */
+  /** The state after {@code u}; the IP cache and services are copied only when the update touches them. */
   public AgentState apply(StateUpdate u) {
     if (!accepts(u)) {
       throw new IllegalArgumentException(
@@ -45,6 +53,13 @@ public record AgentState(
       }
       cache = next;
     }
-    return new AgentState(u.getEpoch(), u.getRevision(), eps, cache);
+    Map<ServiceFrontend, ServiceState> svcs = services;
+    if (u.getSnapshot() || u.getUpsertServicesCount() > 0 || u.getRemoveServicesCount() > 0) {
+      Map<ServiceFrontend, ServiceState> next = u.getSnapshot() ? new HashMap<>() : new HashMap<>(services);
+      u.getRemoveServicesList().forEach(next::remove);
+      u.getUpsertServicesList().forEach(s -> next.put(s.getFrontend(), s));
+      svcs = next;
+    }
+    return new AgentState(u.getEpoch(), u.getRevision(), eps, cache, svcs);
   }
 }
