@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import io.hexgate.operator.service.Services;
 
 /**
  * Keeps every node's desired state, rendered from the policy engine, with a revision counter and a
@@ -31,6 +32,7 @@ public final class NodeStateHub implements DesiredStateListener {
   private final int historyLimit;
   private final Map<String, NodeRevisions> nodes = new ConcurrentHashMap<>();
   private volatile IpCache ipcache = IpCache.EMPTY;
+  private volatile Services services = Services.EMPTY;
   // written and read on the engine's writer thread only
   private final Map<String, Map<Endpoint.Key, Input>> inputs = new HashMap<>();
   private long renderedNamedPorts = -1;
@@ -63,8 +65,22 @@ public final class NodeStateHub implements DesiredStateListener {
    */
   private record Input(Endpoint endpoint, long identity, long policyVersion) {}
 
+  /**
+   * New service frontends for every node (the same on all): each known node gets a revision with its
+   * endpoints unchanged. Any thread; serialised with {@link #changed}.
+   */
+  public synchronized void services(Services next) {
+    if (next.equals(services)) {
+      return;
+    }
+    services = next;
+    for (NodeRevisions revisions : nodes.values()) {
+      revisions.publish(revisions.current().state().withServices(next));
+    }
+  }
+
   @Override
-  public void changed(PolicyEngine engine, Set<String> changedNodes) {
+  public synchronized void changed(PolicyEngine engine, Set<String> changedNodes) {
     IpCache nextCache = IpCache.of(engine);
     boolean cacheChanged = !nextCache.equals(ipcache);
     if (cacheChanged) {
@@ -99,7 +115,7 @@ public final class NodeStateHub implements DesiredStateListener {
       inputs.put(node, in);
       rendered.add(node);
       NodeDesiredState previous = revisions == null ? null : revisions.current().state();
-      publish(node, NodeDesiredState.render(engine, node, onNode, cache, previous, ruleMaps));
+      publish(node, NodeDesiredState.render(engine, node, onNode, cache, services, previous, ruleMaps));
     }
     renders += rendered.size();
     if (cacheChanged) {
@@ -140,7 +156,7 @@ public final class NodeStateHub implements DesiredStateListener {
 
   /** The node's revisions, created (with no endpoints and the current IP cache) if the node is new. */
   public NodeRevisions node(String node) {
-    return nodes.computeIfAbsent(node, n -> new NodeRevisions(n, NodeDesiredState.empty(n, ipcache), historyLimit));
+    return nodes.computeIfAbsent(node, n -> new NodeRevisions(n, NodeDesiredState.empty(n, ipcache, services), historyLimit));
   }
 
   /** The node's revisions, or null if the node is not known. */
