@@ -16,6 +16,7 @@ import io.hexgate.operator.policy.api.PortDenyRule;
 import io.hexgate.operator.policy.api.PortProtocol;
 import io.hexgate.operator.policy.api.PortRule;
 import io.hexgate.operator.policy.api.Rule;
+import io.hexgate.operator.policy.api.SelectorOperator;
 import io.hexgate.operator.policy.api.SelectorRequirement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -193,7 +194,7 @@ public final class RuleCompiler {
     if (s.matchExpressions != null) {
       for (SelectorRequirement e : s.matchExpressions) {
         Requirement.Operator op =
-            switch (e.operator) {
+            switch (SelectorOperator.valueOf(e.operator)) { // validated before compiling
               case In -> Requirement.Operator.IN;
               case NotIn -> Requirement.Operator.NOT_IN;
               case Exists -> Requirement.Operator.EXISTS;

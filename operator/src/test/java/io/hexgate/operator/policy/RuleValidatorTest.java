@@ -363,6 +363,22 @@ class RuleValidatorTest {
   class Selectors {
 
     @Test
+    void shouldRejectAnUnknownOperator() {
+      assertThat(
+              cnp(
+                  """
+                  endpointSelector:
+                    matchExpressions: [{key: org, operator: in, values: [empire]}]
+                  ingress: [{}]
+                  """))
+          .singleElement()
+          .satisfies(e -> {
+            assertThat(e.path()).isEqualTo("spec.endpointSelector.matchExpressions[0].operator");
+            assertThat(e.message()).contains("\"in\"").contains("not a valid selector operator");
+          });
+    }
+
+    @Test
     void shouldRejectInOperatorWithoutValues() {
       assertThat(
               cnp(
