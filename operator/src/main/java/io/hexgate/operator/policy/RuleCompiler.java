@@ -341,7 +341,7 @@ public final class RuleCompiler {
         continue;
       }
       for (IcmpRule.Field f : r.fields) {
-        boolean v6 = f.family == IcmpRule.Family.IPv6;
+        boolean v6 = IcmpRule.Family.IPv6.name().equals(f.family);
         String t = f.type == null ? "0" : String.valueOf(f.type.getValue());
         int type = IcmpTypes.resolve(t, v6);
         out.add(PortSpec.range(v6 ? Protocol.ICMPV6 : Protocol.ICMP, type, type));

@@ -856,6 +856,15 @@ class RuleValidatorTest {
     }
 
     @Test
+    void shouldRejectAnUnknownIcmpFamily() {
+      assertThat(deathstar("egress: [{icmps: [{fields: [{family: ipv4, type: 8}]}]}]"))
+          .containsExactly(
+              error(
+                  "spec.egress[0].icmps[0].fields[0].family",
+                  "unsupported ICMP family \"ipv4\": must be IPv4 or IPv6"));
+    }
+
+    @Test
     void shouldRejectIcmpTypeNameUnknownInItsFamily() {
       assertThat(
               deathstar(
