@@ -275,6 +275,13 @@ final class PortCheck {
       if (m.secret != null && (m.secret.name == null || m.secret.name.isEmpty())) {
         out.add(new FieldError(mPath + ".secret.name", "Secret name missing"));
       }
+      if (m.mismatch != null
+          && java.util.Arrays.stream(HeaderMatch.Mismatch.values()).noneMatch(v -> v.name().equals(m.mismatch))) {
+        out.add(
+            new FieldError(
+                mPath + ".mismatch",
+                "unsupported mismatch action \"" + m.mismatch + "\": must be one of LOG, ADD, DELETE, REPLACE"));
+      }
     }
   }
 

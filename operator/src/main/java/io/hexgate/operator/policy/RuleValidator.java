@@ -90,6 +90,7 @@ public final class RuleValidator {
   private static void ingress(
       IngressRule r, String path, boolean hostPolicy, List<FieldError> out) {
     ingressPeers(r, path, out);
+    authentication(r.authentication, path, out);
     List<PortRule> toPorts = r.toPorts == null ? List.of() : r.toPorts;
     for (int i = 0; i < toPorts.size(); i++) {
       PortRule pr = toPorts.get(i);
@@ -128,6 +129,7 @@ public final class RuleValidator {
     Map<String, Integer> l3 = egressL3Members(r);
     l3.put("ToFQDNs", size(r.toFQDNs));
     egressPeers(r, l3, path, out);
+    authentication(r.authentication, path, out);
     List<PortRule> toPorts = r.toPorts == null ? List.of() : r.toPorts;
     if (hostPolicy) {
       for (int i = 0; i < toPorts.size(); i++) {
@@ -229,6 +231,18 @@ public final class RuleValidator {
   /** {@code FromCIDRSet} -> {@code fromCIDRSet}, {@code ToFQDNs} -> {@code toFQDNs}. */
   private static String yamlName(String goName) {
     return Character.toLowerCase(goName.charAt(0)) + goName.substring(1);
+  }
+
+  private static void authentication(
+      io.hexgate.operator.policy.api.Authentication a, String path, List<FieldError> out) {
+    if (a != null && a.mode == null) {
+      out.add(new FieldError(path + ".authentication.mode", "authentication mode must be specified"));
+    } else if (a != null && !io.hexgate.operator.policy.api.Authentication.Mode.known(a.mode)) {
+      out.add(
+          new FieldError(
+              path + ".authentication.mode",
+              "unsupported authentication mode \"" + a.mode + "\": must be one of disabled, required, test-always-fail"));
+    }
   }
 
   /** Cilium's parser rejects an entity it does not know with "unsupported entity: NAME". */

@@ -856,6 +856,24 @@ class RuleValidatorTest {
     }
 
     @Test
+    void shouldRejectAnUnknownAuthenticationModeOrHeaderMismatchAction() {
+      assertThat(
+              deathstar(
+                  """
+                  ingress:
+                  - authentication: {mode: mandatory}
+                    toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{headerMatches: [{name: x, mismatch: DROP}]}]}}]
+                  """))
+          .containsExactlyInAnyOrder(
+              error(
+                  "spec.ingress[0].authentication.mode",
+                  "unsupported authentication mode \"mandatory\": must be one of disabled, required, test-always-fail"),
+              error(
+                  "spec.ingress[0].toPorts[0].rules.http[0].headerMatches[0].mismatch",
+                  "unsupported mismatch action \"DROP\": must be one of LOG, ADD, DELETE, REPLACE"));
+    }
+
+    @Test
     void shouldRejectAnUnknownIcmpFamily() {
       assertThat(deathstar("egress: [{icmps: [{fields: [{family: ipv4, type: 8}]}]}]"))
           .containsExactly(

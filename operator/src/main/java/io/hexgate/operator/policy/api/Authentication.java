@@ -2,12 +2,19 @@ package io.hexgate.operator.policy.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Required;
 
 /** Mutual authentication requirement of an allow rule: parsed and kept, not enforced. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Authentication {
-  @Required public Mode mode;
+  /**
+   * A {@link Mode} spelling; a string (the CRD schema still lists them) so that a policy naming another
+   * one is reported invalid, naming this field, instead of being dropped by the informer.
+   */
+  @Required
+  @SchemaFrom(type = Mode.class)
+  public String mode;
 
   public enum Mode {
     DISABLED("disabled"),
@@ -23,6 +30,16 @@ public class Authentication {
     @JsonValue
     public String yaml() {
       return yaml;
+    }
+
+    /** Whether {@code text} spells one of the modes. */
+    public static boolean known(String text) {
+      for (Mode m : values()) {
+        if (m.yaml.equals(text)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 }
