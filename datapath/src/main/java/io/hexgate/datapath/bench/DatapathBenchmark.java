@@ -50,6 +50,7 @@ public final class DatapathBenchmark {
 
   static final String EMPTY = "empty tc program";
   static final String ESTABLISHED = "established (CT hit)";
+  static final String ESTABLISHED_EGRESS = "established, from_pod (+ service miss)";
   static final String NEW_OWN = "new connection, identity's own table";
   static final String NEW_WILDCARD = "new connection, identity-0 table";
 
@@ -77,6 +78,8 @@ public final class DatapathBenchmark {
       try (RingBuffer events = new RingBuffer(obj.map("hg_events"), b -> sink.add(null))) {
         BpfProgram empty = obj.program("empty");
         BpfProgram toPod = obj.program("to_pod");
+        BpfProgram fromPod = obj.program("from_pod");
+        byte[] serverAck = Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK);
         byte[] syn = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN);
         byte[] ack = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK);
         byte[] worldSyn = Packets.tcp(WORLD_CLIENT, SERVER, 40000, 8080, Packets.TCP_SYN);
@@ -89,7 +92,8 @@ public final class DatapathBenchmark {
           current = next;
           actual[i++] = current.policy().size();
           int size = current.policy().size();
-          progress.printf("%,d hg_policy entries, %,d ipcache entries%n", size, current.ipcache().size());
+          progress.printf("%,d hg_policy entries, %,d ipcache entries%n", size,
+              current.ipcacheHosts().size() + current.ipcache().size());
 
           // established: the first run records the connection, the measured ones hit it
           clear(ct);
@@ -97,6 +101,8 @@ public final class DatapathBenchmark {
           check(toPod.testRun(syn), "the benchmark's SYN");
           cases.add(measure(EMPTY, size, empty, ack, events));
           cases.add(measure(ESTABLISHED, size, toPod, ack, events));
+          check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN)), "the server's SYN");
+          cases.add(measure(ESTABLISHED_EGRESS, size, fromPod, serverAck, events));
           // new connections: nothing recorded, every repetition judged
           clear(ct);
           setFlags(config, Layouts.CONFIG_NO_CT_CREATE);
@@ -138,8 +144,9 @@ public final class DatapathBenchmark {
 
   /**
    * One endpoint (the server) whose ingress rule map allows the client's identity on TCP 80, anyone on TCP
-   * 8080, and about {@code entries / 3} other identities on one random TCP port each (an identity's table is
-   * a marker, its port and 8080); every identity also has an ipcache /32.
+   * 8080, and about {@code entries / 4} other identities on one random TCP port each (an identity's table is
+   * four hg_policy entries: table, TCP, its port and 8080); every identity also has an ipcache /32. The
+   * server's egress allows its connection to the client, whose packets measure an established from_pod.
    */
   static AgentState state(int entries, Random rnd) {
     RuleMap.Builder ingress = RuleMap.newBuilder().setEnforcing(true);
@@ -150,7 +157,7 @@ public final class DatapathBenchmark {
     Map<String, Long> ipcache = new HashMap<>();
     ipcache.put(Ipv4.format(SERVER), 301L);
     ipcache.put(Ipv4.format(CLIENT), (long) CLIENT_IDENTITY);
-    int others = Math.max(0, (entries - 5) / 3);
+    int others = Math.max(0, (entries - 5) / 4);
     for (int i = 0; i < others; i++) {
       long id = 1000 + i;
       int port = 1 + rnd.nextInt(65535);
@@ -163,7 +170,9 @@ public final class DatapathBenchmark {
     EndpointKey key = EndpointKey.newBuilder().setNamespace("bench").setName("server").build();
     EndpointState ep = EndpointState.newBuilder().setKey(key).setIp(Ipv4.format(SERVER))
         .setIdentity(Identity.newBuilder().setId(301)).setIngress(ingress)
-        .setEgress(RuleMap.newBuilder().addEntries(RuleMapEntry.newBuilder().setPortTo(65535))).build();
+        .setEgress(RuleMap.newBuilder().setEnforcing(true).addEntries(RuleMapEntry.newBuilder()
+            .setRemoteIdentity(CLIENT_IDENTITY).setProtocol(Protocol.PROTOCOL_TCP).setPortFrom(40000).setPortTo(40000)))
+        .build();
     return new AgentState("bench", 1, Map.of(key, ep), ipcache, Map.of());
   }
 
@@ -174,7 +183,7 @@ public final class DatapathBenchmark {
         c.repeat(), c.calls()));
     sb.append(String.format(Locale.ROOT, "%-40s %12s %12s %8s%n", "case", r.smallActual + " entries",
         r.largeActual + " entries", "ratio"));
-    for (String name : List.of(EMPTY, ESTABLISHED, NEW_OWN, NEW_WILDCARD)) {
+    for (String name : List.of(EMPTY, ESTABLISHED, ESTABLISHED_EGRESS, NEW_OWN, NEW_WILDCARD)) {
       Case s = r.find(name, r.smallActual);
       Case l = r.find(name, r.largeActual);
       sb.append(String.format(Locale.ROOT, "%-40s %12.1f %12.1f %8.2f%n", name, s.medianNs, l.medianNs,

@@ -58,7 +58,7 @@ public final class JavaDatapath {
   public synchronized void update(MapContents next) {
     this.maps = next;
     this.policy = new PolicyTable(next.policy());
-    this.ipcache = new IpcacheTable(next.ipcache());
+    this.ipcache = new IpcacheTable(next.ipcacheHosts(), next.ipcache());
   }
 
   /** The program on the host side's ingress: packets the pod sends. */
