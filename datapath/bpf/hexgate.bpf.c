@@ -400,6 +400,12 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		return forward(skb, dir);
 
 	if (dir == HG_DIR_EGRESS) {
+		/* Most packets belong to established connections to pods and other hosts, recorded under their
+		 * own tuple: one lookup passes them without the service lookup. A service connection's entry
+		 * holds the translated tuple, so its packets go on to translation. */
+		p->tuple.direction = dir;
+		if (is_tracked(p) && !is_new_request(p) && bpf_map_lookup_elem(&hg_ct, &p->tuple))
+			return forward(skb, dir);
 		ret = translate_service(p, &svc);
 		if (ret < 0)
 			return drop(skb, p, dir, -ret, NULL);

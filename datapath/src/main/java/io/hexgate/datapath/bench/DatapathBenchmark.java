@@ -67,65 +67,100 @@ public final class DatapathBenchmark {
     this.progress = progress;
   }
 
-  public Result run() {
-    List<Case> cases = new ArrayList<>();
-    int[] actual = new int[2];
-    try (BpfObject obj = BpfObject.openPackaged().load()) {
-      MapWriter writer = new MapWriter(obj);
-      BpfMap config = obj.map("hg_config");
-      BpfMap ct = obj.map("hg_ct");
-      List<Layouts.Event> sink = new ArrayList<>();
-      try (RingBuffer events = new RingBuffer(obj.map("hg_events"), b -> sink.add(null))) {
-        BpfProgram empty = obj.program("empty");
-        BpfProgram toPod = obj.program("to_pod");
-        BpfProgram fromPod = obj.program("from_pod");
-        byte[] serverAck = Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK);
-        byte[] syn = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN);
-        byte[] ack = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK);
-        byte[] worldSyn = Packets.tcp(WORLD_CLIENT, SERVER, 40000, 8080, Packets.TCP_SYN);
-        MapContents current = MapContents.EMPTY;
-        int i = 0;
-        for (int entries : new int[] {this.config.smallEntries(), this.config.largeEntries()}) {
-          progress.printf("building and writing a policy map of about %,d entries...%n", entries);
-          MapContents next = MapContents.build(state(entries, new Random(this.config.seed())), current);
-          writer.write(current, next);
-          current = next;
-          actual[i++] = current.policy().size();
-          int size = current.policy().size();
-          progress.printf("%,d hg_policy entries, %,d ipcache entries%n", size,
-              current.ipcacheHosts().size() + current.ipcache().size());
+  /** One loaded object with its maps filled for one policy size. */
+  private static final class Setup implements AutoCloseable {
+    final BpfObject obj;
+    final int entries;
+    final BpfProgram empty;
+    final BpfProgram toPod;
+    final BpfProgram fromPod;
+    final RingBuffer events;
 
-          // established: the first run records the connection, the measured ones hit it
-          clear(ct);
-          setFlags(config, 0);
-          check(toPod.testRun(syn), "the benchmark's SYN");
-          cases.add(measure(EMPTY, size, empty, ack, events));
-          cases.add(measure(ESTABLISHED, size, toPod, ack, events));
-          check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN)), "the server's SYN");
-          cases.add(measure(ESTABLISHED_EGRESS, size, fromPod, serverAck, events));
-          // new connections: nothing recorded, every repetition judged
-          clear(ct);
-          setFlags(config, Layouts.CONFIG_NO_CT_CREATE);
-          cases.add(measure(NEW_OWN, size, toPod, syn, events));
-          cases.add(measure(NEW_WILDCARD, size, toPod, worldSyn, events));
-          setFlags(config, 0);
-        }
+    Setup(int wanted, long seed, PrintStream progress) {
+      obj = BpfObject.openPackaged().load();
+      try {
+        progress.printf("building and writing a policy map of about %,d entries...%n", wanted);
+        MapContents contents = MapContents.build(state(wanted, new Random(seed)), MapContents.EMPTY);
+        new MapWriter(obj).write(MapContents.EMPTY, contents);
+        entries = contents.policy().size();
+        progress.printf("%,d hg_policy entries, %,d ipcache entries%n", entries,
+            contents.ipcacheHosts().size() + contents.ipcache().size());
+        empty = obj.program("empty");
+        toPod = obj.program("to_pod");
+        fromPod = obj.program("from_pod");
+        events = new RingBuffer(obj.map("hg_events"), b -> { });
+      } catch (RuntimeException e) {
+        obj.close();
+        throw e;
       }
     }
-    return new Result(cases, actual[0], actual[1]);
+
+    /** Records the benchmark's connections (or, with {@code newConnections}, stops recording any). */
+    void prepare(boolean newConnections) {
+      BpfMap ct = obj.map("hg_ct");
+      ct.keys().forEach(ct::delete);
+      setFlags(obj.map("hg_config"), 0);
+      if (newConnections) {
+        setFlags(obj.map("hg_config"), Layouts.CONFIG_NO_CT_CREATE);
+      } else {
+        check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)), "the client's SYN");
+        check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN)), "the server's SYN");
+      }
+    }
+
+    @Override
+    public void close() {
+      events.close();
+      obj.close();
+    }
   }
 
-  private Case measure(String name, int entries, BpfProgram prog, byte[] packet, RingBuffer events) {
-    check(prog.testRun(packet), name);
-    double[] ns = new double[config.calls()];
-    for (int c = 0; c < ns.length; c++) {
-      ns[c] = prog.testRun(packet, config.repeat()).durationNanos();
-      events.consume(); // empty the ring buffer so that every repetition can emit its event
+  /**
+   * Both policy sizes are loaded side by side (two objects, each with its own maps) and their test runs
+   * alternate, so that both see the same machine: on a shared machine, noise is what separates two runs.
+   */
+  public Result run() {
+    List<Case> cases = new ArrayList<>();
+    try (Setup small = new Setup(config.smallEntries(), config.seed(), progress);
+        Setup large = new Setup(config.largeEntries(), config.seed(), progress)) {
+      byte[] syn = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN);
+      byte[] ack = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK);
+      byte[] serverAck = Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK);
+      byte[] worldSyn = Packets.tcp(WORLD_CLIENT, SERVER, 40000, 8080, Packets.TCP_SYN);
+      small.prepare(false);
+      large.prepare(false);
+      cases.addAll(measure(EMPTY, small, large, s -> s.empty, ack));
+      cases.addAll(measure(ESTABLISHED, small, large, s -> s.toPod, ack));
+      cases.addAll(measure(ESTABLISHED_EGRESS, small, large, s -> s.fromPod, serverAck));
+      small.prepare(true);
+      large.prepare(true);
+      cases.addAll(measure(NEW_OWN, small, large, s -> s.toPod, syn));
+      cases.addAll(measure(NEW_WILDCARD, small, large, s -> s.toPod, worldSyn));
+      return new Result(cases, small.entries, large.entries);
     }
-    Arrays.sort(ns);
-    Case r = new Case(name, entries, ns[ns.length / 2], ns[0]);
-    progress.printf(Locale.ROOT, "  %-40s %,9d entries: %6.1f ns (min %.1f)%n", name, entries, r.medianNs, r.minNs);
-    return r;
+  }
+
+  private List<Case> measure(String name, Setup small, Setup large,
+      java.util.function.Function<Setup, BpfProgram> program, byte[] packet) {
+    check(program.apply(small).testRun(packet), name);
+    check(program.apply(large).testRun(packet), name);
+    double[][] ns = new double[2][config.calls()];
+    for (int c = 0; c < config.calls(); c++) {
+      for (int i = 0; i < 2; i++) {
+        Setup s = i == 0 ? small : large;
+        ns[i][c] = program.apply(s).testRun(packet, config.repeat()).durationNanos();
+        s.events.consume(); // empty the ring buffer so that every repetition can emit its event
+      }
+    }
+    List<Case> out = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Arrays.sort(ns[i]);
+      Case r = new Case(name, i == 0 ? small.entries : large.entries, ns[i][ns[i].length / 2], ns[i][0]);
+      progress.printf(Locale.ROOT, "  %-40s %,9d entries: %6.1f ns (min %.1f)%n", name, r.policyEntries, r.medianNs,
+          r.minNs);
+      out.add(r);
+    }
+    return out;
   }
 
   private static void check(BpfProgram.TestRun r, String what) {
@@ -181,13 +216,13 @@ public final class DatapathBenchmark {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "BPF_PROG_TEST_RUN, to_pod, %,d repetitions per call, median of %d calls (ns/packet)%n",
         c.repeat(), c.calls()));
-    sb.append(String.format(Locale.ROOT, "%-40s %12s %12s %8s%n", "case", r.smallActual + " entries",
+    sb.append(String.format(Locale.ROOT, "%-40s %14s %14s %8s%n", "case (median, min)", r.smallActual + " entries",
         r.largeActual + " entries", "ratio"));
     for (String name : List.of(EMPTY, ESTABLISHED, ESTABLISHED_EGRESS, NEW_OWN, NEW_WILDCARD)) {
       Case s = r.find(name, r.smallActual);
       Case l = r.find(name, r.largeActual);
-      sb.append(String.format(Locale.ROOT, "%-40s %12.1f %12.1f %8.2f%n", name, s.medianNs, l.medianNs,
-          l.medianNs / s.medianNs));
+      sb.append(String.format(Locale.ROOT, "%-40s %7.1f %6.1f %7.1f %6.1f %8.2f%n", name, s.medianNs, s.minNs,
+          l.medianNs, l.minNs, l.medianNs / s.medianNs));
     }
     double est = r.find(ESTABLISHED, r.largeActual).medianNs;
     double estRatio = est / r.find(ESTABLISHED, r.smallActual).medianNs;

@@ -346,6 +346,10 @@ public final class JavaDatapath {
         return forward();
       }
       if (dir == DIR_EGRESS) {
+        tupleDir = dir;
+        if (isTracked() && !isNewRequest() && ct.containsKey(tuple())) {
+          return forward();
+        }
         int ret = translateService(svc);
         if (ret < 0) {
           return drop(-ret, null);
