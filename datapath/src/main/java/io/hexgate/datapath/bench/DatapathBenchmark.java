@@ -50,7 +50,7 @@ public final class DatapathBenchmark {
 
   static final String EMPTY = "empty tc program";
   static final String ESTABLISHED = "established (CT hit)";
-  static final String ESTABLISHED_EGRESS = "established, from_pod (+ service miss)";
+  static final String ESTABLISHED_EGRESS = "established, from_pod";
   static final String NEW_OWN = "new connection, identity's own table";
   static final String NEW_WILDCARD = "new connection, identity-0 table";
 
@@ -214,7 +214,7 @@ public final class DatapathBenchmark {
   /** The report, with the targets of issue 5; {@code ok[0]} is set false when one is missed. */
   public static String report(Result r, Config c, boolean[] ok) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "BPF_PROG_TEST_RUN, to_pod, %,d repetitions per call, median of %d calls (ns/packet)%n",
+    sb.append(String.format(Locale.ROOT, "BPF_PROG_TEST_RUN, %,d repetitions per call, median and min of %d calls (ns/packet)%n",
         c.repeat(), c.calls()));
     sb.append(String.format(Locale.ROOT, "%-40s %14s %14s %8s%n", "case (median, min)", r.smallActual + " entries",
         r.largeActual + " entries", "ratio"));
