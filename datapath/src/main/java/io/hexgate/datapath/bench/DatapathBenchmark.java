@@ -53,6 +53,7 @@ public final class DatapathBenchmark {
   static final String ESTABLISHED_EGRESS = "established, from_pod";
   static final String NEW_OWN = "new connection, identity's own table";
   static final String NEW_WILDCARD = "new connection, identity-0 table";
+  static final String NEW_RECORDED = "new connection + CT insertion (1 rep)";
 
   private static final int SERVER = Ipv4.parse("10.0.1.20");
   private static final int CLIENT = Ipv4.parse("10.0.2.10");
@@ -136,6 +137,9 @@ public final class DatapathBenchmark {
       large.prepare(true);
       cases.addAll(measure(NEW_OWN, small, large, s -> s.toPod, syn));
       cases.addAll(measure(NEW_WILDCARD, small, large, s -> s.toPod, worldSyn));
+      small.prepare(false);
+      large.prepare(false);
+      cases.addAll(measureRecorded(small, large));
       return new Result(cases, small.entries, large.entries);
     }
   }
@@ -158,6 +162,36 @@ public final class DatapathBenchmark {
       Case r = new Case(name, i == 0 ? small.entries : large.entries, ns[i][ns[i].length / 2], ns[i][0]);
       progress.printf(Locale.ROOT, "  %-40s %,9d entries: %6.1f ns (min %.1f)%n", name, r.policyEntries, r.medianNs,
           r.minNs);
+      out.add(r);
+    }
+    return out;
+  }
+
+  /**
+   * New connections that are recorded: one repetition per call (the kernel's duration of a single run),
+   * each call a SYN from a fresh source port, alternating between the two sizes.
+   */
+  private List<Case> measureRecorded(Setup small, Setup large) {
+    int n = Math.min(20_000, Math.max(1, config.calls() * 400));
+    double[][] ns = new double[2][n];
+    for (int c = 0; c < n; c++) {
+      byte[] syn = Packets.tcp(CLIENT, SERVER, 1024 + c, 80, Packets.TCP_SYN);
+      for (int i = 0; i < 2; i++) {
+        Setup s = i == 0 ? small : large;
+        BpfProgram.TestRun r = s.toPod.testRun(syn, 1);
+        check(r, NEW_RECORDED);
+        ns[i][c] = r.durationNanos();
+        if (c % 1000 == 999) {
+          s.events.consume();
+        }
+      }
+    }
+    List<Case> out = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Arrays.sort(ns[i]);
+      Case r = new Case(NEW_RECORDED, i == 0 ? small.entries : large.entries, ns[i][n / 2], ns[i][0]);
+      progress.printf(Locale.ROOT, "  %-40s %,9d entries: %6.1f ns (min %.1f)%n", NEW_RECORDED, r.policyEntries,
+          r.medianNs, r.minNs);
       out.add(r);
     }
     return out;
@@ -218,7 +252,7 @@ public final class DatapathBenchmark {
         c.repeat(), c.calls()));
     sb.append(String.format(Locale.ROOT, "%-40s %14s %14s %8s%n", "case (median, min)", r.smallActual + " entries",
         r.largeActual + " entries", "ratio"));
-    for (String name : List.of(EMPTY, ESTABLISHED, ESTABLISHED_EGRESS, NEW_OWN, NEW_WILDCARD)) {
+    for (String name : List.of(EMPTY, ESTABLISHED, ESTABLISHED_EGRESS, NEW_OWN, NEW_WILDCARD, NEW_RECORDED)) {
       Case s = r.find(name, r.smallActual);
       Case l = r.find(name, r.largeActual);
       sb.append(String.format(Locale.ROOT, "%-40s %7.1f %6.1f %7.1f %6.1f %8.2f%n", name, s.medianNs, s.minNs,
