@@ -71,6 +71,16 @@ public final class MapWriter {
     n[1] += delete(ipcache, from.ipcache(), to.ipcache(), Comparator.comparingInt(IpcacheKey::prefixLen));
     n[1] += delete(policy, from.policy(), to.policy(), Comparator.comparingInt(PolicyKey::rank).reversed());
 
+    Set<Integer> gone = departedAddresses(from, to);
+    if (!gone.isEmpty()) {
+      n[2] = flushConntrack(gone);
+    }
+    return new Stats(n[0], n[1], n[2]);
+  }
+
+  /** Endpoint addresses of {@code from} that {@code to} drops or gives to another endpoint id: their CT
+   *  entries go (the Java twin's {@code flushConntrack} takes the same set). */
+  public static Set<Integer> departedAddresses(MapContents from, MapContents to) {
     Set<Integer> gone = new HashSet<>();
     from.endpoints().forEach((k, v) -> {
       EndpointValue now = to.endpoints().get(k);
@@ -78,10 +88,7 @@ public final class MapWriter {
         gone.add(k.addr());
       }
     });
-    if (!gone.isEmpty()) {
-      n[2] = flushConntrack(gone);
-    }
-    return new Stats(n[0], n[1], n[2]);
+    return gone;
   }
 
   /** Deletes the CT entries whose pod address (source in egress and service entries, else destination) is
