@@ -122,9 +122,11 @@ public final class MapWriter {
     if (order != null) {
       keys.sort(order);
     }
+    List<Map.Entry<K, V>> entries = new ArrayList<>(keys.size());
     for (K k : keys) {
-      map.put(k, to.get(k));
+      entries.add(Map.entry(k, to.get(k)));
     }
+    map.putAll(entries); // in order: one batch call processes its elements one after the other
     return keys.size();
   }
 
@@ -138,9 +140,7 @@ public final class MapWriter {
     if (order != null) {
       keys.sort(order);
     }
-    for (K k : keys) {
-      map.delete(k);
-    }
+    map.deleteAll(keys);
     return keys.size();
   }
 }
