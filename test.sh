@@ -17,7 +17,7 @@ fi
 # headers; libbpf1 itself is what the agent loads at run time.
 bpf_toolchain_present() {
   command -v clang >/dev/null 2>&1 && [ -f /usr/include/bpf/bpf_helpers.h ] &&
-    { ldconfig -p 2>/dev/null | grep -q 'libbpf\.so\.1'; }
+    { compgen -G '/usr/lib/*/libbpf.so.1' >/dev/null || compgen -G '/usr/lib*/libbpf.so.1' >/dev/null; }
 }
 if ! bpf_toolchain_present; then
   if [ "$(id -u)" = 0 ]; then
