@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiDispatcher extends Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(ApiDispatcher.class);
-  private static final Duration EMPTY_WATCH_HOLD = Duration.ofSeconds(1);
+  private static final Duration EMPTY_WATCH_HOLD = Duration.ofSeconds(2);
 
   private final ResourceCatalog catalog;
   private final ResourceHandler handler;
@@ -130,8 +130,12 @@ final class ApiDispatcher extends Dispatcher {
     }
     String name = r.size() > 1 ? r.get(1) : null;
     String sub = r.size() > 2 ? r.get(2) : null;
-    if (r.size() > 3 || (sub != null && !(sub.equals("status") && type.statusSubresource()))) {
+    if (r.size() > 3 || (sub != null && !(sub.equals("status") && type.statusSubresource())
+        && !(sub.equals("scale") && type.scalable()))) {
       throw ApiException.noSuchPath(req.path());
+    }
+    if ("scale".equals(sub)) {
+      return scale(request, req, type, ns, name);
     }
     return verb(request, req, type, ns, name, sub != null);
   }
@@ -197,6 +201,35 @@ final class ApiDispatcher extends Dispatcher {
     }
   }
 
+  /** {@code /scale}: an autoscaling/v1 Scale view of {@code spec.replicas}. */
+  private MockResponse scale(RecordedRequest request, ApiRequest req, ApiResource type, String ns, String name) {
+    switch (req.method()) {
+      case "GET":
+        return ok(read(() -> handler.scale(type, handler.get(type, ns, name))));
+      case "PUT": {
+        JsonNode body = body(request);
+        return write(() -> handler.updateScale(type, ns, name, body, req.params()));
+      }
+      case "PATCH": {
+        JsonNode patch = body(request);
+        String contentType = request.getHeader("Content-Type");
+        return write(() -> {
+          ObjectNode current = handler.scale(type, handler.get(type, ns, name));
+          String media = contentType == null ? "" : contentType.split(";")[0].trim();
+          JsonNode next = switch (media) {
+            case Patches.JSON_PATCH -> Patches.jsonPatch(patch, current);
+            case Patches.MERGE_PATCH, Patches.APPLY -> Patches.mergePatch(current, patch);
+            case Patches.STRATEGIC -> Patches.strategic(current, patch);
+            default -> throw ApiException.unsupportedMediaType(contentType);
+          };
+          return handler.updateScale(type, ns, name, next, req.params());
+        });
+      }
+      default:
+        throw ApiException.methodNotAllowed("the scale subresource supports get, update and patch");
+    }
+  }
+
   private MockResponse watch(RecordedRequest request, ApiRequest req, ApiResource type, String ns) {
     String upgrade = request.getHeader("Upgrade");
     if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
@@ -215,9 +248,12 @@ final class ApiDispatcher extends Dispatcher {
     for (ObjectNode e : events) {
       body.append(e.toString()).append('\n');
     }
-    MockResponse r = new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json")
-        .setBody(body.toString());
-    return events.isEmpty() ? r.setBodyDelay(EMPTY_WATCH_HOLD) : r;
+    if (events.isEmpty()) {
+      // the mock web server delays only non-empty bodies; whitespace between watch events is allowed
+      return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody("\n")
+          .setBodyDelay(EMPTY_WATCH_HOLD);
+    }
+    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(body.toString());
   }
 
   private ObjectNode groupDocument(String group) {
@@ -282,11 +318,15 @@ final class ApiDispatcher extends Dispatcher {
   }
 
   private JsonNode body(RecordedRequest request) {
+    String type = request.getHeader("Content-Type");
+    if (type != null && type.contains("protobuf")) {
+      throw new ApiException(415, "UnsupportedMediaType",
+          "the lab API server reads JSON and YAML bodies only, not " + type, null);
+    }
     String text = request.getUtf8Body();
     if (text == null || text.isBlank()) {
       throw ApiException.badRequest("the request has no body");
     }
-    String type = request.getHeader("Content-Type");
     return parse(text, type != null && type.contains("yaml"));
   }
 

@@ -41,6 +41,11 @@ public record ApiResource(
     return group.isEmpty() ? version : group + "/" + version;
   }
 
+  /** Whether {@code /scale} reads and sets {@code spec.replicas} (Deployments and ReplicaSets). */
+  public boolean scalable() {
+    return group.equals("apps") && (kind.equals("Deployment") || kind.equals("ReplicaSet"));
+  }
+
   public boolean custom() {
     return model == null;
   }

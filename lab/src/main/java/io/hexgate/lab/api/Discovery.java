@@ -108,6 +108,12 @@ final class Discovery {
         s.put("name", t.plural() + "/status").put("singularName", "").put("namespaced", t.namespaced()).put("kind", t.kind());
         s.putArray("verbs").add("get").add("patch").add("update");
       }
+      if (t.scalable()) {
+        ObjectNode s = resources.addObject();
+        s.put("name", t.plural() + "/scale").put("singularName", "").put("namespaced", t.namespaced())
+            .put("group", "autoscaling").put("version", "v1").put("kind", "Scale");
+        s.putArray("verbs").add("get").add("patch").add("update");
+      }
     }
     return list;
   }

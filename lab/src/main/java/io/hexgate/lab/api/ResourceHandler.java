@@ -276,6 +276,42 @@ final class ResourceHandler {
     return new Written(200, next, warnings);
   }
 
+  ObjectNode scale(ApiResource type, ObjectNode o) {
+    ObjectNode scale = json.createObjectNode();
+    scale.put("kind", "Scale").put("apiVersion", "autoscaling/v1");
+    ObjectNode meta = scale.putObject("metadata");
+    for (String f : List.of("name", "namespace", "uid", "resourceVersion", "creationTimestamp")) {
+      if (o.path("metadata").has(f)) {
+        meta.set(f, o.path("metadata").get(f));
+      }
+    }
+    scale.putObject("spec").put("replicas", o.path("spec").path("replicas").asLong(1));
+    List<String> selector = new ArrayList<>();
+    o.path("spec").path("selector").path("matchLabels").fields()
+        .forEachRemaining(e -> selector.add(e.getKey() + "=" + e.getValue().asText()));
+    scale.putObject("status").put("replicas", o.path("status").path("replicas").asLong(0))
+        .put("selector", String.join(",", selector));
+    return scale;
+  }
+
+  /** Sets {@code spec.replicas} from a Scale, with the Scale's resourceVersion as precondition. */
+  Written updateScale(ApiResource type, String ns, String name, JsonNode scale, Map<String, String> params) {
+    ObjectNode old = get(type, ns, name);
+    JsonNode replicas = scale.path("spec").path("replicas");
+    if (!replicas.canConvertToInt() || replicas.asInt() < 0) {
+      throw new ApiException(422, "Invalid", "Scale.autoscaling \"" + name + "\" is invalid: spec.replicas: Invalid value: "
+          + replicas + ": must be greater than or equal to 0", null);
+    }
+    ObjectNode next = old.deepCopy();
+    String expected = scale.path("metadata").path("resourceVersion").asText("");
+    if (!expected.isEmpty()) {
+      next.with("metadata").put("resourceVersion", expected);
+    }
+    next.with("spec").put("replicas", replicas.asInt());
+    Written w = replace(type, ns, name, old, next, false, params);
+    return new Written(200, scale(type, (ObjectNode) w.body()), w.warnings());
+  }
+
   /** DELETE: marks the object when finalizers hold it, else removes it and collects its dependents. */
   Written delete(ApiResource type, String ns, String name, JsonNode options, Map<String, String> params) {
     ObjectNode old = get(type, ns, name);
