@@ -166,7 +166,7 @@ final class Discovery {
       }
       if (t.custom() && t.schema() != null && !t.schema().isMissingNode()) {
         ObjectNode schema = t.schema().deepCopy();
-        ObjectNode props = schema.with("properties");
+        ObjectNode props = schema.withObjectProperty("properties");
         props.putObject("apiVersion").put("type", "string");
         props.putObject("kind").put("type", "string");
         props.putObject("metadata").put("type", "object");

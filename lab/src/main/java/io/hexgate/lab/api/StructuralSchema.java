@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,8 +64,7 @@ final class StructuralSchema {
   private static void object(JsonNode s, ObjectNode v, String path, List<FieldError> errors, List<String> unknown,
       boolean prune, boolean root) {
     JsonNode props = s.path("properties");
-    for (Iterator<Map.Entry<String, JsonNode>> it = props.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> p = it.next();
+    for (Map.Entry<String, JsonNode> p : props.properties()) {
       if (!v.has(p.getKey()) && p.getValue().has("default")) {
         v.set(p.getKey(), p.getValue().get("default").deepCopy());
       }
@@ -77,8 +75,7 @@ final class StructuralSchema {
             || (additional != null && additional.isBoolean() && additional.asBoolean());
     boolean embedded = s.path("x-kubernetes-embedded-resource").asBoolean(false);
     List<String> prunable = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : v.properties()) {
       String key = f.getKey();
       String child = path.isEmpty() ? key : path + "." + key;
       if (props.has(key)) {
@@ -246,8 +243,7 @@ final class StructuralSchema {
       }
     }
     if (v.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = sub.path("properties").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> p = it.next();
+      for (Map.Entry<String, JsonNode> p : sub.path("properties").properties()) {
         if (v.has(p.getKey())) {
           e.addAll(alone(p.getValue(), v.get(p.getKey()), path + "." + p.getKey()));
         }
