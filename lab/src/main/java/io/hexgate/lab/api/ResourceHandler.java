@@ -312,6 +312,33 @@ final class ResourceHandler {
     return new Written(200, scale(type, (ObjectNode) w.body()), w.warnings());
   }
 
+  /** {@code pods/binding}: what a scheduler posts to put a pod on a node; a pod is bound once. */
+  Written bind(ApiResource pods, String ns, String name, JsonNode binding, Map<String, String> params) {
+    ObjectNode pod = get(pods, ns, name);
+    String node = binding.path("target").path("name").asText("");
+    if (node.isEmpty()) {
+      throw new ApiException(422, "Invalid", "Binding \"" + name + "\" is invalid: target.name: Required value", null);
+    }
+    String bound = pod.path("spec").path("nodeName").asText("");
+    if (!bound.isEmpty()) {
+      throw new ApiException(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"" + name
+          + "\": pod " + name + " is already assigned to node \"" + bound + "\"", null);
+    }
+    ObjectNode next = pod.deepCopy();
+    next.withObjectProperty("spec").put("nodeName", node);
+    ArrayNode conditions = next.withObjectProperty("status").withArrayProperty("conditions");
+    conditions.addObject().put("type", "PodScheduled").put("status", "True").put("lastTransitionTime", now());
+    // spec and status change in one write, as the API server's binding storage does
+    if (!dryRun(params)) {
+      next.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
+      store.put(pods, ns, name, next);
+    }
+    ObjectNode status = json.createObjectNode();
+    status.put("kind", "Status").put("apiVersion", "v1").put("status", "Success").put("code", 201);
+    status.putObject("metadata");
+    return new Written(201, status, List.of());
+  }
+
   /** DELETE: marks the object when finalizers hold it, else removes it and collects its dependents. */
   Written delete(ApiResource type, String ns, String name, JsonNode options, Map<String, String> params) {
     ObjectNode old = get(type, ns, name);
