@@ -51,8 +51,11 @@ final class ApiDispatcher extends Dispatcher {
   public MockResponse dispatch(RecordedRequest request) {
     ApiRequest req = ApiRequest.of(request.getMethod(), request.getPath());
     try {
-      return route(request, req);
+      MockResponse r = route(request, req);
+      LOG.debug("{} {} -> {}", req.method(), req.rawPath(), r.code());
+      return r;
     } catch (ApiException e) {
+      LOG.debug("{} {} -> {} {}", req.method(), req.rawPath(), e.code(), e.getMessage());
       return respond(e.code(), e.status(), List.of());
     } catch (RuntimeException e) {
       LOG.warn("{} {} failed", req.method(), req.rawPath(), e);

@@ -202,6 +202,22 @@ public final class LabApiServer implements AutoCloseable {
     return file;
   }
 
+  /**
+   * Runs the API on its own until killed: {@code LabApiServer [port [crd-dir [kubeconfig]]]}, defaults 0,
+   * {@code crds}, {@code lab.kubeconfig}. For trying kubectl against it; the lab embeds it instead.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+    Path crds = Path.of(args.length > 1 ? args[1] : "crds");
+    Path kubeconfig = Path.of(args.length > 2 ? args[2] : "lab.kubeconfig");
+    LabApiServer api = start(port, Files.isDirectory(crds) ? crdFiles(crds) : List.of());
+    Runtime.getRuntime().addShutdownHook(new Thread(api::close, "hexgate-lab-api-stop"));
+    api.writeKubeconfig(kubeconfig);
+    System.out.println("Lab API at " + api.url() + (Files.isDirectory(crds) ? " with the CRDs in " + crds : " (no CRDs)"));
+    System.out.println("export KUBECONFIG=" + kubeconfig.toAbsolutePath());
+    Thread.currentThread().join();
+  }
+
   @Override
   public synchronized void close() {
     clients.forEach(KubernetesClient::close);
