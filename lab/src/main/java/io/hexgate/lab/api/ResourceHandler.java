@@ -389,33 +389,25 @@ final class ResourceHandler {
         }
       }
     }
-    for (ApiResource t : catalog.all()) {
-      for (ObjectNode dependent : store.list(t, null)) {
-        JsonNode refs = dependent.path("metadata").path("ownerReferences");
-        if (!refs.isArray() || refs.isEmpty()) {
-          continue;
+    for (ObjectNode dependent : store.dependentsOf(uid)) {
+      ApiResource t = catalog.findKind(dependent.path("apiVersion").asText(), dependent.path("kind").asText()).orElse(null);
+      if (t == null) {
+        continue;
+      }
+      ArrayNode remaining = json.createArrayNode();
+      for (JsonNode r : dependent.path("metadata").path("ownerReferences")) {
+        if (!r.path("uid").asText().equals(uid)) {
+          remaining.add(r);
         }
-        boolean ownedByIt = false;
-        ArrayNode remaining = json.createArrayNode();
-        for (JsonNode r : refs) {
-          if (r.path("uid").asText().equals(uid)) {
-            ownedByIt = true;
-          } else {
-            remaining.add(r);
-          }
-        }
-        if (!ownedByIt) {
-          continue;
-        }
-        if (!policy.equals("Orphan") && remaining.isEmpty()) {
-          remove(t, dependent, "Background");
-        } else {
-          ObjectNode next = dependent.deepCopy();
-          next.withObjectProperty("metadata").set("ownerReferences", remaining);
-          next.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
-          store.put(t, dependent.path("metadata").path("namespace").asText(null),
-              dependent.path("metadata").path("name").asText(), next);
-        }
+      }
+      if (!policy.equals("Orphan") && remaining.isEmpty()) {
+        remove(t, dependent, "Background");
+      } else {
+        ObjectNode next = dependent.deepCopy();
+        next.withObjectProperty("metadata").set("ownerReferences", remaining);
+        next.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
+        store.put(t, dependent.path("metadata").path("namespace").asText(null),
+            dependent.path("metadata").path("name").asText(), next);
       }
     }
   }
