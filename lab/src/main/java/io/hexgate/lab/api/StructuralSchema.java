@@ -1,6 +1,7 @@
 package io.hexgate.lab.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import java.util.regex.Pattern;
  * Checks a custom resource against its CRD version's structural openAPIV3Schema as the API server does:
  * defaults missing fields, reports schema violations as field errors and collects the fields the schema
  * does not declare (for the caller to prune or, under {@code fieldValidation=Strict}, reject).
- * {@code x-kubernetes-validations} (CEL rules) are not evaluated.
+ * {@code x-kubernetes-validations} rules are evaluated when they are about field presence (see
+ * {@link CelRules}); other CEL rules are skipped.
  */
 final class StructuralSchema {
   private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
@@ -51,6 +53,16 @@ final class StructuralSchema {
       return;
     }
     values(s, v, path, errors);
+    for (JsonNode rule : s.path("x-kubernetes-validations")) {
+      // rules outside the supported CEL subset are skipped: the lab does not evaluate them
+      if (CelRules.evaluate(rule.path("rule").asText(), v).orElse(true)) {
+        continue;
+      }
+      String field = path.isEmpty() ? "<nil>" : path;
+      String message = rule.hasNonNull("message") ? rule.get("message").asText() : "failed rule: " + rule.path("rule").asText();
+      errors.add(FieldError.invalid(field, v.isContainerNode() ? JsonNodeFactory.instance.textNode(
+          v.isObject() ? "object" : "array") : v, message));
+    }
     if (v.isObject()) {
       object(s, (ObjectNode) v, path, errors, unknown, prune, root);
     } else if (v.isArray()) {

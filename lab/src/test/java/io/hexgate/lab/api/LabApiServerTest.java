@@ -143,6 +143,19 @@ class LabApiServerTest {
   }
 
   @Test
+  void evaluatesTheCrdsFieldPresenceRules() {
+    GenericKubernetesResource empty = kube.getKubernetesSerialization().unmarshal(
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: empty, namespace: " + ns + "}\n",
+        GenericKubernetesResource.class);
+    assertThatThrownBy(() -> kube.resource(empty).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).isEqualTo("CiliumNetworkPolicy.cilium.io \"empty\" is invalid: "
+              + "<nil>: Invalid value: \"object\": spec or specs must be provided");
+        });
+  }
+
+  @Test
   void prunesUndeclaredFieldsUnlessStrict() {
     GenericKubernetesResource loose = cnp("loose", """
         endpointSelector: {}
