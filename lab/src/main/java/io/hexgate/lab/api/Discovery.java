@@ -201,8 +201,4 @@ final class Discovery {
       throw new IllegalStateException(e);
     }
   }
-
-  static JsonNode emptyObject() {
-    return F.objectNode();
-  }
 }
