@@ -1,6 +1,7 @@
 package io.hexgate.lab.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -186,6 +188,29 @@ class KubectlStarWarsTest {
     assertThat(k("delete", "-f", file("sw_l3_l4_policy.yaml")).ok().out())
         .contains("ciliumnetworkpolicy.cilium.io \"rule1\" deleted");
     assertThat(k("get", "all,cnp").ok().err()).contains("No resources found");
+  }
+
+  @Test
+  void streamsChangesToAWatchingKubectl() {
+    applyDemo();
+    Kubectl.Result watched = kubectl.runWhile(printed -> {
+      // the watch starts from the list's resourceVersion, so changes made right after the list are seen
+      await().atMost(Duration.ofSeconds(30)).until(() -> printed.get().contains("xwing"));
+      k("label", "pod", "xwing", "seen=yes").ok();
+      k("delete", "pod", "tiefighter").ok();
+      sleep(1500);
+    }, "-n", ns, "get", "pods", "--watch");
+    assertThat(watched.out().lines().filter(l -> l.startsWith("xwing"))).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(watched.out().lines().filter(l -> l.startsWith("tiefighter"))).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(watched.out()).containsPattern("xwing +0/1 +Pending");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
