@@ -33,14 +33,8 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class LabApiServer implements AutoCloseable {
-  // The mock logs every request through java.util.logging; held here so the setting is not collected.
-  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
   public static final String DEFAULT_SERVICE_CIDR = "10.96.0.0/16";
   public static final String CONTEXT = "hexgate-lab";
-
-  static {
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-  }
 
   private final LabHttpServer server;
   private final ApiDispatcher dispatcher;

@@ -126,7 +126,9 @@ class KubectlStarWarsTest {
     applyDemo();
     Path changed = dir.resolve(ns + "-app.yaml");
     Files.writeString(changed, Files.readString(RepoRoot.starWars("http-sw-app.yaml")).replace("replicas: 2", "replicas: 3"));
-    assertThat(k("apply", "-f", changed.toString()).ok().out()).contains("deployment.apps/deathstar configured");
+    Kubectl.Result applied = k("apply", "-f", changed.toString()).ok();
+    assertThat(applied.out()).contains("deployment.apps/deathstar configured");
+    assertThat(applied.err()).isEmpty(); // no warning about computing the strategic merge patch
     assertThat(k("get", "deploy", "deathstar", "-o", "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].name}")
         .ok().out()).isEqualTo("3 deathstar");
     assertThat(k("scale", "deploy", "deathstar", "--replicas=1").ok().out()).contains("deployment.apps/deathstar scaled");
