@@ -437,8 +437,7 @@ final class ApiDispatcher extends Dispatcher {
   private JsonNode body(RecordedRequest request) {
     String type = request.getHeader("Content-Type");
     if (type != null && type.contains("protobuf")) {
-      throw new ApiException(415, "UnsupportedMediaType",
-          "the lab API server reads JSON and YAML bodies only, not " + type, null);
+      return ProtobufBodies.decode(request.getBody().getBytes());
     }
     String text = request.getUtf8Body();
     if (text == null || text.isBlank()) {

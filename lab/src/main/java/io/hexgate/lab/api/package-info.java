@@ -30,9 +30,10 @@
  * Tables when asked; a watch from a resourceVersion older than the last deletion gets 410 Expired and
  * lists again, since deletions are not replayed.
  *
- * <p>What differs: request bodies must be JSON or YAML, so kubectl's typed-client writes in protobuf ({@code create namespace},
- * {@code create deployment}, {@code auth can-i}) are refused with 415 ({@code apply -f} and
- * {@code create -f} work); pods are deleted at once, without a grace period; there is no authentication
+ * <p>What differs: bodies are JSON or YAML, and protobuf only for the kinds kubectl's imperative creates
+ * send that way ({@code create namespace|configmap|secret|serviceaccount}, {@code auth can-i}); other
+ * protobuf bodies ({@code create deployment}) get 415 naming {@code apply -f} or {@code create -f} instead;
+ * pods are deleted at once, without a grace period; there is no authentication
  * or authorization.
  */
 package io.hexgate.lab.api;

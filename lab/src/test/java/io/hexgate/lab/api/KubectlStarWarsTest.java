@@ -193,6 +193,22 @@ class KubectlStarWarsTest {
   }
 
   @Test
+  void takesTheProtobufBodiesOfKubectlsImperativeCreates() {
+    String other = ns + "-made";
+    assertThat(kubectl.run("create", "namespace", other).ok().out()).contains("namespace/" + other + " created");
+    kubectl.run("-n", other, "create", "configmap", "settings", "--from-literal=mode=strict").ok();
+    kubectl.run("-n", other, "create", "secret", "generic", "token", "--from-literal=key=s3cret").ok();
+    assertThat(kubectl.run("-n", other, "get", "configmap", "settings", "-o", "jsonpath={.data.mode}").ok().out())
+        .isEqualTo("strict");
+    assertThat(kubectl.run("-n", other, "get", "secret", "token", "-o", "jsonpath={.type} {.data.key}").ok().out())
+        .isEqualTo("Opaque " + java.util.Base64.getEncoder().encodeToString("s3cret".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(kubectl.run("auth", "can-i", "create", "pods").ok().out().trim()).isEqualTo("yes");
+    Kubectl.Result deployment = kubectl.run("-n", other, "create", "deployment", "web", "--image=nginx");
+    assertThat(deployment.exit()).isNotZero();
+    assertThat(deployment.err()).contains("reads Deployment objects in JSON or YAML only");
+  }
+
+  @Test
   void streamsChangesToAWatchingKubectl() {
     applyDemo();
     Kubectl.Result watched = kubectl.runWhile(printed -> {
