@@ -101,6 +101,10 @@ class ClusterNetworkTest {
       assertThat(t.call(() -> NetNs.ifIndex(a1.hostSide()))).isPositive();
       assertThat(t.call(() -> NetNs.ifIndex(NodeNetwork.UPLINK))).isPositive();
       assertThat(t.call(() -> NetNs.ifIndex(b1.hostSide()))).isZero();
+      io.hexgate.datapath.pin.BpfFs.ensureMounted(io.hexgate.datapath.pin.BpfFs.DEFAULT_MOUNT);
+      java.nio.file.Files.createDirectories(n1.pinDir());
+      assertThat(t.call(() -> java.nio.file.Files.isDirectory(n1.pinDir()))).isTrue();
+      assertThat(t.call(() -> io.hexgate.datapath.pin.BpfFs.isMounted(io.hexgate.datapath.pin.BpfFs.DEFAULT_MOUNT))).isTrue();
     }
     assertThat(NetNs.ifIndex(a1.hostSide())).as("not in the root namespace").isZero();
   }
