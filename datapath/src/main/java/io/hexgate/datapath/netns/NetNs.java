@@ -67,11 +67,18 @@ public final class NetNs {
     }
   }
 
-  /** Creates the namespace with its loopback up; fails if it exists. */
+  /**
+   * Creates the namespace with its loopback up and IPv6 off (the datapath is IPv4-only: router and
+   * neighbour solicitations would only show up as drops); fails if it exists.
+   */
   public static void add(String name) {
     path(name);
     Commands.check("ip", "netns", "add", name);
     Commands.check("ip", "-n", name, "link", "set", "lo", "up");
+    if (Files.isDirectory(Path.of("/proc/sys/net/ipv6"))) {
+      sysctl(name, "net.ipv6.conf.all.disable_ipv6", "1");
+      sysctl(name, "net.ipv6.conf.default.disable_ipv6", "1");
+    }
   }
 
   /** Deletes the namespace (and so every interface in it); nothing happens if it does not exist. */
