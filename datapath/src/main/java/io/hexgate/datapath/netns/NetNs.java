@@ -164,4 +164,27 @@ public final class NetNs {
   public static int ifIndex(String ifname) {
     return LibC.get().if_nametoindex(ifname);
   }
+
+  /** Name → index of every interface in the calling thread's network namespace. */
+  public static java.util.Map<String, Integer> interfaces() {
+    LibC libc = LibC.get();
+    jnr.ffi.Pointer list = libc.if_nameindex();
+    if (list == null) {
+      throw new NetNsException("if_nameindex: " + LibC.lastError());
+    }
+    try {
+      java.util.Map<String, Integer> all = new java.util.TreeMap<>();
+      // {unsigned int; char *}: the pointer is aligned to its size, so each element is two pointers long
+      int ptr = jnr.ffi.Runtime.getRuntime(libc).addressSize();
+      for (long off = 0; ; off += 2L * ptr) {
+        int index = list.getInt(off);
+        if (index == 0) {
+          return all;
+        }
+        all.put(list.getPointer(off + ptr).getString(0), index);
+      }
+    } finally {
+      libc.if_freenameindex(list);
+    }
+  }
 }

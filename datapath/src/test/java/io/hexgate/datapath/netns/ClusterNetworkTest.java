@@ -61,6 +61,9 @@ class ClusterNetworkTest {
       assertThat(t.call(() -> NetNs.ifIndex(a1.hostSide()))).isPositive();
       assertThat(t.call(() -> NetNs.ifIndex(NodeNetwork.UPLINK))).isPositive();
       assertThat(t.call(() -> NetNs.ifIndex(b1.hostSide()))).isZero();
+      assertThat(t.call(NetNs::interfaces))
+          .containsOnlyKeys("lo", NodeNetwork.UPLINK, a1.hostSide(), a2.hostSide())
+          .containsEntry(a1.hostSide(), t.call(() -> NetNs.ifIndex(a1.hostSide())));
       io.hexgate.datapath.pin.BpfFs.ensureMounted(io.hexgate.datapath.pin.BpfFs.DEFAULT_MOUNT);
       java.nio.file.Files.createDirectories(n1.pinDir());
       assertThat(t.call(() -> java.nio.file.Files.isDirectory(n1.pinDir()))).isTrue();
