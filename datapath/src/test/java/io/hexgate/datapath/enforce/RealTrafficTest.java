@@ -95,8 +95,11 @@ class RealTrafficTest {
   private static Server grpcServer;
   private static ManagedChannel channel;
   private static final Map<String, NodeAgent> agents = new HashMap<>();
-  /** The rules in force for deathstar's ingress; null: no policy. */
+  /** Whether rule1 (and the unrelated rule2) are in force. */
   private static boolean rule1;
+  /** A pod in n1's desired state whose interface the test creates later (null: not in the state). */
+  private static PodNetwork late;
+  private static boolean lateInState;
   private static boolean rule2;
 
   @BeforeAll
@@ -197,7 +200,7 @@ class RealTrafficTest {
   }
 
   private static EndpointState endpoint(PodNetwork p, long identity, String... labels) {
-    boolean guarded = rule1 && p == deathstar;
+    boolean guarded = rule1 && (p == deathstar || p == late);
     return EndpointState.newBuilder()
         .setKey(key(p))
         .setIp(p.ip())
@@ -212,6 +215,13 @@ class RealTrafficTest {
     if (node == n1) {
       u.addUpsertEndpoints(endpoint(deathstar, ID_DEATHSTAR, "k8s:class=deathstar", "k8s:org=empire"));
       u.addUpsertEndpoints(endpoint(xwing, ID_XWING, "k8s:class=xwing", "k8s:org=alliance"));
+      if (lateInState) {
+        u.addUpsertEndpoints(
+            EndpointState.newBuilder(endpoint(late, ID_DEATHSTAR, "k8s:class=deathstar", "k8s:org=empire"))
+                .setKey(EndpointKey.newBuilder().setNamespace("default").setName("deathstar-2"))
+                .setIp("10.0.1.20"));
+        u.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix("10.0.1.20/32").setIdentity(ID_DEATHSTAR));
+      }
     } else {
       u.addUpsertEndpoints(endpoint(tiefighter, ID_TIEFIGHTER, "k8s:class=tiefighter", "k8s:org=empire"));
       u.addUpsertEndpoints(endpoint(xwing2, ID_XWING, "k8s:class=xwing", "k8s:org=alliance"));
@@ -237,11 +247,15 @@ class RealTrafficTest {
   /** Waits until both agents acknowledged the operator's latest revision, without endpoint errors. */
   private static void awaitInForce() {
     for (NodeNetwork n : List.of(n1, n2)) {
-      await().atMost(WAIT).until(() -> operator.ack(n.netns(), operator.revision(n.netns())) != null);
-      Ack ack = operator.ack(n.netns(), operator.revision(n.netns()));
+      Ack ack = awaitAck(n);
       assertThat(ack.getOk()).as("ack of %s: %s", n.name(), ack.getError()).isTrue();
       assertThat(ack.getEndpointsList()).as("endpoint errors of %s", n.name()).isEmpty();
     }
+  }
+
+  private static Ack awaitAck(NodeNetwork n) {
+    await().atMost(WAIT).until(() -> operator.ack(n.netns(), operator.revision(n.netns())) != null);
+    return operator.ack(n.netns(), operator.revision(n.netns()));
   }
 
   private static void setPolicy(boolean r1, boolean r2) {
@@ -526,6 +540,42 @@ class RealTrafficTest {
     // and the restarted agents enforce as before
     assertThat(connect(xwing, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
     assertThat(connect(tiefighter, deathstar.ip(), 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
+  }
+
+  @Test
+  @Order(8)
+  void anEndpointWithoutItsInterfaceIsNackedAloneAndEnforcedOnceTheInterfaceAppears() throws Exception {
+    rule1 = true;
+    rule2 = false;
+    late = new PodNetwork(n1, "default", "deathstar-2", null, "10.0.1.20",
+        io.hexgate.contract.PodInterfaces.hostSide("default", "deathstar-2"));
+    lateInState = true;
+    try {
+      publishAll();
+      Ack ack = awaitAck(n1);
+      assertThat(ack.getOk()).isTrue();
+      assertThat(ack.getEndpointsList()).hasSize(1);
+      assertThat(ack.getEndpoints(0).getEndpoint().getName()).isEqualTo("deathstar-2");
+      assertThat(ack.getEndpoints(0).getError()).contains(late.hostSide()).contains("not found");
+      // the other endpoints of the revision are in force
+      assertThat(connect(xwing, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
+
+      // the CNI creates the pod later: the agent's retry attaches, and rule1 holds for it at once
+      PodNetwork created = n1.addPod("default", "deathstar-2", "10.0.1.20");
+      late = created;
+      try (EchoServer s = EchoServer.start(created, 80)) {
+        BpfDatapath dp = (BpfDatapath) agents.get(n1.netns()).datapath();
+        await().atMost(WAIT).until(() -> dp.unattached().isEmpty());
+        assertThat(connect(xwing, created.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(connect(tiefighter, created.ip(), 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
+      }
+    } finally {
+      lateInState = false;
+      publishAll();
+      awaitInForce();
+      n1.removePod("default", "deathstar-2");
+      late = null;
+    }
   }
 
   interface Step {
