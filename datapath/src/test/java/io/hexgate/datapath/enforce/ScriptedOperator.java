@@ -18,17 +18,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * agent when it connects (as the real operator answers a restarted agent) and whenever the test publishes
  * a new one. Records acks and flows.
  */
-final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
+public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
   private static final String EPOCH = "test-epoch";
 
-  final Map<String, List<Ack>> acks = new ConcurrentHashMap<>();
-  final List<Flow> flows = new CopyOnWriteArrayList<>();
+  public final Map<String, List<Ack>> acks = new ConcurrentHashMap<>();
+  public final List<Flow> flows = new CopyOnWriteArrayList<>();
   private final Map<String, StateUpdate> desired = new ConcurrentHashMap<>();
   private final Map<String, Long> revisions = new ConcurrentHashMap<>();
   private final Map<String, ServerCallStreamObserver<OperatorMessage>> streams = new ConcurrentHashMap<>();
 
   /** Makes {@code snapshot} (its epoch and revision are set here) the node's state and sends it. Returns the revision. */
-  synchronized long publish(String node, StateUpdate.Builder snapshot) {
+  public synchronized long publish(String node, StateUpdate.Builder snapshot) {
     long revision = revisions.merge(node, 1L, Long::sum);
     StateUpdate u = snapshot.setEpoch(EPOCH).setRevision(revision).setBaseRevision(0).setSnapshot(true).build();
     desired.put(node, u);
@@ -40,7 +40,7 @@ final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
   }
 
   /** The last ack of {@code node} for {@code revision}, or null. */
-  Ack ack(String node, long revision) {
+  public Ack ack(String node, long revision) {
     for (Ack a : acks.getOrDefault(node, List.of())) {
       if (a.getRevision() == revision) {
         return a;
@@ -49,7 +49,7 @@ final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
     return null;
   }
 
-  long revision(String node) {
+  public long revision(String node) {
     return revisions.getOrDefault(node, 0L);
   }
 
