@@ -13,6 +13,7 @@ import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Identity;
 import io.hexgate.contract.v1.IpcacheEntry;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.enforce.ScriptedOperator;
 import io.hexgate.datapath.enforce.TwinDatapath;
 import java.io.ByteArrayOutputStream;
@@ -59,6 +60,8 @@ class NodeAgentTest {
         .setKey(EndpointKey.newBuilder().setNamespace("default").setName(name))
         .setIp(ip)
         .setIdentity(Identity.newBuilder().setId(1001))
+        .setEgress(io.hexgate.contract.v1.RuleMap.newBuilder()
+            .addEntries(io.hexgate.contract.v1.RuleMapEntry.newBuilder().setPortTo(65535)))
         .build();
   }
 
@@ -87,7 +90,14 @@ class NodeAgentTest {
       assertThat(e.getEndpoint().getName()).isEqualTo("bad");
       assertThat(e.getError()).contains("endpoint default/bad").contains("10.0.0.300");
     });
-    assertThat(((TwinDatapath) agent.datapath()).contents().endpoints()).hasSize(1);
+    TwinDatapath twin = (TwinDatapath) agent.datapath();
+    assertThat(twin.contents().endpoints()).hasSize(1);
+    // the twin judges frames with the applied maps: web's egress allows all, its ingress has no entry
+    byte[] out = Packets.tcp(Packets.ip(10, 0, 0, 1), Packets.ip(10, 0, 0, 9), 40000, 80, Packets.TCP_SYN);
+    assertThat(twin.twin().fromPod(out).reason()).isZero();
+    byte[] in = Packets.tcp(Packets.ip(10, 0, 0, 9), Packets.ip(10, 0, 0, 1), 40001, 80, Packets.TCP_SYN);
+    assertThat(twin.twin().toPod(in).reason()).isEqualTo(133);
+    assertThat(agent.metrics().scrape()).contains("cilium_drop_count_total{direction=\"INGRESS\",reason=\"Policy denied\"} 1.0");
 
     Ack nack = publish(StateUpdate.newBuilder()
         .addUpsertEndpoints(endpoint("web", "10.0.0.1"))
