@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,7 @@ public final class BpfDatapath implements Datapath {
   // net thread only
   private MapContents current;
   private boolean firstApplied;
+  private java.util.Set<EndpointKey> desired = java.util.Set.of();
   // read by the event thread and scrapes
   private volatile MapContents inForce;
   private volatile boolean closed;
@@ -208,7 +210,7 @@ public final class BpfDatapath implements Datapath {
     Map<EndpointKey, String> errors = new LinkedHashMap<>(to.endpointErrors());
     // every endpoint gets its filters, even one whose state failed: with no map entries they drop its
     // traffic (unknown endpoint), which fails closed; without filters it would pass unjudged
-    java.util.Set<EndpointKey> desired = next.endpoints().keySet();
+    desired = Set.copyOf(next.endpoints().keySet());
     if (!firstApplied) {
       tc.attachUplinks(options.uplinks());
       int stale = tc.detachStale(desired);
@@ -262,6 +264,17 @@ public final class BpfDatapath implements Datapath {
     } catch (Exception e) {
       log.warn("node {}: retrying attachments failed: {}", options.node(), e.toString());
     }
+  }
+
+  /**
+   * Attaches every endpoint's filters again over whatever filter is in their place now (one someone else
+   * attached with Hexgate's handle and priority, e.g. a benchmark's reference program).
+   */
+  public Map<EndpointKey, String> reattach() throws Exception {
+    return net.call(() -> {
+      tc.forgetAttached();
+      return tc.reconcile(desired);
+    });
   }
 
   /** Endpoints whose filters are not attached now, with the reason. */
