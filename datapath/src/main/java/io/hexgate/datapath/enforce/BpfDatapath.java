@@ -105,7 +105,7 @@ public final class BpfDatapath implements Datapath {
     this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"));
     this.metricsMap = obj.map("hg_metrics");
     this.ctMap = obj.map("hg_ct");
-    for (String m : List.of("hg_ipcache", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {
+    for (String m : List.of("hg_ipcache", "hg_ipcache_host", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {
       sizedMaps.put(m, obj.map(m));
     }
     this.current = adopted ? writer.readKernel() : MapContents.EMPTY;
@@ -347,6 +347,7 @@ public final class BpfDatapath implements Datapath {
     MapContents c = inForce;
     Map<String, Double> p = new LinkedHashMap<>();
     p.put("hg_ipcache", ratio(c.ipcache().size(), sizedMaps.get("hg_ipcache")));
+    p.put("hg_ipcache_host", ratio(c.ipcacheHosts().size(), sizedMaps.get("hg_ipcache_host")));
     p.put("hg_endpoints", ratio(c.endpoints().size(), sizedMaps.get("hg_endpoints")));
     p.put("hg_policy", ratio(c.policy().size(), sizedMaps.get("hg_policy")));
     p.put("hg_services", ratio(c.services().size(), sizedMaps.get("hg_services")));
