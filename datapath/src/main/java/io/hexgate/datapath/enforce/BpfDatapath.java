@@ -309,7 +309,12 @@ public final class BpfDatapath implements Datapath {
       metrics.eventRead();
     }
     if (flows != null) {
-      flows.accept(eventFlows.toFlow(e, inForce.rules()));
+      try {
+        flows.accept(eventFlows.toFlow(e, inForce.rules()));
+      } catch (RuntimeException ex) {
+        // never let a consumer's failure stop the ring buffer's reader
+        log.warn("node {}: handing on a flow failed: {}", options.node(), ex.toString());
+      }
     }
   }
 
