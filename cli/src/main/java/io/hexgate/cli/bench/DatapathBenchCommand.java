@@ -12,10 +12,11 @@ import picocli.CommandLine.Option;
     name = "datapath",
     mixinStandardHelpOptions = true,
     description = {
-      "Measure the eBPF datapath with BPF_PROG_TEST_RUN (needs root): ns per packet of to_pod for an",
-      "established connection and for new ones, with a small and a large policy map, beside an empty tc",
-      "program, against the targets of issue 5. Progress goes to stderr, the report to stdout.",
-      "Exit code 0 when every target is met, 1 when one is missed, 2 when it cannot run."
+      "Measure the eBPF datapath with BPF_PROG_TEST_RUN (needs root): ns per packet for",
+      "established and new connections, with a small and a large policy map side by side,",
+      "beside an empty tc program, against the targets of issue 5. Progress goes to stderr,",
+      "the report to stdout. Exit code 0 when every target is met, 1 when one is missed,",
+      "2 when it cannot run."
     })
 public final class DatapathBenchCommand implements Callable<Integer> {
   private static final DatapathBenchmark.Config D = DatapathBenchmark.Config.DEFAULT;

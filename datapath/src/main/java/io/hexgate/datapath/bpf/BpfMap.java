@@ -15,6 +15,9 @@ public final class BpfMap {
   public static final long BPF_EXIST = 2;
 
   private static final int ENOENT = 2;
+  private static final int BATCH = 8192;
+  private static final int BPF_MAP_TYPE_HASH = 1;
+  private static final int BPF_MAP_TYPE_LRU_HASH = 9;
   private static final int BPF_MAP_TYPE_PERCPU_HASH = 5;
   private static final int BPF_MAP_TYPE_PERCPU_ARRAY = 6;
   private static final int BPF_MAP_TYPE_LRU_PERCPU_HASH = 10;
@@ -113,6 +116,80 @@ public final class BpfMap {
     }
     BpfException.check(ret, "bpf_map_delete_elem", name);
     return true;
+  }
+
+  /**
+   * Updates many elements in one bpf() call per chunk (BPF_MAP_UPDATE_BATCH), in list order. Hash maps only
+   * ({@link #supportsBatch()}); falls back to single updates otherwise.
+   */
+  public void updateBatch(List<byte[]> keys, List<byte[]> values) {
+    if (keys.size() != values.size()) {
+      throw new IllegalArgumentException(name + ": " + keys.size() + " keys but " + values.size() + " values");
+    }
+    if (!supportsBatch()) {
+      for (int i = 0; i < keys.size(); i++) {
+        update(keys.get(i), values.get(i));
+      }
+      return;
+    }
+    for (int from = 0; from < keys.size(); from += BATCH) {
+      int n = Math.min(BATCH, keys.size() - from);
+      jnr.ffi.Pointer k = Native.allocate(n * keySize);
+      jnr.ffi.Pointer v = Native.allocate(n * valueSize);
+      for (int i = 0; i < n; i++) {
+        byte[] key = keys.get(from + i);
+        byte[] value = values.get(from + i);
+        checkKey(key);
+        if (value.length != valueSize) {
+          throw new IllegalArgumentException(name + ": value of " + value.length + " bytes, map has " + valueSize);
+        }
+        k.put((long) i * keySize, key, 0, keySize);
+        v.put((long) i * valueSize, value, 0, valueSize);
+      }
+      jnr.ffi.Pointer count = Native.allocate(4);
+      count.putInt(0, n);
+      BpfException.check(Native.libbpf().bpf_map_update_batch(fd, k, v, count, null), "bpf_map_update_batch",
+          name + " (" + count.getInt(0) + " of " + n + " done)");
+    }
+  }
+
+  /** Deletes many elements, in list order; absent keys are skipped. Returns how many were there. */
+  public int deleteBatch(List<byte[]> keys) {
+    int deleted = 0;
+    if (!supportsBatch()) {
+      for (byte[] k : keys) {
+        deleted += delete(k) ? 1 : 0;
+      }
+      return deleted;
+    }
+    for (int from = 0; from < keys.size(); from += BATCH) {
+      int n = Math.min(BATCH, keys.size() - from);
+      jnr.ffi.Pointer k = Native.allocate(n * keySize);
+      for (int i = 0; i < n; i++) {
+        byte[] key = keys.get(from + i);
+        checkKey(key);
+        k.put((long) i * keySize, key, 0, keySize);
+      }
+      jnr.ffi.Pointer count = Native.allocate(4);
+      count.putInt(0, n);
+      int ret = Native.libbpf().bpf_map_delete_batch(fd, k, count, null);
+      int done = count.getInt(0);
+      deleted += done;
+      if (ret == -ENOENT) {
+        // stopped at an absent key: delete the rest one by one
+        for (int i = done + 1; i < n; i++) {
+          deleted += delete(keys.get(from + i)) ? 1 : 0;
+        }
+      } else {
+        BpfException.check(ret, "bpf_map_delete_batch", name + " (" + done + " of " + n + " done)");
+      }
+    }
+    return deleted;
+  }
+
+  /** Whether the kernel takes batch updates and deletes for this map type (hash maps). */
+  public boolean supportsBatch() {
+    return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH;
   }
 
   /** Every key, by bpf_map_get_next_key (a snapshot only as good as the map's stability meanwhile). */

@@ -86,8 +86,16 @@ public final class Native {
     return LastError.getLastError(get().runtime);
   }
 
+  /** The text of an errno, or of libbpf's own codes (4000 and up, e.g. 4001 "Invalid ELF object format"). */
   public static String strerror(int errno) {
-    return get().libc.strerror(Math.abs(errno));
+    int e = Math.abs(errno);
+    if (e >= 4000) {
+      Pointer buf = allocate(256);
+      if (get().bpf.libbpf_strerror(-e, buf, 256) == 0) {
+        return buf.getString(0);
+      }
+    }
+    return get().libc.strerror(e);
   }
 
   /** Zeroed native memory, freed when unreachable. */

@@ -24,6 +24,22 @@ public final class TypedMap<K, V> {
     map.update(keys.encode(key), values.encode(value));
   }
 
+  /** Writes the entries in iteration order, batched where the map type allows. */
+  public void putAll(java.util.List<Map.Entry<K, V>> entries) {
+    java.util.List<byte[]> k = new java.util.ArrayList<>(entries.size());
+    java.util.List<byte[]> v = new java.util.ArrayList<>(entries.size());
+    for (Map.Entry<K, V> e : entries) {
+      k.add(keys.encode(e.getKey()));
+      v.add(values.encode(e.getValue()));
+    }
+    map.updateBatch(k, v);
+  }
+
+  /** Deletes the keys in order, batched where the map type allows; returns how many were there. */
+  public int deleteAll(java.util.List<K> toDelete) {
+    return map.deleteBatch(toDelete.stream().map(keys::encode).toList());
+  }
+
   public Optional<V> get(K key) {
     byte[] v = map.lookup(keys.encode(key));
     return v == null ? Optional.empty() : Optional.of(values.decode(v));

@@ -105,6 +105,25 @@ public final class MapWriter {
     return flushed;
   }
 
+  /**
+   * Deletes the CT entries of connections that {@code contents} would no longer allow, judging each
+   * recorded connection as the program judged it when it was new (its endpoint, the remote identity of
+   * its peer address now, its protocol and port). Established packets skip the policy lookup, so without
+   * this a removed allow would not cut a connection until the LRU map evicts it; connections the new
+   * policy still allows are kept. Returns how many entries were deleted.
+   */
+  public int revalidateConntrack(MapContents contents) {
+    ConntrackRevalidator judge = new ConntrackRevalidator(contents);
+    TypedMap<CtKey, Layouts.CtValue> typed = ct.typed(CtKey.CODEC, Layouts.CtValue.CODEC);
+    List<CtKey> stale = new ArrayList<>();
+    typed.entries().forEach((k, v) -> {
+      if (!judge.keeps(k, v)) {
+        stale.add(k);
+      }
+    });
+    return typed.deleteAll(stale);
+  }
+
   /** The configuration maps as the kernel holds them (ids only: rule, endpoint and service names are the
    *  agent's and are not stored there). For a restarted agent to diff against what is pinned. */
   public MapContents readKernel() {
@@ -122,9 +141,11 @@ public final class MapWriter {
     if (order != null) {
       keys.sort(order);
     }
+    List<Map.Entry<K, V>> entries = new ArrayList<>(keys.size());
     for (K k : keys) {
-      map.put(k, to.get(k));
+      entries.add(Map.entry(k, to.get(k)));
     }
+    map.putAll(entries); // in order: one batch call processes its elements one after the other
     return keys.size();
   }
 
@@ -138,9 +159,7 @@ public final class MapWriter {
     if (order != null) {
       keys.sort(order);
     }
-    for (K k : keys) {
-      map.delete(k);
-    }
+    map.deleteAll(keys);
     return keys.size();
   }
 }

@@ -87,6 +87,15 @@ public final class JavaDatapath {
     ct.keySet().removeIf(k -> addrs.contains(k.direction() == DIR_INGRESS ? k.daddr() : k.saddr()));
   }
 
+  /** Deletes the connections the current maps would no longer allow, as MapWriter.revalidateConntrack does
+   *  in the kernel; returns how many. */
+  public synchronized int revalidateConntrack() {
+    io.hexgate.datapath.maps.ConntrackRevalidator judge = new io.hexgate.datapath.maps.ConntrackRevalidator(maps);
+    int before = ct.size();
+    ct.entrySet().removeIf(e -> !judge.keeps(e.getKey(), e.getValue()));
+    return before - ct.size();
+  }
+
   public synchronized void clearConntrack() {
     ct.clear();
   }

@@ -69,6 +69,22 @@ class BpfObjectTest {
   }
 
   @Test
+  void batchUpdatesAndDeletesSkipAbsentKeys() {
+    var endpoints = obj.map("hg_endpoints").typed(EndpointKey.CODEC, EndpointValue.CODEC);
+    assertThat(endpoints.raw().supportsBatch()).isTrue();
+    java.util.List<java.util.Map.Entry<EndpointKey, EndpointValue>> entries = new java.util.ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      entries.add(java.util.Map.entry(new EndpointKey(ip(10, 50, i >> 8, i & 0xff)), new EndpointValue(i + 1, 5, 0)));
+    }
+    endpoints.putAll(entries);
+    assertThat(endpoints.get(new EndpointKey(ip(10, 50, 11, 183)))).contains(new EndpointValue(2999 + 1, 5, 0));
+    java.util.List<EndpointKey> gone = new java.util.ArrayList<>(entries.stream().map(java.util.Map.Entry::getKey).toList());
+    gone.add(1500, new EndpointKey(ip(10, 99, 0, 1))); // absent
+    assertThat(endpoints.deleteAll(gone)).isEqualTo(3_000);
+    assertThat(endpoints.raw().keys()).filteredOn(k -> (k[0] & 0xff) == 10 && (k[1] & 0xff) == 50).isEmpty();
+  }
+
+  @Test
   void emptyProgramPasses() {
     BpfProgram.TestRun r = obj.program("empty").testRun(Packets.udp(ip(10, 0, 0, 1), ip(10, 0, 0, 2), 1, 2, new byte[4]), 1000);
     assertThat(r.retval()).isZero();

@@ -72,11 +72,17 @@ class DifferentialTest {
           ct.keys().forEach(ct::delete);
           twin.clearConntrack();
         } else {
-          // connections survive the change of maps, except those of departed endpoint addresses
+          // connections survive the change of maps, except those of departed endpoint addresses and
+          // those the new policy no longer allows
           twin.flushConntrack(MapWriter.departedAddresses(current, next));
         }
         current = next;
         twin.update(current);
+        if (set % 2 == 1) {
+          int cut = writer.revalidateConntrack(current);
+          assertThat(twin.revalidateConntrack()).as("connections cut by the new policy").isEqualTo(cut);
+          assertThat(ct.typed(CtKey.CODEC, CtValue.CODEC).entries()).isEqualTo(twin.conntrack());
+        }
         events.consume();
         kernelEvents.clear();
         List<Event> twinEvents = new ArrayList<>();

@@ -30,10 +30,14 @@ class JavaDatapathTest {
 
   /** client (identity 300) may reach server (identity 301) on TCP 80 and ping it; server allows nothing out. */
   static JavaDatapath datapath() {
+    return new JavaDatapath(MapContents.build(state(80), MapContents.EMPTY));
+  }
+
+  static AgentState state(int allowedPort) {
     RuleMap allowAll = RuleMap.newBuilder().addEntries(RuleMapEntry.newBuilder().setPortTo(65535)).build();
     RuleMap serverIn = RuleMap.newBuilder().setEnforcing(true)
         .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(300).setProtocol(Protocol.PROTOCOL_TCP)
-            .setPortFrom(80).setPortTo(80))
+            .setPortFrom(allowedPort).setPortTo(allowedPort))
         .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(300).setProtocol(Protocol.PROTOCOL_ICMP)
             .setPortFrom(8).setPortTo(8))
         .build();
@@ -47,8 +51,7 @@ class JavaDatapathTest {
         .setProtocol(Protocol.PROTOCOL_TCP).build();
     ServiceState svc = ServiceState.newBuilder().setFrontend(fe).setService("default/server")
         .addBackends(ServiceBackend.newBuilder().setIp("10.0.1.20").setPort(80)).build();
-    AgentState s = new AgentState("e", 1, eps, Map.of("10.0.1.10/32", 300L, "10.0.1.20/32", 301L), Map.of(fe, svc));
-    return new JavaDatapath(MapContents.build(s, MapContents.EMPTY));
+    return new AgentState("e", 1, eps, Map.of("10.0.1.10/32", 300L, "10.0.1.20/32", 301L), Map.of(fe, svc));
   }
 
   static EndpointKey key(String name) {
@@ -84,6 +87,27 @@ class JavaDatapathTest {
     // fragmentation needed always passes
     assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 3, 4, 0, 0)).reason()).isZero();
     assertThat(dp.counter(Layouts.DROP_POLICY, Layouts.DIR_EGRESS).packets()).isEqualTo(2);
+  }
+
+  @Test
+  void aPolicyChangeCutsOnlyTheConnectionsItNoLongerAllows() {
+    JavaDatapath dp = datapath();
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
+    MapContents before = MapContents.build(state(80), MapContents.EMPTY);
+    // an unrelated change (another identity in the ipcache): nothing is cut
+    AgentState unrelated = state(80);
+    Map<String, Long> cache = new HashMap<>(unrelated.ipcache());
+    cache.put("10.0.9.9/32", 999L);
+    dp.update(MapContents.build(new AgentState("e", 2, unrelated.endpoints(), cache, unrelated.services()), before));
+    assertThat(dp.revalidateConntrack()).isZero();
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    // port 80 no longer allowed: the TCP connection is cut, the ping is not
+    dp.update(MapContents.build(state(81), before));
+    assertThat(dp.revalidateConntrack()).isEqualTo(1);
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 2)).reason()).isZero();
   }
 
   @Test

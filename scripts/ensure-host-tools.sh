@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the host tools the datapath and the lab use, when they are missing and we are root on a
+# Debian-like machine: clang and libbpf headers build the BPF programs, libbpf1 loads them, iproute2
+# makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables serve the network
+# benchmarks. Without root it only says what is missing; the parts that need it skip or stop with a message.
+set -euo pipefail
+
+need=()
+command -v clang >/dev/null 2>&1 || need+=(clang llvm)
+[ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
+ls /usr/lib/*/libbpf.so.1 >/dev/null 2>&1 || need+=(libbpf1)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "hexgate: installing ${need[*]}" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+else
+  echo "hexgate: missing host tools (${need[*]}); install them as root, or the eBPF datapath and the lab are unavailable" >&2
+fi
