@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the host tools the datapath and the lab use, when they are missing and we are root on a
 # Debian-like machine: clang and libbpf headers build the BPF programs, libbpf1 loads them, iproute2
-# makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables serve the network
+# makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables/ethtool serve the network
 # benchmarks. Without root it only says what is missing; the parts that need it skip or stop with a message.
 set -euo pipefail
 
@@ -14,6 +14,7 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v ethtool >/dev/null 2>&1 || need+=(ethtool)
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 [ ${#need[@]} -eq 0 ] && exit 0
 
