@@ -38,6 +38,10 @@ public final class ClusterInformers implements AutoCloseable {
     return services;
   }
 
+  public SharedIndexInformer<EndpointSlice> endpointSlices() {
+    return endpointSlices;
+  }
+
   private List<SharedIndexInformer<?>> all() {
     return List.of(pods, services, deployments, replicaSets, endpointSlices);
   }
