@@ -1,0 +1,358 @@
+package io.hexgate.lab.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes every request the mock web server receives: discovery, OpenAPI and version documents, the
+ * authorization reviews clients send before they start, and the resource verbs. One lock orders all
+ * reads and writes, as etcd's single revision counter orders a cluster's.
+ */
+final class ApiDispatcher extends Dispatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiDispatcher.class);
+  private static final Duration EMPTY_WATCH_HOLD = Duration.ofSeconds(2);
+
+  private final ResourceCatalog catalog;
+  private final ResourceHandler handler;
+  private final ObjectStore store;
+  private final Discovery discovery;
+  private final ObjectMapper json;
+  private final ObjectMapper yaml;
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private volatile String serverAddress = "127.0.0.1";
+
+  ApiDispatcher(ResourceCatalog catalog, ResourceHandler handler, ObjectStore store, ObjectMapper json, ObjectMapper yaml) {
+    this.catalog = catalog;
+    this.handler = handler;
+    this.store = store;
+    this.discovery = new Discovery(catalog);
+    this.json = json;
+    this.yaml = yaml;
+  }
+
+  void serverAddress(String hostPort) {
+    this.serverAddress = hostPort;
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    ApiRequest req = ApiRequest.of(request.getMethod(), request.getPath());
+    try {
+      return route(request, req);
+    } catch (ApiException e) {
+      return respond(e.code(), e.status(), List.of());
+    } catch (RuntimeException e) {
+      LOG.warn("{} {} failed", req.method(), req.rawPath(), e);
+      return respond(500, new ApiException(500, "InternalError", "Internal error occurred: " + e, null).status(), List.of());
+    }
+  }
+
+  private MockResponse route(RecordedRequest request, ApiRequest req) {
+    List<String> s = req.segments();
+    switch (req.path()) {
+      case "/version":
+        return ok(discovery.version());
+      case "/healthz", "/readyz", "/livez":
+        return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody("ok");
+      case "/api":
+        return ok(discovery.coreVersions(serverAddress));
+      case "/apis":
+        return ok(discovery.groups());
+      case "/openapi/v3":
+        return ok(read(discovery::openApiRoot));
+      case "/openapi/v2":
+        // kubectl only falls back to v2 for strategic-merge metadata; an empty document sends it to its
+        // compiled-in types (protobuf encoding of an empty openapi_v2.Document is zero bytes)
+        return new MockResponse().setResponseCode(200)
+            .setHeader("Content-Type", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf").setBody(new byte[0]);
+      default:
+        break;
+    }
+    if (req.path().startsWith("/openapi/v3/")) {
+      List<String> gv = s.subList(2, s.size());
+      ObjectNode doc = read(() -> gv.size() == 2 && gv.get(0).equals("api") ? discovery.openApi("", gv.get(1))
+          : gv.size() == 3 && gv.get(0).equals("apis") ? discovery.openApi(gv.get(1), gv.get(2)) : null);
+      if (doc == null) {
+        throw ApiException.noSuchPath(req.path());
+      }
+      return ok(doc);
+    }
+    String group;
+    String version;
+    List<String> rest;
+    if (s.size() >= 2 && s.get(0).equals("api")) {
+      group = "";
+      version = s.get(1);
+      rest = s.subList(2, s.size());
+    } else if (s.size() >= 2 && s.get(0).equals("apis")) {
+      group = s.get(1);
+      if (s.size() == 2) {
+        return ok(read(() -> groupDocument(group)));
+      }
+      version = s.get(2);
+      rest = s.subList(3, s.size());
+    } else {
+      throw ApiException.noSuchPath(req.path());
+    }
+    if (rest.isEmpty()) {
+      ObjectNode list = read(() -> discovery.resources(group, version));
+      if (list == null) {
+        throw ApiException.noSuchPath(req.path());
+      }
+      return ok(list);
+    }
+    if (group.equals("authorization.k8s.io") && req.method().equals("POST") && rest.size() == 1) {
+      return review(rest.get(0), body(request));
+    }
+    String ns = null;
+    List<String> r = rest;
+    if (rest.size() >= 3 && rest.get(0).equals("namespaces")
+        && catalog.find(group, version, rest.get(2)).map(ApiResource::namespaced).orElse(false)) {
+      ns = rest.get(1);
+      r = rest.subList(2, rest.size());
+    }
+    ApiResource type = catalog.find(group, version, r.get(0)).orElseThrow(() -> ApiException.noSuchPath(req.path()));
+    if (type.namespaced() && ns == null && r.size() > 1) {
+      throw ApiException.noSuchPath(req.path());
+    }
+    String name = r.size() > 1 ? r.get(1) : null;
+    String sub = r.size() > 2 ? r.get(2) : null;
+    if (r.size() > 3 || (sub != null && !(sub.equals("status") && type.statusSubresource())
+        && !(sub.equals("scale") && type.scalable()))) {
+      throw ApiException.noSuchPath(req.path());
+    }
+    if ("scale".equals(sub)) {
+      return scale(request, req, type, ns, name);
+    }
+    return verb(request, req, type, ns, name, sub != null);
+  }
+
+  private MockResponse verb(RecordedRequest request, ApiRequest req, ApiResource type, String ns, String name,
+      boolean status) {
+    Map<String, String> params = req.params();
+    boolean table = accepts(request, "as=Table");
+    switch (req.method()) {
+      case "GET": {
+        if (name == null && ("true".equals(params.get("watch")) || "1".equals(params.get("watch")))) {
+          return watch(request, req, type, ns);
+        }
+        if (name == null) {
+          return read(() -> {
+            List<ObjectNode> items = handler.list(type, ns, params.get("labelSelector"), params.get("fieldSelector"));
+            return table ? ok(Tables.render(type, items, params.get("includeObject"), handler.currentVersion(), handler.instant()))
+                : ok(handler.listDocument(type, items));
+          });
+        }
+        return read(() -> {
+          ObjectNode o = handler.get(type, ns, name);
+          return table ? ok(Tables.render(type, List.of(o), params.get("includeObject"), handler.currentVersion(), handler.instant()))
+              : ok(o);
+        });
+      }
+      case "POST": {
+        if (name != null) {
+          throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+        }
+        JsonNode body = body(request);
+        if (!(body instanceof ObjectNode o)) {
+          throw ApiException.badRequest("the request body must be an object");
+        }
+        return write(() -> handler.create(type, ns, o, params));
+      }
+      case "PUT": {
+        JsonNode body = body(request);
+        if (name == null || !(body instanceof ObjectNode o)) {
+          throw ApiException.methodNotAllowed("PUT needs an object name and an object body");
+        }
+        return write(() -> handler.update(type, ns, name, o, status, params));
+      }
+      case "PATCH": {
+        if (name == null) {
+          throw ApiException.methodNotAllowed("PATCH needs an object name");
+        }
+        JsonNode body = body(request);
+        String contentType = request.getHeader("Content-Type");
+        return write(() -> handler.patch(type, ns, name, contentType, body, status, params));
+      }
+      case "DELETE": {
+        String text = request.getBody() == null ? "" : request.getUtf8Body();
+        JsonNode options = text == null || text.isBlank() ? null : parse(text, false);
+        if (name == null) {
+          return write(() -> new ResourceHandler.Written(200,
+              handler.listDocument(type, handler.deleteCollection(type, ns, params)), List.of()));
+        }
+        return write(() -> handler.delete(type, ns, name, options, params));
+      }
+      default:
+        throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+    }
+  }
+
+  /** {@code /scale}: an autoscaling/v1 Scale view of {@code spec.replicas}. */
+  private MockResponse scale(RecordedRequest request, ApiRequest req, ApiResource type, String ns, String name) {
+    switch (req.method()) {
+      case "GET":
+        return ok(read(() -> handler.scale(type, handler.get(type, ns, name))));
+      case "PUT": {
+        JsonNode body = body(request);
+        return write(() -> handler.updateScale(type, ns, name, body, req.params()));
+      }
+      case "PATCH": {
+        JsonNode patch = body(request);
+        String contentType = request.getHeader("Content-Type");
+        return write(() -> {
+          ObjectNode current = handler.scale(type, handler.get(type, ns, name));
+          String media = contentType == null ? "" : contentType.split(";")[0].trim();
+          JsonNode next = switch (media) {
+            case Patches.JSON_PATCH -> Patches.jsonPatch(patch, current);
+            case Patches.MERGE_PATCH, Patches.APPLY -> Patches.mergePatch(current, patch);
+            case Patches.STRATEGIC -> Patches.strategic(current, patch);
+            default -> throw ApiException.unsupportedMediaType(contentType);
+          };
+          return handler.updateScale(type, ns, name, next, req.params());
+        });
+      }
+      default:
+        throw ApiException.methodNotAllowed("the scale subresource supports get, update and patch");
+    }
+  }
+
+  private MockResponse watch(RecordedRequest request, ApiRequest req, ApiResource type, String ns) {
+    String upgrade = request.getHeader("Upgrade");
+    if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+      return read(() -> store.watch(req.rawPath()));
+    }
+    long since;
+    try {
+      since = Long.parseLong(req.params().getOrDefault("resourceVersion", "0").isEmpty() ? "0"
+          : req.params().getOrDefault("resourceVersion", "0"));
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("resourceVersion must be a number: " + req.params().get("resourceVersion"));
+    }
+    List<ObjectNode> events = read(() -> handler.watchEvents(type, ns, req.param("labelSelector"),
+        req.param("fieldSelector"), since));
+    StringBuilder body = new StringBuilder();
+    for (ObjectNode e : events) {
+      body.append(e.toString()).append('\n');
+    }
+    if (events.isEmpty()) {
+      // the mock web server delays only non-empty bodies; whitespace between watch events is allowed
+      return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody("\n")
+          .setBodyDelay(EMPTY_WATCH_HOLD);
+    }
+    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(body.toString());
+  }
+
+  private ObjectNode groupDocument(String group) {
+    for (JsonNode g : discovery.groups().path("groups")) {
+      if (g.path("name").asText().equals(group)) {
+        ObjectNode doc = ((ObjectNode) g).deepCopy();
+        doc.put("kind", "APIGroup").put("apiVersion", "v1");
+        return doc;
+      }
+    }
+    throw ApiException.noSuchPath("/apis/" + group);
+  }
+
+  /** The lab has no users to tell apart: every review says the caller may do everything. */
+  private MockResponse review(String resource, JsonNode body) {
+    ObjectNode out = body instanceof ObjectNode o ? o.deepCopy() : json.createObjectNode();
+    ObjectNode status = out.putObject("status");
+    switch (resource) {
+      case "selfsubjectrulesreviews" -> {
+        status.put("incomplete", false);
+        ObjectNode rule = status.putArray("resourceRules").addObject();
+        rule.putArray("verbs").add("*");
+        rule.putArray("apiGroups").add("*");
+        rule.putArray("resources").add("*");
+        ObjectNode nonResource = status.putArray("nonResourceRules").addObject();
+        nonResource.putArray("verbs").add("*");
+        nonResource.putArray("nonResourceURLs").add("*");
+      }
+      case "selfsubjectaccessreviews" -> status.put("allowed", true).put("reason", "the lab API authorizes every request");
+      default -> throw ApiException.noSuchPath("/apis/authorization.k8s.io/v1/" + resource);
+    }
+    return respond(201, out, List.of());
+  }
+
+  private MockResponse write(Supplier<ResourceHandler.Written> action) {
+    lock.writeLock().lock();
+    try {
+      ResourceHandler.Written w = action.get();
+      return respond(w.code(), w.body(), w.warnings());
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private <T> T read(Supplier<T> action) {
+    lock.readLock().lock();
+    try {
+      return action.get();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Runs {@code action} with the write lock: for the server's own setup writes. */
+  <T> T locked(Supplier<T> action) {
+    lock.writeLock().lock();
+    try {
+      return action.get();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private JsonNode body(RecordedRequest request) {
+    String type = request.getHeader("Content-Type");
+    if (type != null && type.contains("protobuf")) {
+      throw new ApiException(415, "UnsupportedMediaType",
+          "the lab API server reads JSON and YAML bodies only, not " + type, null);
+    }
+    String text = request.getUtf8Body();
+    if (text == null || text.isBlank()) {
+      throw ApiException.badRequest("the request has no body");
+    }
+    return parse(text, type != null && type.contains("yaml"));
+  }
+
+  private JsonNode parse(String text, boolean isYaml) {
+    try {
+      return (isYaml ? yaml : json).readTree(text);
+    } catch (JsonProcessingException e) {
+      throw ApiException.badRequest("the body of the request could not be decoded: " + e.getOriginalMessage());
+    }
+  }
+
+  private static boolean accepts(RecordedRequest request, String fragment) {
+    String accept = request.getHeader("Accept");
+    return accept != null && accept.contains(fragment);
+  }
+
+  private MockResponse ok(JsonNode body) {
+    return respond(200, body, List.of());
+  }
+
+  private static MockResponse respond(int code, JsonNode body, List<String> warnings) {
+    MockResponse r = new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
+        .setBody(body.toString());
+    for (String w : warnings) {
+      r.addHeader("Warning", "299 - " + FieldError.quote(w));
+    }
+    return r;
+  }
+}
