@@ -31,6 +31,15 @@ public interface LibC {
   @SaveError
   int if_nametoindex(String name);
 
+  /**
+   * The interfaces of the calling thread's network namespace: an array of {unsigned if_index; char
+   * *if_name} ended by index 0; free it with {@link #if_freenameindex}.
+   */
+  @SaveError
+  Pointer if_nameindex();
+
+  void if_freenameindex(Pointer ptr);
+
   String strerror(int errnum);
 
   int geteuid();

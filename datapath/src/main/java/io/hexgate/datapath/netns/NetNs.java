@@ -67,11 +67,18 @@ public final class NetNs {
     }
   }
 
-  /** Creates the namespace with its loopback up; fails if it exists. */
+  /**
+   * Creates the namespace with its loopback up and IPv6 off (the datapath is IPv4-only: router and
+   * neighbour solicitations would only show up as drops); fails if it exists.
+   */
   public static void add(String name) {
     path(name);
     Commands.check("ip", "netns", "add", name);
     Commands.check("ip", "-n", name, "link", "set", "lo", "up");
+    if (Files.isDirectory(Path.of("/proc/sys/net/ipv6"))) {
+      sysctl(name, "net.ipv6.conf.all.disable_ipv6", "1");
+      sysctl(name, "net.ipv6.conf.default.disable_ipv6", "1");
+    }
   }
 
   /** Deletes the namespace (and so every interface in it); nothing happens if it does not exist. */
@@ -156,5 +163,28 @@ public final class NetNs {
    */
   public static int ifIndex(String ifname) {
     return LibC.get().if_nametoindex(ifname);
+  }
+
+  /** Name → index of every interface in the calling thread's network namespace. */
+  public static java.util.Map<String, Integer> interfaces() {
+    LibC libc = LibC.get();
+    jnr.ffi.Pointer list = libc.if_nameindex();
+    if (list == null) {
+      throw new NetNsException("if_nameindex: " + LibC.lastError());
+    }
+    try {
+      java.util.Map<String, Integer> all = new java.util.TreeMap<>();
+      // {unsigned int; char *}: the pointer is aligned to its size, so each element is two pointers long
+      int ptr = jnr.ffi.Runtime.getRuntime(libc).addressSize();
+      for (long off = 0; ; off += 2L * ptr) {
+        int index = list.getInt(off);
+        if (index == 0) {
+          return all;
+        }
+        all.put(list.getPointer(off + ptr).getString(0), index);
+      }
+    } finally {
+      libc.if_freenameindex(list);
+    }
   }
 }

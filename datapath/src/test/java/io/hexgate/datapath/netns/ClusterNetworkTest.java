@@ -3,12 +3,6 @@ package io.hexgate.datapath.netns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -42,55 +36,21 @@ class ClusterNetworkTest {
     }
   }
 
-  /** Sends a line to ip:port from inside {@code from} and returns the echoed line. */
-  private static String roundTrip(PodNetwork from, String ip, int port) throws Exception {
-    try (NetNsThread t = from.enter()) {
-      return t.call(
-          () -> {
-            try (Socket s = new Socket()) {
-              s.connect(new InetSocketAddress(ip, port), 2000);
-              s.setSoTimeout(2000);
-              OutputStream out = s.getOutputStream();
-              out.write("hello\n".getBytes(StandardCharsets.US_ASCII));
-              out.flush();
-              s.shutdownOutput();
-              return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-            }
-          });
-    }
-  }
-
-  /** Accepts one connection in {@code pod} and answers what it read, prefixed by the pod's name. */
-  private static ServerSocket echoOnce(PodNetwork pod, int port) throws Exception {
-    ServerSocket server;
-    try (NetNsThread t = pod.enter()) {
-      server = t.call(() -> new ServerSocket(port, 5, java.net.InetAddress.getByName(pod.ip())));
-    }
-    Thread accept =
-        new Thread(
-            () -> {
-              try (Socket c = server.accept(); InputStream in = c.getInputStream()) {
-                String line = new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip();
-                c.getOutputStream().write((pod.name() + ":" + line + ":" + c.getInetAddress().getHostAddress()).getBytes(StandardCharsets.US_ASCII));
-              } catch (Exception ignored) {
-                // the test's assertion on the client side reports it
-              }
-            });
-    accept.setDaemon(true);
-    accept.start();
-    return server;
-  }
-
   @Test
   void podsReachEachOtherOnOneNodeAndAcrossNodesWithTheirOwnAddresses() throws Exception {
-    try (ServerSocket s = echoOnce(a2, 8080)) {
-      assertThat(roundTrip(a1, a2.ip(), 8080)).isEqualTo("a2:hello:" + a1.ip());
-    }
-    try (ServerSocket s = echoOnce(b1, 8080)) {
-      assertThat(roundTrip(a1, "10.0.2.77", 8080)).isEqualTo("b1:hello:" + a1.ip());
-    }
-    try (ServerSocket s = echoOnce(a1, 9090)) {
-      assertThat(roundTrip(b1, a1.ip(), 9090)).isEqualTo("a1:hello:10.0.2.77");
+    try (EchoServer s2 = EchoServer.start(a2, 8080);
+        EchoServer sb = EchoServer.start(b1, 8080);
+        EchoServer s1 = EchoServer.start(a1, 9090);
+        NetNsThread inA1 = a1.enter();
+        NetNsThread inB1 = b1.enter()) {
+      assertThat(TcpProbe.attempt(inA1, a2.ip(), 8080, Duration.ofSeconds(2))).isEqualTo(TcpProbe.Outcome.ANSWERED);
+      assertThat(TcpProbe.attempt(inA1, "10.0.2.77", 8080, Duration.ofSeconds(2))).isEqualTo(TcpProbe.Outcome.ANSWERED);
+      assertThat(TcpProbe.attempt(inB1, a1.ip(), 9090, Duration.ofSeconds(2))).isEqualTo(TcpProbe.Outcome.ANSWERED);
+      assertThat(TcpProbe.attempt(inB1, a1.ip(), 9091, Duration.ofSeconds(2))).isEqualTo(TcpProbe.Outcome.REFUSED);
+      try (TcpProbe.Connection c = TcpProbe.Connection.open(inA1, "10.0.2.77", 8080, Duration.ofSeconds(2))) {
+        assertThat(c.exchange("one")).isEqualTo("b1:one");
+        assertThat(c.exchange("two")).isEqualTo("b1:two");
+      }
     }
   }
 
@@ -101,6 +61,13 @@ class ClusterNetworkTest {
       assertThat(t.call(() -> NetNs.ifIndex(a1.hostSide()))).isPositive();
       assertThat(t.call(() -> NetNs.ifIndex(NodeNetwork.UPLINK))).isPositive();
       assertThat(t.call(() -> NetNs.ifIndex(b1.hostSide()))).isZero();
+      assertThat(t.call(NetNs::interfaces))
+          .containsOnlyKeys("lo", NodeNetwork.UPLINK, a1.hostSide(), a2.hostSide())
+          .containsEntry(a1.hostSide(), t.call(() -> NetNs.ifIndex(a1.hostSide())));
+      io.hexgate.datapath.pin.BpfFs.ensureMounted(io.hexgate.datapath.pin.BpfFs.DEFAULT_MOUNT);
+      java.nio.file.Files.createDirectories(n1.pinDir());
+      assertThat(t.call(() -> java.nio.file.Files.isDirectory(n1.pinDir()))).isTrue();
+      assertThat(t.call(() -> io.hexgate.datapath.pin.BpfFs.isMounted(io.hexgate.datapath.pin.BpfFs.DEFAULT_MOUNT))).isTrue();
     }
     assertThat(NetNs.ifIndex(a1.hostSide())).as("not in the root namespace").isZero();
   }

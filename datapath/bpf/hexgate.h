@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The binary layout of every Hexgate map key, value and event: the contract between the BPF programs,
+ * the agent (io.hexgate.datapath.bpf.Layouts mirrors this file field by field) and the Java twin.
+ *
+ * Byte order: addresses and ports are in network order everywhere (as in the packet, so the programs
+ * never convert on the fast path). Identifiers are in host order, except inside hg_policy_key, whose
+ * fields an LPM trie compares bit by bit from the first byte and which are therefore big-endian.
+ */
+#ifndef HEXGATE_H
+#define HEXGATE_H
+
+#include <linux/types.h>
+
+/* Directions, as Cilium numbers them in policy-verdict events (ingress 1, egress 2). */
+#define HG_DIR_INGRESS 1
+#define HG_DIR_EGRESS 2
+/* CT entries recording which backend a service connection uses, keyed by the frontend tuple. */
+#define HG_DIR_SERVICE 3
+/* Counter slot of from_netdev (metrics only). */
+#define HG_DIR_NETDEV 3
+
+/* Drop reasons: Cilium's numbers (reference cilium-policy.md §7.1). 0 means forwarded. */
+#define HG_FORWARDED 0
+#define DROP_INVALID_SIP 132         /* from_pod: source address is not the endpoint's */
+#define DROP_POLICY 133              /* no policy entry matched */
+#define DROP_INVALID 134             /* truncated or malformed header */
+#define DROP_UNKNOWN_L3 139          /* neither IPv4 nor ARP */
+#define DROP_UNROUTABLE 151          /* to_pod: destination is not a known endpoint */
+#define DROP_CT_CREATE_FAILED 155    /* the CT map refused the new entry */
+#define DROP_FRAG_NOT_SUPPORTED 157  /* non-first IPv4 fragment: no ports to judge */
+#define DROP_NO_SERVICE 158          /* service frontend without backends */
+#define DROP_PROXY_UNSUPPORTED 180   /* L7 redirect: there is no proxy yet, fail closed */
+#define DROP_POLICY_DENY 181         /* a deny entry matched */
+
+/* Protocol numbers as they appear in policy keys; every other IP protocol is looked up as 0. */
+#define HG_PROTO_OTHER 0
+#define HG_PROTO_ICMP 1
+#define HG_PROTO_TCP 6
+#define HG_PROTO_UDP 17
+#define HG_PROTO_SCTP 132
+
+/* hg_ipcache (LPM_TRIE): the identity of an address; no match is world (2). */
+struct hg_ipcache_key {
+	__u32 prefixlen; /* 0..32 */
+	__u32 addr;      /* network order */
+};
+
+struct hg_ipcache_value {
+	__u32 identity;
+};
+
+#define HG_IDENTITY_WORLD 2
+
+/* hg_endpoints (HASH): the pods of this node, by address. */
+struct hg_endpoint_key {
+	__u32 addr; /* network order */
+};
+
+#define HG_EP_INGRESS_ENFORCING 1
+#define HG_EP_EGRESS_ENFORCING 2
+
+struct hg_endpoint_value {
+	__u32 id;       /* endpoint id, >= 1, the first field of its policy keys */
+	__u32 identity; /* the pod's security identity */
+	__u32 flags;    /* HG_EP_*: for the agent and inspection; the rule maps already say it */
+};
+
+/*
+ * hg_policy (LPM_TRIE). Data bits in comparison order: endpoint (32), remote identity (32), direction
+ * (8), protocol (8), port (16). Lookups use all 96 bits. Stored prefixes:
+ *   72      every protocol and port of (endpoint, identity, direction): an identity's "own table" marker
+ *           (verdict NONE = no match), or the whole table when it is uniform
+ *   80      one protocol, every port
+ *   81..96  one protocol, a prefix-aligned block of ports
+ */
+struct hg_policy_key {
+	__u32 prefixlen;
+	__u32 endpoint; /* big-endian */
+	__u32 identity; /* big-endian; 0 = the table of every identity without its own */
+	__u8 direction; /* HG_DIR_INGRESS / HG_DIR_EGRESS */
+	__u8 protocol;  /* HG_PROTO_* */
+	__u16 port;     /* big-endian: destination port, ICMP type, or 0 */
+};
+
+#define HG_POLICY_FULL_PREFIX 96
+#define HG_POLICY_TABLE_PREFIX 72
+#define HG_POLICY_PROTO_PREFIX 80
+
+#define HG_VERDICT_NONE 0
+#define HG_VERDICT_ALLOW 1
+#define HG_VERDICT_DENY 2
+#define HG_VERDICT_REDIRECT 3
+
+/* Cilium's policy match types (cilium-policy.md §7.3), carried into policy-verdict events. */
+#define HG_MATCH_NONE 0
+#define HG_MATCH_L3_ONLY 1
+#define HG_MATCH_L3_L4 2
+#define HG_MATCH_L4_ONLY 3
+#define HG_MATCH_ALL 4
+#define HG_MATCH_L3_PROTO 5
+#define HG_MATCH_PROTO_ONLY 6
+
+struct hg_policy_value {
+	__u8 verdict;    /* HG_VERDICT_* */
+	__u8 match_type; /* HG_MATCH_* */
+	__u16 pad;
+	__u32 rule_id;   /* the agent's id of the winning entry's policies; 0 = no match */
+};
+
+/* hg_services (HASH): ClusterIP frontends. */
+struct hg_service_key {
+	__u32 addr;  /* network order */
+	__u16 port;  /* network order */
+	__u8 protocol;
+	__u8 pad;
+};
+
+struct hg_service_value {
+	__u32 count;      /* backends in slots 0..count-1; 0 drops new connections (158) */
+	__u32 service_id; /* >= 1 */
+};
+
+/* hg_backends (HASH) */
+struct hg_backend_key {
+	__u32 service_id;
+	__u32 slot;
+};
+
+struct hg_backend_value {
+	__u32 addr; /* network order */
+	__u16 port; /* network order */
+	__u16 pad;
+};
+
+/*
+ * hg_ct (LRU_HASH). The tuple as the judging hook saw it (after service translation) and the hook's
+ * direction. The pod's own address is part of the tuple (source in egress, destination in ingress),
+ * so the key names the endpoint without an endpoint lookup on the established path; the agent deletes
+ * the entries of an address when its endpoint goes away.
+ * ICMP echo: request sport = identifier, dport = 0; reply sport = 0, dport = identifier, so that a
+ * reply's reversed tuple is its request's.
+ * HG_DIR_SERVICE entries are keyed by the frontend tuple (before translation) and hold the backend.
+ */
+struct hg_ct_key {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;
+	__u16 dport;
+	__u8 protocol;
+	__u8 direction;
+	__u16 pad;
+};
+
+#define HG_CT_NAT 1 /* nat_addr/nat_port are set */
+
+struct hg_ct_value {
+	__u32 endpoint; /* endpoint id that judged the connection */
+	__u32 rule_id;
+	__u32 nat_addr; /* connection: the frontend to restore on replies; service: the backend */
+	__u16 nat_port;
+	__u16 flags;    /* HG_CT_* */
+};
+
+/* hg_metrics (PERCPU_ARRAY), index = reason * 4 + direction (HG_DIR_*; reason 0 = forwarded). */
+#define HG_METRICS_SLOTS (256 * 4)
+
+struct hg_metrics_value {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* hg_config (ARRAY, one entry) */
+#define HG_CONFIG_NO_CT_CREATE 1 /* benchmarks only: judge new connections without recording them */
+
+struct hg_config {
+	__u32 flags;
+};
+
+/* hg_events (RINGBUF) records */
+#define HG_EVENT_POLICY_VERDICT 1 /* a new connection was judged; a denied one was also dropped */
+#define HG_EVENT_DROP 2           /* a packet dropped for a reason other than policy */
+
+#define HG_ACTION_ALLOW 0
+#define HG_ACTION_DENY 1
+#define HG_ACTION_REDIRECT 2
+
+struct hg_event {
+	__u64 time_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u8 type;       /* HG_EVENT_* */
+	__u8 direction;  /* HG_DIR_* */
+	__u8 action;     /* HG_ACTION_* (policy verdicts) */
+	__u8 match_type; /* HG_MATCH_* (policy verdicts) */
+	__u16 reason;    /* 0 forwarded, else the drop reason */
+	__u8 protocol;   /* IP protocol byte of the packet */
+	__u8 pad;
+	__u32 endpoint;  /* 0 when unknown */
+	__u32 src_identity;
+	__u32 dst_identity;
+	__u32 saddr;     /* network order, after service translation */
+	__u32 daddr;
+	__u16 sport;     /* network order; ICMP: see hg_ct_key */
+	__u16 dport;
+	__u32 rule_id;
+	__u32 orig_daddr; /* the service frontend before translation, 0 when none */
+	__u16 orig_dport;
+	__u16 pad2;
+	__u32 length;    /* skb->len */
+};
+
+#endif /* HEXGATE_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The maps of DESIGN.md. Sizes are the agent's limits; it reports pressure against max_entries. */
+#ifndef HEXGATE_MAPS_H
+#define HEXGATE_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "hexgate.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct hg_ipcache_key);
+	__type(value, struct hg_ipcache_value);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* required for LPM tries */
+} hg_ipcache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct hg_endpoint_key);
+	__type(value, struct hg_endpoint_value);
+	__uint(max_entries, 4096);
+} hg_endpoints SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct hg_policy_key);
+	__type(value, struct hg_policy_value);
+	__uint(max_entries, 1048576);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} hg_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct hg_service_key);
+	__type(value, struct hg_service_value);
+	__uint(max_entries, 65536);
+} hg_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct hg_backend_key);
+	__type(value, struct hg_backend_value);
+	__uint(max_entries, 262144);
+} hg_backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct hg_ct_key);
+	__type(value, struct hg_ct_value);
+	__uint(max_entries, 262144);
+} hg_ct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* 4 MiB: about 75,000 events of 56 bytes */
+} hg_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct hg_metrics_value);
+	__uint(max_entries, HG_METRICS_SLOTS);
+} hg_metrics SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct hg_config);
+	__uint(max_entries, 1);
+} hg_config SEC(".maps");
+
+#endif /* HEXGATE_MAPS_H */

@@ -1,0 +1,114 @@
+package io.hexgate.datapath.bpf;
+
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads libbpf.so.1 and libc once. {@link #unavailableReason()} says why BPF cannot be used here (not
+ * Linux, no libbpf); whether the kernel lets us load programs shows only when one is loaded.
+ */
+public final class Native {
+  private static final Logger log = LoggerFactory.getLogger("io.hexgate.datapath.bpf.libbpf");
+  private static final Object LOCK = new Object();
+  private static volatile Native instance;
+  private static volatile String failure;
+  /** Keeps the print callback reachable: libbpf holds only its address. */
+  private static final AtomicReference<LibBpf.PrintFn> printer = new AtomicReference<>();
+
+  private final LibBpf bpf;
+  private final LibC libc;
+  private final Runtime runtime;
+
+  private Native(LibBpf bpf, LibC libc) {
+    this.bpf = bpf;
+    this.libc = libc;
+    this.runtime = Runtime.getRuntime(bpf);
+  }
+
+  private static Native get() {
+    Native n = instance;
+    if (n != null) {
+      return n;
+    }
+    synchronized (LOCK) {
+      if (instance == null && failure == null) {
+        try {
+          if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            throw new UnsatisfiedLinkError("eBPF needs Linux, this is " + System.getProperty("os.name"));
+          }
+          // The versioned name: the unversioned libbpf.so exists only with libbpf-dev.
+          LibBpf bpf = LibraryLoader.create(LibBpf.class).failImmediately().load("libbpf.so.1");
+          LibC libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
+          instance = new Native(bpf, libc);
+          routeLogging(instance);
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+          failure = "cannot load libbpf.so.1 (Debian: apt-get install libbpf1): " + e.getMessage();
+        }
+      }
+      if (instance == null) {
+        throw new BpfException(failure);
+      }
+      return instance;
+    }
+  }
+
+  /** Why libbpf cannot be used in this process, or empty when it loaded. */
+  public static Optional<String> unavailableReason() {
+    try {
+      get();
+      return Optional.empty();
+    } catch (BpfException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  public static LibBpf libbpf() {
+    return get().bpf;
+  }
+
+  public static LibC libc() {
+    return get().libc;
+  }
+
+  public static Runtime runtime() {
+    return get().runtime;
+  }
+
+  /** errno saved by the last {@code @SaveError} call of this thread. */
+  public static int errno() {
+    return LastError.getLastError(get().runtime);
+  }
+
+  public static String strerror(int errno) {
+    return get().libc.strerror(Math.abs(errno));
+  }
+
+  /** Zeroed native memory, freed when unreachable. */
+  public static Pointer allocate(int size) {
+    return Memory.allocateDirect(get().runtime, size, true);
+  }
+
+  private static void routeLogging(Native n) {
+    LibBpf.PrintFn fn = (level, format, args) -> {
+      Pointer buf = Memory.allocateDirect(n.runtime, 1024);
+      int len = n.libc.vsnprintf(buf, 1024, format, args);
+      String msg = buf.getString(0).stripTrailing();
+      // libbpf levels: 0 warn, 1 info, 2 debug
+      switch (level) {
+        case 0 -> log.warn("{}", msg);
+        case 1 -> log.info("{}", msg);
+        default -> log.debug("{}", msg);
+      }
+      return len;
+    };
+    printer.set(fn);
+    n.bpf.libbpf_set_print(fn);
+  }
+}

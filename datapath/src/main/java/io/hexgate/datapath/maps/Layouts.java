@@ -1,0 +1,491 @@
+package io.hexgate.datapath.maps;
+
+import io.hexgate.datapath.bpf.Codec;
+import java.nio.ByteBuffer;
+
+/**
+ * The binary layouts of datapath/bpf/hexgate.h, field by field, and its constants. Addresses are ints
+ * whose value reads a.b.c.d from the top byte down (192.0.2.1 = 0xC0000201); ports are 0..65535. Codecs
+ * write them in network order, identifiers in host order, and the policy key's fields big-endian.
+ */
+public final class Layouts {
+  private Layouts() {}
+
+  // Directions (HG_DIR_*)
+  public static final int DIR_INGRESS = 1;
+  public static final int DIR_EGRESS = 2;
+  public static final int DIR_SERVICE = 3;
+  public static final int DIR_NETDEV = 3;
+
+  // Drop reasons (Cilium's numbers)
+  public static final int FORWARDED = 0;
+  public static final int DROP_INVALID_SIP = 132;
+  public static final int DROP_POLICY = 133;
+  public static final int DROP_INVALID = 134;
+  public static final int DROP_UNKNOWN_L3 = 139;
+  public static final int DROP_UNROUTABLE = 151;
+  public static final int DROP_CT_CREATE_FAILED = 155;
+  public static final int DROP_FRAG_NOT_SUPPORTED = 157;
+  public static final int DROP_NO_SERVICE = 158;
+  public static final int DROP_PROXY_UNSUPPORTED = 180;
+  public static final int DROP_POLICY_DENY = 181;
+
+  // Protocols in policy keys
+  public static final int PROTO_OTHER = 0;
+  public static final int PROTO_ICMP = 1;
+  public static final int PROTO_TCP = 6;
+  public static final int PROTO_UDP = 17;
+  public static final int PROTO_SCTP = 132;
+
+  public static final int IDENTITY_WORLD = 2;
+
+  public static final int EP_INGRESS_ENFORCING = 1;
+  public static final int EP_EGRESS_ENFORCING = 2;
+
+  public static final int POLICY_FULL_PREFIX = 96;
+  public static final int POLICY_TABLE_PREFIX = 72;
+  public static final int POLICY_PROTO_PREFIX = 80;
+
+  public static final int VERDICT_NONE = 0;
+  public static final int VERDICT_ALLOW = 1;
+  public static final int VERDICT_DENY = 2;
+  public static final int VERDICT_REDIRECT = 3;
+
+  public static final int MATCH_NONE = 0;
+  public static final int MATCH_L3_ONLY = 1;
+  public static final int MATCH_L3_L4 = 2;
+  public static final int MATCH_L4_ONLY = 3;
+  public static final int MATCH_ALL = 4;
+  public static final int MATCH_L3_PROTO = 5;
+  public static final int MATCH_PROTO_ONLY = 6;
+
+  public static final int CT_NAT = 1;
+
+  public static final int METRICS_SLOTS = 256 * 4;
+
+  public static final int CONFIG_NO_CT_CREATE = 1;
+
+  public static final int EVENT_POLICY_VERDICT = 1;
+  public static final int EVENT_DROP = 2;
+
+  public static final int ACTION_ALLOW = 0;
+  public static final int ACTION_DENY = 1;
+  public static final int ACTION_REDIRECT = 2;
+
+  /** The hg_metrics index of a reason and direction. */
+  public static int metricsSlot(int reason, int direction) {
+    return (reason & 0xff) * 4 + direction;
+  }
+
+  // --------------------------------------------------------------------------------- byte helpers
+
+  /** Writes an address or other network-order u32 so that its bytes read a.b.c.d. */
+  static void putNet32(ByteBuffer b, int v) {
+    b.putInt(b.order() == java.nio.ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v));
+  }
+
+  static int getNet32(ByteBuffer b) {
+    int v = b.getInt();
+    return b.order() == java.nio.ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v);
+  }
+
+  static void putNet16(ByteBuffer b, int v) {
+    short s = (short) v;
+    b.putShort(b.order() == java.nio.ByteOrder.BIG_ENDIAN ? s : Short.reverseBytes(s));
+  }
+
+  static int getNet16(ByteBuffer b) {
+    short s = b.getShort();
+    return Short.toUnsignedInt(b.order() == java.nio.ByteOrder.BIG_ENDIAN ? s : Short.reverseBytes(s));
+  }
+
+  /** Keeps the top {@code bits} bits of a 32-bit value. */
+  public static int mask(int v, int bits) {
+    return bits <= 0 ? 0 : bits >= 32 ? v : v & (-1 << (32 - bits));
+  }
+
+  // --------------------------------------------------------------------------------- hg_ipcache
+
+  public record IpcacheKey(int prefixLen, int addr) {
+    public static final Codec<IpcacheKey> CODEC = new Codec<>() {
+      public int size() {
+        return 8;
+      }
+
+      public void write(IpcacheKey k, ByteBuffer b) {
+        b.putInt(k.prefixLen);
+        putNet32(b, k.addr);
+      }
+
+      public IpcacheKey read(ByteBuffer b) {
+        return new IpcacheKey(b.getInt(), getNet32(b));
+      }
+    };
+  }
+
+  public record IpcacheValue(int identity) {
+    public static final Codec<IpcacheValue> CODEC = new Codec<>() {
+      public int size() {
+        return 4;
+      }
+
+      public void write(IpcacheValue v, ByteBuffer b) {
+        b.putInt(v.identity);
+      }
+
+      public IpcacheValue read(ByteBuffer b) {
+        return new IpcacheValue(b.getInt());
+      }
+    };
+  }
+
+  // --------------------------------------------------------------------------------- hg_endpoints
+
+  public record EndpointKey(int addr) {
+    public static final Codec<EndpointKey> CODEC = new Codec<>() {
+      public int size() {
+        return 4;
+      }
+
+      public void write(EndpointKey k, ByteBuffer b) {
+        putNet32(b, k.addr);
+      }
+
+      public EndpointKey read(ByteBuffer b) {
+        return new EndpointKey(getNet32(b));
+      }
+    };
+  }
+
+  public record EndpointValue(int id, int identity, int flags) {
+    public static final Codec<EndpointValue> CODEC = new Codec<>() {
+      public int size() {
+        return 12;
+      }
+
+      public void write(EndpointValue v, ByteBuffer b) {
+        b.putInt(v.id).putInt(v.identity).putInt(v.flags);
+      }
+
+      public EndpointValue read(ByteBuffer b) {
+        return new EndpointValue(b.getInt(), b.getInt(), b.getInt());
+      }
+    };
+  }
+
+  // --------------------------------------------------------------------------------- hg_policy
+
+  /** An LPM key over (endpoint, identity, direction, protocol, port); bits past the prefix are zero. */
+  public record PolicyKey(int prefixLen, int endpoint, int identity, int direction, int protocol, int port) {
+    public static final Codec<PolicyKey> CODEC = new Codec<>() {
+      public int size() {
+        return 16;
+      }
+
+      public void write(PolicyKey k, ByteBuffer b) {
+        b.putInt(k.prefixLen);
+        putNet32(b, k.endpoint);
+        putNet32(b, k.identity);
+        b.put((byte) k.direction).put((byte) k.protocol);
+        putNet16(b, k.port);
+      }
+
+      public PolicyKey read(ByteBuffer b) {
+        return new PolicyKey(b.getInt(), getNet32(b), getNet32(b), Byte.toUnsignedInt(b.get()),
+            Byte.toUnsignedInt(b.get()), getNet16(b));
+      }
+    };
+
+    /** The key with every bit past {@code prefixLen} cleared, as LPM matching sees it. */
+    public PolicyKey masked(int bits) {
+      int ep = mask(endpoint, bits);
+      int id = mask(identity, bits - 32);
+      int dir = mask(direction << 24, bits - 64) >>> 24;
+      int proto = mask(protocol << 24, bits - 72) >>> 24;
+      int p = mask(port << 16, bits - 80) >>> 16;
+      return new PolicyKey(bits, ep, id, dir, proto, p);
+    }
+  }
+
+  public record PolicyValue(int verdict, int matchType, int ruleId) {
+    public static final Codec<PolicyValue> CODEC = new Codec<>() {
+      public int size() {
+        return 8;
+      }
+
+      public void write(PolicyValue v, ByteBuffer b) {
+        b.put((byte) v.verdict).put((byte) v.matchType).putShort((short) 0).putInt(v.ruleId);
+      }
+
+      public PolicyValue read(ByteBuffer b) {
+        int verdict = Byte.toUnsignedInt(b.get());
+        int match = Byte.toUnsignedInt(b.get());
+        b.getShort();
+        return new PolicyValue(verdict, match, b.getInt());
+      }
+    };
+  }
+
+  // --------------------------------------------------------------------------------- services
+
+  public record ServiceKey(int addr, int port, int protocol) {
+    public static final Codec<ServiceKey> CODEC = new Codec<>() {
+      public int size() {
+        return 8;
+      }
+
+      public void write(ServiceKey k, ByteBuffer b) {
+        putNet32(b, k.addr);
+        putNet16(b, k.port);
+        b.put((byte) k.protocol).put((byte) 0);
+      }
+
+      public ServiceKey read(ByteBuffer b) {
+        ServiceKey k = new ServiceKey(getNet32(b), getNet16(b), Byte.toUnsignedInt(b.get()));
+        b.get();
+        return k;
+      }
+    };
+  }
+
+  public record ServiceValue(int count, int serviceId) {
+    public static final Codec<ServiceValue> CODEC = new Codec<>() {
+      public int size() {
+        return 8;
+      }
+
+      public void write(ServiceValue v, ByteBuffer b) {
+        b.putInt(v.count).putInt(v.serviceId);
+      }
+
+      public ServiceValue read(ByteBuffer b) {
+        return new ServiceValue(b.getInt(), b.getInt());
+      }
+    };
+  }
+
+  public record BackendKey(int serviceId, int slot) {
+    public static final Codec<BackendKey> CODEC = new Codec<>() {
+      public int size() {
+        return 8;
+      }
+
+      public void write(BackendKey k, ByteBuffer b) {
+        b.putInt(k.serviceId).putInt(k.slot);
+      }
+
+      public BackendKey read(ByteBuffer b) {
+        return new BackendKey(b.getInt(), b.getInt());
+      }
+    };
+  }
+
+  public record BackendValue(int addr, int port) {
+    public static final Codec<BackendValue> CODEC = new Codec<>() {
+      public int size() {
+        return 8;
+      }
+
+      public void write(BackendValue v, ByteBuffer b) {
+        putNet32(b, v.addr);
+        putNet16(b, v.port);
+        b.putShort((short) 0);
+      }
+
+      public BackendValue read(ByteBuffer b) {
+        BackendValue v = new BackendValue(getNet32(b), getNet16(b));
+        b.getShort();
+        return v;
+      }
+    };
+  }
+
+  // --------------------------------------------------------------------------------- hg_ct
+
+  public record CtKey(int saddr, int daddr, int sport, int dport, int protocol, int direction) {
+    public static final Codec<CtKey> CODEC = new Codec<>() {
+      public int size() {
+        return 16;
+      }
+
+      public void write(CtKey k, ByteBuffer b) {
+        putNet32(b, k.saddr);
+        putNet32(b, k.daddr);
+        putNet16(b, k.sport);
+        putNet16(b, k.dport);
+        b.put((byte) k.protocol).put((byte) k.direction).putShort((short) 0);
+      }
+
+      public CtKey read(ByteBuffer b) {
+        CtKey k = new CtKey(getNet32(b), getNet32(b), getNet16(b), getNet16(b), Byte.toUnsignedInt(b.get()),
+            Byte.toUnsignedInt(b.get()));
+        b.getShort();
+        return k;
+      }
+    };
+
+    /** The key the other hook recorded for the connection this packet answers. */
+    public CtKey reversed(int otherDirection) {
+      return new CtKey(daddr, saddr, dport, sport, protocol, otherDirection);
+    }
+  }
+
+  public record CtValue(int endpoint, int ruleId, int natAddr, int natPort, int flags) {
+    public static final Codec<CtValue> CODEC = new Codec<>() {
+      public int size() {
+        return 16;
+      }
+
+      public void write(CtValue v, ByteBuffer b) {
+        b.putInt(v.endpoint).putInt(v.ruleId);
+        putNet32(b, v.natAddr);
+        putNet16(b, v.natPort);
+        b.putShort((short) v.flags);
+      }
+
+      public CtValue read(ByteBuffer b) {
+        return new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()));
+      }
+    };
+  }
+
+  // --------------------------------------------------------------------------------- hg_metrics, hg_config
+
+  /** One CPU's counters; a lookup of hg_metrics returns one per possible CPU, 16 bytes apart. */
+  public record MetricsValue(long packets, long bytes) {
+    public static final Codec<MetricsValue> CODEC = new Codec<>() {
+      public int size() {
+        return 16;
+      }
+
+      public void write(MetricsValue v, ByteBuffer b) {
+        b.putLong(v.packets).putLong(v.bytes);
+      }
+
+      public MetricsValue read(ByteBuffer b) {
+        return new MetricsValue(b.getLong(), b.getLong());
+      }
+    };
+
+    /** Sums a per-CPU lookup result. */
+    public static MetricsValue sumPerCpu(byte[] perCpu) {
+      ByteBuffer b = ByteBuffer.wrap(perCpu).order(java.nio.ByteOrder.nativeOrder());
+      long p = 0;
+      long n = 0;
+      while (b.remaining() >= 16) {
+        p += b.getLong();
+        n += b.getLong();
+      }
+      return new MetricsValue(p, n);
+    }
+  }
+
+  public record Config(int flags) {
+    public static final Codec<Config> CODEC = new Codec<>() {
+      public int size() {
+        return 4;
+      }
+
+      public void write(Config v, ByteBuffer b) {
+        b.putInt(v.flags);
+      }
+
+      public Config read(ByteBuffer b) {
+        return new Config(b.getInt());
+      }
+    };
+  }
+
+  /** 4-byte u32 keys of the array maps (hg_metrics, hg_config). */
+  public static final Codec<Integer> U32 = new Codec<>() {
+    public int size() {
+      return 4;
+    }
+
+    public void write(Integer v, ByteBuffer b) {
+      b.putInt(v);
+    }
+
+    public Integer read(ByteBuffer b) {
+      return b.getInt();
+    }
+  };
+
+  // --------------------------------------------------------------------------------- hg_events
+
+  /** One ring-buffer record (struct hg_event, 56 bytes). */
+  public record Event(
+      long timeNanos,
+      int type,
+      int direction,
+      int action,
+      int matchType,
+      int reason,
+      int protocol,
+      int endpoint,
+      int srcIdentity,
+      int dstIdentity,
+      int saddr,
+      int daddr,
+      int sport,
+      int dport,
+      int ruleId,
+      int origDaddr,
+      int origDport,
+      int length) {
+    public static final int SIZE = 56;
+
+    public static final Codec<Event> CODEC = new Codec<>() {
+      public int size() {
+        return SIZE;
+      }
+
+      public void write(Event e, ByteBuffer b) {
+        b.putLong(e.timeNanos);
+        b.put((byte) e.type).put((byte) e.direction).put((byte) e.action).put((byte) e.matchType);
+        b.putShort((short) e.reason).put((byte) e.protocol).put((byte) 0);
+        b.putInt(e.endpoint).putInt(e.srcIdentity).putInt(e.dstIdentity);
+        putNet32(b, e.saddr);
+        putNet32(b, e.daddr);
+        putNet16(b, e.sport);
+        putNet16(b, e.dport);
+        b.putInt(e.ruleId);
+        putNet32(b, e.origDaddr);
+        putNet16(b, e.origDport);
+        b.putShort((short) 0);
+        b.putInt(e.length);
+      }
+
+      public Event read(ByteBuffer b) {
+        long t = b.getLong();
+        int type = Byte.toUnsignedInt(b.get());
+        int dir = Byte.toUnsignedInt(b.get());
+        int action = Byte.toUnsignedInt(b.get());
+        int match = Byte.toUnsignedInt(b.get());
+        int reason = Short.toUnsignedInt(b.getShort());
+        int proto = Byte.toUnsignedInt(b.get());
+        b.get();
+        int ep = b.getInt();
+        int src = b.getInt();
+        int dst = b.getInt();
+        int saddr = getNet32(b);
+        int daddr = getNet32(b);
+        int sport = getNet16(b);
+        int dport = getNet16(b);
+        int rule = b.getInt();
+        int od = getNet32(b);
+        int op = getNet16(b);
+        b.getShort();
+        int len = b.getInt();
+        return new Event(t, type, dir, action, match, reason, proto, ep, src, dst, saddr, daddr, sport, dport, rule, od,
+            op, len);
+      }
+    };
+
+    /** The same event without its kernel timestamp, for comparisons with the twin. */
+    public Event withoutTime() {
+      return new Event(0, type, direction, action, matchType, reason, protocol, endpoint, srcIdentity, dstIdentity,
+          saddr, daddr, sport, dport, ruleId, origDaddr, origDport, length);
+    }
+  }
+}

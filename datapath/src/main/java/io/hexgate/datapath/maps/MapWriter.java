@@ -1,0 +1,134 @@
+package io.hexgate.datapath.maps;
+
+import io.hexgate.datapath.bpf.BpfMap;
+import io.hexgate.datapath.bpf.BpfObject;
+import io.hexgate.datapath.bpf.TypedMap;
+import io.hexgate.datapath.maps.Layouts.BackendKey;
+import io.hexgate.datapath.maps.Layouts.BackendValue;
+import io.hexgate.datapath.maps.Layouts.CtKey;
+import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import io.hexgate.datapath.maps.Layouts.IpcacheKey;
+import io.hexgate.datapath.maps.Layouts.IpcacheValue;
+import io.hexgate.datapath.maps.Layouts.PolicyKey;
+import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import io.hexgate.datapath.maps.Layouts.ServiceKey;
+import io.hexgate.datapath.maps.Layouts.ServiceValue;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Brings the kernel's maps from one {@link MapContents} to the next by difference, in an order that never
+ * opens a moment of allow-all or deny-all (DESIGN.md): all upserts before any delete; policy upserts
+ * longest prefix first, policy deletes shortest prefix first; backends before the services that count
+ * them; endpoints last in and first out. Finally the CT entries of addresses that stopped being an
+ * endpoint (or became another one) are deleted.
+ *
+ * <p>When a call fails midway the kernel holds a mix of both contents; {@code write(readKernel(), to)}
+ * resumes from what is really there.
+ */
+public final class MapWriter {
+  private final TypedMap<IpcacheKey, IpcacheValue> ipcache;
+  private final TypedMap<Layouts.EndpointKey, EndpointValue> endpoints;
+  private final TypedMap<PolicyKey, PolicyValue> policy;
+  private final TypedMap<ServiceKey, ServiceValue> services;
+  private final TypedMap<BackendKey, BackendValue> backends;
+  private final BpfMap ct;
+
+  public MapWriter(BpfObject obj) {
+    this.ipcache = obj.map("hg_ipcache").typed(IpcacheKey.CODEC, IpcacheValue.CODEC);
+    this.endpoints = obj.map("hg_endpoints").typed(Layouts.EndpointKey.CODEC, EndpointValue.CODEC);
+    this.policy = obj.map("hg_policy").typed(PolicyKey.CODEC, PolicyValue.CODEC);
+    this.services = obj.map("hg_services").typed(ServiceKey.CODEC, ServiceValue.CODEC);
+    this.backends = obj.map("hg_backends").typed(BackendKey.CODEC, BackendValue.CODEC);
+    this.ct = obj.map("hg_ct");
+  }
+
+  /** What one {@link #write} changed, in elements. */
+  public record Stats(int upserts, int deletes, int ctFlushed) {}
+
+  public Stats write(MapContents from, MapContents to) {
+    int[] n = new int[3];
+    Comparator<PolicyKey> longestFirst = Comparator.comparingInt(PolicyKey::prefixLen).reversed();
+    n[0] += upsert(policy, from.policy(), to.policy(), longestFirst);
+    n[0] += upsert(ipcache, from.ipcache(), to.ipcache(), Comparator.comparingInt(IpcacheKey::prefixLen).reversed());
+    n[0] += upsert(backends, from.backends(), to.backends(), null);
+    n[0] += upsert(services, from.services(), to.services(), null);
+    n[0] += upsert(endpoints, from.endpoints(), to.endpoints(), null);
+
+    n[1] += delete(endpoints, from.endpoints(), to.endpoints(), null);
+    n[1] += delete(services, from.services(), to.services(), null);
+    n[1] += delete(backends, from.backends(), to.backends(), null);
+    n[1] += delete(ipcache, from.ipcache(), to.ipcache(), Comparator.comparingInt(IpcacheKey::prefixLen));
+    n[1] += delete(policy, from.policy(), to.policy(), Comparator.comparingInt(PolicyKey::prefixLen));
+
+    Set<Integer> gone = new HashSet<>();
+    from.endpoints().forEach((k, v) -> {
+      EndpointValue now = to.endpoints().get(k);
+      if (now == null || now.id() != v.id()) {
+        gone.add(k.addr());
+      }
+    });
+    if (!gone.isEmpty()) {
+      n[2] = flushConntrack(gone);
+    }
+    return new Stats(n[0], n[1], n[2]);
+  }
+
+  /** Deletes the CT entries whose pod address (source in egress and service entries, else destination) is
+   *  one of {@code addrs}; returns how many. */
+  public int flushConntrack(Set<Integer> addrs) {
+    int flushed = 0;
+    for (byte[] k : ct.keys()) {
+      CtKey key = CtKey.CODEC.decode(k);
+      int pod = key.direction() == Layouts.DIR_INGRESS ? key.daddr() : key.saddr();
+      if (addrs.contains(pod) && ct.delete(k)) {
+        flushed++;
+      }
+    }
+    return flushed;
+  }
+
+  /** The configuration maps as the kernel holds them (ids only: rule, endpoint and service names are the
+   *  agent's and are not stored there). For a restarted agent to diff against what is pinned. */
+  public MapContents readKernel() {
+    return new MapContents(ipcache.entries(), endpoints.entries(), policy.entries(), services.entries(),
+        backends.entries(), Map.of(), Map.of(), Map.of(), Map.of(), 1);
+  }
+
+  private static <K, V> int upsert(TypedMap<K, V> map, Map<K, V> from, Map<K, V> to, Comparator<K> order) {
+    List<K> keys = new ArrayList<>();
+    to.forEach((k, v) -> {
+      if (!Objects.equals(from.get(k), v)) {
+        keys.add(k);
+      }
+    });
+    if (order != null) {
+      keys.sort(order);
+    }
+    for (K k : keys) {
+      map.put(k, to.get(k));
+    }
+    return keys.size();
+  }
+
+  private static <K, V> int delete(TypedMap<K, V> map, Map<K, V> from, Map<K, V> to, Comparator<K> order) {
+    List<K> keys = new ArrayList<>();
+    for (K k : from.keySet()) {
+      if (!to.containsKey(k)) {
+        keys.add(k);
+      }
+    }
+    if (order != null) {
+      keys.sort(order);
+    }
+    for (K k : keys) {
+      map.delete(k);
+    }
+    return keys.size();
+  }
+}

@@ -1,0 +1,252 @@
+package io.hexgate.datapath.maps;
+
+import static io.hexgate.datapath.maps.Layouts.MATCH_ALL;
+import static io.hexgate.datapath.maps.Layouts.MATCH_L3_L4;
+import static io.hexgate.datapath.maps.Layouts.MATCH_L3_ONLY;
+import static io.hexgate.datapath.maps.Layouts.MATCH_L3_PROTO;
+import static io.hexgate.datapath.maps.Layouts.MATCH_L4_ONLY;
+import static io.hexgate.datapath.maps.Layouts.MATCH_NONE;
+import static io.hexgate.datapath.maps.Layouts.MATCH_PROTO_ONLY;
+import static io.hexgate.datapath.maps.Layouts.POLICY_PROTO_PREFIX;
+import static io.hexgate.datapath.maps.Layouts.POLICY_TABLE_PREFIX;
+import static io.hexgate.datapath.maps.Layouts.VERDICT_ALLOW;
+import static io.hexgate.datapath.maps.Layouts.VERDICT_DENY;
+import static io.hexgate.datapath.maps.Layouts.VERDICT_NONE;
+import static io.hexgate.datapath.maps.Layouts.VERDICT_REDIRECT;
+
+import io.hexgate.contract.v1.RuleMap;
+import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.maps.Layouts.PolicyKey;
+import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.ToIntFunction;
+
+/**
+ * Folds one direction's {@link RuleMap} into hg_policy entries (DESIGN.md, "The policy map"): the operator's
+ * semantics (every matching entry counts; deny over allow over redirect; none = no match) become disjoint
+ * port intervals per (remote identity, protocol) so that the kernel's longest-prefix match, in at most two
+ * lookups, answers what the whole rule map would.
+ */
+public final class PolicyFolding {
+  private PolicyFolding() {}
+
+  /** The protocol classes of policy keys, with the port domain the program can look up for each. */
+  public enum ProtoClass {
+    TCP(Layouts.PROTO_TCP, 65535),
+    UDP(Layouts.PROTO_UDP, 65535),
+    ICMP(Layouts.PROTO_ICMP, 255),
+    SCTP(Layouts.PROTO_SCTP, 65535),
+    OTHER(Layouts.PROTO_OTHER, 0);
+
+    public final int number;
+    public final int maxPort;
+
+    ProtoClass(int number, int maxPort) {
+      this.number = number;
+      this.maxPort = maxPort;
+    }
+
+    /** The class an IP protocol byte is looked up as. */
+    public static ProtoClass of(int ipProtocol) {
+      return switch (ipProtocol) {
+        case Layouts.PROTO_TCP -> TCP;
+        case Layouts.PROTO_UDP -> UDP;
+        case Layouts.PROTO_ICMP -> ICMP;
+        case Layouts.PROTO_SCTP -> SCTP;
+        default -> OTHER;
+      };
+    }
+  }
+
+  /** A rule map entry as the folding needs it; {@code index} is its position in the rule map. */
+  record Entry(int index, int identity, boolean anyProtocol, ProtoClass protocol, int from, int to, int verdict,
+      int ruleId, int matchType) {
+    boolean matches(ProtoClass c) {
+      return anyProtocol || protocol == c;
+    }
+  }
+
+  /** The verdict of one point: what the straightforward reading of the rule map gives. */
+  public record Decision(int verdict, int matchType, int ruleId) {
+    static final Decision NONE = new Decision(VERDICT_NONE, MATCH_NONE, 0);
+
+    public PolicyValue value() {
+      return new PolicyValue(verdict, matchType, ruleId);
+    }
+  }
+
+  /**
+   * Adds the entries of (endpoint, direction) to {@code out}. {@code ruleIds} gives each rule map entry's
+   * rule id (its list of policies). Throws IllegalArgumentException naming the entry for bad input.
+   */
+  public static void fold(int endpoint, int direction, RuleMap map, ToIntFunction<RuleMapEntry> ruleIds,
+      Map<PolicyKey, PolicyValue> out) {
+    List<Entry> entries = entries(map, ruleIds);
+    TreeSet<Integer> identities = new TreeSet<>();
+    for (Entry e : entries) {
+      if (e.identity != 0) {
+        identities.add(e.identity);
+      }
+    }
+    List<Entry> wildcard = entries.stream().filter(e -> e.identity == 0).toList();
+    writeTable(endpoint, direction, 0, wildcard, out);
+    for (int id : identities) {
+      List<Entry> own = entries.stream().filter(e -> e.identity == id || e.identity == 0).toList();
+      writeTable(endpoint, direction, id, own, out);
+    }
+  }
+
+  /** The rule map's entries that can match an IPv4 packet, checked. */
+  static List<Entry> entries(RuleMap map, ToIntFunction<RuleMapEntry> ruleIds) {
+    List<Entry> out = new ArrayList<>();
+    for (int i = 0; i < map.getEntriesCount(); i++) {
+      RuleMapEntry e = map.getEntries(i);
+      String where = "rule map entry " + i;
+      if (e.getRemoteIdentity() > 0xffffffffL) {
+        throw new IllegalArgumentException(where + ": remote_identity " + e.getRemoteIdentity() + " exceeds 32 bits");
+      }
+      if (e.getPortFrom() > e.getPortTo() || e.getPortTo() > 65535) {
+        throw new IllegalArgumentException(
+            where + ": port range " + e.getPortFrom() + "-" + e.getPortTo() + " is not within 0-65535");
+      }
+      boolean any = false;
+      ProtoClass proto = null;
+      switch (e.getProtocol()) {
+        case PROTOCOL_ANY -> any = true;
+        case PROTOCOL_TCP -> proto = ProtoClass.TCP;
+        case PROTOCOL_UDP -> proto = ProtoClass.UDP;
+        case PROTOCOL_ICMP -> proto = ProtoClass.ICMP;
+        case PROTOCOL_SCTP -> proto = ProtoClass.SCTP;
+        case PROTOCOL_ICMPV6 -> {
+          continue; // never matches an IPv4 packet
+        }
+        default -> throw new IllegalArgumentException(where + ": unknown protocol " + e.getProtocolValue());
+      }
+      int verdict = switch (e.getAction()) {
+        case ACTION_ALLOW -> VERDICT_ALLOW;
+        case ACTION_DENY -> VERDICT_DENY;
+        case ACTION_REDIRECT -> VERDICT_REDIRECT;
+        default -> throw new IllegalArgumentException(where + ": unknown action " + e.getActionValue());
+      };
+      int identity = (int) e.getRemoteIdentity();
+      out.add(new Entry(i, identity, any, proto, e.getPortFrom(), e.getPortTo(), verdict, ruleIds.applyAsInt(e),
+          matchType(identity != 0, any, e.getPortFrom() == 0 && e.getPortTo() == 65535)));
+    }
+    return out;
+  }
+
+  /** Cilium's match type of an entry (cilium-policy.md §7.3). */
+  static int matchType(boolean l3, boolean anyProtocol, boolean allPorts) {
+    if (!allPorts) {
+      return l3 ? MATCH_L3_L4 : MATCH_L4_ONLY;
+    }
+    if (anyProtocol) {
+      return l3 ? MATCH_L3_ONLY : MATCH_ALL;
+    }
+    return l3 ? MATCH_L3_PROTO : MATCH_PROTO_ONLY;
+  }
+
+  private static int rank(int verdict) {
+    return switch (verdict) {
+      case VERDICT_DENY -> 3;
+      case VERDICT_ALLOW -> 2;
+      case VERDICT_REDIRECT -> 1;
+      default -> 0;
+    };
+  }
+
+  /** The decision at one (protocol, port) among {@code entries}: deny > allow > redirect; the first entry
+   *  of the winning action names the rule. */
+  static Decision decide(List<Entry> entries, ProtoClass c, int port) {
+    Entry best = null;
+    for (Entry e : entries) {
+      if (e.matches(c) && e.from <= port && port <= e.to && (best == null || rank(e.verdict) > rank(best.verdict))) {
+        best = e;
+      }
+    }
+    return best == null ? Decision.NONE : new Decision(best.verdict, best.matchType, best.ruleId);
+  }
+
+  record Interval(int from, int to, Decision decision) {}
+
+  /** Disjoint, merged intervals covering the class's whole port domain. */
+  static List<Interval> intervals(List<Entry> entries, ProtoClass c) {
+    TreeSet<Integer> cuts = new TreeSet<>();
+    cuts.add(0);
+    for (Entry e : entries) {
+      if (e.matches(c) && e.from <= c.maxPort) {
+        cuts.add(e.from);
+        if (e.to < c.maxPort) {
+          cuts.add(e.to + 1);
+        }
+      }
+    }
+    List<Interval> out = new ArrayList<>();
+    Integer[] points = cuts.toArray(new Integer[0]);
+    for (int i = 0; i < points.length; i++) {
+      int from = points[i];
+      int to = i + 1 < points.length ? points[i + 1] - 1 : c.maxPort;
+      Decision d = decide(entries, c, from);
+      Interval last = out.isEmpty() ? null : out.get(out.size() - 1);
+      if (last != null && last.decision.equals(d)) {
+        out.set(out.size() - 1, new Interval(last.from, to, d));
+      } else {
+        out.add(new Interval(from, to, d));
+      }
+    }
+    return out;
+  }
+
+  private static void writeTable(int endpoint, int direction, int identity, List<Entry> entries,
+      Map<PolicyKey, PolicyValue> out) {
+    List<List<Interval>> perClass = new ArrayList<>();
+    for (ProtoClass c : ProtoClass.values()) {
+      perClass.add(intervals(entries, c));
+    }
+    Decision uniform = perClass.get(0).get(0).decision;
+    for (List<Interval> l : perClass) {
+      if (l.size() != 1 || !l.get(0).decision.equals(uniform)) {
+        uniform = null;
+        break;
+      }
+    }
+    if (uniform != null) {
+      // One verdict for everything: the table is its 72-bit entry (for the identity-0 table only when
+      // something matches; a miss there already means no match).
+      if (identity != 0 || uniform.verdict != VERDICT_NONE) {
+        out.put(new PolicyKey(POLICY_TABLE_PREFIX, endpoint, identity, direction, 0, 0), uniform.value());
+      }
+      return;
+    }
+    if (identity != 0) {
+      out.put(new PolicyKey(POLICY_TABLE_PREFIX, endpoint, identity, direction, 0, 0), Decision.NONE.value());
+    }
+    ProtoClass[] classes = ProtoClass.values();
+    for (int ci = 0; ci < classes.length; ci++) {
+      ProtoClass c = classes[ci];
+      for (Interval iv : perClass.get(ci)) {
+        if (iv.decision.verdict == VERDICT_NONE) {
+          continue;
+        }
+        if (iv.from == 0 && iv.to == c.maxPort) {
+          out.put(new PolicyKey(POLICY_PROTO_PREFIX, endpoint, identity, direction, c.number, 0), iv.decision.value());
+          continue;
+        }
+        int lo = iv.from;
+        while (lo <= iv.to) {
+          int size = lo == 0 ? 65536 : Integer.lowestOneBit(lo);
+          while (lo + size - 1 > iv.to) {
+            size >>= 1;
+          }
+          int bits = 16 - Integer.numberOfTrailingZeros(size);
+          out.put(new PolicyKey(POLICY_PROTO_PREFIX + bits, endpoint, identity, direction, c.number, lo),
+              iv.decision.value());
+          lo += size;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.hexgate.datapath.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The node agent's Prometheus metrics, with Cilium's names: {@code cilium_drop_count_total{reason,direction}}
+ * and {@code cilium_forward_count_total{direction}} (and their {@code _bytes_} twins), read from the
+ * datapath's per-CPU counters at each scrape, so they are exact; {@code cilium_policy_endpoint_enforcement_status}
+ * and {@code cilium_bpf_map_pressure{map_name}}.
+ */
+public final class AgentMetrics {
+  /** Cumulative counters by slot {@code reason * 4 + direction}, summed over CPUs (reason 0: forwarded). */
+  public record Counters(long[] packets, long[] bytes) {
+    public static final int DIRECTIONS = 4;
+  }
+
+  /** Where the numbers come from; called on the scraping thread. */
+  public interface Source {
+    Counters counters();
+
+    /** Map name → used entries / max entries. */
+    Map<String, Double> mapPressure();
+  }
+
+  private static final String[] DIRECTION = {"UNKNOWN", "INGRESS", "EGRESS", "NETDEV"};
+  private static final String[] ENFORCEMENT = {"none", "ingress", "egress", "both"};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicReference<Source> source = new AtomicReference<>();
+  private final Map<Integer, AtomicLong[]> slots = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> pressure = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> enforcement = new ConcurrentHashMap<>();
+  private final Counter flowEvents;
+  private final Counter lostEvents;
+
+  public AgentMetrics() {
+    for (String e : ENFORCEMENT) {
+      AtomicLong v = new AtomicLong();
+      enforcement.put(e, v);
+      Gauge.builder("cilium.policy.endpoint.enforcement.status", v, AtomicLong::get)
+          .description("Number of endpoints labeled by policy enforcement status")
+          .tag("enforcement", e)
+          .register(registry);
+    }
+    flowEvents =
+        Counter.builder("hexgate.datapath.events")
+            .description("Verdict and drop events read from the datapath's ring buffer")
+            .register(registry);
+    lostEvents =
+        Counter.builder("hexgate.datapath.events.undecodable")
+            .description("Ring buffer records that could not be decoded")
+            .register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Sets (or replaces, e.g. after a datapath restart) where counters and map pressure come from. */
+  public void source(Source s) {
+    source.set(s);
+  }
+
+  /** Endpoints by enforcement: {@code ingress} and {@code egress} say which directions enforce. */
+  public void endpointEnforcement(int none, int ingressOnly, int egressOnly, int both) {
+    enforcement.get("none").set(none);
+    enforcement.get("ingress").set(ingressOnly);
+    enforcement.get("egress").set(egressOnly);
+    enforcement.get("both").set(both);
+  }
+
+  public void eventRead() {
+    flowEvents.increment();
+  }
+
+  public void eventUndecodable() {
+    lostEvents.increment();
+  }
+
+  /** Reads the datapath's counters, then renders every metric in the Prometheus text format. */
+  public String scrape() {
+    refresh();
+    return registry.scrape();
+  }
+
+  /** Reads the datapath's counters into the meters (done by {@link #scrape()}). */
+  public synchronized void refresh() {
+    Source s = source.get();
+    if (s == null) {
+      return;
+    }
+    Counters c = s.counters();
+    for (int slot = 0; slot < c.packets().length; slot++) {
+      long packets = c.packets()[slot];
+      AtomicLong[] held = slots.get(slot);
+      if (held == null) {
+        if (packets == 0) {
+          continue;
+        }
+        held = register(slot);
+      }
+      // counters only grow; a recreated counter map (should not happen: it is pinned) must not go back
+      held[0].accumulateAndGet(packets, Math::max);
+      held[1].accumulateAndGet(c.bytes()[slot], Math::max);
+    }
+    for (Map.Entry<String, Double> e : s.mapPressure().entrySet()) {
+      pressure
+          .computeIfAbsent(
+              e.getKey(),
+              name -> {
+                AtomicLong bits = new AtomicLong();
+                Gauge.builder("cilium.bpf.map.pressure", bits, b -> Double.longBitsToDouble(b.get()))
+                    .description("Fill percentage of BPF maps, tagged by map name (0..1)")
+                    .tag("map_name", name)
+                    .register(registry);
+                return bits;
+              })
+          .set(Double.doubleToLongBits(e.getValue()));
+    }
+  }
+
+  private AtomicLong[] register(int slot) {
+    int reason = slot / Counters.DIRECTIONS;
+    String direction = DIRECTION[slot % Counters.DIRECTIONS];
+    AtomicLong packets = new AtomicLong();
+    AtomicLong bytes = new AtomicLong();
+    if (reason == 0) {
+      Tags tags = Tags.of("direction", direction);
+      FunctionCounter.builder("cilium.forward.count", packets, AtomicLong::get)
+          .description("Total forwarded packets, tagged by ingress/egress direction")
+          .tags(tags)
+          .register(registry);
+      FunctionCounter.builder("cilium.forward.bytes", bytes, AtomicLong::get)
+          .description("Total forwarded bytes, tagged by ingress/egress direction")
+          .tags(tags)
+          .register(registry);
+    } else {
+      Tags tags = Tags.of("reason", DropReasons.text(reason), "direction", direction);
+      FunctionCounter.builder("cilium.drop.count", packets, AtomicLong::get)
+          .description("Total dropped packets, tagged by drop reason and ingress/egress direction")
+          .tags(tags)
+          .register(registry);
+      FunctionCounter.builder("cilium.drop.bytes", bytes, AtomicLong::get)
+          .description("Total dropped bytes, tagged by drop reason and ingress/egress direction")
+          .tags(tags)
+          .register(registry);
+    }
+    AtomicLong[] held = {packets, bytes};
+    slots.put(slot, held);
+    return held;
+  }
+}

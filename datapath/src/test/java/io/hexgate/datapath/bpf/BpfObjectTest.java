@@ -1,0 +1,76 @@
+package io.hexgate.datapath.bpf;
+
+import static io.hexgate.datapath.bpf.Packets.ip;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.maps.Layouts.EndpointKey;
+import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import io.hexgate.datapath.maps.Layouts.PolicyKey;
+import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Loads the packaged object and runs its programs with BPF_PROG_TEST_RUN (root only). */
+class BpfObjectTest {
+  static BpfObject obj;
+
+  @BeforeAll
+  static void load() {
+    obj = BpfSupport.loadOrSkip();
+  }
+
+  @AfterAll
+  static void close() {
+    if (obj != null) {
+      obj.close();
+    }
+  }
+
+  @Test
+  void unknownEndpointIsUnroutableAndAllowedPolicyForwards() {
+    BpfProgram toPod = obj.program("to_pod");
+    int pod = ip(10, 0, 1, 5);
+    int peer = ip(10, 0, 2, 9);
+    byte[] syn = Packets.tcp(peer, pod, 40000, 80, Packets.TCP_SYN);
+
+    BpfProgram.TestRun r = toPod.testRun(syn);
+    assertThat(r.retval()).isEqualTo(2); // TC_ACT_SHOT
+    assertThat(r.cb0()).isEqualTo(Layouts.DROP_UNROUTABLE);
+
+    obj.map("hg_endpoints").typed(EndpointKey.CODEC, EndpointValue.CODEC)
+        .put(new EndpointKey(pod), new EndpointValue(7, 1234, 3));
+    r = toPod.testRun(syn);
+    assertThat(r.cb0()).isEqualTo(Layouts.DROP_POLICY);
+
+    // allow TCP port 80 from any identity (identity-0 table, exact port)
+    obj.map("hg_policy").typed(PolicyKey.CODEC, PolicyValue.CODEC).put(
+        new PolicyKey(96, 7, 0, Layouts.DIR_INGRESS, 6, 80), new PolicyValue(Layouts.VERDICT_ALLOW, 3, 42));
+    r = toPod.testRun(syn);
+    assertThat(r.retval()).isEqualTo(0);
+    assertThat(r.cb0()).isZero();
+    assertThat(r.packet()).isEqualTo(syn);
+    assertThat(obj.map("hg_ct").keys()).hasSize(1);
+  }
+
+  @Test
+  void mapErrorsNameTheMapAndErrno() {
+    BpfMap endpoints = obj.map("hg_endpoints");
+    byte[] key = EndpointKey.CODEC.encode(new EndpointKey(ip(10, 9, 9, 9)));
+    byte[] value = EndpointValue.CODEC.encode(new EndpointValue(1, 1, 0));
+    assertThatThrownBy(() -> endpoints.update(key, value, BpfMap.BPF_EXIST))
+        .isInstanceOf(BpfException.class)
+        .hasMessageContaining("bpf_map_update_elem(hg_endpoints)")
+        .hasMessageContaining("errno 2");
+    assertThat(endpoints.lookup(key)).isNull();
+  }
+
+  @Test
+  void emptyProgramPasses() {
+    BpfProgram.TestRun r = obj.program("empty").testRun(Packets.udp(ip(10, 0, 0, 1), ip(10, 0, 0, 2), 1, 2, new byte[4]), 1000);
+    assertThat(r.retval()).isZero();
+    assertThat(r.durationNanos()).isPositive();
+  }
+}

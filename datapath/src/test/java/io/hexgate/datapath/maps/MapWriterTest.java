@@ -1,0 +1,105 @@
+package io.hexgate.datapath.maps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hexgate.contract.v1.Action;
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.contract.v1.Identity;
+import io.hexgate.contract.v1.Protocol;
+import io.hexgate.contract.v1.RuleMap;
+import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.contract.v1.ServiceBackend;
+import io.hexgate.contract.v1.ServiceFrontend;
+import io.hexgate.contract.v1.ServiceState;
+import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.bpf.BpfObject;
+import io.hexgate.datapath.bpf.BpfSupport;
+import io.hexgate.datapath.maps.Layouts.CtKey;
+import io.hexgate.datapath.maps.Layouts.CtValue;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** MapWriter against real kernel maps (root only): the kernel ends up holding exactly the new contents. */
+class MapWriterTest {
+  static BpfObject obj;
+
+  @BeforeAll
+  static void load() {
+    obj = BpfSupport.loadOrSkip();
+  }
+
+  @AfterAll
+  static void close() {
+    if (obj != null) {
+      obj.close();
+    }
+  }
+
+  @Test
+  void writesDifferencesUntilTheKernelHoldsTheNewContents() {
+    MapWriter writer = new MapWriter(obj);
+    AgentState s1 = state(Map.of("web", "10.0.1.5", "db", "10.0.1.6"), 80, 2);
+    MapContents c1 = MapContents.build(s1, writer.readKernel());
+    MapWriter.Stats st = writer.write(writer.readKernel(), c1);
+    assertThat(st.deletes()).isZero();
+    assertKernelHolds(writer.readKernel(), c1);
+
+    // a CT entry of db's address, which the next state gives to another endpoint id (db goes, cache comes)
+    obj.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC).put(
+        new CtKey(Ipv4.parse("10.0.1.6"), Ipv4.parse("10.0.2.1"), 1234, 80, 6, Layouts.DIR_EGRESS),
+        new CtValue(2, 1, 0, 0, 0));
+    AgentState s2 = state(Map.of("web", "10.0.1.5", "cache", "10.0.1.7"), 443, 1);
+    MapContents c2 = MapContents.build(s2, c1);
+    st = writer.write(c1, c2);
+    assertThat(st.upserts()).isPositive();
+    assertThat(st.deletes()).isPositive();
+    assertThat(st.ctFlushed()).isEqualTo(1);
+    assertKernelHolds(writer.readKernel(), c2);
+    // web kept its id across the revision
+    assertThat(c2.endpoints().get(new Layouts.EndpointKey(Ipv4.parse("10.0.1.5"))))
+        .isEqualTo(c1.endpoints().get(new Layouts.EndpointKey(Ipv4.parse("10.0.1.5"))));
+
+    writer.write(c2, MapContents.EMPTY);
+    assertKernelHolds(writer.readKernel(), MapContents.EMPTY);
+  }
+
+  private static void assertKernelHolds(MapContents kernel, MapContents want) {
+    assertThat(kernel.ipcache()).isEqualTo(want.ipcache());
+    assertThat(kernel.endpoints()).isEqualTo(want.endpoints());
+    assertThat(kernel.policy()).isEqualTo(want.policy());
+    assertThat(kernel.services()).isEqualTo(want.services());
+    assertThat(kernel.backends()).isEqualTo(want.backends());
+  }
+
+  static AgentState state(Map<String, String> pods, int port, int backends) {
+    Map<EndpointKey, EndpointState> eps = new HashMap<>();
+    Map<String, Long> ipcache = new HashMap<>();
+    long id = 300;
+    for (Map.Entry<String, String> p : pods.entrySet()) {
+      EndpointKey key = EndpointKey.newBuilder().setNamespace("default").setName(p.getKey()).build();
+      RuleMap ingress = RuleMap.newBuilder().setEnforcing(true)
+          .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(301).setProtocol(Protocol.PROTOCOL_TCP)
+              .setPortFrom(port).setPortTo(port + 10).setAction(Action.ACTION_ALLOW))
+          .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(0).setProtocol(Protocol.PROTOCOL_UDP)
+              .setPortFrom(53).setPortTo(53).setAction(Action.ACTION_DENY))
+          .build();
+      RuleMap egress = RuleMap.newBuilder().setEnforcing(false)
+          .addEntries(RuleMapEntry.newBuilder().setPortTo(65535)).build();
+      eps.put(key, EndpointState.newBuilder().setKey(key).setIp(p.getValue())
+          .setIdentity(Identity.newBuilder().setId(id)).setIngress(ingress).setEgress(egress).build());
+      ipcache.put(p.getValue() + "/32", id++);
+    }
+    ipcache.put("192.0.2.0/24", 16777217L);
+    ServiceFrontend fe = ServiceFrontend.newBuilder().setIp("10.96.0.10").setPort(80)
+        .setProtocol(Protocol.PROTOCOL_TCP).build();
+    ServiceState.Builder svc = ServiceState.newBuilder().setFrontend(fe).setService("default/web");
+    for (int i = 0; i < backends; i++) {
+      svc.addBackends(ServiceBackend.newBuilder().setIp("10.0.1." + (5 + i)).setPort(8080));
+    }
+    return new AgentState("e", 1, eps, ipcache, Map.of(fe, svc.build()));
+  }
+}
