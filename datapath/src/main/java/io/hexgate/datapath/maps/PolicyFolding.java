@@ -85,18 +85,32 @@ public final class PolicyFolding {
   public static void fold(int endpoint, int direction, RuleMap map, ToIntFunction<RuleMapEntry> ruleIds,
       Map<PolicyKey, PolicyValue> out) {
     List<Entry> entries = entries(map, ruleIds);
-    TreeSet<Integer> identities = new TreeSet<>();
+    Map<Integer, List<Entry>> byIdentity = new java.util.TreeMap<>();
     for (Entry e : entries) {
-      if (e.identity != 0) {
-        identities.add(e.identity);
+      byIdentity.computeIfAbsent(e.identity, k -> new ArrayList<>()).add(e);
+    }
+    List<Entry> wildcard = byIdentity.getOrDefault(0, List.of());
+    writeTable(endpoint, direction, 0, wildcard, out);
+    for (Map.Entry<Integer, List<Entry>> g : byIdentity.entrySet()) {
+      if (g.getKey() != 0) {
+        writeTable(endpoint, direction, g.getKey(), inRuleMapOrder(g.getValue(), wildcard), out);
       }
     }
-    List<Entry> wildcard = entries.stream().filter(e -> e.identity == 0).toList();
-    writeTable(endpoint, direction, 0, wildcard, out);
-    for (int id : identities) {
-      List<Entry> own = entries.stream().filter(e -> e.identity == id || e.identity == 0).toList();
-      writeTable(endpoint, direction, id, own, out);
+  }
+
+  /** Two index-ordered lists merged in rule map order: which entry names the rule depends on it. */
+  private static List<Entry> inRuleMapOrder(List<Entry> a, List<Entry> b) {
+    List<Entry> out = new ArrayList<>(a.size() + b.size());
+    int i = 0;
+    int j = 0;
+    while (i < a.size() || j < b.size()) {
+      if (j >= b.size() || i < a.size() && a.get(i).index < b.get(j).index) {
+        out.add(a.get(i++));
+      } else {
+        out.add(b.get(j++));
+      }
     }
+    return out;
   }
 
   /** The rule map's entries that can match an IPv4 packet, checked. */

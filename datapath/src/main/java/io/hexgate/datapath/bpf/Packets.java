@@ -2,7 +2,7 @@ package io.hexgate.datapath.bpf;
 
 import java.nio.ByteBuffer;
 
-/** Ethernet/IPv4 frames for tests, with valid IP, TCP, UDP and ICMP checksums. */
+/** Ethernet/IPv4 frames with valid IP, TCP, UDP and ICMP checksums, for test runs and benchmarks. */
 public final class Packets {
   private Packets() {}
 

@@ -1,0 +1,96 @@
+package io.hexgate.cli;
+
+import io.grpc.ManagedChannel;
+import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.agent.AgentCredentials;
+import io.hexgate.datapath.metrics.MetricsServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs the node agent: the operator's desired state for one node, enforced by the eBPF datapath. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the Hexgate node agent for one node: applies the operator's desired state to the eBPF datapath",
+      "(tc programs and maps pinned under /sys/fs/bpf/hexgate/<node>), sends flows to the operator and",
+      "serves metrics. Where eBPF is unavailable it runs the Java datapath, which enforces nothing."
+    })
+public final class AgentCommand implements Callable<Integer> {
+  @Option(names = "--node", required = true, description = "Name of the node (its certificate names it).")
+  String node;
+
+  @Option(names = "--operator", required = true, paramLabel = "HOST:PORT", description = "The operator's agent port.")
+  String operator;
+
+  @Option(names = "--cert-dir", defaultValue = "/etc/hexgate/agent", description = "Directory holding tls.crt, tls.key and ca.crt, from `hexgate agent-cert` (default: ${DEFAULT-VALUE}).")
+  Path certDir;
+
+  @Option(names = "--authority", description = "Name the operator's certificate must carry (default: the host of --operator, or hexgate-operator when it is an IP address).")
+  String authority;
+
+  @Option(names = "--netns", paramLabel = "NAME", description = "The node's network namespace (lab nodes); default: the agent's own.")
+  String netns;
+
+  @Option(names = "--pin-dir", description = "Where maps and programs are pinned (default: /sys/fs/bpf/hexgate/<node>).")
+  Path pinDir;
+
+  @Option(names = "--uplink", defaultValue = "eth0", split = ",", description = "The node's uplink interfaces, comma-separated (default: ${DEFAULT-VALUE}).")
+  List<String> uplinks;
+
+  @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.DEFAULT_PORT, description = "Port of /metrics (in the node's namespace with --netns); 0 turns it off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--datapath", defaultValue = "auto", description = "auto (eBPF where possible, else Java with a warning), bpf, or java (default: ${DEFAULT-VALUE}).")
+  String datapath;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeAgent.Mode mode;
+    try {
+      mode = NodeAgent.Mode.valueOf(datapath.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      System.err.println("hexgate agent: --datapath must be auto, bpf or java, not '" + datapath + "'");
+      return 2;
+    }
+    if (!operator.matches(".+:\\d+")) {
+      System.err.println("hexgate agent: --operator must be HOST:PORT, not '" + operator + "'");
+      return 2;
+    }
+    for (String f : List.of(AgentCredentials.CERT_FILE, AgentCredentials.KEY_FILE, AgentCredentials.CA_FILE)) {
+      if (!Files.isReadable(certDir.resolve(f))) {
+        System.err.println("hexgate agent: no readable " + certDir.resolve(f) + "; issue the node's certificate with "
+            + "`hexgate agent-cert --node " + node + " --out " + certDir + "`");
+        return 2;
+      }
+    }
+    String host = operator.substring(0, operator.lastIndexOf(':'));
+    String auth = authority != null ? authority : host.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?") ? "hexgate-operator" : null;
+    ManagedChannel channel = AgentCredentials.channel(operator, certDir, auth);
+    NodeAgent agent;
+    try {
+      agent = NodeAgent.start(new NodeAgent.Config(node, netns, pinDir, uplinks, metricsPort, mode), channel);
+    } catch (RuntimeException e) {
+      channel.shutdownNow();
+      System.err.println("hexgate agent: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  agent.close();
+                  channel.shutdownNow();
+                  stopped.countDown();
+                },
+                "hexgate-agent-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

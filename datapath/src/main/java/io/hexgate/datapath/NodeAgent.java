@@ -1,0 +1,209 @@
+package io.hexgate.datapath;
+
+import io.grpc.Channel;
+import io.hexgate.contract.v1.Flow;
+import io.hexgate.datapath.agent.Backoff;
+import io.hexgate.datapath.agent.OperatorClient;
+import io.hexgate.datapath.bpf.BpfObject;
+import io.hexgate.datapath.bpf.Native;
+import io.hexgate.datapath.enforce.BpfDatapath;
+import io.hexgate.datapath.enforce.Datapath;
+import io.hexgate.datapath.enforce.TwinDatapath;
+import io.hexgate.datapath.flow.FlowBatcher;
+import io.hexgate.datapath.metrics.AgentMetrics;
+import io.hexgate.datapath.metrics.MetricsServer;
+import io.hexgate.datapath.netns.NetNs;
+import io.hexgate.datapath.netns.NetNsThread;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent: a datapath (eBPF, or the Java twin where eBPF is unavailable), the operator's desired
+ * state applied to it revision by revision, its verdict events sent upstream as flows, and its counters
+ * served as Prometheus metrics.
+ */
+public final class NodeAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+
+  /** Which datapath to run. */
+  public enum Mode {
+    /** eBPF when this host allows it, else the Java twin with a banner */
+    AUTO,
+    /** eBPF or fail */
+    BPF,
+    /** the Java twin (enforces nothing on real traffic) */
+    JAVA
+  }
+
+  /**
+   * @param netns the node's network namespace (a lab node), or null for this process's
+   * @param pinDir null for {@code /sys/fs/bpf/hexgate/<node>}
+   * @param metricsPort 0 to serve no metrics
+   */
+  public record Config(String node, String netns, Path pinDir, List<String> uplinks, int metricsPort, Mode mode) {
+    public Config {
+      uplinks = List.copyOf(uplinks);
+    }
+  }
+
+  private final Config config;
+  private final Datapath datapath;
+  private final AgentMetrics metrics;
+  private final MetricsServer metricsServer;
+  private final OperatorClient client;
+  private final FlowBatcher batcher;
+  private final ScheduledExecutorService scheduler;
+
+  private NodeAgent(Config config, Datapath datapath, AgentMetrics metrics, MetricsServer metricsServer,
+      OperatorClient client, FlowBatcher batcher, ScheduledExecutorService scheduler) {
+    this.config = config;
+    this.datapath = datapath;
+    this.metrics = metrics;
+    this.metricsServer = metricsServer;
+    this.client = client;
+    this.batcher = batcher;
+    this.scheduler = scheduler;
+  }
+
+  /** Why the eBPF datapath cannot run in this process, or empty when it can be tried. */
+  public static Optional<String> bpfUnavailable() {
+    Optional<String> ns = NetNs.unavailable();
+    if (ns.isPresent()) {
+      return ns;
+    }
+    Optional<String> lib = Native.unavailableReason();
+    if (lib.isPresent()) {
+      return lib;
+    }
+    if (!BpfObject.packaged()) {
+      return Optional.of("this build has no BPF object (built without clang: -Dhexgate.bpf.skip=true)");
+    }
+    return Optional.empty();
+  }
+
+  /** Starts the agent: picks and opens the datapath, serves metrics, connects to the operator over {@code channel}. */
+  public static NodeAgent start(Config config, Channel channel) throws IOException {
+    AgentMetrics metrics = new AgentMetrics();
+    ScheduledExecutorService scheduler =
+        Executors.newScheduledThreadPool(
+            1,
+            r -> {
+              Thread t = new Thread(r, "hexgate-agent");
+              t.setDaemon(true);
+              return t;
+            });
+    AtomicReference<FlowBatcher> batcherRef = new AtomicReference<>();
+    Datapath datapath = openDatapath(config, f -> batcherRef.get().add(f), metrics);
+    metrics.source(datapath.metricsSource());
+    MetricsServer server = null;
+    try {
+      server = config.metricsPort() == 0 ? null : serveMetrics(config, metrics);
+    } catch (IOException | RuntimeException e) {
+      datapath.close();
+      throw e;
+    }
+    AtomicReference<OperatorClient> clientRef = new AtomicReference<>();
+    FlowBatcher batcher = new FlowBatcher(200, 500, scheduler, b -> clientRef.get().sendFlows(b));
+    batcherRef.set(batcher);
+    OperatorClient client = new OperatorClient(channel, config.node(), datapath, scheduler, Backoff.DEFAULT, 64);
+    clientRef.set(client);
+    client.start();
+    log.info("node agent of {} started: {}{}", config.node(), datapath.describe(),
+        server != null ? ", metrics on :" + server.port() + "/metrics" : "");
+    return new NodeAgent(config, datapath, metrics, server, client, batcher, scheduler);
+  }
+
+  private static Datapath openDatapath(Config config, java.util.function.Consumer<Flow> flows, AgentMetrics metrics) {
+    BpfDatapath.Options options =
+        new BpfDatapath.Options(config.node(), config.pinDir(), config.netns(), config.uplinks(), Duration.ofSeconds(1));
+    String why;
+    switch (config.mode()) {
+      case JAVA -> why = "--datapath java";
+      case BPF -> {
+        bpfUnavailable().ifPresent(w -> {
+          throw new IllegalStateException("the eBPF datapath is unavailable: " + w);
+        });
+        return BpfDatapath.open(options, flows, metrics);
+      }
+      default -> {
+        Optional<String> unavailable = bpfUnavailable();
+        if (unavailable.isEmpty()) {
+          try {
+            return BpfDatapath.open(options, flows, metrics);
+          } catch (RuntimeException e) {
+            why = "loading the eBPF datapath failed: " + e.getMessage();
+          }
+        } else {
+          why = unavailable.get();
+        }
+      }
+    }
+    banner(config.node(), why);
+    return new TwinDatapath(config.node(), why);
+  }
+
+  private static void banner(String node, String why) {
+    String line = "*".repeat(100);
+    String text =
+        String.join(
+            "\n",
+            line,
+            "*  HEXGATE NODE AGENT " + node + ": TRAFFIC IS NOT ENFORCED IN THE KERNEL",
+            "*  " + why,
+            "*  Running the Java datapath: desired state is applied and acknowledged, but no packet on this",
+            "*  node is judged. Run as root on Linux with bpffs, libbpf1 and a build that has the BPF object.",
+            line);
+    System.err.println(text);
+    log.warn("\n{}", text);
+  }
+
+  // Inside a lab node's namespace, the metrics port is that node's, as a real agent's is on its host.
+  private static MetricsServer serveMetrics(Config config, AgentMetrics metrics) throws IOException {
+    if (config.netns() == null) {
+      return MetricsServer.start(config.metricsPort(), metrics);
+    }
+    try (NetNsThread t = NetNsThread.enter(config.netns())) {
+      return t.call(() -> MetricsServer.start(config.metricsPort(), metrics));
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("cannot serve metrics in network namespace " + config.netns(), e);
+    }
+  }
+
+  public Datapath datapath() {
+    return datapath;
+  }
+
+  public OperatorClient client() {
+    return client;
+  }
+
+  public AgentMetrics metrics() {
+    return metrics;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /** Stops talking to the operator and releases handles; the kernel keeps enforcing the last revision. */
+  @Override
+  public void close() {
+    client.close();
+    batcher.close();
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
+    datapath.close();
+    scheduler.shutdownNow();
+  }
+}

@@ -1,0 +1,403 @@
+package io.hexgate.datapath.enforce;
+
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.contract.v1.Flow;
+import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.bpf.BpfMap;
+import io.hexgate.datapath.bpf.BpfObject;
+import io.hexgate.datapath.bpf.RingBuffer;
+import io.hexgate.datapath.flow.EventFlows;
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.maps.MapContents;
+import io.hexgate.datapath.maps.MapWriter;
+import io.hexgate.datapath.metrics.AgentMetrics;
+import io.hexgate.datapath.netns.NetNsThread;
+import io.hexgate.datapath.pin.BpfFs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The eBPF datapath of one node. Maps are pinned under {@code /sys/fs/bpf/hexgate/<node>/} and programs
+ * beside them; a restarted agent's load reuses the pinned maps (their contents and connections stay), and
+ * until its first revision is applied the previous agent's programs keep running on them. Applying a
+ * revision writes the maps by difference ({@link MapWriter}: upserts before deletes) and then attaches over
+ * the existing filters, which swaps programs atomically. So enforcement never pauses, and is never
+ * allow-all or deny-all, across a restart.
+ *
+ * <p>Everything that touches interfaces runs on one thread inside the node's network namespace; map
+ * writes run there too, so that revisions and attach retries never interleave.
+ */
+public final class BpfDatapath implements Datapath {
+  private static final Logger log = LoggerFactory.getLogger(BpfDatapath.class);
+  public static final Path PIN_ROOT = Path.of("/sys/fs/bpf/hexgate");
+  private static final Duration CT_COUNT_EVERY = Duration.ofSeconds(5);
+  private static final List<String> PROGRAMS = List.of("from_pod", "to_pod", "from_netdev");
+
+  /**
+   * @param node the node's name (logs)
+   * @param pinDir where maps and programs are pinned (default {@code /sys/fs/bpf/hexgate/<node>})
+   * @param netns the node's network namespace name, or null for this process's own
+   * @param uplinks the node's uplink interfaces, for {@code from_netdev}
+   * @param retryInterval how often endpoints that could not be attached are retried
+   */
+  public record Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval) {
+    public Options {
+      if (node == null || node.isBlank()) {
+        throw new IllegalArgumentException("BpfDatapath options: node must not be empty");
+      }
+      pinDir = pinDir != null ? pinDir : PIN_ROOT.resolve(node);
+      uplinks = List.copyOf(uplinks);
+      retryInterval = retryInterval != null ? retryInterval : Duration.ofSeconds(1);
+    }
+  }
+
+  private final Options options;
+  private final NetNsThread net;
+  private final BpfObject obj;
+  private final MapWriter writer;
+  private final TcAttachments tc;
+  private final BpfMap metricsMap;
+  private final BpfMap ctMap;
+  private final Map<String, BpfMap> sizedMaps = new LinkedHashMap<>();
+  private final boolean adopted;
+  private final ScheduledExecutorService timer;
+  private final RingBuffer events;
+  private final Thread eventThread;
+  private final EventFlows eventFlows = new EventFlows();
+  private final Consumer<Flow> flows;
+  private final AgentMetrics metrics;
+
+  // net thread only
+  private MapContents current;
+  private boolean firstApplied;
+  // read by the event thread and scrapes
+  private volatile MapContents inForce;
+  private volatile boolean closed;
+  private volatile long ctEntries;
+  private volatile long ctCountedAt;
+
+  private BpfDatapath(Options options, NetNsThread net, BpfObject obj, boolean adopted, Consumer<Flow> flows,
+      AgentMetrics metrics) {
+    this.options = options;
+    this.net = net;
+    this.obj = obj;
+    this.adopted = adopted;
+    this.flows = flows;
+    this.metrics = metrics;
+    this.writer = new MapWriter(obj);
+    this.tc = new TcAttachments(options.node(), obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"));
+    this.metricsMap = obj.map("hg_metrics");
+    this.ctMap = obj.map("hg_ct");
+    for (String m : List.of("hg_ipcache", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {
+      sizedMaps.put(m, obj.map(m));
+    }
+    this.current = adopted ? writer.readKernel() : MapContents.EMPTY;
+    this.inForce = current;
+    this.events = new RingBuffer(obj.map("hg_events"), this::onEvent);
+    this.eventThread = new Thread(this::pollEvents, "hexgate-events-" + options.node());
+    this.eventThread.setDaemon(true);
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "hexgate-attach-retry-" + options.node());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * Loads the datapath for a node: mounts bpffs if needed, loads the packaged programs reusing the maps
+   * pinned in {@code options.pinDir()} (creating and pinning them on a first start), pins the programs, and
+   * starts reading events into {@code flows}. Nothing is attached until the first {@link #apply}.
+   */
+  public static BpfDatapath open(Options options, Consumer<Flow> flows, AgentMetrics metrics) {
+    BpfFs.ensureMounted(BpfFs.DEFAULT_MOUNT);
+    boolean adopted = Files.exists(options.pinDir().resolve("hg_policy"));
+    NetNsThread net =
+        options.netns() != null ? NetNsThread.enter(options.netns()) : NetNsThread.enter(Path.of("/proc/self/ns/net"));
+    BpfObject obj = null;
+    try {
+      obj = BpfObject.openPackaged().pinMapsUnder(options.pinDir()).load();
+      pinPrograms(obj, options.pinDir());
+      BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics);
+      dp.eventThread.start();
+      long retryMs = options.retryInterval().toMillis();
+      dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
+      log.info(
+          "node {}: eBPF datapath loaded, maps pinned under {} ({}){}",
+          options.node(),
+          options.pinDir(),
+          adopted ? "adopted the pinned maps of a previous agent; its programs enforce until the first revision"
+              : "first start on this node",
+          options.netns() != null ? ", network namespace " + options.netns() : "");
+      return dp;
+    } catch (RuntimeException e) {
+      if (obj != null) {
+        obj.close();
+      }
+      net.close();
+      throw e;
+    }
+  }
+
+  // A program pin keeps the loaded program findable (bpftool prog show pinned ...); the previous agent's
+  // pin is replaced, and its program lives on only while a filter still runs it.
+  private static void pinPrograms(BpfObject obj, Path dir) {
+    for (String p : PROGRAMS) {
+      Path pin = dir.resolve("prog_" + p);
+      try {
+        Files.deleteIfExists(pin);
+      } catch (IOException e) {
+        throw new io.hexgate.datapath.bpf.BpfException("cannot replace the program pin " + pin + ": " + e.getMessage());
+      }
+      obj.pinProgram(p, pin);
+    }
+  }
+
+  /** Whether this instance found maps pinned by a previous agent. */
+  public boolean adopted() {
+    return adopted;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  @Override
+  public boolean enforcesInKernel() {
+    return true;
+  }
+
+  @Override
+  public String describe() {
+    return "eBPF datapath of node " + options.node() + " (pinned under " + options.pinDir() + ")";
+  }
+
+  @Override
+  public Map<EndpointKey, String> apply(StateUpdate update, AgentState next) throws Exception {
+    return net.call(() -> applyHere(next));
+  }
+
+  private Map<EndpointKey, String> applyHere(AgentState next) {
+    MapContents to = MapContents.build(next, current); // bad input: IllegalArgumentException, a NACK
+    MapWriter.Stats stats;
+    try {
+      stats = writer.write(current, to);
+    } catch (RuntimeException e) {
+      // the kernel holds a mix now: diff against what it really holds next time
+      current = writer.readKernel();
+      throw e;
+    }
+    current = to;
+    inForce = to;
+    Map<EndpointKey, String> errors = new LinkedHashMap<>(to.endpointErrors());
+    // every endpoint gets its filters, even one whose state failed: with no map entries they drop its
+    // traffic (unknown endpoint), which fails closed; without filters it would pass unjudged
+    java.util.Set<EndpointKey> desired = next.endpoints().keySet();
+    if (!firstApplied) {
+      tc.attachUplinks(options.uplinks());
+      int stale = tc.detachStale(desired);
+      firstApplied = true;
+      if (stale > 0) {
+        log.info("node {}: removed the filters of {} endpoints that no longer exist", options.node(), stale);
+      }
+    }
+    tc.reconcile(desired).forEach(errors::putIfAbsent);
+    updateEnforcement(next);
+    log.debug("node {}: revision {} in force: {} upserts, {} deletes, {} CT entries flushed, {} endpoint errors",
+        options.node(), next.revision(), stats.upserts(), stats.deletes(), stats.ctFlushed(), errors.size());
+    return errors;
+  }
+
+  private void updateEnforcement(AgentState state) {
+    int none = 0;
+    int in = 0;
+    int out = 0;
+    int both = 0;
+    for (EndpointState e : state.endpoints().values()) {
+      boolean i = e.getIngress().getEnforcing();
+      boolean o = e.getEgress().getEnforcing();
+      if (i && o) {
+        both++;
+      } else if (i) {
+        in++;
+      } else if (o) {
+        out++;
+      } else {
+        none++;
+      }
+    }
+    if (metrics != null) {
+      metrics.endpointEnforcement(none, in, out, both);
+    }
+  }
+
+  private void retryAttach() {
+    if (closed) {
+      return;
+    }
+    try {
+      net.call(
+          () -> {
+            if (firstApplied) {
+              tc.retry();
+            }
+            return null;
+          });
+    } catch (Exception e) {
+      log.warn("node {}: retrying attachments failed: {}", options.node(), e.toString());
+    }
+  }
+
+  /** Endpoints whose filters are not attached now, with the reason. */
+  public Map<EndpointKey, String> unattached() throws Exception {
+    return net.call(tc::failed);
+  }
+
+  private void pollEvents() {
+    while (!closed) {
+      try {
+        events.poll(200);
+      } catch (RuntimeException e) {
+        if (!closed) {
+          log.warn("node {}: reading datapath events failed: {}", options.node(), e.toString());
+          sleepQuietly(1000);
+        }
+      }
+    }
+  }
+
+  private void onEvent(java.nio.ByteBuffer record) {
+    Layouts.Event e;
+    try {
+      e = Layouts.Event.CODEC.read(record);
+    } catch (RuntimeException ex) {
+      if (metrics != null) {
+        metrics.eventUndecodable();
+      }
+      return;
+    }
+    if (metrics != null) {
+      metrics.eventRead();
+    }
+    if (flows != null) {
+      flows.accept(eventFlows.toFlow(e, inForce.rules()));
+    }
+  }
+
+  @Override
+  public AgentMetrics.Source metricsSource() {
+    return new AgentMetrics.Source() {
+      @Override
+      public AgentMetrics.Counters counters() {
+        return readCounters();
+      }
+
+      @Override
+      public Map<String, Double> mapPressure() {
+        return pressure();
+      }
+    };
+  }
+
+  /** The per-CPU counters summed, by slot {@code reason * 4 + direction}. */
+  public AgentMetrics.Counters readCounters() {
+    long[] packets = new long[Layouts.METRICS_SLOTS];
+    long[] bytes = new long[Layouts.METRICS_SLOTS];
+    for (int slot = 0; slot < Layouts.METRICS_SLOTS; slot++) {
+      byte[] v = metricsMap.lookup(Layouts.U32.encode(slot));
+      if (v != null) {
+        Layouts.MetricsValue sum = Layouts.MetricsValue.sumPerCpu(v);
+        packets[slot] = sum.packets();
+        bytes[slot] = sum.bytes();
+      }
+    }
+    return new AgentMetrics.Counters(packets, bytes);
+  }
+
+  private Map<String, Double> pressure() {
+    MapContents c = inForce;
+    Map<String, Double> p = new LinkedHashMap<>();
+    p.put("hg_ipcache", ratio(c.ipcache().size(), sizedMaps.get("hg_ipcache")));
+    p.put("hg_endpoints", ratio(c.endpoints().size(), sizedMaps.get("hg_endpoints")));
+    p.put("hg_policy", ratio(c.policy().size(), sizedMaps.get("hg_policy")));
+    p.put("hg_services", ratio(c.services().size(), sizedMaps.get("hg_services")));
+    p.put("hg_backends", ratio(c.backends().size(), sizedMaps.get("hg_backends")));
+    long now = System.nanoTime();
+    if (ctCountedAt == 0 || now - ctCountedAt > CT_COUNT_EVERY.toNanos()) {
+      // CT entries are the kernel's: count them, at most every few seconds (one syscall per entry)
+      ctEntries = ctMap.keys().size();
+      ctCountedAt = now;
+    }
+    p.put("hg_ct", ratio(ctEntries, ctMap));
+    return p;
+  }
+
+  private static double ratio(long used, BpfMap map) {
+    return (double) used / map.maxEntries();
+  }
+
+  /** Releases this process's handles; pinned maps, programs and filters keep enforcing. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    timer.shutdownNow();
+    try {
+      eventThread.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    events.close();
+    obj.close();
+    net.close();
+  }
+
+  /**
+   * Removes what this node's datapath put in the kernel: detaches every filter it knows and removes the
+   * pins (maps then go away with the last reference). For tests and decommissioning; not on restart.
+   */
+  public void uninstall() throws Exception {
+    if (!closed) {
+      net.call(
+          () -> {
+            tc.detachAll();
+            return null;
+          });
+    }
+    close();
+    Path dir = options.pinDir();
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> all = Files.walk(dir)) {
+        for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package io.hexgate.datapath.enforce;
+
+import io.hexgate.datapath.agent.DesiredStateApplier;
+import io.hexgate.datapath.metrics.AgentMetrics;
+
+/**
+ * What puts the operator's desired state into force on a node: the eBPF datapath in the kernel
+ * ({@link BpfDatapath}), or the Java twin where eBPF is unavailable ({@link TwinDatapath}), which enforces
+ * nothing on real traffic.
+ */
+public interface Datapath extends DesiredStateApplier, AutoCloseable {
+  /** Whether packets on this node obey the applied state. */
+  boolean enforcesInKernel();
+
+  /** One line for logs and banners: what enforces, where. */
+  String describe();
+
+  /** The counters and map pressure the agent's metrics read. */
+  AgentMetrics.Source metricsSource();
+
+  /** Releases this process's handles. Enforcement in the kernel (pinned maps, attached programs) stays. */
+  @Override
+  void close();
+}

@@ -1,0 +1,95 @@
+package io.hexgate.datapath.enforce;
+
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.maps.MapContents;
+import io.hexgate.datapath.metrics.AgentMetrics;
+import io.hexgate.datapath.twin.JavaDatapath;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The datapath where eBPF is unavailable: each revision becomes the same map contents the kernel would get
+ * (so bad input is rejected exactly as there) and is loaded into the Java twin ({@link JavaDatapath}), which
+ * judges whatever frames are handed to it. No packet on this node's interfaces reaches it: nothing is
+ * enforced, and the agent says so loudly.
+ */
+public final class TwinDatapath implements Datapath {
+  private final String node;
+  private final String why;
+  private final JavaDatapath twin = new JavaDatapath(MapContents.EMPTY);
+  private MapContents contents = MapContents.EMPTY;
+
+  public TwinDatapath(String node, String whyNoKernel) {
+    this.node = node;
+    this.why = whyNoKernel;
+  }
+
+  /** The contents of the last applied revision. */
+  public synchronized MapContents contents() {
+    return contents;
+  }
+
+  /** The twin holding them. */
+  public JavaDatapath twin() {
+    return twin;
+  }
+
+  @Override
+  public synchronized Map<EndpointKey, String> apply(StateUpdate update, AgentState next) {
+    MapContents to = MapContents.build(next, contents);
+    // as MapWriter does in the kernel: connections of addresses that stopped being (that) endpoint end
+    Set<Integer> gone = new HashSet<>();
+    contents.endpoints().forEach((k, v) -> {
+      Layouts.EndpointValue now = to.endpoints().get(k);
+      if (now == null || now.id() != v.id()) {
+        gone.add(k.addr());
+      }
+    });
+    twin.update(to);
+    if (!gone.isEmpty()) {
+      twin.flushConntrack(gone);
+    }
+    contents = to;
+    return new LinkedHashMap<>(to.endpointErrors());
+  }
+
+  @Override
+  public boolean enforcesInKernel() {
+    return false;
+  }
+
+  @Override
+  public String describe() {
+    return "Java datapath of node " + node + " (NOT enforcing in the kernel: " + why + ")";
+  }
+
+  @Override
+  public AgentMetrics.Source metricsSource() {
+    return new AgentMetrics.Source() {
+      @Override
+      public AgentMetrics.Counters counters() {
+        long[] packets = new long[Layouts.METRICS_SLOTS];
+        long[] bytes = new long[Layouts.METRICS_SLOTS];
+        for (int slot = 0; slot < Layouts.METRICS_SLOTS; slot++) {
+          Layouts.MetricsValue v = twin.counter(slot / 4, slot % 4);
+          packets[slot] = v.packets();
+          bytes[slot] = v.bytes();
+        }
+        return new AgentMetrics.Counters(packets, bytes);
+      }
+
+      @Override
+      public Map<String, Double> mapPressure() {
+        return Map.of();
+      }
+    };
+  }
+
+  @Override
+  public void close() {}
+}

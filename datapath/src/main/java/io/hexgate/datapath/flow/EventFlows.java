@@ -1,0 +1,60 @@
+package io.hexgate.datapath.flow;
+
+import io.hexgate.contract.v1.Flow;
+import io.hexgate.contract.v1.PolicyRef;
+import io.hexgate.contract.v1.Protocol;
+import io.hexgate.contract.v1.TrafficDirection;
+import io.hexgate.contract.v1.Verdict;
+import io.hexgate.datapath.maps.Ipv4;
+import io.hexgate.datapath.maps.Layouts;
+import java.util.List;
+import java.util.Map;
+
+/** Turns the datapath's ring-buffer events into the contract's flow records. */
+public final class EventFlows {
+  /** Unix time minus CLOCK_MONOTONIC (what both bpf_ktime_get_ns and System.nanoTime read on Linux). */
+  private final long wallMinusMonotonic;
+
+  public EventFlows() {
+    this.wallMinusMonotonic = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+  }
+
+  /**
+   * The flow of one event. {@code rules} names the policies behind a rule id (from the map contents the
+   * event's programs used); unknown ids give a flow without policies.
+   */
+  public Flow toFlow(Layouts.Event e, Map<Integer, List<PolicyRef>> rules) {
+    Flow.Builder f =
+        Flow.newBuilder()
+            .setTimeNanos(e.timeNanos() + wallMinusMonotonic)
+            .setSourceIdentity(Integer.toUnsignedLong(e.srcIdentity()))
+            .setDestinationIdentity(Integer.toUnsignedLong(e.dstIdentity()))
+            .setSourceIp(Ipv4.format(e.saddr()))
+            .setDestinationIp(Ipv4.format(e.daddr()))
+            .setProtocol(protocol(e.protocol()))
+            .setVerdict(e.reason() == 0 ? Verdict.VERDICT_FORWARDED : Verdict.VERDICT_DROPPED)
+            .setDropReason(e.reason())
+            .setDirection(direction(e.direction()));
+    if (e.protocol() == Layouts.PROTO_TCP || e.protocol() == Layouts.PROTO_UDP || e.protocol() == Layouts.PROTO_SCTP) {
+      f.setSourcePort(e.sport()).setDestinationPort(e.dport());
+    }
+    List<PolicyRef> refs = e.ruleId() == 0 ? null : rules.get(e.ruleId());
+    if (refs != null) {
+      f.addAllPolicies(refs);
+    }
+    return f.build();
+  }
+
+  private static Protocol protocol(int p) {
+    Protocol proto = Protocol.forNumber(p);
+    return proto == null || proto == Protocol.UNRECOGNIZED ? Protocol.PROTOCOL_ANY : proto;
+  }
+
+  private static TrafficDirection direction(int d) {
+    return switch (d) {
+      case Layouts.DIR_INGRESS -> TrafficDirection.TRAFFIC_DIRECTION_INGRESS;
+      case Layouts.DIR_EGRESS -> TrafficDirection.TRAFFIC_DIRECTION_EGRESS;
+      default -> TrafficDirection.TRAFFIC_DIRECTION_UNKNOWN;
+    };
+  }
+}

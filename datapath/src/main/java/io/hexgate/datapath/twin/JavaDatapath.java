@@ -1,0 +1,449 @@
+package io.hexgate.datapath.twin;
+
+import static io.hexgate.datapath.maps.Layouts.DIR_EGRESS;
+import static io.hexgate.datapath.maps.Layouts.DIR_INGRESS;
+import static io.hexgate.datapath.maps.Layouts.DIR_NETDEV;
+import static io.hexgate.datapath.maps.Layouts.DIR_SERVICE;
+import static io.hexgate.datapath.maps.Layouts.FORWARDED;
+
+import io.hexgate.datapath.maps.IpcacheTable;
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.maps.Layouts.BackendKey;
+import io.hexgate.datapath.maps.Layouts.BackendValue;
+import io.hexgate.datapath.maps.Layouts.CtKey;
+import io.hexgate.datapath.maps.Layouts.CtValue;
+import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import io.hexgate.datapath.maps.Layouts.Event;
+import io.hexgate.datapath.maps.Layouts.MetricsValue;
+import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import io.hexgate.datapath.maps.Layouts.ServiceKey;
+import io.hexgate.datapath.maps.Layouts.ServiceValue;
+import io.hexgate.datapath.maps.MapContents;
+import io.hexgate.datapath.maps.PolicyFolding;
+import io.hexgate.datapath.maps.PolicyTable;
+import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The datapath in Java: the steps of datapath/bpf/hexgate.bpf.c, one for one, on the same {@link MapContents}
+ * and the same Ethernet frames, with the same verdicts, drop reasons, rewritten bytes, events, counters and
+ * conntrack effects. The agent runs it where eBPF is unavailable; the differential test holds it to the
+ * kernel. Differences by design: CT entries are never evicted (the kernel's LRU map evicts when full) and
+ * event times are 0. Thread-safe (one packet at a time).
+ */
+public final class JavaDatapath {
+  private static final int ETH_HLEN = 14;
+  private static final int TCP_SYN = 0x02;
+  private static final int TCP_ACK = 0x10;
+  private static final int ICMP_ECHO_REPLY = 0;
+  private static final int ICMP_DEST_UNREACH = 3;
+  private static final int ICMP_FRAG_NEEDED = 4;
+  private static final int ICMP_ECHO_REQUEST = 8;
+
+  private MapContents maps;
+  private PolicyTable policy;
+  private IpcacheTable ipcache;
+  private final Map<CtKey, CtValue> ct = new LinkedHashMap<>();
+  private final long[] packets = new long[Layouts.METRICS_SLOTS];
+  private final long[] bytes = new long[Layouts.METRICS_SLOTS];
+
+  public JavaDatapath(MapContents maps) {
+    update(maps);
+  }
+
+  /** Switches to new map contents; connections tracked so far stay. */
+  public synchronized void update(MapContents next) {
+    this.maps = next;
+    this.policy = new PolicyTable(next.policy());
+    this.ipcache = new IpcacheTable(next.ipcache());
+  }
+
+  /** The program on the host side's ingress: packets the pod sends. */
+  public synchronized Verdict fromPod(byte[] frame) {
+    return new Run(frame, DIR_EGRESS).handle();
+  }
+
+  /** The program on the host side's egress: packets delivered to the pod. */
+  public synchronized Verdict toPod(byte[] frame) {
+    return new Run(frame, DIR_INGRESS).handle();
+  }
+
+  /** The uplink program: counts and forwards. */
+  public synchronized Verdict fromNetdev(byte[] frame) {
+    count(FORWARDED, DIR_NETDEV, frame.length);
+    return new Verdict(Verdict.TC_ACT_OK, FORWARDED, frame.clone(), Optional.empty());
+  }
+
+  /** A copy of the connection tracking table. */
+  public synchronized Map<CtKey, CtValue> conntrack() {
+    return Collections.unmodifiableMap(new LinkedHashMap<>(ct));
+  }
+
+  /** Deletes the CT entries of pod addresses that went away, as MapWriter does in the kernel. */
+  public synchronized void flushConntrack(java.util.Set<Integer> addrs) {
+    ct.keySet().removeIf(k -> addrs.contains(k.direction() == DIR_INGRESS ? k.daddr() : k.saddr()));
+  }
+
+  public synchronized void clearConntrack() {
+    ct.clear();
+  }
+
+  /** Counters of one reason (0 = forwarded) and direction. */
+  public synchronized MetricsValue counter(int reason, int direction) {
+    int slot = Layouts.metricsSlot(reason, direction);
+    return new MetricsValue(packets[slot], bytes[slot]);
+  }
+
+  private void count(int reason, int dir, int len) {
+    int slot = Layouts.metricsSlot(reason, dir);
+    packets[slot]++;
+    bytes[slot] += len;
+  }
+
+  /** Parse results (struct hg_pkt), the packet, and the steps of one program run. */
+  private final class Run {
+    final byte[] pkt;
+    final ByteBuffer buf;
+    final int dir;
+    // struct hg_pkt
+    int saddr;
+    int daddr;
+    int sport;
+    int dport;
+    int protocol;
+    int tupleDir;
+    int l4Off;
+    int policyPort;
+    int policyProto;
+    int tcpFlags;
+    int icmpType;
+    int icmpCode;
+
+    Run(byte[] frame, int dir) {
+      this.pkt = frame.clone();
+      this.buf = ByteBuffer.wrap(pkt);
+      this.dir = dir;
+    }
+
+    Verdict handle() {
+      int ret = parse();
+      if (ret == 1) {
+        return new Verdict(Verdict.TC_ACT_OK, FORWARDED, pkt, Optional.empty());
+      }
+      if (ret < 0) {
+        return drop(-ret, null);
+      }
+      return handleIpv4();
+    }
+
+    private int u8(int off) {
+      return pkt[off] & 0xff;
+    }
+
+    private int u16(int off) {
+      return buf.getShort(off) & 0xffff;
+    }
+
+    /** 0 = an IPv4 packet to judge, 1 = pass untouched, negative = drop reason. */
+    private int parse() {
+      if (pkt.length < ETH_HLEN) {
+        return -Layouts.DROP_INVALID;
+      }
+      int proto = u16(12);
+      if (proto == 0x0806) {
+        return 1;
+      }
+      if (proto != 0x0800) {
+        return -Layouts.DROP_UNKNOWN_L3;
+      }
+      if (pkt.length < ETH_HLEN + 20) {
+        return -Layouts.DROP_INVALID;
+      }
+      int ihl = u8(ETH_HLEN) & 0xf;
+      int version = u8(ETH_HLEN) >> 4;
+      if (version != 4 || ihl < 5) {
+        return -Layouts.DROP_INVALID;
+      }
+      saddr = buf.getInt(ETH_HLEN + 12);
+      daddr = buf.getInt(ETH_HLEN + 16);
+      protocol = u8(ETH_HLEN + 9);
+      if ((u16(ETH_HLEN + 6) & 0x1fff) != 0) {
+        return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+      }
+      l4Off = ETH_HLEN + ihl * 4;
+      return parseL4();
+    }
+
+    private int parseL4() {
+      int avail = pkt.length - l4Off;
+      switch (protocol) {
+        case Layouts.PROTO_TCP -> {
+          if (avail < 20) {
+            return -Layouts.DROP_INVALID;
+          }
+          sport = u16(l4Off);
+          dport = u16(l4Off + 2);
+          tcpFlags = u8(l4Off + 13);
+          policyPort = dport;
+          policyProto = Layouts.PROTO_TCP;
+        }
+        case Layouts.PROTO_UDP, Layouts.PROTO_SCTP -> {
+          if (avail < 8) {
+            return -Layouts.DROP_INVALID;
+          }
+          sport = u16(l4Off);
+          dport = u16(l4Off + 2);
+          policyPort = dport;
+          policyProto = protocol;
+        }
+        case Layouts.PROTO_ICMP -> {
+          if (avail < 8) {
+            return -Layouts.DROP_INVALID;
+          }
+          icmpType = u8(l4Off);
+          icmpCode = u8(l4Off + 1);
+          if (icmpType == ICMP_ECHO_REQUEST) {
+            sport = u16(l4Off + 4);
+          } else if (icmpType == ICMP_ECHO_REPLY) {
+            dport = u16(l4Off + 4);
+          }
+          policyPort = icmpType;
+          policyProto = Layouts.PROTO_ICMP;
+        }
+        default -> policyProto = Layouts.PROTO_OTHER;
+      }
+      return 0;
+    }
+
+    private boolean isNewRequest() {
+      if (protocol == Layouts.PROTO_TCP) {
+        return (tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+      }
+      return protocol == Layouts.PROTO_ICMP && icmpType == ICMP_ECHO_REQUEST;
+    }
+
+    private boolean isTracked() {
+      return protocol != Layouts.PROTO_ICMP || icmpType == ICMP_ECHO_REQUEST || icmpType == ICMP_ECHO_REPLY;
+    }
+
+    private CtKey tuple() {
+      return new CtKey(saddr, daddr, sport, dport, protocol, tupleDir);
+    }
+
+    private Verdict forward() {
+      count(FORWARDED, dir, pkt.length);
+      return new Verdict(Verdict.TC_ACT_OK, FORWARDED, pkt, Optional.empty());
+    }
+
+    /** j null: a drop event; else a policy-verdict event. Dropped packets leave unmodified. */
+    private Verdict drop(int reason, Judgement j) {
+      count(reason, dir, pkt.length);
+      return new Verdict(Verdict.TC_ACT_SHOT, reason, pkt,
+          Optional.of(event(j == null ? Layouts.EVENT_DROP : Layouts.EVENT_POLICY_VERDICT, reason, j)));
+    }
+
+    private Event event(int type, int reason, Judgement j) {
+      Judgement k = j == null ? new Judgement() : j;
+      return new Event(0, type, dir, k.action, k.matchType, reason, protocol, k.endpoint, k.srcIdentity,
+          k.dstIdentity, saddr, daddr, sport, dport, k.ruleId, k.origDaddr, k.origDport, pkt.length);
+    }
+
+    // ------------------------------------------------------------------------------- translation
+
+    private int tupleHash() {
+      int h = Integer.reverseBytes(saddr) * 0x9E3779B1;
+      h = (h ^ Integer.reverseBytes(daddr)) * 0x85EBCA6B;
+      int ports = (Short.toUnsignedInt(Short.reverseBytes((short) sport)) << 16)
+          | Short.toUnsignedInt(Short.reverseBytes((short) dport));
+      h = (h ^ ports) * 0xC2B2AE35;
+      h ^= protocol;
+      return h ^ (h >>> 16);
+    }
+
+    private int l4CsumOff() {
+      return protocol == Layouts.PROTO_TCP ? 16 : protocol == Layouts.PROTO_UDP ? 6 : 0;
+    }
+
+    private void rewrite(boolean source, int oldAddr, int oldPort, int newAddr, int newPort) {
+      int addrOff = ETH_HLEN + (source ? 12 : 16);
+      int portOff = l4Off + (source ? 0 : 2);
+      int csumOff = l4CsumOff();
+      boolean mangled = protocol == Layouts.PROTO_UDP;
+      if (csumOff != 0) {
+        csumOff += l4Off;
+        l4Replace(csumOff, mangled, true, oldAddr, newAddr);
+        l4Replace(csumOff, mangled, false, oldPort, newPort);
+      }
+      int ipCheck = ETH_HLEN + 10;
+      buf.putShort(ipCheck, (short) Checksums.replace4(u16(ipCheck), oldAddr, newAddr));
+      buf.putInt(addrOff, newAddr);
+      buf.putShort(portOff, (short) newPort);
+    }
+
+    private void l4Replace(int off, boolean mangled, boolean four, int from, int to) {
+      int check = u16(off);
+      if (mangled && check == 0) {
+        return;
+      }
+      int next = four ? Checksums.replace4(check, from, to) : Checksums.replace2(check, from, to);
+      if (mangled && next == 0) {
+        next = 0xffff;
+      }
+      buf.putShort(off, (short) next);
+    }
+
+    private final class ServiceHit {
+      int frontendAddr;
+      int frontendPort;
+      boolean hit;
+      boolean record;
+      BackendValue backend;
+    }
+
+    private int translateService(ServiceHit s) {
+      if (protocol != Layouts.PROTO_TCP && protocol != Layouts.PROTO_UDP) {
+        return 0;
+      }
+      ServiceValue sv = maps.services().get(new ServiceKey(daddr, dport, protocol));
+      if (sv == null) {
+        return 0;
+      }
+      s.hit = true;
+      s.frontendAddr = daddr;
+      s.frontendPort = dport;
+      tupleDir = DIR_SERVICE;
+      CtValue svcCt = isNewRequest() ? null : ct.get(tuple());
+      if (svcCt != null) {
+        s.backend = new BackendValue(svcCt.natAddr(), svcCt.natPort());
+      } else {
+        if (sv.count() == 0) {
+          return -Layouts.DROP_NO_SERVICE;
+        }
+        int slot = Integer.remainderUnsigned(tupleHash(), sv.count());
+        BackendValue b = maps.backends().get(new BackendKey(sv.serviceId(), slot));
+        if (b == null) {
+          return -Layouts.DROP_NO_SERVICE;
+        }
+        s.backend = b;
+        s.record = true;
+      }
+      daddr = s.backend.addr();
+      dport = s.backend.port();
+      policyPort = s.backend.port();
+      return 0;
+    }
+
+    // ------------------------------------------------------------------------------- the hook
+
+    private Verdict handleIpv4() {
+      ServiceHit svc = new ServiceHit();
+      Judgement j = new Judgement();
+
+      if (protocol == Layouts.PROTO_ICMP && icmpType == ICMP_DEST_UNREACH && icmpCode == ICMP_FRAG_NEEDED) {
+        return forward();
+      }
+      if (dir == DIR_EGRESS) {
+        int ret = translateService(svc);
+        if (ret < 0) {
+          return drop(-ret, null);
+        }
+      }
+      tupleDir = dir;
+
+      if (isTracked()) {
+        CtKey key = tuple();
+        CtValue entry = ct.get(key);
+        if (entry != null) {
+          if (!isNewRequest() || protocol != Layouts.PROTO_TCP) {
+            return pass(svc);
+          }
+          ct.remove(key);
+        }
+        if (!isNewRequest()) {
+          CtValue reply = ct.get(key.reversed(dir == DIR_EGRESS ? DIR_INGRESS : DIR_EGRESS));
+          if (reply != null) {
+            if ((reply.flags() & Layouts.CT_NAT) != 0) {
+              rewrite(true, saddr, sport, reply.natAddr(), reply.natPort());
+            }
+            return forward();
+          }
+        }
+      }
+
+      EndpointValue ep = maps.endpoints().get(new Layouts.EndpointKey(dir == DIR_EGRESS ? saddr : daddr));
+      if (ep == null) {
+        return drop(dir == DIR_EGRESS ? Layouts.DROP_INVALID_SIP : Layouts.DROP_UNROUTABLE, null);
+      }
+      int remote = ipcache.identityOf(dir == DIR_EGRESS ? daddr : saddr);
+      PolicyValue pol = policy.lookup(ep.id(), remote, dir, policyProto, policyPort);
+
+      j.endpoint = ep.id();
+      j.srcIdentity = dir == DIR_EGRESS ? ep.identity() : remote;
+      j.dstIdentity = dir == DIR_EGRESS ? remote : ep.identity();
+      j.origDaddr = svc.frontendAddr;
+      j.origDport = svc.frontendPort;
+      int verdict = pol == null ? Layouts.VERDICT_NONE : pol.verdict();
+      if (pol != null) {
+        j.ruleId = pol.ruleId();
+        j.matchType = pol.matchType();
+      }
+      switch (verdict) {
+        case Layouts.VERDICT_ALLOW -> { }
+        case Layouts.VERDICT_DENY -> {
+          j.action = Layouts.ACTION_DENY;
+          return drop(Layouts.DROP_POLICY_DENY, j);
+        }
+        case Layouts.VERDICT_REDIRECT -> {
+          j.action = Layouts.ACTION_REDIRECT;
+          return drop(Layouts.DROP_PROXY_UNSUPPORTED, j);
+        }
+        default -> {
+          j.action = Layouts.ACTION_DENY;
+          j.matchType = Layouts.MATCH_NONE;
+          j.ruleId = 0;
+          return drop(Layouts.DROP_POLICY, j);
+        }
+      }
+
+      if (isTracked()) {
+        ct.put(tuple(), svc.hit
+            ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, Layouts.CT_NAT)
+            : new CtValue(ep.id(), j.ruleId, 0, 0, 0));
+        if (svc.record) {
+          ct.put(new CtKey(saddr, svc.frontendAddr, sport, svc.frontendPort, protocol, DIR_SERVICE),
+              new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(), Layouts.CT_NAT));
+        }
+      }
+      Event verdictEvent = event(Layouts.EVENT_POLICY_VERDICT, FORWARDED, j);
+      Verdict v = pass(svc);
+      return new Verdict(v.tcAction(), v.reason(), v.packet(), Optional.of(verdictEvent));
+    }
+
+    private Verdict pass(ServiceHit svc) {
+      if (svc.hit) {
+        rewrite(false, svc.frontendAddr, svc.frontendPort, svc.backend.addr(), svc.backend.port());
+      }
+      return forward();
+    }
+  }
+
+  /** struct hg_judgement */
+  private static final class Judgement {
+    int endpoint;
+    int srcIdentity;
+    int dstIdentity;
+    int ruleId;
+    int origDaddr;
+    int origDport;
+    int action;
+    int matchType;
+  }
+
+  /** The protocol class a packet's IP protocol is looked up as (for callers explaining verdicts). */
+  public static int policyProtocol(int ipProtocol) {
+    return PolicyFolding.ProtoClass.of(ipProtocol).number;
+  }
+}

@@ -1,0 +1,133 @@
+package io.hexgate.datapath.twin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hexgate.datapath.bpf.BpfMap;
+import io.hexgate.datapath.bpf.BpfObject;
+import io.hexgate.datapath.bpf.BpfProgram;
+import io.hexgate.datapath.bpf.BpfSupport;
+import io.hexgate.datapath.bpf.Packets;
+import io.hexgate.datapath.bpf.RingBuffer;
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.maps.Layouts.CtKey;
+import io.hexgate.datapath.maps.Layouts.CtValue;
+import io.hexgate.datapath.maps.Layouts.Event;
+import io.hexgate.datapath.maps.Layouts.MetricsValue;
+import io.hexgate.datapath.maps.MapContents;
+import io.hexgate.datapath.maps.MapWriter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 5, done-when #1: random packets against random policy, identity and service maps, through the BPF
+ * programs (BPF_PROG_TEST_RUN) and through the Java twin: the same tc action, drop reason, output bytes,
+ * events, counters, and conntrack table. Root only.
+ */
+class DifferentialTest {
+  private static final int MAP_SETS = 8;
+  private static final int PACKETS_PER_SET = 13_000;
+
+  static BpfObject obj;
+
+  @BeforeAll
+  static void load() {
+    obj = BpfSupport.loadOrSkip();
+  }
+
+  @AfterAll
+  static void close() {
+    if (obj != null) {
+      obj.close();
+    }
+  }
+
+  @Test
+  void kernelAndTwinAgreeOnRandomPackets() {
+    long seed = Long.getLong("hexgate.diff.seed", System.nanoTime());
+    MapWriter writer = new MapWriter(obj);
+    BpfProgram fromPod = obj.program("from_pod");
+    BpfProgram toPod = obj.program("to_pod");
+    BpfMap ct = obj.map("hg_ct");
+    List<Event> kernelEvents = new ArrayList<>();
+    Map<Integer, Integer> reasons = new TreeMap<>();
+    int rewritten = 0;
+    int total = 0;
+    JavaDatapath twin = new JavaDatapath(MapContents.EMPTY);
+    MapContents current = writer.readKernel();
+    try (RingBuffer events = new RingBuffer(obj.map("hg_events"), b -> kernelEvents.add(Event.CODEC.read(b)))) {
+      for (int set = 0; set < MAP_SETS; set++) {
+        long setSeed = seed + set;
+        RandomWorld world = new RandomWorld(setSeed);
+        MapContents next = MapContents.build(world.state, current);
+        assertThat(next.endpointErrors()).isEmpty();
+        writer.write(current, next);
+        current = next;
+        // each map set starts without connections, in both
+        ct.keys().forEach(ct::delete);
+        twin.clearConntrack();
+        twin.update(current);
+        events.consume();
+        kernelEvents.clear();
+        List<Event> twinEvents = new ArrayList<>();
+
+        for (int i = 0; i < PACKETS_PER_SET; i++) {
+          RandomWorld.Shot shot = world.next();
+          String what = "seed " + setSeed + " packet " + i + " " + (shot.fromPod() ? "from_pod " : "to_pod ")
+              + HexFormat.of().formatHex(shot.frame());
+          BpfProgram.TestRun k;
+          try {
+            k = (shot.fromPod() ? fromPod : toPod).testRun(shot.frame());
+          } catch (RuntimeException e) {
+            throw new AssertionError(what, e);
+          }
+          Verdict t = shot.fromPod() ? twin.fromPod(shot.frame()) : twin.toPod(shot.frame());
+          assertThat(k.cb0()).as(what + ": reason").isEqualTo(t.reason());
+          assertThat(k.retval()).as(what + ": tc action").isEqualTo(t.tcAction());
+          assertThat(HexFormat.of().formatHex(k.packet())).as(what + ": output").isEqualTo(
+              HexFormat.of().formatHex(t.packet()));
+          t.event().ifPresent(twinEvents::add);
+          reasons.merge(t.reason(), 1, Integer::sum);
+          if (t.forwarded()) {
+            world.forwarded(t.packet());
+            if (!java.util.Arrays.equals(t.packet(), shot.frame())) {
+              rewritten++;
+              if (Packets.checksumsValid(shot.frame())) {
+                assertThat(Packets.checksumsValid(k.packet())).as(what + ": checksums after translation").isTrue();
+              }
+            }
+          }
+          total++;
+          if (i % 2000 == 1999) {
+            events.consume(); // keep the ring buffer from filling up
+          }
+        }
+        events.consume();
+        assertThat(kernelEvents.stream().map(Event::withoutTime).toList()).as("events, seed " + setSeed)
+            .isEqualTo(twinEvents);
+        Map<CtKey, CtValue> kernelCt = ct.typed(CtKey.CODEC, CtValue.CODEC).entries();
+        assertThat(kernelCt).as("conntrack, seed " + setSeed).isEqualTo(twin.conntrack());
+        assertThat(kernelCt).isNotEmpty();
+      }
+    }
+    for (int reason : reasons.keySet()) {
+      for (int dir : new int[] {Layouts.DIR_INGRESS, Layouts.DIR_EGRESS}) {
+        byte[] perCpu = obj.map("hg_metrics").lookup(Layouts.U32.encode(Layouts.metricsSlot(reason, dir)));
+        assertThat(MetricsValue.sumPerCpu(perCpu)).as("counter " + reason + "/" + dir)
+            .isEqualTo(twin.counter(reason, dir));
+      }
+    }
+    System.out.printf("differential test: %d packets, seed %d, reasons %s, %d rewritten by translation%n",
+        total, seed, reasons, rewritten);
+    assertThat(total).isGreaterThanOrEqualTo(100_000);
+    // every path was taken: forwarded, policy (133/181/180), service (158), malformed (134/139/157),
+    // wrong endpoint (132/151), and translation both ways
+    assertThat(reasons.keySet()).contains(0, 132, 133, 134, 139, 151, 157, 158, 180, 181);
+    assertThat(rewritten).isGreaterThan(100);
+  }
+}

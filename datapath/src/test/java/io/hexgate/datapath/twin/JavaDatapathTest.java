@@ -1,0 +1,109 @@
+package io.hexgate.datapath.twin;
+
+import static io.hexgate.datapath.bpf.Packets.ip;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hexgate.contract.v1.Action;
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.contract.v1.Identity;
+import io.hexgate.contract.v1.Protocol;
+import io.hexgate.contract.v1.RuleMap;
+import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.contract.v1.ServiceBackend;
+import io.hexgate.contract.v1.ServiceFrontend;
+import io.hexgate.contract.v1.ServiceState;
+import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.bpf.Packets;
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.maps.MapContents;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The twin's behaviour on the cases issue 5 names (the differential test holds the kernel to the twin). */
+class JavaDatapathTest {
+  static final int CLIENT = ip(10, 0, 1, 10);
+  static final int SERVER = ip(10, 0, 1, 20);
+  static final int FRONTEND = ip(10, 96, 0, 10);
+
+  /** client (identity 300) may reach server (identity 301) on TCP 80 and ping it; server allows nothing out. */
+  static JavaDatapath datapath() {
+    RuleMap allowAll = RuleMap.newBuilder().addEntries(RuleMapEntry.newBuilder().setPortTo(65535)).build();
+    RuleMap serverIn = RuleMap.newBuilder().setEnforcing(true)
+        .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(300).setProtocol(Protocol.PROTOCOL_TCP)
+            .setPortFrom(80).setPortTo(80))
+        .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(300).setProtocol(Protocol.PROTOCOL_ICMP)
+            .setPortFrom(8).setPortTo(8))
+        .build();
+    RuleMap denyAll = RuleMap.newBuilder().setEnforcing(true).build();
+    Map<EndpointKey, EndpointState> eps = new HashMap<>();
+    eps.put(key("client"), EndpointState.newBuilder().setKey(key("client")).setIp("10.0.1.10")
+        .setIdentity(Identity.newBuilder().setId(300)).setIngress(denyAll).setEgress(allowAll).build());
+    eps.put(key("server"), EndpointState.newBuilder().setKey(key("server")).setIp("10.0.1.20")
+        .setIdentity(Identity.newBuilder().setId(301)).setIngress(serverIn).setEgress(denyAll).build());
+    ServiceFrontend fe = ServiceFrontend.newBuilder().setIp("10.96.0.10").setPort(8000)
+        .setProtocol(Protocol.PROTOCOL_TCP).build();
+    ServiceState svc = ServiceState.newBuilder().setFrontend(fe).setService("default/server")
+        .addBackends(ServiceBackend.newBuilder().setIp("10.0.1.20").setPort(80)).build();
+    AgentState s = new AgentState("e", 1, eps, Map.of("10.0.1.10/32", 300L, "10.0.1.20/32", 301L), Map.of(fe, svc));
+    return new JavaDatapath(MapContents.build(s, MapContents.EMPTY));
+  }
+
+  static EndpointKey key(String name) {
+    return EndpointKey.newBuilder().setNamespace("default").setName(name).build();
+  }
+
+  @Test
+  void repliesPassButANewRequestIsNeverTakenForOne() {
+    JavaDatapath dp = datapath();
+    assertThat(dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    Verdict syn = dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN));
+    assertThat(syn.reason()).isZero();
+    assertThat(syn.event()).get().satisfies(e -> {
+      assertThat(e.type()).isEqualTo(Layouts.EVENT_POLICY_VERDICT);
+      assertThat(e.srcIdentity()).isEqualTo(300);
+      assertThat(e.dstIdentity()).isEqualTo(301);
+      assertThat(e.matchType()).isEqualTo(Layouts.MATCH_L3_L4);
+    });
+    // the server's SYN-ACK and the client's receipt of it: replies, no policy, no event
+    Verdict synAck = dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x12));
+    assertThat(synAck.reason()).isZero();
+    assertThat(synAck.event()).isEmpty();
+    assertThat(dp.toPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x12)).reason()).isZero();
+    // a SYN from server to client on the reversed tuple is a new connection: server egress denies it
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN)).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
+
+    // ping: the request passes, the reply passes, an echo request back is judged (and denied)
+    assertThat(dp.fromPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
+    assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1)).reason()).isZero();
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 8, 0, 7, 1)).reason()).isEqualTo(Layouts.DROP_POLICY);
+    // fragmentation needed always passes
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 3, 4, 0, 0)).reason()).isZero();
+    assertThat(dp.counter(Layouts.DROP_POLICY, Layouts.DIR_EGRESS).packets()).isEqualTo(2);
+  }
+
+  @Test
+  void serviceTrafficIsTranslatedBeforePolicyAndRepliesTranslatedBack() {
+    JavaDatapath dp = datapath();
+    byte[] syn = Packets.tcp(CLIENT, FRONTEND, 40001, 8000, Packets.TCP_SYN);
+    Verdict out = dp.fromPod(syn);
+    assertThat(out.reason()).isZero();
+    ByteBuffer b = ByteBuffer.wrap(out.packet());
+    assertThat(b.getInt(30)).isEqualTo(SERVER);
+    assertThat(b.getShort(36)).isEqualTo((short) 80);
+    assertThat(Packets.checksumsValid(out.packet())).isTrue();
+    assertThat(out.event().get().origDaddr()).isEqualTo(FRONTEND);
+    // policy judged the backend: server ingress allows 300 on 80
+    assertThat(dp.toPod(out.packet()).reason()).isZero();
+    Verdict reply = dp.toPod(Packets.tcp(SERVER, CLIENT, 80, 40001, 0x12));
+    assertThat(reply.reason()).isZero();
+    ByteBuffer r = ByteBuffer.wrap(reply.packet());
+    assertThat(r.getInt(26)).isEqualTo(FRONTEND);
+    assertThat(r.getShort(34)).isEqualTo((short) 8000);
+    assertThat(Packets.checksumsValid(reply.packet())).isTrue();
+  }
+}
