@@ -132,14 +132,14 @@ public final class OperatorCommand implements Callable<Integer> {
     PolicyStatusTracker status = operator.trackPolicyStatus(nodes, statusNodeLimit, statusInterval);
     ExecutorService sender = Executors.newFixedThreadPool(2, daemon("hexgate-agent-sender"));
     // Only the leader has engine state; other replicas refuse agents, which retry until they reach it.
+    java.util.function.BooleanSupplier serving = () -> !config.leaderElection() || operator.isLeader();
     NodeAgentService agents =
         new NodeAgentService(
-            nodes, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE,
-            () -> !config.leaderElection() || operator.isLeader());
+            nodes, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE, serving);
     operator.metrics().connectedAgents(agents::connectedNodes);
     MetricsServer metricsServer;
     try {
-      metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, operator.metrics());
+      metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, operator.metrics(), serving);
     } catch (IOException e) {
       System.err.println("hexgate operator: cannot serve metrics on port " + metricsPort + ": " + e.getMessage());
       client.close();

@@ -16,6 +16,9 @@ import io.hexgate.operator.node.DesiredStateListener;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyValidity;
+import io.hexgate.operator.service.EndpointSliceReconciler;
+import io.hexgate.operator.service.ServiceReconciler;
+import io.hexgate.operator.service.ServiceTable;
 import io.hexgate.operator.status.PolicyStatusTracker;
 import io.hexgate.operator.status.PolicyStatusWriter;
 import java.time.Duration;
@@ -42,6 +45,7 @@ public final class HexgateOperator implements AutoCloseable {
   private final CrdIdentityAllocator allocator;
   private final EngineWriter writer;
   private final PolicyValidity validity = new PolicyValidity();
+  private final ServiceTable services = new ServiceTable();
   private final OperatorMetrics metrics = new OperatorMetrics();
   private final Operator operator;
   private final ScheduledExecutorService gc;
@@ -74,6 +78,8 @@ public final class HexgateOperator implements AutoCloseable {
     operator.register(new CiliumNetworkPolicyReconciler(policies));
     operator.register(new ClusterwideNetworkPolicyReconciler(policies));
     operator.register(new NetworkPolicyReconciler(policies));
+    operator.register(new ServiceReconciler(services));
+    operator.register(new EndpointSliceReconciler(services));
     this.gc =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -122,6 +128,7 @@ public final class HexgateOperator implements AutoCloseable {
     PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, clock, nodeLimit);
     writer.addListener(hub);
     writer.addListener(tracker); // after the hub: reads the revisions it just published
+    services.addListener(hub::services);
     statusWriter = new PolicyStatusWriter(client, tracker, clock, interval, leader::get);
     return tracker;
   }
@@ -188,6 +195,11 @@ public final class HexgateOperator implements AutoCloseable {
   /** The Prometheus metrics; serve them with {@code MetricsServer}. */
   public OperatorMetrics metrics() {
     return metrics;
+  }
+
+  /** The cluster's ClusterIP Services and their ready backends, as the agents receive them. */
+  public ServiceTable services() {
+    return services;
   }
 
   public PolicyValidity validity() {

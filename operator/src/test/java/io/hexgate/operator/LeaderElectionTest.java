@@ -7,7 +7,19 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hexgate.operator.endpoint.api.CiliumEndpoint;
 import io.hexgate.operator.policy.PolicyRef;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.grpc.ManagedChannel;
+import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.operator.node.NodeAgentService;
+import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.node.TestingAgent;
+import io.hexgate.operator.node.TlsAgentPort;
+import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
+import io.hexgate.operator.policy.api.PolicyStatus;
+import io.hexgate.operator.status.PolicyStatusTracker;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,17 +31,54 @@ import org.junit.jupiter.api.Test;
 /** Two replicas share one Lease: one writes, and the other takes over within the lease when it dies. */
 class LeaderElectionTest {
   static final Duration LEASE = Duration.ofSeconds(2);
+  private static final PolicyRef WEB_INGRESS = PolicyRef.cnp("default", "web-ingress");
 
   private final MockApi api = new MockApi();
   private final KubernetesClient kube = api.client();
   private final MutableClock clock = new MutableClock();
   private final List<HexgateOperator> replicas = new ArrayList<>();
   private final Map<String, Set<PolicyRef>> seen = new ConcurrentHashMap<>();
+  private final Map<String, TlsAgentPort> ports = new ConcurrentHashMap<>();
+  private final Map<String, NodeStateHub> hubs = new ConcurrentHashMap<>();
+  private final List<TestingAgent> agents = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final ExecutorService sender = Executors.newFixedThreadPool(2);
 
   @AfterEach
   void close() {
+    agents.forEach(TestingAgent::disconnect);
+    channels.forEach(ManagedChannel::shutdownNow);
+    ports.values().forEach(TlsAgentPort::close);
     replicas.forEach(HexgateOperator::stop);
+    sender.shutdownNow();
     api.close();
+  }
+
+  /**
+   * A replica as {@code hexgate operator} runs it: node state, policy status and an agent port over
+   * mutual TLS that serves agents only while this replica leads.
+   */
+  private HexgateOperator replicaServingAgents(String name) {
+    HexgateOperator op = replica(name);
+    NodeStateHub hub = new NodeStateHub();
+    PolicyStatusTracker status =
+        op.trackPolicyStatus(hub, PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(200));
+    NodeAgentService service =
+        new NodeAgentService(
+            hub, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE, op::isLeader);
+    hubs.put(name, hub);
+    ports.put(name, new TlsAgentPort(service));
+    return op;
+  }
+
+  /** An agent given every replica's address, trying them in turn until one serves it. */
+  private TestingAgent agent(String node) {
+    List<ManagedChannel> both =
+        ports.values().stream().map(p -> TlsAgentPort.channel(p.port(), node)).toList();
+    channels.addAll(both);
+    TestingAgent a = new TestingAgent(node).connectInTurn(both);
+    agents.add(a);
+    return a;
   }
 
   private HexgateOperator replica(String name) {
@@ -88,5 +137,89 @@ class LeaderElectionTest {
             });
     long identity = kube.resources(CiliumEndpoint.class).inNamespace("default").withName("web").get().getStatus().identity.id;
     assertThat(identity).isEqualTo(256);
+  }
+
+  @Test
+  void shouldBringPolicyChangesToTheAgentsAndStatusAfterTheOtherReplicaTakesOver() {
+    HexgateOperator a = replicaServingAgents("a");
+    HexgateOperator b = replicaServingAgents("b");
+    a.start();
+    b.start();
+    kube.resource(HexgateOperatorTest.pod("default", "web", "10.0.0.1", Map.of("app", "web"))).create();
+    Pod other = HexgateOperatorTest.pod("default", "other", "10.0.0.2", Map.of("app", "other"));
+    other.getSpec().setNodeName("node-2");
+    kube.resource(other).create();
+    kube.resource(HexgateOperatorTest.cnp("web-ingress", "web", "80")).create();
+    TestingAgent node1 = agent("node-1");
+    TestingAgent node2 = agent("node-2");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.isLeader() || b.isLeader());
+    HexgateOperator leader = a.isLeader() ? a : b;
+    HexgateOperator follower = leader == a ? b : a;
+    String leaderName = leader == a ? "a" : "b";
+    String followerName = leader == a ? "b" : "a";
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              assertThat(node1.epoch).isEqualTo(hubs.get(leaderName).epoch());
+              assertThat(ingressPorts(node1)).containsExactly(80);
+              assertThat(statusOf("web-ingress").observedGeneration).isEqualTo(1L);
+              assertThat(statusOf("web-ingress").nodes.get("node-1").localPolicyRevision).isEqualTo(node1.applied);
+            });
+    assertThat(follower.statusWriter().writes()).isZero();
+
+    leader.stop();
+    ports.get(leaderName).close(); // the process is gone: so is its agent port
+    long died = System.nanoTime();
+    await().atMost(LEASE.multipliedBy(3)).until(follower::isLeader);
+    assertThat(Duration.ofNanos(System.nanoTime() - died)).isLessThan(LEASE.plusMillis(1500));
+
+    CiliumNetworkPolicy v2 = kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").get();
+    v2.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "8080";
+    kube.resource(v2).update();
+
+    NodeStateHub hub = hubs.get(followerName);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              // the agents moved to the new leader (a new epoch: a snapshot) and ACKed its latest revision
+              assertThat(node1.epoch).isEqualTo(hub.epoch());
+              assertThat(node2.epoch).isEqualTo(hub.epoch());
+              assertThat(ingressPorts(node1)).containsExactly(8080);
+              assertThat(node1.applied).isEqualTo(hub.find("node-1").current().revision());
+              assertThat(node2.applied).isEqualTo(hub.find("node-2").current().revision());
+              PolicyStatus s = statusOf("web-ingress");
+              assertThat(s.observedGeneration).isEqualTo(2L);
+              assertThat(s.enforcement.nodes).isEqualTo("1/1");
+              assertThat(s.nodes).containsOnlyKeys("node-1");
+              assertThat(s.nodes.get("node-1").enforcing).isTrue();
+              assertThat(s.nodes.get("node-1").localPolicyRevision).isEqualTo(node1.applied);
+              assertThat(s.conditions)
+                  .anySatisfy(c -> {
+                    assertThat(c.getType()).isEqualTo("Enforced");
+                    assertThat(c.getStatus()).isEqualTo("True");
+                  });
+            });
+    assertThat(follower.statusWriter().writes()).isPositive();
+    assertThat(seen.get(followerName)).contains(WEB_INGRESS);
+  }
+
+  private PolicyStatus statusOf(String name) {
+    CiliumNetworkPolicy p = kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName(name).get();
+    assertThat(p.getStatus()).isNotNull();
+    return p.getStatus();
+  }
+
+  /** The ports node-1's agent enforces on web's ingress. */
+  private static List<Integer> ingressPorts(TestingAgent agent) {
+    EndpointState web = agent.endpoints.get("default/web");
+    assertThat(web).isNotNull();
+    return web.getIngress().getEntriesList().stream()
+        .filter(e -> e.getPortFrom() != 0)
+        .map(e -> e.getPortFrom())
+        .distinct()
+        .toList();
   }
 }

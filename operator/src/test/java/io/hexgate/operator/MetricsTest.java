@@ -72,4 +72,15 @@ class MetricsTest {
                       "hexgate_operator_reconcile_duration_seconds_count\\{controller=\"pods\",outcome=\"success\"} [1-9]");
             });
   }
+
+  @Test
+  void shouldBeReadyOnlyWhileServingAgents() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean leading = new java.util.concurrent.atomic.AtomicBoolean();
+    server = MetricsServer.start(0, new io.hexgate.operator.metrics.OperatorMetrics(), leading::get);
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest readyz = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/readyz")).build();
+    assertThat(http.send(readyz, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
+    leading.set(true);
+    assertThat(http.send(readyz, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+  }
 }

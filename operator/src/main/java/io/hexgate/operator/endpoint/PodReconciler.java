@@ -9,6 +9,7 @@ import io.hexgate.operator.feed.EngineWriter;
 import io.hexgate.operator.feed.NamespaceReconciler;
 import io.hexgate.operator.feed.PodEndpoints;
 import io.hexgate.operator.policy.Endpoint;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -38,9 +39,14 @@ import org.slf4j.LoggerFactory;
  * Other pods' CiliumEndpoints change when a policy or namespace changes their enforcement or identity: the
  * engine writer names them and an inbound event source re-triggers their reconcile. Label and status
  * changes of a pod do not bump its generation, hence no generation filter; deletions arrive as reconciles
- * (no finalizer on pods).
+ * (no finalizer on pods). The informer caches pods pruned to the fields read here ({@link PrunedPods}).
  */
-@ControllerConfiguration(name = "pods", generationAwareEventProcessing = false, triggerReconcilerOnAllEvents = true)
+@ControllerConfiguration(
+    name = "pods",
+    generationAwareEventProcessing = false,
+    triggerReconcilerOnAllEvents = true,
+    // a 10,000-pod cluster's pods, whole, would be most of the operator's heap
+    informer = @Informer(itemStore = PrunedPods.class))
 public final class PodReconciler implements Reconciler<Pod> {
   private static final Logger LOG = LoggerFactory.getLogger(PodReconciler.class);
 

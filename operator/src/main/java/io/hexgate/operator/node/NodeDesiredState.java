@@ -2,7 +2,9 @@ package io.hexgate.operator.node;
 
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.IpcacheEntry;
+import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.operator.service.Services;
 import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.policy.Direction;
 import io.hexgate.operator.policy.Endpoint;
@@ -18,10 +20,11 @@ import java.util.TreeMap;
 
 /**
  * What one node should enforce: the endpoints scheduled on it with their identities and rule maps, and
- * the cluster-wide IP cache. Immutable; the hub keeps one per revision and sends the difference between
+ * the cluster-wide IP cache and service frontends. Immutable; the hub keeps one per revision and sends the difference between
  * the revision an agent has and the latest one.
  */
-public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endpoints, IpCache ipcache) {
+public record NodeDesiredState(
+    String node, Map<Endpoint.Key, NodeEndpoint> endpoints, IpCache ipcache, Services services) {
 
   private static final Class<?> FROZEN = java.util.Collections.unmodifiableSortedMap(new TreeMap<>()).getClass();
 
@@ -32,8 +35,8 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
     }
   }
 
-  public static NodeDesiredState empty(String node, IpCache ipcache) {
-    return new NodeDesiredState(node, Map.of(), ipcache);
+  public static NodeDesiredState empty(String node, IpCache ipcache, Services services) {
+    return new NodeDesiredState(node, Map.of(), ipcache, services);
   }
 
   /**
@@ -41,8 +44,13 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
    * instances for endpoints that did not change. Call it on the engine's writer thread.
    */
   public static NodeDesiredState render(
-      PolicyEngine engine, String node, Collection<Endpoint> onNode, IpCache ipcache, NodeDesiredState previous) {
-    return render(engine, node, onNode, ipcache, previous, new RuleMapCache());
+      PolicyEngine engine,
+      String node,
+      Collection<Endpoint> onNode,
+      IpCache ipcache,
+      Services services,
+      NodeDesiredState previous) {
+    return render(engine, node, onNode, ipcache, services, previous, new RuleMapCache());
   }
 
   /**
@@ -85,6 +93,7 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
       String node,
       Collection<Endpoint> onNode,
       IpCache ipcache,
+      Services services,
       NodeDesiredState previous,
       RuleMapCache ruleMaps) {
     Map<Endpoint.Key, NodeEndpoint> out = new TreeMap<>();
@@ -106,12 +115,17 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
       NodeEndpoint fresh = new NodeEndpoint(e.key(), state, policies);
       out.put(e.key(), fresh.equals(old) ? old : fresh);
     }
-    return new NodeDesiredState(node, out, ipcache);
+    return new NodeDesiredState(node, out, ipcache, services);
   }
 
   /** The same endpoints with another IP cache. */
   public NodeDesiredState withIpcache(IpCache next) {
-    return new NodeDesiredState(node, endpoints, next);
+    return new NodeDesiredState(node, endpoints, next, services);
+  }
+
+  /** The same endpoints with other service frontends. */
+  public NodeDesiredState withServices(Services next) {
+    return new NodeDesiredState(node, endpoints, ipcache, next);
   }
 
   /** Every policy selecting an endpoint of this node. */
@@ -128,6 +142,7 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
     ipcache.entries().entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
         .forEach(e -> b.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(e.getKey()).setIdentity(e.getValue())));
+    b.addAllUpsertServices(services.byFrontend().values());
     return b.build();
   }
 
@@ -159,6 +174,19 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
               });
       new TreeMap<>(then).keySet().stream().filter(p -> !now.containsKey(p)).forEach(b::addRemoveIpcache);
     }
+    if (services != base.services) {
+      Map<String, ServiceState> then = base.services.byFrontend();
+      services.byFrontend().forEach((k, s) -> {
+        if (!s.equals(then.get(k))) {
+          b.addUpsertServices(s);
+        }
+      });
+      then.forEach((k, s) -> {
+        if (!services.byFrontend().containsKey(k)) {
+          b.addRemoveServices(s.getFrontend());
+        }
+      });
+    }
     return b.build();
   }
 
@@ -170,6 +198,7 @@ public record NodeDesiredState(String node, Map<Endpoint.Key, NodeEndpoint> endp
   boolean sameAs(NodeDesiredState other) {
     if (other == null
         || ipcache != other.ipcache
+        || services != other.services
         || endpoints.size() != other.endpoints.size()) {
       return false;
     }

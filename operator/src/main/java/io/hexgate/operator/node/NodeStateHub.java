@@ -11,11 +11,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import io.hexgate.operator.service.Services;
 
 /**
  * Keeps every node's desired state, rendered from the policy engine, with a revision counter and a
  * bounded history per node. Rendering happens in {@link #changed}, on the engine's writer thread; agents'
  * streams read the published revisions from gRPC threads.
+ *
+ * <p>A change naming no node (a policy change) re-renders only the nodes whose inputs changed: an
+ * endpoint added, removed or changed, an endpoint's identity, or that identity's policy version (see
+ * {@link PolicyEngine#policyVersion}); any change of an endpoint with named ports re-renders every node.
  *
  * <p>The IP cache is cluster-wide: when it changes, every known node gets a new revision, even nodes
  * the caller did not name. A node becomes known when one of its pods appears or its agent connects.
@@ -27,6 +32,11 @@ public final class NodeStateHub implements DesiredStateListener {
   private final int historyLimit;
   private final Map<String, NodeRevisions> nodes = new ConcurrentHashMap<>();
   private volatile IpCache ipcache = IpCache.EMPTY;
+  private volatile Services services = Services.EMPTY;
+  // written and read on the engine's writer thread only
+  private final Map<String, Map<Endpoint.Key, Input>> inputs = new HashMap<>();
+  private long renderedNamedPorts = -1;
+  private volatile long renders;
 
   public NodeStateHub() {
     this(UUID.randomUUID().toString(), DEFAULT_HISTORY);
@@ -48,8 +58,29 @@ public final class NodeStateHub implements DesiredStateListener {
     return epoch;
   }
 
+  /**
+   * What a node's rendering depends on, per endpoint: the endpoint itself (IP, labels, own named ports),
+   * its identity and that identity's policy version. Equal inputs (and no named-port change anywhere)
+   * render an equal state, so the node is skipped.
+   */
+  private record Input(Endpoint endpoint, long identity, long policyVersion) {}
+
+  /**
+   * New service frontends for every node (the same on all): each known node gets a revision with its
+   * endpoints unchanged. Any thread; serialised with {@link #changed}.
+   */
+  public synchronized void services(Services next) {
+    if (next.equals(services)) {
+      return;
+    }
+    services = next;
+    for (NodeRevisions revisions : nodes.values()) {
+      revisions.publish(revisions.current().state().withServices(next));
+    }
+  }
+
   @Override
-  public void changed(PolicyEngine engine, Set<String> changedNodes) {
+  public synchronized void changed(PolicyEngine engine, Set<String> changedNodes) {
     IpCache nextCache = IpCache.of(engine);
     boolean cacheChanged = !nextCache.equals(ipcache);
     if (cacheChanged) {
@@ -65,26 +96,52 @@ public final class NodeStateHub implements DesiredStateListener {
         byNode.computeIfAbsent(e.node(), n -> new ArrayList<>()).add(e);
       }
     }
-    Set<String> rendered = new HashSet<>(byNode.keySet());
-    rendered.addAll(changedNodes);
+    Set<String> candidates = new HashSet<>(byNode.keySet());
+    candidates.addAll(changedNodes);
     if (all) {
-      rendered.addAll(nodes.keySet());
+      candidates.addAll(nodes.keySet());
     }
+    boolean namedPortsChanged = engine.namedPortsVersion() != renderedNamedPorts;
+    renderedNamedPorts = engine.namedPortsVersion();
     NodeDesiredState.RuleMapCache ruleMaps = new NodeDesiredState.RuleMapCache();
-    for (String node : rendered) {
+    Set<String> rendered = new HashSet<>();
+    for (String node : candidates) {
       Collection<Endpoint> onNode = byNode.getOrDefault(node, List.of());
+      Map<Endpoint.Key, Input> in = inputs(engine, onNode);
       NodeRevisions revisions = nodes.get(node);
+      if (revisions != null && !namedPortsChanged && in.equals(inputs.get(node))) {
+        continue; // nothing this node's state depends on changed: no render, no revision
+      }
+      inputs.put(node, in);
+      rendered.add(node);
       NodeDesiredState previous = revisions == null ? null : revisions.current().state();
-      publish(node, NodeDesiredState.render(engine, node, onNode, cache, previous, ruleMaps));
+      publish(node, NodeDesiredState.render(engine, node, onNode, cache, services, previous, ruleMaps));
     }
+    renders += rendered.size();
     if (cacheChanged) {
-      // The caller vouches that the other nodes' endpoints did not change: only their IP cache did.
+      // The other nodes' endpoints did not change (the caller vouches for unnamed nodes, the inputs for
+      // skipped ones): only their IP cache did.
       for (NodeRevisions revisions : nodes.values()) {
         if (!rendered.contains(revisions.node())) {
           revisions.publish(revisions.current().state().withIpcache(cache));
         }
       }
     }
+  }
+
+  private static Map<Endpoint.Key, Input> inputs(PolicyEngine engine, Collection<Endpoint> onNode) {
+    Map<Endpoint.Key, Input> out = new HashMap<>();
+    for (Endpoint e : onNode) {
+      io.hexgate.operator.identity.Identity id = engine.identityOf(e.key());
+      long identity = id == null ? -1 : id.id();
+      out.put(e.key(), new Input(e, identity, id == null ? 0 : engine.policyVersion(identity)));
+    }
+    return out;
+  }
+
+  /** Node states rendered so far (skipped nodes not counted); for tests and benchmarks. */
+  public long renders() {
+    return renders;
   }
 
   private void publish(String node, NodeDesiredState next) {
@@ -99,7 +156,7 @@ public final class NodeStateHub implements DesiredStateListener {
 
   /** The node's revisions, created (with no endpoints and the current IP cache) if the node is new. */
   public NodeRevisions node(String node) {
-    return nodes.computeIfAbsent(node, n -> new NodeRevisions(n, NodeDesiredState.empty(n, ipcache), historyLimit));
+    return nodes.computeIfAbsent(node, n -> new NodeRevisions(n, NodeDesiredState.empty(n, ipcache, services), historyLimit));
   }
 
   /** The node's revisions, or null if the node is not known. */

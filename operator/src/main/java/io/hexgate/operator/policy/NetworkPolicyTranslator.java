@@ -131,12 +131,12 @@ public final class NetworkPolicyTranslator {
 
   /** The L3 part of one element; exactly one of the lists is set. */
   private record Peers(
-      List<EndpointSelector> selectors, List<CidrRule> cidrs, List<Entity> entities) {}
+      List<EndpointSelector> selectors, List<CidrRule> cidrs, List<String> entities) {}
 
   private static List<Peers> peers(List<NetworkPolicyPeer> peers, String namespace) {
     if (orEmpty(peers).isEmpty()) {
       // An empty from/to matches everything, world and host included.
-      return List.of(new Peers(null, null, List.of(Entity.ALL)));
+      return List.of(new Peers(null, null, List.of(Entity.ALL.yaml())));
     }
     List<EndpointSelector> selectors = new ArrayList<>();
     List<CidrRule> cidrs = new ArrayList<>();

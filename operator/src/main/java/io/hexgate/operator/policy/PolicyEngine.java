@@ -65,6 +65,10 @@ public final class PolicyEngine {
   private final Set<Long> dirty = new LinkedHashSet<>();
   private long regenerations;
   private long partialUpdates;
+  /** Per identity, a number that grows whenever anything in its policy may have changed. */
+  private final Map<Long, Long> policyVersions = new HashMap<>();
+  private long policyVersionCounter;
+  private long namedPortsVersion;
 
   /** A cached selector: the identities it selects, and the rules that use it. */
   private static final class Cached {
@@ -199,6 +203,9 @@ public final class PolicyEngine {
         securityLabels.forPod(e.namespace(), e.labels(), namespaceLabels(e.namespace()), e.serviceAccount());
     Endpoint.Key key = e.key();
     Endpoint old = endpoints.put(key, e);
+    if ((!e.namedPorts().isEmpty() || (old != null && !old.namedPorts().isEmpty())) && !e.equals(old)) {
+      namedPortsVersion++;
+    }
     if (old != null && old.ip() != null) {
       endpointByIp.remove(old.ip(), key);
     }
@@ -208,6 +215,9 @@ public final class PolicyEngine {
     Long current = endpointIdentity.get(key);
     if (current != null && table.get(current).labels().equals(labels)) {
       return;
+    }
+    if (!e.namedPorts().isEmpty()) {
+      namedPortsVersion++; // its named ports now resolve under another identity
     }
     batch(
         () -> {
@@ -224,6 +234,9 @@ public final class PolicyEngine {
     Endpoint old = endpoints.remove(key);
     if (old == null) {
       return;
+    }
+    if (!old.namedPorts().isEmpty()) {
+      namedPortsVersion++;
     }
     if (old.ip() != null) {
       endpointByIp.remove(old.ip(), key);
@@ -430,6 +443,7 @@ public final class PolicyEngine {
       rs.set(at, now);
       IdentityPolicy updated = new IdentityPolicy(id, List.copyOf(rs), p.ingress(), p.egress());
       policies.put(id, updated);
+      touched(id);
       partialUpdates++;
       for (Direction d : ds) {
         rebuildRemotes(updated.direction(d), updated.rules(), d, remoteSlots[d.ordinal()], remoteIds[d.ordinal()], any[d.ordinal()]);
@@ -678,6 +692,7 @@ public final class PolicyEngine {
     }
     endpointSlots.clear(slot);
     policies.remove(id);
+    policyVersions.remove(id);
     dirty.remove(id);
     table.remove(id);
     for (long subject : affected) {
@@ -686,6 +701,7 @@ public final class PolicyEngine {
         if (p != null && !dirty.contains(subject)) {
           p.ingress().clear(identity.id());
           p.egress().clear(identity.id());
+          touched(subject);
         }
       }
     }
@@ -710,6 +726,7 @@ public final class PolicyEngine {
     for (Direction d : Direction.values()) {
       rebuildRemote(p.direction(d), p.rules(), d, remote.id(), slot);
     }
+    touched(subject);
   }
 
   /**
@@ -836,6 +853,29 @@ public final class PolicyEngine {
     }
     addImplicit(ingress, Direction.INGRESS, ReservedIdentity.HOST.id());
     policies.put(id, new IdentityPolicy(id, List.copyOf(selecting), ingress, egress));
+    touched(id);
+  }
+
+  private void touched(long id) {
+    policyVersions.put(id, ++policyVersionCounter);
+  }
+
+  /**
+   * A number that changes whenever the identity's policy may have changed (recomputed, updated in place,
+   * a remote added or removed), so that a listener can tell which identities' rule maps to render again
+   * without rendering them; 0 for an identity without policy. Rule maps also resolve named ports against
+   * pods: see {@link #namedPortsVersion()}.
+   */
+  public long policyVersion(long identity) {
+    return policyVersions.getOrDefault(identity, 0L);
+  }
+
+  /**
+   * A number that changes whenever an endpoint with named ports was added, removed or changed: egress
+   * rule maps of any identity resolve named ports against their peers' pods.
+   */
+  public long namedPortsVersion() {
+    return namedPortsVersion;
   }
 
   private void fill(DirectionPolicy dp, List<Term> terms, Cached[][] resolvedPeers) {

@@ -94,7 +94,7 @@ public final class RuleCompiler {
   private record PeerFields(
       String prefix,
       List<EndpointSelector> endpoints,
-      List<Entity> entities,
+      List<String> entities,
       List<String> cidr,
       List<CidrRule> cidrSet,
       Map<String, List<?>> unenforced) {}
@@ -206,9 +206,11 @@ public final class RuleCompiler {
   }
 
   /** Adds the selectors of the entities; returns true when {@code all} makes the peer a wildcard. */
-  private boolean entities(List<Entity> entities, List<Selector> out) {
+  private boolean entities(List<String> entities, List<Selector> out) {
     boolean wildcard = false;
-    for (Entity e : entities) {
+    for (String name : entities) {
+      Entity e =
+          Entity.fromYaml(name).orElseThrow(() -> new IllegalArgumentException("unsupported entity: " + name));
       switch (e) {
         case ALL -> wildcard = true;
         case WORLD -> out.add(reserved("world"));

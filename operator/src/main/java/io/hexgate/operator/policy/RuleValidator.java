@@ -3,6 +3,7 @@ package io.hexgate.operator.policy;
 import io.hexgate.operator.policy.api.EgressDenyRule;
 import io.hexgate.operator.policy.api.EgressPeers;
 import io.hexgate.operator.policy.api.EgressRule;
+import io.hexgate.operator.policy.api.Entity;
 import io.hexgate.operator.policy.api.IcmpRule;
 import io.hexgate.operator.policy.api.IngressDenyRule;
 import io.hexgate.operator.policy.api.IngressPeers;
@@ -177,6 +178,7 @@ public final class RuleValidator {
     combinations(l3, path, out);
     PeerCheck.requires(r.fromRequires, path + ".fromRequires", out);
     PeerCheck.selectors(r.fromEndpoints, path + ".fromEndpoints", out);
+    entities(r.fromEntities, path + ".fromEntities", out);
     PeerCheck.selectors(r.fromNodes, path + ".fromNodes", out);
     cidrs(r.fromCIDR, path + ".fromCIDR", out);
     forEach(r.fromCIDRSet, path + ".fromCIDRSet", (c, p) -> PeerCheck.cidrRule(c, p, out));
@@ -200,6 +202,7 @@ public final class RuleValidator {
     combinations(l3, path, out);
     PeerCheck.requires(r.toRequires, path + ".toRequires", out);
     PeerCheck.selectors(r.toEndpoints, path + ".toEndpoints", out);
+    entities(r.toEntities, path + ".toEntities", out);
     PeerCheck.selectors(r.toNodes, path + ".toNodes", out);
     cidrs(r.toCIDR, path + ".toCIDR", out);
     forEach(r.toCIDRSet, path + ".toCIDRSet", (c, p) -> PeerCheck.cidrRule(c, p, out));
@@ -226,6 +229,19 @@ public final class RuleValidator {
   /** {@code FromCIDRSet} -> {@code fromCIDRSet}, {@code ToFQDNs} -> {@code toFQDNs}. */
   private static String yamlName(String goName) {
     return Character.toLowerCase(goName.charAt(0)) + goName.substring(1);
+  }
+
+  /** Cilium's parser rejects an entity it does not know with "unsupported entity: NAME". */
+  private static void entities(List<String> entities, String path, List<FieldError> out) {
+    if (entities == null) {
+      return;
+    }
+    for (int i = 0; i < entities.size(); i++) {
+      String name = entities.get(i);
+      if (name == null || Entity.fromYaml(name).isEmpty()) {
+        out.add(new FieldError(path + "[" + i + "]", "unsupported entity: " + name));
+      }
+    }
   }
 
   private static void cidrs(List<String> cidrs, String path, List<FieldError> out) {

@@ -2,11 +2,14 @@ package io.hexgate.operator.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
@@ -32,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * PolicyStatusTracker} marked dirty, builds each one's status, and writes it through the status
  * subresource only when it differs from what was last written (or, the first time, from what the object
  * already has), so a policy gets at most one write per interval however many ACKs or flows arrived, and
- * none when nothing changed. Condition transition times and the summary's lastChange are kept while the
- * condition or summary does not change. A 409 is retried with the object read again.
+ * none when nothing changed. A write is a JSON Patch of the status subresource holding only the fields
+ * that differ (one node's entry, a counter), with the resourceVersion it was computed against as
+ * precondition; a 409 is retried with the object read again. Condition transition times and the summary's
+ * lastChange are kept while the condition or summary does not change.
  */
 public final class PolicyStatusWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyStatusWriter.class);
@@ -45,7 +50,7 @@ public final class PolicyStatusWriter implements AutoCloseable {
   private final Duration interval;
   private final BooleanSupplier leading;
   private final ObjectMapper json = new ObjectMapper();
-  private final Map<PolicyRef, PolicyStatus> written = new ConcurrentHashMap<>();
+  private final Map<PolicyRef, Written> written = new ConcurrentHashMap<>();
   private final AtomicLong writes = new AtomicLong();
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
@@ -75,7 +80,7 @@ public final class PolicyStatusWriter implements AutoCloseable {
     thread.scheduleWithFixedDelay(this::safeFlush, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** Status writes so far (each successful PUT to a status subresource). */
+  /** Status writes so far (each successful PATCH of a status subresource). */
   public long writes() {
     return writes.get();
   }
@@ -109,44 +114,66 @@ public final class PolicyStatusWriter implements AutoCloseable {
     }
   }
 
+  /** What was last written to a policy's status, and the object's resourceVersion after that write. */
+  private record Written(PolicyStatus status, String resourceVersion) {}
+
   private void write(PolicyRef ref) {
     PolicyStatus desired = tracker.desired(ref);
     if (desired == null) {
       written.remove(ref);
       return;
     }
-    PolicyStatus last = written.get(ref);
-    if (last != null && same(carryOver(desired, last), last)) {
+    Written last = written.get(ref);
+    if (last != null && same(carryOver(desired, last.status()), last.status())) {
       return;
     }
     Resource<? extends CustomResource<?, PolicyStatus>> resource = resource(ref);
     for (int attempt = 0; ; attempt++) {
-      CustomResource<?, PolicyStatus> current = resource.get();
-      if (current == null) {
-        written.remove(ref);
+      if (last == null) {
+        CustomResource<?, PolicyStatus> current = resource.get();
+        if (current == null) {
+          written.remove(ref);
+          return;
+        }
+        last = new Written(current.getStatus(), current.getMetadata().getResourceVersion());
+      }
+      PolicyStatus next = carryOver(desired, last.status());
+      if (same(next, last.status())) {
+        written.put(ref, last);
         return;
       }
-      PolicyStatus next = carryOver(desired, current.getStatus());
-      if (same(next, current.getStatus())) {
-        written.put(ref, next);
-        return;
-      }
-      current.setStatus(next);
       try {
-        client.resource(current).updateStatus();
+        String rv = patch(resource, last, next);
         writes.incrementAndGet();
-        written.put(ref, next);
+        written.put(ref, new Written(next, rv));
         return;
       } catch (KubernetesClientException e) {
         if (e.getCode() == 404) {
           written.remove(ref);
           return;
         }
-        if (e.getCode() != 409 || attempt >= CONFLICT_RETRIES) {
+        // 409: the object moved on since (a spec update, another writer); 422: an operation did not fit
+        // the object as it is now (a member removed meanwhile). Either way: read it again, diff again.
+        if ((e.getCode() != 409 && e.getCode() != 422) || attempt >= CONFLICT_RETRIES) {
           throw e;
         }
+        last = null;
       }
     }
+  }
+
+  /**
+   * A JSON Patch of the status subresource with one operation per field that differs from what the
+   * object had, and the resourceVersion the difference was computed against as precondition (409 when it
+   * is stale). Returns the object's resourceVersion after the write.
+   */
+  private String patch(
+      Resource<? extends CustomResource<?, PolicyStatus>> resource, Written base, PolicyStatus next) {
+    JsonNode from = base.status() == null ? null : json.valueToTree(base.status());
+    ArrayNode ops = StatusPatch.of(base.resourceVersion(), "/status", from, json.valueToTree(next));
+    CustomResource<?, PolicyStatus> after =
+        resource.subresource("status").patch(PatchContext.of(PatchType.JSON), ops.toString());
+    return after == null ? null : after.getMetadata().getResourceVersion();
   }
 
   @SuppressWarnings("unchecked")

@@ -33,6 +33,39 @@ class NodeStateHubTest {
   }
 
   @Test
+  void shouldRenderOnlyTheNodesAPolicyChangeAffectsWhenNoNodeIsNamed() {
+    hub.changed(engine, Set.of());
+    long renders = hub.renders();
+    NodeDesiredState nodeB = hub.find("node-b").current().state();
+
+    StarWars.applyRule1(engine); // selects the deathstar, on node-a only
+    hub.changed(engine, Set.of());
+
+    assertThat(hub.find("node-a").current().revision()).isEqualTo(2);
+    assertThat(hub.find("node-a").current().state().policies()).containsExactly(StarWars.RULE1);
+    assertThat(hub.find("node-b").current().revision()).isEqualTo(1);
+    assertThat(hub.find("node-b").current().state()).isSameAs(nodeB);
+    assertThat(hub.renders() - renders).isEqualTo(1);
+
+    engine.deletePolicy(StarWars.RULE1);
+    hub.changed(engine, Set.of());
+    assertThat(hub.find("node-a").current().revision()).isEqualTo(3);
+    assertThat(hub.find("node-a").current().state().policies()).isEmpty();
+    assertThat(hub.find("node-b").current().revision()).isEqualTo(1);
+
+    // a new peer identity changes node-a's rule maps (rule1 allows org=empire) but not node-b's
+    StarWars.applyRule1(engine);
+    hub.changed(engine, Set.of());
+    engine.upsertEndpoint(StarWars.pod("shuttle", "10.0.3.10", Map.of("org", "empire", "class", "shuttle"), "node-c"));
+    hub.changed(engine, Set.of());
+    NodeStateHub fresh = new NodeStateHub("f", 4);
+    fresh.changed(engine, Set.of());
+    for (String node : fresh.nodes()) {
+      assertThat(hub.find(node).current().state().endpoints()).isEqualTo(fresh.find(node).current().state().endpoints());
+    }
+  }
+
+  @Test
   void shouldGiveEveryKnownNodeTheNewIpCacheWithItsEndpointsUnchanged() {
     hub.changed(engine, Set.of());
     NodeRevisions idle = hub.node("node-c"); // an agent connected to a node without pods

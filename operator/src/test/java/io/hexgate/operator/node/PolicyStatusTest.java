@@ -7,10 +7,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.contract.v1.Verdict;
@@ -36,8 +32,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real operator on the CRUD mock API, with test agents on the real contract over in-process gRPC:
- * CNP/CCNP status from their ACKs, NACKs and flows, written by the status writer.
+ * The real operator on the CRUD mock API, with in-process test agents on the real contract over mutual TLS
+ * on localhost: CNP/CCNP status from their ACKs, NACKs and flows, written by the status writer.
  */
 class PolicyStatusTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -46,8 +42,7 @@ class PolicyStatusTest {
   private final KubernetesClient kube = api.client();
   private final ExecutorService sender = Executors.newFixedThreadPool(2);
   private HexgateOperator operator;
-  private Server server;
-  private ManagedChannel channel;
+  private TlsAgentPort port;
   private TestingAgent nodeA;
   private TestingAgent nodeB;
 
@@ -58,13 +53,11 @@ class PolicyStatusTest {
     NodeStateHub hub = new NodeStateHub();
     PolicyStatusTracker status = operator.trackPolicyStatus(hub, PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(200));
     NodeAgentService agents =
-        new NodeAgentService(hub, status, status, sender, NodeAgentService.Authentication.TRUST_CLAIM);
-    String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).addService(agents).build().start();
-    channel = InProcessChannelBuilder.forName(name).build();
+        new NodeAgentService(hub, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
+    port = new TlsAgentPort(agents);
     operator.start();
-    nodeA = new TestingAgent("node-a").connect(channel);
-    nodeB = new TestingAgent("node-b").connect(channel);
+    nodeA = new TestingAgent("node-a").connect(port.channelFor("node-a"));
+    nodeB = new TestingAgent("node-b").connect(port.channelFor("node-b"));
     kube.resource(pod("deathstar-1", "10.0.1.10", Map.of("org", "empire", "class", "deathstar"), "node-a")).create();
     kube.resource(pod("deathstar-2", "10.0.2.10", Map.of("org", "empire", "class", "deathstar"), "node-b")).create();
     kube.resource(pod("tiefighter", "10.0.2.11", Map.of("org", "empire", "class", "tiefighter"), "node-b")).create();
@@ -73,8 +66,7 @@ class PolicyStatusTest {
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.shutdownNow();
+    port.close();
     sender.shutdownNow();
     operator.stop();
     api.close();
@@ -179,7 +171,17 @@ class PolicyStatusTest {
                 spec:
                   endpointSelector: {matchLabels: {class: xwing}}
                   ingress:
-                  - toPorts: [{ports: [{port: "70000", protocol: TCP}]}]
+                  - toPorts: [{ports: [{port: "eighty", protocol: TCP}]}]
+                """))
+        .create();
+    kube.resource(
+            cnp(
+                """
+                metadata: {name: bad-entity, namespace: default}
+                spec:
+                  endpointSelector: {matchLabels: {class: tiefighter}}
+                  egress:
+                  - toEntities: [galaxy]
                 """))
         .create();
     kube.resource(
@@ -215,11 +217,16 @@ class PolicyStatusTest {
               Condition port = condition(status("bad-port"), "Valid");
               assertThat(port.getStatus()).isEqualTo("False");
               assertThat(port.getReason()).isEqualTo("InvalidPolicy");
-              assertThat(port.getMessage()).contains("spec.ingress[0].toPorts[0].ports[0].port").contains("70000");
+              assertThat(port.getMessage()).contains("spec.ingress[0].toPorts[0].ports[0].port").contains("eighty");
               assertThat(condition(status("bad-port"), "Enforced").getStatus()).isEqualTo("False");
+              Condition entity = condition(status("bad-entity"), "Valid");
+              assertThat(entity.getStatus()).isEqualTo("False");
+              assertThat(entity.getReason()).isEqualTo("InvalidPolicy");
+              assertThat(entity.getMessage()).contains("spec.egress[0].toEntities[0]").contains("galaxy");
+              assertThat(condition(status("bad-entity"), "Enforced").getStatus()).isEqualTo("False");
               Condition cidr = condition(status("bad-cidr"), "Valid");
               assertThat(cidr.getStatus()).isEqualTo("False");
-              assertThat(cidr.getMessage()).contains("spec.egress[0].toCIDR[0]");
+              assertThat(cidr.getMessage()).contains("spec.egress[0].toCIDR[0]").contains("10.0.0.0/33");
               PolicyStatus cluster =
                   kube.resources(CiliumClusterwideNetworkPolicy.class).withName("xwing-egress").get().getStatus();
               assertThat(condition(cluster, "Valid").getStatus()).isEqualTo("True");
@@ -227,9 +234,15 @@ class PolicyStatusTest {
               assertThat(cluster.enforcement.nodes).isEqualTo("1/1");
               assertThat(cluster.nodes).containsOnlyKeys("node-b");
             });
-    // the valid ones are in the agents' rule maps
+    // rule1, in the same namespace as the invalid ones, is still enforced on every node
+    PolicyStatus rule1 = status("rule1");
+    assertThat(condition(rule1, "Enforced").getStatus()).isEqualTo("True");
+    assertThat(rule1.nodes.values()).allSatisfy(n -> assertThat(n.enforcing).isTrue());
+    // the valid ones are in the agents' rule maps, the invalid ones nowhere
     assertThat(nodeB.endpoints.get("default/xwing").getEgress().getEntriesCount()).isPositive();
     assertThat(nodeA.endpoints.get("default/deathstar-1").getIngress().getEntriesCount()).isPositive();
+    assertThat(nodeB.endpoints.get("default/tiefighter").getEgress().getEnforcing()).isFalse();
+    assertThat(nodeB.endpoints.get("default/xwing").getIngress().getEnforcing()).isFalse();
   }
 
   @Test

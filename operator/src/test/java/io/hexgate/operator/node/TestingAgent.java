@@ -14,6 +14,8 @@ import io.hexgate.contract.v1.Hello;
 import io.hexgate.contract.v1.IpcacheEntry;
 import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.contract.v1.OperatorMessage;
+import io.hexgate.contract.v1.ServiceFrontend;
+import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.contract.v1.StateUpdate;
 import java.util.List;
 import java.util.Map;
@@ -25,26 +27,68 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A node agent for tests, speaking the real contract on a real gRPC channel: it applies updates to a map,
  * ACKs them (or NACKs on request) and, when told to, stops requesting updates to play a slow agent.
  */
-final class TestingAgent {
-  final String node;
-  final List<StateUpdate> updates = new CopyOnWriteArrayList<>();
-  final CompletableFuture<Status> closed = new CompletableFuture<>();
-  final Map<String, EndpointState> endpoints = new TreeMap<>();
-  final Map<String, Long> ipcache = new TreeMap<>();
-  volatile String epoch = "";
-  volatile long applied;
+public final class TestingAgent {
+  public final String node;
+  public final List<StateUpdate> updates = new CopyOnWriteArrayList<>();
+  public final CompletableFuture<Status> closed = new CompletableFuture<>();
+  public final Map<String, EndpointState> endpoints = new java.util.concurrent.ConcurrentSkipListMap<>();
+  public final Map<String, Long> ipcache = new java.util.concurrent.ConcurrentSkipListMap<>();
+  /** Frontend "ip:port/PROTOCOL" to its service state. */
+  public final Map<String, ServiceState> services = new java.util.concurrent.ConcurrentSkipListMap<>();
+  public volatile String epoch = "";
+  public volatile long applied;
   volatile String nackWith;
+  /** With {@link #connectInTurn}: the operator addresses, tried one after the other. */
+  private volatile List<? extends Channel> targets;
+  private volatile int next;
+  private volatile boolean stopping;
+  private final java.util.concurrent.atomic.AtomicInteger connects = new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.concurrent.ScheduledExecutorService RETRY =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "testing-agent-retry");
+            t.setDaemon(true);
+            return t;
+          });
   volatile Map<EndpointKey, String> endpointErrors = Map.of();
   volatile boolean autoRequest = true;
   volatile int baseMismatches;
   private ClientCallStreamObserver<AgentMessage> out;
 
-  TestingAgent(String node) {
+  public TestingAgent(String node) {
     this.node = node;
   }
 
+  /**
+   * Connects to the first of {@code operators} and, whenever the stream ends (the replica died, or
+   * refused because it does not lead), to the next one after a short pause, resuming from what it
+   * applied: what an agent given every replica's address does. Stops on {@link #disconnect()}.
+   */
+  public TestingAgent connectInTurn(List<? extends Channel> operators) {
+    targets = List.copyOf(operators);
+    return connect(targets.get(0));
+  }
+
+  /** Streams opened so far. */
+  public int connects() {
+    return connects.get();
+  }
+
+  private void retry() {
+    if (stopping || targets == null) {
+      return;
+    }
+    next = (next + 1) % targets.size();
+    RETRY.schedule(() -> {
+      if (!stopping) {
+        connect(targets.get(next));
+      }
+    }, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /** Opens the stream and says hello, naming what it applied before (empty epoch: nothing). */
-  TestingAgent connect(Channel channel) {
+  public TestingAgent connect(Channel channel) {
+    connects.incrementAndGet();
     NodeAgentGrpc.newStub(channel)
         .connect(
             new ClientResponseObserver<AgentMessage, OperatorMessage>() {
@@ -66,11 +110,13 @@ final class TestingAgent {
               @Override
               public void onError(Throwable t) {
                 closed.complete(Status.fromThrowable(t));
+                retry();
               }
 
               @Override
               public void onCompleted() {
                 closed.complete(Status.OK);
+                retry();
               }
             });
     send(AgentMessage.newBuilder()
@@ -87,7 +133,8 @@ final class TestingAgent {
     send(AgentMessage.newBuilder().setFlows(batch).build());
   }
 
-  void disconnect() {
+  public void disconnect() {
+    stopping = true;
     synchronized (this) {
       out.onCompleted();
     }
@@ -121,6 +168,15 @@ final class TestingAgent {
       ipcache.put(e.getPrefix(), e.getIdentity());
     }
     u.getRemoveIpcacheList().forEach(ipcache::remove);
+    if (u.getSnapshot()) {
+      services.clear();
+    }
+    for (ServiceState s : u.getUpsertServicesList()) {
+      services.put(frontend(s.getFrontend()), s);
+    }
+    for (ServiceFrontend f : u.getRemoveServicesList()) {
+      services.remove(frontend(f));
+    }
     epoch = u.getEpoch();
     applied = u.getRevision();
     ack.setOk(true);
@@ -129,11 +185,15 @@ final class TestingAgent {
     send(AgentMessage.newBuilder().setAck(ack).build());
   }
 
+  public static String frontend(ServiceFrontend f) {
+    return f.getIp() + ":" + f.getPort() + "/" + f.getProtocol().name().substring("PROTOCOL_".length());
+  }
+
   static String key(EndpointKey k) {
     return k.getNamespace() + "/" + k.getName();
   }
 
-  long snapshots() {
+  public long snapshots() {
     return updates.stream().filter(StateUpdate::getSnapshot).count();
   }
 }

@@ -118,7 +118,7 @@ class InPlacePolicyChangeTest {
       Rule r = new Rule();
       r.endpointSelector = new io.hexgate.operator.policy.api.EndpointSelector(Map.of("app", "a"), null);
       io.hexgate.operator.policy.api.IngressRule in = new io.hexgate.operator.policy.api.IngressRule();
-      in.fromEntities = List.of(io.hexgate.operator.policy.api.Entity.HOST);
+      in.fromEntities = List.of(io.hexgate.operator.policy.api.Entity.HOST.yaml());
       in.toPorts = List.of(new io.hexgate.operator.policy.api.PortRule(
           List.of(new io.hexgate.operator.policy.api.PortProtocol(port, io.hexgate.operator.policy.api.L4Protocol.TCP)), null));
       r.ingress = List.of(in);
@@ -146,7 +146,7 @@ class InPlacePolicyChangeTest {
     fromB.toPorts = List.of(new io.hexgate.operator.policy.api.PortRule(
         List.of(new io.hexgate.operator.policy.api.PortProtocol("81", io.hexgate.operator.policy.api.L4Protocol.TCP)), null));
     io.hexgate.operator.policy.api.EgressRule all = new io.hexgate.operator.policy.api.EgressRule();
-    all.toEntities = List.of(io.hexgate.operator.policy.api.Entity.ALL);
+    all.toEntities = List.of(io.hexgate.operator.policy.api.Entity.ALL.yaml());
     all.toPorts = List.of(new io.hexgate.operator.policy.api.PortRule(
         List.of(new io.hexgate.operator.policy.api.PortProtocol(dns, io.hexgate.operator.policy.api.L4Protocol.UDP)), null));
     r.ingress = List.of(open, fromB);

@@ -134,6 +134,21 @@ class RuleValidatorTest {
     }
 
     @Test
+    void shouldNameEachUnknownEntityWithItsIndex() {
+      assertThat(
+              deathstar(
+                  """
+                  egress:
+                  - toEntities: [world, galaxy]
+                  ingress:
+                  - fromEntities: [nebula]
+                  """))
+          .containsExactlyInAnyOrder(
+              error("spec.egress[0].toEntities[1]", "unsupported entity: galaxy"),
+              error("spec.ingress[0].fromEntities[0]", "unsupported entity: nebula"));
+    }
+
+    @Test
     void shouldReportEachExtraPeerMemberAgainstTheFirst() {
       assertThat(
               deathstar(

@@ -1,6 +1,7 @@
 package io.hexgate.operator.policy.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
@@ -13,7 +14,9 @@ public abstract class IngressPeers {
   @Size(max = 0)
   public List<String> fromRequires;
 
-  public List<Entity> fromEntities;
+  /** Entity names ({@link Entity#yaml()}); strings so that an unknown one is reported, not dropped. */
+  @SchemaFrom(type = Entity[].class)
+  public List<String> fromEntities;
   public List<String> fromCIDR;
   public List<CidrRule> fromCIDRSet;
   public List<EndpointSelector> fromNodes;

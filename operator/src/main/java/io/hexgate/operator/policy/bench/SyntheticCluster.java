@@ -373,13 +373,13 @@ public final class SyntheticCluster {
     if (entity) {
       if (rng.nextBoolean()) {
         IngressRule in = new IngressRule();
-        in.fromEntities = List.of(Entity.CLUSTER);
+        in.fromEntities = List.of(Entity.CLUSTER.yaml());
         in.toPorts = List.of(new PortRule(tcp(List.of(s.ports().get(0))), null));
         r.ingress.add(in);
         count("CNP with fromEntities cluster");
       } else {
         EgressRule e = new EgressRule();
-        e.toEntities = List.of(Entity.WORLD);
+        e.toEntities = List.of(Entity.WORLD.yaml());
         e.toPorts = List.of(new PortRule(tcp(List.of(443)), null));
         r.egress.add(e);
         count("CNP with toEntities world");
@@ -433,7 +433,7 @@ public final class SyntheticCluster {
       name = "deny-world-" + team + "-" + i;
       r.endpointSelector = match(nsLabel + "team", team);
       IngressDenyRule d = new IngressDenyRule();
-      d.fromEntities = List.of(Entity.WORLD);
+      d.fromEntities = List.of(Entity.WORLD.yaml());
       r.ingressDeny = List.of(d);
       count("CCNP: ingress deny from world for a team's namespaces");
     }

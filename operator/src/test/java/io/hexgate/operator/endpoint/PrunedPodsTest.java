@@ -1,0 +1,58 @@
+package io.hexgate.operator.endpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.hexgate.operator.feed.PodEndpoints;
+import org.junit.jupiter.api.Test;
+
+class PrunedPodsTest {
+  private static Pod fullPod() {
+    return new PodBuilder()
+        .withNewMetadata().withNamespace("shop").withName("web-1").withUid("u-1").withResourceVersion("42")
+        .addToLabels("app", "web").addToAnnotations("kubectl.kubernetes.io/last-applied-configuration", "{...}")
+        .addNewManagedField().withManager("kubectl").withOperation("Apply").endManagedField()
+        .endMetadata()
+        .withNewSpec().withNodeName("node-1").withServiceAccountName("web").withHostNetwork(false)
+        .addNewContainer().withName("c").withImage("nginx:1.27")
+        .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
+        .addNewPort().withContainerPort(9090).endPort()
+        .addNewEnv().withName("A").withValue("b").endEnv()
+        .endContainer()
+        .addNewVolume().withName("v").withNewEmptyDir().endEmptyDir().endVolume()
+        .endSpec()
+        .withNewStatus().withPodIP("10.0.0.7").withPhase("Running")
+        .addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .endStatus()
+        .build();
+  }
+
+  @Test
+  void shouldKeepWhatTheOperatorReadsAndDropTheRest() {
+    Pod full = fullPod();
+    Pod pruned = PrunedPods.prune(full);
+
+    // what the engine and the CiliumEndpoint writer read is unchanged
+    assertThat(PodEndpoints.toEndpoint(pruned)).isEqualTo(PodEndpoints.toEndpoint(full));
+    assertThat(PodEndpoints.managed(pruned)).isTrue();
+    assertThat(pruned.getMetadata().getUid()).isEqualTo("u-1");
+    assertThat(pruned.getMetadata().getResourceVersion()).isEqualTo("42");
+
+    assertThat(pruned.getMetadata().getManagedFields()).isEmpty();
+    assertThat(pruned.getMetadata().getAnnotations()).isEmpty();
+    assertThat(pruned.getSpec().getVolumes()).isEmpty();
+    assertThat(pruned.getSpec().getContainers().get(0).getImage()).isNull();
+    assertThat(pruned.getSpec().getContainers().get(0).getEnv()).isEmpty();
+    assertThat(pruned.getSpec().getContainers().get(0).getPorts()).hasSize(1);
+    assertThat(pruned.getStatus().getConditions()).isEmpty();
+  }
+
+  @Test
+  void shouldStorePrunedPods() {
+    PrunedPods store = new PrunedPods();
+    store.put(store.getKey(fullPod()), fullPod());
+    assertThat(store.get("shop/web-1").getMetadata().getManagedFields()).isEmpty();
+    assertThat(store.get("shop/web-1").getStatus().getPodIP()).isEqualTo("10.0.0.7");
+  }
+}
