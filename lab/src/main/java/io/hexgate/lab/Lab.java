@@ -5,8 +5,11 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
@@ -48,7 +51,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The whole lab in one process: the API server with the CRDs, node namespaces joined by a bridge, the
  * controllers, the CNI, cluster DNS (a {@code coredns} Deployment in {@code kube-system} behind the
- * {@code kube-dns} Service at 10.96.0.10), the operator, and an in-process endpoint for node agents.
+ * {@code kube-dns} Service at 10.96.0.10), the operator, and one node agent per node inside its namespace.
  * {@link #close()} takes everything down again, and {@link LabCleanup} removes what a crashed lab left.
  */
 public final class Lab implements AutoCloseable {
@@ -57,6 +60,8 @@ public final class Lab implements AutoCloseable {
   public static final String DNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.11.3";
   /** The in-process gRPC name node agents of this lab connect to (see {@link #agentChannelName()}). */
   private static final String AGENT_CHANNEL_PREFIX = "hexgate-lab-operator-";
+  /** Each agent serves metrics inside its node's namespace, on the port a real agent uses on its host. */
+  public static final int AGENT_METRICS_PORT = 9962;
 
   private final LabOptions options;
   private final Clock clock = Clock.systemUTC();
@@ -176,13 +181,30 @@ public final class Lab implements AutoCloseable {
     operator.start();
     closing.add(operator);
 
+    startAgents(progress);
     progress.println("starting cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
     startDns();
-    // node agents join here (one per node, inside its namespace, against agentChannelName()) once the
-    // datapath module has an agent to start in-process
-    agents = false;
-    progress.println("no node agents: the datapath is not part of this build yet, so nothing enforces policy and"
-        + " ClusterIPs do not route; pods resolve names through the DNS pod's own address");
+    if (!agents) {
+      progress.println("the node agents do not enforce in the kernel here, so ClusterIPs do not route (no kube-proxy:"
+          + " the datapath translates them); pods resolve names through the DNS pod's own address");
+    }
+  }
+
+  /** One node agent per node, in this process, inside the node's namespace, talking to the operator in-process. */
+  private void startAgents(PrintStream progress) throws IOException {
+    ManagedChannel channel = InProcessChannelBuilder.forName(agentChannelName()).build();
+    closing.add(channel::shutdownNow);
+    boolean kernel = true;
+    for (NodeNetwork node : network.nodes()) {
+      NodeAgent agent =
+          NodeAgent.start(
+              new NodeAgent.Config(node.name(), node.netns(), node.pinDir(), List.of(node.uplink()), AGENT_METRICS_PORT, NodeAgent.Mode.AUTO),
+              channel);
+      closing.add(agent);
+      kernel &= agent.datapath().enforcesInKernel();
+      progress.println("node agent " + node.name() + ": " + agent.datapath().describe());
+    }
+    agents = kernel;
   }
 
   /** The in-process gRPC server name of this lab's operator, for node agents started in this process. */
