@@ -75,9 +75,15 @@ public final class Lab implements AutoCloseable {
   private NodeStateHub hub;
   private volatile String dnsPodIp;
   private volatile boolean agents;
+  private volatile boolean aborted;
 
   private Lab(LabOptions options) {
     this.options = options;
+  }
+
+  /** A lab not started yet; {@link #start(PrintStream)} starts it. */
+  public static Lab create(LabOptions options) {
+    return new Lab(options);
   }
 
   /**
@@ -85,18 +91,35 @@ public final class Lab implements AutoCloseable {
    * cannot make network namespaces, naming the reason.
    */
   public static Lab start(LabOptions options, PrintStream progress) throws Exception {
+    Lab lab = new Lab(options);
+    lab.start(progress);
+    return lab;
+  }
+
+  /** Starts this lab; on failure or {@link #abort()} undoes what it made and throws. */
+  public void start(PrintStream progress) throws Exception {
     Optional<String> why = NetNs.unavailable();
     if (why.isPresent()) {
       throw new IllegalStateException("the lab needs network namespaces: " + why.get());
     }
-    Lab lab = new Lab(options);
     try {
-      lab.startAll(progress);
-      return lab;
+      startAll(progress);
     } catch (Exception | Error e) {
-      lab.close();
+      close();
       throw e;
     }
+  }
+
+  /** Makes a {@link #start} in progress stop at its next step (a signal arrived while starting). */
+  public void abort() {
+    aborted = true;
+  }
+
+  private void step(PrintStream progress, String what) {
+    if (aborted) {
+      throw new IllegalStateException("the lab was stopped while starting");
+    }
+    progress.println(what);
   }
 
   private void startAll(PrintStream progress) throws Exception {
@@ -104,12 +127,12 @@ public final class Lab implements AutoCloseable {
     if (!leftovers.nothing()) {
       progress.println("cleaned up after an earlier lab: " + leftovers);
     }
-    progress.println("starting the API server with the CRDs of " + options.crdDir());
+    step(progress, "starting the API server with the CRDs of " + options.crdDir());
     api = LabApiServer.start(0, LabApiServer.crdFiles(options.crdDir()));
     closing.add(api);
     client = api.client();
 
-    progress.println("making " + options.nodes() + " node network namespaces joined by the bridge " + options.prefix() + "br0");
+    step(progress, "making " + options.nodes() + " node network namespaces joined by the bridge " + options.prefix() + "br0");
     network = ClusterNetwork.create(options.prefix());
     closing.add(() -> {
       ClusterNetwork.cleanup(options.prefix());
@@ -161,7 +184,7 @@ public final class Lab implements AutoCloseable {
     informers.start();
     controllers.start();
 
-    progress.println("starting the operator");
+    step(progress, "starting the operator");
     operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), client, clock);
     hub = new NodeStateHub();
     PolicyStatusTracker status = operator.trackPolicyStatus(hub, 100, Duration.ofSeconds(1));
@@ -182,7 +205,7 @@ public final class Lab implements AutoCloseable {
     closing.add(operator);
 
     startAgents(progress);
-    progress.println("starting cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
+    step(progress, "starting cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
     startDns();
     if (!agents) {
       progress.println("the node agents do not enforce in the kernel here, so ClusterIPs do not route (no kube-proxy:"
@@ -196,6 +219,7 @@ public final class Lab implements AutoCloseable {
     closing.add(channel::shutdownNow);
     boolean kernel = true;
     for (NodeNetwork node : network.nodes()) {
+      step(progress, "starting the node agent of " + node.name());
       NodeAgent agent =
           NodeAgent.start(
               new NodeAgent.Config(node.name(), node.netns(), node.pinDir(), List.of(node.uplink()), AGENT_METRICS_PORT, NodeAgent.Mode.AUTO),
@@ -256,6 +280,9 @@ public final class Lab implements AutoCloseable {
       if (dnsPod != null && answers(dnsPod)) {
         dnsPodIp = dnsPod.getStatus().getPodIP();
         return;
+      }
+      if (aborted) {
+        throw new IllegalStateException("the lab was stopped while starting");
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("cluster DNS did not come up within 60 s (pod " + (dnsPod == null ? "not running" : dnsPod.getMetadata().getName()) + ")");

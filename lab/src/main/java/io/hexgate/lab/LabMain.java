@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The lab's background process, started by {@code hexgate lab up}: runs a {@link Lab} until SIGTERM, writing
@@ -33,17 +33,19 @@ public final class LabMain {
     Files.createDirectories(options.stateDir());
     Files.deleteIfExists(options.stateDir().resolve(READY_FILE));
     writeAtomically(options.stateDir().resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()) + "\n");
-    AtomicReference<Lab> running = new AtomicReference<>();
+    Lab lab = Lab.create(options);
+    CountDownLatch started = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("hexgate lab: stopping");
-      Lab lab = running.get();
       try {
-        if (lab != null) {
-          lab.close();
-        }
+        // a signal while starting: let the start stop at its next step and undo itself first
+        lab.abort();
+        started.await(90, TimeUnit.SECONDS);
+        lab.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } finally {
-        // also when the signal came while the lab was still starting
         LabCleanup.clean(options.prefix());
         try {
           Files.deleteIfExists(options.stateDir().resolve(READY_FILE));
@@ -55,16 +57,16 @@ public final class LabMain {
         stopped.countDown();
       }
     }, "hexgate-lab-shutdown"));
-    Lab lab;
     try {
-      lab = Lab.start(options, System.out);
+      lab.start(System.out);
     } catch (Exception e) {
       System.err.println("hexgate lab: cannot start: " + e.getMessage());
       e.printStackTrace();
+      started.countDown();
       System.exit(1);
       return;
     }
-    running.set(lab);
+    started.countDown();
     lab.writeKubeconfig();
     writeAtomically(
         options.stateDir().resolve(READY_FILE),

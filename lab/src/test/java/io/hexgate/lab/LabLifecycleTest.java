@@ -61,6 +61,9 @@ class LabLifecycleTest {
     assertThat(made.namespaces()).hasSize(3).contains(PREFIX + "node-1", PREFIX + "node-2");
     assertThat(made.links()).contains(PREFIX + "br0", PREFIX + "u1", PREFIX + "u2");
     assertThat(made.etcDirs()).hasSize(1);
+    if (io.hexgate.datapath.NodeAgent.bpfUnavailable().isEmpty()) {
+      assertThat(made.pinDirs()).containsExactly(PREFIX + "node-1", PREFIX + "node-2");
+    }
 
     // kill -9: no shutdown hook runs, everything stays behind
     first.destroyForcibly();
