@@ -9,7 +9,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
@@ -76,6 +79,7 @@ public final class Lab implements AutoCloseable {
   private volatile String dnsPodIp;
   private volatile boolean agents;
   private volatile boolean aborted;
+  private final Map<String, NodeAgent> agentsByNode = new java.util.concurrent.ConcurrentHashMap<>();
 
   private Lab(LabOptions options) {
     this.options = options;
@@ -176,7 +180,7 @@ public final class Lab implements AutoCloseable {
             Set.of(Ipv4.Cidr.parse(LabOptions.SERVICE_RANGE).host(1), Ipv4.parse(LabOptions.DNS_IP)));
     controllers = new LabControllers(client, informers, allocator, events, clock);
     ClusterDns dns = new ClusterDns(LabOptions.ZONE, informers.services().getStore(), informers.endpointSlices().getStore());
-    cni = new LabCni(client, informers.pods(), network, dns, this::nameserver, events, clock);
+    cni = new LabCni(client, informers.pods(), network, dns, this::nameserver, events, clock, this::inDatapath);
     // closed before the network: workloads stop before their namespaces go
     closing.add(informers);
     closing.add(controllers);
@@ -225,10 +229,22 @@ public final class Lab implements AutoCloseable {
               new NodeAgent.Config(node.name(), node.netns(), node.pinDir(), List.of(node.uplink()), AGENT_METRICS_PORT, NodeAgent.Mode.AUTO),
               channel);
       closing.add(agent);
+      agentsByNode.put(node.name(), agent);
       kernel &= agent.datapath().enforcesInKernel();
       progress.println("node agent " + node.name() + ": " + agent.datapath().describe());
     }
     agents = kernel;
+  }
+
+  /** Whether the agent of the pod's node has applied the pod's endpoint (true where no agent runs). */
+  private boolean inDatapath(PodNetwork pod) {
+    NodeAgent agent = agentsByNode.get(pod.node().name());
+    if (agent == null) {
+      return true;
+    }
+    EndpointState e =
+        agent.client().state().endpoints().get(EndpointKey.newBuilder().setNamespace(pod.namespace()).setName(pod.name()).build());
+    return e != null && e.getIp().equals(pod.ip());
   }
 
   /** The in-process gRPC server name of this lab's operator, for node agents started in this process. */

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,7 @@ public final class LabCni implements AutoCloseable {
   /** The pod's network namespace, for {@code hexgate lab exec}. */
   public static final String NETNS_ANNOTATION = "lab.hexgate.io/netns";
   private static final Logger log = LoggerFactory.getLogger(LabCni.class);
+  private static final java.time.Duration DATAPATH_POLL = java.time.Duration.ofMillis(200);
 
   private final KubernetesClient client;
   private final ClusterNetwork network;
@@ -58,6 +60,15 @@ public final class LabCni implements AutoCloseable {
   private final Clock clock;
   private final ReconcileLoop loop;
   private final Map<String, PodSandbox> sandboxes = new ConcurrentHashMap<>();
+  private final Predicate<PodNetwork> datapathReady;
+
+  /**
+   * Whether the node's datapath has taken the pod in (its agent applied the pod's endpoint): a pod is
+   * Ready only then, as Cilium's CNI returns only once the endpoint is programmed, so that nothing reaches
+   * a pod, or leaves it, before its policy and service translation are in place.
+   */
+  @FunctionalInterface
+  public interface DatapathGate extends Predicate<PodNetwork> {}
 
   public LabCni(
       KubernetesClient client,
@@ -66,7 +77,9 @@ public final class LabCni implements AutoCloseable {
       ClusterDns dns,
       Supplier<String> nameserver,
       Events events,
-      Clock clock) {
+      Clock clock,
+      DatapathGate datapathReady) {
+    this.datapathReady = datapathReady;
     this.client = client;
     this.network = network;
     this.dns = dns;
@@ -216,8 +229,14 @@ public final class LabCni implements AutoCloseable {
       return;
     }
     PodStatus old = current.getStatus();
-    boolean ready = sandbox.problems().isEmpty();
-    if (old != null && sandbox.network().ip().equals(old.getPodIP()) && (ready ? "Running" : "Pending").equals(old.getPhase())) {
+    boolean runs = sandbox.problems().isEmpty();
+    boolean ready = runs && datapathReady.test(sandbox.network());
+    String phase = runs ? "Running" : "Pending";
+    if (old != null && sandbox.network().ip().equals(old.getPodIP()) && phase.equals(old.getPhase())
+        && io.hexgate.lab.controllers.PodConditions.ready(current) == ready) {
+      if (runs && !ready) {
+        loop.enqueueAfter(Keys.of(pod), DATAPATH_POLL);
+      }
       return; // written already
     }
     String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
@@ -244,7 +263,7 @@ public final class LabCni implements AutoCloseable {
     String nodeIp = sandbox.network().node().nodeIp();
     current.setStatus(
         new PodStatusBuilder()
-            .withPhase(ready ? "Running" : "Pending")
+            .withPhase(phase)
             .withPodIP(sandbox.network().ip())
             .addNewPodIP(sandbox.network().ip())
             .withHostIP(nodeIp)
@@ -254,13 +273,16 @@ public final class LabCni implements AutoCloseable {
             .withConditions(
                 condition("PodReadyToStartContainers", true, now, null),
                 condition("Initialized", true, now, null),
-                condition("Ready", ready, now, ready ? null : "ContainersNotReady"),
-                condition("ContainersReady", ready, now, ready ? null : "ContainersNotReady"),
+                condition("Ready", ready, now, ready ? null : runs ? "DatapathNotReady" : "ContainersNotReady"),
+                condition("ContainersReady", runs, now, runs ? null : "ContainersNotReady"),
                 condition("PodScheduled", true, now, null))
             .withContainerStatuses(containers)
             .build());
     current.getMetadata().setResourceVersion(null);
     client.pods().resource(current).updateStatus();
+    if (runs && !ready) {
+      loop.enqueueAfter(Keys.of(pod), DATAPATH_POLL);
+    }
     if (ready) {
       events.normal(current, "Started", "Started " + sandbox.workloads().stream().map(Workload::describe).reduce((a, b) -> a + ", " + b)
           .orElse("an idle pod (commands run through hexgate lab exec)") + " in " + sandbox.network().netns());

@@ -34,6 +34,7 @@ class LabCniTest {
   private static ClusterInformers informers;
   private static ClusterNetwork network;
   private static LabCni cni;
+  private static final java.util.concurrent.atomic.AtomicBoolean datapathHasIt = new java.util.concurrent.atomic.AtomicBoolean();
 
   @BeforeAll
   static void start() throws Exception {
@@ -45,7 +46,8 @@ class LabCniTest {
     network.addNode("node-2", 2);
     informers = new ClusterInformers(client);
     ClusterDns dns = new ClusterDns("cluster.local", informers.services().getStore(), informers.endpointSlices().getStore());
-    cni = new LabCni(client, informers.pods(), network, dns, () -> "10.96.0.10", new Events(client, "test", Clock.systemUTC()), Clock.systemUTC());
+    cni = new LabCni(client, informers.pods(), network, dns, () -> "10.96.0.10", new Events(client, "test", Clock.systemUTC()), Clock.systemUTC(),
+        pod -> !pod.name().equals("gated") || datapathHasIt.get());
     informers.start();
   }
 
@@ -137,6 +139,20 @@ class LabCniTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> !NetNs.exists(deathstarNs) && !cni.pods().containsKey("default/deathstar-abc"));
     assertThat(Files.exists(ResolvConf.ETC_NETNS.resolve(deathstarNs))).isFalse();
     assertThat(network.node(deathstar.getSpec().getNodeName()).pods()).noneMatch(p -> p.ip().equals(ip));
+  }
+
+  @Test
+  void aPodIsReadyOnlyOnceItsNodesDatapathHasIt() throws Exception {
+    create("gated", "quay.io/cilium/json-mock:v1.3.8", Map.of("org", "empire"));
+    Pod running = awaitPhase("gated", "Running");
+    Thread.sleep(500);
+    assertThat(io.hexgate.lab.controllers.PodConditions.ready(get("gated"))).isFalse();
+    assertThat(running.getStatus().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Ready");
+      assertThat(c.getReason()).isEqualTo("DatapathNotReady");
+    });
+    datapathHasIt.set(true);
+    await().atMost(Duration.ofSeconds(10)).until(() -> io.hexgate.lab.controllers.PodConditions.ready(get("gated")));
   }
 
   @Test
