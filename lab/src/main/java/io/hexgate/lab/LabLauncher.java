@@ -224,8 +224,10 @@ public final class LabLauncher {
       out.println("Stopping the lab (pid " + lab.get().pid() + ")");
       stop(lab.get());
     }
-    String prefix = previousPrefix().orElse(LabOptions.DEFAULT_PREFIX);
-    LabCleanup.Removed removed = LabCleanup.clean(prefix);
+    // the prefix comes from this state directory only: another lab's namespaces are not this one's to remove
+    Optional<String> prefix = previousPrefix();
+    LabCleanup.Removed removed =
+        prefix.isPresent() ? LabCleanup.clean(prefix.get()) : new LabCleanup.Removed(0, List.of(), List.of(), List.of(), List.of());
     for (String f : List.of(LabMain.READY_FILE, LabMain.PID_FILE, "kubeconfig", PROPERTIES_FILE)) {
       Files.deleteIfExists(stateDir.resolve(f));
     }
