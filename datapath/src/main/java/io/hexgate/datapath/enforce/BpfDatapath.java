@@ -100,7 +100,7 @@ public final class BpfDatapath implements Datapath {
     this.flows = flows;
     this.metrics = metrics;
     this.writer = new MapWriter(obj);
-    this.tc = new TcAttachments(options.node(), obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"));
+    this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"));
     this.metricsMap = obj.map("hg_metrics");
     this.ctMap = obj.map("hg_ct");
     for (String m : List.of("hg_ipcache", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {

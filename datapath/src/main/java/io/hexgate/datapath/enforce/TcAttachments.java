@@ -39,9 +39,17 @@ final class TcAttachments {
   /** endpoint → why it is not attached (retried) */
   private final Map<EndpointKey, String> failed = new LinkedHashMap<>();
   private final Map<String, Integer> uplinks = new LinkedHashMap<>();
+  /**
+   * Whether a previous agent attached here: then interfaces seen for the first time most likely have their
+   * clsact qdisc already, and attaching goes first (creating an existing qdisc makes the kernel complain
+   * in libbpf's log, as does attaching without one).
+   */
+  private final boolean adopted;
+  private final Set<Integer> seen = new java.util.HashSet<>();
 
-  TcAttachments(String node, BpfProgram fromPod, BpfProgram toPod, BpfProgram fromNetdev) {
+  TcAttachments(String node, boolean adopted, BpfProgram fromPod, BpfProgram toPod, BpfProgram fromNetdev) {
     this.node = node;
+    this.adopted = adopted;
     this.fromPod = fromPod;
     this.toPod = toPod;
     this.fromNetdev = fromNetdev;
@@ -97,8 +105,7 @@ final class TcAttachments {
         continue;
       }
       try {
-        Tc.createClsact(ifindex);
-        Tc.attach(ifindex, Tc.Hook.INGRESS, fromNetdev, HANDLE, PRIORITY, true);
+        attach(ifindex, Tc.Hook.INGRESS, fromNetdev);
         uplinks.put(name, ifindex);
       } catch (BpfException e) {
         log.warn("node {}: cannot attach from_netdev to uplink {}: {}", node, name, e.getMessage());
@@ -156,10 +163,9 @@ final class TcAttachments {
       return false;
     }
     try {
-      Tc.createClsact(ifindex);
       // to_pod first: the pod's ingress policy holds before its own packets start being judged
-      Tc.attach(ifindex, Tc.Hook.EGRESS, toPod, HANDLE, PRIORITY, true);
-      Tc.attach(ifindex, Tc.Hook.INGRESS, fromPod, HANDLE, PRIORITY, true);
+      attach(ifindex, Tc.Hook.EGRESS, toPod);
+      attach(ifindex, Tc.Hook.INGRESS, fromPod);
     } catch (BpfException e) {
       attached.remove(k);
       failed.put(k, "cannot attach to " + ifname + " on node " + node + ": " + e.getMessage());
@@ -170,6 +176,21 @@ final class TcAttachments {
       log.info("node {}: endpoint {}/{} is enforced now (attached to {})", node, k.getNamespace(), k.getName(), ifname);
     }
     return true;
+  }
+
+  /** Attaches over whatever filter has our handle and priority, creating the clsact qdisc when missing. */
+  private void attach(int ifindex, Tc.Hook hook, BpfProgram program) {
+    boolean firstSight = seen.add(ifindex);
+    if (firstSight && !adopted) {
+      Tc.createClsact(ifindex);
+    }
+    try {
+      Tc.attach(ifindex, hook, program, HANDLE, PRIORITY, true);
+    } catch (BpfException e) {
+      // no qdisc after all: a pod created while no agent ran, or someone removed it
+      Tc.createClsact(ifindex);
+      Tc.attach(ifindex, hook, program, HANDLE, PRIORITY, true);
+    }
   }
 
   private void detach(EndpointKey k) {

@@ -31,7 +31,7 @@ public final class AgentMetrics {
     Map<String, Double> mapPressure();
   }
 
-  private static final String[] DIRECTION = {"UNKNOWN", "INGRESS", "EGRESS", "NETDEV"};
+  private static final String[] DIRECTION = {"UNKNOWN", "INGRESS", "EGRESS", "UPLINK"};
   private static final String[] ENFORCEMENT = {"none", "ingress", "egress", "both"};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -133,7 +133,15 @@ public final class AgentMetrics {
     String direction = DIRECTION[slot % Counters.DIRECTIONS];
     AtomicLong packets = new AtomicLong();
     AtomicLong bytes = new AtomicLong();
-    if (reason == 0) {
+    if (slot % Counters.DIRECTIONS == 3) {
+      // from_netdev's slot: what arrived on the uplink, not a policy direction (Cilium has no label for it)
+      FunctionCounter.builder("hexgate.uplink.received.packets", packets, AtomicLong::get)
+          .description("Packets received on the node's uplink, counted by from_netdev")
+          .register(registry);
+      FunctionCounter.builder("hexgate.uplink.received.bytes", bytes, AtomicLong::get)
+          .description("Bytes received on the node's uplink, counted by from_netdev")
+          .register(registry);
+    } else if (reason == 0) {
       Tags tags = Tags.of("direction", direction);
       FunctionCounter.builder("cilium.forward.count", packets, AtomicLong::get)
           .description("Total forwarded packets, tagged by ingress/egress direction")

@@ -35,6 +35,7 @@ class AgentMetricsTest {
     packets[181 * 4 + 2] = 2;
     packets[1] = 10;
     packets[2] = 12;
+    packets[3] = 40;
     String text = m.scrape();
     assertThat(text)
         .contains("cilium_drop_count_total{direction=\"INGRESS\",reason=\"Policy denied\"} 3.0")
@@ -43,6 +44,8 @@ class AgentMetricsTest {
         .contains("cilium_forward_count_total{direction=\"INGRESS\"} 10.0")
         .contains("cilium_forward_count_total{direction=\"EGRESS\"} 12.0")
         .contains("cilium_bpf_map_pressure{map_name=\"hg_ct\"} 0.25")
+        .contains("hexgate_uplink_received_packets_total 40.0")
+        .doesNotContain("direction=\"UPLINK\"")
         .doesNotContain("reason=\"Invalid packet\"");
 
     packets[133 * 4 + 1] = 7;
