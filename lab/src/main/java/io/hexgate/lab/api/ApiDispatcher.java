@@ -51,8 +51,11 @@ final class ApiDispatcher extends Dispatcher {
   public MockResponse dispatch(RecordedRequest request) {
     ApiRequest req = ApiRequest.of(request.getMethod(), request.getPath());
     try {
-      return route(request, req);
+      MockResponse r = route(request, req);
+      LOG.debug("{} {} -> {}", req.method(), req.rawPath(), r.code());
+      return r;
     } catch (ApiException e) {
+      LOG.debug("{} {} -> {} {}", req.method(), req.rawPath(), e.code(), e.getMessage());
       return respond(e.code(), e.status(), List.of());
     } catch (RuntimeException e) {
       LOG.warn("{} {} failed", req.method(), req.rawPath(), e);
@@ -117,6 +120,13 @@ final class ApiDispatcher extends Dispatcher {
     if (group.equals("authorization.k8s.io") && req.method().equals("POST") && rest.size() == 1) {
       return review(rest.get(0), body(request));
     }
+    if (group.isEmpty() && rest.size() == 3 && rest.get(0).equals("namespaces") && rest.get(2).equals("bindings")
+        && req.method().equals("POST")) {
+      // the bindings collection: the same as pods/NAME/binding, the pod named by the Binding
+      JsonNode body = body(request);
+      ApiResource pods = catalog.find("", "v1", "pods").orElseThrow();
+      return write(() -> handler.bind(pods, rest.get(1), body.path("metadata").path("name").asText(""), body, req.params()));
+    }
     String ns = null;
     List<String> r = rest;
     if (rest.size() >= 3 && rest.get(0).equals("namespaces")
@@ -130,9 +140,18 @@ final class ApiDispatcher extends Dispatcher {
     }
     String name = r.size() > 1 ? r.get(1) : null;
     String sub = r.size() > 2 ? r.get(2) : null;
+    boolean binding = "binding".equals(sub) && type.group().isEmpty() && type.kind().equals("Pod");
     if (r.size() > 3 || (sub != null && !(sub.equals("status") && type.statusSubresource())
-        && !(sub.equals("scale") && type.scalable()))) {
+        && !(sub.equals("scale") && type.scalable()) && !binding)) {
       throw ApiException.noSuchPath(req.path());
+    }
+    if (binding) {
+      if (!req.method().equals("POST")) {
+        throw ApiException.methodNotAllowed("pods/binding supports create only");
+      }
+      JsonNode body = body(request);
+      String namespace = ns;
+      return write(() -> handler.bind(type, namespace, name, body, req.params()));
     }
     if ("scale".equals(sub)) {
       return scale(request, req, type, ns, name);

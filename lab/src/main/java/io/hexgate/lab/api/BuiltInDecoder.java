@@ -17,6 +17,7 @@ import java.util.Map;
  */
 final class BuiltInDecoder {
   private final ObjectMapper mapper;
+  private final Map<Class<?>, List<BeanPropertyDefinition>> properties = new java.util.concurrent.ConcurrentHashMap<>();
 
   BuiltInDecoder(ObjectMapper mapper) {
     this.mapper = mapper;
@@ -59,12 +60,8 @@ final class BuiltInDecoder {
     if (extra != null) {
       extra.keySet().forEach(k -> out.add(join(path, String.valueOf(k))));
     }
-    BeanDescription d = mapper.getSerializationConfig().introspect(mapper.constructType(v.getClass()));
-    for (BeanPropertyDefinition p : d.findProperties()) {
+    for (BeanPropertyDefinition p : properties.computeIfAbsent(v.getClass(), this::properties)) {
       AnnotatedMember getter = p.getAccessor();
-      if (getter == null || p.getName().equals("additionalProperties")) {
-        continue;
-      }
       Object child;
       try {
         child = getter.getValue(v);
@@ -73,6 +70,14 @@ final class BuiltInDecoder {
       }
       walk(child, join(path, p.getName()), out);
     }
+  }
+
+  /** The model class's readable properties; introspection is slow, and CRD schemas nest one class deeply. */
+  private List<BeanPropertyDefinition> properties(Class<?> c) {
+    BeanDescription d = mapper.getSerializationConfig().introspect(mapper.constructType(c));
+    return d.findProperties().stream()
+        .filter(p -> p.getAccessor() != null && !p.getName().equals("additionalProperties"))
+        .toList();
   }
 
   private static Map<?, ?> additionalProperties(Object v) {

@@ -35,18 +35,20 @@ final class Defaults implements AdmissionHook {
       case "Pod" -> pod(o, old);
       case "Service" -> service(o, old);
       case "Deployment", "ReplicaSet" -> {
-        ObjectNode spec = o.with("spec");
+        ObjectNode spec = o.withObjectProperty("spec");
         if (!spec.has("replicas")) {
           spec.put("replicas", 1);
         }
         if (type.kind().equals("Deployment") && !spec.has("revisionHistoryLimit")) {
           spec.put("revisionHistoryLimit", 10);
         }
-        podSpec(spec.with("template").with("spec"));
+        podSpec(spec.withObjectProperty("template").withObjectProperty("spec"));
       }
       case "Namespace" -> {
+        // as the API server does since Kubernetes 1.22, so that selectors can pick namespaces by name
+        o.withObjectProperty("metadata").withObjectProperty("labels").put("kubernetes.io/metadata.name", o.path("metadata").path("name").asText());
         if (old == null) {
-          o.with("status").put("phase", "Active");
+          o.withObjectProperty("status").put("phase", "Active");
         }
       }
       default -> {}
@@ -54,9 +56,9 @@ final class Defaults implements AdmissionHook {
   }
 
   private static void pod(ObjectNode o, ObjectNode old) {
-    podSpec(o.with("spec"));
+    podSpec(o.withObjectProperty("spec"));
     if (old == null) {
-      ObjectNode status = o.with("status");
+      ObjectNode status = o.withObjectProperty("status");
       status.put("phase", "Pending");
       status.put("qosClass", "BestEffort");
     }
@@ -85,7 +87,7 @@ final class Defaults implements AdmissionHook {
   }
 
   private void service(ObjectNode o, ObjectNode old) {
-    ObjectNode spec = o.with("spec");
+    ObjectNode spec = o.withObjectProperty("spec");
     if (!spec.has("type")) {
       spec.put("type", "ClusterIP");
     }

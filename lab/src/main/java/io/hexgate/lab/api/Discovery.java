@@ -108,6 +108,14 @@ final class Discovery {
         s.put("name", t.plural() + "/status").put("singularName", "").put("namespaced", t.namespaced()).put("kind", t.kind());
         s.putArray("verbs").add("get").add("patch").add("update");
       }
+      if (t.group().isEmpty() && t.kind().equals("Pod")) {
+        ObjectNode b = resources.addObject();
+        b.put("name", "pods/binding").put("singularName", "").put("namespaced", true).put("kind", "Binding");
+        b.putArray("verbs").add("create");
+        ObjectNode c = resources.addObject();
+        c.put("name", "bindings").put("singularName", "binding").put("namespaced", true).put("kind", "Binding");
+        c.putArray("verbs").add("create");
+      }
       if (t.scalable()) {
         ObjectNode s = resources.addObject();
         s.put("name", t.plural() + "/scale").put("singularName", "").put("namespaced", t.namespaced())
@@ -166,7 +174,7 @@ final class Discovery {
       }
       if (t.custom() && t.schema() != null && !t.schema().isMissingNode()) {
         ObjectNode schema = t.schema().deepCopy();
-        ObjectNode props = schema.with("properties");
+        ObjectNode props = schema.withObjectProperty("properties");
         props.putObject("apiVersion").put("type", "string");
         props.putObject("kind").put("type", "string");
         props.putObject("metadata").put("type", "object");
@@ -192,9 +200,5 @@ final class Discovery {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  static JsonNode emptyObject() {
-    return F.objectNode();
   }
 }

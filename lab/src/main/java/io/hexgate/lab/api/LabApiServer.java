@@ -2,6 +2,7 @@ package io.hexgate.lab.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.client.Config;
@@ -9,7 +10,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
@@ -78,7 +79,8 @@ public final class LabApiServer implements AutoCloseable {
   }
 
   public static LabApiServer start(int port, List<Path> crdFiles, String serviceCidr, Clock clock) {
-    ObjectMapper json = Serialization.jsonMapper();
+    ObjectMapper json = new ObjectMapper();
+    new KubernetesSerialization(json, true); // configures json for fabric8's model types
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     ResourceCatalog catalog = new ResourceCatalog();
     ObjectStore store = new ObjectStore(json);
@@ -118,13 +120,13 @@ public final class LabApiServer implements AutoCloseable {
   private void seed(String serviceCidr) {
     ApiResource namespaces = type("", "v1", "namespaces");
     for (String ns : List.of("default", "kube-system", "kube-public", "kube-node-lease")) {
-      ObjectNode n = Serialization.jsonMapper().createObjectNode();
+      ObjectNode n = JsonNodeFactory.instance.objectNode();
       n.put("apiVersion", "v1").put("kind", "Namespace").putObject("metadata").put("name", ns);
       dispatcher.locked(() -> handler.create(namespaces, null, n, Map.of()));
     }
     Integer base = Defaults.ipv4(serviceCidr.split("/")[0]);
     int first = base + 1;
-    ObjectNode svc = Serialization.jsonMapper().createObjectNode();
+    ObjectNode svc = JsonNodeFactory.instance.objectNode();
     svc.put("apiVersion", "v1").put("kind", "Service");
     svc.putObject("metadata").put("name", "kubernetes").putObject("labels").put("component", "apiserver")
         .put("provider", "kubernetes");
@@ -198,6 +200,22 @@ public final class LabApiServer implements AutoCloseable {
       throw new UncheckedIOException("cannot write kubeconfig " + file, e);
     }
     return file;
+  }
+
+  /**
+   * Runs the API on its own until killed: {@code LabApiServer [port [crd-dir [kubeconfig]]]}, defaults 0,
+   * {@code crds}, {@code lab.kubeconfig}. For trying kubectl against it; the lab embeds it instead.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+    Path crds = Path.of(args.length > 1 ? args[1] : "crds");
+    Path kubeconfig = Path.of(args.length > 2 ? args[2] : "lab.kubeconfig");
+    LabApiServer api = start(port, Files.isDirectory(crds) ? crdFiles(crds) : List.of());
+    Runtime.getRuntime().addShutdownHook(new Thread(api::close, "hexgate-lab-api-stop"));
+    api.writeKubeconfig(kubeconfig);
+    System.out.println("Lab API at " + api.url() + (Files.isDirectory(crds) ? " with the CRDs in " + crds : " (no CRDs)"));
+    System.out.println("export KUBECONFIG=" + kubeconfig.toAbsolutePath());
+    Thread.currentThread().join();
   }
 
   @Override

@@ -1,54 +1,76 @@
 package io.hexgate.lab.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.http.MockResponse;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Objects kept in fabric8's CRUD dispatcher, whose map and watch listeners stay the single source of
- * truth (so fabric8 clients' watches see every change), written only through here. Callers hold the
- * lock of the API server around every call: the dispatcher's own lock is private.
+ * truth (so fabric8 clients' watches see every change), written only through here. The dispatcher finds
+ * objects by scanning its whole map; this store keeps an index by type, namespace and name, and one of
+ * dependents by owner uid, so that reads and garbage collection do not. Callers hold the API server's
+ * lock around every call: the dispatcher's own lock is private.
  */
 final class ObjectStore {
   private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+  private final KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) crud.getAttributeExtractor();
   private final ObjectMapper json;
   private final AtomicLong lastVersion = new AtomicLong();
+  // "apiVersion|plural|namespace|name" -> the object's key in the dispatcher's map
+  private final NavigableMap<String, AttributeSet> index = new TreeMap<>();
+  private final Map<String, Set<String>> dependents = new HashMap<>();
+  private final Map<String, List<String>> owners = new HashMap<>();
 
   ObjectStore(ObjectMapper json) {
     this.json = json;
   }
 
+  private static String key(ApiResource type, String namespace, String name) {
+    return type.apiVersion() + "|" + type.plural() + "|" + (type.namespaced() && namespace != null ? namespace : "") + "|" + name;
+  }
+
   ObjectNode get(ApiResource type, String namespace, String name) {
-    Map.Entry<AttributeSet, String> e = crud.findResource(crud.getKey(type.itemPath(namespace, name)));
-    return e == null ? null : parse(e.getValue());
+    AttributeSet k = index.get(key(type, namespace, name));
+    String text = k == null ? null : crud.getMap().get(k);
+    return text == null ? null : parse(text);
   }
 
   /** Every object of {@code type}, in {@code namespace} or in all namespaces when it is null. */
   List<ObjectNode> list(ApiResource type, String namespace) {
-    AttributeSet query = crud.getKey(type.collectionPath(namespace));
-    List<String> found = new ArrayList<>();
-    Map<AttributeSet, String> map = crud.getMap();
-    synchronized (map) {
-      map.forEach((k, v) -> {
-        if (k.matches(query)) {
-          found.add(v);
-        }
-      });
+    String prefix = type.apiVersion() + "|" + type.plural() + "|" + (type.namespaced() && namespace != null ? namespace + "|" : "");
+    List<ObjectNode> out = new ArrayList<>();
+    for (AttributeSet k : index.subMap(prefix, prefix + Character.MAX_VALUE).values()) {
+      String text = crud.getMap().get(k);
+      if (text != null) {
+        out.add(parse(text));
+      }
     }
-    List<ObjectNode> out = new ArrayList<>(found.size());
-    for (String s : found) {
-      ObjectNode o = parse(s);
-      // a core-group query also matches objects of the same plural in no group only; guard on apiVersion
-      if (o.path("apiVersion").asText().equals(type.apiVersion()) && o.path("kind").asText().equals(type.kind())) {
-        out.add(o);
+    return out;
+  }
+
+  /** The stored objects whose ownerReferences name {@code uid}. */
+  List<ObjectNode> dependentsOf(String uid) {
+    List<ObjectNode> out = new ArrayList<>();
+    for (String k : dependents.getOrDefault(uid, Set.of())) {
+      AttributeSet a = index.get(k);
+      String text = a == null ? null : crud.getMap().get(a);
+      if (text != null) {
+        out.add(parse(text));
       }
     }
     return out;
@@ -56,10 +78,51 @@ final class ObjectStore {
 
   /** Stores {@code object} as the new state (null: deletes it) and tells the watchers. */
   void put(ApiResource type, String namespace, String name, ObjectNode object) {
+    String k = key(type, namespace, name);
     String path = type.itemPath(namespace, name);
-    AttributeSet key = crud.getKey(path);
-    Map.Entry<AttributeSet, String> old = crud.findResource(key);
-    crud.processEvent(path, key, old == null ? null : old.getKey(), null, object == null ? null : write(object));
+    AttributeSet pathKey = crud.getKey(path);
+    String text = object == null ? null : write(object);
+    crud.processEvent(path, pathKey, index.get(k), null, text);
+    unlinkOwners(k);
+    if (text == null) {
+      index.remove(k);
+      return;
+    }
+    // the key the dispatcher stored the object under, worked out as processEvent does
+    AttributeSet stored = extractor.fromResource(text);
+    if (!stored.containsKey(KubernetesAttributesExtractor.PLURAL)) {
+      stored = AttributeSet.merge(pathKey, stored);
+    }
+    if (!crud.getMap().containsKey(stored)) {
+      stored = crud.findResource(pathKey).getKey();
+    }
+    index.put(k, stored);
+    List<String> ownerUids = new ArrayList<>();
+    for (JsonNode ref : object.path("metadata").path("ownerReferences")) {
+      String uid = ref.path("uid").asText("");
+      if (!uid.isEmpty()) {
+        ownerUids.add(uid);
+        dependents.computeIfAbsent(uid, u -> new LinkedHashSet<>()).add(k);
+      }
+    }
+    if (!ownerUids.isEmpty()) {
+      owners.put(k, ownerUids);
+    }
+  }
+
+  private void unlinkOwners(String k) {
+    List<String> previous = owners.remove(k);
+    if (previous != null) {
+      for (String uid : previous) {
+        Set<String> set = dependents.get(uid);
+        if (set != null) {
+          set.remove(k);
+          if (set.isEmpty()) {
+            dependents.remove(uid);
+          }
+        }
+      }
+    }
   }
 
   /** A new resourceVersion, higher than every one handed out before. */

@@ -125,7 +125,7 @@ final class ResourceHandler {
 
   Written create(ApiResource type, String ns, ObjectNode body, Map<String, String> params) {
     checkKind(type, body);
-    ObjectNode meta = body.with("metadata");
+    ObjectNode meta = body.withObjectProperty("metadata");
     if (type.namespaced()) {
       String bodyNs = meta.path("namespace").asText("");
       if (!bodyNs.isEmpty() && !bodyNs.equals(ns)) {
@@ -207,7 +207,7 @@ final class ResourceHandler {
 
   private Written replace(ApiResource type, String ns, String name, ObjectNode old, ObjectNode body, boolean status,
       Map<String, String> params) {
-    ObjectNode meta = body.with("metadata");
+    ObjectNode meta = body.withObjectProperty("metadata");
     String bodyName = meta.path("name").asText("");
     if (!bodyName.isEmpty() && !bodyName.equals(name)) {
       throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
@@ -239,7 +239,7 @@ final class ResourceHandler {
         }
       }
     }
-    ObjectNode nextMeta = next.with("metadata");
+    ObjectNode nextMeta = next.withObjectProperty("metadata");
     nextMeta.put("name", name);
     if (type.namespaced()) {
       nextMeta.put("namespace", ns);
@@ -287,8 +287,8 @@ final class ResourceHandler {
     }
     scale.putObject("spec").put("replicas", o.path("spec").path("replicas").asLong(1));
     List<String> selector = new ArrayList<>();
-    o.path("spec").path("selector").path("matchLabels").fields()
-        .forEachRemaining(e -> selector.add(e.getKey() + "=" + e.getValue().asText()));
+    o.path("spec").path("selector").path("matchLabels").properties()
+        .forEach(e -> selector.add(e.getKey() + "=" + e.getValue().asText()));
     scale.putObject("status").put("replicas", o.path("status").path("replicas").asLong(0))
         .put("selector", String.join(",", selector));
     return scale;
@@ -305,11 +305,38 @@ final class ResourceHandler {
     ObjectNode next = old.deepCopy();
     String expected = scale.path("metadata").path("resourceVersion").asText("");
     if (!expected.isEmpty()) {
-      next.with("metadata").put("resourceVersion", expected);
+      next.withObjectProperty("metadata").put("resourceVersion", expected);
     }
-    next.with("spec").put("replicas", replicas.asInt());
+    next.withObjectProperty("spec").put("replicas", replicas.asInt());
     Written w = replace(type, ns, name, old, next, false, params);
     return new Written(200, scale(type, (ObjectNode) w.body()), w.warnings());
+  }
+
+  /** {@code pods/binding}: what a scheduler posts to put a pod on a node; a pod is bound once. */
+  Written bind(ApiResource pods, String ns, String name, JsonNode binding, Map<String, String> params) {
+    ObjectNode pod = get(pods, ns, name);
+    String node = binding.path("target").path("name").asText("");
+    if (node.isEmpty()) {
+      throw new ApiException(422, "Invalid", "Binding \"" + name + "\" is invalid: target.name: Required value", null);
+    }
+    String bound = pod.path("spec").path("nodeName").asText("");
+    if (!bound.isEmpty()) {
+      throw new ApiException(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"" + name
+          + "\": pod " + name + " is already assigned to node \"" + bound + "\"", null);
+    }
+    ObjectNode next = pod.deepCopy();
+    next.withObjectProperty("spec").put("nodeName", node);
+    ArrayNode conditions = next.withObjectProperty("status").withArrayProperty("conditions");
+    conditions.addObject().put("type", "PodScheduled").put("status", "True").put("lastTransitionTime", now());
+    // spec and status change in one write, as the API server's binding storage does
+    if (!dryRun(params)) {
+      next.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
+      store.put(pods, ns, name, next);
+    }
+    ObjectNode status = json.createObjectNode();
+    status.put("kind", "Status").put("apiVersion", "v1").put("status", "Success").put("code", 201);
+    status.putObject("metadata");
+    return new Written(201, status, List.of());
   }
 
   /** DELETE: marks the object when finalizers hold it, else removes it and collects its dependents. */
@@ -332,8 +359,8 @@ final class ResourceHandler {
     if (!meta.path("finalizers").isEmpty()) {
       if (!meta.has("deletionTimestamp")) {
         ObjectNode marked = old.deepCopy();
-        marked.with("metadata").put("deletionTimestamp", now()).put("deletionGracePeriodSeconds", 0);
-        marked.with("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
+        marked.withObjectProperty("metadata").put("deletionTimestamp", now()).put("deletionGracePeriodSeconds", 0);
+        marked.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
         store.put(type, ns, name, marked);
         return new Written(200, marked, List.of());
       }
@@ -362,33 +389,25 @@ final class ResourceHandler {
         }
       }
     }
-    for (ApiResource t : catalog.all()) {
-      for (ObjectNode dependent : store.list(t, null)) {
-        JsonNode refs = dependent.path("metadata").path("ownerReferences");
-        if (!refs.isArray() || refs.isEmpty()) {
-          continue;
+    for (ObjectNode dependent : store.dependentsOf(uid)) {
+      ApiResource t = catalog.findKind(dependent.path("apiVersion").asText(), dependent.path("kind").asText()).orElse(null);
+      if (t == null) {
+        continue;
+      }
+      ArrayNode remaining = json.createArrayNode();
+      for (JsonNode r : dependent.path("metadata").path("ownerReferences")) {
+        if (!r.path("uid").asText().equals(uid)) {
+          remaining.add(r);
         }
-        boolean ownedByIt = false;
-        ArrayNode remaining = json.createArrayNode();
-        for (JsonNode r : refs) {
-          if (r.path("uid").asText().equals(uid)) {
-            ownedByIt = true;
-          } else {
-            remaining.add(r);
-          }
-        }
-        if (!ownedByIt) {
-          continue;
-        }
-        if (!policy.equals("Orphan") && remaining.isEmpty()) {
-          remove(t, dependent, "Background");
-        } else {
-          ObjectNode next = dependent.deepCopy();
-          next.with("metadata").set("ownerReferences", remaining);
-          next.with("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
-          store.put(t, dependent.path("metadata").path("namespace").asText(null),
-              dependent.path("metadata").path("name").asText(), next);
-        }
+      }
+      if (!policy.equals("Orphan") && remaining.isEmpty()) {
+        remove(t, dependent, "Background");
+      } else {
+        ObjectNode next = dependent.deepCopy();
+        next.withObjectProperty("metadata").set("ownerReferences", remaining);
+        next.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
+        store.put(t, dependent.path("metadata").path("namespace").asText(null),
+            dependent.path("metadata").path("name").asText(), next);
       }
     }
   }
@@ -454,7 +473,7 @@ final class ResourceHandler {
               + "and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '"
               + DNS_SUBDOMAIN.pattern() + "')"));
     }
-    o.path("metadata").path("labels").fields().forEachRemaining(e -> {
+    o.path("metadata").path("labels").properties().forEach(e -> {
       if (!e.getValue().isTextual()) {
         errors.add(FieldError.invalid("metadata.labels", e.getValue(), "label values must be strings"));
       } else if (e.getValue().asText().length() > 63
@@ -491,7 +510,7 @@ final class ResourceHandler {
 
   /** Sets the conditions a cluster's CRD controller sets once the names are accepted and the type is served. */
   private void establish(ObjectNode crd) {
-    ObjectNode status = crd.with("status");
+    ObjectNode status = crd.withObjectProperty("status");
     ArrayNode conditions = status.putArray("conditions");
     for (String c : List.of("NamesAccepted", "Established")) {
       conditions.addObject().put("type", c).put("status", "True").put("lastTransitionTime", now())

@@ -1,11 +1,11 @@
 package io.hexgate.lab.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * Checks a custom resource against its CRD version's structural openAPIV3Schema as the API server does:
  * defaults missing fields, reports schema violations as field errors and collects the fields the schema
  * does not declare (for the caller to prune or, under {@code fieldValidation=Strict}, reject).
- * {@code x-kubernetes-validations} (CEL rules) are not evaluated.
+ * {@code x-kubernetes-validations} rules are evaluated when they are about field presence (see
+ * {@link CelRules}); other CEL rules are skipped.
  */
 final class StructuralSchema {
   private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
@@ -52,6 +53,16 @@ final class StructuralSchema {
       return;
     }
     values(s, v, path, errors);
+    for (JsonNode rule : s.path("x-kubernetes-validations")) {
+      // rules outside the supported CEL subset are skipped: the lab does not evaluate them
+      if (CelRules.evaluate(rule.path("rule").asText(), v).orElse(true)) {
+        continue;
+      }
+      String field = path.isEmpty() ? "<nil>" : path;
+      String message = rule.hasNonNull("message") ? rule.get("message").asText() : "failed rule: " + rule.path("rule").asText();
+      errors.add(FieldError.invalid(field, v.isContainerNode() ? JsonNodeFactory.instance.textNode(
+          v.isObject() ? "object" : "array") : v, message));
+    }
     if (v.isObject()) {
       object(s, (ObjectNode) v, path, errors, unknown, prune, root);
     } else if (v.isArray()) {
@@ -65,8 +76,7 @@ final class StructuralSchema {
   private static void object(JsonNode s, ObjectNode v, String path, List<FieldError> errors, List<String> unknown,
       boolean prune, boolean root) {
     JsonNode props = s.path("properties");
-    for (Iterator<Map.Entry<String, JsonNode>> it = props.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> p = it.next();
+    for (Map.Entry<String, JsonNode> p : props.properties()) {
       if (!v.has(p.getKey()) && p.getValue().has("default")) {
         v.set(p.getKey(), p.getValue().get("default").deepCopy());
       }
@@ -77,8 +87,7 @@ final class StructuralSchema {
             || (additional != null && additional.isBoolean() && additional.asBoolean());
     boolean embedded = s.path("x-kubernetes-embedded-resource").asBoolean(false);
     List<String> prunable = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : v.properties()) {
       String key = f.getKey();
       String child = path.isEmpty() ? key : path + "." + key;
       if (props.has(key)) {
@@ -246,8 +255,7 @@ final class StructuralSchema {
       }
     }
     if (v.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = sub.path("properties").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> p = it.next();
+      for (Map.Entry<String, JsonNode> p : sub.path("properties").properties()) {
         if (v.has(p.getKey())) {
           e.addAll(alone(p.getValue(), v.get(p.getKey()), path + "." + p.getKey()));
         }

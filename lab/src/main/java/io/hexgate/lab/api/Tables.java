@@ -284,7 +284,7 @@ final class Tables {
       return "<none>";
     }
     Map<String, String> sorted = new TreeMap<>();
-    labels.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue().asText()));
+    labels.properties().forEach(e -> sorted.put(e.getKey(), e.getValue().asText()));
     List<String> out = new ArrayList<>();
     sorted.forEach((k, v) -> out.add(k + "=" + v));
     return String.join(",", out);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -142,6 +143,19 @@ class LabApiServerTest {
   }
 
   @Test
+  void evaluatesTheCrdsFieldPresenceRules() {
+    GenericKubernetesResource empty = kube.getKubernetesSerialization().unmarshal(
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: empty, namespace: " + ns + "}\n",
+        GenericKubernetesResource.class);
+    assertThatThrownBy(() -> kube.resource(empty).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).isEqualTo("CiliumNetworkPolicy.cilium.io \"empty\" is invalid: "
+              + "<nil>: Invalid value: \"object\": spec or specs must be provided");
+        });
+  }
+
+  @Test
   void prunesUndeclaredFieldsUnlessStrict() {
     GenericKubernetesResource loose = cnp("loose", """
         endpointSelector: {}
@@ -258,6 +272,20 @@ class LabApiServerTest {
         .extracting(pod -> pod.getMetadata().getName()).containsExactly("c");
     Pod a = kube.pods().inNamespace(ns).withName("a").get();
     assertThat(a.getStatus().getPhase()).isEqualTo("Pending");
+  }
+
+  @Test
+  void bindsPodsToNodesOnceAsASchedulerWould() {
+    kube.resource(new PodBuilder().withNewMetadata().withName("p").withNamespace(ns).endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer().endSpec().build()).create();
+    kube.bindings().inNamespace(ns).resource(new BindingBuilder().withNewMetadata().withName("p").endMetadata()
+        .withNewTarget().withKind("Node").withName("node-1").endTarget().build()).create();
+    Pod bound = kube.pods().inNamespace(ns).withName("p").get();
+    assertThat(bound.getSpec().getNodeName()).isEqualTo("node-1");
+    assertThat(bound.getStatus().getConditions()).extracting(c -> c.getType()).contains("PodScheduled");
+    assertThatThrownBy(() -> kube.bindings().inNamespace(ns).resource(new BindingBuilder().withNewMetadata()
+        .withName("p").endMetadata().withNewTarget().withKind("Node").withName("node-2").endTarget().build()).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
   }
 
   @Test
