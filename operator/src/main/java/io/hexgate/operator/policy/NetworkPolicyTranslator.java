@@ -251,7 +251,9 @@ public final class NetworkPolicyTranslator {
     for (PortRule pr : ports) {
       List<PortProtocol> pps = new ArrayList<>();
       for (PortProtocol pp : pr.ports) {
-        PortProtocol c = new PortProtocol(pp.port, pp.protocol);
+        PortProtocol c = new PortProtocol();
+        c.port = pp.port;
+        c.protocol = pp.protocol;
         c.endPort = pp.endPort;
         pps.add(c);
       }

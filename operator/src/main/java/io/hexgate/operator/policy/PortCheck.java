@@ -64,8 +64,15 @@ final class PortCheck {
       String ppPath = path + ".ports[" + i + "]";
       Long number = portProtocol(pp, hasDns, ppPath, out);
       // DNS rules may use TCP, UDP or ANY; every other L7 kind needs TCP spelled out.
-      if (hasL7 && !hasDns && pp.protocol != L4Protocol.TCP) {
-        String proto = pp.protocol == null ? L4Protocol.ANY.name() : pp.protocol.name();
+      boolean known = pp.protocol == null || L4Protocol.parse(pp.protocol).isPresent();
+      if (!known) {
+        out.add(
+            new FieldError(
+                ppPath + ".protocol",
+                "unsupported protocol \"" + pp.protocol + "\": must be one of TCP, UDP, SCTP, ANY"));
+      }
+      if (known && hasL7 && !hasDns && !L4Protocol.TCP.name().equals(pp.protocol)) {
+        String proto = pp.protocol == null ? L4Protocol.ANY.name() : pp.protocol;
         out.add(
             new FieldError(
                 ppPath + ".protocol",
@@ -103,8 +110,15 @@ final class PortCheck {
       out.add(new FieldError(path + ".ports", "too many ports, the max is " + MAX_PORTS));
     }
     for (int i = 0; i < ports.size(); i++) {
-      if (ports.get(i) != null) {
-        portProtocol(ports.get(i), false, path + ".ports[" + i + "]", out);
+      PortProtocol pp = ports.get(i);
+      if (pp != null) {
+        portProtocol(pp, false, path + ".ports[" + i + "]", out);
+        if (pp.protocol != null && L4Protocol.parse(pp.protocol).isEmpty()) {
+          out.add(
+              new FieldError(
+                  path + ".ports[" + i + "].protocol",
+                  "unsupported protocol \"" + pp.protocol + "\": must be one of TCP, UDP, SCTP, ANY"));
+        }
       }
     }
   }

@@ -312,9 +312,9 @@ public final class RuleCompiler {
     }
     for (PortProtocol pp : ports) {
       List<Protocol> protos =
-          pp.protocol == null || pp.protocol == L4Protocol.ANY
+          pp.l4Protocol() == null || pp.l4Protocol() == L4Protocol.ANY
               ? List.of(Protocol.TCP, Protocol.UDP, Protocol.SCTP)
-              : List.of(Protocol.valueOf(pp.protocol.name()));
+              : List.of(Protocol.valueOf(pp.l4Protocol().name()));
       String port = pp.port == null || pp.port.isEmpty() ? "0" : pp.port;
       for (Protocol p : protos) {
         if (!port.chars().allMatch(Character::isDigit)) {

@@ -7,7 +7,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 
 /** discovery.k8s.io/v1 EndpointSlices into the {@link ServiceTable}, as backends of their Service. */
-@ControllerConfiguration(name = "endpointslices", triggerReconcilerOnAllEvents = true)
+// every event counts: a relabelled slice does not bump the generation
+@ControllerConfiguration(name = "endpointslices", generationAwareEventProcessing = false, triggerReconcilerOnAllEvents = true)
 public final class EndpointSliceReconciler implements Reconciler<EndpointSlice> {
   private final ServiceTable table;
 

@@ -7,7 +7,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 
 /** Services into the {@link ServiceTable}; deletions arrive as reconciles too (no finalizer). */
-@ControllerConfiguration(name = "services", triggerReconcilerOnAllEvents = true)
+// every event counts: a relabelled slice or an edited status does not bump the generation
+@ControllerConfiguration(name = "services", generationAwareEventProcessing = false, triggerReconcilerOnAllEvents = true)
 public final class ServiceReconciler implements Reconciler<Service> {
   private final ServiceTable table;
 

@@ -483,6 +483,23 @@ class RuleValidatorTest {
     }
 
     @Test
+    void shouldRejectAnUnknownProtocolInAllowAndDenyRules() {
+      assertThat(
+              deathstar(
+                  """
+                  ingress: [{toPorts: [{ports: [{port: "80", protocol: TCPX}]}]}]
+                  egressDeny: [{toPorts: [{ports: [{port: "53", protocol: dns}]}]}]
+                  """))
+          .containsExactlyInAnyOrder(
+              error(
+                  "spec.ingress[0].toPorts[0].ports[0].protocol",
+                  "unsupported protocol \"TCPX\": must be one of TCP, UDP, SCTP, ANY"),
+              error(
+                  "spec.egressDeny[0].toPorts[0].ports[0].protocol",
+                  "unsupported protocol \"dns\": must be one of TCP, UDP, SCTP, ANY"));
+    }
+
+    @Test
     void shouldRejectPortOutOfRange() {
       assertThat(deathstar("ingress: [{toPorts: [{ports: [{port: \"65536\"}]}]}]"))
           .containsExactly(

@@ -5,5 +5,15 @@ public enum L4Protocol {
   TCP,
   UDP,
   SCTP,
-  ANY
+  ANY;
+
+  /** The protocol spelled {@code name} in a policy, or empty when there is none of that name. */
+  public static java.util.Optional<L4Protocol> parse(String name) {
+    for (L4Protocol p : values()) {
+      if (p.name().equals(name)) {
+        return java.util.Optional.of(p);
+      }
+    }
+    return java.util.Optional.empty();
+  }
 }

@@ -1,6 +1,7 @@
 package io.hexgate.operator.policy.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -16,12 +17,25 @@ public class PortProtocol {
   @Max(65535)
   public Integer endPort;
 
-  public L4Protocol protocol;
+  /**
+   * A {@link L4Protocol} name; a string (the CRD schema still lists the names) so that a policy naming
+   * another one is reported invalid, naming this field, instead of being dropped by the informer.
+   */
+  @SchemaFrom(type = L4Protocol.class)
+  public String protocol;
 
   public PortProtocol() {}
 
   public PortProtocol(String port, L4Protocol protocol) {
     this.port = port;
-    this.protocol = protocol;
+    this.protocol = protocol == null ? null : protocol.name();
+  }
+
+  /** The protocol, null when omitted; fails on a name the validator would have rejected. */
+  public L4Protocol l4Protocol() {
+    if (protocol == null) {
+      return null;
+    }
+    return L4Protocol.parse(protocol).orElseThrow(() -> new IllegalArgumentException("unsupported protocol " + protocol));
   }
 }

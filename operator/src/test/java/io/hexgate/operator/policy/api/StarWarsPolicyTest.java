@@ -25,7 +25,7 @@ class StarWarsPolicyTest {
     assertThat(ingress.fromEndpoints.get(0).matchLabels).isEqualTo(Map.of("org", "empire"));
     PortProtocol port = ingress.toPorts.get(0).ports.get(0);
     assertThat(port.port).isEqualTo("80");
-    assertThat(port.protocol).isEqualTo(L4Protocol.TCP);
+    assertThat(port.protocol).isEqualTo("TCP");
     assertThat(ingress.toPorts.get(0).rules).isNull();
   }
 
