@@ -1,6 +1,7 @@
 package io.hexgate.cli;
 
 import io.hexgate.cli.bench.BenchCommand;
+import io.hexgate.cli.lab.LabCommand;
 import io.hexgate.cli.policy.PolicyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "hexgate 0.1.0",
     description = "Identity-aware network policy and flow visibility for Kubernetes, compatible with Cilium policies.",
-    subcommands = {PolicyCommand.class, DemoCommand.class, OperatorCommand.class, AgentCommand.class, AgentCertCommand.class, BenchCommand.class})
+    subcommands = {PolicyCommand.class, DemoCommand.class, LabCommand.class, OperatorCommand.class, AgentCommand.class, AgentCertCommand.class, BenchCommand.class})
 public final class HexgateCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

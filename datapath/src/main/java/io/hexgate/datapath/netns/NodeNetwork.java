@@ -82,15 +82,21 @@ public final class NodeNetwork {
     String podNs = podNetnsName(namespace, pod);
     String host = PodInterfaces.hostSide(namespace, pod);
     NetNs.add(podNs);
-    Commands.check("ip", "-n", netns, "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", podNs);
-    Commands.check("ip", "-n", netns, "link", "set", host, "up");
-    NetNs.sysctl(netns, "net.ipv4.conf." + host + ".proxy_arp", "1");
-    NetNs.sysctl(netns, "net.ipv4.neigh." + host + ".proxy_delay", "0");
-    Commands.check("ip", "-n", netns, "route", "add", ip + "/32", "dev", host);
-    Commands.check("ip", "-n", podNs, "addr", "add", ip + "/32", "dev", "eth0");
-    Commands.check("ip", "-n", podNs, "link", "set", "eth0", "up");
-    Commands.check("ip", "-n", podNs, "route", "add", POD_GATEWAY, "dev", "eth0", "scope", "link");
-    Commands.check("ip", "-n", podNs, "route", "add", "default", "via", POD_GATEWAY, "dev", "eth0");
+    try {
+      Commands.check("ip", "-n", netns, "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", podNs);
+      Commands.check("ip", "-n", netns, "link", "set", host, "up");
+      NetNs.sysctl(netns, "net.ipv4.conf." + host + ".proxy_arp", "1");
+      NetNs.sysctl(netns, "net.ipv4.neigh." + host + ".proxy_delay", "0");
+      Commands.check("ip", "-n", netns, "route", "add", ip + "/32", "dev", host);
+      Commands.check("ip", "-n", podNs, "addr", "add", ip + "/32", "dev", "eth0");
+      Commands.check("ip", "-n", podNs, "link", "set", "eth0", "up");
+      Commands.check("ip", "-n", podNs, "route", "add", POD_GATEWAY, "dev", "eth0", "scope", "link");
+      Commands.check("ip", "-n", podNs, "route", "add", "default", "via", POD_GATEWAY, "dev", "eth0");
+    } catch (RuntimeException e) {
+      // half a pod must not stay: deleting its namespace takes the veth pair and the node's route with it
+      NetNs.delete(podNs);
+      throw e;
+    }
     PodNetwork p = new PodNetwork(this, namespace, pod, podNs, ip, host);
     pods.put(key, p);
     return p;

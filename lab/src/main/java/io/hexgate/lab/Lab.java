@@ -1,0 +1,373 @@
+package io.hexgate.lab;
+
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.netns.PodNetwork;
+import io.hexgate.datapath.netns.ClusterNetwork;
+import io.hexgate.datapath.netns.NetNs;
+import io.hexgate.datapath.netns.NodeNetwork;
+import io.hexgate.lab.api.LabApiServer;
+import io.hexgate.lab.cni.LabCni;
+import io.hexgate.lab.cni.ResolvConf;
+import io.hexgate.lab.controllers.ClusterInformers;
+import io.hexgate.lab.controllers.ClusterIpAllocator;
+import io.hexgate.lab.controllers.Events;
+import io.hexgate.lab.controllers.LabControllers;
+import io.hexgate.lab.dns.ClusterDns;
+import io.hexgate.lab.dns.DnsMessage;
+import io.hexgate.lab.net.Ipv4;
+import io.hexgate.lab.workload.DnsWorkload;
+import io.hexgate.operator.HexgateOperator;
+import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.node.NodeAgentService;
+import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.status.PolicyStatusTracker;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole lab in one process: the API server with the CRDs, node namespaces joined by a bridge, the
+ * controllers, the CNI, cluster DNS (a {@code coredns} Deployment in {@code kube-system} behind the
+ * {@code kube-dns} Service at 10.96.0.10), the operator, and one node agent per node inside its namespace.
+ * {@link #close()} takes everything down again, and {@link LabCleanup} removes what a crashed lab left.
+ */
+public final class Lab implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Lab.class);
+  public static final String DNS_NAMESPACE = "kube-system";
+  public static final String DNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.11.3";
+  /** The in-process gRPC name node agents of this lab connect to (see {@link #agentChannelName()}). */
+  private static final String AGENT_CHANNEL_PREFIX = "hexgate-lab-operator-";
+  /** Each agent serves metrics inside its node's namespace, on the port a real agent uses on its host. */
+  public static final int AGENT_METRICS_PORT = 9962;
+
+  private final LabOptions options;
+  private final Clock clock = Clock.systemUTC();
+  private final List<AutoCloseable> closing = new ArrayList<>(); // in reverse order of start
+  private LabApiServer api;
+  private KubernetesClient client;
+  private ClusterNetwork network;
+  private LabCni cni;
+  private LabControllers controllers;
+  private HexgateOperator operator;
+  private NodeStateHub hub;
+  private volatile String dnsPodIp;
+  private volatile boolean agents;
+  private volatile boolean aborted;
+  private final Map<String, NodeAgent> agentsByNode = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private Lab(LabOptions options) {
+    this.options = options;
+  }
+
+  /** A lab not started yet; {@link #start(PrintStream)} starts it. */
+  public static Lab create(LabOptions options) {
+    return new Lab(options);
+  }
+
+  /**
+   * Starts a lab and waits until its DNS answers. Fails (after undoing what it made) when this process
+   * cannot make network namespaces, naming the reason.
+   */
+  public static Lab start(LabOptions options, PrintStream progress) throws Exception {
+    Lab lab = new Lab(options);
+    lab.start(progress);
+    return lab;
+  }
+
+  /** Starts this lab; on failure or {@link #abort()} undoes what it made and throws. */
+  public void start(PrintStream progress) throws Exception {
+    Optional<String> why = NetNs.unavailable();
+    if (why.isPresent()) {
+      throw new IllegalStateException("the lab needs network namespaces: " + why.get());
+    }
+    try {
+      startAll(progress);
+    } catch (Exception | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Makes a {@link #start} in progress stop at its next step (a signal arrived while starting). */
+  public void abort() {
+    aborted = true;
+  }
+
+  private void step(PrintStream progress, String what) {
+    if (aborted) {
+      throw new IllegalStateException("the lab was stopped while starting");
+    }
+    progress.println(what);
+  }
+
+  private void startAll(PrintStream progress) throws Exception {
+    LabCleanup.Removed leftovers = LabCleanup.clean(options.prefix());
+    if (!leftovers.nothing()) {
+      progress.println("cleaned up after an earlier lab: " + leftovers);
+    }
+    step(progress, "starting the API server with the CRDs of " + options.crdDir());
+    api = LabApiServer.start(0, LabApiServer.crdFiles(options.crdDir()));
+    closing.add(api);
+    client = api.client();
+
+    step(progress, "making " + options.nodes() + " node network namespaces joined by the bridge " + options.prefix() + "br0");
+    network = ClusterNetwork.create(options.prefix());
+    closing.add(() -> {
+      ClusterNetwork.cleanup(options.prefix());
+      ResolvConf.deleteAll(options.prefix());
+    });
+    for (int i = 1; i <= options.nodes(); i++) {
+      NodeNetwork node = network.addNode(LabOptions.nodeName(i), i);
+      io.fabric8.kubernetes.api.model.Node n =
+              new NodeBuilder()
+                  .withNewMetadata()
+                  .withName(node.name())
+                  .addToLabels("kubernetes.io/hostname", node.name())
+                  .addToLabels("kubernetes.io/os", "linux")
+                  .addToAnnotations("lab.hexgate.io/netns", node.netns())
+                  .endMetadata()
+                  .withNewSpec().withPodCIDR(node.podCidr()).withPodCIDRs(node.podCidr()).endSpec()
+                  .withNewStatus()
+                  .addNewAddress().withType("InternalIP").withAddress(node.nodeIp()).endAddress()
+                  .addNewAddress().withType("Hostname").withAddress(node.name()).endAddress()
+                  .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
+                  .withMessage("hexgate lab node").endCondition()
+                  .withNewNodeInfo()
+                  .withKubeletVersion("v1.32.0-hexgate-lab")
+                  .withOperatingSystem("linux")
+                  .withArchitecture(System.getProperty("os.arch"))
+                  .withKernelVersion(System.getProperty("os.version"))
+                  .withOsImage("hexgate lab node (network namespace " + node.netns() + ")")
+                  .withContainerRuntimeVersion("hexgate-lab://built-in-workloads")
+                  .endNodeInfo()
+                  .endStatus()
+                  .build();
+      client.resource(n).create();
+      client.nodes().resource(n).updateStatus(); // status is a subresource: create drops it
+    }
+
+    ClusterInformers informers = new ClusterInformers(client);
+    Events events = new Events(client, "hexgate-lab", clock);
+    ClusterIpAllocator allocator =
+        new ClusterIpAllocator(
+            Ipv4.Cidr.parse(LabOptions.SERVICE_RANGE),
+            Set.of(Ipv4.Cidr.parse(LabOptions.SERVICE_RANGE).host(1), Ipv4.parse(LabOptions.DNS_IP)));
+    controllers = new LabControllers(client, informers, allocator, events, clock);
+    ClusterDns dns = new ClusterDns(LabOptions.ZONE, informers.services().getStore(), informers.endpointSlices().getStore());
+    cni = new LabCni(client, informers.pods(), network, dns, this::nameserver, events, clock, this::inDatapath);
+    // closed before the network: workloads stop before their namespaces go
+    closing.add(informers);
+    closing.add(controllers);
+    closing.add(cni);
+    informers.start();
+    controllers.start();
+
+    step(progress, "starting the operator");
+    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), client, clock);
+    hub = new NodeStateHub();
+    PolicyStatusTracker status = operator.trackPolicyStatus(hub, 100, Duration.ofSeconds(1));
+    ExecutorService sender = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "hexgate-lab-agent-sender");
+      t.setDaemon(true);
+      return t;
+    });
+    // agents run in this process and name their node themselves: there is no one else to trust
+    NodeAgentService agentService =
+        new NodeAgentService(hub, status, status, sender, NodeAgentService.Authentication.TRUST_CLAIM);
+    Server agentServer = InProcessServerBuilder.forName(agentChannelName()).addService(agentService).directExecutor().build().start();
+    closing.add(() -> {
+      agentServer.shutdownNow();
+      sender.shutdownNow();
+    });
+    operator.start();
+    closing.add(operator);
+
+    startAgents(progress);
+    step(progress, "starting cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
+    startDns();
+    if (!agents) {
+      progress.println("the node agents do not enforce in the kernel here, so ClusterIPs do not route (no kube-proxy:"
+          + " the datapath translates them); pods resolve names through the DNS pod's own address");
+    }
+  }
+
+  /** One node agent per node, in this process, inside the node's namespace, talking to the operator in-process. */
+  private void startAgents(PrintStream progress) throws IOException {
+    ManagedChannel channel = InProcessChannelBuilder.forName(agentChannelName()).build();
+    closing.add(channel::shutdownNow);
+    boolean kernel = true;
+    for (NodeNetwork node : network.nodes()) {
+      step(progress, "starting the node agent of " + node.name());
+      NodeAgent agent =
+          NodeAgent.start(
+              new NodeAgent.Config(node.name(), node.netns(), node.pinDir(), List.of(node.uplink()), AGENT_METRICS_PORT, NodeAgent.Mode.AUTO),
+              channel);
+      closing.add(agent);
+      agentsByNode.put(node.name(), agent);
+      kernel &= agent.datapath().enforcesInKernel();
+      progress.println("node agent " + node.name() + ": " + agent.datapath().describe());
+    }
+    agents = kernel;
+  }
+
+  /** Whether the agent of the pod's node has applied the pod's endpoint (true where no agent runs). */
+  private boolean inDatapath(PodNetwork pod) {
+    NodeAgent agent = agentsByNode.get(pod.node().name());
+    if (agent == null) {
+      return true;
+    }
+    EndpointState e =
+        agent.client().state().endpoints().get(EndpointKey.newBuilder().setNamespace(pod.namespace()).setName(pod.name()).build());
+    return e != null && e.getIp().equals(pod.ip());
+  }
+
+  /** The in-process gRPC server name of this lab's operator, for node agents started in this process. */
+  public String agentChannelName() {
+    return AGENT_CHANNEL_PREFIX + options.prefix();
+  }
+
+  /** What pods' resolv.conf names: the kube-dns ClusterIP when agents translate it, else the DNS pod. */
+  private String nameserver() {
+    String direct = dnsPodIp;
+    return agents || direct == null ? LabOptions.DNS_IP : direct;
+  }
+
+  private void startDns() throws Exception {
+    Map<String, String> labels = Map.of("k8s-app", "kube-dns");
+    client.resource(
+            new ServiceBuilder()
+                .withNewMetadata().withName("kube-dns").withNamespace(DNS_NAMESPACE)
+                .addToLabels("k8s-app", "kube-dns").addToLabels("kubernetes.io/name", "CoreDNS").endMetadata()
+                .withNewSpec()
+                .withClusterIP(LabOptions.DNS_IP)
+                .withSelector(labels)
+                .addNewPort().withName("dns").withPort(DnsWorkload.PORT).withProtocol("UDP").endPort()
+                .endSpec()
+                .build())
+        .create();
+    client.resource(
+            new DeploymentBuilder()
+                .withNewMetadata().withName("coredns").withNamespace(DNS_NAMESPACE).addToLabels(labels).endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .withNewSelector().withMatchLabels(labels).endSelector()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec()
+                .addNewContainer().withName("coredns").withImage(DNS_IMAGE)
+                .addNewPort().withName("dns").withContainerPort(DnsWorkload.PORT).withProtocol("UDP").endPort()
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      Pod dnsPod = client.pods().inNamespace(DNS_NAMESPACE).withLabels(labels).list().getItems().stream()
+          .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()) && p.getStatus().getPodIP() != null)
+          .findFirst().orElse(null);
+      if (dnsPod != null && answers(dnsPod)) {
+        dnsPodIp = dnsPod.getStatus().getPodIP();
+        return;
+      }
+      if (aborted) {
+        throw new IllegalStateException("the lab was stopped while starting");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("cluster DNS did not come up within 60 s (pod " + (dnsPod == null ? "not running" : dnsPod.getMetadata().getName()) + ")");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Whether the DNS pod answers for {@code kube-dns.kube-system.svc}, asked from inside its namespace. */
+  private static boolean answers(Pod dnsPod) throws Exception {
+    String netns = dnsPod.getMetadata().getAnnotations() == null ? null : dnsPod.getMetadata().getAnnotations().get(LabCni.NETNS_ANNOTATION);
+    if (netns == null) {
+      return false;
+    }
+    return NetNs.call(netns, () -> {
+      try (DatagramSocket s = new DatagramSocket()) {
+        s.setSoTimeout(1000);
+        byte[] q = DnsMessage.query(1, "kube-dns." + DNS_NAMESPACE + ".svc." + LabOptions.ZONE, DnsMessage.TYPE_A);
+        s.send(new DatagramPacket(q, q.length, new InetSocketAddress(dnsPod.getStatus().getPodIP(), DnsWorkload.PORT)));
+        byte[] buf = new byte[512];
+        DatagramPacket reply = new DatagramPacket(buf, buf.length);
+        s.receive(reply);
+        return DnsMessage.parseResponse(buf, reply.getLength()).addresses().contains(LabOptions.DNS_IP);
+      } catch (SocketTimeoutException e) {
+        return false;
+      }
+    });
+  }
+
+  public LabOptions options() {
+    return options;
+  }
+
+  public LabApiServer api() {
+    return api;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  public ClusterNetwork network() {
+    return network;
+  }
+
+  public boolean agentsRunning() {
+    return agents;
+  }
+
+  /** Writes the kubeconfig for this lab's API server. */
+  public void writeKubeconfig() throws IOException {
+    api.writeKubeconfig(options.kubeconfig());
+  }
+
+  /** Stops everything in the reverse order of start and removes every namespace, link and pin. */
+  @Override
+  public synchronized void close() {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      try {
+        closing.get(i).close();
+      } catch (Exception e) {
+        log.warn("lab shutdown: {}", e.toString());
+      }
+    }
+    closing.clear();
+    try {
+      LabCleanup.clean(options.prefix());
+    } catch (RuntimeException e) {
+      log.warn("lab shutdown: final cleanup failed: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.hexgate.lab;
+
+import java.nio.file.Path;
+
+/**
+ * How a lab is made.
+ *
+ * @param prefix starts the name of every network namespace, link, bpffs pin directory and /etc/netns entry
+ *     the lab makes (at most 8 characters), so cleanup finds them after a crash
+ * @param nodes how many node namespaces (1..245)
+ * @param stateDir where the kubeconfig, pid, log and ready marker live
+ * @param crdDir the CRDs the API server starts with
+ */
+public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir) {
+  public static final String DEFAULT_PREFIX = "hxl-";
+  public static final String ZONE = "cluster.local";
+  public static final String SERVICE_RANGE = "10.96.0.0/16";
+  public static final String DNS_IP = "10.96.0.10";
+
+  public LabOptions {
+    if (nodes < 1 || nodes > 245) {
+      throw new IllegalArgumentException("--nodes: " + nodes + " is not within 1..245");
+    }
+    if (prefix == null || prefix.isEmpty() || prefix.length() > 8 || !prefix.matches("[a-z0-9-]+")) {
+      throw new IllegalArgumentException("--prefix: '" + prefix + "' must be 1 to 8 characters of a-z, 0-9 and '-'");
+    }
+  }
+
+  /** {@code ~/.hexgate/lab}: the kubeconfig path stays the same from one lab to the next. */
+  public static Path defaultStateDir() {
+    return Path.of(System.getProperty("user.home"), ".hexgate", "lab");
+  }
+
+  public Path kubeconfig() {
+    return stateDir.resolve("kubeconfig");
+  }
+
+  public static String nodeName(int index) {
+    return "node-" + index;
+  }
+}

@@ -1,0 +1,316 @@
+package io.hexgate.lab.cni;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.hexgate.datapath.netns.ClusterNetwork;
+import io.hexgate.datapath.netns.NetNs;
+import io.hexgate.datapath.netns.NodeNetwork;
+import io.hexgate.datapath.netns.PodNetwork;
+import io.hexgate.lab.controllers.Events;
+import io.hexgate.lab.controllers.Keys;
+import io.hexgate.lab.controllers.ReconcileLoop;
+import io.hexgate.lab.dns.ClusterDns;
+import io.hexgate.lab.workload.DeathstarApi;
+import io.hexgate.lab.workload.DnsWorkload;
+import io.hexgate.lab.workload.Workload;
+import io.hexgate.lab.workload.WorkloadKind;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lab's scheduler, CNI and kubelet in one: for each pod created through the API it picks the least
+ * loaded node (unless the pod names one), makes the pod's network namespace, veth pair, address and routes
+ * through {@link NodeNetwork#addPod}, writes its resolv.conf, starts the workloads that stand in for its
+ * containers inside the namespace, and reports the pod {@code Running} and {@code Ready} with its IP. When
+ * the pod is deleted it stops the workloads and deletes the namespace, which frees the address.
+ */
+public final class LabCni implements AutoCloseable {
+  /** The pod's network namespace, for {@code hexgate lab exec}. */
+  public static final String NETNS_ANNOTATION = "lab.hexgate.io/netns";
+  private static final Logger log = LoggerFactory.getLogger(LabCni.class);
+  private static final java.time.Duration DATAPATH_POLL = java.time.Duration.ofMillis(200);
+
+  private final KubernetesClient client;
+  private final ClusterNetwork network;
+  private final ClusterDns dns;
+  private final Supplier<String> nameserver;
+  private final Events events;
+  private final Clock clock;
+  private final ReconcileLoop loop;
+  private final Map<String, PodSandbox> sandboxes = new ConcurrentHashMap<>();
+  private final Predicate<PodNetwork> datapathReady;
+
+  /**
+   * Whether the node's datapath has taken the pod in (its agent applied the pod's endpoint): a pod is
+   * Ready only then, as Cilium's CNI returns only once the endpoint is programmed, so that nothing reaches
+   * a pod, or leaves it, before its policy and service translation are in place.
+   */
+  @FunctionalInterface
+  public interface DatapathGate extends Predicate<PodNetwork> {}
+
+  public LabCni(
+      KubernetesClient client,
+      SharedIndexInformer<Pod> pods,
+      ClusterNetwork network,
+      ClusterDns dns,
+      Supplier<String> nameserver,
+      Events events,
+      Clock clock,
+      DatapathGate datapathReady) {
+    this.datapathReady = datapathReady;
+    this.client = client;
+    this.network = network;
+    this.dns = dns;
+    this.nameserver = nameserver;
+    this.events = events;
+    this.clock = clock;
+    this.loop = new ReconcileLoop("cni", this::reconcile);
+    pods.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod p) {
+            loop.enqueue(Keys.of(p));
+          }
+
+          @Override
+          public void onUpdate(Pod o, Pod n) {
+            loop.enqueue(Keys.of(n));
+          }
+
+          @Override
+          public void onDelete(Pod p, boolean unknown) {
+            loop.enqueue(Keys.of(p));
+          }
+        });
+  }
+
+  public boolean idle() {
+    return loop.idle();
+  }
+
+  /** The pods this CNI has set up, by {@code namespace/name}, with their addresses. */
+  public Map<String, PodNetwork> pods() {
+    Map<String, PodNetwork> out = new HashMap<>();
+    sandboxes.forEach((k, s) -> out.put(k, s.network()));
+    return out;
+  }
+
+  void reconcile(String key) {
+    String ns = Keys.namespace(key);
+    String name = Keys.name(key);
+    Pod pod = client.pods().inNamespace(ns).withName(name).get();
+    PodSandbox existing = sandboxes.get(key);
+    if (pod == null || pod.getMetadata().getDeletionTimestamp() != null
+        || existing != null && !existing.uid().equals(pod.getMetadata().getUid())) {
+      if (existing != null) {
+        tearDown(existing);
+      }
+      if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
+        return;
+      }
+      existing = null;
+    }
+    if (existing == null) {
+      Optional<NodeNetwork> node = place(pod);
+      if (node.isEmpty()) {
+        return;
+      }
+      events.normal(pod, "Scheduled", "Successfully assigned " + Keys.of(pod) + " to " + node.get().name());
+      existing = setUp(pod, node.get());
+      sandboxes.put(key, existing);
+      bind(pod, existing);
+    }
+    writeStatus(pod, existing);
+  }
+
+  /** The pod's node: the one it names, else the one with the fewest pods. */
+  private Optional<NodeNetwork> place(Pod pod) {
+    String wanted = pod.getSpec().getNodeName();
+    List<NodeNetwork> nodes = network.nodes();
+    if (wanted != null && !wanted.isEmpty()) {
+      Optional<NodeNetwork> named = nodes.stream().filter(n -> n.name().equals(wanted)).findFirst();
+      if (named.isEmpty()) {
+        events.warning(pod, "FailedScheduling", "spec.nodeName: node \"" + wanted + "\" is not a node of this lab");
+      }
+      return named;
+    }
+    Map<String, Integer> load = new HashMap<>();
+    for (PodSandbox s : sandboxes.values()) {
+      load.merge(s.network().node().name(), 1, Integer::sum);
+    }
+    return nodes.stream().min(Comparator.comparing((NodeNetwork n) -> load.getOrDefault(n.name(), 0)).thenComparing(NodeNetwork::index));
+  }
+
+  private PodSandbox setUp(Pod pod, NodeNetwork node) {
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    PodNetwork net = node.addPod(ns, name);
+    List<Workload> workloads = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    try {
+      ResolvConf.write(net.netns(), ns, dns.zone(), nameserver.get());
+      for (Container c : pod.getSpec().getContainers()) {
+        WorkloadKind kind = WorkloadKind.forImage(c.getImage());
+        try {
+          Workload w = start(kind, net, name);
+          if (w != null) {
+            workloads.add(w);
+          } else if (kind == WorkloadKind.UNSUPPORTED) {
+            problems.add(c.getName());
+            events.warning(pod, "ImageNotSupported", "Container " + c.getName() + ": the lab cannot run image \"" + c.getImage()
+                + "\"; the pod has a network namespace with no process in it (the lab runs quay.io/cilium/starwars, quay.io/cilium/json-mock and coredns)");
+          }
+        } catch (Exception e) {
+          problems.add(c.getName());
+          events.warning(pod, "Failed", "Container " + c.getName() + ": cannot start " + kind + ": " + e.getMessage());
+        }
+      }
+    } catch (RuntimeException e) {
+      workloads.forEach(Workload::close);
+      node.removePod(ns, name);
+      ResolvConf.delete(net.netns());
+      throw e;
+    }
+    log.info("pod {}/{}: {} on {}", ns, name, net.ip(), node.name());
+    return new PodSandbox(Keys.of(pod), pod.getMetadata().getUid(), net, workloads, problems);
+  }
+
+  private Workload start(WorkloadKind kind, PodNetwork net, String podName) throws Exception {
+    return switch (kind) {
+      case DEATHSTAR -> {
+        DeathstarApi api = NetNs.call(net.netns(), () -> DeathstarApi.bind(new InetSocketAddress(DeathstarApi.PORT), podName));
+        api.start();
+        yield api;
+      }
+      case DNS -> NetNs.call(net.netns(), () -> DnsWorkload.bind(dns));
+      case IDLE, UNSUPPORTED -> null;
+    };
+  }
+
+  /** Binds the pod to its node and names its namespace, in one update. */
+  private void bind(Pod pod, PodSandbox sandbox) {
+    String node = sandbox.network().node().name();
+    client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+        .edit(p -> {
+          p.getSpec().setNodeName(node);
+          if (p.getMetadata().getAnnotations() == null) {
+            p.getMetadata().setAnnotations(new HashMap<>());
+          }
+          p.getMetadata().getAnnotations().put(NETNS_ANNOTATION, sandbox.network().netns());
+          return p;
+        });
+  }
+
+  private void writeStatus(Pod pod, PodSandbox sandbox) {
+    Pod current = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).get();
+    if (current == null) {
+      return;
+    }
+    PodStatus old = current.getStatus();
+    boolean runs = sandbox.problems().isEmpty();
+    boolean ready = runs && datapathReady.test(sandbox.network());
+    String phase = runs ? "Running" : "Pending";
+    if (old != null && sandbox.network().ip().equals(old.getPodIP()) && phase.equals(old.getPhase())
+        && io.hexgate.lab.controllers.PodConditions.ready(current) == ready) {
+      if (runs && !ready) {
+        loop.enqueueAfter(Keys.of(pod), DATAPATH_POLL);
+      }
+      return; // written already
+    }
+    String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+    List<ContainerStatus> containers = new ArrayList<>();
+    for (Container c : current.getSpec().getContainers()) {
+      boolean broken = sandbox.problems().contains(c.getName());
+      ContainerStatusBuilder b =
+          new ContainerStatusBuilder()
+              .withName(c.getName())
+              .withImage(c.getImage())
+              .withImageID(broken ? "" : "hexgate-lab://" + WorkloadKind.forImage(c.getImage()).name().toLowerCase(java.util.Locale.ROOT))
+              .withContainerID(broken ? null : "hexgate-lab://" + sandbox.network().netns() + "/" + c.getName())
+              .withReady(!broken)
+              .withStarted(!broken)
+              .withRestartCount(0);
+      if (broken) {
+        b.withNewState().withNewWaiting().withReason("ImageNotSupported")
+            .withMessage("the lab cannot run image " + c.getImage()).endWaiting().endState();
+      } else {
+        b.withNewState().withNewRunning(now).endState();
+      }
+      containers.add(b.build());
+    }
+    String nodeIp = sandbox.network().node().nodeIp();
+    current.setStatus(
+        new PodStatusBuilder()
+            .withPhase(phase)
+            .withPodIP(sandbox.network().ip())
+            .addNewPodIP(sandbox.network().ip())
+            .withHostIP(nodeIp)
+            .addNewHostIP(nodeIp)
+            .withStartTime(now)
+            .withQosClass("BestEffort")
+            .withConditions(
+                condition("PodReadyToStartContainers", true, now, null),
+                condition("Initialized", true, now, null),
+                condition("Ready", ready, now, ready ? null : runs ? "DatapathNotReady" : "ContainersNotReady"),
+                condition("ContainersReady", runs, now, runs ? null : "ContainersNotReady"),
+                condition("PodScheduled", true, now, null))
+            .withContainerStatuses(containers)
+            .build());
+    current.getMetadata().setResourceVersion(null);
+    client.pods().resource(current).updateStatus();
+    if (runs && !ready) {
+      loop.enqueueAfter(Keys.of(pod), DATAPATH_POLL);
+    }
+    if (ready) {
+      events.normal(current, "Started", "Started " + sandbox.workloads().stream().map(Workload::describe).reduce((a, b) -> a + ", " + b)
+          .orElse("an idle pod (commands run through hexgate lab exec)") + " in " + sandbox.network().netns());
+    }
+  }
+
+  private static PodCondition condition(String type, boolean status, String now, String reason) {
+    return new PodConditionBuilder().withType(type).withStatus(status ? "True" : "False").withLastTransitionTime(now).withReason(reason).build();
+  }
+
+  private void tearDown(PodSandbox s) {
+    sandboxes.remove(s.key(), s);
+    s.stop();
+    s.network().node().removePod(s.network().namespace(), s.network().name());
+    ResolvConf.delete(s.network().netns());
+    log.info("pod {}: released {} and its network namespace", s.key(), s.network().ip());
+  }
+
+  /** Stops every workload and removes every pod namespace this CNI made. */
+  @Override
+  public void close() {
+    loop.close();
+    for (PodSandbox s : List.copyOf(sandboxes.values())) {
+      try {
+        tearDown(s);
+      } catch (RuntimeException e) {
+        log.warn("pod {}: cleanup failed: {}", s.key(), e.getMessage());
+      }
+    }
+  }
+}
