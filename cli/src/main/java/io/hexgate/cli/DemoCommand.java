@@ -406,7 +406,8 @@ public final class DemoCommand implements Callable<Integer> {
       Run r = run(List.of(kubectlPath, "get", "cnp", "rule1", "-o", jsonpath), 30);
       String[] f = r.out().trim().split("\\s+");
       boolean done = r.code() == 0 && f.length == 4 && f[0].equals(f[1]) && f[2].equals("True") && f[3].equals(Integer.toString(nodes));
-      String progress = "waiting for rule1 to be enforced: " + (f.length == 4 ? f[3] : "0") + "/" + nodes + " nodes";
+      // until the status speaks of the current generation, its node count is the previous policy's
+      String progress = "waiting for rule1 to be enforced: " + (f.length == 4 && f[0].equals(f[1]) ? f[3] : "0") + "/" + nodes + " nodes";
       if (!progress.equals(shown)) {
         out.println("  " + progress);
         shown = progress;
