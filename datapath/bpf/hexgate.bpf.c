@@ -302,35 +302,72 @@ static __always_inline int translate_service(struct hg_pkt *p, struct hg_service
 
 /* ---------------------------------------------------------------------------------- policy */
 
+/* The identity of an address: its /32 entry, else the longest shorter prefix, else world. */
 static __always_inline __u32 identity_of(__u32 addr)
 {
+	struct hg_ipcache_host_key h = { .addr = addr };
 	struct hg_ipcache_key k = { .prefixlen = 32, .addr = addr };
-	struct hg_ipcache_value *v = bpf_map_lookup_elem(&hg_ipcache, &k);
+	struct hg_ipcache_value *v = bpf_map_lookup_elem(&hg_ipcache_host, &h);
 
+	if (v)
+		return v->identity;
+	v = bpf_map_lookup_elem(&hg_ipcache, &k);
 	return v ? v->identity : HG_IDENTITY_WORLD;
 }
 
 /*
- * The two-lookup scheme of DESIGN.md: the remote identity's own table (which the agent folded together
- * with the identity-0 entries), else the identity-0 table. NULL = no match.
+ * One identity's table (see hg_policy_key): the protocol's entry, then its port blocks longest prefix first;
+ * without a protocol entry the table entry. NULL: the identity has no table of its own.
+ */
+static __always_inline struct hg_policy_value *policy_table_lookup(struct hg_policy_key *k, __u16 port)
+{
+	struct hg_policy_value *proto, *v;
+	__u32 prefixes;
+	__u8 protocol = k->protocol;
+
+	k->prefix = HG_POLICY_PROTO;
+	k->port = 0;
+	proto = bpf_map_lookup_elem(&hg_policy, k);
+	if (!proto) {
+		k->protocol = 0;
+		k->prefix = HG_POLICY_TABLE;
+		v = bpf_map_lookup_elem(&hg_policy, k);
+		k->protocol = protocol;
+		return v;
+	}
+	prefixes = proto->prefixes;
+#pragma unroll
+	for (int len = 16; len >= 1; len--) {
+		if (!(prefixes & (1u << len)))
+			continue;
+		k->prefix = len;
+		k->port = port & bpf_htons((__u16)(0xffff << (16 - len)));
+		v = bpf_map_lookup_elem(&hg_policy, k);
+		if (v)
+			return v;
+	}
+	return proto;
+}
+
+/*
+ * The two-table scheme of DESIGN.md: the remote identity's own table (which the agent folded together with
+ * the identity-0 entries), else the identity-0 table. NULL = no match.
  */
 static __always_inline struct hg_policy_value *policy_lookup(__u32 endpoint, __u32 remote, __u32 dir,
 							      const struct hg_pkt *p)
 {
 	struct hg_policy_key k = {
-		.prefixlen = HG_POLICY_FULL_PREFIX,
-		.endpoint = bpf_htonl(endpoint),
-		.identity = bpf_htonl(remote),
+		.endpoint = endpoint,
+		.identity = remote,
 		.direction = dir,
 		.protocol = p->policy_proto,
-		.port = p->policy_port,
 	};
-	struct hg_policy_value *v = bpf_map_lookup_elem(&hg_policy, &k);
+	struct hg_policy_value *v = policy_table_lookup(&k, p->policy_port);
 
 	if (v)
 		return v;
 	k.identity = 0;
-	return bpf_map_lookup_elem(&hg_policy, &k);
+	return policy_table_lookup(&k, p->policy_port);
 }
 
 static __always_inline bool ct_create_disabled(void)
@@ -363,6 +400,12 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		return forward(skb, dir);
 
 	if (dir == HG_DIR_EGRESS) {
+		/* Most packets belong to established connections to pods and other hosts, recorded under their
+		 * own tuple: one lookup passes them without the service lookup. A service connection's entry
+		 * holds the translated tuple, so its packets go on to translation. */
+		p->tuple.direction = dir;
+		if (is_tracked(p) && !is_new_request(p) && bpf_map_lookup_elem(&hg_ct, &p->tuple))
+			return forward(skb, dir);
 		ret = translate_service(p, &svc);
 		if (ret < 0)
 			return drop(skb, p, dir, -ret, NULL);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The binary layout of every Hexgate map key, value and event: the contract between the BPF programs,
- * the agent (io.hexgate.datapath.bpf.Layouts mirrors this file field by field) and the Java twin.
+ * the agent (io.hexgate.datapath.maps.Layouts mirrors this file field by field) and the Java twin.
  *
  * Byte order: addresses and ports are in network order everywhere (as in the packet, so the programs
- * never convert on the fast path). Identifiers are in host order, except inside hg_policy_key, whose
- * fields an LPM trie compares bit by bit from the first byte and which are therefore big-endian.
+ * never convert on the fast path; the LPM trie hg_ipcache compares its address from the first byte).
+ * Identifiers are in host order.
  */
 #ifndef HEXGATE_H
 #define HEXGATE_H
@@ -40,7 +40,16 @@
 #define HG_PROTO_UDP 17
 #define HG_PROTO_SCTP 132
 
-/* hg_ipcache (LPM_TRIE): the identity of an address; no match is world (2). */
+/*
+ * The identity of an address: hg_ipcache_host (HASH) holds the /32 entries (pod addresses: most of them),
+ * hg_ipcache (LPM_TRIE) the shorter prefixes. A /32 is the longest prefix there is, so a host hit is the
+ * longest-prefix answer; an exact-match lookup costs the same however many pods there are, where the
+ * trie's depth grows with its size. No match in either is world (2).
+ */
+struct hg_ipcache_host_key {
+	__u32 addr; /* network order */
+};
+
 struct hg_ipcache_key {
 	__u32 prefixlen; /* 0..32 */
 	__u32 addr;      /* network order */
@@ -67,25 +76,29 @@ struct hg_endpoint_value {
 };
 
 /*
- * hg_policy (LPM_TRIE). Data bits in comparison order: endpoint (32), remote identity (32), direction
- * (8), protocol (8), port (16). Lookups use all 96 bits. Stored prefixes:
- *   72      every protocol and port of (endpoint, identity, direction): an identity's "own table" marker
- *           (verdict NONE = no match), or the whole table when it is uniform
- *   80      one protocol, every port
- *   81..96  one protocol, a prefix-aligned block of ports
+ * hg_policy (HASH): per (endpoint, remote identity, direction) a table of protocol and port intervals,
+ * stored so that every lookup is an exact-match hash lookup and costs the same however many entries the
+ * node has (an LPM trie's depth grows with its size). Three kinds of entries, told apart by `prefix`:
+ *   HG_POLICY_TABLE  (protocol 0, port 0) the identity has its own table; its verdict applies to every
+ *                    protocol without a PROTO entry (NONE = no match, or the one verdict of a uniform table)
+ *   HG_POLICY_PROTO  (port 0) one protocol of the table: `prefixes` has bit L set when port blocks of L
+ *                    bits exist; its verdict applies to ports no block covers
+ *   0..16            a block of ports: the top `prefix` bits of `port` (big-endian, masked)
+ * The blocks of one protocol are disjoint, so the first hit, longest prefix first, is the answer.
  */
 struct hg_policy_key {
-	__u32 prefixlen;
-	__u32 endpoint; /* big-endian */
-	__u32 identity; /* big-endian; 0 = the table of every identity without its own */
+	__u32 endpoint;
+	__u32 identity; /* 0 = the table of every identity without its own */
 	__u8 direction; /* HG_DIR_INGRESS / HG_DIR_EGRESS */
 	__u8 protocol;  /* HG_PROTO_* */
-	__u16 port;     /* big-endian: destination port, ICMP type, or 0 */
+	__u8 prefix;    /* HG_POLICY_TABLE, HG_POLICY_PROTO, or port prefix bits 1..16 */
+	__u8 pad;
+	__u16 port;     /* network order, masked to `prefix` bits */
+	__u16 pad2;
 };
 
-#define HG_POLICY_FULL_PREFIX 96
-#define HG_POLICY_TABLE_PREFIX 72
-#define HG_POLICY_PROTO_PREFIX 80
+#define HG_POLICY_TABLE 255
+#define HG_POLICY_PROTO 254
 
 #define HG_VERDICT_NONE 0
 #define HG_VERDICT_ALLOW 1
@@ -106,6 +119,7 @@ struct hg_policy_value {
 	__u8 match_type; /* HG_MATCH_* */
 	__u16 pad;
 	__u32 rule_id;   /* the agent's id of the winning entry's policies; 0 = no match */
+	__u32 prefixes;  /* HG_POLICY_PROTO entries: bit L = blocks of L port bits exist (L = 1..16) */
 };
 
 /* hg_services (HASH): ClusterIP frontends. */

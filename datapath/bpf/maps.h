@@ -17,17 +17,24 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct hg_ipcache_host_key);
+	__type(value, struct hg_ipcache_value);
+	__uint(max_entries, 262144);
+} hg_ipcache_host SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct hg_endpoint_key);
 	__type(value, struct hg_endpoint_value);
 	__uint(max_entries, 4096);
 } hg_endpoints SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct hg_policy_key);
 	__type(value, struct hg_policy_value);
 	__uint(max_entries, 1048576);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* a million preallocated elements would pin ~100 MB */
 } hg_policy SEC(".maps");
 
 struct {

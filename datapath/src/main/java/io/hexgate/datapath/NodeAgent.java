@@ -100,21 +100,32 @@ public final class NodeAgent implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    AtomicReference<FlowBatcher> batcherRef = new AtomicReference<>();
-    Datapath datapath = openDatapath(config, f -> batcherRef.get().add(f), metrics);
+    // The client first (not started): the datapath's event thread may deliver flows from the moment it is
+    // opened (a previous agent's programs keep filling the pinned ring buffer), and the client queues them.
+    AtomicReference<Datapath> datapathRef = new AtomicReference<>();
+    OperatorClient client =
+        new OperatorClient(channel, config.node(), (u, next) -> datapathRef.get().apply(u, next), scheduler,
+            Backoff.DEFAULT, 64);
+    FlowBatcher batcher = new FlowBatcher(200, 500, scheduler, client::sendFlows);
+    Datapath datapath;
+    try {
+      datapath = openDatapath(config, batcher::add, metrics);
+    } catch (RuntimeException e) {
+      batcher.close();
+      scheduler.shutdownNow();
+      throw e;
+    }
+    datapathRef.set(datapath);
     metrics.source(datapath.metricsSource());
     MetricsServer server = null;
     try {
       server = config.metricsPort() == 0 ? null : serveMetrics(config, metrics);
     } catch (IOException | RuntimeException e) {
+      batcher.close();
       datapath.close();
+      scheduler.shutdownNow();
       throw e;
     }
-    AtomicReference<OperatorClient> clientRef = new AtomicReference<>();
-    FlowBatcher batcher = new FlowBatcher(200, 500, scheduler, b -> clientRef.get().sendFlows(b));
-    batcherRef.set(batcher);
-    OperatorClient client = new OperatorClient(channel, config.node(), datapath, scheduler, Backoff.DEFAULT, 64);
-    clientRef.set(client);
     client.start();
     log.info("node agent of {} started: {}{}", config.node(), datapath.describe(),
         server != null ? ", metrics on :" + server.port() + "/metrics" : "");

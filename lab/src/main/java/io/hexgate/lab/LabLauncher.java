@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.lab.cni.LabCni;
 import java.io.IOException;
@@ -45,7 +46,7 @@ public final class LabLauncher {
 
   /** Null when this process can make network namespaces, else the message to stop with. */
   public static String rootProblem() {
-    return NetNs.unavailable().map(why -> "hexgate lab: network namespaces need root: " + why).orElse(null);
+    return NetNs.unavailable().map(why -> "hexgate lab: " + why + "; run it as root (e.g. sudo ./hexgate lab ...)").orElse(null);
   }
 
   public Path kubeconfig() {
@@ -302,38 +303,11 @@ public final class LabLauncher {
    * with this process's stdin, stdout and stderr; returns its exit code, as {@code kubectl exec} does.
    */
   public int exec(String pod, String namespace, List<String> command) throws IOException, InterruptedException {
-    String problem = rootProblem();
-    if (problem != null) {
-      err.println(problem);
-      return 2;
+    PodTarget t = podNetns(pod, namespace, command);
+    if (t.netns() == null) {
+      return t.problem();
     }
-    if (command.isEmpty()) {
-      err.println("hexgate lab exec: give the command after --, e.g. hexgate lab exec xwing -- curl -s deathstar");
-      return 2;
-    }
-    if (running().isEmpty() || !Files.exists(kubeconfig())) {
-      err.println("hexgate lab exec: no lab is running; start one with `hexgate lab up`");
-      return 1;
-    }
-    String netns;
-    Config config = Config.fromKubeconfig(null, kubeconfig().toFile());
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
-      Pod p = client.pods().inNamespace(namespace).withName(pod).get();
-      if (p == null) {
-        err.println("Error from server (NotFound): pods \"" + pod + "\" not found in namespace " + namespace);
-        return 1;
-      }
-      netns = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(LabCni.NETNS_ANNOTATION);
-      if (netns == null || !NetNs.exists(netns)) {
-        String phase = p.getStatus() == null ? "unknown" : p.getStatus().getPhase();
-        err.println("hexgate lab exec: pod " + namespace + "/" + pod + " has no network namespace yet (phase " + phase + ")");
-        return 1;
-      }
-    } catch (KubernetesClientException e) {
-      err.println("hexgate lab exec: cannot reach the lab's API server: " + e.getMessage());
-      return 1;
-    }
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", t.netns()));
     cmd.addAll(command);
     Process p = new ProcessBuilder(cmd).inheritIO().start();
     int code = p.waitFor();
@@ -341,5 +315,59 @@ public final class LabLauncher {
       err.println("command terminated with exit code " + code);
     }
     return code;
+  }
+
+  /**
+   * Runs {@code command} in the pod's network namespace as {@link #exec} does, but returns what it printed
+   * (for the demo, which narrates the output); a command still running after {@code timeout} is killed.
+   * Empty when there is no such pod or lab (the reason went to this launcher's error stream).
+   */
+  public Optional<Commands.Result> execCaptured(String pod, String namespace, Duration timeout, List<String> command)
+      throws IOException {
+    PodTarget t = podNetns(pod, namespace, command);
+    if (t.netns() == null) {
+      return Optional.empty();
+    }
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", t.netns()));
+    cmd.addAll(command);
+    return Optional.of(Commands.run(timeout, cmd));
+  }
+
+  /** A pod's network namespace, or null and the exit code after printing why there is none. */
+  private record PodTarget(String netns, int problem) {}
+
+  private PodTarget podNetns(String pod, String namespace, List<String> command) throws IOException {
+    String problem = rootProblem();
+    if (problem != null) {
+      err.println(problem);
+      return new PodTarget(null, 2);
+    }
+    if (command.isEmpty()) {
+      err.println("hexgate lab exec: give the command after --, e.g. hexgate lab exec xwing -- curl -s deathstar");
+      return new PodTarget(null, 2);
+    }
+    PodTarget missing = new PodTarget(null, 1);
+    if (running().isEmpty() || !Files.exists(kubeconfig())) {
+      err.println("hexgate lab exec: no lab is running; start one with `hexgate lab up`");
+      return missing;
+    }
+    Config config = Config.fromKubeconfig(null, kubeconfig().toFile());
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+      Pod p = client.pods().inNamespace(namespace).withName(pod).get();
+      if (p == null) {
+        err.println("Error from server (NotFound): pods \"" + pod + "\" not found in namespace " + namespace);
+        return missing;
+      }
+      String netns = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(LabCni.NETNS_ANNOTATION);
+      if (netns == null || !NetNs.exists(netns)) {
+        String phase = p.getStatus() == null ? "unknown" : p.getStatus().getPhase();
+        err.println("hexgate lab exec: pod " + namespace + "/" + pod + " has no network namespace yet (phase " + phase + ")");
+        return missing;
+      }
+      return new PodTarget(netns, 0);
+    } catch (KubernetesClientException e) {
+      err.println("hexgate lab exec: cannot reach the lab's API server: " + e.getMessage());
+      return missing;
+    }
   }
 }

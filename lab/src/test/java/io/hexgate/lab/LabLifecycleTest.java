@@ -65,6 +65,15 @@ class LabLifecycleTest {
       assertThat(made.pinDirs()).containsExactly(PREFIX + "node-1", PREFIX + "node-2");
     }
 
+    try (io.fabric8.kubernetes.client.KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(null, state.resolve("kubeconfig").toFile())).build()) {
+      String dns = client.pods().inNamespace("kube-system").list().getItems().get(0).getMetadata().getName();
+      var resolv = launcher.execCaptured(dns, "kube-system", Duration.ofSeconds(10), java.util.List.of("cat", "/etc/resolv.conf"));
+      assertThat(resolv).hasValueSatisfying(r -> assertThat(r.stdout()).startsWith("search kube-system.svc.cluster.local svc.cluster.local cluster.local\n"));
+      assertThat(launcher.execCaptured("nobody", "default", Duration.ofSeconds(10), java.util.List.of("true"))).isEmpty();
+      assertThat(printed()).contains("pods \"nobody\" not found");
+    }
+
     // kill -9: no shutdown hook runs, everything stays behind
     first.destroyForcibly();
     first.onExit().get(30, TimeUnit.SECONDS);

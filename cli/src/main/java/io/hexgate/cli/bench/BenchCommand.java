@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks of Hexgate's components on synthetic workloads.",
-    subcommands = {PolicyBenchCommand.class, OperatorBenchCommand.class, NetworkBenchCommand.class})
+    subcommands = {PolicyBenchCommand.class, OperatorBenchCommand.class, DatapathBenchCommand.class, NetworkBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -44,9 +44,14 @@ import java.util.regex.Pattern;
 /**
  * Benchmarks (b) and (c) of issue 5: traffic between two pod namespaces of one node namespace, with
  * Hexgate enforcing N rules, an empty tc program at the same hooks, no program, the same rules as linear
- * iptables rules, and as one nftables set. Per setup: TCP request/response rate on one connection (1-byte
- * ping-pong), connection rate (connect, 1-byte exchange, close), and iperf3 throughput. Setups alternate
- * within each round, so noise hits them alike; the report gives the median of the rounds.
+ * iptables rules, and as one nftables set. Metrics: TCP request/response rate on one connection (1-byte
+ * ping-pong), connection rate (connect, 1-byte exchange, close), and iperf3 throughput.
+ *
+ * <p>The machine is shared and its speed drifts by tens of percent within a minute, so setups are compared
+ * in pairs measured seconds apart: each round measures one metric under every setup in turn (order
+ * rotating from round to round), switching between no program, the empty program and Hexgate by replacing
+ * one tc filter (instant). A setup's ratio to another is the median over rounds of the ratios within a
+ * round; absolute numbers are medians too.
  *
  * <p>The rules: the server pod admits N (source, TCP port) pairs; the client is one source, allowed on the
  * three ports the benchmark uses, the others are addresses in 10.200.0.0/16 with identities of their own.
@@ -85,7 +90,7 @@ public final class NetworkBenchmark {
   public record Config(String prefix, Duration perPoint, int rounds, int smallRules, int largeRules, List<Setup> setups,
       boolean segmentationOffload) {
     public static final Config DEFAULT =
-        new Config("hgbn-", Duration.ofSeconds(3), 3, 1_000, 10_000, List.of(Setup.values()), false);
+        new Config("hgbn-", Duration.ofSeconds(2), 5, 1_000, 10_000, List.of(Setup.values()), false);
 
     public Config {
       if (perPoint.toMillis() < 500 || rounds < 1 || smallRules < 4 || largeRules < 4 || largeRules > 60_000) {
@@ -96,16 +101,34 @@ public final class NetworkBenchmark {
     }
   }
 
-  /** One measurement: requests/s on one connection, new connections/s, iperf3 Gbit/s. */
-  public record Point(double requestsPerSecond, double connectionsPerSecond, double gbitsPerSecond) {}
+  /** What is measured. */
+  public enum Metric {
+    REQUESTS("requests/s (one connection)"),
+    CONNECTIONS("connections/s"),
+    THROUGHPUT("iperf3 Gbit/s");
 
-  public record Result(Config config, Map<Setup, List<Point>> rounds) {
-    public Point median(Setup s) {
-      List<Point> ps = rounds.get(s);
-      return new Point(
-          median(ps.stream().mapToDouble(Point::requestsPerSecond).toArray()),
-          median(ps.stream().mapToDouble(Point::connectionsPerSecond).toArray()),
-          median(ps.stream().mapToDouble(Point::gbitsPerSecond).toArray()));
+    final String label;
+
+    Metric(String label) {
+      this.label = label;
+    }
+  }
+
+  /** values[setup][metric] = one value per round. */
+  public record Result(Config config, Map<Setup, Map<Metric, double[]>> values) {
+    public double median(Setup s, Metric m) {
+      return median(values.get(s).get(m));
+    }
+
+    /** Median over rounds of a / b measured in the same round. */
+    public double ratio(Setup a, Setup b, Metric m) {
+      double[] x = values.get(a).get(m);
+      double[] y = values.get(b).get(m);
+      double[] r = new double[x.length];
+      for (int i = 0; i < r.length; i++) {
+        r[i] = x[i] / y[i];
+      }
+      return median(r);
     }
 
     private static double median(double[] v) {
@@ -115,26 +138,30 @@ public final class NetworkBenchmark {
     }
 
     /**
-     * The report in Markdown: medians per setup, ratios to the empty program and to iptables, and the
-     * issue's targets with whether this run met them.
+     * The report in Markdown: medians per setup, paired ratios to the empty program, and the issue's
+     * targets with whether this run met them.
      */
     public String markdown() {
       StringBuilder b = new StringBuilder();
-      b.append(String.format(Locale.ROOT, "%d rounds of %.1f s per point, segmentation offload %s; medians.%n%n",
+      b.append(String.format(Locale.ROOT, "%d rounds, %.1f s per point, segmentation offload %s; medians, ratios paired within a round.%n%n",
           config.rounds(), config.perPoint().toMillis() / 1000.0,
           config.segmentationOffload() ? "on (64 KB packets)" : "off (one MSS per packet)"));
-      b.append("| setup | requests/s (one connection) | connections/s | iperf3 Gbit/s | requests vs empty | throughput vs empty |\n");
-      b.append("|---|---:|---:|---:|---:|---:|\n");
-      Point empty = rounds.containsKey(Setup.EMPTY) ? median(Setup.EMPTY) : null;
+      boolean empty = values.containsKey(Setup.EMPTY);
+      b.append("| setup | requests/s (one connection) | connections/s | iperf3 Gbit/s |");
+      b.append(empty ? " requests vs empty | connections vs empty | throughput vs empty |\n" : "\n");
+      b.append("|---|---:|---:|---:|").append(empty ? "---:|---:|---:|\n" : "\n");
       for (Setup s : Setup.values()) {
-        if (!rounds.containsKey(s)) {
+        if (!values.containsKey(s)) {
           continue;
         }
-        Point p = median(s);
-        b.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f | %s | %s |%n", label(s), p.requestsPerSecond(),
-            p.connectionsPerSecond(), p.gbitsPerSecond(),
-            empty == null ? "-" : String.format(Locale.ROOT, "%.3f×", p.requestsPerSecond() / empty.requestsPerSecond()),
-            empty == null ? "-" : String.format(Locale.ROOT, "%.3f×", p.gbitsPerSecond() / empty.gbitsPerSecond())));
+        b.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f |", label(s), median(s, Metric.REQUESTS),
+            median(s, Metric.CONNECTIONS), median(s, Metric.THROUGHPUT)));
+        if (empty) {
+          for (Metric m : Metric.values()) {
+            b.append(String.format(Locale.ROOT, " %.3f× |", ratio(s, Setup.EMPTY, m)));
+          }
+        }
+        b.append('\n');
       }
       b.append("\n| target (issue 5) | measured | met |\n|---|---:|---|\n");
       for (Target t : targets()) {
@@ -152,29 +179,25 @@ public final class NetworkBenchmark {
 
     public List<Target> targets() {
       List<Target> t = new ArrayList<>();
-      if (rounds.containsKey(Setup.HEXGATE_SMALL) && rounds.containsKey(Setup.EMPTY)) {
-        Point h = median(Setup.HEXGATE_SMALL);
-        Point e = median(Setup.EMPTY);
-        t.add(new Target("(b) " + label(Setup.HEXGATE_SMALL) + " requests/s ≥ 0.97× the empty program's",
-            h.requestsPerSecond() / e.requestsPerSecond(), 0.97));
-        t.add(new Target("(b) " + label(Setup.HEXGATE_SMALL) + " throughput ≥ 0.95× the empty program's",
-            h.gbitsPerSecond() / e.gbitsPerSecond(), 0.95));
+      String small = label(Setup.HEXGATE_SMALL);
+      String large = label(Setup.HEXGATE_LARGE);
+      if (values.containsKey(Setup.HEXGATE_SMALL) && values.containsKey(Setup.EMPTY)) {
+        t.add(new Target("(b) " + small + ": requests/s ≥ 0.97× the empty program's",
+            ratio(Setup.HEXGATE_SMALL, Setup.EMPTY, Metric.REQUESTS), 0.97));
+        t.add(new Target("(b) " + small + ": throughput ≥ 0.95× the empty program's",
+            ratio(Setup.HEXGATE_SMALL, Setup.EMPTY, Metric.THROUGHPUT), 0.95));
       }
-      if (rounds.containsKey(Setup.HEXGATE_LARGE) && rounds.containsKey(Setup.IPTABLES)) {
-        Point h = median(Setup.HEXGATE_LARGE);
-        Point i = median(Setup.IPTABLES);
-        t.add(new Target("(c) " + label(Setup.HEXGATE_LARGE) + " requests/s ≥ 7× iptables'",
-            h.requestsPerSecond() / i.requestsPerSecond(), 7));
-        t.add(new Target("(c) " + label(Setup.HEXGATE_LARGE) + " throughput ≥ 30× iptables'",
-            h.gbitsPerSecond() / i.gbitsPerSecond(), 30));
+      if (values.containsKey(Setup.HEXGATE_LARGE) && values.containsKey(Setup.IPTABLES)) {
+        t.add(new Target("(c) " + large + ": requests/s ≥ 7× iptables'",
+            ratio(Setup.HEXGATE_LARGE, Setup.IPTABLES, Metric.REQUESTS), 7));
+        t.add(new Target("(c) " + large + ": throughput ≥ 30× iptables'",
+            ratio(Setup.HEXGATE_LARGE, Setup.IPTABLES, Metric.THROUGHPUT), 30));
       }
-      if (rounds.containsKey(Setup.HEXGATE_LARGE) && rounds.containsKey(Setup.NFTABLES)) {
-        Point h = median(Setup.HEXGATE_LARGE);
-        Point n = median(Setup.NFTABLES);
-        t.add(new Target("(c) " + label(Setup.HEXGATE_LARGE) + " requests/s no worse than the nftables set's",
-            h.requestsPerSecond() / n.requestsPerSecond(), 1));
-        t.add(new Target("(c) " + label(Setup.HEXGATE_LARGE) + " throughput no worse than the nftables set's",
-            h.gbitsPerSecond() / n.gbitsPerSecond(), 1));
+      if (values.containsKey(Setup.HEXGATE_LARGE) && values.containsKey(Setup.NFTABLES)) {
+        t.add(new Target("(c) " + large + ": requests/s no worse than the nftables set's",
+            ratio(Setup.HEXGATE_LARGE, Setup.NFTABLES, Metric.REQUESTS), 1));
+        t.add(new Target("(c) " + large + ": throughput no worse than the nftables set's",
+            ratio(Setup.HEXGATE_LARGE, Setup.NFTABLES, Metric.THROUGHPUT), 1));
       }
       return t;
     }
@@ -191,7 +214,16 @@ public final class NetworkBenchmark {
   private PodNetwork client;
   private PodNetwork server;
   private NetNsThread inClient;
+  private NetNsThread inNode;
+  private BpfObject emptyObject;
+  private BpfProgram emptyProgram;
+  private BpfDatapath hexgate;
+  private int hexgateRules;
+  private long hexgateRevision;
+  private boolean filtersOn = true;
   private final List<AutoCloseable> servers = new ArrayList<>();
+  /** Hexgate's tc handle: every setup's program sits where Hexgate's do. */
+  private static final int HANDLE = 0x4847;
 
   public NetworkBenchmark(Config config, Consumer<String> progress) {
     this.config = config;
@@ -222,32 +254,41 @@ public final class NetworkBenchmark {
   }
 
   public Result run() throws Exception {
-    Map<Setup, List<Point>> results = new EnumMap<>(Setup.class);
+    Map<Setup, Map<Metric, double[]>> values = new EnumMap<>(Setup.class);
+    for (Setup s : config.setups()) {
+      Map<Metric, double[]> m = new EnumMap<>(Metric.class);
+      for (Metric metric : Metric.values()) {
+        m.put(metric, new double[config.rounds()]);
+      }
+      values.put(s, m);
+    }
     try {
       build();
       progress.accept("warming up (unmeasured)");
-      requestResponse(config.perPoint().toNanos() / 2);
-      connections(config.perPoint().toNanos() / 2);
+      requestResponse(config.perPoint().toNanos());
+      connections(config.perPoint().toNanos());
       for (int round = 0; round < config.rounds(); round++) {
-        List<Setup> order = new ArrayList<>(config.setups());
-        java.util.Collections.rotate(order, round); // no setup always runs first or last
-        for (Setup s : order) {
-          progress.accept("round " + (round + 1) + "/" + config.rounds() + ": " + s);
-          AutoCloseable installed = install(s);
-          try {
-            Point p = measure();
-            progress.accept(String.format(Locale.ROOT, "  %,.0f req/s, %,.0f conn/s, %.2f Gbit/s",
-                p.requestsPerSecond(), p.connectionsPerSecond(), p.gbitsPerSecond()));
-            results.computeIfAbsent(s, k -> new ArrayList<>()).add(p);
-          } finally {
-            installed.close();
+        for (Metric metric : Metric.values()) {
+          List<Setup> order = new ArrayList<>(config.setups());
+          java.util.Collections.rotate(order, round); // no setup always runs first or last
+          StringBuilder line = new StringBuilder("round " + (round + 1) + "/" + config.rounds() + ", " + metric.label + ":");
+          for (Setup s : order) {
+            AutoCloseable undo = switchTo(s);
+            try {
+              double v = measure(metric);
+              values.get(s).get(metric)[round] = v;
+              line.append(String.format(Locale.ROOT, " %s %,.2f", s, v));
+            } finally {
+              undo.close();
+            }
           }
+          progress.accept(line.toString());
         }
       }
     } finally {
       tearDown();
     }
-    return new Result(config, results);
+    return new Result(config, values);
   }
 
   // ------------------------------------------------------------------------------------------ topology
@@ -278,6 +319,14 @@ public final class NetworkBenchmark {
     }
     Process iperf = NetNs.start(server.netns(), "iperf3", "-s", "-p", String.valueOf(IPERF_PORT), "-B", server.ip());
     servers.add(iperf::destroy);
+    inNode = node.enter();
+    emptyObject = BpfObject.openPackaged().load();
+    emptyProgram = emptyObject.program("empty");
+    hexgate = BpfDatapath.open(
+        new BpfDatapath.Options(node.netns(), node.pinDir(), node.netns(), List.of(node.uplink()), Duration.ofMinutes(10)),
+        null, null);
+    applyHexgate(config.smallRules());
+    filters(null);
     Thread.sleep(300);
   }
 
@@ -291,6 +340,19 @@ public final class NetworkBenchmark {
     }
     if (inClient != null) {
       inClient.close();
+    }
+    if (hexgate != null) {
+      try {
+        hexgate.uninstall();
+      } catch (Exception ignored) {
+        // the namespaces and pins go next
+      }
+    }
+    if (emptyObject != null) {
+      emptyObject.close();
+    }
+    if (inNode != null) {
+      inNode.close();
     }
     if (net != null) {
       net.close();
@@ -344,43 +406,60 @@ public final class NetworkBenchmark {
 
   // ------------------------------------------------------------------------------------------ setups
 
-  private AutoCloseable install(Setup s) throws Exception {
-    return switch (s) {
-      case NONE -> () -> {};
-      case EMPTY -> installEmpty();
-      case HEXGATE_SMALL -> installHexgate(config.smallRules());
-      case HEXGATE_LARGE -> installHexgate(config.largeRules());
-      case IPTABLES -> installIptables(config.largeRules());
-      case NFTABLES -> installNftables(config.largeRules());
-    };
+  /**
+   * Puts setup {@code s} in place and returns how to take away what only it needs. Between setups the
+   * pods' filters are switched by replacing one tc filter: Hexgate's stays loaded with its maps written.
+   */
+  private AutoCloseable switchTo(Setup s) throws Exception {
+    switch (s) {
+      case NONE -> filters(null);
+      case EMPTY -> filters(emptyProgram);
+      case HEXGATE_SMALL, HEXGATE_LARGE -> {
+        int rules = s == Setup.HEXGATE_SMALL ? config.smallRules() : config.largeRules();
+        if (hexgateRules != rules) {
+          applyHexgate(rules);
+        }
+        filtersOn = true;
+        Map<EndpointKey, String> errors = hexgate.reattach();
+        if (!errors.isEmpty()) {
+          throw new IllegalStateException("Hexgate could not attach to the benchmark's pods: " + errors);
+        }
+      }
+      case IPTABLES -> {
+        filters(null);
+        return installIptables(config.largeRules());
+      }
+      case NFTABLES -> {
+        filters(null);
+        return installNftables(config.largeRules());
+      }
+      default -> throw new IllegalArgumentException(s.toString());
+    }
+    return () -> {};
   }
 
-  /** The empty program where Hexgate's programs go: both hooks of both pods' host sides. */
-  private AutoCloseable installEmpty() throws Exception {
-    BpfObject obj = BpfObject.openPackaged().load();
-    BpfProgram empty = obj.program("empty");
-    try (NetNsThread t = node.enter()) {
-      t.call(() -> {
-        for (PodNetwork p : List.of(client, server)) {
-          int ifindex = NetNs.ifIndex(p.hostSide());
-          Tc.createClsact(ifindex);
-          Tc.attach(ifindex, Tc.Hook.INGRESS, empty, 0x4847, 1, true);
-          Tc.attach(ifindex, Tc.Hook.EGRESS, empty, 0x4847, 1, true);
-        }
-        return null;
-      });
+  /**
+   * {@code program} on both hooks of both pods' host sides, where Hexgate's go; null: no filter. The clsact
+   * qdiscs are there from Hexgate's first attach.
+   */
+  private void filters(BpfProgram program) throws Exception {
+    if (program == null && !filtersOn) {
+      return; // detaching nothing would only make the kernel complain in libbpf's log
     }
-    return () -> {
-      try (NetNsThread t = node.enter()) {
-        t.call(() -> {
-          for (PodNetwork p : List.of(client, server)) {
-            Tc.destroyClsact(NetNs.ifIndex(p.hostSide()));
+    filtersOn = program != null;
+    inNode.call(() -> {
+      for (PodNetwork p : List.of(client, server)) {
+        int ifindex = NetNs.ifIndex(p.hostSide());
+        for (Tc.Hook hook : Tc.Hook.values()) {
+          if (program == null) {
+            Tc.detach(ifindex, hook, HANDLE, 1);
+          } else {
+            Tc.attach(ifindex, hook, program, HANDLE, 1, true);
           }
-          return null;
-        });
+        }
       }
-      obj.close();
-    };
+      return null;
+    });
   }
 
   /** The (source address, port) pairs the server admits: the others first, the client's three last. */
@@ -399,15 +478,10 @@ public final class NetworkBenchmark {
     return "10.200." + (i / 250) + "." + (i % 250 + 1);
   }
 
-  private AutoCloseable installHexgate(int n) throws Exception {
-    BpfDatapath dp =
-        BpfDatapath.open(
-            new BpfDatapath.Options(node.netns(), node.pinDir(), node.netns(), List.of(node.uplink()), Duration.ofSeconds(5)),
-            null,
-            null);
+  private void applyHexgate(int n) throws Exception {
     PolicyRef ref = PolicyRef.newBuilder().setKind("CiliumNetworkPolicy").setNamespace("bench").setName("server").build();
     RuleMap.Builder ingress = RuleMap.newBuilder().setEnforcing(true);
-    StateUpdate.Builder u = StateUpdate.newBuilder().setEpoch("bench").setRevision(1).setSnapshot(true);
+    StateUpdate.Builder u = StateUpdate.newBuilder().setEpoch("bench").setRevision(++hexgateRevision).setSnapshot(true);
     int i = 0;
     for (String[] rule : rules(n)) {
       boolean isClient = rule[0].equals(client.ip());
@@ -425,16 +499,11 @@ public final class NetworkBenchmark {
     u.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(client.ip() + "/32").setIdentity(CLIENT_ID));
     u.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(server.ip() + "/32").setIdentity(SERVER_ID));
     StateUpdate update = u.build();
-    try {
-      Map<EndpointKey, String> errors = dp.apply(update, AgentState.EMPTY.apply(update));
-      if (!errors.isEmpty()) {
-        throw new IllegalStateException("Hexgate could not enforce the benchmark's endpoints: " + errors);
-      }
-    } catch (Exception e) {
-      dp.uninstall();
-      throw e;
+    Map<EndpointKey, String> errors = hexgate.apply(update, AgentState.EMPTY.apply(update));
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException("Hexgate could not enforce the benchmark's endpoints: " + errors);
     }
-    return dp::uninstall;
+    hexgateRules = n;
   }
 
   private static EndpointState endpoint(PodNetwork p, long identity, RuleMap ingress, RuleMap egress) {
@@ -493,12 +562,13 @@ public final class NetworkBenchmark {
 
   // ------------------------------------------------------------------------------------------ traffic
 
-  private Point measure() throws Exception {
+  private double measure(Metric m) throws Exception {
     long nanos = config.perPoint().toNanos();
-    double rr = requestResponse(nanos);
-    double crr = connections(nanos);
-    double gbits = iperf(config.perPoint());
-    return new Point(rr, crr, gbits);
+    return switch (m) {
+      case REQUESTS -> requestResponse(nanos);
+      case CONNECTIONS -> connections(nanos);
+      case THROUGHPUT -> iperf(config.perPoint());
+    };
   }
 
   /** 1-byte ping-pong on one connection; the first 10% of the time warms up. */

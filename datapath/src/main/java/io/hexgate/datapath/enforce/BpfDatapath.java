@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,7 @@ public final class BpfDatapath implements Datapath {
   // net thread only
   private MapContents current;
   private boolean firstApplied;
+  private java.util.Set<EndpointKey> desired = java.util.Set.of();
   // read by the event thread and scrapes
   private volatile MapContents inForce;
   private volatile boolean closed;
@@ -103,7 +105,7 @@ public final class BpfDatapath implements Datapath {
     this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"));
     this.metricsMap = obj.map("hg_metrics");
     this.ctMap = obj.map("hg_ct");
-    for (String m : List.of("hg_ipcache", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {
+    for (String m : List.of("hg_ipcache", "hg_ipcache_host", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {
       sizedMaps.put(m, obj.map(m));
     }
     this.current = adopted ? writer.readKernel() : MapContents.EMPTY;
@@ -208,7 +210,7 @@ public final class BpfDatapath implements Datapath {
     Map<EndpointKey, String> errors = new LinkedHashMap<>(to.endpointErrors());
     // every endpoint gets its filters, even one whose state failed: with no map entries they drop its
     // traffic (unknown endpoint), which fails closed; without filters it would pass unjudged
-    java.util.Set<EndpointKey> desired = next.endpoints().keySet();
+    desired = Set.copyOf(next.endpoints().keySet());
     if (!firstApplied) {
       tc.attachUplinks(options.uplinks());
       int stale = tc.detachStale(desired);
@@ -264,6 +266,17 @@ public final class BpfDatapath implements Datapath {
     }
   }
 
+  /**
+   * Attaches every endpoint's filters again over whatever filter is in their place now (one someone else
+   * attached with Hexgate's handle and priority, e.g. a benchmark's reference program).
+   */
+  public Map<EndpointKey, String> reattach() throws Exception {
+    return net.call(() -> {
+      tc.forgetAttached();
+      return tc.reconcile(desired);
+    });
+  }
+
   /** Endpoints whose filters are not attached now, with the reason. */
   public Map<EndpointKey, String> unattached() throws Exception {
     return net.call(tc::failed);
@@ -296,7 +309,12 @@ public final class BpfDatapath implements Datapath {
       metrics.eventRead();
     }
     if (flows != null) {
-      flows.accept(eventFlows.toFlow(e, inForce.rules()));
+      try {
+        flows.accept(eventFlows.toFlow(e, inForce.rules()));
+      } catch (RuntimeException ex) {
+        // never let a consumer's failure stop the ring buffer's reader
+        log.warn("node {}: handing on a flow failed: {}", options.node(), ex.toString());
+      }
     }
   }
 
@@ -334,6 +352,7 @@ public final class BpfDatapath implements Datapath {
     MapContents c = inForce;
     Map<String, Double> p = new LinkedHashMap<>();
     p.put("hg_ipcache", ratio(c.ipcache().size(), sizedMaps.get("hg_ipcache")));
+    p.put("hg_ipcache_host", ratio(c.ipcacheHosts().size(), sizedMaps.get("hg_ipcache_host")));
     p.put("hg_endpoints", ratio(c.endpoints().size(), sizedMaps.get("hg_endpoints")));
     p.put("hg_policy", ratio(c.policy().size(), sizedMaps.get("hg_policy")));
     p.put("hg_services", ratio(c.services().size(), sizedMaps.get("hg_services")));

@@ -85,6 +85,11 @@ final class TcAttachments {
     return changed;
   }
 
+  /** Forgets which filters are attached, so that the next reconcile attaches all of them again. */
+  void forgetAttached() {
+    attached.clear();
+  }
+
   Map<EndpointKey, String> failed() {
     return Map.copyOf(failed);
   }

@@ -1,16 +1,19 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
 import io.hexgate.datapath.maps.Layouts.IpcacheKey;
 import io.hexgate.datapath.maps.Layouts.IpcacheValue;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** hg_ipcache as the program reads it: longest-prefix match, no match = world (2). */
+/** The IP cache as the program reads it: the /32 entry, else longest-prefix match, else world (2). */
 public final class IpcacheTable {
+  private final Map<IpcacheHostKey, IpcacheValue> hosts;
   private final Map<IpcacheKey, IpcacheValue> entries;
   private final int[] lengths;
 
-  public IpcacheTable(Map<IpcacheKey, IpcacheValue> entries) {
+  public IpcacheTable(Map<IpcacheHostKey, IpcacheValue> hosts, Map<IpcacheKey, IpcacheValue> entries) {
+    this.hosts = hosts;
     this.entries = entries;
     TreeSet<Integer> l = new TreeSet<>();
     entries.keySet().forEach(k -> l.add(k.prefixLen()));
@@ -18,6 +21,10 @@ public final class IpcacheTable {
   }
 
   public int identityOf(int addr) {
+    IpcacheValue host = hosts.get(new IpcacheHostKey(addr));
+    if (host != null) {
+      return host.identity();
+    }
     for (int len : lengths) {
       IpcacheValue v = entries.get(new IpcacheKey(len, Layouts.mask(addr, len)));
       if (v != null) {

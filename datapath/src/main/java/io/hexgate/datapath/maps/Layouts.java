@@ -42,9 +42,8 @@ public final class Layouts {
   public static final int EP_INGRESS_ENFORCING = 1;
   public static final int EP_EGRESS_ENFORCING = 2;
 
-  public static final int POLICY_FULL_PREFIX = 96;
-  public static final int POLICY_TABLE_PREFIX = 72;
-  public static final int POLICY_PROTO_PREFIX = 80;
+  public static final int POLICY_TABLE = 255;
+  public static final int POLICY_PROTO = 254;
 
   public static final int VERDICT_NONE = 0;
   public static final int VERDICT_ALLOW = 1;
@@ -123,6 +122,23 @@ public final class Layouts {
     };
   }
 
+  /** hg_ipcache_host: the /32 entries of the IP cache, by address. */
+  public record IpcacheHostKey(int addr) {
+    public static final Codec<IpcacheHostKey> CODEC = new Codec<>() {
+      public int size() {
+        return 4;
+      }
+
+      public void write(IpcacheHostKey k, ByteBuffer b) {
+        putNet32(b, k.addr);
+      }
+
+      public IpcacheHostKey read(ByteBuffer b) {
+        return new IpcacheHostKey(getNet32(b));
+      }
+    };
+  }
+
   public record IpcacheValue(int identity) {
     public static final Codec<IpcacheValue> CODEC = new Codec<>() {
       public int size() {
@@ -175,53 +191,74 @@ public final class Layouts {
 
   // --------------------------------------------------------------------------------- hg_policy
 
-  /** An LPM key over (endpoint, identity, direction, protocol, port); bits past the prefix are zero. */
-  public record PolicyKey(int prefixLen, int endpoint, int identity, int direction, int protocol, int port) {
+  /**
+   * A hg_policy key: {@code prefix} is {@link #POLICY_TABLE}, {@link #POLICY_PROTO} or the port prefix bits
+   * (1..16) of a port block, whose {@code port} is masked to them.
+   */
+  public record PolicyKey(int endpoint, int identity, int direction, int protocol, int prefix, int port) {
     public static final Codec<PolicyKey> CODEC = new Codec<>() {
       public int size() {
         return 16;
       }
 
       public void write(PolicyKey k, ByteBuffer b) {
-        b.putInt(k.prefixLen);
-        putNet32(b, k.endpoint);
-        putNet32(b, k.identity);
-        b.put((byte) k.direction).put((byte) k.protocol);
+        b.putInt(k.endpoint).putInt(k.identity);
+        b.put((byte) k.direction).put((byte) k.protocol).put((byte) k.prefix).put((byte) 0);
         putNet16(b, k.port);
+        b.putShort((short) 0);
       }
 
       public PolicyKey read(ByteBuffer b) {
-        return new PolicyKey(b.getInt(), getNet32(b), getNet32(b), Byte.toUnsignedInt(b.get()),
-            Byte.toUnsignedInt(b.get()), getNet16(b));
+        int endpoint = b.getInt();
+        int identity = b.getInt();
+        int direction = Byte.toUnsignedInt(b.get());
+        int protocol = Byte.toUnsignedInt(b.get());
+        int prefix = Byte.toUnsignedInt(b.get());
+        b.get();
+        int port = getNet16(b);
+        b.getShort();
+        return new PolicyKey(endpoint, identity, direction, protocol, prefix, port);
       }
     };
 
-    /** The key with every bit past {@code prefixLen} cleared, as LPM matching sees it. */
-    public PolicyKey masked(int bits) {
-      int ep = mask(endpoint, bits);
-      int id = mask(identity, bits - 32);
-      int dir = mask(direction << 24, bits - 64) >>> 24;
-      int proto = mask(protocol << 24, bits - 72) >>> 24;
-      int p = mask(port << 16, bits - 80) >>> 16;
-      return new PolicyKey(bits, ep, id, dir, proto, p);
+    public static PolicyKey table(int endpoint, int identity, int direction) {
+      return new PolicyKey(endpoint, identity, direction, 0, POLICY_TABLE, 0);
+    }
+
+    public static PolicyKey proto(int endpoint, int identity, int direction, int protocol) {
+      return new PolicyKey(endpoint, identity, direction, protocol, POLICY_PROTO, 0);
+    }
+
+    public static PolicyKey block(int endpoint, int identity, int direction, int protocol, int bits, int port) {
+      return new PolicyKey(endpoint, identity, direction, protocol, bits, port & (0xffff << (16 - bits)) & 0xffff);
+    }
+
+    /** Writing order among a table's entries: blocks, then protocol entries, then the table entry. */
+    public int rank() {
+      return prefix == POLICY_TABLE ? 2 : prefix == POLICY_PROTO ? 1 : 0;
     }
   }
 
-  public record PolicyValue(int verdict, int matchType, int ruleId) {
+  public record PolicyValue(int verdict, int matchType, int ruleId, int prefixes) {
+    public PolicyValue(int verdict, int matchType, int ruleId) {
+      this(verdict, matchType, ruleId, 0);
+    }
+
     public static final Codec<PolicyValue> CODEC = new Codec<>() {
       public int size() {
-        return 8;
+        return 12;
       }
 
       public void write(PolicyValue v, ByteBuffer b) {
-        b.put((byte) v.verdict).put((byte) v.matchType).putShort((short) 0).putInt(v.ruleId);
+        b.put((byte) v.verdict).put((byte) v.matchType).putShort((short) 0).putInt(v.ruleId).putInt(v.prefixes);
       }
 
       public PolicyValue read(ByteBuffer b) {
         int verdict = Byte.toUnsignedInt(b.get());
         int match = Byte.toUnsignedInt(b.get());
         b.getShort();
-        return new PolicyValue(verdict, match, b.getInt());
+        int rule = b.getInt();
+        return new PolicyValue(verdict, match, rule, b.getInt());
       }
     };
   }

@@ -11,6 +11,7 @@ import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.maps.Layouts.BackendKey;
 import io.hexgate.datapath.maps.Layouts.BackendValue;
 import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
 import io.hexgate.datapath.maps.Layouts.IpcacheKey;
 import io.hexgate.datapath.maps.Layouts.IpcacheValue;
 import io.hexgate.datapath.maps.Layouts.PolicyKey;
@@ -35,8 +36,9 @@ import java.util.Set;
  */
 public final class MapContents {
   public static final MapContents EMPTY = new MapContents(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-      Map.of(), Map.of(), Map.of(), 1);
+      Map.of(), Map.of(), Map.of(), Map.of(), 1);
 
+  private final Map<IpcacheHostKey, IpcacheValue> ipcacheHosts;
   private final Map<IpcacheKey, IpcacheValue> ipcache;
   private final Map<Layouts.EndpointKey, EndpointValue> endpoints;
   private final Map<PolicyKey, PolicyValue> policy;
@@ -49,6 +51,7 @@ public final class MapContents {
   private final int nextRuleId;
 
   public MapContents(
+      Map<IpcacheHostKey, IpcacheValue> ipcacheHosts,
       Map<IpcacheKey, IpcacheValue> ipcache,
       Map<Layouts.EndpointKey, EndpointValue> endpoints,
       Map<PolicyKey, PolicyValue> policy,
@@ -59,6 +62,7 @@ public final class MapContents {
       Map<Integer, String> serviceNames,
       Map<EndpointKey, String> endpointErrors,
       int nextRuleId) {
+    this.ipcacheHosts = Collections.unmodifiableMap(ipcacheHosts);
     this.ipcache = Collections.unmodifiableMap(ipcache);
     this.endpoints = Collections.unmodifiableMap(endpoints);
     this.policy = Collections.unmodifiableMap(policy);
@@ -71,6 +75,12 @@ public final class MapContents {
     this.nextRuleId = nextRuleId;
   }
 
+  /** hg_ipcache_host: the IP cache's /32 entries. */
+  public Map<IpcacheHostKey, IpcacheValue> ipcacheHosts() {
+    return ipcacheHosts;
+  }
+
+  /** hg_ipcache: the IP cache's prefixes shorter than /32. */
   public Map<IpcacheKey, IpcacheValue> ipcache() {
     return ipcache;
   }
@@ -131,6 +141,7 @@ public final class MapContents {
 
   private static final class Builder {
     private final MapContents previous;
+    private final Map<IpcacheHostKey, IpcacheValue> ipcacheHosts = new HashMap<>();
     private final Map<IpcacheKey, IpcacheValue> ipcache = new HashMap<>();
     private final Map<Layouts.EndpointKey, EndpointValue> endpoints = new HashMap<>();
     private final Map<PolicyKey, PolicyValue> policy = new HashMap<>();
@@ -158,7 +169,7 @@ public final class MapContents {
       buildIpcache(state);
       buildEndpoints(state);
       buildServices(state);
-      return new MapContents(ipcache, endpoints, policy, services, backends, rules, endpointNames, serviceNames, errors,
+      return new MapContents(ipcacheHosts, ipcache, endpoints, policy, services, backends, rules, endpointNames, serviceNames, errors,
           nextRuleId);
     }
 
@@ -173,8 +184,12 @@ public final class MapContents {
         } catch (IllegalArgumentException ex) {
           throw new IllegalArgumentException("ipcache entry prefix: " + ex.getMessage(), ex);
         }
-        ipcache.put(new IpcacheKey(p[1], p[0]), new IpcacheValue(u32("ipcache entry " + e.getKey() + " identity",
-            e.getValue())));
+        IpcacheValue v = new IpcacheValue(u32("ipcache entry " + e.getKey() + " identity", e.getValue()));
+        if (p[1] == 32) {
+          ipcacheHosts.put(new IpcacheHostKey(p[0]), v);
+        } else {
+          ipcache.put(new IpcacheKey(p[1], p[0]), v);
+        }
       }
     }
 

@@ -7,6 +7,7 @@ import io.hexgate.datapath.maps.Layouts.BackendKey;
 import io.hexgate.datapath.maps.Layouts.BackendValue;
 import io.hexgate.datapath.maps.Layouts.CtKey;
 import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
 import io.hexgate.datapath.maps.Layouts.IpcacheKey;
 import io.hexgate.datapath.maps.Layouts.IpcacheValue;
 import io.hexgate.datapath.maps.Layouts.PolicyKey;
@@ -24,7 +25,8 @@ import java.util.Set;
 /**
  * Brings the kernel's maps from one {@link MapContents} to the next by difference, in an order that never
  * opens a moment of allow-all or deny-all (DESIGN.md): all upserts before any delete; policy upserts
- * longest prefix first, policy deletes shortest prefix first; backends before the services that count
+ * port blocks first, then protocol entries, then table entries, and deletes the other way round, so that
+ * each lookup meets the old or the new table of an identity; backends before the services that count
  * them; endpoints last in and first out. Finally the CT entries of addresses that stopped being an
  * endpoint (or became another one) are deleted.
  *
@@ -32,6 +34,7 @@ import java.util.Set;
  * resumes from what is really there.
  */
 public final class MapWriter {
+  private final TypedMap<IpcacheHostKey, IpcacheValue> ipcacheHosts;
   private final TypedMap<IpcacheKey, IpcacheValue> ipcache;
   private final TypedMap<Layouts.EndpointKey, EndpointValue> endpoints;
   private final TypedMap<PolicyKey, PolicyValue> policy;
@@ -40,6 +43,7 @@ public final class MapWriter {
   private final BpfMap ct;
 
   public MapWriter(BpfObject obj) {
+    this.ipcacheHosts = obj.map("hg_ipcache_host").typed(IpcacheHostKey.CODEC, IpcacheValue.CODEC);
     this.ipcache = obj.map("hg_ipcache").typed(IpcacheKey.CODEC, IpcacheValue.CODEC);
     this.endpoints = obj.map("hg_endpoints").typed(Layouts.EndpointKey.CODEC, EndpointValue.CODEC);
     this.policy = obj.map("hg_policy").typed(PolicyKey.CODEC, PolicyValue.CODEC);
@@ -53,8 +57,8 @@ public final class MapWriter {
 
   public Stats write(MapContents from, MapContents to) {
     int[] n = new int[3];
-    Comparator<PolicyKey> longestFirst = Comparator.comparingInt(PolicyKey::prefixLen).reversed();
-    n[0] += upsert(policy, from.policy(), to.policy(), longestFirst);
+    n[0] += upsert(policy, from.policy(), to.policy(), Comparator.comparingInt(PolicyKey::rank));
+    n[0] += upsert(ipcacheHosts, from.ipcacheHosts(), to.ipcacheHosts(), null);
     n[0] += upsert(ipcache, from.ipcache(), to.ipcache(), Comparator.comparingInt(IpcacheKey::prefixLen).reversed());
     n[0] += upsert(backends, from.backends(), to.backends(), null);
     n[0] += upsert(services, from.services(), to.services(), null);
@@ -63,9 +67,20 @@ public final class MapWriter {
     n[1] += delete(endpoints, from.endpoints(), to.endpoints(), null);
     n[1] += delete(services, from.services(), to.services(), null);
     n[1] += delete(backends, from.backends(), to.backends(), null);
+    n[1] += delete(ipcacheHosts, from.ipcacheHosts(), to.ipcacheHosts(), null);
     n[1] += delete(ipcache, from.ipcache(), to.ipcache(), Comparator.comparingInt(IpcacheKey::prefixLen));
-    n[1] += delete(policy, from.policy(), to.policy(), Comparator.comparingInt(PolicyKey::prefixLen));
+    n[1] += delete(policy, from.policy(), to.policy(), Comparator.comparingInt(PolicyKey::rank).reversed());
 
+    Set<Integer> gone = departedAddresses(from, to);
+    if (!gone.isEmpty()) {
+      n[2] = flushConntrack(gone);
+    }
+    return new Stats(n[0], n[1], n[2]);
+  }
+
+  /** Endpoint addresses of {@code from} that {@code to} drops or gives to another endpoint id: their CT
+   *  entries go (the Java twin's {@code flushConntrack} takes the same set). */
+  public static Set<Integer> departedAddresses(MapContents from, MapContents to) {
     Set<Integer> gone = new HashSet<>();
     from.endpoints().forEach((k, v) -> {
       EndpointValue now = to.endpoints().get(k);
@@ -73,10 +88,7 @@ public final class MapWriter {
         gone.add(k.addr());
       }
     });
-    if (!gone.isEmpty()) {
-      n[2] = flushConntrack(gone);
-    }
-    return new Stats(n[0], n[1], n[2]);
+    return gone;
   }
 
   /** Deletes the CT entries whose pod address (source in egress and service entries, else destination) is
@@ -96,7 +108,7 @@ public final class MapWriter {
   /** The configuration maps as the kernel holds them (ids only: rule, endpoint and service names are the
    *  agent's and are not stored there). For a restarted agent to diff against what is pinned. */
   public MapContents readKernel() {
-    return new MapContents(ipcache.entries(), endpoints.entries(), policy.entries(), services.entries(),
+    return new MapContents(ipcacheHosts.entries(), ipcache.entries(), endpoints.entries(), policy.entries(), services.entries(),
         backends.entries(), Map.of(), Map.of(), Map.of(), Map.of(), 1);
   }
 

@@ -7,8 +7,6 @@ import static io.hexgate.datapath.maps.Layouts.MATCH_L3_PROTO;
 import static io.hexgate.datapath.maps.Layouts.MATCH_L4_ONLY;
 import static io.hexgate.datapath.maps.Layouts.MATCH_NONE;
 import static io.hexgate.datapath.maps.Layouts.MATCH_PROTO_ONLY;
-import static io.hexgate.datapath.maps.Layouts.POLICY_PROTO_PREFIX;
-import static io.hexgate.datapath.maps.Layouts.POLICY_TABLE_PREFIX;
 import static io.hexgate.datapath.maps.Layouts.VERDICT_ALLOW;
 import static io.hexgate.datapath.maps.Layouts.VERDICT_DENY;
 import static io.hexgate.datapath.maps.Layouts.VERDICT_NONE;
@@ -216,8 +214,9 @@ public final class PolicyFolding {
 
   private static void writeTable(int endpoint, int direction, int identity, List<Entry> entries,
       Map<PolicyKey, PolicyValue> out) {
+    ProtoClass[] classes = ProtoClass.values();
     List<List<Interval>> perClass = new ArrayList<>();
-    for (ProtoClass c : ProtoClass.values()) {
+    for (ProtoClass c : classes) {
       perClass.add(intervals(entries, c));
     }
     Decision uniform = perClass.get(0).get(0).decision;
@@ -228,39 +227,58 @@ public final class PolicyFolding {
       }
     }
     if (uniform != null) {
-      // One verdict for everything: the table is its 72-bit entry (for the identity-0 table only when
-      // something matches; a miss there already means no match).
+      // One verdict for everything: the table entry alone (for identity 0 only when something matches;
+      // a miss there already means no match).
       if (identity != 0 || uniform.verdict != VERDICT_NONE) {
-        out.put(new PolicyKey(POLICY_TABLE_PREFIX, endpoint, identity, direction, 0, 0), uniform.value());
+        out.put(PolicyKey.table(endpoint, identity, direction), uniform.value());
       }
       return;
     }
     if (identity != 0) {
-      out.put(new PolicyKey(POLICY_TABLE_PREFIX, endpoint, identity, direction, 0, 0), Decision.NONE.value());
+      out.put(PolicyKey.table(endpoint, identity, direction), Decision.NONE.value());
     }
-    ProtoClass[] classes = ProtoClass.values();
     for (int ci = 0; ci < classes.length; ci++) {
       ProtoClass c = classes[ci];
-      for (Interval iv : perClass.get(ci)) {
-        if (iv.decision.verdict == VERDICT_NONE) {
-          continue;
+      List<Interval> ivs = perClass.get(ci);
+      if (ivs.size() == 1) {
+        if (ivs.get(0).decision.verdict != VERDICT_NONE) {
+          out.put(PolicyKey.proto(endpoint, identity, direction, c.number), ivs.get(0).decision.value());
         }
-        if (iv.from == 0 && iv.to == c.maxPort) {
-          out.put(new PolicyKey(POLICY_PROTO_PREFIX, endpoint, identity, direction, c.number, 0), iv.decision.value());
-          continue;
-        }
+        continue;
+      }
+      // The protocol entry answers for the decision that would need the most blocks; the others get blocks.
+      Map<Decision, List<int[]>> blocks = new java.util.LinkedHashMap<>();
+      blocks.put(Decision.NONE, new ArrayList<>());
+      for (Interval iv : ivs) {
+        List<int[]> bs = blocks.computeIfAbsent(iv.decision, d -> new ArrayList<>());
         int lo = iv.from;
         while (lo <= iv.to) {
           int size = lo == 0 ? 65536 : Integer.lowestOneBit(lo);
           while (lo + size - 1 > iv.to) {
             size >>= 1;
           }
-          int bits = 16 - Integer.numberOfTrailingZeros(size);
-          out.put(new PolicyKey(POLICY_PROTO_PREFIX + bits, endpoint, identity, direction, c.number, lo),
-              iv.decision.value());
+          bs.add(new int[] {16 - Integer.numberOfTrailingZeros(size), lo});
           lo += size;
         }
       }
+      Decision rest = Decision.NONE;
+      for (Map.Entry<Decision, List<int[]>> e : blocks.entrySet()) {
+        if (e.getValue().size() > blocks.get(rest).size()) {
+          rest = e.getKey();
+        }
+      }
+      int prefixes = 0;
+      for (Map.Entry<Decision, List<int[]>> e : blocks.entrySet()) {
+        if (e.getKey().equals(rest)) {
+          continue;
+        }
+        for (int[] b : e.getValue()) {
+          prefixes |= 1 << b[0];
+          out.put(PolicyKey.block(endpoint, identity, direction, c.number, b[0], b[1]), e.getKey().value());
+        }
+      }
+      out.put(PolicyKey.proto(endpoint, identity, direction, c.number),
+          new PolicyValue(rest.verdict, rest.matchType, rest.ruleId, prefixes));
     }
   }
 }

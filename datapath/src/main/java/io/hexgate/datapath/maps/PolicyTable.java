@@ -3,36 +3,35 @@ package io.hexgate.datapath.maps;
 import io.hexgate.datapath.maps.Layouts.PolicyKey;
 import io.hexgate.datapath.maps.Layouts.PolicyValue;
 import java.util.Map;
-import java.util.TreeSet;
 
-/** hg_policy as the program reads it: longest-prefix match, identity's own table then identity 0. */
+/** hg_policy as the program reads it (policy_lookup in hexgate.bpf.c): the identity's own table, else 0's. */
 public final class PolicyTable {
   private final Map<PolicyKey, PolicyValue> entries;
-  private final int[] lengths;
 
   public PolicyTable(Map<PolicyKey, PolicyValue> entries) {
     this.entries = entries;
-    TreeSet<Integer> l = new TreeSet<>();
-    entries.keySet().forEach(k -> l.add(k.prefixLen()));
-    this.lengths = l.descendingSet().stream().mapToInt(Integer::intValue).toArray();
   }
 
-  /** The entry with the longest prefix covering {@code key} (a full 96-bit key), or null. */
-  public PolicyValue longestMatch(PolicyKey key) {
-    for (int len : lengths) {
-      PolicyValue v = entries.get(key.masked(len));
-      if (v != null) {
-        return v;
+  /** policy_table_lookup(): null when the identity has no table of its own. */
+  private PolicyValue table(int endpoint, int identity, int direction, int protocol, int port) {
+    PolicyValue proto = entries.get(PolicyKey.proto(endpoint, identity, direction, protocol));
+    if (proto == null) {
+      return entries.get(PolicyKey.table(endpoint, identity, direction));
+    }
+    for (int len = 16; len >= 1; len--) {
+      if ((proto.prefixes() & (1 << len)) != 0) {
+        PolicyValue v = entries.get(PolicyKey.block(endpoint, identity, direction, protocol, len, port));
+        if (v != null) {
+          return v;
+        }
       }
     }
-    return null;
+    return proto;
   }
 
-  /** policy_lookup() of hexgate.bpf.c: null is no match. */
+  /** null is no match. */
   public PolicyValue lookup(int endpoint, int remoteIdentity, int direction, int protocol, int port) {
-    PolicyValue v = longestMatch(
-        new PolicyKey(Layouts.POLICY_FULL_PREFIX, endpoint, remoteIdentity, direction, protocol, port));
-    return v != null ? v
-        : longestMatch(new PolicyKey(Layouts.POLICY_FULL_PREFIX, endpoint, 0, direction, protocol, port));
+    PolicyValue v = table(endpoint, remoteIdentity, direction, protocol, port);
+    return v != null ? v : table(endpoint, 0, direction, protocol, port);
   }
 }

@@ -58,7 +58,7 @@ public final class JavaDatapath {
   public synchronized void update(MapContents next) {
     this.maps = next;
     this.policy = new PolicyTable(next.policy());
-    this.ipcache = new IpcacheTable(next.ipcache());
+    this.ipcache = new IpcacheTable(next.ipcacheHosts(), next.ipcache());
   }
 
   /** The program on the host side's ingress: packets the pod sends. */
@@ -346,6 +346,10 @@ public final class JavaDatapath {
         return forward();
       }
       if (dir == DIR_EGRESS) {
+        tupleDir = dir;
+        if (isTracked() && !isNewRequest() && ct.containsKey(tuple())) {
+          return forward();
+        }
         int ret = translateService(svc);
         if (ret < 0) {
           return drop(-ret, null);

@@ -45,9 +45,10 @@ class BpfObjectTest {
     r = toPod.testRun(syn);
     assertThat(r.cb0()).isEqualTo(Layouts.DROP_POLICY);
 
-    // allow TCP port 80 from any identity (identity-0 table, exact port)
-    obj.map("hg_policy").typed(PolicyKey.CODEC, PolicyValue.CODEC).put(
-        new PolicyKey(96, 7, 0, Layouts.DIR_INGRESS, 6, 80), new PolicyValue(Layouts.VERDICT_ALLOW, 3, 42));
+    // allow TCP port 80 from any identity: the identity-0 table's TCP entry and one 16-bit port block
+    var policy = obj.map("hg_policy").typed(PolicyKey.CODEC, PolicyValue.CODEC);
+    policy.put(PolicyKey.block(7, 0, Layouts.DIR_INGRESS, 6, 16, 80), new PolicyValue(Layouts.VERDICT_ALLOW, 3, 42));
+    policy.put(PolicyKey.proto(7, 0, Layouts.DIR_INGRESS, 6), new PolicyValue(Layouts.VERDICT_NONE, 0, 0, 1 << 16));
     r = toPod.testRun(syn);
     assertThat(r.retval()).isEqualTo(0);
     assertThat(r.cb0()).isZero();

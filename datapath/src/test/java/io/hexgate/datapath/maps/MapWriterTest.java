@@ -63,11 +63,14 @@ class MapWriterTest {
     assertThat(c2.endpoints().get(new Layouts.EndpointKey(Ipv4.parse("10.0.1.5"))))
         .isEqualTo(c1.endpoints().get(new Layouts.EndpointKey(Ipv4.parse("10.0.1.5"))));
 
+    assertThat(c2.ipcacheHosts()).hasSize(2);
+    assertThat(c2.ipcache()).hasSize(1);
     writer.write(c2, MapContents.EMPTY);
     assertKernelHolds(writer.readKernel(), MapContents.EMPTY);
   }
 
   private static void assertKernelHolds(MapContents kernel, MapContents want) {
+    assertThat(kernel.ipcacheHosts()).isEqualTo(want.ipcacheHosts());
     assertThat(kernel.ipcache()).isEqualTo(want.ipcache());
     assertThat(kernel.endpoints()).isEqualTo(want.endpoints());
     assertThat(kernel.policy()).isEqualTo(want.policy());

@@ -80,10 +80,23 @@ class PolicyFoldingTest {
             .setPortFrom(1).setPortTo(1024))
         .build();
     MapContents c = MapContents.build(state(ingress, RuleMap.getDefaultInstance()), MapContents.EMPTY);
-    // identity 256: one 72-bit entry (allow everything); identity 0: TCP 1-1024 = 1,2-3,4-7,...,512-1023,1024
+    // identity 256: its table entry alone (allow everything); identity 0: TCP 1-1024 as 11 port blocks
+    // (1, 2-3, 4-7, ..., 512-1023, 1024) and the TCP entry, which answers NONE for the other ports
     assertThat(c.policy().keySet()).filteredOn(k -> k.identity() == 256).singleElement()
-        .satisfies(k -> assertThat(k.prefixLen()).isEqualTo(Layouts.POLICY_TABLE_PREFIX));
-    assertThat(c.policy().keySet()).filteredOn(k -> k.identity() == 0).hasSize(11);
+        .satisfies(k -> assertThat(k.prefix()).isEqualTo(Layouts.POLICY_TABLE));
+    assertThat(c.policy().keySet()).filteredOn(k -> k.identity() == 0).hasSize(12);
+    assertThat(c.policy().get(Layouts.PolicyKey.proto(1, 0, Layouts.DIR_INGRESS, 6)).prefixes())
+        .isEqualTo((1 << 16) | (1 << 15) | (1 << 14) | (1 << 13) | (1 << 12) | (1 << 11) | (1 << 10) | (1 << 9)
+            | (1 << 8) | (1 << 7));
+
+    // a wide allow with a hole: the TCP entry allows, one block denies
+    RuleMap hole = RuleMap.newBuilder().setEnforcing(true)
+        .addEntries(RuleMapEntry.newBuilder().setProtocol(Protocol.PROTOCOL_TCP).setPortFrom(0).setPortTo(65535))
+        .addEntries(RuleMapEntry.newBuilder().setProtocol(Protocol.PROTOCOL_TCP).setPortFrom(22).setPortTo(22)
+            .setAction(Action.ACTION_DENY))
+        .build();
+    c = MapContents.build(state(hole, RuleMap.getDefaultInstance()), MapContents.EMPTY);
+    assertThat(c.policy().keySet()).filteredOn(k -> k.direction() == Layouts.DIR_INGRESS).hasSize(2);
   }
 
   @Example

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.time.Duration;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -23,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiDispatcher extends Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(ApiDispatcher.class);
-  private static final Duration EMPTY_WATCH_HOLD = Duration.ofSeconds(2);
 
   private final ResourceCatalog catalog;
   private final ResourceHandler handler;
@@ -32,9 +34,12 @@ final class ApiDispatcher extends Dispatcher {
   private final ObjectMapper json;
   private final ObjectMapper yaml;
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final Vertx vertx;
   private volatile String serverAddress = "127.0.0.1";
 
-  ApiDispatcher(ResourceCatalog catalog, ResourceHandler handler, ObjectStore store, ObjectMapper json, ObjectMapper yaml) {
+  ApiDispatcher(ResourceCatalog catalog, ResourceHandler handler, ObjectStore store, ObjectMapper json, ObjectMapper yaml,
+      Vertx vertx) {
+    this.vertx = vertx;
     this.catalog = catalog;
     this.handler = handler;
     this.store = store;
@@ -249,30 +254,123 @@ final class ApiDispatcher extends Dispatcher {
     }
   }
 
+  /** Websocket watches (fabric8 clients) go to the CRUD dispatcher; plain HTTP ones are streamed by {@link #streamWatch}. */
   private MockResponse watch(RecordedRequest request, ApiRequest req, ApiResource type, String ns) {
     String upgrade = request.getHeader("Upgrade");
     if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
       return read(() -> store.watch(req.rawPath()));
     }
+    throw ApiException.badRequest("watches are served as websockets or as streamed HTTP responses");
+  }
+
+  /**
+   * Streams a plain HTTP watch, as kubectl opens them: the changes after the requested resourceVersion,
+   * then every change as it is stored, one JSON event per line, until {@code timeoutSeconds} or the client
+   * goes. Returns false when {@code request} is not such a watch.
+   */
+  boolean streamWatch(HttpServerRequest request) {
+    String upgrade = request.getHeader("Upgrade");
+    if (request.method() != HttpMethod.GET || (upgrade != null && upgrade.equalsIgnoreCase("websocket"))) {
+      return false;
+    }
+    ApiRequest req = ApiRequest.of("GET", request.uri());
+    if (!"true".equals(req.param("watch")) && !"1".equals(req.param("watch"))) {
+      return false;
+    }
+    HttpServerResponse response = request.response();
+    ApiResource type;
+    String ns;
     long since;
     try {
-      since = Long.parseLong(req.params().getOrDefault("resourceVersion", "0").isEmpty() ? "0"
-          : req.params().getOrDefault("resourceVersion", "0"));
+      List<String> s = req.segments();
+      int base = s.size() >= 2 && s.get(0).equals("api") ? 2 : s.size() >= 3 && s.get(0).equals("apis") ? 3 : -1;
+      if (base < 0 || s.size() <= base) {
+        return false;
+      }
+      String group = base == 2 ? "" : s.get(1);
+      String version = s.get(base - 1);
+      List<String> rest = s.subList(base, s.size());
+      if (rest.size() == 3 && rest.get(0).equals("namespaces")) {
+        ns = rest.get(1);
+        rest = rest.subList(2, 3);
+      } else {
+        ns = null;
+      }
+      if (rest.size() != 1) {
+        return false;
+      }
+      String plural = rest.get(0);
+      type = catalog.find(group, version, plural).orElseThrow(() -> ApiException.noSuchPath(req.path()));
+      String rv = req.params().getOrDefault("resourceVersion", "");
+      since = rv.isEmpty() ? 0 : Long.parseLong(rv);
+    } catch (ApiException e) {
+      response.setStatusCode(e.code()).putHeader("Content-Type", "application/json").end(e.status().toString());
+      return true;
     } catch (NumberFormatException e) {
-      throw ApiException.badRequest("resourceVersion must be a number: " + req.params().get("resourceVersion"));
+      ApiException bad = ApiException.badRequest("resourceVersion must be a number: " + req.param("resourceVersion"));
+      response.setStatusCode(400).putHeader("Content-Type", "application/json").end(bad.status().toString());
+      return true;
     }
-    List<ObjectNode> events = read(() -> handler.watchEvents(type, ns, req.param("labelSelector"),
-        req.param("fieldSelector"), since));
-    StringBuilder body = new StringBuilder();
-    for (ObjectNode e : events) {
-      body.append(e.toString()).append('\n');
-    }
-    if (events.isEmpty()) {
-      // the mock web server delays only non-empty bodies; whitespace between watch events is allowed
-      return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody("\n")
-          .setBodyDelay(EMPTY_WATCH_HOLD);
-    }
-    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(body.toString());
+    String labels = req.param("labelSelector");
+    String fields = req.param("fieldSelector");
+    java.util.function.Predicate<JsonNode> byLabels = Selectors.labels(labels);
+    java.util.function.Predicate<JsonNode> byFields = Selectors.fields(fields);
+    response.setChunked(true).setStatusCode(200).putHeader("Content-Type", "application/json");
+    // kubectl get -w asks for Tables: each event then carries a one-row Table, as a cluster sends
+    String accept = request.getHeader("Accept");
+    boolean tables = accept != null && accept.contains("as=Table");
+    java.util.function.UnaryOperator<ObjectNode> asTable = e -> {
+      if (!tables || e.path("type").asText().equals("ERROR")) {
+        return e;
+      }
+      ObjectNode t = json.createObjectNode().put("type", e.path("type").asText());
+      t.set("object", Tables.render(type, List.of((ObjectNode) e.get("object")), req.param("includeObject"),
+          handler.currentVersion(), handler.instant()));
+      return t;
+    };
+    WatchListener[] self = new WatchListener[1];
+    Runnable stop = () -> {
+      handler.removeWatcher(self[0]);
+      if (!response.ended() && !response.closed()) {
+        response.end();
+      }
+    };
+    self[0] = (event, changed, object) -> {
+      if (!changed.apiVersion().equals(type.apiVersion()) || !changed.plural().equals(type.plural())) {
+        return;
+      }
+      if (ns != null && !ns.equals(object.path("metadata").path("namespace").asText())) {
+        return;
+      }
+      if (!byLabels.test(object) || !byFields.test(object)) {
+        return;
+      }
+      ObjectNode e = json.createObjectNode().put("type", event);
+      e.set("object", object);
+      if (response.ended() || response.closed()) {
+        handler.removeWatcher(self[0]);
+        return;
+      }
+      response.write(asTable.apply(e).toString() + "\n");
+    };
+    // clients wait for the response head before they treat the watch as open
+    response.writeHead();
+    read(() -> {
+      for (ObjectNode e : handler.watchEvents(type, ns, labels, fields, since)) {
+        response.write(asTable.apply(e).toString() + "\n");
+      }
+      handler.addWatcher(self[0]);
+      return null;
+    });
+    String seconds = req.params().getOrDefault("timeoutSeconds", "").replaceAll("\\D", "");
+    long timeout = seconds.isEmpty() || seconds.length() > 9 ? 1800 : Long.parseLong(seconds);
+    long timer = vertx.setTimer(Math.max(1, timeout) * 1000, id -> stop.run());
+    response.closeHandler(v -> {
+      vertx.cancelTimer(timer);
+      handler.removeWatcher(self[0]);
+    });
+    LOG.debug("watching {} in {} from {}", type.qualifiedPlural(), ns == null ? "all namespaces" : ns, since);
+    return true;
   }
 
   private ObjectNode groupDocument(String group) {
@@ -339,8 +437,7 @@ final class ApiDispatcher extends Dispatcher {
   private JsonNode body(RecordedRequest request) {
     String type = request.getHeader("Content-Type");
     if (type != null && type.contains("protobuf")) {
-      throw new ApiException(415, "UnsupportedMediaType",
-          "the lab API server reads JSON and YAML bodies only, not " + type, null);
+      return ProtobufBodies.decode(request.getBody().getBytes());
     }
     String text = request.getUtf8Body();
     if (text == null || text.isBlank()) {

@@ -32,6 +32,11 @@ final class Defaults implements AdmissionHook {
       return;
     }
     switch (type.kind()) {
+      case "Secret" -> {
+        if (!o.has("type") || o.get("type").asText().isEmpty()) {
+          o.put("type", "Opaque");
+        }
+      }
       case "Pod" -> pod(o, old);
       case "Service" -> service(o, old);
       case "Deployment", "ReplicaSet" -> {

@@ -11,7 +11,11 @@ final class HumanDuration {
     if (timestamp == null || timestamp.isEmpty()) {
       return "<unknown>";
     }
-    return of(Duration.between(Instant.parse(timestamp), now));
+    try {
+      return of(Duration.between(java.time.OffsetDateTime.parse(timestamp).toInstant(), now));
+    } catch (java.time.format.DateTimeParseException e) {
+      return "<invalid>";
+    }
   }
 
   static String of(Duration d) {

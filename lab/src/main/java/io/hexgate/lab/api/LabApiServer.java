@@ -9,26 +9,21 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The lab's Kubernetes API: fabric8's mock server in CRUD mode behind {@link ApiDispatcher}, on plain HTTP
- * at 127.0.0.1, with the usual namespaces, the {@code kubernetes} Service and the given CRDs created at
+ * The lab's Kubernetes API: fabric8's mock CRUD dispatcher and web server request handler behind
+ * {@link ApiDispatcher}, on plain HTTP at 127.0.0.1, with the usual namespaces, the {@code kubernetes} Service and the given CRDs created at
  * start. Stock kubectl drives it through {@link #writeKubeconfig}; fabric8 clients come from {@link #client()}.
  *
  * <pre>{@code
@@ -38,39 +33,21 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class LabApiServer implements AutoCloseable {
-  // The mock logs every request through java.util.logging; held here so the setting is not collected.
-  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
   public static final String DEFAULT_SERVICE_CIDR = "10.96.0.0/16";
   public static final String CONTEXT = "hexgate-lab";
 
-  static {
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-  }
-
-  private final KubernetesMockServer server;
+  private final LabHttpServer server;
   private final ApiDispatcher dispatcher;
   private final ResourceHandler handler;
   private final ResourceCatalog catalog;
-  private final Thread drain;
   private final List<KubernetesClient> clients = new ArrayList<>();
+  private int port;
 
-  private LabApiServer(KubernetesMockServer server, ApiDispatcher dispatcher, ResourceHandler handler,
-      ResourceCatalog catalog) {
+  private LabApiServer(LabHttpServer server, ApiDispatcher dispatcher, ResourceHandler handler, ResourceCatalog catalog) {
     this.server = server;
     this.dispatcher = dispatcher;
     this.handler = handler;
     this.catalog = catalog;
-    // the mock web server records every request for tests to take; a lab runs for hours, so drop them
-    this.drain = new Thread(() -> {
-      try {
-        while (!Thread.currentThread().isInterrupted()) {
-          server.takeRequest();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "hexgate-lab-api-drain");
-    drain.setDaemon(true);
   }
 
   /** Starts on {@code port} (0: any free port) with the CRDs in {@code crdFiles} and the default service range. */
@@ -85,17 +62,17 @@ public final class LabApiServer implements AutoCloseable {
     ResourceCatalog catalog = new ResourceCatalog();
     ObjectStore store = new ObjectStore(json);
     ResourceHandler handler = new ResourceHandler(catalog, store, json, new Defaults(serviceCidr), clock);
-    ApiDispatcher dispatcher = new ApiDispatcher(catalog, handler, store, json, yaml);
-    KubernetesMockServer server =
-        new KubernetesMockServer(new Context(json), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    Vertx vertx = Vertx.vertx();
+    ApiDispatcher dispatcher = new ApiDispatcher(catalog, handler, store, json, yaml, vertx);
+    LabHttpServer server = new LabHttpServer(vertx, dispatcher, "127.0.0.1", port);
     LabApiServer api = new LabApiServer(server, dispatcher, handler, catalog);
     try {
-      server.init(InetAddress.getByName("127.0.0.1"), port);
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException(e);
+      api.port = server.listen();
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
     }
-    dispatcher.serverAddress("127.0.0.1:" + server.getPort());
-    api.drain.start();
+    dispatcher.serverAddress("127.0.0.1:" + api.port);
     try {
       api.seed(serviceCidr);
       for (Path f : crdFiles) {
@@ -154,7 +131,7 @@ public final class LabApiServer implements AutoCloseable {
   }
 
   public int port() {
-    return server.getPort();
+    return port;
   }
 
   /** {@code http://127.0.0.1:PORT}. */
@@ -222,7 +199,6 @@ public final class LabApiServer implements AutoCloseable {
   public synchronized void close() {
     clients.forEach(KubernetesClient::close);
     clients.clear();
-    drain.interrupt();
-    server.destroy();
+    server.close();
   }
 }

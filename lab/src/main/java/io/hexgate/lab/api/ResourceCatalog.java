@@ -24,14 +24,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /** The resource types served: the built-ins kubectl and the lab use, and one per served CRD version. */
 public final class ResourceCatalog {
   private final List<ApiResource> builtIns = new ArrayList<>();
   // CRD name -> the types it defines; replaced whole when the CRD changes
   private final Map<String, List<ApiResource>> custom = new LinkedHashMap<>();
-  private final List<ApiResource> all = new CopyOnWriteArrayList<>();
+  // replaced whole, so that readers outside the server's lock never see a half-built list
+  private volatile List<ApiResource> all = List.of();
 
   public ResourceCatalog() {
     builtIn("", "v1", "Namespace", "namespaces", false, List.of("ns"), List.of(), true, Namespace.class);
@@ -52,7 +52,7 @@ public final class ResourceCatalog {
     builtIn("coordination.k8s.io", "v1", "Lease", "leases", true, List.of(), List.of(), false, Lease.class);
     builtIn("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false,
         List.of("crd", "crds"), List.of("api-extensions"), true, CustomResourceDefinition.class);
-    all.addAll(builtIns);
+    all = List.copyOf(builtIns);
   }
 
   private void builtIn(String group, String version, String kind, String plural, boolean namespaced,
@@ -98,8 +98,7 @@ public final class ResourceCatalog {
   private void rebuild() {
     List<ApiResource> next = new ArrayList<>(builtIns);
     custom.values().forEach(next::addAll);
-    all.clear();
-    all.addAll(next);
+    all = List.copyOf(next);
   }
 
   private static List<String> strings(JsonNode array) {
@@ -109,7 +108,7 @@ public final class ResourceCatalog {
   }
 
   public List<ApiResource> all() {
-    return List.copyOf(all);
+    return all;
   }
 
   public Optional<ApiResource> find(String group, String version, String plural) {

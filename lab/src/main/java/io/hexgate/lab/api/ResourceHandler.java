@@ -40,6 +40,7 @@ final class ResourceHandler {
   private final BuiltInDecoder decoder;
   private final Defaults defaults;
   private final List<AdmissionHook> hooks = new CopyOnWriteArrayList<>();
+  private final List<WatchListener> watchers = new CopyOnWriteArrayList<>();
   private final Clock clock;
   private final Map<String, Long> createdVersions = new HashMap<>();
   private long lastDeletion;
@@ -55,6 +56,22 @@ final class ResourceHandler {
 
   void addHook(AdmissionHook hook) {
     hooks.add(hook);
+  }
+
+  void addWatcher(WatchListener w) {
+    watchers.add(w);
+  }
+
+  void removeWatcher(WatchListener w) {
+    watchers.remove(w);
+  }
+
+  /** Stores the new state and tells the watchers; {@code object} is the last state on DELETED. */
+  private void put(String event, ApiResource type, String ns, String name, ObjectNode object) {
+    store.put(type, ns, name, event.equals("DELETED") ? null : object);
+    for (WatchListener w : watchers) {
+      w.changed(event, type, object);
+    }
   }
 
   // ---- reads
@@ -95,9 +112,9 @@ final class ResourceHandler {
   }
 
   /**
-   * A watch for clients that cannot upgrade to a websocket (kubectl): the changes after {@code since} as
-   * watch events, or an expired-version error when a deletion happened since (so the client lists again
-   * and sees it). The client watches again when the response ends, which makes this a short poll.
+   * The events a watch from {@code since} starts with: the objects changed after it (all of them from 0),
+   * or an expired-version error when objects were deleted after it, since deletions are not replayed (the
+   * client lists again, as after a compaction).
    */
   List<ObjectNode> watchEvents(ApiResource type, String ns, String labels, String fields, long since) {
     List<ObjectNode> events = new ArrayList<>();
@@ -163,7 +180,7 @@ final class ResourceHandler {
     long rv = store.nextVersion();
     meta.put("resourceVersion", Long.toString(rv));
     createdVersions.put(meta.get("uid").asText(), rv);
-    store.put(type, ns, name, body);
+    put("ADDED", type, ns, name, body);
     afterWrite(type, body, false);
     return new Written(201, body, warnings);
   }
@@ -271,7 +288,7 @@ final class ResourceHandler {
       remove(type, next, "Background");
       return new Written(200, next, warnings);
     }
-    store.put(type, ns, name, next);
+    put("MODIFIED", type, ns, name, next);
     afterWrite(type, next, false);
     return new Written(200, next, warnings);
   }
@@ -331,7 +348,7 @@ final class ResourceHandler {
     // spec and status change in one write, as the API server's binding storage does
     if (!dryRun(params)) {
       next.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
-      store.put(pods, ns, name, next);
+      put("MODIFIED", pods, ns, name, next);
     }
     ObjectNode status = json.createObjectNode();
     status.put("kind", "Status").put("apiVersion", "v1").put("status", "Success").put("code", 201);
@@ -361,7 +378,7 @@ final class ResourceHandler {
         ObjectNode marked = old.deepCopy();
         marked.withObjectProperty("metadata").put("deletionTimestamp", now()).put("deletionGracePeriodSeconds", 0);
         marked.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
-        store.put(type, ns, name, marked);
+        put("MODIFIED", type, ns, name, marked);
         return new Written(200, marked, List.of());
       }
       return new Written(200, old, List.of());
@@ -377,7 +394,7 @@ final class ResourceHandler {
     String name = meta.path("name").asText();
     String uid = meta.path("uid").asText();
     lastDeletion = store.nextVersion();
-    store.put(type, ns, name, null);
+    put("DELETED", type, ns, name, o);
     createdVersions.remove(uid);
     afterWrite(type, o, true);
     if (type.kind().equals("Namespace") && type.group().isEmpty()) {
@@ -406,7 +423,7 @@ final class ResourceHandler {
         ObjectNode next = dependent.deepCopy();
         next.withObjectProperty("metadata").set("ownerReferences", remaining);
         next.withObjectProperty("metadata").put("resourceVersion", Long.toString(store.nextVersion()));
-        store.put(t, dependent.path("metadata").path("namespace").asText(null),
+        put("MODIFIED", t, dependent.path("metadata").path("namespace").asText(null),
             dependent.path("metadata").path("name").asText(), next);
       }
     }

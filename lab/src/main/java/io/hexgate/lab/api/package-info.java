@@ -1,6 +1,7 @@
 /**
  * The lab's Kubernetes API server: fabric8's kubernetes-server-mock in CRUD mode for storage and
- * watches, extended with what a real API server answers and stock {@code kubectl} relies on. Start it
+ * fabric8 clients' websocket watches, its web server request handler on a Vert.x server of its own,
+ * extended with what a real API server answers and stock {@code kubectl} relies on. Start it
  * with {@link io.hexgate.lab.api.LabApiServer}.
  *
  * <p>What it does as a cluster's API server does:
@@ -25,11 +26,14 @@
  *       merge of the applied configuration (no field ownership).
  * </ul>
  *
- * <p>What differs: kubectl's watches ({@code get -w}, {@code wait}, {@code rollout status}) are answered
- * as short polls (kubectl re-watches, so {@code wait} works; {@code get -w} ends after one poll); request
- * bodies must be JSON or YAML, so kubectl's typed-client writes in protobuf ({@code create namespace},
- * {@code create deployment}, {@code auth can-i}) are refused with 415 ({@code apply -f} and
- * {@code create -f} work); pods are deleted at once, without a grace period; there is no authentication
+ * <p>kubectl's plain HTTP watches ({@code get -w}, {@code wait}, {@code rollout status}) are streamed, as
+ * Tables when asked; a watch from a resourceVersion older than the last deletion gets 410 Expired and
+ * lists again, since deletions are not replayed.
+ *
+ * <p>What differs: bodies are JSON or YAML, and protobuf only for the kinds kubectl's imperative creates
+ * send that way ({@code create namespace|configmap|secret|serviceaccount}, {@code auth can-i}); other
+ * protobuf bodies ({@code create deployment}) get 415 naming {@code apply -f} or {@code create -f} instead;
+ * pods are deleted at once, without a grace period; there is no authentication
  * or authorization.
  */
 package io.hexgate.lab.api;

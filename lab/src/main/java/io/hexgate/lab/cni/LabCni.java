@@ -137,6 +137,7 @@ public final class LabCni implements AutoCloseable {
       if (node.isEmpty()) {
         return;
       }
+      events.normal(pod, "Scheduled", "Successfully assigned " + Keys.of(pod) + " to " + node.get().name());
       existing = setUp(pod, node.get());
       sandboxes.put(key, existing);
       bind(pod, existing);
@@ -220,7 +221,6 @@ public final class LabCni implements AutoCloseable {
           p.getMetadata().getAnnotations().put(NETNS_ANNOTATION, sandbox.network().netns());
           return p;
         });
-    events.normal(pod, "Scheduled", "Successfully assigned " + Keys.of(pod) + " to " + node);
   }
 
   private void writeStatus(Pod pod, PodSandbox sandbox) {

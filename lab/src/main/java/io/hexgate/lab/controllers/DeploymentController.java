@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -103,12 +105,10 @@ public final class DeploymentController implements AutoCloseable {
     writeStatus(d, all, current, collisions);
   }
 
+  // a merge patch of spec.replicas alone: no conflict with the replicaset controller's status writes
   private ReplicaSet scale(ReplicaSet rs, int replicas) {
     return client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName())
-        .edit(r -> {
-          r.getSpec().setReplicas(replicas);
-          return r;
-        });
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
   }
 
   private static int available(ReplicaSet rs) {

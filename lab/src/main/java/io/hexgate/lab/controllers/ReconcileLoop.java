@@ -1,5 +1,6 @@
 package io.hexgate.lab.controllers;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -83,7 +84,13 @@ public final class ReconcileLoop implements AutoCloseable {
         }
         int n = failures.merge(key, 1, Integer::sum);
         long delay = Math.min(LAST_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(n - 1, 10));
-        log.warn("{}: reconciling {} failed (attempt {}), retrying in {} ms: {}", name, key, n, delay, e.toString());
+        // a conflict means someone wrote first: the retry reads the new version, as controllers do
+        boolean conflict = e instanceof KubernetesClientException k && k.getCode() == 409;
+        if (conflict && n < 5) {
+          log.debug("{}: {} changed meanwhile, retrying in {} ms", name, key, delay);
+        } else {
+          log.warn("{}: reconciling {} failed (attempt {}), retrying in {} ms: {}", name, key, n, delay, e.toString());
+        }
         enqueueAfter(key, Duration.ofMillis(delay));
       }
     }

@@ -48,6 +48,49 @@ final class Kubectl {
     return new Kubectl(found, kubeconfig, home);
   }
 
+  /**
+   * Runs a command that does not end by itself (a watch) while {@code during} runs, then stops it;
+   * {@code during} can read what the command printed so far.
+   */
+  Result runWhile(java.util.function.Consumer<java.util.function.Supplier<String>> during, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(binary.toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    pb.environment().put("HOME", home.toString());
+    try {
+      Path out = Files.createTempFile(home, "out", ".txt");
+      Path err = Files.createTempFile(home, "err", ".txt");
+      pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+      Process p = pb.start();
+      try {
+        during.accept(() -> {
+          try {
+            return Files.readString(out, StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+      } finally {
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      }
+      Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+      Files.delete(out);
+      Files.delete(err);
+      return r;
+    } catch (IOException e) {
+      throw new AssertionError("cannot run kubectl", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   Result run(String... args) {
     List<String> command = new ArrayList<>();
     command.add(binary.toString());

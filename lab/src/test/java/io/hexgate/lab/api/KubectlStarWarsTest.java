@@ -1,6 +1,7 @@
 package io.hexgate.lab.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,7 +126,9 @@ class KubectlStarWarsTest {
     applyDemo();
     Path changed = dir.resolve(ns + "-app.yaml");
     Files.writeString(changed, Files.readString(RepoRoot.starWars("http-sw-app.yaml")).replace("replicas: 2", "replicas: 3"));
-    assertThat(k("apply", "-f", changed.toString()).ok().out()).contains("deployment.apps/deathstar configured");
+    Kubectl.Result applied = k("apply", "-f", changed.toString()).ok();
+    assertThat(applied.out()).contains("deployment.apps/deathstar configured");
+    assertThat(applied.err()).isEmpty(); // no warning about computing the strategic merge patch
     assertThat(k("get", "deploy", "deathstar", "-o", "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].name}")
         .ok().out()).isEqualTo("3 deathstar");
     assertThat(k("scale", "deploy", "deathstar", "--replicas=1").ok().out()).contains("deployment.apps/deathstar scaled");
@@ -186,6 +190,45 @@ class KubectlStarWarsTest {
     assertThat(k("delete", "-f", file("sw_l3_l4_policy.yaml")).ok().out())
         .contains("ciliumnetworkpolicy.cilium.io \"rule1\" deleted");
     assertThat(k("get", "all,cnp").ok().err()).contains("No resources found");
+  }
+
+  @Test
+  void takesTheProtobufBodiesOfKubectlsImperativeCreates() {
+    String other = ns + "-made";
+    assertThat(kubectl.run("create", "namespace", other).ok().out()).contains("namespace/" + other + " created");
+    kubectl.run("-n", other, "create", "configmap", "settings", "--from-literal=mode=strict").ok();
+    kubectl.run("-n", other, "create", "secret", "generic", "token", "--from-literal=key=s3cret").ok();
+    assertThat(kubectl.run("-n", other, "get", "configmap", "settings", "-o", "jsonpath={.data.mode}").ok().out())
+        .isEqualTo("strict");
+    assertThat(kubectl.run("-n", other, "get", "secret", "token", "-o", "jsonpath={.type} {.data.key}").ok().out())
+        .isEqualTo("Opaque " + java.util.Base64.getEncoder().encodeToString("s3cret".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(kubectl.run("auth", "can-i", "create", "pods").ok().out().trim()).isEqualTo("yes");
+    Kubectl.Result deployment = kubectl.run("-n", other, "create", "deployment", "web", "--image=nginx");
+    assertThat(deployment.exit()).isNotZero();
+    assertThat(deployment.err()).contains("reads Deployment objects in JSON or YAML only");
+  }
+
+  @Test
+  void streamsChangesToAWatchingKubectl() {
+    applyDemo();
+    Kubectl.Result watched = kubectl.runWhile(printed -> {
+      // the watch starts from the list's resourceVersion, so changes made right after the list are seen
+      await().atMost(Duration.ofSeconds(30)).until(() -> printed.get().contains("xwing"));
+      k("label", "pod", "xwing", "seen=yes").ok();
+      k("delete", "pod", "tiefighter").ok();
+      sleep(1500);
+    }, "-n", ns, "get", "pods", "--watch");
+    assertThat(watched.out().lines().filter(l -> l.startsWith("xwing"))).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(watched.out().lines().filter(l -> l.startsWith("tiefighter"))).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(watched.out()).containsPattern("xwing +0/1 +Pending");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test

@@ -28,8 +28,8 @@ final class PortCheck {
    * The ICMP type number for a name in the family (IPv4 when {@code family} is null, the CRD
    * default), or null when the family has no such name.
    */
-  static Integer icmpTypeByName(IcmpRule.Family family, String name) {
-    return (family == IcmpRule.Family.IPv6 ? IcmpTypes.IPV6 : IcmpTypes.IPV4).get(name);
+  static Integer icmpTypeByName(String family, String name) {
+    return (IcmpRule.Family.IPv6.name().equals(family) ? IcmpTypes.IPV6 : IcmpTypes.IPV4).get(name);
   }
 
   /** An allow rule's {@code toPorts} element. */
@@ -302,7 +302,14 @@ final class PortCheck {
         continue;
       }
       String typePath = path + ".fields[" + i + "].type";
-      String family = f.family == null ? IcmpRule.Family.IPv4.name() : f.family.name();
+      String family = f.family == null ? IcmpRule.Family.IPv4.name() : f.family;
+      if (!family.equals(IcmpRule.Family.IPv4.name()) && !family.equals(IcmpRule.Family.IPv6.name())) {
+        out.add(
+            new FieldError(
+                path + ".fields[" + i + "].family",
+                "unsupported ICMP family \"" + family + "\": must be IPv4 or IPv6"));
+        continue;
+      }
       if (f.type == null || (f.type.getIntVal() == null && f.type.getStrVal() == null)) {
         out.add(new FieldError(typePath, "ICMP type must be specified"));
         continue;

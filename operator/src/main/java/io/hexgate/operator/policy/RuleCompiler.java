@@ -16,6 +16,7 @@ import io.hexgate.operator.policy.api.PortDenyRule;
 import io.hexgate.operator.policy.api.PortProtocol;
 import io.hexgate.operator.policy.api.PortRule;
 import io.hexgate.operator.policy.api.Rule;
+import io.hexgate.operator.policy.api.SelectorOperator;
 import io.hexgate.operator.policy.api.SelectorRequirement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -193,7 +194,7 @@ public final class RuleCompiler {
     if (s.matchExpressions != null) {
       for (SelectorRequirement e : s.matchExpressions) {
         Requirement.Operator op =
-            switch (e.operator) {
+            switch (SelectorOperator.valueOf(e.operator)) { // validated before compiling
               case In -> Requirement.Operator.IN;
               case NotIn -> Requirement.Operator.NOT_IN;
               case Exists -> Requirement.Operator.EXISTS;
@@ -340,7 +341,7 @@ public final class RuleCompiler {
         continue;
       }
       for (IcmpRule.Field f : r.fields) {
-        boolean v6 = f.family == IcmpRule.Family.IPv6;
+        boolean v6 = IcmpRule.Family.IPv6.name().equals(f.family);
         String t = f.type == null ? "0" : String.valueOf(f.type.getValue());
         int type = IcmpTypes.resolve(t, v6);
         out.add(PortSpec.range(v6 ? Protocol.ICMPV6 : Protocol.ICMP, type, type));

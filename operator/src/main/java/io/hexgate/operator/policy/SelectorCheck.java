@@ -54,7 +54,7 @@ final class SelectorCheck {
         reqs.add(
             r == null
                 ? new Requirement(null, null, null)
-                : new Requirement(r.key, r.operator == null ? null : r.operator.name(), r.values));
+                : new Requirement(r.key, r.operator, r.values));
       }
     }
     check(selector.matchLabels, reqs, path, out);

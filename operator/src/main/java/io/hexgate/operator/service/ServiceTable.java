@@ -35,6 +35,8 @@ public final class ServiceTable {
   private final Map<String, Service> services = new HashMap<>();
   /** namespace/service → slice name → slice. */
   private final Map<String, Map<String, EndpointSlice>> slices = new HashMap<>();
+  /** namespace/slice → the namespace/service it belongs to. */
+  private final Map<String, String> sliceOwners = new HashMap<>();
   /** namespace/service → its frontends' states. */
   private final Map<String, List<ServiceState>> states = new HashMap<>();
   private final List<Consumer<Services>> listeners = new CopyOnWriteArrayList<>();
@@ -71,10 +73,17 @@ public final class ServiceTable {
     synchronized (this) {
       previous = sliceOwner(slice.getMetadata().getNamespace(), name);
       if (previous != null && !previous.equals(service)) {
-        slices.getOrDefault(previous, Map.of()).remove(name);
+        Map<String, EndpointSlice> old = slices.get(previous);
+        old.remove(name);
+        if (old.isEmpty()) {
+          slices.remove(previous);
+        }
       }
       if (service != null) {
         slices.computeIfAbsent(service, k -> new HashMap<>()).put(name, slice);
+        sliceOwners.put(key(slice.getMetadata().getNamespace(), name), service);
+      } else {
+        sliceOwners.remove(key(slice.getMetadata().getNamespace(), name));
       }
     }
     if (previous != null && !previous.equals(service)) {
@@ -90,6 +99,7 @@ public final class ServiceTable {
     synchronized (this) {
       owner = sliceOwner(namespace, name);
       if (owner != null) {
+        sliceOwners.remove(key(namespace, name));
         Map<String, EndpointSlice> of = slices.get(owner);
         of.remove(name);
         if (of.isEmpty()) {
@@ -103,12 +113,7 @@ public final class ServiceTable {
   }
 
   private String sliceOwner(String namespace, String slice) {
-    for (Map.Entry<String, Map<String, EndpointSlice>> e : slices.entrySet()) {
-      if (e.getKey().startsWith(namespace + "/") && e.getValue().containsKey(slice)) {
-        return e.getKey();
-      }
-    }
-    return null;
+    return sliceOwners.get(key(namespace, slice));
   }
 
   private static String serviceOf(EndpointSlice slice) {

@@ -363,6 +363,22 @@ class RuleValidatorTest {
   class Selectors {
 
     @Test
+    void shouldRejectAnUnknownOperator() {
+      assertThat(
+              cnp(
+                  """
+                  endpointSelector:
+                    matchExpressions: [{key: org, operator: in, values: [empire]}]
+                  ingress: [{}]
+                  """))
+          .singleElement()
+          .satisfies(e -> {
+            assertThat(e.path()).isEqualTo("spec.endpointSelector.matchExpressions[0].operator");
+            assertThat(e.message()).contains("\"in\"").contains("not a valid selector operator");
+          });
+    }
+
+    @Test
     void shouldRejectInOperatorWithoutValues() {
       assertThat(
               cnp(
@@ -837,6 +853,15 @@ class RuleValidatorTest {
                   "spec.ingress[0].icmps",
                   "the ICMPs block may only be present without ToPorts. Define a separate rule to"
                       + " use ToPorts"));
+    }
+
+    @Test
+    void shouldRejectAnUnknownIcmpFamily() {
+      assertThat(deathstar("egress: [{icmps: [{fields: [{family: ipv4, type: 8}]}]}]"))
+          .containsExactly(
+              error(
+                  "spec.egress[0].icmps[0].fields[0].family",
+                  "unsupported ICMP family \"ipv4\": must be IPv4 or IPv6"));
     }
 
     @Test

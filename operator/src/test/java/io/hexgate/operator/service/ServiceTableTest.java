@@ -75,6 +75,16 @@ public class ServiceTableTest {
   }
 
   @Test
+  void shouldMoveASliceRelabelledToAnotherService() {
+    table.upsertService(clusterIp("web", "10.96.0.20", "http", 80, "8080"));
+    table.upsertService(clusterIp("api", "10.96.0.21", "http", 80, "8080"));
+    table.upsertSlice(slice("s-1", "web", "http", 8080, true));
+    table.upsertSlice(slice("s-1", "api", "http", 8080, true));
+    assertThat(table.current().byFrontend().get("10.96.0.20:80/TCP").getBackendsList()).isEmpty();
+    assertThat(table.current().byFrontend().get("10.96.0.21:80/TCP").getBackendsList()).hasSize(1);
+  }
+
+  @Test
   void shouldGiveHeadlessAndExternalNameServicesNoFrontend() {
     table.upsertService(clusterIp("headless", "None", "http", 80, "80"));
     Service external =

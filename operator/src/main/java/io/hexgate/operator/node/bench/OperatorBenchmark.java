@@ -66,6 +66,7 @@ public final class OperatorBenchmark {
   /**
    * @param wholePodsBytes heap the pods take held whole, as an informer without pruning caches them
    * @param prunedPodsBytes heap the same pods take in the operator's {@link PrunedPods} cache
+   * @param nodesRenderedPerCreate node states the hub rendered per measured CNP create (of all nodes)
    * @param heapMb used heap after GC at the end: engine, node states, status, pruned pod cache and the
    *     in-process agents' state
    */
@@ -79,7 +80,8 @@ public final class OperatorBenchmark {
       long wholePodsBytes,
       long prunedPodsBytes,
       long heapMb,
-      long statusWritesPerMinute) {
+      long statusWritesPerMinute,
+      double nodesRenderedPerCreate) {
     /** The p99 target for this many nodes: 50 ms up to 10 nodes, else 250 ms. */
     public double p99TargetMs() {
       return config.nodes() <= 10 ? TARGET_P99_10_NODES_MS : TARGET_P99_200_NODES_MS;
@@ -96,12 +98,12 @@ public final class OperatorBenchmark {
               + " engine + render (EngineWriter.apply) median %.1f ms, p99 %.1f ms;"
               + " pod cache %.1f MB pruned, %.1f MB whole (%.2f / %.2f KB per pod);"
               + " heap after GC %d MB (target %d, incl. %d in-process agents);"
-              + " status writes at steady state %d/min (target 0)",
+              + " status writes at steady state %d/min (target 0); nodes rendered per create %.1f of %d",
           config.pods(), config.nodes(), config.creates(), medianMs, p99Ms, p99TargetMs(), maxMs,
           applyMedianMs, applyP99Ms, prunedPodsBytes / 1048576.0, wholePodsBytes / 1048576.0,
           prunedPodsBytes / 1024.0 / config.pods(), wholePodsBytes / 1024.0 / config.pods(),
           heapMb, TARGET_HEAP_MB, config.nodes(),
-          statusWritesPerMinute);
+          statusWritesPerMinute, nodesRenderedPerCreate, config.nodes());
     }
   }
 
@@ -179,6 +181,7 @@ public final class OperatorBenchmark {
       progress.printf("%d CNP creates (+5 warm-up)%n", config.creates());
       List<Double> millis = new ArrayList<>();
       List<Double> applyMillis = new ArrayList<>();
+      long rendersBefore = 0;
       for (int c = 0; c < config.creates() + 5; c++) {
         String policy = "bench-" + nodes + "-" + c;
         CiliumNetworkPolicy cnp =
@@ -204,6 +207,9 @@ public final class OperatorBenchmark {
         validity.record(ref, 1L, List.of());
         awaitAcks(hub, acked, ackLock, Duration.ofSeconds(30));
         double ms = (System.nanoTime() - start) / 1e6;
+        if (c == 4) {
+          rendersBefore = hub.renders();
+        }
         if (c >= 5) {
           millis.add(ms); // the first five warm the JIT
           applyMillis.add(applied);
@@ -231,7 +237,8 @@ public final class OperatorBenchmark {
       Reference.reachabilityFence(agents);
       return new Result(
           config, pct(millis, 50), pct(millis, 99), millis.get(millis.size() - 1), pct(applyMillis, 50),
-          pct(applyMillis, 99), wholeBytes, prunedBytes, heapMb, perMinute);
+          pct(applyMillis, 99), wholeBytes, prunedBytes, heapMb, perMinute,
+          (hub.renders() - rendersBefore) / (double) config.creates());
     } finally {
       if (statusWriter != null) {
         statusWriter.close();

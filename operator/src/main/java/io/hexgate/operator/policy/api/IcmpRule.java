@@ -1,6 +1,7 @@
 package io.hexgate.operator.policy.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.util.List;
 
@@ -11,7 +12,12 @@ public class IcmpRule {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Field {
-    public Family family;
+    /**
+     * A {@link Family} name, IPv4 when omitted; a string (the CRD schema still lists the names) so that
+     * a policy naming another one is reported invalid, naming this field, instead of being dropped.
+     */
+    @SchemaFrom(type = Family.class)
+    public String family;
     public IntOrString type;
   }
 
