@@ -6,11 +6,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.hexgate.cli.lab.LabCommand;
 import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.lab.LabCleanup;
 import io.hexgate.lab.LabLauncher;
 import io.hexgate.lab.LabOptions;
-import io.hexgate.lab.cni.LabCni;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -306,10 +305,9 @@ public final class DemoCommand implements Callable<Integer> {
   /** {@code hexgate lab exec POD -- COMMAND}: the command in the pod's network namespace, with its resolv.conf. */
   private Run exec(String pod, String... command) throws Exception {
     command("./hexgate lab exec" + stateDirOption() + " " + pod + " -- " + String.join(" ", command));
-    String netns = podNetns(pod);
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-    cmd.addAll(List.of(command));
-    Run r = run(cmd, 30);
+    Commands.Result result = launcher.execCaptured(pod, "default", Duration.ofSeconds(30), List.of(command))
+        .orElseThrow(() -> new Abort("cannot run a command in pod default/" + pod));
+    Run r = new Run(result.exitCode(), result.stdout(), result.stderr());
     print(r);
     if (r.code() != 0) {
       out.println("command terminated with exit code " + r.code());
@@ -350,18 +348,6 @@ public final class DemoCommand implements Callable<Integer> {
 
   private KubernetesClient client() {
     return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(null, launcher.kubeconfig().toFile())).build();
-  }
-
-  private String podNetns(String pod) throws Abort {
-    try (KubernetesClient c = client()) {
-      Pod p = c.pods().inNamespace("default").withName(pod).get();
-      Map<String, String> a = p == null ? null : p.getMetadata().getAnnotations();
-      String netns = a == null ? null : a.get(LabCni.NETNS_ANNOTATION);
-      if (netns == null || !NetNs.exists(netns)) {
-        throw new Abort("pod default/" + pod + " has no network namespace");
-      }
-      return netns;
-    }
   }
 
   /** Waits until {@code count} pods of the default namespace are Ready, showing progress as it changes. */
