@@ -25,6 +25,8 @@ import io.hexgate.lab.controllers.Events;
 import io.hexgate.lab.controllers.LabControllers;
 import io.hexgate.lab.dns.ClusterDns;
 import io.hexgate.lab.dns.DnsMessage;
+import io.hexgate.lab.flows.FlowLog;
+import io.hexgate.lab.flows.FlowServer;
 import io.hexgate.lab.net.Ipv4;
 import io.hexgate.lab.workload.DnsWorkload;
 import io.hexgate.operator.HexgateOperator;
@@ -76,6 +78,9 @@ public final class Lab implements AutoCloseable {
   private LabControllers controllers;
   private HexgateOperator operator;
   private NodeStateHub hub;
+  private ClusterInformers informers;
+  private final FlowLog flowLog = new FlowLog(2000);
+  private FlowServer flowServer;
   private volatile String dnsPodIp;
   private volatile boolean agents;
   private volatile boolean aborted;
@@ -172,7 +177,7 @@ public final class Lab implements AutoCloseable {
       client.nodes().resource(n).updateStatus(); // status is a subresource: create drops it
     }
 
-    ClusterInformers informers = new ClusterInformers(client);
+    informers = new ClusterInformers(client);
     Events events = new Events(client, "hexgate-lab", clock);
     ClusterIpAllocator allocator =
         new ClusterIpAllocator(
@@ -199,7 +204,12 @@ public final class Lab implements AutoCloseable {
     });
     // agents run in this process and name their node themselves: there is no one else to trust
     NodeAgentService agentService =
-        new NodeAgentService(hub, status, status, sender, NodeAgentService.Authentication.TRUST_CLAIM);
+        new NodeAgentService(hub, status, (node, batch) -> {
+          status.received(node, batch);
+          flowLog.received(node, batch);
+        }, sender, NodeAgentService.Authentication.TRUST_CLAIM);
+    flowServer = FlowServer.start(flowLog, this::addressName);
+    closing.add(flowServer);
     Server agentServer = InProcessServerBuilder.forName(agentChannelName()).addService(agentService).directExecutor().build().start();
     closing.add(() -> {
       agentServer.shutdownNow();
@@ -245,6 +255,31 @@ public final class Lab implements AutoCloseable {
     EndpointState e =
         agent.client().state().endpoints().get(EndpointKey.newBuilder().setNamespace(pod.namespace()).setName(pod.name()).build());
     return e != null && e.getIp().equals(pod.ip());
+  }
+
+  /** Who has {@code ip} in this lab: {@code namespace/pod}, {@code namespace/service (ClusterIP)}, a node, else the address. */
+  private String addressName(String ip) {
+    for (Pod p : informers.pods().getStore().list()) {
+      if (p.getStatus() != null && ip.equals(p.getStatus().getPodIP())) {
+        return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+      }
+    }
+    for (io.fabric8.kubernetes.api.model.Service s : informers.services().getStore().list()) {
+      if (s.getSpec() != null && ip.equals(s.getSpec().getClusterIP())) {
+        return s.getMetadata().getNamespace() + "/" + s.getMetadata().getName() + " (ClusterIP)";
+      }
+    }
+    for (NodeNetwork n : network.nodes()) {
+      if (ip.equals(n.nodeIp())) {
+        return n.name();
+      }
+    }
+    return ip;
+  }
+
+  /** Where {@code hexgate lab flows} reads the last flows the agents reported. */
+  public java.net.URI flowsUrl() {
+    return flowServer.url();
   }
 
   /** The in-process gRPC server name of this lab's operator, for node agents started in this process. */

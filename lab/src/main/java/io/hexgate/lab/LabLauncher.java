@@ -253,6 +253,52 @@ public final class LabLauncher {
   }
 
   /**
+   * The newest {@code last} flows the running lab's agents reported, one line each, oldest first; only those
+   * from or to pods whose {@code [namespace/]name} starts with {@code pod} when it is not null; empty when no
+   * lab of this state directory runs.
+   */
+  public Optional<List<String>> lastFlows(int last, String pod) throws IOException, InterruptedException {
+    Path ready = stateDir.resolve(LabMain.READY_FILE);
+    if (running().isEmpty() || !Files.exists(ready)) {
+      return Optional.empty();
+    }
+    Properties r = new Properties();
+    try (var in = Files.newBufferedReader(ready)) {
+      r.load(in);
+    }
+    String url = r.getProperty("flows");
+    if (url == null) {
+      throw new IOException("the running lab serves no flows (" + ready + " names no flows URL)");
+    }
+    var http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    var response = http.send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "?last=" + last
+            + (pod == null ? "" : "&pod=" + java.net.URLEncoder.encode(pod, StandardCharsets.UTF_8)))).timeout(Duration.ofSeconds(10)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    if (response.statusCode() != 200) {
+      throw new IOException("flows: " + response.body().trim());
+    }
+    return Optional.of(response.body().lines().toList());
+  }
+
+  /** Prints the newest {@code last} flows (from or to pods named {@code pod}, if not null), as {@code hexgate lab flows} does. */
+  public int flows(int last, String pod) throws IOException, InterruptedException {
+    Optional<List<String>> lines;
+    try {
+      lines = lastFlows(last, pod);
+    } catch (IOException e) {
+      err.println("hexgate lab flows: " + e.getMessage());
+      return 1;
+    }
+    if (lines.isEmpty()) {
+      err.println("hexgate lab flows: no lab is running; start one with `hexgate lab up`");
+      return 1;
+    }
+    lines.get().forEach(out::println);
+    return 0;
+  }
+
+  /**
    * Runs {@code command} in the pod's network namespace with the pod's resolv.conf ({@code ip netns exec}),
    * with this process's stdin, stdout and stderr; returns its exit code, as {@code kubectl exec} does.
    */

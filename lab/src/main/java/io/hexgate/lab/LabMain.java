@@ -70,7 +70,8 @@ public final class LabMain {
     lab.writeKubeconfig();
     writeAtomically(
         options.stateDir().resolve(READY_FILE),
-        "api=" + lab.api().url() + "\nnodes=" + options.nodes() + "\nprefix=" + options.prefix() + "\nagents=" + lab.agentsRunning() + "\n");
+        "api=" + lab.api().url() + "\nnodes=" + options.nodes() + "\nprefix=" + options.prefix() + "\nagents=" + lab.agentsRunning()
+            + "\nflows=" + lab.flowsUrl() + "\n");
     System.out.println("hexgate lab: ready; API at " + lab.api().url() + ", kubeconfig " + options.kubeconfig());
     stopped.await();
   }

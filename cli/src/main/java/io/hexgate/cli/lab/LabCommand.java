@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
     name = "lab",
     mixinStandardHelpOptions = true,
     description = "A local cluster: stock kubectl against an embedded API, pods in network namespaces on N nodes.",
-    subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class})
+    subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class, LabCommand.Flows.class})
 public final class LabCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -36,7 +36,7 @@ public final class LabCommand implements Runnable {
   }
 
   /** This CLI's class path, absolute, for the lab process to run with. */
-  static String classpath() {
+  public static String classpath() {
     List<String> entries = new ArrayList<>();
     for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
       if (!e.isEmpty()) {
@@ -105,6 +105,27 @@ public final class LabCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return parent.launcher().exec(pod, namespace, command);
+    }
+  }
+
+  @Command(name = "flows", mixinStandardHelpOptions = true,
+      description = "Print the last flows the node agents reported (source and destination pod, port, verdict, drop reason, policy, node), oldest first.")
+  static final class Flows implements Callable<Integer> {
+    @CommandLine.ParentCommand LabCommand parent;
+
+    @Option(names = "--last", defaultValue = "20", description = "How many flows (default: ${DEFAULT-VALUE}).")
+    int last;
+
+    @Option(names = "--pod", paramLabel = "[NAMESPACE/]NAME", description = "Only flows from or to pods whose name starts with NAME (namespace default), as hubble observe --pod.")
+    String pod;
+
+    @Override
+    public Integer call() throws Exception {
+      if (last < 1 || last > io.hexgate.lab.flows.FlowServer.MAX_LAST) {
+        System.err.println("hexgate lab flows: --last: " + last + " is not within 1.." + io.hexgate.lab.flows.FlowServer.MAX_LAST);
+        return 2;
+      }
+      return parent.launcher().flows(last, pod);
     }
   }
 }

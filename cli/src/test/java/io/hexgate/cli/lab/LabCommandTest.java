@@ -70,4 +70,14 @@ class LabCommandTest {
       assertThat(down.out()).contains("No lab was running");
     }
   }
+
+  @Test
+  void flowsWithoutALabOrWithABadCountSayWhy() {
+    Run noLab = run("lab", "flows", "--state-dir", state.toString());
+    assertThat(noLab.code()).isEqualTo(1);
+    assertThat(noLab.err()).contains("hexgate lab flows: no lab is running; start one with `hexgate lab up`");
+    Run bad = run("lab", "flows", "--last", "0", "--state-dir", state.toString());
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--last: 0 is not within 1..10000");
+  }
 }
