@@ -20,6 +20,7 @@ import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
+import io.hexgate.datapath.netns.TrafficLoop;
 import io.hexgate.operator.RepoRoot;
 import io.hexgate.operator.node.AgentReport;
 import io.hexgate.operator.node.NodeAgentService;
@@ -83,40 +84,21 @@ class StarWarsDatapathTest {
    */
   @Test
   void killingTheAgentProcessesDuringTrafficLetsNothingDeniedThroughAndBreaksNothingAllowed() throws Exception {
-    NodeAgent.bpfUnavailable().ifPresent(why -> Assumptions.abort("skipping the eBPF end-to-end test: " + why));
-    net = ClusterNetwork.create("hga-e2k-");
-    NodeNetwork n1 = net.addNode("n1", 1);
-    NodeNetwork n2 = net.addNode("n2", 2);
-    PodNetwork deathstar = n1.addPod("default", "deathstar");
-    PodNetwork xwing = n1.addPod("default", "xwing");
-    PodNetwork tiefighter = n2.addPod("default", "tiefighter");
-    for (PodNetwork p : List.of(deathstar, xwing, tiefighter)) {
-      closing.add(EchoServer.start(p, 80));
-    }
-    NetNsThread fromXwing = xwing.enter();
-    NetNsThread fromTiefighter = tiefighter.enter();
-    closing.add(fromXwing);
-    closing.add(fromTiefighter);
-
-    PolicyEngine engine = new PolicyEngine();
-    engine.upsertNamespace("default", Map.of());
-    engine.upsertEndpoint(pod(deathstar, Map.of("org", "empire", "class", "deathstar")));
-    engine.upsertEndpoint(pod(xwing, Map.of("org", "alliance", "class", "xwing")));
-    engine.upsertEndpoint(pod(tiefighter, Map.of("org", "empire", "class", "tiefighter")));
+    StarWars sw = starWars("hga-e2k-");
+    NodeNetwork n1 = sw.n1();
+    NodeNetwork n2 = sw.n2();
+    NetNsThread fromXwing = sw.fromXwing();
+    NetNsThread fromTiefighter = sw.fromTiefighter();
     CiliumNetworkPolicy cnp =
         new ObjectMapper(new YAMLFactory())
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
-    engine.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
+    sw.engine().upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
     NodeStateHub hub = new NodeStateHub();
-    hub.changed(engine, Set.of());
+    hub.changed(sw.engine(), Set.of());
     CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
     NodeAgentService service =
         new NodeAgentService(hub, reports::add, (node, batch) -> {}, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    server =
-        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
-            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
-            .build()
-            .start();
+    serveOverTls(ca, service);
     Map<NodeNetwork, Process> agents = new java.util.HashMap<>();
     for (NodeNetwork n : List.of(n1, n2)) {
       ca.issueAgent(n.netns()).writeTo(certs.resolve(n.netns()));
@@ -129,16 +111,16 @@ class StarWarsDatapathTest {
     java.util.concurrent.atomic.AtomicInteger allowed = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicInteger denied = new java.util.concurrent.atomic.AtomicInteger();
     List<String> wrong = new CopyOnWriteArrayList<>();
-    Thread tie = loop(stop, () -> {
-      Outcome o = TcpProbe.attempt(fromTiefighter, deathstar.ip(), 80, Duration.ofSeconds(3));
+    Thread tie = TrafficLoop.start(stop, Duration.ofSeconds(120), () -> {
+      Outcome o = TcpProbe.attempt(fromTiefighter, sw.deathstar().ip(), 80, Duration.ofSeconds(3));
       if (o == Outcome.ANSWERED) {
         allowed.incrementAndGet();
       } else {
         wrong.add("tiefighter: " + o);
       }
     });
-    Thread xw = loop(stop, () -> {
-      Outcome o = TcpProbe.attempt(fromXwing, deathstar.ip(), 80, Duration.ofMillis(300));
+    Thread xw = TrafficLoop.start(stop, Duration.ofSeconds(120), () -> {
+      Outcome o = TcpProbe.attempt(fromXwing, sw.deathstar().ip(), 80, Duration.ofMillis(300));
       denied.incrementAndGet();
       if (o != Outcome.TIMED_OUT) {
         wrong.add("xwing: " + o);
@@ -193,34 +175,14 @@ class StarWarsDatapathTest {
         .start();
   }
 
-  interface Step {
-    void run() throws Exception;
-  }
+  /** Rule1's cast: deathstar and xwing on node n1, tiefighter on n2, each answering on port 80, in the engine. */
+  private record StarWars(
+      NodeNetwork n1, NodeNetwork n2, PodNetwork deathstar, PodNetwork xwing, PodNetwork tiefighter,
+      NetNsThread fromXwing, NetNsThread fromTiefighter, PolicyEngine engine) {}
 
-  private static Thread loop(java.util.concurrent.atomic.AtomicBoolean stop, Step step) {
-    Thread t = new Thread(() -> {
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (!stop.get() && System.nanoTime() < deadline) {
-        try {
-          step.run();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    }, "traffic");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  private static Endpoint pod(PodNetwork p, Map<String, String> labels) {
-    return new Endpoint(p.namespace(), p.name(), p.ip(), labels, "default", p.node().netns(), List.of());
-  }
-
-  @Test
-  void theEnginesRule1IsEnforcedOnRealConnections() throws Exception {
+  private StarWars starWars(String netnsPrefix) throws Exception {
     NodeAgent.bpfUnavailable().ifPresent(why -> Assumptions.abort("skipping the eBPF end-to-end test: " + why));
-    net = ClusterNetwork.create("hga-e2e-");
+    net = ClusterNetwork.create(netnsPrefix);
     NodeNetwork n1 = net.addNode("n1", 1);
     NodeNetwork n2 = net.addNode("n2", 2);
     PodNetwork deathstar = n1.addPod("default", "deathstar");
@@ -239,19 +201,39 @@ class StarWarsDatapathTest {
     engine.upsertEndpoint(pod(deathstar, Map.of("org", "empire", "class", "deathstar")));
     engine.upsertEndpoint(pod(xwing, Map.of("org", "alliance", "class", "xwing")));
     engine.upsertEndpoint(pod(tiefighter, Map.of("org", "empire", "class", "tiefighter")));
+    return new StarWars(n1, n2, deathstar, xwing, tiefighter, fromXwing, fromTiefighter, engine);
+  }
+
+  /** Starts {@link #server}: the service over mutual TLS with a server certificate from {@code ca}. */
+  private void serveOverTls(CertificateAuthority ca, NodeAgentService service) throws Exception {
+    server =
+        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
+            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
+            .build()
+            .start();
+  }
+
+  private static Endpoint pod(PodNetwork p, Map<String, String> labels) {
+    return new Endpoint(p.namespace(), p.name(), p.ip(), labels, "default", p.node().netns(), List.of());
+  }
+
+  @Test
+  void theEnginesRule1IsEnforcedOnRealConnections() throws Exception {
+    StarWars sw = starWars("hga-e2e-");
+    NodeNetwork n1 = sw.n1();
+    NodeNetwork n2 = sw.n2();
+    PodNetwork deathstar = sw.deathstar();
+    NetNsThread fromXwing = sw.fromXwing();
+    NetNsThread fromTiefighter = sw.fromTiefighter();
     NodeStateHub hub = new NodeStateHub();
-    hub.changed(engine, Set.of());
+    hub.changed(sw.engine(), Set.of());
 
     CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
     NodeAgentService service =
         new NodeAgentService(
             hub, reports::add, (node, batch) -> flows.addAll(batch.getFlowsList()), sender,
             NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    server =
-        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
-            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
-            .build()
-            .start();
+    serveOverTls(ca, service);
     for (NodeNetwork n : List.of(n1, n2)) {
       ca.issueAgent(n.netns()).writeTo(certs.resolve(n.netns()));
       ManagedChannel channel = AgentCredentials.channel("localhost:" + server.getPort(), certs.resolve(n.netns()), null);
@@ -270,8 +252,8 @@ class StarWarsDatapathTest {
     CiliumNetworkPolicy cnp =
         new ObjectMapper(new YAMLFactory())
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
-    engine.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
-    hub.changed(engine, Set.of());
+    sw.engine().upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
+    hub.changed(sw.engine(), Set.of());
     long revision = hub.find(n1.netns()).current().revision();
     await().atMost(WAIT).untilAsserted(
         () -> assertThat(reports).anyMatch(r -> r.node().equals(n1.netns()) && r.revision() == revision && r.ok()
@@ -281,9 +263,9 @@ class StarWarsDatapathTest {
     assertThat(TcpProbe.attempt(fromTiefighter, deathstar.ip(), 80, Duration.ofSeconds(3))).isEqualTo(Outcome.ANSWERED);
     // the verdicts reach the operator as flows naming the policy
     await().atMost(WAIT).untilAsserted(() -> assertThat(flows).anyMatch(f ->
-        f.getVerdict() == Verdict.VERDICT_DROPPED && f.getDropReason() == 133 && f.getSourceIp().equals(xwing.ip())));
+        f.getVerdict() == Verdict.VERDICT_DROPPED && f.getDropReason() == 133 && f.getSourceIp().equals(sw.xwing().ip())));
     await().atMost(WAIT).untilAsserted(() -> assertThat(flows).anyMatch(f ->
-        f.getVerdict() == Verdict.VERDICT_FORWARDED && f.getSourceIp().equals(tiefighter.ip())
+        f.getVerdict() == Verdict.VERDICT_FORWARDED && f.getSourceIp().equals(sw.tiefighter().ip())
             && f.getDestinationIp().equals(deathstar.ip())
             && f.getPoliciesList().stream().anyMatch(p -> p.getName().equals("rule1"))));
   }

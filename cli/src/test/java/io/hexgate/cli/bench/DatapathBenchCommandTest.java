@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hexgate.cli.HexgateCli;
 import io.hexgate.datapath.bpf.BpfObject;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class DatapathBenchCommandTest {
@@ -15,19 +12,11 @@ class DatapathBenchCommandTest {
   void tinyBenchPrintsEveryCase() {
     assumeTrue("root".equals(System.getProperty("user.name")) && BpfObject.packaged(),
         "skipping: bench datapath needs root and the built BPF object");
-    PrintStream out = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-      code = HexgateCli.commandLine().execute(
-          "bench", "datapath", "-q", "--small", "6", "--large", "400", "--repeat", "100", "--calls", "2");
-    } finally {
-      System.setOut(out);
-    }
+    StdoutRun run = StdoutRun.of(
+        "bench", "datapath", "-q", "--small", "6", "--large", "400", "--repeat", "100", "--calls", "2");
     // 0 when every target is met, 1 when one is missed: timing is not asserted here.
-    assertThat(code).isIn(0, 1);
-    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("empty tc program", "established (CT hit)",
+    assertThat(run.code()).isIn(0, 1);
+    assertThat(run.out()).contains("empty tc program", "established (CT hit)",
         "new connection, identity's own table", "new connection + CT insertion", "401 entries", "target:");
   }
 

@@ -3,28 +3,17 @@ package io.hexgate.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hexgate.cli.HexgateCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class PolicyBenchCommandTest {
   @Test
   void tinyBenchPrintsReport() {
-    PrintStream out = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-      code = HexgateCli.commandLine().execute(
-          "bench", "policy", "-q", "--pods", "100", "--label-sets", "20", "--policies", "10",
-          "--warmup", "0", "--runs", "1", "--ops", "10", "--op-warmup", "0");
-    } finally {
-      System.setOut(out);
-    }
+    StdoutRun run = StdoutRun.of(
+        "bench", "policy", "-q", "--pods", "100", "--label-sets", "20", "--policies", "10",
+        "--warmup", "0", "--runs", "1", "--ops", "10", "--op-warmup", "0");
     // 0 when every target is met, 1 when one is missed: timing is not asserted here.
-    assertThat(code).isIn(0, 1);
-    assertThat(buf.toString(StandardCharsets.UTF_8))
+    assertThat(run.code()).isIn(0, 1);
+    assertThat(run.out())
         .contains("100 pods in 20 label sets, 10 policies", "Full computation", "Targets", "retained heap");
   }
 

@@ -9,26 +9,10 @@ import io.hexgate.datapath.maps.Layouts.EndpointKey;
 import io.hexgate.datapath.maps.Layouts.EndpointValue;
 import io.hexgate.datapath.maps.Layouts.PolicyKey;
 import io.hexgate.datapath.maps.Layouts.PolicyValue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Loads the packaged object and runs its programs with BPF_PROG_TEST_RUN (root only). */
-class BpfObjectTest {
-  static BpfObject obj;
-
-  @BeforeAll
-  static void load() {
-    obj = BpfSupport.loadOrSkip();
-  }
-
-  @AfterAll
-  static void close() {
-    if (obj != null) {
-      obj.close();
-    }
-  }
-
+class BpfObjectTest extends WithLoadedBpfObject {
   @Test
   void unknownEndpointIsUnroutableAndAllowedPolicyForwards() {
     BpfProgram toPod = obj.program("to_pod");

@@ -32,6 +32,7 @@ import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
+import io.hexgate.datapath.netns.TrafficLoop;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -472,7 +473,7 @@ class RealTrafficTest {
     AtomicInteger exchanges = new AtomicInteger();
     List<String> establishedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
     List<Thread> traffic = new ArrayList<>();
-    traffic.add(loop(stop, () -> {
+    traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
       Outcome o = connect(tiefighter, deathstar.ip(), 80, ALLOWED);
       if (o == Outcome.ANSWERED) {
         allowedOk.incrementAndGet();
@@ -481,7 +482,7 @@ class RealTrafficTest {
       }
     }));
     for (PodNetwork rebel : List.of(xwing, xwing2)) {
-      traffic.add(loop(stop, () -> {
+      traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
         Outcome o = connect(rebel, deathstar.ip(), 80, Duration.ofMillis(300));
         deniedTried.incrementAndGet();
         if (o != Outcome.TIMED_OUT) {
@@ -490,7 +491,7 @@ class RealTrafficTest {
       }));
     }
     TcpProbe.Connection established = TcpProbe.Connection.open(in.get("tiefighter"), deathstar.ip(), 80, ALLOWED);
-    traffic.add(loop(stop, () -> {
+    traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
       try {
         String answer = established.exchange("ping");
         if (answer.equals("deathstar:ping")) {
@@ -576,25 +577,5 @@ class RealTrafficTest {
       n1.removePod("default", "deathstar-2");
       late = null;
     }
-  }
-
-  interface Step {
-    void run() throws Exception;
-  }
-
-  private static Thread loop(AtomicBoolean stop, Step step) {
-    Thread t = new Thread(() -> {
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!stop.get() && System.nanoTime() < deadline) {
-        try {
-          step.run();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    }, "traffic");
-    t.setDaemon(true);
-    t.start();
-    return t;
   }
 }

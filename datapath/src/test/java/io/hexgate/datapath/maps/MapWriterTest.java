@@ -13,32 +13,15 @@ import io.hexgate.contract.v1.ServiceBackend;
 import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.datapath.agent.AgentState;
-import io.hexgate.datapath.bpf.BpfObject;
-import io.hexgate.datapath.bpf.BpfSupport;
+import io.hexgate.datapath.bpf.WithLoadedBpfObject;
 import io.hexgate.datapath.maps.Layouts.CtKey;
 import io.hexgate.datapath.maps.Layouts.CtValue;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** MapWriter against real kernel maps (root only): the kernel ends up holding exactly the new contents. */
-class MapWriterTest {
-  static BpfObject obj;
-
-  @BeforeAll
-  static void load() {
-    obj = BpfSupport.loadOrSkip();
-  }
-
-  @AfterAll
-  static void close() {
-    if (obj != null) {
-      obj.close();
-    }
-  }
-
+class MapWriterTest extends WithLoadedBpfObject {
   @Test
   void writesDifferencesUntilTheKernelHoldsTheNewContents() {
     MapWriter writer = new MapWriter(obj);

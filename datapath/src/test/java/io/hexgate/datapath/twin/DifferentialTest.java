@@ -3,11 +3,10 @@ package io.hexgate.datapath.twin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hexgate.datapath.bpf.BpfMap;
-import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.BpfProgram;
-import io.hexgate.datapath.bpf.BpfSupport;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.RingBuffer;
+import io.hexgate.datapath.bpf.WithLoadedBpfObject;
 import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.Layouts.CtKey;
 import io.hexgate.datapath.maps.Layouts.CtValue;
@@ -20,8 +19,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,23 +26,9 @@ import org.junit.jupiter.api.Test;
  * programs (BPF_PROG_TEST_RUN) and through the Java twin: the same tc action, drop reason, output bytes,
  * events, counters, and conntrack table. Root only.
  */
-class DifferentialTest {
+class DifferentialTest extends WithLoadedBpfObject {
   private static final int MAP_SETS = 8;
   private static final int PACKETS_PER_SET = 13_000;
-
-  static BpfObject obj;
-
-  @BeforeAll
-  static void load() {
-    obj = BpfSupport.loadOrSkip();
-  }
-
-  @AfterAll
-  static void close() {
-    if (obj != null) {
-      obj.close();
-    }
-  }
 
   @Test
   void kernelAndTwinAgreeOnRandomPackets() {

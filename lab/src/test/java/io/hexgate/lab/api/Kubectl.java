@@ -53,17 +53,7 @@ final class Kubectl {
    * {@code during} can read what the command printed so far.
    */
   Result runWhile(java.util.function.Consumer<java.util.function.Supplier<String>> during, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(binary.toString());
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("KUBECONFIG", kubeconfig.toString());
-    pb.environment().put("HOME", home.toString());
-    try {
-      Path out = Files.createTempFile(home, "out", ".txt");
-      Path err = Files.createTempFile(home, "err", ".txt");
-      pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-      Process p = pb.start();
+    return exec(args, (p, out) -> {
       try {
         during.accept(() -> {
           try {
@@ -78,20 +68,24 @@ final class Kubectl {
           p.destroyForcibly();
         }
       }
-      Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
-      Files.delete(out);
-      Files.delete(err);
-      return r;
-    } catch (IOException e) {
-      throw new AssertionError("cannot run kubectl", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
+    });
   }
 
   Result run(String... args) {
+    return exec(args, (p, out) -> {
+      if (!p.waitFor(90, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish in 90 s");
+      }
+    });
+  }
+
+  /** What happens between starting kubectl and reading what it printed: waiting for it, or stopping it. */
+  private interface WhileRunning {
+    void accept(Process p, Path out) throws IOException, InterruptedException;
+  }
+
+  private Result exec(String[] args, WhileRunning whileRunning) {
     List<String> command = new ArrayList<>();
     command.add(binary.toString());
     command.addAll(List.of(args));
@@ -103,10 +97,7 @@ final class Kubectl {
       Path err = Files.createTempFile(home, "err", ".txt");
       pb.redirectOutput(out.toFile()).redirectError(err.toFile());
       Process p = pb.start();
-      if (!p.waitFor(90, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish in 90 s");
-      }
+      whileRunning.accept(p, out);
       Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
           Files.readString(err, StandardCharsets.UTF_8));
       Files.delete(out);

@@ -6,16 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,34 +18,15 @@ import org.junit.jupiter.api.io.TempDir;
  * The stock kubectl against the lab API with Cilium's Star Wars demo files exactly as published: each test
  * works in a namespace of its own on one server.
  */
-class KubectlStarWarsTest {
+class KubectlStarWarsTest extends WithLabApiServer {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
   @TempDir static Path dir;
-  private static LabApiServer api;
   private static Kubectl kubectl;
-  private static KubernetesClient client;
-  private String ns;
 
   @BeforeAll
-  static void start() {
-    api = LabApiServer.start(0, LabApiServer.crdFiles(RepoRoot.find().resolve("crds")));
+  static void findKubectl() {
     kubectl = Kubectl.find(api.writeKubeconfig(dir.resolve("kubeconfig")), dir);
-    client = api.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
-
-  @BeforeEach
-  void namespace() {
-    ns = "sw" + NAMESPACES.incrementAndGet();
-    client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
   }
 
   private Kubectl.Result k(String... args) {

@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -21,7 +20,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -36,43 +34,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The API server semantics clients rely on, seen through a fabric8 client and plain HTTP. */
-class LabApiServerTest {
+class LabApiServerTest extends WithLabApiServer {
   private static final ResourceDefinitionContext CNP = new ResourceDefinitionContext.Builder()
       .withGroup("cilium.io").withVersion("v2").withKind("CiliumNetworkPolicy").withPlural("ciliumnetworkpolicies")
       .withNamespaced(true).build();
-  private static final AtomicInteger NAMESPACES = new AtomicInteger();
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static LabApiServer api;
-  private static KubernetesClient kube;
   private final HttpClient http = HttpClient.newHttpClient();
-  private String ns;
-
-  @BeforeAll
-  static void start() {
-    api = LabApiServer.start(0, LabApiServer.crdFiles(RepoRoot.find().resolve("crds")));
-    kube = api.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
-
-  @BeforeEach
-  void namespace() {
-    ns = "t" + NAMESPACES.incrementAndGet();
-    kube.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-  }
 
   private GenericKubernetesResource cnp(String name, String yamlSpec) {
     return kube.getKubernetesSerialization().unmarshal("""
