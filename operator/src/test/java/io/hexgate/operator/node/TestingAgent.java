@@ -11,12 +11,12 @@ import io.hexgate.contract.v1.EndpointResult;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.contract.v1.Hello;
-import io.hexgate.contract.v1.IpcacheEntry;
 import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.contract.v1.OperatorMessage;
 import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.operator.node.bench.AgentMaps;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,10 +31,11 @@ public final class TestingAgent {
   public final String node;
   public final List<StateUpdate> updates = new CopyOnWriteArrayList<>();
   public final CompletableFuture<Status> closed = new CompletableFuture<>();
-  public final Map<String, EndpointState> endpoints = new java.util.concurrent.ConcurrentSkipListMap<>();
-  public final Map<String, Long> ipcache = new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final AgentMaps maps = AgentMaps.concurrent();
+  public final Map<String, EndpointState> endpoints = maps.endpoints;
+  public final Map<String, Long> ipcache = maps.ipcache;
   /** Frontend "ip:port/PROTOCOL" to its service state. */
-  public final Map<String, ServiceState> services = new java.util.concurrent.ConcurrentSkipListMap<>();
+  public final Map<String, ServiceState> services = maps.services;
   public volatile String epoch = "";
   public volatile long applied;
   volatile String nackWith;
@@ -154,29 +155,7 @@ public final class TestingAgent {
       send(AgentMessage.newBuilder().setAck(ack.setOk(false).setError(nackWith)).build());
       return;
     }
-    if (u.getSnapshot()) {
-      endpoints.clear();
-      ipcache.clear();
-    }
-    for (EndpointState e : u.getUpsertEndpointsList()) {
-      endpoints.put(key(e.getKey()), e);
-    }
-    for (EndpointKey k : u.getRemoveEndpointsList()) {
-      endpoints.remove(key(k));
-    }
-    for (IpcacheEntry e : u.getUpsertIpcacheList()) {
-      ipcache.put(e.getPrefix(), e.getIdentity());
-    }
-    u.getRemoveIpcacheList().forEach(ipcache::remove);
-    if (u.getSnapshot()) {
-      services.clear();
-    }
-    for (ServiceState s : u.getUpsertServicesList()) {
-      services.put(frontend(s.getFrontend()), s);
-    }
-    for (ServiceFrontend f : u.getRemoveServicesList()) {
-      services.remove(frontend(f));
-    }
+    maps.apply(u);
     epoch = u.getEpoch();
     applied = u.getRevision();
     ack.setOk(true);
@@ -186,11 +165,11 @@ public final class TestingAgent {
   }
 
   public static String frontend(ServiceFrontend f) {
-    return f.getIp() + ":" + f.getPort() + "/" + f.getProtocol().name().substring("PROTOCOL_".length());
+    return AgentMaps.frontend(f);
   }
 
   static String key(EndpointKey k) {
-    return k.getNamespace() + "/" + k.getName();
+    return AgentMaps.key(k);
   }
 
   public long snapshots() {
