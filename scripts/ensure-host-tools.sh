@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the host tools the datapath and the lab use, when they are missing and we are root on a
 # Debian-like machine: clang and libbpf headers build the BPF programs, libbpf1 loads them, iproute2
-# makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables/ethtool serve the network
-# benchmarks. Without root it only says what is missing; the parts that need it skip or stop with a message.
+# makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables/ethtool/nginx/wrk serve the
+# network benchmarks. Without root it only says what is missing; the parts that need it skip or stop with a message.
 set -euo pipefail
 
 need=()
@@ -15,13 +15,24 @@ command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ethtool >/dev/null 2>&1 || need+=(ethtool)
+command -v nginx >/dev/null 2>&1 || need+=(nginx)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "hexgate: installing ${need[*]}" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+  # nginx is for the benchmarks, started in a pod namespace: its package must not start it on the host
+  policy=/usr/sbin/policy-rc.d
+  made_policy=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=true
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2 || status=$?
+  if $made_policy; then rm -f "$policy"; fi
+  exit $status
 else
   echo "hexgate: missing host tools (${need[*]}); install them as root, or the eBPF datapath and the lab are unavailable" >&2
 fi

@@ -16,6 +16,7 @@
 #include "hexgate.h"
 #include "maps.h"
 
+#define AF_INET 2 /* <sys/socket.h> is libc's, not the BPF target's */
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_ACK 0x10
 #define ICMP_ECHO_REPLY 0
@@ -183,6 +184,70 @@ static __always_inline int forward(struct __sk_buff *skb, __u32 dir)
 	count(skb, HG_FORWARDED, dir);
 	skb->cb[0] = HG_FORWARDED;
 	return TC_ACT_OK;
+}
+
+static __always_inline bool config_has(__u32 flag)
+{
+	__u32 zero = 0;
+	struct hg_config *c = bpf_map_lookup_elem(&hg_config, &zero);
+
+	return c && (c->flags & flag);
+}
+
+/*
+ * Whether the receiving pod's to_pod would pass this packet of an established connection as it is: its
+ * tuple has an entry in the ingress direction (the connection, or the reply entry of one the pod made)
+ * that asks for no translation back.
+ */
+static __always_inline bool to_pod_passes(const struct hg_pkt *p)
+{
+	struct hg_ct_key k = p->tuple;
+	struct hg_ct_value *v;
+
+	if (is_new_request(p))
+		return false;
+	k.direction = HG_DIR_INGRESS;
+	v = bpf_map_lookup_elem(&hg_ct, &k);
+	return v && !(v->flags & HG_CT_NAT);
+}
+
+/*
+ * Forwards a packet of an established connection. One for a pod of this node does not take the node's IP
+ * stack (as Cilium's host routing): when that pod's to_pod would pass it as it is, it goes straight into
+ * the pod (bpf_redirect_peer, counted for both hooks); otherwise to the pod's host-side interface
+ * (bpf_redirect_neigh), where its to_pod judges it. Anything the FIB does not simply forward (local
+ * addresses, no route, too big) takes the IP stack.
+ */
+static __always_inline int deliver(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
+				   const struct hg_ct_value *ct)
+{
+	struct bpf_fib_lookup fib = {};
+	struct bpf_redir_neigh nh = {};
+	int rc;
+
+	if (dir != HG_DIR_EGRESS || !(ct->flags & HG_CT_LOCAL) || !config_has(HG_CONFIG_HOST_ROUTING))
+		return forward(skb, dir);
+	fib.family = AF_INET;
+	fib.l4_protocol = p->tuple.protocol;
+	fib.ipv4_src = p->tuple.saddr;
+	fib.ipv4_dst = p->tuple.daddr;
+	fib.ifindex = skb->ingress_ifindex;
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && to_pod_passes(p) &&
+	    !bpf_skb_store_bytes(skb, 0, fib.dmac, ETH_ALEN, 0) &&
+	    !bpf_skb_store_bytes(skb, ETH_ALEN, fib.smac, ETH_ALEN, 0)) {
+		count(skb, HG_FORWARDED, dir);
+		count(skb, HG_FORWARDED, HG_DIR_INGRESS);
+		skb->cb[0] = HG_FORWARDED;
+		return bpf_redirect_peer(fib.ifindex, 0);
+	}
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return forward(skb, dir);
+	nh.nh_family = AF_INET;
+	nh.ipv4_nh = fib.ipv4_dst;
+	count(skb, HG_FORWARDED, dir);
+	skb->cb[0] = HG_FORWARDED;
+	return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
 }
 
 static __always_inline int drop(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir, __u32 reason,
@@ -370,15 +435,68 @@ static __always_inline struct hg_policy_value *policy_lookup(__u32 endpoint, __u
 	return policy_table_lookup(&k, p->policy_port);
 }
 
-static __always_inline bool ct_create_disabled(void)
-{
-	__u32 zero = 0;
-	struct hg_config *c = bpf_map_lookup_elem(&hg_config, &zero);
+/* ---------------------------------------------------------------------------------- the hooks */
 
-	return c && (c->flags & HG_CONFIG_NO_CT_CREATE);
+/* The key under which the other hook finds the replies of connection `k`: the reversed tuple. */
+static __always_inline void reply_key(struct hg_ct_key *r, const struct hg_ct_key *k)
+{
+	r->saddr = k->daddr;
+	r->daddr = k->saddr;
+	r->sport = k->dport;
+	r->dport = k->sport;
+	r->protocol = k->protocol;
+	r->direction = k->direction == HG_DIR_EGRESS ? HG_DIR_INGRESS : HG_DIR_EGRESS;
+	r->pad = 0;
 }
 
-/* ---------------------------------------------------------------------------------- the hooks */
+/* A reply passes; the reply of a translated connection comes from the backend: show the frontend. */
+static __always_inline int reply(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
+				 const struct hg_ct_value *ct)
+{
+	if ((ct->flags & HG_CT_NAT) &&
+	    rewrite(skb, p, true, p->tuple.saddr, p->tuple.sport, ct->nat_addr, ct->nat_port))
+		return drop(skb, p, dir, DROP_INVALID, NULL);
+	return deliver(skb, p, dir, ct);
+}
+
+/* Forgets connection `k` and its reply entry (an entry of a connection the other way stays). */
+static __always_inline void ct_forget(const struct hg_ct_key *k)
+{
+	struct hg_ct_key r;
+	struct hg_ct_value *v;
+
+	reply_key(&r, k);
+	v = bpf_map_lookup_elem(&hg_ct, &r);
+	bpf_map_delete_elem(&hg_ct, k);
+	if (v && (v->flags & HG_CT_REPLY))
+		bpf_map_delete_elem(&hg_ct, &r);
+}
+
+/*
+ * Records an allowed connection, and its reply entry, so that replies too are found with one lookup. A
+ * connection the other way on the same ports keeps its own entry there; its replies then take the
+ * reverse lookup. A reply entry that cannot be stored costs only that second lookup.
+ */
+static __always_inline int ct_record(const struct hg_ct_key *k, struct hg_ct_value *entry)
+{
+	struct hg_endpoint_key peer = { .addr = k->direction == HG_DIR_EGRESS ? k->daddr : k->saddr };
+	bool local = bpf_map_lookup_elem(&hg_endpoints, &peer) != NULL;
+	struct hg_ct_key r;
+	struct hg_ct_value *there;
+
+	/* Egress: the packets of the connection go to the peer; ingress: its replies do. */
+	if (local && k->direction == HG_DIR_EGRESS)
+		entry->flags |= HG_CT_LOCAL;
+	if (bpf_map_update_elem(&hg_ct, k, entry, BPF_ANY))
+		return -1;
+	reply_key(&r, k);
+	there = bpf_map_lookup_elem(&hg_ct, &r);
+	if (!there || (there->flags & HG_CT_REPLY)) {
+		entry->flags = (entry->flags & ~HG_CT_LOCAL) | HG_CT_REPLY | (local && r.direction == HG_DIR_EGRESS ? HG_CT_LOCAL : 0);
+		bpf_map_update_elem(&hg_ct, &r, entry, BPF_ANY);
+	}
+	return 0;
+}
 
 /* Steps shared by from_pod (egress of the pod) and to_pod (ingress of the pod). */
 static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, __u32 dir)
@@ -388,8 +506,9 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	struct hg_endpoint_key ek;
 	struct hg_endpoint_value *ep;
 	struct hg_policy_value *pol;
-	struct hg_ct_value *ct, entry = {};
+	struct hg_ct_value *ct = NULL, entry = {};
 	struct hg_ct_key rev;
+	bool looked_up = false;
 	__u32 remote;
 	__u8 verdict;
 	int ret;
@@ -399,47 +518,46 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	    p->icmp_code == ICMP_FRAG_NEEDED)
 		return forward(skb, dir);
 
+	p->tuple.direction = dir;
 	if (dir == HG_DIR_EGRESS) {
 		/* Most packets belong to established connections to pods and other hosts, recorded under their
-		 * own tuple: one lookup passes them without the service lookup. A service connection's entry
-		 * holds the translated tuple, so its packets go on to translation. */
-		p->tuple.direction = dir;
-		if (is_tracked(p) && !is_new_request(p) && bpf_map_lookup_elem(&hg_ct, &p->tuple))
-			return forward(skb, dir);
+		 * own tuple (replies under their reply entry): one lookup passes them without the service
+		 * lookup. A service connection's entry holds the translated tuple, so its packets go on to
+		 * translation. */
+		if (is_tracked(p) && !is_new_request(p)) {
+			ct = bpf_map_lookup_elem(&hg_ct, &p->tuple);
+			if (ct)
+				return (ct->flags & HG_CT_REPLY) ? reply(skb, p, dir, ct) : deliver(skb, p, dir, ct);
+			looked_up = true;
+		}
 		ret = translate_service(p, &svc);
 		if (ret < 0)
 			return drop(skb, p, dir, -ret, NULL);
+		p->tuple.direction = dir;
 	}
-	p->tuple.direction = dir;
 
 	if (is_tracked(p)) {
 		/* Established: this hook let the connection in before. A SYN is judged again: it starts a new
 		 * connection that merely reuses the tuple, under today's policy. An echo request is not: pings
-		 * with one identifier are one exchange. */
-		ct = bpf_map_lookup_elem(&hg_ct, &p->tuple);
-		if (ct) {
+		 * with one identifier are one exchange. A reply entry answers replies only. */
+		if (!looked_up || svc.hit)
+			ct = bpf_map_lookup_elem(&hg_ct, &p->tuple);
+		if (ct && (ct->flags & HG_CT_REPLY)) {
+			if (!is_new_request(p))
+				return reply(skb, p, dir, ct);
+		} else if (ct) {
 			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP)
 				goto pass;
 			/* Forget the old connection, so that a denied SYN leaves nothing established behind. */
-			bpf_map_delete_elem(&hg_ct, &p->tuple);
+			ct_forget(&p->tuple);
 		}
-		/* Reply: the other hook let the reversed tuple in. */
+		/* A reply without its reply entry (evicted, or taken by a connection the other way): the other
+		 * hook let the reversed tuple in. */
 		if (!is_new_request(p)) {
-			rev.saddr = p->tuple.daddr;
-			rev.daddr = p->tuple.saddr;
-			rev.sport = p->tuple.dport;
-			rev.dport = p->tuple.sport;
-			rev.protocol = p->tuple.protocol;
-			rev.direction = dir == HG_DIR_EGRESS ? HG_DIR_INGRESS : HG_DIR_EGRESS;
-			rev.pad = 0;
+			reply_key(&rev, &p->tuple);
 			ct = bpf_map_lookup_elem(&hg_ct, &rev);
-			if (ct) {
-				/* The reply of a translated connection comes from the backend: show the frontend. */
-				if ((ct->flags & HG_CT_NAT) &&
-				    rewrite(skb, p, true, p->tuple.saddr, p->tuple.sport, ct->nat_addr, ct->nat_port))
-					return drop(skb, p, dir, DROP_INVALID, NULL);
-				return forward(skb, dir);
-			}
+			if (ct)
+				return reply(skb, p, dir, ct);
 		}
 	}
 
@@ -478,7 +596,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		return drop(skb, p, dir, DROP_POLICY, &j);
 	}
 
-	if (is_tracked(p) && !ct_create_disabled()) {
+	if (is_tracked(p) && !config_has(HG_CONFIG_NO_CT_CREATE)) {
 		entry.endpoint = ep->id;
 		entry.rule_id = j.rule_id;
 		if (svc.hit) {
@@ -486,7 +604,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 			entry.nat_addr = svc.frontend_addr;
 			entry.nat_port = svc.frontend_port;
 		}
-		if (bpf_map_update_elem(&hg_ct, &p->tuple, &entry, BPF_ANY))
+		if (ct_record(&p->tuple, &entry))
 			return drop(skb, p, dir, DROP_CT_CREATE_FAILED, &j);
 		if (svc.record) {
 			struct hg_ct_key fk = p->tuple;

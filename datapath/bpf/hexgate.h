@@ -155,6 +155,9 @@ struct hg_backend_value {
  * ICMP echo: request sport = identifier, dport = 0; reply sport = 0, dport = identifier, so that a
  * reply's reversed tuple is its request's.
  * HG_DIR_SERVICE entries are keyed by the frontend tuple (before translation) and hold the backend.
+ * Each connection has a second entry, its reply entry (HG_CT_REPLY): the reversed tuple under the other
+ * hook's direction, with the same values, so that a reply costs one lookup as a request does. It passes
+ * replies only, never a new request, and goes with its connection (the pod address rule above holds for it).
  */
 struct hg_ct_key {
 	__u32 saddr;
@@ -166,7 +169,10 @@ struct hg_ct_key {
 	__u16 pad;
 };
 
-#define HG_CT_NAT 1 /* nat_addr/nat_port are set */
+#define HG_CT_NAT 1   /* nat_addr/nat_port are set */
+#define HG_CT_REPLY 2 /* the reply entry of the connection under the reversed tuple */
+#define HG_CT_LOCAL 4 /* the pod that receives the packets this entry passes is on this node (from_pod may
+                       * hand them to it past the node's stack: HG_CONFIG_HOST_ROUTING) */
 
 struct hg_ct_value {
 	__u32 endpoint; /* endpoint id that judged the connection */
@@ -186,6 +192,11 @@ struct hg_metrics_value {
 
 /* hg_config (ARRAY, one entry) */
 #define HG_CONFIG_NO_CT_CREATE 1 /* benchmarks only: judge new connections without recording them */
+/* from_pod hands established packets for a pod of this node past the node's IP stack: into the pod when
+ * its to_pod would pass them as they are, else to its host-side interface, where to_pod judges them
+ * (datapath/DESIGN.md, host routing). Set by the agent; off in BPF_PROG_TEST_RUN comparisons with the Java
+ * twin, which does not route. */
+#define HG_CONFIG_HOST_ROUTING 2
 
 struct hg_config {
 	__u32 flags;

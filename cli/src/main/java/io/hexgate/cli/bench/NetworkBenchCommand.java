@@ -15,18 +15,20 @@ import picocli.CommandLine.Option;
       "Measure traffic between two pod namespaces of one node namespace (benchmarks (b) and (c) of issue 5):",
       "Hexgate enforcing --rules and --large-rules rules, an empty tc program, no program, the large rule set",
       "as linear iptables rules and as one nftables set. Per setup: 1-byte request/response rate on one TCP",
-      "connection, new connections per second, iperf3 throughput. Needs root, eBPF, iperf3, iptables, nft and",
-      "ethtool (which turns segmentation offload off, unless --segmentation-offload).",
+      "connection, HTTP requests/s of wrk against nginx, new connections per second, iperf3 throughput. Each",
+      "metric's load runs continuously while the setups take turns in short slices of it.",
+      "Needs root, eBPF, iperf3, iptables, nft, nginx, wrk and ethtool (which turns segmentation offload off,",
+      "unless --segmentation-offload).",
       "Progress goes to stderr, the Markdown report to stdout. Exit code 0 when every target is met, 1 when",
       "one is missed, 2 when the benchmark cannot run here or the options are bad."
     })
 public final class NetworkBenchCommand implements Callable<Integer> {
   private static final NetworkBenchmark.Config D = NetworkBenchmark.Config.DEFAULT;
 
-  @Option(names = "--seconds", paramLabel = "S", description = "Seconds per measurement (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seconds", paramLabel = "S", description = "Seconds of each setup's slice per round (default: ${DEFAULT-VALUE}).")
   double seconds = D.perPoint().toMillis() / 1000.0;
 
-  @Option(names = "--rounds", paramLabel = "N", description = "Rounds over all setups (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rounds", paramLabel = "N", description = "Rounds over all setups per metric (default: ${DEFAULT-VALUE}).")
   int rounds = D.rounds();
 
   @Option(names = "--rules", paramLabel = "N", description = "Rules of the small Hexgate setup (default: ${DEFAULT-VALUE}).")

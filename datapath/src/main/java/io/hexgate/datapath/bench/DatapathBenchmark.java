@@ -51,6 +51,7 @@ public final class DatapathBenchmark {
   static final String EMPTY = "empty tc program";
   static final String ESTABLISHED = "established (CT hit)";
   static final String ESTABLISHED_EGRESS = "established, from_pod";
+  static final String REPLY_EGRESS = "reply, from_pod";
   static final String NEW_OWN = "new connection, identity's own table";
   static final String NEW_WILDCARD = "new connection, identity-0 table";
   static final String NEW_RECORDED = "new connection + CT insertion (1 rep)";
@@ -106,6 +107,7 @@ public final class DatapathBenchmark {
       } else {
         check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)), "the client's SYN");
         check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN)), "the server's SYN");
+        check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40001, 80, Packets.TCP_SYN)), "the client's second SYN");
       }
     }
 
@@ -127,12 +129,14 @@ public final class DatapathBenchmark {
       byte[] syn = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN);
       byte[] ack = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK);
       byte[] serverAck = Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK);
+      byte[] serverReply = Packets.tcp(SERVER, CLIENT, 80, 40001, Packets.TCP_ACK);
       byte[] worldSyn = Packets.tcp(WORLD_CLIENT, SERVER, 40000, 8080, Packets.TCP_SYN);
       small.prepare(false);
       large.prepare(false);
       cases.addAll(measure(EMPTY, small, large, s -> s.empty, ack));
       cases.addAll(measure(ESTABLISHED, small, large, s -> s.toPod, ack));
       cases.addAll(measure(ESTABLISHED_EGRESS, small, large, s -> s.fromPod, serverAck));
+      cases.addAll(measure(REPLY_EGRESS, small, large, s -> s.fromPod, serverReply));
       small.prepare(true);
       large.prepare(true);
       cases.addAll(measure(NEW_OWN, small, large, s -> s.toPod, syn));
@@ -252,7 +256,7 @@ public final class DatapathBenchmark {
         c.repeat(), c.calls()));
     sb.append(String.format(Locale.ROOT, "%-40s %14s %14s %8s%n", "case (median, min)", r.smallActual + " entries",
         r.largeActual + " entries", "ratio"));
-    for (String name : List.of(EMPTY, ESTABLISHED, ESTABLISHED_EGRESS, NEW_OWN, NEW_WILDCARD, NEW_RECORDED)) {
+    for (String name : List.of(EMPTY, ESTABLISHED, ESTABLISHED_EGRESS, REPLY_EGRESS, NEW_OWN, NEW_WILDCARD, NEW_RECORDED)) {
       Case s = r.find(name, r.smallActual);
       Case l = r.find(name, r.largeActual);
       sb.append(String.format(Locale.ROOT, "%-40s %7.1f %6.1f %7.1f %6.1f %8.2f%n", name, s.medianNs, s.minNs,

@@ -9,6 +9,7 @@ import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.RingBuffer;
 import io.hexgate.datapath.flow.EventFlows;
+import io.hexgate.datapath.maps.ConntrackRevalidator;
 import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
@@ -136,6 +137,7 @@ public final class BpfDatapath implements Datapath {
     try {
       obj = BpfObject.openPackaged().pinMapsUnder(options.pinDir()).load();
       pinPrograms(obj, options.pinDir());
+      obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_HOST_ROUTING));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics);
       dp.eventThread.start();
       long retryMs = options.retryInterval().toMillis();
@@ -205,8 +207,11 @@ public final class BpfDatapath implements Datapath {
       current = writer.readKernel();
       throw e;
     }
+    MapContents from = current;
     current = to;
     inForce = to;
+    // established packets skip the policy lookup: cut the connections this revision no longer allows
+    int cut = ConntrackRevalidator.needed(from, to) ? writer.revalidateConntrack(to) : 0;
     Map<EndpointKey, String> errors = new LinkedHashMap<>(to.endpointErrors());
     // every endpoint gets its filters, even one whose state failed: with no map entries they drop its
     // traffic (unknown endpoint), which fails closed; without filters it would pass unjudged
@@ -221,8 +226,8 @@ public final class BpfDatapath implements Datapath {
     }
     tc.reconcile(desired).forEach(errors::putIfAbsent);
     updateEnforcement(next);
-    log.debug("node {}: revision {} in force: {} upserts, {} deletes, {} CT entries flushed, {} endpoint errors",
-        options.node(), next.revision(), stats.upserts(), stats.deletes(), stats.ctFlushed(), errors.size());
+    log.debug("node {}: revision {} in force: {} upserts, {} deletes, {} CT entries flushed, {} cut by policy, {} endpoint errors",
+        options.node(), next.revision(), stats.upserts(), stats.deletes(), stats.ctFlushed(), cut, errors.size());
     return errors;
   }
 

@@ -3,11 +3,12 @@ package io.hexgate.datapath.enforce;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.maps.ConntrackRevalidator;
 import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
+import io.hexgate.datapath.maps.MapWriter;
 import io.hexgate.datapath.metrics.AgentMetrics;
 import io.hexgate.datapath.twin.JavaDatapath;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -42,17 +43,15 @@ public final class TwinDatapath implements Datapath {
   @Override
   public synchronized Map<EndpointKey, String> apply(StateUpdate update, AgentState next) {
     MapContents to = MapContents.build(next, contents);
-    // as MapWriter does in the kernel: connections of addresses that stopped being (that) endpoint end
-    Set<Integer> gone = new HashSet<>();
-    contents.endpoints().forEach((k, v) -> {
-      Layouts.EndpointValue now = to.endpoints().get(k);
-      if (now == null || now.id() != v.id()) {
-        gone.add(k.addr());
-      }
-    });
+    // as BpfDatapath does in the kernel: connections of addresses that stopped being (that) endpoint end,
+    // and so do those the new policy no longer allows
+    Set<Integer> gone = MapWriter.departedAddresses(contents, to);
     twin.update(to);
     if (!gone.isEmpty()) {
       twin.flushConntrack(gone);
+    }
+    if (ConntrackRevalidator.needed(contents, to)) {
+      twin.revalidateConntrack();
     }
     contents = to;
     return new LinkedHashMap<>(to.endpointErrors());

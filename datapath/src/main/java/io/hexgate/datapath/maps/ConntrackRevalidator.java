@@ -25,10 +25,23 @@ public final class ConntrackRevalidator {
     contents.endpoints().values().forEach(v -> endpoints.add(v.id()));
   }
 
-  /** Whether the connection would be allowed as new now; service entries (backend choices) are kept. */
+  /**
+   * Whether going from {@code from} to {@code to} can change a recorded connection's verdict: the policy
+   * entries, identities or endpoints differ. Other changes (services alone) leave every judgement as it was.
+   */
+  public static boolean needed(MapContents from, MapContents to) {
+    return !from.policy().equals(to.policy()) || !from.ipcacheHosts().equals(to.ipcacheHosts())
+        || !from.ipcache().equals(to.ipcache()) || !from.endpoints().equals(to.endpoints());
+  }
+
+  /** Whether the connection would be allowed as new now; service entries (backend choices) are kept. A
+   *  reply entry is judged as its connection, so that the two go together. */
   public boolean keeps(CtKey k, CtValue v) {
     if (k.direction() == Layouts.DIR_SERVICE) {
       return true;
+    }
+    if ((v.flags() & Layouts.CT_REPLY) != 0) {
+      k = k.reversed(k.direction() == Layouts.DIR_EGRESS ? Layouts.DIR_INGRESS : Layouts.DIR_EGRESS);
     }
     if (!endpoints.contains(v.endpoint())) {
       return false;

@@ -59,10 +59,16 @@ public final class Layouts {
   public static final int MATCH_PROTO_ONLY = 6;
 
   public static final int CT_NAT = 1;
+  /** A connection's reply entry: its reversed tuple under the other hook's direction (hexgate.h). */
+  public static final int CT_REPLY = 2;
+  /** The pod that receives what the entry passes is on this node (hexgate.h). */
+  public static final int CT_LOCAL = 4;
 
   public static final int METRICS_SLOTS = 256 * 4;
 
   public static final int CONFIG_NO_CT_CREATE = 1;
+  /** from_pod hands established packets for the node's pods straight to their interface (hexgate.h). */
+  public static final int CONFIG_HOST_ROUTING = 2;
 
   public static final int EVENT_POLICY_VERDICT = 1;
   public static final int EVENT_DROP = 2;

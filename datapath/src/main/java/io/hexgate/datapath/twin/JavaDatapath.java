@@ -354,34 +354,43 @@ public final class JavaDatapath {
       if (protocol == Layouts.PROTO_ICMP && icmpType == ICMP_DEST_UNREACH && icmpCode == ICMP_FRAG_NEEDED) {
         return forward();
       }
+      tupleDir = dir;
+      CtValue entry = null;
+      boolean lookedUp = false;
       if (dir == DIR_EGRESS) {
-        tupleDir = dir;
-        if (isTracked() && !isNewRequest() && ct.containsKey(tuple())) {
-          return forward();
+        if (isTracked() && !isNewRequest()) {
+          entry = ct.get(tuple());
+          if (entry != null) {
+            return isReplyEntry(entry) ? reply(entry) : forward();
+          }
+          lookedUp = true;
         }
         int ret = translateService(svc);
         if (ret < 0) {
           return drop(-ret, null);
         }
+        tupleDir = dir;
       }
-      tupleDir = dir;
 
       if (isTracked()) {
         CtKey key = tuple();
-        CtValue entry = ct.get(key);
-        if (entry != null) {
+        if (!lookedUp || svc.hit) {
+          entry = ct.get(key);
+        }
+        if (entry != null && isReplyEntry(entry)) {
+          if (!isNewRequest()) {
+            return reply(entry);
+          }
+        } else if (entry != null) {
           if (!isNewRequest() || protocol != Layouts.PROTO_TCP) {
             return pass(svc);
           }
-          ct.remove(key);
+          forget(key);
         }
         if (!isNewRequest()) {
-          CtValue reply = ct.get(key.reversed(dir == DIR_EGRESS ? DIR_INGRESS : DIR_EGRESS));
-          if (reply != null) {
-            if ((reply.flags() & Layouts.CT_NAT) != 0) {
-              rewrite(true, saddr, sport, reply.natAddr(), reply.natPort());
-            }
-            return forward();
+          CtValue reverse = ct.get(replyKey(key));
+          if (reverse != null) {
+            return reply(reverse);
           }
         }
       }
@@ -422,7 +431,7 @@ public final class JavaDatapath {
       }
 
       if (isTracked()) {
-        ct.put(tuple(), svc.hit
+        record(tuple(), svc.hit
             ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, Layouts.CT_NAT)
             : new CtValue(ep.id(), j.ruleId, 0, 0, 0));
         if (svc.record) {
@@ -435,12 +444,53 @@ public final class JavaDatapath {
       return new Verdict(v.tcAction(), v.reason(), v.packet(), Optional.of(verdictEvent));
     }
 
+    private Verdict reply(CtValue entry) {
+      if ((entry.flags() & Layouts.CT_NAT) != 0) {
+        rewrite(true, saddr, sport, entry.natAddr(), entry.natPort());
+      }
+      return forward();
+    }
+
+    /** ct_forget: the connection and its reply entry, not an entry of a connection the other way. */
+    private void forget(CtKey key) {
+      CtKey r = replyKey(key);
+      CtValue v = ct.get(r);
+      ct.remove(key);
+      if (v != null && isReplyEntry(v)) {
+        ct.remove(r);
+      }
+    }
+
+    /** ct_record; the twin forwards rather than routes, but records CT_LOCAL as the kernel does. */
+    private void record(CtKey key, CtValue entry) {
+      boolean egress = key.direction() == DIR_EGRESS;
+      boolean local = maps.endpoints().containsKey(new Layouts.EndpointKey(egress ? key.daddr() : key.saddr()));
+      ct.put(key, withFlags(entry, entry.flags() | (local && egress ? Layouts.CT_LOCAL : 0)));
+      CtKey r = replyKey(key);
+      CtValue there = ct.get(r);
+      if (there == null || isReplyEntry(there)) {
+        ct.put(r, withFlags(entry, entry.flags() | Layouts.CT_REPLY | (local && !egress ? Layouts.CT_LOCAL : 0)));
+      }
+    }
+
     private Verdict pass(ServiceHit svc) {
       if (svc.hit) {
         rewrite(false, svc.frontendAddr, svc.frontendPort, svc.backend.addr(), svc.backend.port());
       }
       return forward();
     }
+  }
+
+  private static boolean isReplyEntry(CtValue v) {
+    return (v.flags() & Layouts.CT_REPLY) != 0;
+  }
+
+  private static CtValue withFlags(CtValue v, int flags) {
+    return new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags);
+  }
+
+  private static CtKey replyKey(CtKey k) {
+    return k.reversed(k.direction() == DIR_EGRESS ? DIR_INGRESS : DIR_EGRESS);
   }
 
   /** struct hg_judgement */

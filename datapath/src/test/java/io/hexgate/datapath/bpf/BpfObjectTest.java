@@ -37,7 +37,7 @@ class BpfObjectTest extends WithLoadedBpfObject {
     assertThat(r.retval()).isEqualTo(0);
     assertThat(r.cb0()).isZero();
     assertThat(r.packet()).isEqualTo(syn);
-    assertThat(obj.map("hg_ct").keys()).hasSize(1);
+    assertThat(obj.map("hg_ct").keys()).as("the connection and its reply entry").hasSize(2);
   }
 
   @Test

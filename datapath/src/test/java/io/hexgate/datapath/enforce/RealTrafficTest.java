@@ -316,6 +316,28 @@ class RealTrafficTest {
     }
   }
 
+  /**
+   * Between pods of one node, established packets skip the node's IP stack (host routing) and, while the
+   * receiver's ingress entry stands, its to_pod too: a policy change that no longer allows the connection
+   * deletes that entry, and the packets must stop.
+   */
+  @Test
+  @Order(3)
+  void aConnectionWithinANodeIsCutWhenPolicyStopsAllowingIt() throws Exception {
+    setPolicy(false, false);
+    try (TcpProbe.Connection c = TcpProbe.Connection.open(in.get("xwing"), deathstar.ip(), 80, ALLOWED)) {
+      for (int i = 0; i < 20; i++) {
+        assertThat(c.exchange("ping " + i)).isEqualTo("deathstar:ping " + i);
+      }
+      // let xwing's last ACK arrive first: were it cut, the deathstar's retransmission (its egress allows
+      // xwing) would start the connection anew from its side (datapath/DESIGN.md, connection tracking)
+      Thread.sleep(300);
+      setPolicy(true, false); // rule1: the alliance may not reach the deathstar
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.exchange("after rule1"))
+          .isInstanceOf(java.net.SocketTimeoutException.class);
+    }
+  }
+
   @Test
   @Order(4)
   void aNewRequestFromADeniedPeerIsNeverTakenForAReply() throws Exception {

@@ -75,9 +75,13 @@ class JavaDatapathTest {
     assertThat(synAck.reason()).isZero();
     assertThat(synAck.event()).isEmpty();
     assertThat(dp.toPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x12)).reason()).isZero();
-    // a SYN from server to client on the reversed tuple is a new connection: server egress denies it
+    // a SYN from server to client on the reversed tuple is a new connection: server egress denies it,
+    // though the connection's reply entry is under that very tuple
+    assertThat(dp.conntrack()).containsKey(
+        new Layouts.CtKey(SERVER, CLIENT, 80, 40000, Layouts.PROTO_TCP, Layouts.DIR_EGRESS));
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN)).reason())
         .isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)).reason()).isZero();
 
     // ping: the request passes, the reply passes, an echo request back is judged (and denied)
     assertThat(dp.fromPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
@@ -102,10 +106,13 @@ class JavaDatapathTest {
     dp.update(MapContents.build(new AgentState("e", 2, unrelated.endpoints(), cache, unrelated.services()), before));
     assertThat(dp.revalidateConntrack()).isZero();
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
-    // port 80 no longer allowed: the TCP connection is cut, the ping is not
+    // port 80 no longer allowed: the TCP connection is cut with its reply entry, the ping is not
     dp.update(MapContents.build(state(81), before));
-    assertThat(dp.revalidateConntrack()).isEqualTo(1);
+    assertThat(dp.revalidateConntrack()).isEqualTo(2);
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
+    // nor does the server's answer pass as a reply any more (its egress allows nothing)
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)).reason())
         .isEqualTo(Layouts.DROP_POLICY);
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 2)).reason()).isZero();
   }
