@@ -81,6 +81,9 @@ class LabLifecycleTest {
     // a process left in a pod namespace would keep it alive after `ip netns delete`
     String dnsPod = LabCleanup.leftovers(PREFIX).namespaces().stream().filter(n -> n.contains("coredns")).findFirst().orElseThrow();
     Process straggler = NetNs.start(dnsPod, "sleep", "300");
+    // `ip netns exec` enters the namespace a moment after it starts: only then is there a straggler to find
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> !LabCleanup.processesIn(java.util.List.of(dnsPod)).isEmpty());
 
     output.reset();
     assertThat(up()).as(printed()).isZero();

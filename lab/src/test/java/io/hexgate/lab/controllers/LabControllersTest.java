@@ -145,10 +145,13 @@ class LabControllersTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> pods("deathstar-").size() == 1);
     String first = client.apps().replicaSets().inNamespace("default").list().getItems().get(0).getMetadata().getName();
     start(pods("deathstar-").get(0), true);
-    client.apps().deployments().inNamespace("default").withName("deathstar").edit(d -> {
-      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("quay.io/cilium/starwars:v2.3");
-      return d;
-    });
+    // the Deployment controller writes the status meanwhile: an edit based on an older version gets a 409,
+    // and is tried again on the newer one, as a client of a real API server does
+    await().atMost(Duration.ofSeconds(10)).ignoreException(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(() -> client.apps().deployments().inNamespace("default").withName("deathstar").edit(d -> {
+          d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("quay.io/cilium/starwars:v2.3");
+          return d;
+        }) != null);
     await().atMost(Duration.ofSeconds(10)).until(() -> client.apps().replicaSets().inNamespace("default").list().getItems().size() == 2);
     await().atMost(Duration.ofSeconds(10)).until(() -> pods("deathstar-").stream().anyMatch(p -> !p.getMetadata().getName().startsWith(first)));
     pods("deathstar-").forEach(p -> start(p, true));
