@@ -192,10 +192,9 @@ struct hg_metrics_value {
 
 /* hg_config (ARRAY, one entry) */
 #define HG_CONFIG_NO_CT_CREATE 1 /* benchmarks only: judge new connections without recording them */
-/* from_pod hands established packets for a pod of this node past the node's IP stack: into the pod when
- * its to_pod would pass them as they are, else to its host-side interface, where to_pod judges them
- * (datapath/DESIGN.md, host routing). Set by the agent; off in BPF_PROG_TEST_RUN comparisons with the Java
- * twin, which does not route. */
+/* from_pod hands established packets for a pod of this node to that pod's host-side interface, past the
+ * node's IP stack; the pod's to_pod judges them there (datapath/DESIGN.md, host routing). Set by the agent;
+ * off in BPF_PROG_TEST_RUN comparisons with the Java twin, which does not route. */
 #define HG_CONFIG_HOST_ROUTING 2
 
 struct hg_config {

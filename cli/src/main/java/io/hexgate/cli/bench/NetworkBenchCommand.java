@@ -42,6 +42,10 @@ public final class NetworkBenchCommand implements Callable<Integer> {
       description = "Setups to run, comma-separated: ${COMPLETION-CANDIDATES} (default: all).")
   List<Setup> setups = List.of(Setup.values());
 
+  @Option(names = "--metric", paramLabel = "NAME", split = ",",
+      description = "Metrics to measure, comma-separated: ${COMPLETION-CANDIDATES} (default: all).")
+  List<NetworkBenchmark.Metric> metrics = List.of(NetworkBenchmark.Metric.values());
+
   @Option(names = "--segmentation-offload", negatable = true, defaultValue = "false", fallbackValue = "true",
       description = "Let the pods send 64 KB GSO packets; by default TSO/GSO/GRO are off on their eth0, so every "
           + "wire-sized packet meets the filters.")
@@ -55,7 +59,7 @@ public final class NetworkBenchCommand implements Callable<Integer> {
     NetworkBenchmark.Config config;
     try {
       config = new NetworkBenchmark.Config(D.prefix(), Duration.ofMillis(Math.round(seconds * 1000)), rounds, rules,
-          largeRules, setups, segmentationOffload);
+          largeRules, setups, metrics, segmentationOffload);
     } catch (IllegalArgumentException e) {
       System.err.println("hexgate bench network: " + e.getMessage());
       return 2;
