@@ -298,7 +298,7 @@ public final class NetworkBenchmark {
     if (bpf.isPresent()) {
       return bpf.get();
     }
-    List<String> tools = new ArrayList<>(List.of("iperf3", "iptables-restore", "nft", "nginx", "wrk"));
+    List<String> tools = new ArrayList<>(List.of("iperf3", "iptables-restore", "nft", "nginx", "wrk", "taskset"));
     if (!config.segmentationOffload()) {
       tools.add("ethtool");
     }
@@ -514,7 +514,9 @@ public final class NetworkBenchmark {
     nginxDir = Files.createTempDirectory("hexgate-bench-nginx-");
     Path conf = nginxDir.resolve("nginx.conf");
     Files.writeString(conf, String.join("\n",
-        "worker_processes auto;",
+        // one worker on CPU 1, wrk's one thread on CPU 0: see wrk()
+        "worker_processes 1;",
+        twoCpus() ? "worker_cpu_affinity 10;" : "",
         "pid " + nginxDir.resolve("nginx.pid") + ";",
         "error_log " + nginxDir.resolve("error.log") + ";",
         "events { worker_connections 1024; }",
@@ -829,10 +831,20 @@ public final class NetworkBenchmark {
     });
   }
 
-  /** wrk in the client pod against nginx in the server pod; the count is nginx's. */
+  /**
+   * wrk in the client pod against nginx in the server pod; the count is nginx's. One wrk thread on CPU 0 and
+   * one nginx worker on CPU 1, as iperf3's ends: with two of each unpinned the scheduler's placement moves
+   * the rate by tens of percent between runs, and a filter's per-packet work (done on the sender's CPU)
+   * shares a core with whatever else lands there.
+   */
   private Load wrk() {
-    Process wrk = NetNs.start(client.netns(), "wrk", "-t", "2", "-c", String.valueOf(PARALLEL_CONNECTIONS), "-d", "3600s",
-        "http://" + server.ip() + ":" + HTTP_PORT + "/");
+    List<String> cmd = new ArrayList<>();
+    if (twoCpus()) {
+      cmd.addAll(List.of("taskset", "-c", "0"));
+    }
+    cmd.addAll(List.of("wrk", "-t", "1", "-c", String.valueOf(PARALLEL_CONNECTIONS), "-d", "3600s",
+        "http://" + server.ip() + ":" + HTTP_PORT + "/"));
+    Process wrk = NetNs.start(client.netns(), cmd.toArray(new String[0]));
     return new Load() {
       @Override
       public Sample sample() throws Exception {
@@ -883,10 +895,14 @@ public final class NetworkBenchmark {
   private static String[] iperfCommand(String... args) {
     List<String> cmd = new ArrayList<>(List.of("iperf3"));
     cmd.addAll(List.of(args));
-    if (Runtime.getRuntime().availableProcessors() >= 2) {
+    if (twoCpus()) {
       cmd.addAll(List.of("-A", args[0].equals("-s") ? "1" : "0"));
     }
     return cmd.toArray(new String[0]);
+  }
+
+  private static boolean twoCpus() {
+    return Runtime.getRuntime().availableProcessors() >= 2;
   }
 
   /** Bytes received on {@code dev} of the calling thread's network namespace (/proc/thread-self/net/dev). */
