@@ -41,7 +41,7 @@ public final class ConntrackRevalidator {
       return true;
     }
     if ((v.flags() & Layouts.CT_REPLY) != 0) {
-      k = k.reversed(k.direction() == Layouts.DIR_EGRESS ? Layouts.DIR_INGRESS : Layouts.DIR_EGRESS);
+      k = k.reply();
     }
     if (!endpoints.contains(v.endpoint())) {
       return false;

@@ -367,9 +367,12 @@ public final class Layouts {
       }
     };
 
-    /** The key the other hook recorded for the connection this packet answers. */
-    public CtKey reversed(int otherDirection) {
-      return new CtKey(daddr, saddr, dport, sport, protocol, otherDirection);
+    /**
+     * The reversed tuple under the other hook's direction: for a packet, the key of the connection it
+     * answers; for a connection, the key of its reply entry (hexgate.h, reply_key). Egress and ingress only.
+     */
+    public CtKey reply() {
+      return new CtKey(daddr, saddr, dport, sport, protocol, direction == DIR_EGRESS ? DIR_INGRESS : DIR_EGRESS);
     }
   }
 

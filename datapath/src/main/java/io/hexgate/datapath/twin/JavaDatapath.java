@@ -388,7 +388,7 @@ public final class JavaDatapath {
           forget(key);
         }
         if (!isNewRequest()) {
-          CtValue reverse = ct.get(replyKey(key));
+          CtValue reverse = ct.get(key.reply());
           if (reverse != null) {
             return reply(reverse);
           }
@@ -453,7 +453,7 @@ public final class JavaDatapath {
 
     /** ct_forget: the connection and its reply entry, not an entry of a connection the other way. */
     private void forget(CtKey key) {
-      CtKey r = replyKey(key);
+      CtKey r = key.reply();
       CtValue v = ct.get(r);
       ct.remove(key);
       if (v != null && isReplyEntry(v)) {
@@ -466,7 +466,7 @@ public final class JavaDatapath {
       boolean egress = key.direction() == DIR_EGRESS;
       boolean local = maps.endpoints().containsKey(new Layouts.EndpointKey(egress ? key.daddr() : key.saddr()));
       ct.put(key, withFlags(entry, entry.flags() | (local && egress ? Layouts.CT_LOCAL : 0)));
-      CtKey r = replyKey(key);
+      CtKey r = key.reply();
       CtValue there = ct.get(r);
       if (there == null || isReplyEntry(there)) {
         ct.put(r, withFlags(entry, entry.flags() | Layouts.CT_REPLY | (local && !egress ? Layouts.CT_LOCAL : 0)));
@@ -487,10 +487,6 @@ public final class JavaDatapath {
 
   private static CtValue withFlags(CtValue v, int flags) {
     return new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags);
-  }
-
-  private static CtKey replyKey(CtKey k) {
-    return k.reversed(k.direction() == DIR_EGRESS ? DIR_INGRESS : DIR_EGRESS);
   }
 
   /** struct hg_judgement */
