@@ -24,7 +24,6 @@ import io.hexgate.datapath.netns.PodNetwork;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -53,7 +52,7 @@ import java.util.regex.Pattern;
  *
  * <p>The machine is shared and its speed drifts by tens of percent within seconds, so setups are compared
  * in slices of one continuous load: per metric the load runs throughout, and each round gives every setup
- * one short slice of it in turn (order rotating from round to round). Every setup is prepared once and
+ * one short slice of it in turn (in an order shuffled each round). Every setup is prepared once and
  * switched by one tc filter replacement or one netfilter hook change, so nothing but the filter differs
  * between slices, and the agent's work of writing rule maps never falls into a measurement. A setup's
  * ratio to another is the median over rounds of the ratios within a round; absolute numbers are medians.
@@ -339,7 +338,9 @@ public final class NetworkBenchmark {
           sleep(Math.max(settle, Duration.ofSeconds(1).toNanos()));
           for (int round = 0; round < config.rounds(); round++) {
             List<Setup> order = new ArrayList<>(config.setups());
-            java.util.Collections.rotate(order, round); // no setup always follows the same one
+            // a fresh order each round (seeded: runs repeat it), so that no setup always follows the same
+            // one and inherits what that one left behind
+            java.util.Collections.shuffle(order, new java.util.Random(round));
             StringBuilder line = new StringBuilder("round " + (round + 1) + "/" + config.rounds() + ", " + metric.label + ":");
             for (Setup s : order) {
               switchTo(s);
