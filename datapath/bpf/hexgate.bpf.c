@@ -525,11 +525,12 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 			ct_forget(&p->tuple);
 		}
 		/* A reply without its reply entry (evicted, or taken by a connection the other way): the other
-		 * hook let the reversed tuple in. */
+		 * hook let the reversed tuple in. A reply entry found there is this tuple's own connection's,
+		 * which policy has cut: the packet is judged anew. */
 		if (!is_new_request(p)) {
 			reply_key(&rev, &p->tuple);
 			ct = bpf_map_lookup_elem(&hg_ct, &rev);
-			if (ct)
+			if (ct && !(ct->flags & HG_CT_REPLY))
 				return reply(skb, p, dir, ct);
 		}
 	}

@@ -157,7 +157,8 @@ struct hg_backend_value {
  * HG_DIR_SERVICE entries are keyed by the frontend tuple (before translation) and hold the backend.
  * Each connection has a second entry, its reply entry (HG_CT_REPLY): the reversed tuple under the other
  * hook's direction, with the same values, so that a reply costs one lookup as a request does. It passes
- * replies only, never a new request, and goes with its connection (the pod address rule above holds for it).
+ * replies only, never a new request; the pod address rule above holds for it, and it outlives its
+ * connection when policy cuts that (datapath/DESIGN.md, connection tracking).
  */
 struct hg_ct_key {
 	__u32 saddr;

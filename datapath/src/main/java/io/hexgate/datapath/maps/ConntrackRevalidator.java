@@ -34,14 +34,15 @@ public final class ConntrackRevalidator {
         || !from.ipcache().equals(to.ipcache()) || !from.endpoints().equals(to.endpoints());
   }
 
-  /** Whether the connection would be allowed as new now; service entries (backend choices) are kept. A
-   *  reply entry is judged as its connection, so that the two go together. */
+  /**
+   * Whether the connection would be allowed as new now. Service entries (backend choices) are kept, and so
+   * are reply entries: the peer's answers to a cut connection still pass as replies, as Cilium lets them,
+   * rather than start a connection of their own that would let the cut side's packets back in as its
+   * replies. The address flush and the LRU remove them.
+   */
   public boolean keeps(CtKey k, CtValue v) {
-    if (k.direction() == Layouts.DIR_SERVICE) {
+    if (k.direction() == Layouts.DIR_SERVICE || (v.flags() & Layouts.CT_REPLY) != 0) {
       return true;
-    }
-    if ((v.flags() & Layouts.CT_REPLY) != 0) {
-      k = k.reply();
     }
     if (!endpoints.contains(v.endpoint())) {
       return false;

@@ -389,7 +389,7 @@ public final class JavaDatapath {
         }
         if (!isNewRequest()) {
           CtValue reverse = ct.get(key.reply());
-          if (reverse != null) {
+          if (reverse != null && !isReplyEntry(reverse)) {
             return reply(reverse);
           }
         }
