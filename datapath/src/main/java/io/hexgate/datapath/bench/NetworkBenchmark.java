@@ -853,45 +853,35 @@ public final class NetworkBenchmark {
     }
     cmd.addAll(List.of("wrk", "-t", "1", "-c", String.valueOf(PARALLEL_CONNECTIONS), "-d", "3600s",
         "http://" + server.ip() + ":" + HTTP_PORT + "/"));
-    Process wrk = NetNs.start(client.netns(), cmd.toArray(new String[0]));
-    return new Load() {
-      @Override
-      public Sample sample() throws Exception {
-        if (!wrk.isAlive()) {
-          throw new IllegalStateException("wrk stopped: " + new String(wrk.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-        }
-        long before = System.nanoTime();
-        long n = nginxRequests();
-        return new Sample(n, (before + System.nanoTime()) / 2);
-      }
-
-      @Override
-      public void close() throws Exception {
-        wrk.destroy();
-        wrk.waitFor();
-      }
-    };
+    return processLoad("wrk", NetNs.start(client.netns(), cmd.toArray(new String[0])), this::nginxRequests);
   }
 
   /** One iperf3 stream; the count is the bytes the server pod's eth0 has received. */
   private Load iperf() {
-    Process iperf = NetNs.start(client.netns(), iperfCommand("-c", server.ip(), "-p", String.valueOf(IPERF_PORT), "-t", "3600"));
+    return processLoad("iperf3",
+        NetNs.start(client.netns(), iperfCommand("-c", server.ip(), "-p", String.valueOf(IPERF_PORT), "-t", "3600")),
+        () -> inServer.call(() -> receivedBytes("eth0")));
+  }
+
+  /** A load generator process, stopped on close, whose progress {@code count} reads from elsewhere. */
+  private static Load processLoad(String name, Process process, java.util.concurrent.Callable<Long> count) {
     return new Load() {
       @Override
       public Sample sample() throws Exception {
-        if (!iperf.isAlive()) {
-          throw new IllegalStateException("iperf3 stopped: " + new String(iperf.getErrorStream().readAllBytes(),
-              StandardCharsets.UTF_8) + new String(iperf.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        if (!process.isAlive()) {
+          throw new IllegalStateException(name + " stopped: "
+              + new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)
+              + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
         long before = System.nanoTime();
-        long bytes = inServer.call(() -> receivedBytes("eth0"));
-        return new Sample(bytes, (before + System.nanoTime()) / 2);
+        long n = count.call();
+        return new Sample(n, (before + System.nanoTime()) / 2); // the count was read between the two
       }
 
       @Override
       public void close() throws Exception {
-        iperf.destroy();
-        iperf.waitFor();
+        process.destroy();
+        process.waitFor();
       }
     };
   }
