@@ -15,6 +15,7 @@ import io.hexgate.datapath.metrics.MetricsServer;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -104,8 +105,8 @@ public final class NodeAgent implements AutoCloseable {
     // opened (a previous agent's programs keep filling the pinned ring buffer), and the client queues them.
     AtomicReference<Datapath> datapathRef = new AtomicReference<>();
     OperatorClient client =
-        new OperatorClient(channel, config.node(), (u, next) -> datapathRef.get().apply(u, next), scheduler,
-            Backoff.DEFAULT, 64);
+        new OperatorClient(channel, config.node(), (u, next) -> datapathRef.get().apply(u, next),
+            () -> datapathRef.get().enforcement(), scheduler, Backoff.DEFAULT, 64);
     FlowBatcher batcher = new FlowBatcher(200, 500, scheduler, client::sendFlows);
     Datapath datapath;
     try {
@@ -151,6 +152,10 @@ public final class NodeAgent implements AutoCloseable {
             return BpfDatapath.open(options, flows, metrics);
           } catch (RuntimeException e) {
             why = "loading the eBPF datapath failed: " + e.getMessage();
+            if (Files.exists(options.pinDir().resolve("prog_from_pod"))) {
+              why += "; a previous agent's programs may still judge traffic, by the state it left, which no"
+                  + " revision updates now";
+            }
           }
         } else {
           why = unavailable.get();
@@ -158,7 +163,7 @@ public final class NodeAgent implements AutoCloseable {
       }
     }
     banner(config.node(), why);
-    return new TwinDatapath(config.node(), why);
+    return new TwinDatapath(config.node(), why, metrics);
   }
 
   private static void banner(String node, String why) {

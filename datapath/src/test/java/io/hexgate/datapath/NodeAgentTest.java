@@ -80,6 +80,25 @@ class NodeAgentTest {
   }
 
   @Test
+  void tellsTheOperatorInItsHelloAndEveryAckThatTheKernelDoesNotEnforce() {
+    await().atMost(WAIT).until(() -> !operator.hellos.isEmpty());
+    assertThat(operator.hellos).allSatisfy(h -> {
+      assertThat(h.getEnforcing()).isFalse();
+      assertThat(h.getNotEnforcingReason()).contains("Java datapath").contains("--datapath java");
+    });
+    Ack ack = publish(StateUpdate.newBuilder()
+        .addUpsertEndpoints(endpoint("web", "10.0.0.1").toBuilder()
+            .setIngress(io.hexgate.contract.v1.RuleMap.newBuilder().setEnforcing(true))));
+    assertThat(ack.getOk()).isTrue();
+    assertThat(ack.getEnforcing()).isFalse();
+    assertThat(ack.getNotEnforcingReason()).contains("Java datapath");
+    // its policy enforces ingress, but nothing judges its packets: the metric counts it as not enforced
+    assertThat(agent.metrics().scrape())
+        .contains("cilium_policy_endpoint_enforcement_status{enforcement=\"none\"} 1.0")
+        .contains("cilium_policy_endpoint_enforcement_status{enforcement=\"ingress\"} 0.0");
+  }
+
+  @Test
   void appliesAndAcknowledgesRevisionsWithTheKernelsValidation() {
     Ack ok = publish(StateUpdate.newBuilder()
         .addUpsertEndpoints(endpoint("web", "10.0.0.1"))

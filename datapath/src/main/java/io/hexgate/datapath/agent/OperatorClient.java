@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,7 @@ public final class OperatorClient implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Backoff backoff;
   private final int maxPendingBatches;
+  private final Supplier<KernelEnforcement> enforcement;
   private final Object lock = new Object();
 
   // guarded by lock
@@ -58,6 +60,20 @@ public final class OperatorClient implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Backoff backoff,
       int maxPendingBatches) {
+    this(channel, node, applier, () -> KernelEnforcement.not("the agent's applier enforces nothing in the kernel"),
+        scheduler, backoff, maxPendingBatches);
+  }
+
+  /** @param enforcement read for every Hello and Ack: whether the kernel enforces what {@code applier} applies */
+  public OperatorClient(
+      Channel channel,
+      String node,
+      DesiredStateApplier applier,
+      Supplier<KernelEnforcement> enforcement,
+      ScheduledExecutorService scheduler,
+      Backoff backoff,
+      int maxPendingBatches) {
+    this.enforcement = enforcement;
     this.channel = channel;
     this.node = node;
     this.applier = applier;
@@ -130,11 +146,14 @@ public final class OperatorClient implements AutoCloseable {
       }
       stream = s;
       connects++;
+      KernelEnforcement k = enforcement.get();
       hello =
           Hello.newBuilder()
               .setNode(node)
               .setEpoch(state.epoch())
               .setAppliedRevision(state.revision())
+              .setEnforcing(k.enforcing())
+              .setNotEnforcingReason(k.reason())
               .build();
       // whatever was rejected before, the operator answers a hello with a snapshot or a clean delta
       awaitingSnapshot = false;
@@ -227,6 +246,9 @@ public final class OperatorClient implements AutoCloseable {
         }
         ack.setOk(false).setError(e.getMessage() == null ? e.toString() : e.getMessage());
       }
+      // read after applying: a revision can change it (e.g. the datapath found it cannot enforce)
+      KernelEnforcement k = enforcement.get();
+      ack.setEnforcing(k.enforcing()).setNotEnforcingReason(k.reason());
       send(AgentMessage.newBuilder().setAck(ack).build());
       return true;
     }

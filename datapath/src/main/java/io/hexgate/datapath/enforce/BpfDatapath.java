@@ -5,6 +5,7 @@ import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.RingBuffer;
@@ -183,8 +184,8 @@ public final class BpfDatapath implements Datapath {
   }
 
   @Override
-  public boolean enforcesInKernel() {
-    return true;
+  public KernelEnforcement enforcement() {
+    return KernelEnforcement.ENFORCING;
   }
 
   @Override
@@ -232,25 +233,8 @@ public final class BpfDatapath implements Datapath {
   }
 
   private void updateEnforcement(AgentState state) {
-    int none = 0;
-    int in = 0;
-    int out = 0;
-    int both = 0;
-    for (EndpointState e : state.endpoints().values()) {
-      boolean i = e.getIngress().getEnforcing();
-      boolean o = e.getEgress().getEnforcing();
-      if (i && o) {
-        both++;
-      } else if (i) {
-        in++;
-      } else if (o) {
-        out++;
-      } else {
-        none++;
-      }
-    }
     if (metrics != null) {
-      metrics.endpointEnforcement(none, in, out, both);
+      metrics.endpointEnforcement(state.endpoints().values(), true);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.hexgate.datapath.enforce;
 
 import io.hexgate.datapath.agent.DesiredStateApplier;
+import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.metrics.AgentMetrics;
 
 /**
@@ -9,8 +10,13 @@ import io.hexgate.datapath.metrics.AgentMetrics;
  * nothing on real traffic.
  */
 public interface Datapath extends DesiredStateApplier, AutoCloseable {
+  /** Whether packets on this node obey the applied state, and why not; the agent tells the operator. */
+  KernelEnforcement enforcement();
+
   /** Whether packets on this node obey the applied state. */
-  boolean enforcesInKernel();
+  default boolean enforcesInKernel() {
+    return enforcement().enforcing();
+  }
 
   /** One line for logs and banners: what enforces, where. */
   String describe();

@@ -3,6 +3,7 @@ package io.hexgate.datapath.enforce;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
 import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
@@ -22,12 +23,19 @@ import java.util.Set;
 public final class TwinDatapath implements Datapath {
   private final String node;
   private final String why;
+  private final AgentMetrics metrics;
   private final JavaDatapath twin = new JavaDatapath(MapContents.EMPTY);
   private MapContents contents = MapContents.EMPTY;
 
   public TwinDatapath(String node, String whyNoKernel) {
+    this(node, whyNoKernel, null);
+  }
+
+  /** @param metrics where to count endpoints by enforcement (all {@code none} here), or null */
+  public TwinDatapath(String node, String whyNoKernel, AgentMetrics metrics) {
     this.node = node;
     this.why = whyNoKernel;
+    this.metrics = metrics;
   }
 
   /** The contents of the last applied revision. */
@@ -54,12 +62,15 @@ public final class TwinDatapath implements Datapath {
       twin.revalidateConntrack();
     }
     contents = to;
+    if (metrics != null) {
+      metrics.endpointEnforcement(next.endpoints().values(), false);
+    }
     return new LinkedHashMap<>(to.endpointErrors());
   }
 
   @Override
-  public boolean enforcesInKernel() {
-    return false;
+  public KernelEnforcement enforcement() {
+    return KernelEnforcement.not("the node runs the Java datapath, which judges no packet: " + why);
   }
 
   @Override

@@ -70,6 +70,32 @@ public final class AgentMetrics {
     source.set(s);
   }
 
+  /**
+   * Endpoints by enforcement, counted from their desired state. Where the kernel does not judge packets by
+   * it ({@code kernelEnforces} false: the Java datapath), every endpoint is {@code none}, whatever its
+   * policy says, as the operator reports the node.
+   */
+  public void endpointEnforcement(java.util.Collection<io.hexgate.contract.v1.EndpointState> endpoints, boolean kernelEnforces) {
+    int none = 0;
+    int in = 0;
+    int out = 0;
+    int both = 0;
+    for (io.hexgate.contract.v1.EndpointState e : endpoints) {
+      boolean i = kernelEnforces && e.getIngress().getEnforcing();
+      boolean o = kernelEnforces && e.getEgress().getEnforcing();
+      if (i && o) {
+        both++;
+      } else if (i) {
+        in++;
+      } else if (o) {
+        out++;
+      } else {
+        none++;
+      }
+    }
+    endpointEnforcement(none, in, out, both);
+  }
+
   /** Endpoints by enforcement: {@code ingress} and {@code egress} say which directions enforce. */
   public void endpointEnforcement(int none, int ingressOnly, int egressOnly, int both) {
     enforcement.get("none").set(none);

@@ -23,6 +23,7 @@ public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
 
   public final Map<String, List<Ack>> acks = new ConcurrentHashMap<>();
   public final List<Flow> flows = new CopyOnWriteArrayList<>();
+  public final List<io.hexgate.contract.v1.Hello> hellos = new CopyOnWriteArrayList<>();
   private final Map<String, StateUpdate> desired = new ConcurrentHashMap<>();
   private final Map<String, Long> revisions = new ConcurrentHashMap<>();
   private final Map<String, ServerCallStreamObserver<OperatorMessage>> streams = new ConcurrentHashMap<>();
@@ -68,6 +69,7 @@ public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
         switch (m.getKindCase()) {
           case HELLO -> {
             node = m.getHello().getNode();
+            hellos.add(m.getHello());
             synchronized (ScriptedOperator.this) {
               streams.put(node, call);
               StateUpdate u = desired.get(node);
