@@ -13,6 +13,7 @@ import io.hexgate.operator.identity.CrdIdentityAllocator;
 import io.hexgate.operator.identity.SecurityLabels;
 import io.hexgate.operator.metrics.OperatorMetrics;
 import io.hexgate.operator.node.DesiredStateListener;
+import io.hexgate.operator.node.NodeEnforcement;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyValidity;
@@ -51,6 +52,7 @@ public final class HexgateOperator implements AutoCloseable {
   private final ScheduledExecutorService gc;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final Clock clock;
+  private final NodeEnforcement kernels = new NodeEnforcement();
   private PolicyStatusWriter statusWriter;
 
   public HexgateOperator(OperatorConfig config, KubernetesClient client, Clock clock) {
@@ -74,7 +76,7 @@ public final class HexgateOperator implements AutoCloseable {
     metrics.watch(validity);
     PolicyFeed policies = new PolicyFeed(writer, validity);
     operator.register(new NamespaceReconciler(writer));
-    operator.register(new PodReconciler(writer, client));
+    operator.register(new PodReconciler(writer, client, kernels));
     operator.register(new CiliumNetworkPolicyReconciler(policies));
     operator.register(new ClusterwideNetworkPolicyReconciler(policies));
     operator.register(new NetworkPolicyReconciler(policies));
@@ -125,7 +127,7 @@ public final class HexgateOperator implements AutoCloseable {
     if (statusWriter != null) {
       throw new IllegalStateException("policy status is tracked already");
     }
-    PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, clock, nodeLimit);
+    PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, clock, nodeLimit, kernels);
     writer.addListener(hub);
     writer.addListener(tracker); // after the hub: reads the revisions it just published
     services.addListener(hub::services);
@@ -200,6 +202,11 @@ public final class HexgateOperator implements AutoCloseable {
   /** The cluster's ClusterIP Services and their ready backends, as the agents receive them. */
   public ServiceTable services() {
     return services;
+  }
+
+  /** What each node's agent says about its kernel, fed by the tracker {@link #trackPolicyStatus} returns. */
+  public NodeEnforcement nodeEnforcement() {
+    return kernels;
   }
 
   public PolicyValidity validity() {

@@ -30,6 +30,14 @@ public final class CiliumEndpoints {
    * the pod has no IP, else {@code ready}. (The node agents will refine this once they report endpoints.)
    */
   public static CiliumEndpoint desired(Pod pod, EndpointView view) {
+    return desired(pod, view, false);
+  }
+
+  /**
+   * @param nodeNotEnforcing the pod's node said its kernel does not enforce (the Java datapath, a failed
+   *     load): neither direction is enforcing then, whatever the policy says
+   */
+  public static CiliumEndpoint desired(Pod pod, EndpointView view, boolean nodeNotEnforcing) {
     CiliumEndpoint cep = new CiliumEndpoint();
     Map<String, String> labels = pod.getMetadata().getLabels();
     cep.setMetadata(
@@ -67,8 +75,8 @@ public final class CiliumEndpoints {
             : e.ip() == null ? EndpointState.NOT_READY : EndpointState.READY;
     s.serviceAccount = e.serviceAccount();
     EndpointPolicy policy = new EndpointPolicy();
-    policy.ingress = direction(view.ingressEnforcing());
-    policy.egress = direction(view.egressEnforcing());
+    policy.ingress = direction(view.ingressEnforcing() && !nodeNotEnforcing);
+    policy.egress = direction(view.egressEnforcing() && !nodeNotEnforcing);
     s.policy = policy;
     cep.setStatus(s);
     return cep;

@@ -8,6 +8,7 @@ import io.hexgate.operator.feed.EndpointView;
 import io.hexgate.operator.feed.EngineWriter;
 import io.hexgate.operator.feed.NamespaceReconciler;
 import io.hexgate.operator.feed.PodEndpoints;
+import io.hexgate.operator.node.NodeEnforcement;
 import io.hexgate.operator.policy.Endpoint;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * Other pods' CiliumEndpoints change when a policy or namespace changes their enforcement or identity: the
- * engine writer names them and an inbound event source re-triggers their reconcile. Label and status
+ * engine writer names them and an inbound event source re-triggers their reconcile. So do the pods of a
+ * node whose agent starts or stops saying its kernel enforces ({@link NodeEnforcement}). Label and status
  * changes of a pod do not bump its generation, hence no generation filter; deletions arrive as reconciles
  * (no finalizer on pods). The informer caches pods pruned to the fields read here ({@link PrunedPods}).
  */
@@ -52,15 +54,23 @@ public final class PodReconciler implements Reconciler<Pod> {
 
   private final EngineWriter writer;
   private final KubernetesClient client;
+  private final NodeEnforcement kernels;
   private final SimpleInboundEventSource<Pod> engineEvents = new SimpleInboundEventSource<>("engine-endpoints");
   private InformerEventSource<Namespace, Pod> namespaces;
   private InformerEventSource<CiliumEndpoint, Pod> endpoints;
 
   public PodReconciler(EngineWriter writer, KubernetesClient client) {
+    this(writer, client, new NodeEnforcement());
+  }
+
+  public PodReconciler(EngineWriter writer, KubernetesClient client, NodeEnforcement kernels) {
     this.writer = writer;
     this.client = client;
+    this.kernels = kernels;
     writer.onEndpointsChanged(
         keys -> keys.forEach(k -> engineEvents.propagateEvent(new ResourceID(k.name(), k.namespace()))));
+    kernels.onChange(
+        node -> writer.endpointsOn(node).forEach(k -> engineEvents.propagateEvent(new ResourceID(k.name(), k.namespace()))));
   }
 
   @Override
@@ -124,7 +134,8 @@ public final class PodReconciler implements Reconciler<Pod> {
   }
 
   private void write(Pod pod, EndpointView view) {
-    CiliumEndpoint desired = CiliumEndpoints.desired(pod, view);
+    CiliumEndpoint desired =
+        CiliumEndpoints.desired(pod, view, view.endpoint().node() != null && kernels.reportedNotEnforcing(view.endpoint().node()));
     ResourceID id = ResourceID.fromResource(pod);
     Optional<CiliumEndpoint> current = endpoints.get(id);
     var ceps = client.resources(CiliumEndpoint.class).inNamespace(pod.getMetadata().getNamespace());

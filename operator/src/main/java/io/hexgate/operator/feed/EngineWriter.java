@@ -127,6 +127,17 @@ public final class EngineWriter implements AutoCloseable {
     return Optional.ofNullable(views.get(key));
   }
 
+  /** The endpoints on {@code node} in the last published views; safe from any thread. */
+  public Set<Endpoint.Key> endpointsOn(String node) {
+    Set<Endpoint.Key> on = new HashSet<>();
+    views.forEach((k, v) -> {
+      if (node.equals(v.endpoint().node())) {
+        on.add(k);
+      }
+    });
+    return on;
+  }
+
   private void publish(Set<String> nodes) {
     Set<Endpoint.Key> changed = new HashSet<>();
     Set<Endpoint.Key> seen = new HashSet<>();

@@ -13,6 +13,9 @@ import java.util.Set;
  * @param endpointErrors endpoints that failed on their own, with the agent's error text
  * @param policies the policies selecting endpoints of the node at that revision (empty if the revision is
  *     no longer in the history)
+ * @param kernelEnforcing whether the node's kernel judges packets by what the agent applies (false on the
+ *     Java datapath): a revision accepted by an agent that is not enforcing is in force nowhere
+ * @param notEnforcingReason why not, from the agent; empty when enforcing
  */
 public record AgentReport(
     String node,
@@ -20,10 +23,13 @@ public record AgentReport(
     boolean accepted,
     String error,
     Map<Endpoint.Key, String> endpointErrors,
-    Set<PolicyRef> policies) {
+    Set<PolicyRef> policies,
+    boolean kernelEnforcing,
+    String notEnforcingReason) {
 
   public AgentReport {
     error = error == null ? "" : error;
+    notEnforcingReason = notEnforcingReason == null ? "" : notEnforcingReason;
     endpointErrors = Map.copyOf(endpointErrors);
     policies = Set.copyOf(policies);
   }

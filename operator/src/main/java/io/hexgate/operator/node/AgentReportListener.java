@@ -7,6 +7,12 @@ package io.hexgate.operator.node;
 public interface AgentReportListener {
   void reported(AgentReport report);
 
+  /**
+   * An agent's Hello said whether its node's kernel enforces what it applies (every ACK says it again, in
+   * its {@link AgentReport}).
+   */
+  default void kernelEnforcement(String node, boolean enforcing, String reason) {}
+
   /** An agent's stream opened (after its node was verified) or closed. */
   default void connectionChanged(String node, boolean connected) {}
 }

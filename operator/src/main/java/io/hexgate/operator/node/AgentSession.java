@@ -129,6 +129,14 @@ final class AgentSession implements StreamObserver<AgentMessage> {
         hello.getAppliedRevision(),
         hello.getEpoch().isEmpty() ? "-" : hello.getEpoch(),
         needSnapshotNow() ? "snapshot" : "resuming");
+    if (!hello.getEnforcing()) {
+      log.warn("agent for node {} does not enforce in the kernel: {}", claimed, hello.getNotEnforcingReason());
+    }
+    try {
+      service.reports().kernelEnforcement(claimed, hello.getEnforcing(), hello.getNotEnforcingReason());
+    } catch (RuntimeException e) {
+      log.warn("report listener failed on the hello of node {}", claimed, e);
+    }
     service.register(claimed, this);
     r.subscribe(onRevision);
     schedulePump();
@@ -167,7 +175,8 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       schedulePump();
     }
     try {
-      service.reports().reported(new AgentReport(n, ack.getRevision(), ack.getOk(), ack.getError(), errors, policies));
+      service.reports().reported(new AgentReport(n, ack.getRevision(), ack.getOk(), ack.getError(), errors, policies,
+          ack.getEnforcing(), ack.getNotEnforcingReason()));
     } catch (RuntimeException e) {
       log.warn("report listener failed on revision {} of node {}", ack.getRevision(), n, e);
     }

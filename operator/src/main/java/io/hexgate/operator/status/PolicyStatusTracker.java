@@ -9,6 +9,7 @@ import io.hexgate.operator.node.AgentReport;
 import io.hexgate.operator.node.AgentReportListener;
 import io.hexgate.operator.node.DesiredStateListener;
 import io.hexgate.operator.node.FlowBatchListener;
+import io.hexgate.operator.node.NodeEnforcement;
 import io.hexgate.operator.node.NodeRevisions;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.FieldError;
@@ -37,11 +38,14 @@ import java.util.stream.Collectors;
  *   <li>engine changes (a {@link DesiredStateListener} registered after the {@link NodeStateHub}, on the
  *       engine thread): which nodes have endpoints a policy selects, and the first revision of each such
  *       node that holds the policy's current rules;
- *   <li>agent ACKs and NACKs (gRPC threads): the revision each node last reported, ok or not;
- *   <li>flow batches (gRPC threads): allowed and denied counters per policy.
+ *   <li>agent Hellos, ACKs and NACKs (gRPC threads): the revision each node last reported, ok or not, and
+ *       whether its kernel enforces at all ({@link NodeEnforcement});
+ *   <li>flow batches (gRPC threads): allowed and denied counters per policy, counted only for policies
+ *       that select endpoints of the node that sent them (an agent cannot raise another node's counters).
  * </ul>
  *
- * A node enforces a policy when it has accepted a revision at or after the one required for it. Every
+ * A node enforces a policy when it has accepted a revision at or after the one required for it and its
+ * agent says the kernel enforces (not on the Java datapath, not after a failed load). Every
  * input only marks policies dirty; nothing here talks to the API server. Thread-safe (one lock, held
  * briefly).
  */
@@ -75,8 +79,17 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
   private final Map<PolicyRef, Track> policies = new HashMap<>();
   private final Map<String, NodeTrack> nodes = new HashMap<>();
   private final Set<PolicyRef> dirty = new LinkedHashSet<>();
+  private final NodeEnforcement kernels;
+  private long foreignFlowPolicies;
 
   public PolicyStatusTracker(NodeStateHub hub, PolicyValidity validity, Clock clock, int nodeLimit) {
+    this(hub, validity, clock, nodeLimit, new NodeEnforcement());
+  }
+
+  /** @param kernels where what each agent says about its kernel is kept, shared with the CiliumEndpoint writer */
+  public PolicyStatusTracker(
+      NodeStateHub hub, PolicyValidity validity, Clock clock, int nodeLimit, NodeEnforcement kernels) {
+    this.kernels = kernels;
     if (nodeLimit < 0) {
       throw new IllegalArgumentException("node limit must not be negative, was " + nodeLimit);
     }
@@ -161,7 +174,18 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
   }
 
   @Override
+  public synchronized void kernelEnforcement(String node, boolean enforcing, String reason) {
+    if (kernels.report(node, enforcing, reason)) {
+      NodeTrack n = nodes.get(node);
+      if (n != null) {
+        dirty.addAll(n.policies);
+      }
+    }
+  }
+
+  @Override
   public synchronized void reported(AgentReport report) {
+    kernels.report(report.node(), report.kernelEnforcing(), report.notEnforcingReason());
     NodeTrack n = nodes.computeIfAbsent(report.node(), x -> new NodeTrack());
     n.reported = true;
     n.reportedRevision = report.revision();
@@ -206,10 +230,15 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
       return;
     }
     synchronized (this) {
+      NodeTrack n = nodes.get(node);
+      Set<PolicyRef> local = n == null ? Set.of() : n.policies;
       counts.forEach(
           (ref, c) -> {
             Track t = policies.get(ref);
-            if (t != null) {
+            if (!local.contains(ref)) {
+              // only a policy selecting one of the node's endpoints can have judged its packets
+              foreignFlowPolicies += c[0] + c[1];
+            } else if (t != null) {
               t.allowed += c[0];
               t.denied += c[1];
               dirty.add(ref);
@@ -254,6 +283,7 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
     Long fullRevision = null;
     List<String> pending = new ArrayList<>();
     List<String> failing = new ArrayList<>();
+    List<String> unenforced = new ArrayList<>();
     Map<String, PolicyStatus.NodePolicyStatus> perNode = new TreeMap<>();
     synchronized (this) {
       Track t = policies.get(ref);
@@ -261,9 +291,13 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
       selected = required.size();
       for (Map.Entry<String, Long> e : required.entrySet()) {
         NodeTrack n = nodes.get(e.getKey());
+        NodeEnforcement.State kernel = kernels.of(e.getKey()).orElse(null);
         PolicyStatus.NodePolicyStatus ns = new PolicyStatus.NodePolicyStatus();
-        ns.enforcing = n != null && n.acceptedRevision >= e.getValue();
+        ns.enforcing = n != null && n.acceptedRevision >= e.getValue() && kernel != null && kernel.enforcing();
         ns.ok = n == null || n.ok;
+        if (kernel != null && !kernel.enforcing()) {
+          ns.notEnforcingReason = kernel.reason();
+        }
         if (n != null && n.reported) {
           ns.localPolicyRevision = n.reportedRevision;
           ns.lastUpdated = n.lastUpdated.toString();
@@ -276,6 +310,8 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
         }
         if (!ns.ok) {
           failing.add(e.getKey());
+        } else if (ns.notEnforcingReason != null) {
+          unenforced.add(e.getKey() + " (" + ns.notEnforcingReason + ")");
         } else if (!ns.enforcing) {
           pending.add(e.getKey());
         }
@@ -292,7 +328,7 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
       }
     }
     if (selected > nodeLimit) {
-      perNode.values().removeIf(ns -> ns.ok);
+      perNode.values().removeIf(ns -> ns.ok && ns.notEnforcingReason == null);
     }
     s.nodes = perNode.isEmpty() ? null : perNode;
     s.enforcement = new PolicyStatus.EnforcementSummary();
@@ -320,22 +356,25 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
               selected == 0 ? "NoSelectedEndpoints" : "Enforced",
               selected == 0 ? "no node has endpoints the policy selects" : "enforced on all " + selected + " nodes with selected endpoints",
               v.observedGeneration()));
-    } else if (!failing.isEmpty()) {
-      conditions.add(
-          condition(
-              "Enforced",
-              false,
-              "AgentError",
-              failing.size() + " of " + selected + " nodes failed: " + names(failing),
-              v.observedGeneration()));
     } else {
+      // a node that failed, then one whose kernel does not enforce, then one not there yet: the reason
+      // names the first kind present, the message every kind
+      List<String> parts = new ArrayList<>();
+      String reason = null;
+      if (!failing.isEmpty()) {
+        reason = "AgentError";
+        parts.add(failing.size() + " of " + selected + " nodes failed: " + names(failing));
+      }
+      if (!unenforced.isEmpty()) {
+        reason = reason == null ? "KernelNotEnforcing" : reason;
+        parts.add(unenforced.size() + " of " + selected + " nodes do not enforce in the kernel: " + names(unenforced));
+      }
+      if (!pending.isEmpty()) {
+        reason = reason == null ? "Pending" : reason;
+        parts.add(pending.size() + " of " + selected + " nodes have not acknowledged it yet: " + names(pending));
+      }
       conditions.add(
-          condition(
-              "Enforced",
-              false,
-              "Pending",
-              pending.size() + " of " + selected + " nodes have not acknowledged it yet: " + names(pending),
-              v.observedGeneration()));
+          condition("Enforced", false, reason == null ? "Pending" : reason, String.join("; ", parts), v.observedGeneration()));
     }
     s.conditions = conditions;
     return s;
@@ -358,6 +397,16 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
         .withMessage(message)
         .withObservedGeneration(generation)
         .build();
+  }
+
+  /** Flow policy references ignored because the policy selects no endpoint of the node that sent them. */
+  public synchronized long foreignFlowPolicies() {
+    return foreignFlowPolicies;
+  }
+
+  /** What each node's agent says about its kernel. */
+  public NodeEnforcement kernels() {
+    return kernels;
   }
 
   /** Nodes with selected endpoints, for tests and the benchmark. */

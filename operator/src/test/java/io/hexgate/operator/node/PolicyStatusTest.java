@@ -133,6 +133,52 @@ class PolicyStatusTest {
   }
 
   @Test
+  void shouldNeverCountANodeOnTheJavaDatapathAsEnforcing() throws IOException {
+    kube.resource(rule1()).create();
+    awaitRule1EnforcedEverywhere();
+    // node-b's agent restarts without eBPF: it accepts every revision, and its kernel judges nothing
+    nodeB.disconnect();
+    TestingAgent javaB =
+        new TestingAgent("node-b")
+            .notEnforcing("the node runs the Java datapath, which judges no packet: --datapath java")
+            .connect(port.channelFor("node-b"));
+    await().atMost(WAIT).until(() -> javaB.applied > 0);
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              PolicyStatus s = status("rule1");
+              assertThat(s.enforcement.nodes).isEqualTo("1/2");
+              assertThat(s.enforcement.enforcing).isEqualTo(1);
+              assertThat(s.nodes.get("node-a").enforcing).isTrue();
+              assertThat(s.nodes.get("node-a").notEnforcingReason).isNull();
+              PolicyStatus.NodePolicyStatus b = s.nodes.get("node-b");
+              assertThat(b.enforcing).isFalse();
+              assertThat(b.localPolicyRevision).isEqualTo(javaB.applied); // accepted, yet not enforcing
+              assertThat(b.notEnforcingReason).contains("Java datapath");
+              Condition enforced = condition(s, "Enforced");
+              assertThat(enforced.getStatus()).isEqualTo("False");
+              assertThat(enforced.getReason()).isEqualTo("KernelNotEnforcing");
+              assertThat(enforced.getMessage()).contains("node-b (the node runs the Java datapath");
+            });
+    // the CiliumEndpoints of node-b's pods say their policy is not enforced; node-a's still are
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              var b = kube.resources(io.hexgate.operator.endpoint.api.CiliumEndpoint.class)
+                  .inNamespace("default").withName("deathstar-2").get();
+              assertThat(b.getStatus().policy.ingress.enforcing).isFalse();
+              assertThat(b.getStatus().policy.ingress.state).isEqualTo("non-enforcing");
+              var a = kube.resources(io.hexgate.operator.endpoint.api.CiliumEndpoint.class)
+                  .inNamespace("default").withName("deathstar-1").get();
+              assertThat(a.getStatus().policy.ingress.enforcing).isTrue();
+              assertThat(a.getStatus().policy.ingress.state).isEqualTo("enforcing");
+            });
+  }
+
+  @Test
   void shouldShowANackAsNotOkWithTheAgentsError() throws IOException {
     kube.resource(rule1()).create();
     awaitRule1EnforcedEverywhere();

@@ -29,7 +29,7 @@ class PolicyStatusTrackerTest {
   }
 
   private void ack(PolicyStatusTracker t, String node, boolean ok, String error) {
-    t.reported(new AgentReport(node, hub.find(node).current().revision(), ok, error, Map.of(), Set.of()));
+    t.reported(new AgentReport(node, hub.find(node).current().revision(), ok, error, Map.of(), Set.of(), true, ""));
   }
 
   @Test
@@ -92,6 +92,75 @@ class PolicyStatusTrackerTest {
     assertThat(s.nodes).isNull();
     assertThat(s.conditions.get(1).getReason()).isEqualTo("NoSelectedEndpoints");
     PolicyTrackerAssert.enforced(s, "True");
+  }
+
+  private void ackFromJavaDatapath(PolicyStatusTracker t, String node) {
+    t.reported(new AgentReport(node, hub.find(node).current().revision(), true, "", Map.of(), Set.of(), false,
+        "the node runs the Java datapath, which judges no packet: --datapath java"));
+  }
+
+  @Test
+  void shouldNeverCountANodeWhoseKernelDoesNotEnforceAndSayWhy() {
+    engine.upsertEndpoint(StarWars.pod("deathstar-2", "10.0.3.10", Map.of("org", "empire", "class", "deathstar"), "node-c"));
+    PolicyStatusTracker t = tracker(1);
+    StarWars.applyRule1(engine);
+    validity.record(StarWars.RULE1, 1L, List.of());
+    change(t);
+    ack(t, "node-a", true, "");
+    ackFromJavaDatapath(t, "node-c"); // accepted the revision, but nothing in its kernel judges packets
+
+    PolicyStatus s = t.desired(StarWars.RULE1);
+    assertThat(s.enforcement.nodes).isEqualTo("1/2");
+    assertThat(s.enforcement.revision).isNull();
+    // beyond the node limit only nodes with something to say are listed: node-c is
+    assertThat(s.nodes).containsOnlyKeys("node-c");
+    assertThat(s.nodes.get("node-c").enforcing).isFalse();
+    assertThat(s.nodes.get("node-c").notEnforcingReason).contains("Java datapath");
+    assertThat(s.conditions).filteredOn(c -> c.getType().equals("Enforced")).singleElement().satisfies(c -> {
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getReason()).isEqualTo("KernelNotEnforcing");
+      assertThat(c.getMessage()).contains("1 of 2 nodes do not enforce in the kernel: node-c (")
+          .contains("--datapath java");
+    });
+
+    // restarted on the eBPF datapath: its Hello says so, and the next ACK counts
+    t.takeDirty();
+    t.kernelEnforcement("node-c", true, "");
+    assertThat(t.takeDirty()).contains(StarWars.RULE1);
+    ack(t, "node-c", true, "");
+    s = t.desired(StarWars.RULE1);
+    assertThat(s.enforcement.nodes).isEqualTo("2/2");
+    PolicyTrackerAssert.enforced(s, "True");
+
+    // and back on the Java datapath: the Hello alone takes it out, before any ACK
+    t.kernelEnforcement("node-c", false, "loading the eBPF datapath failed: bpf_object__load: EPERM");
+    assertThat(t.takeDirty()).contains(StarWars.RULE1);
+    s = t.desired(StarWars.RULE1);
+    assertThat(s.enforcement.nodes).isEqualTo("1/2");
+    assertThat(s.nodes.get("node-c").notEnforcingReason).contains("EPERM");
+  }
+
+  @Test
+  void shouldCountFlowsOnlyFromNodesThePolicyApplies() {
+    PolicyStatusTracker t = tracker(100);
+    StarWars.applyRule1(engine);
+    validity.record(StarWars.RULE1, 1L, List.of());
+    change(t); // rule1 selects the deathstar, on node-a; node-b holds only the ships
+    io.hexgate.contract.v1.Flow forwarded = io.hexgate.contract.v1.Flow.newBuilder()
+        .setVerdict(io.hexgate.contract.v1.Verdict.VERDICT_FORWARDED)
+        .addPolicies(io.hexgate.contract.v1.PolicyRef.newBuilder()
+            .setKind(StarWars.RULE1.kind()).setNamespace("default").setName("rule1"))
+        .build();
+    io.hexgate.contract.v1.FlowBatch forged = io.hexgate.contract.v1.FlowBatch.newBuilder()
+        .addFlows(forwarded).addFlows(forwarded).addFlows(forwarded).build();
+
+    t.received("node-b", forged);
+    t.received("node-x", forged); // a node with no endpoint at all
+    assertThat(t.desired(StarWars.RULE1).flows.allowed).isZero();
+    assertThat(t.foreignFlowPolicies()).isEqualTo(6);
+
+    t.received("node-a", forged);
+    assertThat(t.desired(StarWars.RULE1).flows.allowed).isEqualTo(3);
   }
 
   static final class PolicyTrackerAssert {

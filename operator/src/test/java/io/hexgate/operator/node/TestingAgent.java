@@ -39,6 +39,8 @@ public final class TestingAgent {
   public volatile String epoch = "";
   public volatile long applied;
   volatile String nackWith;
+  /** Null: the kernel enforces; else why not, as an agent on the Java datapath says in its Hello and Acks. */
+  public volatile String notEnforcing;
   /** With {@link #connectInTurn}: the operator addresses, tried one after the other. */
   private volatile List<? extends Channel> targets;
   private volatile int next;
@@ -58,6 +60,12 @@ public final class TestingAgent {
 
   public TestingAgent(String node) {
     this.node = node;
+  }
+
+  /** An agent whose kernel does not enforce, e.g. on the Java datapath; set before connecting. */
+  public TestingAgent notEnforcing(String reason) {
+    this.notEnforcing = reason;
+    return this;
   }
 
   /**
@@ -121,7 +129,8 @@ public final class TestingAgent {
               }
             });
     send(AgentMessage.newBuilder()
-        .setHello(Hello.newBuilder().setNode(node).setEpoch(epoch).setAppliedRevision(applied))
+        .setHello(Hello.newBuilder().setNode(node).setEpoch(epoch).setAppliedRevision(applied)
+            .setEnforcing(notEnforcing == null).setNotEnforcingReason(notEnforcing == null ? "" : notEnforcing))
         .build());
     return this;
   }
@@ -150,7 +159,8 @@ public final class TestingAgent {
       baseMismatches++;
       return;
     }
-    Ack.Builder ack = Ack.newBuilder().setEpoch(u.getEpoch()).setRevision(u.getRevision());
+    Ack.Builder ack = Ack.newBuilder().setEpoch(u.getEpoch()).setRevision(u.getRevision())
+        .setEnforcing(notEnforcing == null).setNotEnforcingReason(notEnforcing == null ? "" : notEnforcing);
     if (nackWith != null) {
       send(AgentMessage.newBuilder().setAck(ack.setOk(false).setError(nackWith)).build());
       return;

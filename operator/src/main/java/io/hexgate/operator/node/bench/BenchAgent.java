@@ -44,7 +44,7 @@ final class BenchAgent {
               @Override
               public void onCompleted() {}
             });
-    send(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNode(node)).build());
+    send(AgentMessage.newBuilder().setHello(Hello.newBuilder().setNode(node).setEnforcing(true)).build());
     return this;
   }
 
@@ -60,7 +60,7 @@ final class BenchAgent {
     epoch = u.getEpoch();
     applied = u.getRevision();
     send(AgentMessage.newBuilder()
-        .setAck(Ack.newBuilder().setEpoch(u.getEpoch()).setRevision(u.getRevision()).setOk(true))
+        .setAck(Ack.newBuilder().setEpoch(u.getEpoch()).setRevision(u.getRevision()).setOk(true).setEnforcing(true))
         .build());
   }
 

@@ -46,8 +46,17 @@ public class PolicyStatus {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class NodePolicyStatus {
-    /** The node's agent ACKed a revision holding the policy's latest valid generation. */
+    /**
+     * The node's agent ACKed a revision holding the policy's latest valid generation, and says its kernel
+     * enforces what it applies.
+     */
     public Boolean enforcing;
+
+    /**
+     * Why the node's kernel does not enforce anything the agent applies (the Java datapath, a failed load of
+     * the eBPF programs); absent when it does.
+     */
+    public String notEnforcingReason;
 
     /** False when the agent NACKed its last revision or an endpoint failed. */
     public Boolean ok;
