@@ -49,6 +49,42 @@ public final class BpfMap {
     return new BpfMap(path, fd, type, keySize, valueSize, maxEntries, true);
   }
 
+  /** A pinned map, its sizes read from the kernel. Close it with {@link #closeFd()}. */
+  public static BpfMap openPinned(String path) {
+    int fd = BpfException.check(Native.libbpf().bpf_obj_get(path), "bpf_obj_get", path);
+    try {
+      MapDefinition d = MapDefinition.ofFd(fd, path);
+      return new BpfMap(path, fd, d.type(), d.keySize(), d.valueSize(), d.maxEntries(), true);
+    } catch (RuntimeException e) {
+      Native.libc().close(fd);
+      throw e;
+    }
+  }
+
+  /** A new, unpinned map of definition {@code d} (tests, and tools that build maps by hand). Close with {@link #closeFd()}. */
+  public static BpfMap create(String name, MapDefinition d) {
+    // struct bpf_map_create_opts: sz, btf_fd, btf_key_type_id, btf_value_type_id, btf_vmlinux_value_type_id,
+    // inner_map_fd, map_flags, map_extra (at 32), numa_node, map_ifindex
+    jnr.ffi.Pointer opts = Native.allocate(48);
+    opts.putLong(0, 48);
+    opts.putInt(28, d.flags());
+    opts.putLong(32, d.extra());
+    int fd = BpfException.check(
+        Native.libbpf().bpf_map_create(d.type(), name, d.keySize(), d.valueSize(), d.maxEntries(), opts),
+        "bpf_map_create", name);
+    return new BpfMap(name, fd, d.type(), d.keySize(), d.valueSize(), d.maxEntries(), true);
+  }
+
+  /** Pins this map at {@code path} (bpffs). */
+  public void pin(String path) {
+    BpfException.check(Native.libbpf().bpf_obj_pin(fd, path), "bpf_obj_pin", path);
+  }
+
+  /** What the kernel says this map is. */
+  public MapDefinition definition() {
+    return MapDefinition.ofFd(fd, name);
+  }
+
   public String name() {
     return name;
   }

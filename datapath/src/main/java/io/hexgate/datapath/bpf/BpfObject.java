@@ -80,7 +80,7 @@ public final class BpfObject implements AutoCloseable {
   /**
    * Before {@link #load()}: every map (except libbpf's internal .bss/.data/.rodata) gets the pin path
    * {@code dir/<map name>}. Loading then reuses a map pinned there when its definition matches (fails
-   * when it does not), and creates and pins the others. The directory must be on a bpffs.
+   * when it does not: move such pins aside first, see {@code MapMigration}), and creates and pins the others. The directory must be on a bpffs.
    */
   public BpfObject pinMapsUnder(Path dir) {
     checkOpen();
@@ -101,6 +101,24 @@ public final class BpfObject implements AutoCloseable {
       BpfException.check(bpf.bpf_map__set_pin_path(m, dir.resolve(name).toString()), "bpf_map__set_pin_path", name);
     }
     return this;
+  }
+
+  /**
+   * Before {@link #load()}: the definition of every map that gets a pin path ({@link #pinMapsUnder}), by
+   * name, as the object declares it: what a pinned map must equal to be reused.
+   */
+  public Map<String, MapDefinition> pinnableDefinitions() {
+    checkOpen();
+    Map<String, MapDefinition> defs = new LinkedHashMap<>();
+    LibBpf bpf = Native.libbpf();
+    for (Pointer m = bpf.bpf_object__next_map(obj, null); m != null; m = bpf.bpf_object__next_map(obj, m)) {
+      String name = bpf.bpf_map__name(m);
+      if (!name.contains(".")) {
+        defs.put(name, new MapDefinition(bpf.bpf_map__type(m), bpf.bpf_map__key_size(m), bpf.bpf_map__value_size(m),
+            bpf.bpf_map__max_entries(m), bpf.bpf_map__map_flags(m), bpf.bpf_map__map_extra(m)));
+      }
+    }
+    return defs;
   }
 
   public BpfObject load() {

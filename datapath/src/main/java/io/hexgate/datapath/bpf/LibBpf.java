@@ -43,6 +43,10 @@ public interface LibBpf {
 
   int bpf_map__max_entries(Pointer map);
 
+  int bpf_map__map_flags(Pointer map);
+
+  long bpf_map__map_extra(Pointer map);
+
   /** Before load: reuse the map pinned there if compatible, else create it and pin it there. */
   int bpf_map__set_pin_path(Pointer map, String path);
 
@@ -67,6 +71,12 @@ public interface LibBpf {
   int bpf_prog_get_fd_by_id(int id);
 
   int bpf_map_get_fd_by_id(int id);
+
+  /** {@code info} a struct bpf_map_info (or prog info) of {@code *infoLen} bytes; the kernel fills it. */
+  int bpf_obj_get_info_by_fd(int fd, Pointer info, Pointer infoLen);
+
+  /** {@code opts} a struct bpf_map_create_opts, or NULL. Returns the new map's fd. */
+  int bpf_map_create(int type, String name, int keySize, int valueSize, int maxEntries, Pointer opts);
 
   // tc (clsact) attachment; hook and opts are struct bpf_tc_hook / bpf_tc_opts, see Tc.
 

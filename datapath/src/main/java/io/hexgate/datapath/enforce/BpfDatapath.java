@@ -17,6 +17,7 @@ import io.hexgate.datapath.maps.MapWriter;
 import io.hexgate.datapath.metrics.AgentMetrics;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.pin.BpfFs;
+import io.hexgate.datapath.pin.MapMigration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The eBPF datapath of one node. Maps are pinned under {@code /sys/fs/bpf/hexgate/<node>/} and programs
  * beside them; a restarted agent's load reuses the pinned maps (their contents and connections stay), and
- * until its first revision is applied the previous agent's programs keep running on them. Applying a
+ * until its first revision is applied the previous agent's programs keep running on them. A pinned map
+ * whose definition changed (an upgrade) is replaced by a new one, filled, and the old one unpinned once
+ * the new programs are attached ({@link MapMigration}). Applying a
  * revision writes the maps by difference ({@link MapWriter}: upserts before deletes) and then attaches over
  * the existing filters, which swaps programs atomically. So enforcement never pauses, and is never
  * allow-all or deny-all, across a restart.
@@ -50,6 +53,8 @@ public final class BpfDatapath implements Datapath {
   public static final Path PIN_ROOT = Path.of("/sys/fs/bpf/hexgate");
   private static final Duration CT_COUNT_EVERY = Duration.ofSeconds(5);
   private static final List<String> PROGRAMS = List.of("from_pod", "to_pod", "from_netdev");
+  /** Maps the programs write themselves: after a migration, what the old programs added meanwhile is copied too. */
+  private static final Set<String> KERNEL_WRITTEN = Set.of("hg_ct");
 
   /**
    * @param node the node's name (logs)
@@ -84,6 +89,7 @@ public final class BpfDatapath implements Datapath {
   private final EventFlows eventFlows = new EventFlows();
   private final Consumer<Flow> flows;
   private final AgentMetrics metrics;
+  private final MapMigration migration;
 
   // net thread only
   private MapContents current;
@@ -96,8 +102,9 @@ public final class BpfDatapath implements Datapath {
   private volatile long ctCountedAt;
 
   private BpfDatapath(Options options, NetNsThread net, BpfObject obj, boolean adopted, Consumer<Flow> flows,
-      AgentMetrics metrics) {
+      AgentMetrics metrics, MapMigration migration) {
     this.options = options;
+    this.migration = migration;
     this.net = net;
     this.obj = obj;
     this.adopted = adopted;
@@ -136,10 +143,19 @@ public final class BpfDatapath implements Datapath {
         options.netns() != null ? NetNsThread.enter(options.netns()) : NetNsThread.enter(Path.of("/proc/self/ns/net"));
     BpfObject obj = null;
     try {
-      obj = BpfObject.openPackaged().pinMapsUnder(options.pinDir()).load();
+      obj = BpfObject.openPackaged().pinMapsUnder(options.pinDir());
+      // an upgrade that changed a map's definition: new maps beside the old ones, see MapMigration
+      MapMigration migration = MapMigration.prepare(options.node(), obj, options.pinDir());
+      try {
+        obj.load();
+      } catch (RuntimeException e) {
+        migration.rollback();
+        throw e;
+      }
+      migration.copy(obj);
       pinPrograms(obj, options.pinDir());
       obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_HOST_ROUTING));
-      BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics);
+      BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
       dp.eventThread.start();
       long retryMs = options.retryInterval().toMillis();
       dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
@@ -147,8 +163,12 @@ public final class BpfDatapath implements Datapath {
           "node {}: eBPF datapath loaded, maps pinned under {} ({}){}",
           options.node(),
           options.pinDir(),
-          adopted ? "adopted the pinned maps of a previous agent; its programs enforce until the first revision"
-              : "first start on this node",
+          !adopted ? "first start on this node"
+              : migration.needed()
+                  ? "adopted the pinned maps of a previous agent except " + migration.changed().stream()
+                      .map(MapMigration.Changed::name).toList() + ", created anew; its programs enforce on its"
+                      + " maps until the first revision"
+                  : "adopted the pinned maps of a previous agent; its programs enforce until the first revision",
           options.netns() != null ? ", network namespace " + options.netns() : "");
       return dp;
     } catch (RuntimeException e) {
@@ -172,6 +192,11 @@ public final class BpfDatapath implements Datapath {
       }
       obj.pinProgram(p, pin);
     }
+  }
+
+  /** The maps whose pinned definition differed from this build's, and how they were replaced. */
+  public MapMigration migration() {
+    return migration;
   }
 
   /** Whether this instance found maps pinned by a previous agent. */
@@ -226,6 +251,11 @@ public final class BpfDatapath implements Datapath {
       }
     }
     tc.reconcile(desired).forEach(errors::putIfAbsent);
+    // the new programs judge every attached interface now: the old maps can go; connections the old
+    // programs let in meanwhile are carried over and held to this revision's policy
+    if (migration.finish(obj, KERNEL_WRITTEN) > 0) {
+      cut += writer.revalidateConntrack(to);
+    }
     updateEnforcement(next);
     log.debug("node {}: revision {} in force: {} upserts, {} deletes, {} CT entries flushed, {} cut by policy, {} endpoint errors",
         options.node(), next.revision(), stats.upserts(), stats.deletes(), stats.ctFlushed(), cut, errors.size());

@@ -25,6 +25,9 @@ import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
 import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.bpf.BpfMap;
+import io.hexgate.datapath.bpf.MapDefinition;
+import io.hexgate.datapath.pin.MapMigration;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.EchoServer;
 import io.hexgate.datapath.netns.NetNsThread;
@@ -560,6 +563,150 @@ class RealTrafficTest {
     // and the restarted agents enforce as before
     assertThat(connect(xwing, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
     assertThat(connect(tiefighter, deathstar.ip(), 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
+  }
+
+  private static final int BPF_MAP_TYPE_HASH = 1;
+  private static final int BPF_MAP_TYPE_LRU_HASH = 9;
+
+  /**
+   * Replaces the map pinned at {@code dir/name} by a new one of the definition {@code change} makes of
+   * it, holding the same entries where they fit: what an agent of another build finds after an upgrade.
+   * The attached programs keep the map they hold.
+   */
+  private static MapDefinition replacePinnedMap(java.nio.file.Path dir, String name,
+      java.util.function.UnaryOperator<MapDefinition> change) throws Exception {
+    java.nio.file.Path pin = dir.resolve(name);
+    BpfMap old = BpfMap.openPinned(pin.toString());
+    MapDefinition from = old.definition();
+    MapDefinition to = change.apply(from);
+    BpfMap replacement = BpfMap.create(name, to);
+    try {
+      if (from.entriesFit(to)) {
+        old.forEach(replacement::update);
+      }
+      java.nio.file.Files.delete(pin);
+      replacement.pin(pin.toString());
+    } finally {
+      old.closeFd();
+      replacement.closeFd();
+    }
+    return to;
+  }
+
+  /**
+   * Issue 11: an upgrade that changes map definitions (as one that turns conntrack from an LRU hash into a
+   * plain hash with a bigger value) must not fail the load, fall back, or let a wrong verdict through. On
+   * n1 conntrack's value layout changes (its entries cannot be carried: connections are judged anew), on
+   * n2 its type and size (entries copied); on both the policy, endpoint, metrics and event maps change too.
+   */
+  @Test
+  @Order(7)
+  void restartingOntoChangedMapDefinitionsMigratesThemUnderTrafficWithoutAWrongVerdict() throws Exception {
+    setPolicy(true, false);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger allowedOk = new AtomicInteger();
+    List<String> allowedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger deniedTried = new AtomicInteger();
+    List<String> deniedThrough = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger exchanges = new AtomicInteger();
+    List<String> establishedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> traffic = new ArrayList<>();
+    traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
+      Outcome o = connect(tiefighter, deathstar.ip(), 80, ALLOWED);
+      if (o == Outcome.ANSWERED) {
+        allowedOk.incrementAndGet();
+      } else {
+        allowedBroken.add(o.toString());
+      }
+    }));
+    for (PodNetwork rebel : List.of(xwing, xwing2)) {
+      traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
+        Outcome o = connect(rebel, deathstar.ip(), 80, Duration.ofMillis(300));
+        deniedTried.incrementAndGet();
+        if (o != Outcome.TIMED_OUT) {
+          deniedThrough.add(rebel.name() + ": " + o);
+        }
+      }));
+    }
+    TcpProbe.Connection established = TcpProbe.Connection.open(in.get("tiefighter"), deathstar.ip(), 80, ALLOWED);
+    traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
+      try {
+        String answer = established.exchange("ping");
+        if (answer.equals("deathstar:ping")) {
+          exchanges.incrementAndGet();
+        } else {
+          establishedBroken.add(answer);
+        }
+      } catch (Exception e) {
+        establishedBroken.add(e.toString());
+        Thread.sleep(100);
+      }
+      Thread.sleep(20);
+    }));
+    Map<String, MapDefinition> objectDefs = new HashMap<>();
+    try {
+      Thread.sleep(700);
+      for (NodeNetwork n : List.of(n1, n2)) {
+        agents.remove(n.netns()).close();
+      }
+      for (NodeNetwork n : List.of(n1, n2)) {
+        java.nio.file.Path dir = n.pinDir();
+        for (String m : List.of("hg_ct", "hg_policy", "hg_endpoints", "hg_metrics", "hg_events")) {
+          objectDefs.put(m, MapDefinition.ofPinned(dir.resolve(m).toString()));
+        }
+        if (n == n1) {
+          replacePinnedMap(dir, "hg_ct", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize() - 8, d.maxEntries(), 0, 0));
+        } else {
+          replacePinnedMap(dir, "hg_ct", d -> new MapDefinition(BPF_MAP_TYPE_HASH, d.keySize(), d.valueSize(), 65536, 0, 0));
+        }
+        replacePinnedMap(dir, "hg_policy", d -> new MapDefinition(BPF_MAP_TYPE_HASH, d.keySize(), d.valueSize(), 8192, 0, 0));
+        replacePinnedMap(dir, "hg_endpoints", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize() + 8, d.maxEntries(), 0, 0));
+        replacePinnedMap(dir, "hg_metrics", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize(), d.maxEntries() + 4, 0, 0));
+        replacePinnedMap(dir, "hg_events", d -> new MapDefinition(d.type(), 0, 0, d.maxEntries() / 2, 0, 0));
+      }
+      assertThat(objectDefs.get("hg_ct").type()).isEqualTo(BPF_MAP_TYPE_LRU_HASH);
+      long[] revisions = {operator.revision(n1.netns()), operator.revision(n2.netns())};
+      startAgent(n1); // BPF mode: a failed load fails the test instead of falling back
+      startAgent(n2);
+      await().atMost(WAIT).until(() -> operator.revision(n1.netns()) > revisions[0] && operator.revision(n2.netns()) > revisions[1]);
+      awaitInForce();
+      for (NodeNetwork n : List.of(n1, n2)) {
+        BpfDatapath dp = (BpfDatapath) agents.get(n.netns()).datapath();
+        assertThat(dp.adopted()).isTrue();
+        assertThat(dp.migration().changed()).extracting(MapMigration.Changed::name)
+            .containsExactlyInAnyOrder("hg_ct", "hg_policy", "hg_endpoints", "hg_metrics", "hg_events");
+        assertThat(dp.migration().changed()).filteredOn(c -> c.name().equals("hg_ct")).singleElement()
+            .satisfies(c -> assertThat(c.entriesFit()).isEqualTo(n == n2));
+        // the new generation is pinned in place, with this build's definitions, and the old pins are gone
+        for (String m : objectDefs.keySet()) {
+          assertThat(MapDefinition.ofPinned(n.pinDir().resolve(m).toString())).as("%s on %s", m, n.name())
+              .isEqualTo(objectDefs.get(m));
+        }
+        assertThat(n.pinDir().resolve(MapMigration.PREVIOUS)).doesNotExist();
+        assertThat(ackOf(n).getEnforcing()).isTrue();
+      }
+      int okAfter = allowedOk.get();
+      Thread.sleep(700);
+      assertThat(allowedOk.get()).isGreaterThan(okAfter);
+    } finally {
+      stop.set(true);
+      for (Thread t : traffic) {
+        t.join(5000);
+      }
+      established.close();
+    }
+    assertThat(allowedBroken).as("allowed connections that failed").isEmpty();
+    assertThat(deniedThrough).as("denied connections that got through").isEmpty();
+    assertThat(establishedBroken).as("exchanges on the established connection that failed").isEmpty();
+    assertThat(deniedTried.get()).isGreaterThan(5);
+    assertThat(exchanges.get()).isGreaterThan(20);
+    assertThat(connect(xwing, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
+    assertThat(connect(xwing2, CLUSTER_IP, 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
+    assertThat(connect(tiefighter, CLUSTER_IP, 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
+  }
+
+  private static Ack ackOf(NodeNetwork n) {
+    return operator.ack(n.netns(), operator.revision(n.netns()));
   }
 
   @Test
