@@ -1,0 +1,144 @@
+package io.hexgate.datapath.pin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hexgate.datapath.bpf.BpfException;
+import io.hexgate.datapath.bpf.BpfMap;
+import io.hexgate.datapath.bpf.BpfObject;
+import io.hexgate.datapath.bpf.BpfSupport;
+import io.hexgate.datapath.bpf.MapDefinition;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Pinned maps whose definition is not the object's: moved aside, recreated, filled, removed (root only). */
+class MapMigrationTest {
+  private static final int BPF_MAP_TYPE_HASH = 1;
+  private static final int BPF_MAP_TYPE_LRU_HASH = 9;
+  private final Path dir = Path.of("/sys/fs/bpf/hgb-migrate-" + ProcessHandle.current().pid());
+
+  @BeforeAll
+  static void needsRoot() {
+    BpfSupport.loadOrSkip().close();
+    BpfFs.ensureMounted(BpfFs.DEFAULT_MOUNT);
+  }
+
+  @AfterEach
+  void removePins() throws IOException {
+    if (Files.exists(dir)) {
+      try (Stream<Path> s = Files.walk(dir)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  private static byte[] bytes(int n, int fill) {
+    byte[] b = new byte[n];
+    Arrays.fill(b, (byte) fill);
+    return b;
+  }
+
+  /** Pins a map of another definition at dir/name, as an older build would have left it. */
+  private void replace(String name, UnaryOperator<MapDefinition> change, byte[]... entry) {
+    Path pin = dir.resolve(name);
+    MapDefinition to = change.apply(MapDefinition.ofPinned(pin.toString()));
+    BpfMap m = BpfMap.create(name, to);
+    try {
+      if (entry.length == 2) {
+        m.update(entry[0], entry[1]);
+      }
+      Files.delete(pin);
+      m.pin(pin.toString());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      m.closeFd();
+    }
+  }
+
+  @Test
+  void changedMapsAreRecreatedAndFilledWhereTheirEntriesFitWhileTheOthersAreAdopted() throws Exception {
+    MapDefinition ct;
+    MapDefinition endpoints;
+    try (BpfObject first = BpfObject.openPackaged().pinMapsUnder(dir).load()) {
+      ct = first.map("hg_ct").definition();
+      endpoints = first.map("hg_endpoints").definition();
+      first.map("hg_services").update(bytes(first.map("hg_services").keySize(), 7), bytes(first.map("hg_services").valueSize(), 8));
+    }
+    assertThat(ct.type()).isEqualTo(BPF_MAP_TYPE_LRU_HASH);
+    byte[] k1 = bytes(ct.keySize(), 1);
+    byte[] v1 = bytes(ct.valueSize(), 2);
+    replace("hg_ct", d -> new MapDefinition(BPF_MAP_TYPE_HASH, d.keySize(), d.valueSize(), 1024, 0, 0), k1, v1);
+    replace("hg_endpoints", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize() + 8, d.maxEntries(), 0, 0));
+
+    // what libbpf alone does with them: refuses the load
+    try (BpfObject plain = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      assertThatThrownBy(plain::load).isInstanceOf(BpfException.class);
+    }
+
+    // a load that fails after the pins moved aside puts them back
+    try (BpfObject failing = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      MapMigration m = MapMigration.prepare("n", failing, dir);
+      assertThat(m.changed()).extracting(MapMigration.Changed::name).containsExactlyInAnyOrder("hg_ct", "hg_endpoints");
+      assertThat(dir.resolve("hg_ct")).doesNotExist();
+      assertThat(dir.resolve("previous/hg_ct")).exists();
+      m.rollback();
+      assertThat(MapDefinition.ofPinned(dir.resolve("hg_ct").toString()).type()).isEqualTo(BPF_MAP_TYPE_HASH);
+      assertThat(MapDefinition.ofPinned(dir.resolve("hg_endpoints").toString()).valueSize()).isEqualTo(endpoints.valueSize() + 8);
+    }
+
+    try (BpfObject next = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      MapMigration m = MapMigration.prepare("n", next, dir);
+      next.load();
+      m.copy(next);
+      assertThat(next.map("hg_ct").definition()).isEqualTo(ct);
+      assertThat(next.map("hg_ct").lookup(k1)).isEqualTo(v1); // the layout allowed: copied
+      assertThat(next.map("hg_endpoints").definition()).isEqualTo(endpoints);
+      assertThat(next.map("hg_endpoints").keys()).isEmpty(); // it did not: empty, for the revision to fill
+      assertThat(next.map("hg_services").keys()).hasSize(1); // unchanged: adopted with its contents
+
+      // the old programs add a connection before the new ones take over: carried over, absent keys only
+      byte[] k2 = bytes(ct.keySize(), 3);
+      BpfMap old = BpfMap.openPinned(dir.resolve("previous/hg_ct").toString());
+      try {
+        old.update(k2, bytes(ct.valueSize(), 4));
+        old.update(k1, bytes(ct.valueSize(), 9)); // the new map has its own entry for k1 already
+      } finally {
+        old.closeFd();
+      }
+      assertThat(m.finish(next, Set.of("hg_ct"))).isEqualTo(1);
+      assertThat(next.map("hg_ct").lookup(k2)).isEqualTo(bytes(ct.valueSize(), 4));
+      assertThat(next.map("hg_ct").lookup(k1)).isEqualTo(v1);
+      assertThat(dir.resolve(MapMigration.PREVIOUS)).doesNotExist();
+      assertThat(m.finish(next, Set.of("hg_ct"))).isZero();
+    }
+
+    // the next agent finds every pin as this build defines it: nothing to migrate
+    try (BpfObject again = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      assertThat(MapMigration.prepare("n", again, dir).needed()).isFalse();
+      again.load();
+    }
+  }
+
+  @Test
+  void entriesFitOnlyTheSameSizesInTheSameKindOfContainer() {
+    MapDefinition lru = new MapDefinition(BPF_MAP_TYPE_LRU_HASH, 16, 32, 1000, 0, 0);
+    assertThat(lru.entriesFit(new MapDefinition(BPF_MAP_TYPE_HASH, 16, 32, 10, 1, 0))).isTrue();
+    assertThat(lru.entriesFit(new MapDefinition(BPF_MAP_TYPE_HASH, 16, 40, 1000, 0, 0))).isFalse();
+    assertThat(lru.entriesFit(new MapDefinition(5 /* PERCPU_HASH */, 16, 32, 1000, 0, 0))).isFalse();
+    assertThat(new MapDefinition(27 /* RINGBUF */, 0, 0, 4096, 0, 0).entriesFit(new MapDefinition(27, 0, 0, 8192, 0, 0))).isFalse();
+    assertThat(lru.differences(new MapDefinition(BPF_MAP_TYPE_HASH, 16, 40, 1000, 0, 0)))
+        .isEqualTo("type 9 -> 1, value size 32 -> 40");
+  }
+}
