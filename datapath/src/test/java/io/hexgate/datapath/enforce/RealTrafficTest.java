@@ -544,6 +544,7 @@ class RealTrafficTest {
       for (NodeNetwork n : List.of(n1, n2)) {
         BpfDatapath dp = (BpfDatapath) agents.get(n.netns()).datapath();
         assertThat(dp.adopted()).as("%s adopted the pinned maps", n.name()).isTrue();
+        assertThat(dp.migration().needed()).as("%s: same build, nothing to migrate", n.name()).isFalse();
       }
       int okAfter = allowedOk.get();
       Thread.sleep(700);
