@@ -14,6 +14,8 @@ import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.datapath.agent.AgentCredentials;
 import io.hexgate.datapath.agent.Backoff;
+import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.agent.OperatorClient;
 import io.hexgate.operator.RepoRoot;
 import io.hexgate.operator.node.AgentReport;
@@ -23,6 +25,8 @@ import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
+import io.hexgate.operator.policy.api.PolicyStatus;
+import io.hexgate.operator.status.PolicyStatusTracker;
 import io.hexgate.operator.tls.AgentCertificateInterceptor;
 import io.hexgate.operator.tls.AgentTls;
 import io.hexgate.operator.tls.CertificateAuthority;
@@ -128,6 +132,64 @@ class NodeAgentContractTest {
 
     b.sendFlows(FlowBatch.newBuilder().addFlows(Flow.newBuilder().setDropReason(133)).build());
     await().atMost(WAIT).until(() -> flowNodes.contains("node-b"));
+  }
+
+  /**
+   * The real node agent on the Java datapath says so in its Hello and ACKs; the operator's status tracker
+   * never counts its node as enforcing, and names the reason, while an eBPF node that ACKed counts.
+   */
+  @Test
+  void shouldNeverCountANodeOnTheJavaDatapathAsEnforcing() throws Exception {
+    PolicyEngine engine = new PolicyEngine();
+    engine.upsertNamespace("default", Map.of());
+    engine.upsertEndpoint(pod("deathstar", "10.0.1.10", Map.of("org", "empire", "class", "deathstar"), "node-a"));
+    engine.upsertEndpoint(pod("deathstar-2", "10.0.2.10", Map.of("org", "empire", "class", "deathstar"), "node-b"));
+    CiliumNetworkPolicy cnp =
+        new ObjectMapper(new YAMLFactory())
+            .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
+    engine.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
+    NodeStateHub hub = new NodeStateHub();
+    io.hexgate.operator.policy.PolicyValidity validity = new io.hexgate.operator.policy.PolicyValidity();
+    validity.record(RULE1, 1L, List.of());
+    PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, Clock.systemUTC(), 100);
+    hub.changed(engine, Set.of());
+    tracker.changed(engine, Set.of());
+
+    CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
+    NodeAgentService service =
+        new NodeAgentService(hub, tracker, tracker, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
+    server =
+        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
+            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
+            .build()
+            .start();
+    ca.issueAgent("node-a").writeTo(certs.resolve("node-a"));
+    ca.issueAgent("node-b").writeTo(certs.resolve("node-b"));
+
+    ManagedChannel channelA = AgentCredentials.channel("localhost:" + server.getPort(), certs.resolve("node-a"), null);
+    closing.add(channelA::shutdownNow);
+    OperatorClient a =
+        new OperatorClient(channelA, "node-a", (u, next) -> Map.of(), () -> KernelEnforcement.ENFORCING, scheduler,
+            new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)), 16);
+    closing.add(a);
+    a.start();
+    ManagedChannel channelB = AgentCredentials.channel("localhost:" + server.getPort(), certs.resolve("node-b"), null);
+    closing.add(channelB::shutdownNow);
+    NodeAgent b = NodeAgent.start(new NodeAgent.Config("node-b", null, null, List.of(), 0, NodeAgent.Mode.JAVA), channelB);
+    closing.add(b);
+
+    long revisionB = hub.find("node-b").current().revision();
+    await().atMost(WAIT).until(() -> b.client().state().revision() == revisionB && a.state().revision() > 0);
+    await().atMost(WAIT).untilAsserted(() -> {
+      PolicyStatus s = tracker.desired(RULE1);
+      assertThat(s.enforcement.nodes).isEqualTo("1/2");
+      assertThat(s.nodes.get("node-a").enforcing).isTrue();
+      assertThat(s.nodes.get("node-b").enforcing).isFalse();
+      assertThat(s.nodes.get("node-b").localPolicyRevision).isEqualTo(revisionB);
+      assertThat(s.nodes.get("node-b").notEnforcingReason).contains("Java datapath").contains("--datapath java");
+      assertThat(s.conditions).filteredOn(c -> c.getType().equals("Enforced")).singleElement()
+          .satisfies(c -> assertThat(c.getReason()).isEqualTo("KernelNotEnforcing"));
+    });
   }
 
   private OperatorClient agent(String node, io.hexgate.datapath.agent.DesiredStateApplier applier) {
