@@ -1,7 +1,6 @@
 package io.hexgate.datapath.enforce;
 
 import io.hexgate.contract.v1.EndpointKey;
-import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.agent.AgentState;

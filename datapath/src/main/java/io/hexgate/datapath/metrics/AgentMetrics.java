@@ -1,11 +1,13 @@
 package io.hexgate.datapath.metrics;
 
+import io.hexgate.contract.v1.EndpointState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,12 +77,12 @@ public final class AgentMetrics {
    * it ({@code kernelEnforces} false: the Java datapath), every endpoint is {@code none}, whatever its
    * policy says, as the operator reports the node.
    */
-  public void endpointEnforcement(java.util.Collection<io.hexgate.contract.v1.EndpointState> endpoints, boolean kernelEnforces) {
+  public void endpointEnforcement(Collection<EndpointState> endpoints, boolean kernelEnforces) {
     int none = 0;
     int in = 0;
     int out = 0;
     int both = 0;
-    for (io.hexgate.contract.v1.EndpointState e : endpoints) {
+    for (EndpointState e : endpoints) {
       boolean i = kernelEnforces && e.getIngress().getEnforcing();
       boolean o = kernelEnforces && e.getEgress().getEnforcing();
       if (i && o) {
