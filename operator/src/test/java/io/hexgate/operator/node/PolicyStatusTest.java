@@ -329,6 +329,45 @@ class PolicyStatusTest {
     assertThat(conditions).allSatisfy(c -> assertThat(c.getLastTransitionTime()).isNotNull());
   }
 
+  @Test
+  void shouldIgnoreFlowsANodeSendsForPoliciesSelectingNoneOfItsEndpoints() throws Exception {
+    kube.resource(rule1()).create();
+    kube.resource(
+            cnp(
+                """
+                metadata: {name: xwing-only, namespace: default}
+                spec:
+                  endpointSelector: {matchLabels: {class: xwing}}
+                  ingress:
+                  - fromEndpoints: [{matchLabels: {org: alliance}}]
+                """))
+        .create();
+    awaitRule1EnforcedEverywhere();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(status("xwing-only").enforcement.nodes).isEqualTo("1/1"));
+    FlowBatch.Builder forged = FlowBatch.newBuilder();
+    for (int i = 0; i < 50; i++) {
+      forged.addFlows(Flow.newBuilder().setVerdict(Verdict.VERDICT_FORWARDED).addPolicies(ref("xwing-only")));
+    }
+    // node-a holds no xwing: its agent cannot raise xwing-only's counters, only rule1's
+    nodeA.sendFlows(forged.build());
+    nodeA.sendFlows(FlowBatch.newBuilder().addFlows(Flow.newBuilder().setVerdict(Verdict.VERDICT_FORWARDED).addPolicies(ref("rule1"))).build());
+    await().atMost(WAIT).untilAsserted(() -> assertThat(status("rule1").flows.allowed).isEqualTo(1L));
+    FlowBatch.Builder honest = FlowBatch.newBuilder();
+    for (int i = 0; i < 3; i++) {
+      honest.addFlows(Flow.newBuilder().setVerdict(Verdict.VERDICT_DROPPED).addPolicies(ref("xwing-only")));
+    }
+    nodeB.sendFlows(honest.build());
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(status("xwing-only").flows.denied).isEqualTo(3L);
+      assertThat(status("xwing-only").flows.allowed).isZero();
+    });
+  }
+
+  private static io.hexgate.contract.v1.PolicyRef ref(String name) {
+    return io.hexgate.contract.v1.PolicyRef.newBuilder()
+        .setKind("CiliumNetworkPolicy").setNamespace("default").setName(name).build();
+  }
+
   private CiliumNetworkPolicy cnp(String body) {
     return kube.getKubernetesSerialization()
         .unmarshal("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n" + body, CiliumNetworkPolicy.class);
