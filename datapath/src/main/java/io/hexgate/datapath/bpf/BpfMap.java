@@ -15,6 +15,7 @@ public final class BpfMap {
   public static final long BPF_EXIST = 2;
 
   private static final int ENOENT = 2;
+  private static final int EEXIST = 17;
   private static final int BATCH = 8192;
   private static final int BPF_MAP_TYPE_HASH = 1;
   private static final int BPF_MAP_TYPE_LRU_HASH = 9;
@@ -129,6 +130,20 @@ public final class BpfMap {
       throw new IllegalArgumentException(name + ": value of " + value.length + " bytes, map has " + lookupSize());
     }
     BpfException.check(Native.libbpf().bpf_map_update_elem(fd, key, value, flags), "bpf_map_update_elem", name);
+  }
+
+  /** Inserts unless the key is present (BPF_NOEXIST); false when it was, without an exception. */
+  public boolean putIfAbsent(byte[] key, byte[] value) {
+    checkKey(key);
+    if (value.length != lookupSize()) {
+      throw new IllegalArgumentException(name + ": value of " + value.length + " bytes, map has " + lookupSize());
+    }
+    int ret = Native.libbpf().bpf_map_update_elem(fd, key, value, BPF_NOEXIST);
+    if (ret == -EEXIST) {
+      return false;
+    }
+    BpfException.check(ret, "bpf_map_update_elem", name);
+    return true;
   }
 
   /** The value, or null when the key is absent. */

@@ -133,7 +133,7 @@ public final class MapMigration {
             node, c.name(), c.from().differences(c.to()));
         continue;
       }
-      int n = copyEntries(c.name(), obj.map(c.name()), BpfMap.BPF_ANY);
+      int n = copyEntries(c.name(), obj.map(c.name()), false);
       log.info("node {}: map {}: {} entries copied into the new map", node, c.name(), n);
     }
   }
@@ -151,7 +151,7 @@ public final class MapMigration {
     int copied = 0;
     for (Changed c : changed) {
       if (kernelWritten.contains(c.name()) && c.entriesFit()) {
-        int n = copyEntries(c.name(), obj.map(c.name()), BpfMap.BPF_NOEXIST);
+        int n = copyEntries(c.name(), obj.map(c.name()), true);
         copied += n;
         if (n > 0) {
           log.info("node {}: map {}: {} entries the old programs added meanwhile copied too", node, c.name(), n);
@@ -180,7 +180,7 @@ public final class MapMigration {
     }
   }
 
-  private int copyEntries(String name, BpfMap to, long flags) {
+  private int copyEntries(String name, BpfMap to, boolean onlyAbsent) {
     Path pin = previous.resolve(name);
     if (!Files.exists(pin)) {
       return 0;
@@ -194,12 +194,14 @@ public final class MapMigration {
           continue;
         }
         try {
-          to.update(k, v, flags);
-          copied++;
-        } catch (BpfException e) {
-          if (e.errno() == 17) { // EEXIST with BPF_NOEXIST: the new programs have their own entry
-            continue;
+          if (onlyAbsent) {
+            // a key the new programs wrote already is theirs: keep it
+            copied += to.putIfAbsent(k, v) ? 1 : 0;
+          } else {
+            to.update(k, v);
+            copied++;
           }
+        } catch (BpfException e) {
           // E2BIG/ENOSPC: the new map is smaller; what did not fit starts afresh
           log.warn("node {}: map {}: copying stopped after {} entries: {}", node, name, copied, e.getMessage());
           break;
