@@ -17,6 +17,8 @@ import io.hexgate.operator.node.NodeEnforcement;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyValidity;
+import io.hexgate.operator.node.NodeAddresses;
+import io.hexgate.operator.node.NodeReconciler;
 import io.hexgate.operator.service.EndpointSliceReconciler;
 import io.hexgate.operator.service.ServiceReconciler;
 import io.hexgate.operator.service.ServiceTable;
@@ -47,6 +49,7 @@ public final class HexgateOperator implements AutoCloseable {
   private final EngineWriter writer;
   private final PolicyValidity validity = new PolicyValidity();
   private final ServiceTable services = new ServiceTable();
+  private final NodeAddresses nodeAddresses = new NodeAddresses();
   private final OperatorMetrics metrics = new OperatorMetrics();
   private final Operator operator;
   private final ScheduledExecutorService gc;
@@ -82,6 +85,7 @@ public final class HexgateOperator implements AutoCloseable {
     operator.register(new NetworkPolicyReconciler(policies));
     operator.register(new ServiceReconciler(services));
     operator.register(new EndpointSliceReconciler(services));
+    operator.register(new NodeReconciler(nodeAddresses));
     this.gc =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -131,6 +135,8 @@ public final class HexgateOperator implements AutoCloseable {
     writer.addListener(hub);
     writer.addListener(tracker); // after the hub: reads the revisions it just published
     services.addListener(hub::services);
+    nodeAddresses.addListener(hub::nodeAddresses);
+    hub.nodeAddresses(nodeAddresses.all());
     statusWriter = new PolicyStatusWriter(client, tracker, clock, interval, leader::get);
     return tracker;
   }

@@ -85,4 +85,31 @@ class OperatorOnLabApiTest {
         .getHolderIdentity()).isEqualTo("lab-test");
     assertThat(Map.of("leader", operator.isLeader())).containsEntry("leader", true);
   }
+
+  @Test
+  void describeShowsTheFieldsAPolicyUsesThatAreNotEnforced() throws java.io.IOException {
+    Path file = dir.resolve("mtls.yaml");
+    java.nio.file.Files.writeString(file, """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: mtls}
+        spec:
+          endpointSelector: {matchLabels: {app: api}}
+          ingress:
+          - fromEndpoints: [{matchLabels: {app: client}}]
+            authentication: {mode: required}
+        """);
+    kubectl.run("apply", "-f", file.toString()).ok();
+
+    await().atMost(WAIT).untilAsserted(() -> assertThat(
+        kubectl.run("get", "cnp", "mtls", "-o", "jsonpath={.status.conditions[?(@.type==\"FieldsNotEnforced\")].status}").ok().out())
+        .isEqualTo("True"));
+    String described = kubectl.run("describe", "cnp", "mtls").ok().out();
+    assertThat(described)
+        .containsPattern("Type: +Valid")
+        .containsPattern("Type: +FieldsNotEnforced")
+        .containsPattern("Reason: +UnsupportedFields")
+        .contains("spec.ingress[0].authentication.mode: required");
+    assertThat(kubectl.run("get", "cnp", "mtls").ok().out()).containsPattern("mtls +True");
+  }
 }

@@ -5,6 +5,7 @@ import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.PolicyRules;
 import io.hexgate.operator.policy.PolicyValidity;
 import io.hexgate.operator.policy.api.Rule;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -46,8 +47,13 @@ public final class PolicyFeed {
           errors);
       return;
     }
-    writer.apply(engine -> engine.upsertPolicy(ref, rules, paths));
-    validity.record(ref, generation, errors);
+    List<List<String>> notEnforced = new ArrayList<>(1);
+    writer.apply(
+        engine -> {
+          engine.upsertPolicy(ref, rules, paths);
+          notEnforced.add(engine.rules(ref).stream().flatMap(r -> r.notEnforced().stream()).toList());
+        });
+    validity.record(ref, generation, errors, notEnforced.get(0));
     LOG.info("{}: generation {} enforced ({} rules)", ref, generation, rules.size());
   }
 

@@ -8,6 +8,12 @@ import java.util.regex.Pattern;
 /**
  * Derives the security-relevant labels of a pod, with Cilium's default label filter: every pod label
  * except the excluded prefixes, plus the namespace, namespace labels, service account and cluster.
+ *
+ * <p>Those four come only from the Namespace object, the pod's service account and the operator's
+ * configuration: a pod label claiming one of them (or any {@code io.cilium.k8s.} key, or a key written
+ * with a label source such as {@code reserved:}) is dropped, on every create and update alike. Cilium
+ * once honoured such labels (CVE-2023-39347, GHSA-pfhr-pccp-hwmh), letting a pod walk into another
+ * namespace's policies.
  */
 public final class SecurityLabels {
   public static final String NAMESPACE = "io.kubernetes.pod.namespace";
@@ -15,6 +21,8 @@ public final class SecurityLabels {
   public static final String SERVICE_ACCOUNT = "io.cilium.k8s.policy.serviceaccount";
   public static final String CLUSTER = "io.cilium.k8s.policy.cluster";
   public static final String DEFAULT_CLUSTER = "default";
+  /** Every key under it is the operator's to set (namespace labels, service account, cluster, ...). */
+  public static final String CILIUM_K8S_PREFIX = "io.cilium.k8s.";
 
   // Cilium's default exclusions; patterns are anchored at the start of the key.
   private static final List<Pattern> EXCLUDED =
@@ -67,7 +75,7 @@ public final class SecurityLabels {
     List<Label> out = new ArrayList<>();
     podLabels.forEach(
         (k, v) -> {
-          if (isRelevant(k)) {
+          if (!isOperatorDerived(k) && isRelevant(k)) {
             out.add(Label.k8s(k, v));
           }
         });
@@ -82,6 +90,15 @@ public final class SecurityLabels {
     out.add(Label.k8s(SERVICE_ACCOUNT, serviceAccount == null ? "default" : serviceAccount));
     out.add(Label.k8s(CLUSTER, clusterName));
     return Labels.of(out);
+  }
+
+  /**
+   * Whether a pod label key names what only the operator may say about a pod: its namespace (or a key
+   * extending it), anything under {@code io.cilium.k8s.}, or a label source ({@code reserved:host},
+   * {@code k8s:...}; Kubernetes label keys have no colon, so such a key can only pass for another source).
+   */
+  public static boolean isOperatorDerived(String key) {
+    return key.startsWith(NAMESPACE) || key.startsWith(CILIUM_K8S_PREFIX) || key.indexOf(':') >= 0;
   }
 
   // isRelevant is a pure function of the key, and clusters use few distinct keys: remember answers

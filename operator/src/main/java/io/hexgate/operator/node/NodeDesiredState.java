@@ -139,7 +139,7 @@ public record NodeDesiredState(
   public StateUpdate snapshot(String epoch, long revision) {
     StateUpdate.Builder b = StateUpdate.newBuilder().setEpoch(epoch).setRevision(revision).setSnapshot(true);
     endpoints.values().forEach(e -> b.addUpsertEndpoints(e.state()));
-    ipcache.entries().entrySet().stream()
+    ipcache.entriesFor(node).entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
         .forEach(e -> b.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(e.getKey()).setIdentity(e.getValue())));
     b.addAllUpsertServices(services.byFrontend().values());
@@ -163,8 +163,8 @@ public record NodeDesiredState(
       }
     }
     if (ipcache != base.ipcache) {
-      Map<String, Long> now = ipcache.entries();
-      Map<String, Long> then = base.ipcache.entries();
+      Map<String, Long> now = ipcache.entriesFor(node);
+      Map<String, Long> then = base.ipcache.entriesFor(node);
       new TreeMap<>(now)
           .forEach(
               (prefix, id) -> {

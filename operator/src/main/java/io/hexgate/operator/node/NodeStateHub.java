@@ -79,9 +79,24 @@ public final class NodeStateHub implements DesiredStateListener {
     }
   }
 
+  /**
+   * New node addresses (see {@link NodeAddresses}): each known node gets a revision with its endpoints
+   * unchanged and the IP cache seen from that node. Any thread; serialised with {@link #changed}.
+   */
+  public synchronized void nodeAddresses(Map<String, Set<String>> next) {
+    IpCache cache = ipcache.withNodes(next);
+    if (cache == ipcache) {
+      return;
+    }
+    ipcache = cache;
+    for (NodeRevisions revisions : nodes.values()) {
+      revisions.publish(revisions.current().state().withIpcache(cache));
+    }
+  }
+
   @Override
   public synchronized void changed(PolicyEngine engine, Set<String> changedNodes) {
-    IpCache nextCache = IpCache.of(engine);
+    IpCache nextCache = IpCache.of(engine).withNodes(ipcache.nodes());
     boolean cacheChanged = !nextCache.equals(ipcache);
     if (cacheChanged) {
       // one shared instance, so that per-node comparisons short-cut on identity

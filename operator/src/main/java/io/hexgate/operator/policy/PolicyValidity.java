@@ -20,10 +20,17 @@ public final class PolicyValidity {
    * @param errors empty when valid
    * @param enforcedGeneration the generation whose rules the engine holds, or null when none ever was
    *     valid
+   * @param notEnforced what the enforced generation uses that Hexgate does not enforce (field path and
+   *     what happens instead, {@link CompiledRule#notEnforced}); empty when it enforces every field
    */
-  public record Result(Long observedGeneration, List<FieldError> errors, Long enforcedGeneration) {
+  public record Result(Long observedGeneration, List<FieldError> errors, Long enforcedGeneration, List<String> notEnforced) {
     public Result {
       errors = List.copyOf(errors);
+      notEnforced = List.copyOf(notEnforced);
+    }
+
+    public Result(Long observedGeneration, List<FieldError> errors, Long enforcedGeneration) {
+      this(observedGeneration, errors, enforcedGeneration, List.of());
     }
 
     public boolean valid() {
@@ -36,12 +43,24 @@ public final class PolicyValidity {
 
   /** Records a validation; {@code enforced} says whether these rules went to the engine. */
   public Result record(PolicyRef ref, Long generation, List<FieldError> errors) {
+    return record(ref, generation, errors, null);
+  }
+
+  /**
+   * Records a validation with the notes of the rules the engine now holds; {@code notEnforced} null (or
+   * an invalid generation, which the engine never got) keeps those of the generation still enforced.
+   */
+  public Result record(PolicyRef ref, Long generation, List<FieldError> errors, List<String> notEnforced) {
     Result next =
         results.compute(
             ref,
             (k, previous) -> {
               Long enforced = errors.isEmpty() ? generation : previous == null ? null : previous.enforcedGeneration();
-              return new Result(generation, errors, enforced);
+              List<String> notes =
+                  errors.isEmpty() && notEnforced != null
+                      ? notEnforced
+                      : previous == null ? List.of() : previous.notEnforced();
+              return new Result(generation, errors, enforced, notes);
             });
     listeners.forEach(l -> l.accept(ref));
     return next;

@@ -2,6 +2,7 @@ package io.hexgate.operator.policy;
 
 import io.hexgate.operator.identity.Label;
 import io.hexgate.operator.identity.SecurityLabels;
+import io.hexgate.operator.policy.api.Authentication;
 import io.hexgate.operator.policy.api.CidrRule;
 import io.hexgate.operator.policy.api.EgressPeers;
 import io.hexgate.operator.policy.api.EgressRule;
@@ -52,12 +53,37 @@ public final class RuleCompiler {
     boolean egressDd = defaultDeny(rule, Direction.EGRESS);
     List<Term> ingress = new ArrayList<>();
     List<Term> egress = new ArrayList<>();
-    forEach(rule.ingress, path + ".ingress", (r, p) -> ingress.addAll(terms(ctx, r, r.toPorts, p, Direction.INGRESS, false, !ingressDd)));
+    forEach(rule.ingress, path + ".ingress", (r, p) -> {
+      if (authenticated(ctx, r.authentication, p)) {
+        ingress.addAll(terms(ctx, r, r.toPorts, p, Direction.INGRESS, false, !ingressDd));
+      }
+    });
     forEach(rule.ingressDeny, path + ".ingressDeny", (r, p) -> ingress.addAll(terms(ctx, r, r.toPorts, p, Direction.INGRESS, true, false)));
-    forEach(rule.egress, path + ".egress", (r, p) -> egress.addAll(terms(ctx, r, r.toPorts, p, Direction.EGRESS, false, !egressDd)));
+    forEach(rule.egress, path + ".egress", (r, p) -> {
+      if (authenticated(ctx, r.authentication, p)) {
+        egress.addAll(terms(ctx, r, r.toPorts, p, Direction.EGRESS, false, !egressDd));
+      }
+    });
     forEach(rule.egressDeny, path + ".egressDeny", (r, p) -> egress.addAll(terms(ctx, r, r.toPorts, p, Direction.EGRESS, true, false)));
     return new CompiledRule(
         origin, path, subject, ingressDd, egressDd, ingress, egress, List.copyOf(ctx.notEnforced), Set.copyOf(ctx.cidrs));
+  }
+
+  /**
+   * Whether an allow element may be enforced as written. Hexgate cannot authenticate peers, so an
+   * element requiring authentication allows nothing: Cilium drops its traffic (AUTH_REQUIRED, 189) until
+   * the peers authenticated, and a plain allow would let it through unauthenticated. The element still
+   * counts for default-deny.
+   */
+  private static boolean authenticated(Ctx ctx, Authentication a, String path) {
+    if (a == null || a.mode == null || Authentication.Mode.DISABLED.yaml().equals(a.mode)) {
+      return true;
+    }
+    ctx.notEnforced.add(
+        path + ".authentication.mode: " + a.mode + ": mutual authentication is not supported, so this rule allows"
+            + " nothing (fail closed: Cilium drops such traffic with reason 189, AUTH_REQUIRED, until it is"
+            + " authenticated)");
+    return false;
   }
 
   /** An unset direction of enableDefaultDeny is on when the rule has any allow or deny entry there. */

@@ -52,6 +52,12 @@ import java.util.stream.Collectors;
 public final class PolicyStatusTracker implements DesiredStateListener, AgentReportListener, FlowBatchListener {
   public static final int DEFAULT_NODE_LIMIT = 100;
   private static final int NODES_IN_MESSAGE = 5;
+  private static final int NOTES_IN_MESSAGE = 20;
+  /**
+   * Condition type present (status True) while the enforced rules use fields Hexgate does not enforce;
+   * {@code Valid} stays True.
+   */
+  public static final String FIELDS_NOT_ENFORCED = "FieldsNotEnforced";
 
   private static final class Track {
     Object rules; // the engine's rule list instance: a new one means new rules
@@ -277,6 +283,10 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
         v.valid()
             ? condition("Valid", true, "Valid", "Policy validation succeeded", v.observedGeneration())
             : condition("Valid", false, "InvalidPolicy", errors(v.errors()), v.observedGeneration()));
+    if (!v.notEnforced().isEmpty()) {
+      conditions.add(
+          condition(FIELDS_NOT_ENFORCED, true, "UnsupportedFields", notEnforced(v.notEnforced()), v.observedGeneration()));
+    }
 
     int selected;
     int enforcing = 0;
@@ -383,6 +393,13 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
   private static String names(List<String> nodes) {
     String shown = String.join(", ", nodes.subList(0, Math.min(NODES_IN_MESSAGE, nodes.size())));
     return nodes.size() > NODES_IN_MESSAGE ? shown + ", ..." : shown;
+  }
+
+  /** The enforced rules' fields Hexgate does not enforce, each with what happens instead. */
+  private static String notEnforced(List<String> notes) {
+    List<String> shown = notes.subList(0, Math.min(NOTES_IN_MESSAGE, notes.size()));
+    return notes.size() + (notes.size() == 1 ? " field is" : " fields are") + " not enforced: " + String.join("; ", shown)
+        + (notes.size() > NOTES_IN_MESSAGE ? "; and " + (notes.size() - NOTES_IN_MESSAGE) + " more" : "");
   }
 
   private static String errors(List<FieldError> errors) {

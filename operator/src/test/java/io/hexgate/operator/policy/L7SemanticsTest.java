@@ -3,6 +3,7 @@ package io.hexgate.operator.policy;
 import static io.hexgate.operator.policy.ClusterFixture.request;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,6 +158,7 @@ class L7SemanticsTest {
   }
 
   @Test
+  @DisplayName("CVE-2023-30851: one peer's L4-only allow does not widen another peer's L7 rules")
   void shouldKeepL7RulesPerPeerSelector() {
     // §3.7 (Cilium PerSelectorPolicies): one peer's L7 rules do not restrict another peer's L4-only allow.
     ClusterFixture.in(tmp)

@@ -7,6 +7,7 @@ import io.hexgate.operator.identity.Labels;
 import io.hexgate.operator.identity.ReservedIdentity;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,6 +150,7 @@ class SelectorSemanticsTest {
   }
 
   @Test
+  @DisplayName("CVE-2023-41333: a CNP endpointSelector is confined to its namespace")
   void shouldConfineCnpEndpointSelectorToItsNamespace() {
     // §3.4: a CNP's endpointSelector always gets k8s:io.kubernetes.pod.namespace=<its namespace>.
     cluster()
@@ -161,6 +163,7 @@ class SelectorSemanticsTest {
   }
 
   @Test
+  @DisplayName("CVE-2023-41333: a CNP endpointSelector naming another namespace cannot escape its own")
   void shouldNotLetCnpEndpointSelectorEscapeItsNamespaceByNamingAnother() {
     // §3.4: "a user namespace match for another namespace is logged as illegal and cannot escape N".
     cluster()

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Required;
 
-/** Mutual authentication requirement of an allow rule: parsed and kept, not enforced. */
+/**
+ * Mutual authentication requirement of an allow rule. Hexgate cannot authenticate peers: an element
+ * whose mode is {@code required} or {@code test-always-fail} allows nothing (fail closed), and its
+ * policy's status says so.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Authentication {
   /**

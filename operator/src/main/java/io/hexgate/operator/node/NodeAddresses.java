@@ -1,0 +1,92 @@
+package io.hexgate.operator.node;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.hexgate.operator.policy.CidrPrefix;
+import io.hexgate.operator.policy.CidrPrefix.InvalidCidrException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The addresses of every Node ({@code status.addresses} of type InternalIP and ExternalIP, as host
+ * prefixes), by node name: in each node's IP cache its own addresses get {@code reserved:host} (1) and
+ * the other nodes' {@code reserved:remote-node} (6), so that {@code fromEntities: [host]}, {@code
+ * remote-node} and allow-localhost see node traffic as Cilium does. Thread-safe; listeners hear every new
+ * table in order, on the thread that changed it.
+ */
+public final class NodeAddresses {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeAddresses.class);
+  private static final Set<String> TYPES = Set.of("InternalIP", "ExternalIP");
+
+  private final Map<String, Set<String>> byNode = new TreeMap<>();
+  private final List<Consumer<Map<String, Set<String>>>> listeners = new CopyOnWriteArrayList<>();
+
+  public void addListener(Consumer<Map<String, Set<String>>> listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * The host prefixes of a Node's InternalIP and ExternalIP addresses. An address that is not an IP
+   * literal (a misconfigured node) is skipped with a warning naming the node and the field: it must never
+   * be resolved, nor turn a whole range into the node.
+   */
+  public static Set<String> of(Node n) {
+    Set<String> out = new TreeSet<>();
+    if (n.getStatus() == null || n.getStatus().getAddresses() == null) {
+      return out;
+    }
+    List<NodeAddress> addresses = n.getStatus().getAddresses();
+    for (int i = 0; i < addresses.size(); i++) {
+      NodeAddress a = addresses.get(i);
+      if (a == null || !TYPES.contains(a.getType()) || a.getAddress() == null) {
+        continue;
+      }
+      String text = a.getAddress().trim();
+      try {
+        if (text.indexOf('/') < 0) {
+          out.add(CidrPrefix.parse(text).toString());
+          continue;
+        }
+      } catch (InvalidCidrException e) {
+        // logged below
+      }
+      LOG.warn("Node {}: status.addresses[{}].address \"{}\" is not an IP address, ignored", n.getMetadata().getName(), i, text);
+    }
+    return out;
+  }
+
+  public void upsert(Node n) {
+    set(n.getMetadata().getName(), of(n));
+  }
+
+  public void delete(String node) {
+    set(node, Set.of());
+  }
+
+  private synchronized void set(String node, Set<String> addresses) {
+    Set<String> old = byNode.get(node);
+    if (addresses.isEmpty() ? old == null : addresses.equals(old)) {
+      return;
+    }
+    if (addresses.isEmpty()) {
+      byNode.remove(node);
+    } else {
+      byNode.put(node, Set.copyOf(addresses));
+    }
+    Map<String, Set<String>> next = Map.copyOf(byNode);
+    // under the lock, so that listeners hear tables in the order they were made
+    listeners.forEach(l -> l.accept(next));
+  }
+
+  /** The current table. */
+  public synchronized Map<String, Set<String>> all() {
+    return Map.copyOf(byNode);
+  }
+}
