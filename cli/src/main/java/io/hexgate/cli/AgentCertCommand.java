@@ -69,9 +69,18 @@ public final class AgentCertCommand implements Callable<Integer> {
           : "hexgate agent-cert: give --node NODE and --out DIR (or --revoke)");
       return 2;
     }
+    if (revoke && cert == null && parseSerial(serial) == null) {
+      System.err.println("hexgate agent-cert --revoke: --serial must be hexadecimal, not '" + serial + "'");
+      return 2;
+    }
     try (KubernetesClient client = new KubernetesClientBuilder().build()) {
       return revoke ? revoke(client) : issue(client);
     }
+  }
+
+  private static BigInteger parseSerial(String text) {
+    String hex = text.replace(":", "").replaceFirst("^(0x|0X|serial=)", "");
+    return hex.isEmpty() || !hex.matches("[0-9a-fA-F]+") ? null : new BigInteger(hex, 16);
   }
 
   private int issue(KubernetesClient client) {
@@ -107,12 +116,7 @@ public final class AgentCertCommand implements Callable<Integer> {
       }
       owner = named;
     } else {
-      String hex = serial.replace(":", "").replaceFirst("^(0x|0X|serial=)", "");
-      if (hex.isEmpty() || !hex.matches("[0-9a-fA-F]+")) {
-        System.err.println("hexgate agent-cert --revoke: --serial must be hexadecimal, not '" + serial + "'");
-        return 2;
-      }
-      number = new BigInteger(hex, 16);
+      number = parseSerial(serial);
     }
     CaSecretStore store = new CaSecretStore(client, namespace, secret, Clock.systemUTC());
     if (store.load().isEmpty()) {

@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The agent certificates that may no longer connect, kept as text under the key {@value #KEY} of the CA
  * Secret. One certificate per line: its serial number in hexadecimal (as {@code openssl x509 -serial}
- * prints it; colons and a {@code 0x} prefix are allowed, case does not matter), then the node it was
+ * prints it; colons and a {@code 0x} or {@code serial=} prefix are allowed, case does not matter), then the node it was
  * issued to, then an optional free-text note. Blank lines and lines starting with {@code #} are ignored.
  * The serial alone decides; the node is there for the people who read the list.
  *
@@ -60,10 +60,7 @@ public record RevocationList(Map<BigInteger, String> entries) {
 
   /** Serials are compared as numbers: {@code 0A} and {@code a} are the same certificate. */
   static BigInteger serial(String text) {
-    String hex = text.replace(":", "");
-    if (hex.startsWith("0x") || hex.startsWith("0X")) {
-      hex = hex.substring(2);
-    }
+    String hex = text.replace(":", "").replaceFirst("^(0x|0X|serial=)", "");
     if (hex.isEmpty() || !hex.matches("[0-9a-fA-F]+")) {
       return null;
     }
