@@ -120,7 +120,9 @@ class AgentCertificatesTest {
     long revokedAt = System.nanoTime();
     revoke(certA);
     Status status = a.closed.orTimeout(REVOCATION_BOUND.toMillis(), TimeUnit.MILLISECONDS).join();
-    assertThat(Duration.ofNanos(System.nanoTime() - revokedAt)).isLessThan(REVOCATION_BOUND);
+    Duration took = Duration.ofNanos(System.nanoTime() - revokedAt);
+    System.out.println("the revocation ended the open stream " + took.toMillis() + " ms after the Secret was updated");
+    assertThat(took).isLessThan(REVOCATION_BOUND);
     assertThat(status.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(status.getDescription()).contains(serial(certA));
     await().atMost(WAIT).until(() -> service.connectedNodes().equals(Set.of("node-b")));
