@@ -1,7 +1,6 @@
 package io.hexgate.datapath.agent;
 
 import io.grpc.Channel;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -77,7 +76,11 @@ public final class OperatorClient implements AutoCloseable {
     this.maxPendingBatches = maxPendingBatches;
   }
 
-  /** Renews the client certificate {@code rotation} holds before it expires; call before {@link #start}. */
+  /**
+   * Renews the client certificate {@code rotation} holds before it expires; call before {@link #start}.
+   * The channel must present that certificate ({@link AgentCredentials#channel(String, CertificateRotation, String)}),
+   * so that the reconnection after a renewal presents the new one.
+   */
   public OperatorClient renewing(CertificateRotation rotation) {
     this.rotation = rotation;
     return this;
@@ -196,7 +199,8 @@ public final class OperatorClient implements AutoCloseable {
       }
       s = stream;
     }
-    if (s != null) {
+    CertificateRotation r = rotation;
+    if (s != null && r != null && r.due()) {
       s.requestCertificate();
     }
   }
@@ -209,10 +213,6 @@ public final class OperatorClient implements AutoCloseable {
       }
       stream = null;
       failures = 0;
-    }
-    // idle: the next call opens a new connection, whose handshake presents the new certificate
-    if (channel instanceof ManagedChannel managed) {
-      managed.enterIdle();
     }
     scheduler.execute(this::connect);
   }
