@@ -80,6 +80,10 @@ public final class AgentCommand implements Callable<Integer> {
       System.err.println("hexgate agent: " + e.getMessage());
       return 2;
     }
+    if (!Files.isWritable(certDir)) {
+      System.err.println("hexgate agent: warning: " + certDir + " is not writable, so the certificate cannot be renewed"
+          + " before it expires (" + rotation.certificate().getNotAfter().toInstant() + ")");
+    }
     ManagedChannel channel = AgentCredentials.channel(operator, rotation, auth);
     NodeAgent agent;
     try {
