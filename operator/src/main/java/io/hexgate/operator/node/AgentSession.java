@@ -49,6 +49,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
   private boolean needSnapshot = true;
   private long nackedRevision = -1;
   private boolean closed;
+  private boolean renewed;
 
   AgentSession(
       NodeAgentService service,
@@ -170,11 +171,22 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       return false;
     }
     CertificateResponse response;
+    boolean again;
+    synchronized (lock) {
+      again = renewed;
+    }
     if (verifiedNode == null) {
       response = CertificateResponse.newBuilder().setError("this stream has no client certificate to renew").build();
+    } else if (again) {
+      // one certificate per stream: the agent reconnects with it, so signing stays bounded by handshakes
+      response = CertificateResponse.newBuilder()
+          .setError("a certificate was issued on this stream already; reconnect with it").build();
     } else {
       try {
         response = service.certificates().renew(verifiedNode, request.getCsrPem());
+        synchronized (lock) {
+          renewed = true;
+        }
         log.info("renewed the certificate of node {} (was {})", verifiedNode, serial());
       } catch (IllegalArgumentException e) {
         log.warn("refused a certificate request from node {} (certificate {}): {}", verifiedNode, serial(), e.getMessage());

@@ -146,6 +146,8 @@ class AgentCertificatesTest {
     renewed.verify(ca.certificate().getPublicKey());
     assertThat(renewed.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2"); // clientAuth only
     assertThat(Pem.parseCertificate(r.getCaPem())).isEqualTo(ca.certificate());
+    // one per stream: the agent is to reconnect with it
+    assertThat(a.renew(csr("CN=node:node-a", keyPair())).getError()).contains("reconnect with it");
     // and it opens the agent port
     Agent renewedAgent = new Agent("node-a", new IssuedCertificate(renewed, pair.getPrivate(), ca.certificate()));
     await().atMost(WAIT).until(() -> renewedAgent.updates.size() == 1);
