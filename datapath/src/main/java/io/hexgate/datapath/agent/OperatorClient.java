@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,7 @@ public final class OperatorClient implements AutoCloseable {
   private final int maxPendingBatches;
   private final Object lock = new Object();
   private volatile CertificateRotation rotation;
+  private ScheduledFuture<?> renewal; // guarded by lock: the one renewal timer
 
   // guarded by lock
   private final ArrayDeque<FlowBatch> pendingFlows = new ArrayDeque<>();
@@ -186,8 +188,16 @@ public final class OperatorClient implements AutoCloseable {
   }
 
   private void renewAt(Instant when) {
-    long ms = Math.max(0, Duration.between(Instant.now(), when).toMillis());
-    scheduler.schedule(this::renewIfDue, ms, TimeUnit.MILLISECONDS);
+    long ms = Math.max(0, Duration.between(Instant.now(), when).toMillis() + 1); // never before it
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      if (renewal != null) {
+        renewal.cancel(false);
+      }
+      renewal = scheduler.schedule(this::renewIfDue, ms, TimeUnit.MILLISECONDS);
+    }
   }
 
   /** On the open stream; without one, the next stream asks right after its hello. */
@@ -200,7 +210,12 @@ public final class OperatorClient implements AutoCloseable {
       s = stream;
     }
     CertificateRotation r = rotation;
-    if (s != null && r != null && r.due()) {
+    if (r == null) {
+      return;
+    }
+    if (!r.due()) {
+      renewAt(r.renewalTime()); // woken early (clocks differ a little)
+    } else if (s != null) {
       s.requestCertificate();
     }
   }
