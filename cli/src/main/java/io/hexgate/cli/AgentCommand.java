@@ -3,9 +3,11 @@ package io.hexgate.cli;
 import io.grpc.ManagedChannel;
 import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.agent.AgentCredentials;
+import io.hexgate.datapath.agent.CertificateRotation;
 import io.hexgate.datapath.metrics.MetricsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +30,7 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--operator", required = true, paramLabel = "HOST:PORT", description = "The operator's agent port.")
   String operator;
 
-  @Option(names = "--cert-dir", defaultValue = "/etc/hexgate/agent", description = "Directory holding tls.crt, tls.key and ca.crt, from `hexgate agent-cert` (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--cert-dir", defaultValue = "/etc/hexgate/agent", description = "Directory holding tls.crt, tls.key and ca.crt, from `hexgate agent-cert`; the agent renews tls.crt and tls.key there before they expire, so it must be writable (default: ${DEFAULT-VALUE}).")
   Path certDir;
 
   @Option(names = "--authority", description = "Name the operator's certificate must carry (default: the host of --operator, or hexgate-operator when it is an IP address).")
@@ -71,10 +73,21 @@ public final class AgentCommand implements Callable<Integer> {
     }
     String host = operator.substring(0, operator.lastIndexOf(':'));
     String auth = authority != null ? authority : host.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?") ? "hexgate-operator" : null;
-    ManagedChannel channel = AgentCredentials.channel(operator, certDir, auth);
+    CertificateRotation rotation;
+    try {
+      rotation = CertificateRotation.load(certDir, node, Clock.systemUTC());
+    } catch (RuntimeException e) {
+      System.err.println("hexgate agent: " + e.getMessage());
+      return 2;
+    }
+    if (!Files.isWritable(certDir)) {
+      System.err.println("hexgate agent: warning: " + certDir + " is not writable, so the certificate cannot be renewed"
+          + " before it expires (" + rotation.certificate().getNotAfter().toInstant() + ")");
+    }
+    ManagedChannel channel = AgentCredentials.channel(operator, rotation, auth);
     NodeAgent agent;
     try {
-      agent = NodeAgent.start(new NodeAgent.Config(node, netns, pinDir, uplinks, metricsPort, mode), channel);
+      agent = NodeAgent.start(new NodeAgent.Config(node, netns, pinDir, uplinks, metricsPort, mode), channel, rotation);
     } catch (RuntimeException e) {
       channel.shutdownNow();
       System.err.println("hexgate agent: " + e.getMessage());

@@ -76,6 +76,9 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--agent-dns-name", paramLabel = "NAME", description = "DNS name agents use for the operator, in its server certificate; repeatable (default: hexgate-operator, hexgate-operator.<namespace>.svc, localhost).")
   List<String> agentDnsNames;
 
+  @Option(names = "--cert-lifetime", defaultValue = "8760h", converter = DurationConverter.class, description = "Lifetime of the certificates the operator issues: its serving certificate and agents' renewals, each renewed after two thirds of it (default: ${DEFAULT-VALUE}).")
+  Duration certLifetime;
+
   @Option(names = "--ca-secret", defaultValue = CaSecretStore.DEFAULT_NAME, description = "Secret holding the agents' CA, in the client's namespace; created if absent (default: ${DEFAULT-VALUE}).")
   String caSecret;
 
@@ -170,7 +173,7 @@ public final class OperatorCommand implements Callable<Integer> {
           agentDnsNames != null && !agentDnsNames.isEmpty()
               ? agentDnsNames
               : List.of("hexgate-operator", "hexgate-operator." + ns + ".svc", "localhost");
-      agentPortRef.set(AgentServer.start(client, ns, caSecret, agentPort, names, agents, Clock.systemUTC()));
+      agentPortRef.set(AgentServer.start(client, ns, caSecret, agentPort, names, agents, Clock.systemUTC(), certLifetime));
     }
     stopped.await();
     return 0;

@@ -3,6 +3,7 @@ package io.hexgate.datapath;
 import io.grpc.Channel;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.datapath.agent.Backoff;
+import io.hexgate.datapath.agent.CertificateRotation;
 import io.hexgate.datapath.agent.OperatorClient;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.Native;
@@ -92,6 +93,14 @@ public final class NodeAgent implements AutoCloseable {
 
   /** Starts the agent: picks and opens the datapath, serves metrics, connects to the operator over {@code channel}. */
   public static NodeAgent start(Config config, Channel channel) throws IOException {
+    return start(config, channel, null);
+  }
+
+  /**
+   * As {@link #start(Config, Channel)}, renewing the client certificate {@code rotation} holds (the one
+   * {@code channel} presents) before it expires; null to never renew.
+   */
+  public static NodeAgent start(Config config, Channel channel, CertificateRotation rotation) throws IOException {
     AgentMetrics metrics = new AgentMetrics();
     ScheduledExecutorService scheduler =
         Executors.newScheduledThreadPool(
@@ -107,6 +116,9 @@ public final class NodeAgent implements AutoCloseable {
     OperatorClient client =
         new OperatorClient(channel, config.node(), (u, next) -> datapathRef.get().apply(u, next),
             () -> datapathRef.get().enforcement(), scheduler, Backoff.DEFAULT, 64);
+    if (rotation != null) {
+      client.renewing(rotation);
+    }
     FlowBatcher batcher = new FlowBatcher(200, 500, scheduler, client::sendFlows);
     Datapath datapath;
     try {

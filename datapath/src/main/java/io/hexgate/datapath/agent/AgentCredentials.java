@@ -32,13 +32,42 @@ public final class AgentCredentials {
   }
 
   /**
+   * Credentials presenting whatever certificate {@code rotation} holds at each handshake, so a renewed
+   * certificate is used from the next connection on; the operator must chain to the directory's CA.
+   */
+  public static ChannelCredentials renewable(CertificateRotation rotation) {
+    try {
+      return TlsChannelCredentials.newBuilder()
+          .keyManager(rotation.keyManager())
+          .trustManager(rotation.directory().resolve(CA_FILE).toFile())
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the CA certificate in " + rotation.directory(), e);
+    }
+  }
+
+  /**
    * A channel to the operator at {@code target} (host:port), verifying that the operator's certificate
    * names {@code authority} (e.g. {@code hexgate-operator.hexgate.svc}) when it is not null.
    */
   public static ManagedChannel channel(String target, Path certDir, String authority) {
+    return channel(target, fromDirectory(certDir), authority);
+  }
+
+  /**
+   * As {@link #channel(String, Path, String)}, presenting {@code rotation}'s certificate: each renewal
+   * gives the channel new TLS credentials, so its next connection presents the new certificate.
+   */
+  public static ManagedChannel channel(String target, CertificateRotation rotation, String authority) {
+    RenewingChannel channel = new RenewingChannel(() -> channel(target, renewable(rotation), authority));
+    rotation.onRenewed(channel::renew);
+    return channel;
+  }
+
+  private static ManagedChannel channel(String target, ChannelCredentials credentials, String authority) {
     // keepalive: notice a dead operator (or a half-open connection) without waiting for TCP timeouts
     var builder =
-        Grpc.newChannelBuilder(target, fromDirectory(certDir))
+        Grpc.newChannelBuilder(target, credentials)
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS);
     if (authority != null) {

@@ -6,6 +6,8 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.AgentMessage;
+import io.hexgate.contract.v1.CertificateRequest;
+import io.hexgate.contract.v1.CertificateResponse;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointResult;
 import io.hexgate.contract.v1.FlowBatch;
@@ -13,9 +15,13 @@ import io.hexgate.contract.v1.Hello;
 import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.contract.v1.OperatorMessage;
 import io.hexgate.contract.v1.StateUpdate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * <p>Flow control: the agent asks for one update at a time, after the previous one is applied and
  * acknowledged, so the operator coalesces what piles up meanwhile. Flow batches wait in a bounded queue
  * while the stream is not ready; when it is full the oldest batch is dropped and counted as lost.
+ *
+ * <p>With a {@link CertificateRotation} ({@link #renewing}), the agent asks for a new client certificate
+ * on the stream once the current one is due for renewal, installs it and reconnects with it at once,
+ * resuming from the revision it applied; the datapath keeps enforcing meanwhile.
  */
 public final class OperatorClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OperatorClient.class);
@@ -42,6 +52,8 @@ public final class OperatorClient implements AutoCloseable {
   private final int maxPendingBatches;
   private final Supplier<KernelEnforcement> enforcement;
   private final Object lock = new Object();
+  private volatile CertificateRotation rotation;
+  private ScheduledFuture<?> renewal; // guarded by lock: the one renewal timer
 
   // guarded by lock
   private final ArrayDeque<FlowBatch> pendingFlows = new ArrayDeque<>();
@@ -82,7 +94,21 @@ public final class OperatorClient implements AutoCloseable {
     this.maxPendingBatches = maxPendingBatches;
   }
 
+  /**
+   * Renews the client certificate {@code rotation} holds before it expires; call before {@link #start}.
+   * The channel must present that certificate ({@link AgentCredentials#channel(String, CertificateRotation, String)}),
+   * so that the reconnection after a renewal presents the new one.
+   */
+  public OperatorClient renewing(CertificateRotation rotation) {
+    this.rotation = rotation;
+    return this;
+  }
+
   public void start() {
+    CertificateRotation r = rotation;
+    if (r != null) {
+      renewAt(r.renewalTime());
+    }
     connect();
   }
 
@@ -160,6 +186,10 @@ public final class OperatorClient implements AutoCloseable {
     }
     NodeAgentGrpc.newStub(channel).connect(s);
     s.send(AgentMessage.newBuilder().setHello(hello).build());
+    CertificateRotation r = rotation;
+    if (r != null && r.due()) {
+      s.requestCertificate(); // after the hello: the operator renews only for a node that said who it is
+    }
   }
 
   private void reconnectLater(Stream ended, Status status) {
@@ -176,6 +206,51 @@ public final class OperatorClient implements AutoCloseable {
     scheduler.schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
   }
 
+  private void renewAt(Instant when) {
+    long ms = Math.max(0, Duration.between(Instant.now(), when).toMillis() + 1); // never before it
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      if (renewal != null) {
+        renewal.cancel(false);
+      }
+      renewal = scheduler.schedule(this::renewIfDue, ms, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** On the open stream; without one, the next stream asks right after its hello. */
+  private void renewIfDue() {
+    Stream s;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      s = stream;
+    }
+    CertificateRotation r = rotation;
+    if (r == null) {
+      return;
+    }
+    if (!r.due()) {
+      renewAt(r.renewalTime()); // woken early (clocks differ a little)
+    } else if (s != null) {
+      s.requestCertificate();
+    }
+  }
+
+  /** Opens a new stream at once, without backoff: the old one ended on purpose (e.g. to use a new certificate). */
+  private void reconnectNow(Stream ended) {
+    synchronized (lock) {
+      if (closed || stream != ended) {
+        return;
+      }
+      stream = null;
+      failures = 0;
+    }
+    scheduler.execute(this::connect);
+  }
+
   private void drainFlows() {
     Stream s;
     synchronized (lock) {
@@ -190,6 +265,7 @@ public final class OperatorClient implements AutoCloseable {
   private final class Stream implements ClientResponseObserver<AgentMessage, OperatorMessage> {
     private ClientCallStreamObserver<AgentMessage> out;
     private volatile boolean open = true;
+    private boolean certificateRequested; // guarded by this
 
     @Override
     public void beforeStart(ClientCallStreamObserver<AgentMessage> requestStream) {
@@ -207,8 +283,50 @@ public final class OperatorClient implements AutoCloseable {
         if (!handle(message.getUpdate())) {
           return;
         }
+      } else if (message.getKindCase() == OperatorMessage.KindCase.CERTIFICATE) {
+        if (!install(message.getCertificate())) {
+          return;
+        }
       }
       out.request(1);
+    }
+
+    void requestCertificate() {
+      CertificateRotation r = rotation;
+      synchronized (this) {
+        if (!open || certificateRequested || r == null) {
+          return;
+        }
+        certificateRequested = true;
+        log.info("node {}: {} is due for renewal; asking the operator for a new one", node, r);
+        out.onNext(AgentMessage.newBuilder().setCertificateRequest(CertificateRequest.newBuilder().setCsrPem(r.request())).build());
+      }
+    }
+
+    /** Installs a renewed certificate and reconnects with it; false if the stream was ended for that. */
+    private boolean install(CertificateResponse response) {
+      CertificateRotation r = rotation;
+      if (r == null) {
+        return true;
+      }
+      X509Certificate cert;
+      try {
+        cert = r.install(response);
+      } catch (RuntimeException e) {
+        Duration retry = r.retryDelay();
+        log.warn("node {}: certificate not renewed ({}); asking again in {}", node, e.getMessage(), retry);
+        synchronized (this) {
+          certificateRequested = false;
+        }
+        renewAt(Instant.now().plus(retry));
+        return true;
+      }
+      log.info("node {}: renewed certificate {} (valid until {}) written to {}; reconnecting with it",
+          node, cert.getSerialNumber().toString(16), cert.getNotAfter().toInstant(), r.directory());
+      renewAt(r.renewalTime());
+      cancel("reconnecting with a renewed certificate");
+      reconnectNow(this);
+      return false;
     }
 
     /** Applies and acknowledges one update; false if the stream was given up instead. */
@@ -292,7 +410,12 @@ public final class OperatorClient implements AutoCloseable {
     @Override
     public void onError(Throwable t) {
       open = false;
-      reconnectLater(this, Status.fromThrowable(t));
+      Status status = Status.fromThrowable(t);
+      if (status.getCode() == Status.Code.UNAUTHENTICATED) {
+        log.error("node {}: the operator refuses this agent's certificate ({}); issue a new one with `hexgate agent-cert`",
+            node, status.getDescription());
+      }
+      reconnectLater(this, status);
     }
 
     @Override

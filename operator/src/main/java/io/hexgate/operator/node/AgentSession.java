@@ -5,12 +5,15 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.AgentMessage;
+import io.hexgate.contract.v1.CertificateRequest;
+import io.hexgate.contract.v1.CertificateResponse;
 import io.hexgate.contract.v1.EndpointResult;
 import io.hexgate.contract.v1.Hello;
 import io.hexgate.contract.v1.OperatorMessage;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.PolicyRef;
+import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +34,8 @@ final class AgentSession implements StreamObserver<AgentMessage> {
   private final NodeAgentService service;
   private final ServerCallStreamObserver<OperatorMessage> call;
   private final String verifiedNode;
+  /** The client certificate the stream authenticated with; null only with TRUST_CLAIM. */
+  private final X509Certificate certificate;
   private final String epoch;
   private final AtomicBoolean pumpScheduled = new AtomicBoolean();
   private final Runnable onRevision = this::schedulePump;
@@ -44,11 +49,17 @@ final class AgentSession implements StreamObserver<AgentMessage> {
   private boolean needSnapshot = true;
   private long nackedRevision = -1;
   private boolean closed;
+  private boolean renewed;
 
-  AgentSession(NodeAgentService service, ServerCallStreamObserver<OperatorMessage> call, String verifiedNode) {
+  AgentSession(
+      NodeAgentService service,
+      ServerCallStreamObserver<OperatorMessage> call,
+      String verifiedNode,
+      X509Certificate certificate) {
     this.service = service;
     this.call = call;
     this.verifiedNode = verifiedNode;
+    this.certificate = certificate;
     this.epoch = service.hub().epoch();
   }
 
@@ -69,6 +80,11 @@ final class AgentSession implements StreamObserver<AgentMessage> {
         break;
       case ACK:
         ack(message.getAck());
+        break;
+      case CERTIFICATE_REQUEST:
+        if (!renew(message.getCertificateRequest())) {
+          return;
+        }
         break;
       case FLOWS:
         String from = nodeOrNull();
@@ -105,6 +121,13 @@ final class AgentSession implements StreamObserver<AgentMessage> {
           "certificate is for node " + verifiedNode + ", not " + claimed));
       return;
     }
+    if (endIfRevoked()) {
+      return;
+    }
+    if (certificate != null) {
+      log.info("node {} authenticated with certificate {} (valid until {})",
+          claimed, serial(), certificate.getNotAfter().toInstant());
+    }
     NodeRevisions r = service.hub().node(claimed);
     synchronized (lock) {
       if (node != null) {
@@ -140,6 +163,66 @@ final class AgentSession implements StreamObserver<AgentMessage> {
     service.register(claimed, this);
     r.subscribe(onRevision);
     schedulePump();
+  }
+
+  /**
+   * Signs the agent's request for a new certificate, for the node its current certificate names and
+   * nothing else; a refusal is answered, not fatal. False if the stream was ended instead.
+   */
+  private boolean renew(CertificateRequest request) {
+    String n = nodeOrNull();
+    if (n == null) {
+      fail(Status.FAILED_PRECONDITION.withDescription("certificate request before hello"));
+      return false;
+    }
+    if (endIfRevoked()) {
+      return false;
+    }
+    CertificateResponse response;
+    boolean again;
+    synchronized (lock) {
+      again = renewed;
+    }
+    if (verifiedNode == null) {
+      response = CertificateResponse.newBuilder().setError("this stream has no client certificate to renew").build();
+    } else if (again) {
+      // one certificate per stream: the agent reconnects with it, so signing stays bounded by handshakes
+      response = CertificateResponse.newBuilder()
+          .setError("a certificate was issued on this stream already; reconnect with it").build();
+    } else {
+      try {
+        response = service.certificates().renew(verifiedNode, request.getCsrPem());
+        synchronized (lock) {
+          renewed = true;
+        }
+        log.info("renewed the certificate of node {} (was {})", verifiedNode, serial());
+      } catch (IllegalArgumentException e) {
+        log.warn("refused a certificate request from node {} (certificate {}): {}", verifiedNode, serial(), e.getMessage());
+        response = CertificateResponse.newBuilder().setError(e.getMessage()).build();
+      }
+    }
+    synchronized (lock) {
+      if (closed) {
+        return false;
+      }
+      call.onNext(OperatorMessage.newBuilder().setCertificate(response).build());
+    }
+    return true;
+  }
+
+  /** Ends this stream if its certificate is on the deny list now; true if it did (or had ended). */
+  boolean endIfRevoked() {
+    if (certificate == null || !service.certificates().revoked(certificate.getSerialNumber())) {
+      return false;
+    }
+    String n = verifiedNode;
+    log.warn("closing the stream of node {}: its certificate {} is revoked", n, serial());
+    abort(Status.UNAUTHENTICATED.withDescription("certificate " + serial() + " of node " + n + " is revoked"));
+    return true;
+  }
+
+  private String serial() {
+    return certificate == null ? "-" : certificate.getSerialNumber().toString(16);
   }
 
   private void ack(Ack ack) {

@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.hexgate.contract.v1.AgentMessage;
 import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.contract.v1.OperatorMessage;
+import java.security.cert.X509Certificate;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -33,6 +34,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
   private final Authentication authentication;
   private final BooleanSupplier serving;
   private final ConcurrentMap<String, AgentSession> sessions = new ConcurrentHashMap<>();
+  private volatile AgentCertificates certificates = AgentCertificates.NONE;
 
   /**
    * @param sender runs the work of sending updates (diffing and encoding) off the engine's thread
@@ -87,10 +89,34 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
         public void onCompleted() {}
       };
     }
+    X509Certificate certificate = VerifiedNode.CERTIFICATE.get();
     AgentSession session =
-        new AgentSession(this, (ServerCallStreamObserver<OperatorMessage>) responseObserver, verified);
+        new AgentSession(this, (ServerCallStreamObserver<OperatorMessage>) responseObserver, verified, certificate);
     session.start();
     return session;
+  }
+
+  /** Where revocations are looked up and renewals signed; none until set (renewals are then refused). */
+  public void useCertificates(AgentCertificates certificates) {
+    this.certificates = certificates;
+  }
+
+  AgentCertificates certificates() {
+    return certificates;
+  }
+
+  /**
+   * Ends the stream of every agent whose certificate is now revoked (UNAUTHENTICATED); called when the
+   * deny list changes. Returns how many were ended.
+   */
+  public int endRevokedSessions() {
+    int ended = 0;
+    for (AgentSession s : sessions.values()) {
+      if (s.endIfRevoked()) {
+        ended++;
+      }
+    }
+    return ended;
   }
 
   /** Nodes whose agent is connected now. */

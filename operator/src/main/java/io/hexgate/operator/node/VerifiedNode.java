@@ -1,6 +1,7 @@
 package io.hexgate.operator.node;
 
 import io.grpc.Context;
+import java.security.cert.X509Certificate;
 
 /**
  * The node an agent's client certificate names, put into the call's context by the TLS layer (see
@@ -8,6 +9,8 @@ import io.grpc.Context;
  */
 public final class VerifiedNode {
   public static final Context.Key<String> KEY = Context.key("hexgate-verified-node");
+  /** The client certificate itself: its serial is what a revocation names. */
+  public static final Context.Key<X509Certificate> CERTIFICATE = Context.key("hexgate-verified-certificate");
 
   private VerifiedNode() {}
 }

@@ -6,22 +6,28 @@ import io.hexgate.operator.node.NodeAgentService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running agent port: the CA from its Secret (created on first start), a fresh server certificate
- * for the given DNS names, and {@link AgentTls#server} around the service.
+ * The running agent port: the CA from its Secret (created on first start), a server certificate for the
+ * given DNS names renewed before it expires, the Secret's deny list watched (a newly revoked certificate's
+ * open stream is ended), agents' renewal requests signed, and {@link AgentTls#server} around the service.
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
 
   private final Server server;
+  private final RenewingCertificate serving;
+  private final AutoCloseable revocationWatch;
 
-  private AgentServer(Server server) {
+  private AgentServer(Server server, RenewingCertificate serving, AutoCloseable revocationWatch) {
     this.server = server;
+    this.serving = serving;
+    this.revocationWatch = revocationWatch;
   }
 
   public static AgentServer start(
@@ -32,13 +38,41 @@ public final class AgentServer implements AutoCloseable {
       List<String> dnsNames,
       NodeAgentService service,
       Clock clock) {
-    CertificateAuthority ca = new CaSecretStore(client, namespace, caSecret, clock).loadOrCreate();
-    IssuedCertificate cert = ca.issueServer(dnsNames.isEmpty() ? "hexgate-operator" : dnsNames.get(0), dnsNames, List.of());
+    return start(client, namespace, caSecret, port, dnsNames, service, clock, CertificateAuthority.LEAF_VALIDITY);
+  }
+
+  /** @param certificateLifetime of the certificates issued: the serving one and agents' renewals */
+  public static AgentServer start(
+      KubernetesClient client,
+      String namespace,
+      String caSecret,
+      int port,
+      List<String> dnsNames,
+      NodeAgentService service,
+      Clock clock,
+      Duration certificateLifetime) {
+    CaSecretStore store = new CaSecretStore(client, namespace, caSecret, clock);
+    CertificateAuthority ca = store.loadOrCreate().withLeafValidity(certificateLifetime);
+    RevokedCertificates revoked = new RevokedCertificates();
+    revoked.onChange(
+        list -> {
+          int ended = service.endRevokedSessions();
+          if (ended > 0) {
+            log.info("ended {} agent stream(s) whose certificate was revoked", ended);
+          }
+        });
+    service.useCertificates(new NodeCertificates(ca, revoked));
+    AutoCloseable watch = store.watchRevocations(revoked);
+    String cn = dnsNames.isEmpty() ? "hexgate-operator" : dnsNames.get(0);
+    RenewingCertificate serving = new RenewingCertificate(() -> ca.issueServer(cn, dnsNames, List.of()), clock);
     try {
-      Server server = AgentTls.server(port, cert, service).start();
-      log.info("agent port {} up (mTLS, CA in Secret({}/{}), names {})", server.getPort(), namespace, caSecret, dnsNames);
-      return new AgentServer(server);
+      Server server = AgentTls.server(port, serving.keyManager(), ca.certificate(), service, revoked::revoked).start();
+      log.info("agent port {} up (mTLS, CA in Secret({}/{}), names {}, {} revoked certificate(s))",
+          server.getPort(), namespace, caSecret, dnsNames, revoked.current().entries().size());
+      return new AgentServer(server, serving, watch);
     } catch (IOException e) {
+      serving.close();
+      closeQuietly(watch);
       throw new UncheckedIOException("cannot listen for agents on port " + port, e);
     }
   }
@@ -49,6 +83,8 @@ public final class AgentServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closeQuietly(revocationWatch);
+    serving.close();
     server.shutdown();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -57,6 +93,14 @@ public final class AgentServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       server.shutdownNow();
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.debug("closing the deny list's watch failed", e);
     }
   }
 }

@@ -4,6 +4,9 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.math.BigInteger;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the CA in a Kubernetes Secret of type {@code kubernetes.io/tls} ({@code tls.crt}, {@code tls.key}):
  * reused when present, created when absent. Two replicas starting together both try to create it; the
- * loser of the race adopts the winner's CA, so every certificate chains to one CA.
+ * loser of the race adopts the winner's CA, so every certificate chains to one CA. The same Secret holds
+ * the agents' deny list under {@value RevocationList#KEY} (see {@link RevocationList}).
  */
 public final class CaSecretStore {
   public static final String DEFAULT_NAME = "hexgate-ca";
@@ -73,6 +77,71 @@ public final class CaSecretStore {
     }
   }
 
+  /**
+   * Keeps {@code target} up to date with the Secret's deny list; the Secret as it is now is read before
+   * this returns. A Secret without the key revokes nothing; a deleted Secret leaves the last list in force.
+   */
+  public AutoCloseable watchRevocations(RevokedCertificates target) {
+    String source = "Secret(" + namespace + "/" + name + ") data." + RevocationList.KEY;
+    SharedIndexInformer<Secret> informer =
+        client.secrets().inNamespace(namespace).withName(name).inform(
+            new ResourceEventHandler<>() {
+              @Override
+              public void onAdd(Secret s) {
+                target.update(revokedText(s), source);
+              }
+
+              @Override
+              public void onUpdate(Secret old, Secret s) {
+                target.update(revokedText(s), source);
+              }
+
+              @Override
+              public void onDelete(Secret s, boolean unknownFinalState) {
+                log.warn("Secret({}/{}) was deleted: the revocations in force stay until it is back", namespace, name);
+              }
+            });
+    return informer::close;
+  }
+
+  /**
+   * Adds {@code serial} (issued to {@code node}) to the Secret's deny list; a concurrent writer makes it
+   * read and try again. Returns false if it was listed already.
+   */
+  public boolean revoke(BigInteger serial, String node, String note) {
+    for (int attempt = 1; ; attempt++) {
+      Secret s = client.secrets().inNamespace(namespace).withName(name).get();
+      if (s == null) {
+        throw new IllegalStateException("no Secret " + namespace + "/" + name);
+      }
+      String before = revokedText(s);
+      String after = RevocationList.append(before, serial, node, note);
+      if (after.equals(before)) {
+        return false;
+      }
+      s.getData().put(RevocationList.KEY, base64(after));
+      try {
+        client.secrets().inNamespace(namespace).resource(s).update(); // conflicts on a concurrent change
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt >= 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The deny list's text in the Secret as it is now ("" without one). */
+  public String revokedText() {
+    Secret s = client.secrets().inNamespace(namespace).withName(name).get();
+    return s == null ? "" : revokedText(s);
+  }
+
+  private static String revokedText(Secret s) {
+    String v = s.getData() == null ? null : s.getData().get(RevocationList.KEY);
+    return v == null ? "" : new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
+  }
+
   private CertificateAuthority read(Secret s) {
     Map<String, String> data = s.getData();
     if (data == null || !data.containsKey(IssuedCertificate.CERT_FILE) || !data.containsKey(IssuedCertificate.KEY_FILE)) {
@@ -86,7 +155,7 @@ public final class CaSecretStore {
   }
 
   private static String base64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String unbase64(String s) {

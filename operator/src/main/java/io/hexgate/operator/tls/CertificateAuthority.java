@@ -43,18 +43,36 @@ public final class CertificateAuthority {
   static final String NODE_CN_PREFIX = "node:";
   private static final String SIGNATURE = "SHA256withECDSA";
   private static final Duration CA_VALIDITY = Duration.ofDays(3650);
-  private static final Duration LEAF_VALIDITY = Duration.ofDays(365);
+  public static final Duration LEAF_VALIDITY = Duration.ofDays(365);
   private static final Duration BACKDATE = Duration.ofMinutes(5); // tolerate clock skew between nodes
 
   private final X509Certificate certificate;
   private final PrivateKey key;
   private final Clock clock;
+  private final Duration leafValidity;
   private final SecureRandom random = new SecureRandom();
 
   public CertificateAuthority(X509Certificate certificate, PrivateKey key, Clock clock) {
+    this(certificate, key, clock, LEAF_VALIDITY);
+  }
+
+  private CertificateAuthority(X509Certificate certificate, PrivateKey key, Clock clock, Duration leafValidity) {
+    if (leafValidity.isNegative() || leafValidity.isZero()) {
+      throw new IllegalArgumentException("certificate lifetime must be positive, not " + leafValidity);
+    }
     this.certificate = certificate;
     this.key = key;
     this.clock = clock;
+    this.leafValidity = leafValidity;
+  }
+
+  /** The same CA issuing leaf certificates that last {@code validity} (a year by default; short in tests). */
+  public CertificateAuthority withLeafValidity(Duration validity) {
+    return new CertificateAuthority(certificate, key, clock, validity);
+  }
+
+  public Duration leafValidity() {
+    return leafValidity;
   }
 
   /** A new self-signed CA. */
@@ -92,6 +110,31 @@ public final class CertificateAuthority {
     return issue(NODE_CN_PREFIX + node, KeyPurposeId.id_kp_clientAuth, List.of(), List.of());
   }
 
+  /**
+   * Signs an agent's renewal request for {@code node}, the node its current certificate names. The
+   * request must be signed by its own key (proof that the agent holds it), name exactly
+   * {@code CN=node:<node>} and carry an EC P-256 key; the agent's private key never reaches the CA.
+   *
+   * @throws IllegalArgumentException with the reason when the request is refused
+   */
+  public X509Certificate signAgentRequest(String node, String csrPem) {
+    if (node == null || node.isBlank()) {
+      throw new IllegalArgumentException("node name must not be empty");
+    }
+    CertificateRequests.Parsed csr = CertificateRequests.parse(csrPem);
+    String cn = NODE_CN_PREFIX + node;
+    if (!cn.equals(csr.commonName())) {
+      throw new IllegalArgumentException(
+          "the request names " + (csr.commonName() == null ? csr.subject() : "CN=" + csr.commonName())
+              + ", but this agent's certificate is for CN=" + cn);
+    }
+    try {
+      return certify(cn, KeyPurposeId.id_kp_clientAuth, List.of(), List.of(), csr.publicKey());
+    } catch (GeneralSecurityException | CertIOException e) {
+      throw new IllegalStateException("cannot sign the certificate request of node " + node, e);
+    }
+  }
+
   /** A server certificate for the operator, valid for the given DNS names and IP addresses. */
   public IssuedCertificate issueServer(String commonName, List<String> dnsNames, List<String> ipAddresses) {
     return issue(commonName, KeyPurposeId.id_kp_serverAuth, dnsNames, ipAddresses);
@@ -112,30 +155,37 @@ public final class CertificateAuthority {
 
   private IssuedCertificate issue(String cn, KeyPurposeId purpose, List<String> dns, List<String> ips) {
     KeyPair pair = newKeyPair();
-    Instant now = clock.instant();
-    X500Name issuer = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
-    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, cn).build();
     try {
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      PublicKey pub = pair.getPublic();
-      X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-                  issuer, serial(random), Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_VALIDITY)), subject, pub)
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
-              .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
-              .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pub))
-              .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
-      List<GeneralName> names = new ArrayList<>();
-      dns.forEach(d -> names.add(new GeneralName(GeneralName.dNSName, d)));
-      ips.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
-      if (!names.isEmpty()) {
-        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
-      }
-      return new IssuedCertificate(sign(b, key), pair.getPrivate(), certificate);
+      return new IssuedCertificate(certify(cn, purpose, dns, ips, pair.getPublic()), pair.getPrivate(), certificate);
     } catch (GeneralSecurityException | CertIOException e) {
       throw new IllegalStateException("cannot issue certificate for " + cn, e);
     }
+  }
+
+  private X509Certificate certify(String cn, KeyPurposeId purpose, List<String> dns, List<String> ips, PublicKey pub)
+      throws GeneralSecurityException, CertIOException {
+    Instant now = clock.instant();
+    X500Name issuer = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
+    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, cn).build();
+    // backdated for clock skew, but never by more than a tenth of the lifetime: a short-lived certificate
+    // must not look mostly used up (and due for renewal) the moment it is issued
+    Duration backdate = BACKDATE.compareTo(leafValidity.dividedBy(10)) < 0 ? BACKDATE : leafValidity.dividedBy(10);
+    JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+    X509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+                issuer, serial(random), Date.from(now.minus(backdate)), Date.from(now.plus(leafValidity)), subject, pub)
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+            .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
+            .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
+            .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pub))
+            .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
+    List<GeneralName> names = new ArrayList<>();
+    dns.forEach(d -> names.add(new GeneralName(GeneralName.dNSName, d)));
+    ips.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
+    if (!names.isEmpty()) {
+      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+    }
+    return sign(b, key);
   }
 
   private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer) throws GeneralSecurityException {
