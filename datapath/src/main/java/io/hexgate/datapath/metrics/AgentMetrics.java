@@ -29,6 +29,11 @@ public final class AgentMetrics {
 
     /** Map name → used entries / max entries. */
     Map<String, Double> mapPressure();
+
+    /** Events the datapath could not hand over (its ring buffer was full), cumulative. */
+    default long lostEvents() {
+      return 0;
+    }
   }
 
   private static final String[] DIRECTION = {"UNKNOWN", "INGRESS", "EGRESS", "UPLINK"};
@@ -41,6 +46,7 @@ public final class AgentMetrics {
   private final Map<String, AtomicLong> enforcement = new ConcurrentHashMap<>();
   private final Counter flowEvents;
   private final Counter lostEvents;
+  private final AtomicLong ringBufferLost = new AtomicLong();
 
   public AgentMetrics() {
     for (String e : ENFORCEMENT) {
@@ -59,6 +65,11 @@ public final class AgentMetrics {
         Counter.builder("hexgate.datapath.events.undecodable")
             .description("Ring buffer records that could not be decoded")
             .register(registry);
+    // Hubble's name and label for events lost before they reached it (source: the kernel's buffer)
+    FunctionCounter.builder("hubble.lost.events", ringBufferLost, AtomicLong::get)
+        .description("Number of lost events")
+        .tag("source", "perf_event_ring_buffer")
+        .register(registry);
   }
 
   public PrometheusMeterRegistry registry() {
@@ -99,6 +110,7 @@ public final class AgentMetrics {
       return;
     }
     Counters c = s.counters();
+    ringBufferLost.accumulateAndGet(s.lostEvents(), Math::max);
     for (int slot = 0; slot < c.packets().length; slot++) {
       long packets = c.packets()[slot];
       AtomicLong[] held = slots.get(slot);
@@ -133,7 +145,7 @@ public final class AgentMetrics {
     String direction = DIRECTION[slot % Counters.DIRECTIONS];
     AtomicLong packets = new AtomicLong();
     AtomicLong bytes = new AtomicLong();
-    if (slot % Counters.DIRECTIONS == 3) {
+    if (slot % Counters.DIRECTIONS == 3 && reason == 0) {
       // from_netdev's slot: what arrived on the uplink, not a policy direction (Cilium has no label for it)
       FunctionCounter.builder("hexgate.uplink.received.packets", packets, AtomicLong::get)
           .description("Packets received on the node's uplink, counted by from_netdev")
