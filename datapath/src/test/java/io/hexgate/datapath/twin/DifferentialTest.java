@@ -43,6 +43,8 @@ class DifferentialTest extends WithLoadedBpfObject {
     Map<Integer, Integer> reasons = new TreeMap<>();
     int rewritten = 0;
     int total = 0;
+    int errorsPassed = 0;
+    int laterFragmentsPassed = 0;
     JavaDatapath twin = new JavaDatapath(MapContents.EMPTY);
     MapContents current = writer.readKernel();
     try (RingBuffer events = new RingBuffer(obj.map("hg_events"), b -> kernelEvents.add(Event.CODEC.read(b)))) {
@@ -101,6 +103,13 @@ class DifferentialTest extends WithLoadedBpfObject {
           t.event().ifPresent(twinEvents::add);
           reasons.merge(t.reason(), 1, Integer::sum);
           if (t.forwarded() && shot.hook() != RandomWorld.FROM_NETDEV) {
+            byte[] f = shot.frame();
+            if (f.length > 34 && (f[23] & 0xff) == 1 && java.util.Set.of(3, 11, 12).contains(f[34] & 0xff)) {
+              errorsPassed++;
+            }
+            if (f.length > 34 && (((f[20] & 0x1f) << 8) | (f[21] & 0xff)) != 0) {
+              laterFragmentsPassed++;
+            }
             world.forwarded(t.packet());
             if (!java.util.Arrays.equals(t.packet(), shot.frame())) {
               rewritten++;
@@ -131,12 +140,15 @@ class DifferentialTest extends WithLoadedBpfObject {
             .isEqualTo(twin.counter(reason, dir));
       }
     }
-    System.out.printf("differential test: %d packets, seed %d, reasons %s, %d rewritten by translation%n",
-        total, seed, reasons, rewritten);
+    System.out.printf("differential test: %d packets, seed %d, reasons %s, %d rewritten by translation, "
+        + "%d ICMP errors and %d later fragments passed%n", total, seed, reasons, rewritten, errorsPassed,
+        laterFragmentsPassed);
     assertThat(total).isGreaterThanOrEqualTo(100_000);
     // every path was taken: forwarded, policy (133/181/180), service (158), malformed (134/139/157),
     // wrong endpoint (132/151), and translation both ways
     assertThat(reasons.keySet()).contains(0, 132, 133, 134, 139, 151, 157, 158, 180, 181);
     assertThat(rewritten).isGreaterThan(100);
+    assertThat(errorsPassed).isGreaterThan(50);
+    assertThat(laterFragmentsPassed).isGreaterThan(50);
   }
 }
