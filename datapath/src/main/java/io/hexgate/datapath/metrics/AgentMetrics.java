@@ -14,8 +14,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The node agent's Prometheus metrics, with Cilium's names: {@code cilium_drop_count_total{reason,direction}}
  * and {@code cilium_forward_count_total{direction}} (and their {@code _bytes_} twins), read from the
- * datapath's per-CPU counters at each scrape, so they are exact; {@code cilium_policy_endpoint_enforcement_status}
- * and {@code cilium_bpf_map_pressure{map_name}}.
+ * datapath's per-CPU counters at each scrape, so they are exact (from_netdev's drops under direction
+ * {@code UPLINK}); {@code cilium_policy_endpoint_enforcement_status}, {@code cilium_bpf_map_pressure{map_name}},
+ * and Hubble's {@code hubble_lost_events_total{source="perf_event_ring_buffer"}} for events the kernel's ring
+ * buffer had no room for.
  */
 public final class AgentMetrics {
   /** Cumulative counters by slot {@code reason * 4 + direction}, summed over CPUs (reason 0: forwarded). */
@@ -146,7 +148,8 @@ public final class AgentMetrics {
     AtomicLong packets = new AtomicLong();
     AtomicLong bytes = new AtomicLong();
     if (slot % Counters.DIRECTIONS == 3 && reason == 0) {
-      // from_netdev's slot: what arrived on the uplink, not a policy direction (Cilium has no label for it)
+      // from_netdev's forwarded slot: what arrived on the uplink, not a policy direction (Cilium has no label
+      // for it); its drops are cilium_drop_count_total with direction UPLINK
       FunctionCounter.builder("hexgate.uplink.received.packets", packets, AtomicLong::get)
           .description("Packets received on the node's uplink, counted by from_netdev")
           .register(registry);
