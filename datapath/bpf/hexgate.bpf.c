@@ -679,11 +679,11 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 				return reply(skb, p, dir, ct);
 			}
 		} else if (ct) {
-			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP) {
-				if (!ct_source_ok(skb, dir, ct))
-					return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
+			/* before a SYN may forget the connection: not one from a neighbour's interface */
+			if (!ct_source_ok(skb, dir, ct))
+				return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
+			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP)
 				goto pass;
-			}
 			/* Forget the old connection, so that a denied SYN leaves nothing established behind. */
 			ct_forget(&p->tuple);
 		}

@@ -456,10 +456,10 @@ public final class JavaDatapath {
             return reply(entry);
           }
         } else if (entry != null) {
+          if (!ctSourceOk(entry)) {
+            return drop(Layouts.DROP_INVALID_SIP, null);
+          }
           if (!isNewRequest() || protocol != Layouts.PROTO_TCP) {
-            if (!ctSourceOk(entry)) {
-              return drop(Layouts.DROP_INVALID_SIP, null);
-            }
             return pass(svc);
           }
           forget(key);

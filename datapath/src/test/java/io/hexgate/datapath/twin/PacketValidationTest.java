@@ -49,6 +49,8 @@ class PacketValidationTest {
 
     long packets(int reason, int dir);
 
+    boolean tracked(Layouts.CtKey k);
+
     @Override
     default void close() {}
   }
@@ -70,6 +72,10 @@ class PacketValidationTest {
 
     public long packets(int reason, int dir) {
       return dp.counter(reason, dir).packets();
+    }
+
+    public boolean tracked(Layouts.CtKey k) {
+      return dp.conntrack().containsKey(k);
     }
   }
 
@@ -106,6 +112,10 @@ class PacketValidationTest {
     public long packets(int reason, int dir) {
       byte[] perCpu = obj.map("hg_metrics").lookup(Layouts.U32.encode(Layouts.metricsSlot(reason, dir)));
       return MetricsValue.sumPerCpu(perCpu).packets();
+    }
+
+    public boolean tracked(Layouts.CtKey k) {
+      return obj.map("hg_ct").lookup(Layouts.CtKey.CODEC.encode(k)) != null;
     }
 
     @Override
@@ -158,12 +168,16 @@ class PacketValidationTest {
     assertThat(dp.fromPod(Packets.tcp(CLIENT, WORLD, 40002, 443, Packets.TCP_ACK), IF_SERVER).reason())
         .isEqualTo(Layouts.DROP_INVALID_SIP);
     assertThat(dp.fromPod(Packets.tcp(CLIENT, WORLD, 40002, 443, Packets.TCP_ACK), IF_CLIENT).reason()).isZero();
+    // nor end them: a SYN on the client's tuple from the server's interface forgets nothing
+    assertThat(dp.fromPod(Packets.tcp(CLIENT, WORLD, 40002, 443, Packets.TCP_SYN), IF_SERVER).reason())
+        .isEqualTo(Layouts.DROP_INVALID_SIP);
+    assertThat(dp.tracked(new Layouts.CtKey(CLIENT, WORLD, 40002, 443, 6, Layouts.DIR_EGRESS))).isTrue();
     // a connection the server's ingress let in: the client cannot answer in the server's name
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40003, 80, Packets.TCP_SYN)).reason()).isZero();
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40003, 0x12), IF_CLIENT).reason())
         .isEqualTo(Layouts.DROP_INVALID_SIP);
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40003, 0x12), IF_SERVER).reason()).isZero();
-    assertThat(dp.packets(Layouts.DROP_INVALID_SIP, Layouts.DIR_EGRESS)).isEqualTo(4);
+    assertThat(dp.packets(Layouts.DROP_INVALID_SIP, Layouts.DIR_EGRESS)).isEqualTo(5);
   }
 
   @ParameterizedTest
