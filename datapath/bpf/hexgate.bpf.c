@@ -23,6 +23,14 @@
 #define ICMP_DEST_UNREACH 3
 #define ICMP_FRAG_NEEDED 4
 #define ICMP_ECHO_REQUEST 8
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
+#define HG_FRAG_NONE 0
+#define HG_FRAG_FIRST 1 /* MF set, offset 0: its ports are recorded when it is forwarded */
+#define HG_FRAG_LATER 2 /* offset > 0: no L4 header, the first fragment's ports */
 
 /* What one packet looks like to the datapath, parsed once. */
 struct hg_pkt {
@@ -33,6 +41,8 @@ struct hg_pkt {
 	__u8 tcp_flags;
 	__u8 icmp_type;
 	__u8 icmp_code;
+	__u8 frag;              /* HG_FRAG_* */
+	__u16 ip_id;            /* network order, of fragments */
 };
 
 /* The outcome of parsing: a packet to judge, one to pass untouched, or a drop reason. */
@@ -102,10 +112,16 @@ static __always_inline int parse(struct __sk_buff *skb, struct hg_pkt *p)
 	p->tuple.saddr = ip->saddr;
 	p->tuple.daddr = ip->daddr;
 	p->tuple.protocol = ip->protocol;
-	/* A later fragment carries no ports: nothing to judge it by. */
-	if (ip->frag_off & bpf_htons(0x1fff))
-		return -DROP_FRAG_NOT_SUPPORTED;
 	p->l4_off = ETH_HLEN + ihl * 4;
+	if (ip->frag_off & bpf_htons(IP_OFFSET | IP_MF)) {
+		p->ip_id = ip->id;
+		/* A later fragment carries no L4 header: later_fragment() gives it its first fragment's ports. */
+		if (ip->frag_off & bpf_htons(IP_OFFSET)) {
+			p->frag = HG_FRAG_LATER;
+			return HG_PARSE_IPV4;
+		}
+		p->frag = HG_FRAG_FIRST;
+	}
 	return parse_l4(p, data + p->l4_off, end);
 }
 
@@ -152,9 +168,16 @@ static __always_inline void emit(struct __sk_buff *skb, const struct hg_pkt *p, 
 				 __u32 reason, const struct hg_judgement *j)
 {
 	struct hg_event *e = bpf_ringbuf_reserve(&hg_events, sizeof(*e), 0);
+	__u32 zero = 0;
+	__u64 *lost;
 
-	if (!e)
-		return; /* the agent sees the loss as a gap between counters and events */
+	if (!e) {
+		/* the ring buffer is full: the agent reports these as lost events */
+		lost = bpf_map_lookup_elem(&hg_lost, &zero);
+		if (lost)
+			(*lost)++;
+		return;
+	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->time_ns = bpf_ktime_get_ns();
 	e->type = type;
@@ -253,7 +276,9 @@ static __always_inline int rewrite(struct __sk_buff *skb, const struct hg_pkt *p
 {
 	__u32 addr_off = ETH_HLEN + (source ? offsetof(struct iphdr, saddr) : offsetof(struct iphdr, daddr));
 	__u32 port_off = p->l4_off + (source ? 0 : 2);
-	__u32 csum_off = l4_csum_off(p->tuple.protocol);
+	/* a later fragment has no L4 header: its first fragment's checksum covered the addresses */
+	bool l4 = p->frag != HG_FRAG_LATER;
+	__u32 csum_off = l4 ? l4_csum_off(p->tuple.protocol) : 0;
 	__u64 mangled = p->tuple.protocol == HG_PROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
 
 	if (csum_off) {
@@ -269,7 +294,7 @@ static __always_inline int rewrite(struct __sk_buff *skb, const struct hg_pkt *p
 		return -DROP_INVALID;
 	if (bpf_skb_store_bytes(skb, addr_off, &new_addr, sizeof(new_addr), 0))
 		return -DROP_INVALID;
-	if (bpf_skb_store_bytes(skb, port_off, &new_port, sizeof(new_port), 0))
+	if (l4 && bpf_skb_store_bytes(skb, port_off, &new_port, sizeof(new_port), 0))
 		return -DROP_INVALID;
 	return 0;
 }
@@ -471,6 +496,140 @@ static __always_inline int ct_record(const struct hg_ct_key *k, struct hg_ct_val
 	return 0;
 }
 
+/* ---------------------------------------------------------------------------------- validation */
+
+/*
+ * Whether a packet the pod sent arrived on the host-side interface that `ifindex` names: its source
+ * endpoint's, or the one recorded with the connection it claims to belong to. So a pod can neither borrow
+ * a neighbour's address (and egress policy) nor send into the neighbour's connections. 0 (the interface
+ * is unknown) never matches: fail closed.
+ */
+static __always_inline bool source_ok(const struct __sk_buff *skb, __u32 ifindex)
+{
+	return ifindex != 0 && ifindex == skb->ingress_ifindex;
+}
+
+/* A CT hit passes a packet only on its own pod's interface (from_pod; to_pod delivers, it has no source). */
+static __always_inline bool ct_source_ok(const struct __sk_buff *skb, __u32 dir, const struct hg_ct_value *ct)
+{
+	return dir != HG_DIR_EGRESS || source_ok(skb, ct->ifindex);
+}
+
+static __always_inline bool is_icmp_error(const struct hg_pkt *p)
+{
+	return p->tuple.protocol == HG_PROTO_ICMP &&
+	       (p->icmp_type == ICMP_DEST_UNREACH || p->icmp_type == ICMP_TIME_EXCEEDED ||
+		p->icmp_type == ICMP_PARAMETERPROB);
+}
+
+/* The packet an ICMP error quotes: its IPv4 header and first 8 L4 bytes, after the 8-byte ICMP header. */
+struct hg_quote {
+	struct hg_ct_key tuple; /* as quoted, with the direction of the hook that passed the quoted packet */
+	__u32 ip_off;
+	__u32 l4_off;
+};
+
+static __always_inline bool parse_quote(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
+					struct hg_quote *q)
+{
+	struct iphdr ip;
+	__u8 l4[8];
+
+	q->ip_off = p->l4_off + 8;
+	if (bpf_skb_load_bytes(skb, q->ip_off, &ip, sizeof(ip)))
+		return false;
+	if (ip.version != 4 || ip.ihl < 5 || (ip.frag_off & bpf_htons(IP_OFFSET)))
+		return false;
+	q->l4_off = q->ip_off + ip.ihl * 4;
+	if (bpf_skb_load_bytes(skb, q->l4_off, l4, sizeof(l4)))
+		return false;
+	q->tuple.saddr = ip.saddr;
+	q->tuple.daddr = ip.daddr;
+	q->tuple.protocol = ip.protocol;
+	/* The quoted packet went the other way: the other hook of this pod passed it. */
+	q->tuple.direction = dir == HG_DIR_EGRESS ? HG_DIR_INGRESS : HG_DIR_EGRESS;
+	switch (ip.protocol) {
+	case HG_PROTO_TCP:
+	case HG_PROTO_UDP:
+	case HG_PROTO_SCTP:
+		q->tuple.sport = *(__u16 *)l4;
+		q->tuple.dport = *(__u16 *)(l4 + 2);
+		return true;
+	case HG_PROTO_ICMP:
+		if (l4[0] == ICMP_ECHO_REQUEST)
+			q->tuple.sport = *(__u16 *)(l4 + 4);
+		else if (l4[0] == ICMP_ECHO_REPLY)
+			q->tuple.dport = *(__u16 *)(l4 + 4);
+		else
+			return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The error answers a packet the pod sent to a service's backend: show the pod the frontend it used, in
+ * the quote (destination address and port, fixing the quoted header's checksum and the ICMP checksum,
+ * which covers the quote) and as the error's sender when that is the backend itself.
+ */
+static __always_inline int quote_rev_nat(struct __sk_buff *skb, const struct hg_pkt *p, const struct hg_quote *q,
+					 __u32 frontend, __u16 frontend_port)
+{
+	__u32 icmp_csum = p->l4_off + 2;
+	__u32 check_off = q->ip_off + offsetof(struct iphdr, check);
+	__u32 backend = q->tuple.daddr;
+	__u16 backend_port = q->tuple.dport;
+	__u16 old_check, new_check;
+
+	if (bpf_skb_load_bytes(skb, check_off, &old_check, sizeof(old_check)) ||
+	    bpf_l3_csum_replace(skb, check_off, backend, frontend, sizeof(frontend)) ||
+	    bpf_skb_load_bytes(skb, check_off, &new_check, sizeof(new_check)) ||
+	    bpf_skb_store_bytes(skb, q->ip_off + offsetof(struct iphdr, daddr), &frontend, sizeof(frontend), 0) ||
+	    bpf_skb_store_bytes(skb, q->l4_off + 2, &frontend_port, sizeof(frontend_port), 0) ||
+	    bpf_l4_csum_replace(skb, icmp_csum, backend, frontend, sizeof(frontend)) ||
+	    bpf_l4_csum_replace(skb, icmp_csum, old_check, new_check, sizeof(new_check)) ||
+	    bpf_l4_csum_replace(skb, icmp_csum, backend_port, frontend_port, sizeof(frontend_port)))
+		return -1;
+	if (p->tuple.saddr != backend)
+		return 0;
+	if (bpf_l3_csum_replace(skb, ETH_HLEN + offsetof(struct iphdr, check), backend, frontend, sizeof(frontend)) ||
+	    bpf_skb_store_bytes(skb, ETH_HLEN + offsetof(struct iphdr, saddr), &frontend, sizeof(frontend), 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * An ICMP error (3, 11, 12) about a packet of a connection this node tracks passes with the connection,
+ * as "related", without a policy lookup (Cilium's CT_RELATED). The quoted packet is the pod's own (its
+ * address in the quote, and in from_pod the connection recorded on this interface); it is looked up as
+ * the entry that passed it: as quoted, in the other hook's direction (a connection's entry, or its reply
+ * entry for a quoted reply). Returns the tc action, or -1 when the error is not related.
+ */
+static __always_inline int icmp_related(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir)
+{
+	struct hg_quote q = {};
+	struct hg_ct_value *ct;
+	__u32 frontend;
+	__u16 frontend_port;
+
+	if (!parse_quote(skb, p, dir, &q))
+		return -1;
+	if (dir == HG_DIR_EGRESS ? q.tuple.daddr != p->tuple.saddr : q.tuple.saddr != p->tuple.daddr)
+		return -1;
+	ct = bpf_map_lookup_elem(&hg_ct, &q.tuple);
+	if (!ct || !ct_source_ok(skb, dir, ct))
+		return -1;
+	/* A translated connection's own entry: the quote names the backend. */
+	if ((ct->flags & (HG_CT_NAT | HG_CT_REPLY)) == HG_CT_NAT) {
+		frontend = ct->nat_addr;
+		frontend_port = ct->nat_port;
+		if (quote_rev_nat(skb, p, &q, frontend, frontend_port))
+			return drop(skb, p, dir, DROP_INVALID, NULL);
+	}
+	return forward(skb, dir);
+}
+
 /* Steps shared by from_pod (egress of the pod) and to_pod (ingress of the pod). */
 static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, __u32 dir)
 {
@@ -486,11 +645,6 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	__u8 verdict;
 	int ret;
 
-	/* Cilium lets "fragmentation needed" through always (allow-icmp-frag-needed): path MTU discovery. */
-	if (p->tuple.protocol == HG_PROTO_ICMP && p->icmp_type == ICMP_DEST_UNREACH &&
-	    p->icmp_code == ICMP_FRAG_NEEDED)
-		return forward(skb, dir);
-
 	p->tuple.direction = dir;
 	if (dir == HG_DIR_EGRESS) {
 		/* Most packets belong to established connections to pods and other hosts, recorded under their
@@ -499,8 +653,11 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		 * translation. */
 		if (is_tracked(p) && !is_new_request(p)) {
 			ct = bpf_map_lookup_elem(&hg_ct, &p->tuple);
-			if (ct)
+			if (ct) {
+				if (!source_ok(skb, ct->ifindex))
+					return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
 				return (ct->flags & HG_CT_REPLY) ? reply(skb, p, dir, ct) : deliver(skb, p, dir, ct);
+			}
 			looked_up = true;
 		}
 		ret = translate_service(p, &svc);
@@ -516,9 +673,15 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		if (!looked_up || svc.hit)
 			ct = bpf_map_lookup_elem(&hg_ct, &p->tuple);
 		if (ct && (ct->flags & HG_CT_REPLY)) {
-			if (!is_new_request(p))
+			if (!is_new_request(p)) {
+				if (!ct_source_ok(skb, dir, ct))
+					return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
 				return reply(skb, p, dir, ct);
+			}
 		} else if (ct) {
+			/* before a SYN may forget the connection: not one from a neighbour's interface */
+			if (!ct_source_ok(skb, dir, ct))
+				return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
 			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP)
 				goto pass;
 			/* Forget the old connection, so that a denied SYN leaves nothing established behind. */
@@ -530,8 +693,11 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		if (!is_new_request(p)) {
 			reply_key(&rev, &p->tuple);
 			ct = bpf_map_lookup_elem(&hg_ct, &rev);
-			if (ct && !(ct->flags & HG_CT_REPLY))
+			if (ct && !(ct->flags & HG_CT_REPLY)) {
+				if (!ct_source_ok(skb, dir, ct))
+					return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
 				return reply(skb, p, dir, ct);
+			}
 		}
 	}
 
@@ -540,6 +706,17 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	ep = bpf_map_lookup_elem(&hg_endpoints, &ek);
 	if (!ep)
 		return drop(skb, p, dir, dir == HG_DIR_EGRESS ? DROP_INVALID_SIP : DROP_UNROUTABLE, NULL);
+	if (dir == HG_DIR_EGRESS && !source_ok(skb, ep->ifindex))
+		return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
+	if (is_icmp_error(p)) {
+		ret = icmp_related(skb, p, dir);
+		if (ret >= 0)
+			return ret;
+		/* Cilium lets "fragmentation needed" through always (allow-icmp-frag-needed): path MTU
+		 * discovery. Only after the checks above: a pod cannot send it from a borrowed address. */
+		if (p->icmp_type == ICMP_DEST_UNREACH && p->icmp_code == ICMP_FRAG_NEEDED)
+			return forward(skb, dir);
+	}
 	remote = identity_of(dir == HG_DIR_EGRESS ? p->tuple.daddr : p->tuple.saddr);
 	pol = policy_lookup(ep->id, remote, dir, p);
 
@@ -573,6 +750,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	if (is_tracked(p) && !config_has(HG_CONFIG_NO_CT_CREATE)) {
 		entry.endpoint = ep->id;
 		entry.rule_id = j.rule_id;
+		entry.ifindex = ep->ifindex;
 		if (svc.hit) {
 			entry.flags = HG_CT_NAT;
 			entry.nat_addr = svc.frontend_addr;
@@ -587,6 +765,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 				.nat_addr = svc.backend.addr,
 				.nat_port = svc.backend.port,
 				.flags = HG_CT_NAT,
+				.ifindex = ep->ifindex,
 			};
 
 			fk.daddr = svc.frontend_addr;
@@ -605,9 +784,47 @@ pass:
 	return forward(skb, dir);
 }
 
+/* ---------------------------------------------------------------------------------- fragments */
+
+static __always_inline bool has_ports(__u8 protocol)
+{
+	return protocol == HG_PROTO_TCP || protocol == HG_PROTO_UDP || protocol == HG_PROTO_SCTP;
+}
+
+static __always_inline void frag_key(struct hg_frag_key *k, const struct hg_pkt *p)
+{
+	k->saddr = p->tuple.saddr;
+	k->daddr = p->tuple.daddr;
+	k->id = p->ip_id;
+	k->protocol = p->tuple.protocol;
+	k->pad = 0;
+}
+
+/* A later fragment takes the ports its first fragment was forwarded with; without them it is dropped. */
+static __always_inline int later_fragment(struct hg_pkt *p)
+{
+	struct hg_frag_key k;
+	struct hg_frag_value *v;
+
+	if (!has_ports(p->tuple.protocol))
+		return -DROP_FRAG_NOT_SUPPORTED;
+	frag_key(&k, p);
+	v = bpf_map_lookup_elem(&hg_frags, &k);
+	if (!v)
+		return -DROP_FRAG_NOT_SUPPORTED;
+	p->tuple.sport = v->sport;
+	p->tuple.dport = v->dport;
+	p->policy_port = v->dport;
+	p->policy_proto = p->tuple.protocol;
+	return 0;
+}
+
 static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
 {
 	struct hg_pkt p = {};
+	struct hg_frag_key fk;
+	struct hg_frag_value fv;
+	bool first;
 	int ret = parse(skb, &p);
 
 	if (ret == HG_PARSE_PASS) {
@@ -616,7 +833,22 @@ static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
 	}
 	if (ret < 0)
 		return drop(skb, &p, dir, -ret, NULL);
-	return handle_ipv4(skb, &p, dir);
+	if (p.frag == HG_FRAG_LATER) {
+		ret = later_fragment(&p);
+		if (ret < 0)
+			return drop(skb, &p, dir, -ret, NULL);
+	}
+	first = p.frag == HG_FRAG_FIRST && has_ports(p.tuple.protocol);
+	if (first) {
+		/* as the packet arrived: its later fragments arrive so, and are translated as it is */
+		frag_key(&fk, &p);
+		fv.sport = p.tuple.sport;
+		fv.dport = p.tuple.dport;
+	}
+	ret = handle_ipv4(skb, &p, dir);
+	if (first && skb->cb[0] == HG_FORWARDED)
+		bpf_map_update_elem(&hg_frags, &fk, &fv, BPF_ANY);
+	return ret;
 }
 
 /* Packets the pod sends: service translation, then the pod's egress policy. */
@@ -633,10 +865,21 @@ int to_pod(struct __sk_buff *skb)
 	return handle(skb, HG_DIR_INGRESS);
 }
 
-/* The node's uplink: every packet for a pod still meets that pod's to_pod, so only count here. */
+/*
+ * The node's uplink: every packet for a pod still meets that pod's to_pod, so only count here, and drop
+ * what claims to come from a pod of this node: those never arrive from outside (the source identity is
+ * the packet's, so a spoofed one would be judged as that pod).
+ */
 SEC("tc")
 int from_netdev(struct __sk_buff *skb)
 {
+	struct hg_pkt p = {};
+	struct hg_endpoint_key ek;
+
+	parse(skb, &p); /* only the addresses (set once the IPv4 header is sound) and the event's ports */
+	ek.addr = p.tuple.saddr;
+	if (ek.addr && bpf_map_lookup_elem(&hg_endpoints, &ek))
+		return drop(skb, &p, HG_DIR_NETDEV, DROP_INVALID_SIP, NULL);
 	count(skb, HG_FORWARDED, HG_DIR_NETDEV);
 	skb->cb[0] = HG_FORWARDED;
 	return TC_ACT_OK;

@@ -22,13 +22,14 @@
 
 /* Drop reasons: Cilium's numbers (reference cilium-policy.md §7.1). 0 means forwarded. */
 #define HG_FORWARDED 0
-#define DROP_INVALID_SIP 132         /* from_pod: source address is not the endpoint's */
+#define DROP_INVALID_SIP 132         /* from_pod: not from the interface of the source's endpoint or
+                                      * connection; from_netdev: a local pod's address from outside */
 #define DROP_POLICY 133              /* no policy entry matched */
 #define DROP_INVALID 134             /* truncated or malformed header */
 #define DROP_UNKNOWN_L3 139          /* neither IPv4 nor ARP */
 #define DROP_UNROUTABLE 151          /* to_pod: destination is not a known endpoint */
 #define DROP_CT_CREATE_FAILED 155    /* the CT map refused the new entry */
-#define DROP_FRAG_NOT_SUPPORTED 157  /* non-first IPv4 fragment: no ports to judge */
+#define DROP_FRAG_NOT_SUPPORTED 157  /* a later IPv4 fragment whose first fragment was not forwarded */
 #define DROP_NO_SERVICE 158          /* service frontend without backends */
 #define DROP_PROXY_UNSUPPORTED 180   /* L7 redirect: there is no proxy yet, fail closed */
 #define DROP_POLICY_DENY 181         /* a deny entry matched */
@@ -73,6 +74,7 @@ struct hg_endpoint_value {
 	__u32 id;       /* endpoint id, >= 1, the first field of its policy keys */
 	__u32 identity; /* the pod's security identity */
 	__u32 flags;    /* HG_EP_*: for the agent and inspection; the rule maps already say it */
+	__u32 ifindex;  /* the pod's host-side interface in the node's namespace; 0 = unknown, matches nothing */
 };
 
 /*
@@ -181,6 +183,8 @@ struct hg_ct_value {
 	__u32 nat_addr; /* connection: the frontend to restore on replies; service: the backend */
 	__u16 nat_port;
 	__u16 flags;    /* HG_CT_* */
+	__u32 ifindex;  /* the local pod's host-side interface (the judged endpoint's), for from_pod to tell the
+	                 * pod's own packets from a neighbour's that borrow its tuple; 0 matches nothing */
 };
 
 /* hg_metrics (PERCPU_ARRAY), index = reason * 4 + direction (HG_DIR_*; reason 0 = forwarded). */
@@ -190,6 +194,26 @@ struct hg_metrics_value {
 	__u64 packets;
 	__u64 bytes;
 };
+
+/*
+ * hg_frags (LRU_HASH): the ports of fragmented datagrams whose first fragment (MF set, offset 0) was
+ * forwarded, by the packet's addresses (before translation), IP id and protocol, as Cilium's
+ * IPV4_FRAG_DATAGRAMS_MAP. Later fragments carry no L4 header and take these ports (TCP, UDP, SCTP).
+ */
+struct hg_frag_key {
+	__u32 saddr; /* network order */
+	__u32 daddr;
+	__u16 id;    /* network order */
+	__u8 protocol;
+	__u8 pad;
+};
+
+struct hg_frag_value {
+	__u16 sport; /* network order */
+	__u16 dport;
+};
+
+/* hg_lost (PERCPU_ARRAY, one u64): events the ring buffer had no room for. */
 
 /* hg_config (ARRAY, one entry) */
 #define HG_CONFIG_NO_CT_CREATE 1 /* benchmarks only: judge new connections without recording them */

@@ -59,6 +59,20 @@ struct {
 } hg_ct SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct hg_frag_key);
+	__type(value, struct hg_frag_value);
+	__uint(max_entries, 8192); /* Cilium's CILIUM_IPV4_FRAG_MAP_MAX_ENTRIES */
+} hg_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} hg_lost SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* 4 MiB: about 75,000 events of 56 bytes */
 } hg_events SEC(".maps");

@@ -113,7 +113,8 @@ class NodeAgentTest {
     assertThat(twin.contents().endpoints()).hasSize(1);
     // the twin judges frames with the applied maps: web's egress allows all, its ingress has no entry
     byte[] out = Packets.tcp(Packets.ip(10, 0, 0, 1), Packets.ip(10, 0, 0, 9), 40000, 80, Packets.TCP_SYN);
-    assertThat(twin.twin().fromPod(out).reason()).isZero();
+    assertThat(twin.twin().fromPod(out, twin.ifindexOf(EndpointKey.newBuilder().setNamespace("default").setName("web").build()))
+        .reason()).isZero();
     byte[] in = Packets.tcp(Packets.ip(10, 0, 0, 9), Packets.ip(10, 0, 0, 1), 40001, 80, Packets.TCP_SYN);
     assertThat(twin.twin().toPod(in).reason()).isEqualTo(133);
     assertThat(agent.metrics().scrape()).contains("cilium_drop_count_total{direction=\"INGRESS\",reason=\"Policy denied\"} 1.0");

@@ -48,6 +48,8 @@ public final class DatapathBenchmark {
     }
   }
 
+  /** The host-side interface every benchmark pod's packets arrive on (from_pod checks it). */
+  static final int POD_IFINDEX = 7;
   static final String EMPTY = "empty tc program";
   static final String ESTABLISHED = "established (CT hit)";
   static final String ESTABLISHED_EGRESS = "established, from_pod";
@@ -82,7 +84,8 @@ public final class DatapathBenchmark {
       obj = BpfObject.openPackaged().load();
       try {
         progress.printf("building and writing a policy map of about %,d entries...%n", wanted);
-        MapContents contents = MapContents.build(state(wanted, new Random(seed)), MapContents.EMPTY);
+        MapContents contents = MapContents.build(state(wanted, new Random(seed)), MapContents.EMPTY)
+            .withInterfaces(k -> POD_IFINDEX);
         new MapWriter(obj).write(MapContents.EMPTY, contents);
         entries = contents.policy().size();
         progress.printf("%,d hg_policy entries, %,d ipcache entries%n", entries,
@@ -106,7 +109,8 @@ public final class DatapathBenchmark {
         setFlags(obj.map("hg_config"), Layouts.CONFIG_NO_CT_CREATE);
       } else {
         check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)), "the client's SYN");
-        check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN)), "the server's SYN");
+        check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN), 1, POD_IFINDEX),
+            "the server's SYN");
         check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40001, 80, Packets.TCP_SYN)), "the client's second SYN");
       }
     }
@@ -150,13 +154,13 @@ public final class DatapathBenchmark {
 
   private List<Case> measure(String name, Setup small, Setup large,
       java.util.function.Function<Setup, BpfProgram> program, byte[] packet) {
-    check(program.apply(small).testRun(packet), name);
-    check(program.apply(large).testRun(packet), name);
+    check(program.apply(small).testRun(packet, 1, POD_IFINDEX), name);
+    check(program.apply(large).testRun(packet, 1, POD_IFINDEX), name);
     double[][] ns = new double[2][config.calls()];
     for (int c = 0; c < config.calls(); c++) {
       for (int i = 0; i < 2; i++) {
         Setup s = i == 0 ? small : large;
-        ns[i][c] = program.apply(s).testRun(packet, config.repeat()).durationNanos();
+        ns[i][c] = program.apply(s).testRun(packet, config.repeat(), POD_IFINDEX).durationNanos();
         s.events.consume(); // empty the ring buffer so that every repetition can emit its event
       }
     }

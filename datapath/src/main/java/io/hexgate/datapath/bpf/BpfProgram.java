@@ -22,6 +22,7 @@ public final class BpfProgram {
   private static final int OFF_DURATION = 64;
   // struct __sk_buff (uapi, kernel 6.x)
   private static final int SKB_SIZE = 192;
+  private static final int SKB_INGRESS_IFINDEX = 36;
   private static final int SKB_CB = 48;
   private static final int MAX_PACKET = 9216;
 
@@ -61,7 +62,13 @@ public final class BpfProgram {
   }
 
   /** Runs the program {@code repeat} times on copies of {@code packet} (an Ethernet frame, ≥ 14 bytes). */
-  public synchronized TestRun testRun(byte[] packet, int repeat) {
+  public TestRun testRun(byte[] packet, int repeat) {
+    return testRun(packet, repeat, 0);
+  }
+
+  /** As {@link #testRun(byte[], int)}, the packet having arrived on interface {@code ingressIfindex}
+   *  ({@code skb->ingress_ifindex}; needs no such interface). */
+  public synchronized TestRun testRun(byte[] packet, int repeat, int ingressIfindex) {
     if (packet.length < 14 || packet.length > MAX_PACKET) {
       throw new IllegalArgumentException(name + ": test packet of " + packet.length + " bytes (14.." + MAX_PACKET + ")");
     }
@@ -74,6 +81,7 @@ public final class BpfProgram {
     }
     dataIn.put(0, packet, 0, packet.length);
     ctxIn.setMemory(0, SKB_SIZE, (byte) 0);
+    ctxIn.putInt(SKB_INGRESS_IFINDEX, ingressIfindex);
     opts.setMemory(0, OPTS_SIZE, (byte) 0);
     opts.putLong(0, OPTS_SIZE);
     opts.putAddress(OFF_DATA_IN, dataIn.address());

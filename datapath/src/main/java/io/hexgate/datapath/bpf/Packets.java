@@ -14,10 +14,15 @@ public final class Packets {
   }
 
   public static byte[] tcp(int saddr, int daddr, int sport, int dport, int flags) {
-    byte[] l4 = new byte[20];
+    return tcp(saddr, daddr, sport, dport, flags, new byte[0]);
+  }
+
+  public static byte[] tcp(int saddr, int daddr, int sport, int dport, int flags, byte[] payload) {
+    byte[] l4 = new byte[20 + payload.length];
     ByteBuffer b = ByteBuffer.wrap(l4);
     b.putShort((short) sport).putShort((short) dport).putInt(1000).putInt(flags == TCP_SYN ? 0 : 2000);
     b.put((byte) 0x50).put((byte) flags).putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+    b.put(payload);
     return frame(saddr, daddr, 6, l4, 16);
   }
 
@@ -36,6 +41,46 @@ public final class Packets {
     int c = ~sum(l4, 0, l4.length, 0) & 0xffff;
     b.putShort(2, (short) c);
     return frame(saddr, daddr, 1, l4, -1);
+  }
+
+  /**
+   * An ICMP error (destination unreachable 3, time exceeded 11, parameter problem 12) from {@code saddr} to
+   * {@code daddr} quoting {@code quoted} (a frame) as routers do: its IPv4 header and first 8 L4 bytes.
+   */
+  public static byte[] icmpError(int saddr, int daddr, int type, int code, byte[] quoted) {
+    int ihl = (quoted[14] & 0xf) * 4;
+    int n = Math.min(quoted.length - 14, ihl + 8);
+    byte[] l4 = new byte[8 + n];
+    l4[0] = (byte) type;
+    l4[1] = (byte) code;
+    System.arraycopy(quoted, 14, l4, 8, n);
+    ByteBuffer.wrap(l4).putShort(2, (short) (~sum(l4, 0, l4.length, 0) & 0xffff));
+    return frame(saddr, daddr, 1, l4, -1);
+  }
+
+  /**
+   * {@code frame} (IPv4 without options) cut into two fragments: the first carries {@code firstBytes} of
+   * the IP payload (a multiple of 8) and has MF set, the second the rest at its offset.
+   */
+  public static byte[][] fragments(byte[] frame, int firstBytes) {
+    if (firstBytes % 8 != 0 || firstBytes <= 0 || firstBytes >= frame.length - 34) {
+      throw new IllegalArgumentException("first fragment of " + firstBytes + " bytes: not a multiple of 8 within "
+          + (frame.length - 34) + " bytes of payload");
+    }
+    byte[] first = new byte[34 + firstBytes];
+    byte[] later = new byte[frame.length - firstBytes];
+    System.arraycopy(frame, 0, first, 0, first.length);
+    System.arraycopy(frame, 0, later, 0, 34);
+    System.arraycopy(frame, 34 + firstBytes, later, 34, frame.length - 34 - firstBytes);
+    fragmentHeader(first, 0x2000);
+    fragmentHeader(later, firstBytes / 8);
+    return new byte[][] {first, later};
+  }
+
+  private static void fragmentHeader(byte[] f, int fragOff) {
+    ByteBuffer b = ByteBuffer.wrap(f);
+    b.putShort(16, (short) (f.length - 14)).putShort(20, (short) fragOff).putShort(24, (short) 0);
+    b.putShort(24, (short) (~sum(f, 14, 20, 0) & 0xffff));
   }
 
   public static byte[] raw(int saddr, int daddr, int protocol, byte[] l4) {
@@ -75,13 +120,24 @@ public final class Packets {
     return (int) s;
   }
 
-  /** Whether the IPv4 header checksum and the TCP/UDP checksum of a frame verify. */
+  /**
+   * Whether the IPv4 header checksum and the TCP/UDP/ICMP checksum of a frame verify (of a fragment: its
+   * IPv4 header), and the quoted IPv4 header's of an ICMP error.
+   */
   public static boolean checksumsValid(byte[] f) {
     if (sum(f, 14, 20, 0) != 0xffff) {
       return false;
     }
     ByteBuffer b = ByteBuffer.wrap(f);
     int proto = f[23] & 0xff;
+    if ((b.getShort(20) & 0x3fff) != 0) {
+      return true;
+    }
+    if (proto == 1 && f.length >= 34 + 8) {
+      int type = f[34] & 0xff;
+      boolean error = (type == 3 || type == 11 || type == 12) && f.length >= 42 + 20;
+      return sum(f, 34, f.length - 34, 0) == 0xffff && (!error || sum(f, 42, (f[42] & 0xf) * 4, 0) == 0xffff);
+    }
     int saddr = b.getInt(26);
     int daddr = b.getInt(30);
     int l4len = f.length - 34;

@@ -14,6 +14,8 @@ import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
 import io.hexgate.datapath.metrics.AgentMetrics;
+import io.hexgate.contract.PodInterfaces;
+import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.pin.BpfFs;
 import io.hexgate.datapath.pin.MapMigration;
@@ -80,6 +82,9 @@ public final class BpfDatapath implements Datapath {
   private final TcAttachments tc;
   private final BpfMap metricsMap;
   private final BpfMap ctMap;
+  private final BpfMap lostMap;
+  private long lostLogged;
+  private long lostCheckedAt;
   private final Map<String, BpfMap> sizedMaps = new LinkedHashMap<>();
   private final boolean adopted;
   private final ScheduledExecutorService timer;
@@ -113,6 +118,7 @@ public final class BpfDatapath implements Datapath {
     this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"));
     this.metricsMap = obj.map("hg_metrics");
     this.ctMap = obj.map("hg_ct");
+    this.lostMap = obj.map("hg_lost");
     for (String m : List.of("hg_ipcache", "hg_ipcache_host", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {
       sizedMaps.put(m, obj.map(m));
     }
@@ -223,7 +229,8 @@ public final class BpfDatapath implements Datapath {
   }
 
   private Map<EndpointKey, String> applyHere(AgentState next) {
-    MapContents to = MapContents.build(next, current); // bad input: IllegalArgumentException, a NACK
+    // bad input: IllegalArgumentException, a NACK
+    MapContents to = MapContents.build(next, current).withInterfaces(BpfDatapath::hostSideIfindex);
     MapWriter.Stats stats;
     try {
       stats = writer.write(current, to);
@@ -261,6 +268,31 @@ public final class BpfDatapath implements Datapath {
     return errors;
   }
 
+  /** The endpoint's host-side interface in the node's namespace (net thread only); 0 when it is missing. */
+  private static int hostSideIfindex(EndpointKey k) {
+    return NetNs.ifIndex(PodInterfaces.hostSide(k.getNamespace(), k.getName()));
+  }
+
+  /**
+   * Writes the endpoints' interface indexes anew when an interface appeared or was recreated since the last
+   * revision: from_pod passes a pod's packets only from its own interface (net thread only).
+   */
+  private void refreshInterfaces() {
+    MapContents to = current.withInterfaces(BpfDatapath::hostSideIfindex);
+    if (to.endpoints().equals(current.endpoints())) {
+      return;
+    }
+    try {
+      writer.write(current, to);
+    } catch (RuntimeException e) {
+      current = writer.readKernel();
+      throw e;
+    }
+    current = to;
+    inForce = to;
+    log.info("node {}: endpoint interfaces changed; their indexes are written", options.node());
+  }
+
   private void updateEnforcement(AgentState state) {
     if (metrics != null) {
       metrics.endpointEnforcement(state.endpoints().values(), true);
@@ -276,6 +308,7 @@ public final class BpfDatapath implements Datapath {
           () -> {
             if (firstApplied) {
               tc.retry();
+              refreshInterfaces();
             }
             return null;
           });
@@ -304,12 +337,34 @@ public final class BpfDatapath implements Datapath {
     while (!closed) {
       try {
         events.poll(200);
+        logLostEvents();
       } catch (RuntimeException e) {
         if (!closed) {
           log.warn("node {}: reading datapath events failed: {}", options.node(), e.toString());
           sleepQuietly(1000);
         }
       }
+    }
+  }
+
+  /** Events the programs could not write because the ring buffer was full, summed over CPUs. */
+  public long lostEvents() {
+    byte[] v = lostMap.lookup(Layouts.U32.encode(0));
+    return v == null ? 0 : Layouts.sumPerCpuU64(v);
+  }
+
+  // event thread: says so when events were lost since the last look (at most every few seconds)
+  private void logLostEvents() {
+    long now = System.nanoTime();
+    if (lostCheckedAt != 0 && now - lostCheckedAt < CT_COUNT_EVERY.toNanos()) {
+      return;
+    }
+    lostCheckedAt = now;
+    long lost = lostEvents();
+    if (lost > lostLogged) {
+      log.warn("node {}: {} datapath events lost since the last report ({} in all): the ring buffer was full; "
+          + "counters stay exact, flows are missing", options.node(), lost - lostLogged, lost);
+      lostLogged = lost;
     }
   }
 
@@ -347,6 +402,11 @@ public final class BpfDatapath implements Datapath {
       @Override
       public Map<String, Double> mapPressure() {
         return pressure();
+      }
+
+      @Override
+      public long lostEvents() {
+        return BpfDatapath.this.lostEvents();
       }
     };
   }

@@ -26,6 +26,8 @@ public final class TwinDatapath implements Datapath {
   private final AgentMetrics metrics;
   private final JavaDatapath twin = new JavaDatapath(MapContents.EMPTY);
   private MapContents contents = MapContents.EMPTY;
+  /** Stand-in interface indexes: the twin sees no interfaces, frames handed to fromPod name theirs. */
+  private final Map<EndpointKey, Integer> ifindexes = new java.util.HashMap<>();
 
   public TwinDatapath(String node, String whyNoKernel) {
     this(node, whyNoKernel, null);
@@ -43,6 +45,11 @@ public final class TwinDatapath implements Datapath {
     return contents;
   }
 
+  /** The interface index the twin takes as {@code endpoint}'s: hand its frames to fromPod with it. */
+  public synchronized int ifindexOf(EndpointKey endpoint) {
+    return ifindexes.computeIfAbsent(endpoint, k -> 1000 + ifindexes.size());
+  }
+
   /** The twin holding them. */
   public JavaDatapath twin() {
     return twin;
@@ -50,7 +57,7 @@ public final class TwinDatapath implements Datapath {
 
   @Override
   public synchronized Map<EndpointKey, String> apply(StateUpdate update, AgentState next) {
-    MapContents to = MapContents.build(next, contents);
+    MapContents to = MapContents.build(next, contents).withInterfaces(this::ifindexOf);
     // as BpfDatapath does in the kernel: connections of addresses that stopped being (that) endpoint end,
     // and so do those the new policy no longer allows
     Set<Integer> gone = MapWriter.departedAddresses(contents, to);

@@ -179,20 +179,25 @@ public final class Layouts {
     };
   }
 
-  public record EndpointValue(int id, int identity, int flags) {
+  /** {@code ifindex}: the pod's host-side interface in the node's namespace; 0 = unknown, matches no packet. */
+  public record EndpointValue(int id, int identity, int flags, int ifindex) {
     public static final Codec<EndpointValue> CODEC = new Codec<>() {
       public int size() {
-        return 12;
+        return 16;
       }
 
       public void write(EndpointValue v, ByteBuffer b) {
-        b.putInt(v.id).putInt(v.identity).putInt(v.flags);
+        b.putInt(v.id).putInt(v.identity).putInt(v.flags).putInt(v.ifindex);
       }
 
       public EndpointValue read(ByteBuffer b) {
-        return new EndpointValue(b.getInt(), b.getInt(), b.getInt());
+        return new EndpointValue(b.getInt(), b.getInt(), b.getInt(), b.getInt());
       }
     };
+
+    public EndpointValue withIfindex(int index) {
+      return new EndpointValue(id, identity, flags, index);
+    }
   }
 
   // --------------------------------------------------------------------------------- hg_policy
@@ -376,10 +381,12 @@ public final class Layouts {
     }
   }
 
-  public record CtValue(int endpoint, int ruleId, int natAddr, int natPort, int flags) {
+  /** {@code ifindex}: the local pod's host-side interface (the judged endpoint's); from_pod passes a CT hit
+   *  only from there. */
+  public record CtValue(int endpoint, int ruleId, int natAddr, int natPort, int flags, int ifindex) {
     public static final Codec<CtValue> CODEC = new Codec<>() {
       public int size() {
-        return 16;
+        return 20;
       }
 
       public void write(CtValue v, ByteBuffer b) {
@@ -387,10 +394,54 @@ public final class Layouts {
         putNet32(b, v.natAddr);
         putNet16(b, v.natPort);
         b.putShort((short) v.flags);
+        b.putInt(v.ifindex);
       }
 
       public CtValue read(ByteBuffer b) {
-        return new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()));
+        return new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()),
+            b.getInt());
+      }
+    };
+  }
+
+  // --------------------------------------------------------------------------------- hg_frags
+
+  /** A fragmented datagram: addresses as it arrived, IP id, protocol. */
+  public record FragKey(int saddr, int daddr, int id, int protocol) {
+    public static final Codec<FragKey> CODEC = new Codec<>() {
+      public int size() {
+        return 12;
+      }
+
+      public void write(FragKey k, ByteBuffer b) {
+        putNet32(b, k.saddr);
+        putNet32(b, k.daddr);
+        putNet16(b, k.id);
+        b.put((byte) k.protocol).put((byte) 0);
+      }
+
+      public FragKey read(ByteBuffer b) {
+        FragKey k = new FragKey(getNet32(b), getNet32(b), getNet16(b), Byte.toUnsignedInt(b.get()));
+        b.get();
+        return k;
+      }
+    };
+  }
+
+  /** The ports its first fragment was forwarded with. */
+  public record FragValue(int sport, int dport) {
+    public static final Codec<FragValue> CODEC = new Codec<>() {
+      public int size() {
+        return 4;
+      }
+
+      public void write(FragValue v, ByteBuffer b) {
+        putNet16(b, v.sport);
+        putNet16(b, v.dport);
+      }
+
+      public FragValue read(ByteBuffer b) {
+        return new FragValue(getNet16(b), getNet16(b));
       }
     };
   }
@@ -440,6 +491,16 @@ public final class Layouts {
         return new Config(b.getInt());
       }
     };
+  }
+
+  /** Sums a per-CPU lookup of u64 values (hg_lost). */
+  public static long sumPerCpuU64(byte[] perCpu) {
+    ByteBuffer b = ByteBuffer.wrap(perCpu).order(java.nio.ByteOrder.nativeOrder());
+    long n = 0;
+    while (b.remaining() >= 8) {
+      n += b.getLong();
+    }
+    return n;
   }
 
   /** 4-byte u32 keys of the array maps (hg_metrics, hg_config). */

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * The complete contents of the datapath's configuration maps for one desired state, as Java values in the
@@ -127,6 +128,21 @@ public final class MapContents {
   /** The first rule id never handed out: ids are not reused, so late events never name the wrong policies. */
   public int nextRuleId() {
     return nextRuleId;
+  }
+
+  /**
+   * These contents with each endpoint's host-side interface index ({@link EndpointValue#ifindex()}) from
+   * {@code ifindexOf}: the index in the node's network namespace, 0 when unknown (from_pod then drops the
+   * endpoint's packets as spoofed: fail closed). {@link #build} leaves them 0.
+   */
+  public MapContents withInterfaces(ToIntFunction<EndpointKey> ifindexOf) {
+    Map<Layouts.EndpointKey, EndpointValue> eps = new HashMap<>();
+    endpoints.forEach((k, v) -> {
+      EndpointKey name = endpointNames.get(v.id());
+      eps.put(k, v.withIfindex(name == null ? 0 : ifindexOf.applyAsInt(name)));
+    });
+    return new MapContents(ipcacheHosts, ipcache, eps, policy, services, backends, rules, endpointNames, serviceNames,
+        endpointErrors, nextRuleId);
   }
 
   /**
@@ -276,7 +292,7 @@ public final class MapContents {
           int flags = (s.getIngress().getEnforcing() ? Layouts.EP_INGRESS_ENFORCING : 0)
               | (s.getEgress().getEnforcing() ? Layouts.EP_EGRESS_ENFORCING : 0);
           policy.putAll(own);
-          endpoints.put(new Layouts.EndpointKey(addr), new EndpointValue(id, identity, flags));
+          endpoints.put(new Layouts.EndpointKey(addr), new EndpointValue(id, identity, flags, 0));
           endpointNames.put(id, s.getKey());
         } catch (IllegalArgumentException ex) {
           fail(s.getKey(), where + ": " + ex.getMessage(), previousIdByName);

@@ -78,13 +78,14 @@ public final class MapWriter {
     return new Stats(n[0], n[1], n[2]);
   }
 
-  /** Endpoint addresses of {@code from} that {@code to} drops or gives to another endpoint id: their CT
-   *  entries go (the Java twin's {@code flushConntrack} takes the same set). */
+  /** Endpoint addresses of {@code from} that {@code to} drops, gives to another endpoint id, or finds on
+   *  another interface (a recreated pod): their CT entries go (the Java twin's {@code flushConntrack} takes
+   *  the same set). */
   public static Set<Integer> departedAddresses(MapContents from, MapContents to) {
     Set<Integer> gone = new HashSet<>();
     from.endpoints().forEach((k, v) -> {
       EndpointValue now = to.endpoints().get(k);
-      if (now == null || now.id() != v.id()) {
+      if (now == null || now.id() != v.id() || now.ifindex() != v.ifindex()) {
         gone.add(k.addr());
       }
     });

@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The node agent's Prometheus metrics, with Cilium's names: {@code cilium_drop_count_total{reason,direction}}
  * and {@code cilium_forward_count_total{direction}} (and their {@code _bytes_} twins), read from the
- * datapath's per-CPU counters at each scrape, so they are exact; {@code cilium_policy_endpoint_enforcement_status}
- * and {@code cilium_bpf_map_pressure{map_name}}.
+ * datapath's per-CPU counters at each scrape, so they are exact (from_netdev's drops under direction
+ * {@code UPLINK}); {@code cilium_policy_endpoint_enforcement_status}, {@code cilium_bpf_map_pressure{map_name}},
+ * and Hubble's {@code hubble_lost_events_total{source="perf_event_ring_buffer"}} for events the kernel's ring
+ * buffer had no room for.
  */
 public final class AgentMetrics {
   /** Cumulative counters by slot {@code reason * 4 + direction}, summed over CPUs (reason 0: forwarded). */
@@ -31,6 +33,11 @@ public final class AgentMetrics {
 
     /** Map name → used entries / max entries. */
     Map<String, Double> mapPressure();
+
+    /** Events the datapath could not hand over (its ring buffer was full), cumulative. */
+    default long lostEvents() {
+      return 0;
+    }
   }
 
   private static final String[] DIRECTION = {"UNKNOWN", "INGRESS", "EGRESS", "UPLINK"};
@@ -43,6 +50,7 @@ public final class AgentMetrics {
   private final Map<String, AtomicLong> enforcement = new ConcurrentHashMap<>();
   private final Counter flowEvents;
   private final Counter lostEvents;
+  private final AtomicLong ringBufferLost = new AtomicLong();
 
   public AgentMetrics() {
     for (String e : ENFORCEMENT) {
@@ -61,6 +69,11 @@ public final class AgentMetrics {
         Counter.builder("hexgate.datapath.events.undecodable")
             .description("Ring buffer records that could not be decoded")
             .register(registry);
+    // Hubble's name and label for events lost before they reached it (source: the kernel's buffer)
+    FunctionCounter.builder("hubble.lost.events", ringBufferLost, AtomicLong::get)
+        .description("Number of lost events")
+        .tag("source", "perf_event_ring_buffer")
+        .register(registry);
   }
 
   public PrometheusMeterRegistry registry() {
@@ -127,6 +140,7 @@ public final class AgentMetrics {
       return;
     }
     Counters c = s.counters();
+    ringBufferLost.accumulateAndGet(s.lostEvents(), Math::max);
     for (int slot = 0; slot < c.packets().length; slot++) {
       long packets = c.packets()[slot];
       AtomicLong[] held = slots.get(slot);
@@ -161,8 +175,9 @@ public final class AgentMetrics {
     String direction = DIRECTION[slot % Counters.DIRECTIONS];
     AtomicLong packets = new AtomicLong();
     AtomicLong bytes = new AtomicLong();
-    if (slot % Counters.DIRECTIONS == 3) {
-      // from_netdev's slot: what arrived on the uplink, not a policy direction (Cilium has no label for it)
+    if (slot % Counters.DIRECTIONS == 3 && reason == 0) {
+      // from_netdev's forwarded slot: what arrived on the uplink, not a policy direction (Cilium has no label
+      // for it); its drops are cilium_drop_count_total with direction UPLINK
       FunctionCounter.builder("hexgate.uplink.received.packets", packets, AtomicLong::get)
           .description("Packets received on the node's uplink, counted by from_netdev")
           .register(registry);

@@ -14,6 +14,8 @@ import io.hexgate.datapath.maps.Layouts.CtKey;
 import io.hexgate.datapath.maps.Layouts.CtValue;
 import io.hexgate.datapath.maps.Layouts.EndpointValue;
 import io.hexgate.datapath.maps.Layouts.Event;
+import io.hexgate.datapath.maps.Layouts.FragKey;
+import io.hexgate.datapath.maps.Layouts.FragValue;
 import io.hexgate.datapath.maps.Layouts.MetricsValue;
 import io.hexgate.datapath.maps.Layouts.PolicyValue;
 import io.hexgate.datapath.maps.Layouts.ServiceKey;
@@ -42,11 +44,18 @@ public final class JavaDatapath {
   private static final int ICMP_DEST_UNREACH = 3;
   private static final int ICMP_FRAG_NEEDED = 4;
   private static final int ICMP_ECHO_REQUEST = 8;
+  private static final int ICMP_TIME_EXCEEDED = 11;
+  private static final int ICMP_PARAMETERPROB = 12;
+  private static final int IP_MF = 0x2000;
+  private static final int IP_OFFSET = 0x1fff;
+  private static final int FRAG_FIRST = 1;
+  private static final int FRAG_LATER = 2;
 
   private MapContents maps;
   private PolicyTable policy;
   private IpcacheTable ipcache;
   private final Map<CtKey, CtValue> ct = new LinkedHashMap<>();
+  private final Map<FragKey, FragValue> frags = new LinkedHashMap<>();
   private final long[] packets = new long[Layouts.METRICS_SLOTS];
   private final long[] bytes = new long[Layouts.METRICS_SLOTS];
 
@@ -61,20 +70,37 @@ public final class JavaDatapath {
     this.ipcache = new IpcacheTable(next.ipcacheHosts(), next.ipcache());
   }
 
-  /** The program on the host side's ingress: packets the pod sends. */
-  public synchronized Verdict fromPod(byte[] frame) {
-    return new Run(frame, DIR_EGRESS).handle();
+  /**
+   * The program on the host side's ingress: packets the pod sends, arriving on interface {@code ifindex}
+   * ({@code skb->ingress_ifindex}; compared with the endpoint's and the connection's).
+   */
+  public synchronized Verdict fromPod(byte[] frame, int ifindex) {
+    return new Run(frame, DIR_EGRESS, ifindex).handle();
   }
 
   /** The program on the host side's egress: packets delivered to the pod. */
   public synchronized Verdict toPod(byte[] frame) {
-    return new Run(frame, DIR_INGRESS).handle();
+    return new Run(frame, DIR_INGRESS, 0).handle();
   }
 
-  /** The uplink program: counts and forwards. */
+  /** The uplink program: counts and forwards, except what claims a local pod's source address. */
   public synchronized Verdict fromNetdev(byte[] frame) {
+    Run r = new Run(frame, DIR_NETDEV, 0);
+    r.parse();
+    if (r.saddr != 0 && maps.endpoints().containsKey(new Layouts.EndpointKey(r.saddr))) {
+      return r.drop(Layouts.DROP_INVALID_SIP, null);
+    }
     count(FORWARDED, DIR_NETDEV, frame.length);
     return new Verdict(Verdict.TC_ACT_OK, FORWARDED, frame.clone(), Optional.empty());
+  }
+
+  /** A copy of hg_frags: the ports of datagrams whose first fragment was forwarded. */
+  public synchronized Map<FragKey, FragValue> fragments() {
+    return Collections.unmodifiableMap(new LinkedHashMap<>(frags));
+  }
+
+  public synchronized void clearFragments() {
+    frags.clear();
   }
 
   /** A copy of the connection tracking table. */
@@ -117,6 +143,7 @@ public final class JavaDatapath {
     final byte[] pkt;
     final ByteBuffer buf;
     final int dir;
+    final int ingressIfindex;
     // struct hg_pkt
     int saddr;
     int daddr;
@@ -130,11 +157,14 @@ public final class JavaDatapath {
     int tcpFlags;
     int icmpType;
     int icmpCode;
+    int frag;
+    int ipId;
 
-    Run(byte[] frame, int dir) {
+    Run(byte[] frame, int dir, int ingressIfindex) {
       this.pkt = frame.clone();
       this.buf = ByteBuffer.wrap(pkt);
       this.dir = dir;
+      this.ingressIfindex = ingressIfindex;
     }
 
     Verdict handle() {
@@ -145,7 +175,39 @@ public final class JavaDatapath {
       if (ret < 0) {
         return drop(-ret, null);
       }
-      return handleIpv4();
+      if (frag == FRAG_LATER) {
+        ret = laterFragment();
+        if (ret < 0) {
+          return drop(-ret, null);
+        }
+      }
+      boolean first = frag == FRAG_FIRST && hasPorts(protocol);
+      FragKey fk = first ? fragKey() : null;
+      FragValue fv = first ? new FragValue(sport, dport) : null;
+      Verdict v = handleIpv4();
+      if (first && v.reason() == FORWARDED) {
+        frags.put(fk, fv);
+      }
+      return v;
+    }
+
+    private FragKey fragKey() {
+      return new FragKey(saddr, daddr, ipId, protocol);
+    }
+
+    private int laterFragment() {
+      if (!hasPorts(protocol)) {
+        return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+      }
+      FragValue v = frags.get(fragKey());
+      if (v == null) {
+        return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+      }
+      sport = v.sport();
+      dport = v.dport();
+      policyPort = v.dport();
+      policyProto = protocol;
+      return 0;
     }
 
     private int u8(int off) {
@@ -179,10 +241,16 @@ public final class JavaDatapath {
       saddr = buf.getInt(ETH_HLEN + 12);
       daddr = buf.getInt(ETH_HLEN + 16);
       protocol = u8(ETH_HLEN + 9);
-      if ((u16(ETH_HLEN + 6) & 0x1fff) != 0) {
-        return -Layouts.DROP_FRAG_NOT_SUPPORTED;
-      }
       l4Off = ETH_HLEN + ihl * 4;
+      int fragOff = u16(ETH_HLEN + 6);
+      if ((fragOff & (IP_OFFSET | IP_MF)) != 0) {
+        ipId = u16(ETH_HLEN + 4);
+        if ((fragOff & IP_OFFSET) != 0) {
+          frag = FRAG_LATER;
+          return 0;
+        }
+        frag = FRAG_FIRST;
+      }
       return parseL4();
     }
 
@@ -279,7 +347,8 @@ public final class JavaDatapath {
     private void rewrite(boolean source, int oldAddr, int oldPort, int newAddr, int newPort) {
       int addrOff = ETH_HLEN + (source ? 12 : 16);
       int portOff = l4Off + (source ? 0 : 2);
-      int csumOff = l4CsumOff();
+      boolean l4 = frag != FRAG_LATER;
+      int csumOff = l4 ? l4CsumOff() : 0;
       boolean mangled = protocol == Layouts.PROTO_UDP;
       if (csumOff != 0) {
         csumOff += l4Off;
@@ -289,7 +358,9 @@ public final class JavaDatapath {
       int ipCheck = ETH_HLEN + 10;
       buf.putShort(ipCheck, (short) Checksums.replace4(u16(ipCheck), oldAddr, newAddr));
       buf.putInt(addrOff, newAddr);
-      buf.putShort(portOff, (short) newPort);
+      if (l4) {
+        buf.putShort(portOff, (short) newPort);
+      }
     }
 
     private void l4Replace(int off, boolean mangled, boolean four, int from, int to) {
@@ -351,9 +422,6 @@ public final class JavaDatapath {
       ServiceHit svc = new ServiceHit();
       Judgement j = new Judgement();
 
-      if (protocol == Layouts.PROTO_ICMP && icmpType == ICMP_DEST_UNREACH && icmpCode == ICMP_FRAG_NEEDED) {
-        return forward();
-      }
       tupleDir = dir;
       CtValue entry = null;
       boolean lookedUp = false;
@@ -361,6 +429,9 @@ public final class JavaDatapath {
         if (isTracked() && !isNewRequest()) {
           entry = ct.get(tuple());
           if (entry != null) {
+            if (!sourceOk(entry.ifindex())) {
+              return drop(Layouts.DROP_INVALID_SIP, null);
+            }
             return isReplyEntry(entry) ? reply(entry) : forward();
           }
           lookedUp = true;
@@ -379,9 +450,15 @@ public final class JavaDatapath {
         }
         if (entry != null && isReplyEntry(entry)) {
           if (!isNewRequest()) {
+            if (!ctSourceOk(entry)) {
+              return drop(Layouts.DROP_INVALID_SIP, null);
+            }
             return reply(entry);
           }
         } else if (entry != null) {
+          if (!ctSourceOk(entry)) {
+            return drop(Layouts.DROP_INVALID_SIP, null);
+          }
           if (!isNewRequest() || protocol != Layouts.PROTO_TCP) {
             return pass(svc);
           }
@@ -390,6 +467,9 @@ public final class JavaDatapath {
         if (!isNewRequest()) {
           CtValue reverse = ct.get(key.reply());
           if (reverse != null && !isReplyEntry(reverse)) {
+            if (!ctSourceOk(reverse)) {
+              return drop(Layouts.DROP_INVALID_SIP, null);
+            }
             return reply(reverse);
           }
         }
@@ -398,6 +478,18 @@ public final class JavaDatapath {
       EndpointValue ep = maps.endpoints().get(new Layouts.EndpointKey(dir == DIR_EGRESS ? saddr : daddr));
       if (ep == null) {
         return drop(dir == DIR_EGRESS ? Layouts.DROP_INVALID_SIP : Layouts.DROP_UNROUTABLE, null);
+      }
+      if (dir == DIR_EGRESS && !sourceOk(ep.ifindex())) {
+        return drop(Layouts.DROP_INVALID_SIP, null);
+      }
+      if (isIcmpError()) {
+        Verdict related = icmpRelated();
+        if (related != null) {
+          return related;
+        }
+        if (icmpType == ICMP_DEST_UNREACH && icmpCode == ICMP_FRAG_NEEDED) {
+          return forward();
+        }
       }
       int remote = ipcache.identityOf(dir == DIR_EGRESS ? daddr : saddr);
       PolicyValue pol = policy.lookup(ep.id(), remote, dir, policyProto, policyPort);
@@ -432,16 +524,117 @@ public final class JavaDatapath {
 
       if (isTracked()) {
         record(tuple(), svc.hit
-            ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, Layouts.CT_NAT)
-            : new CtValue(ep.id(), j.ruleId, 0, 0, 0));
+            ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, Layouts.CT_NAT, ep.ifindex())
+            : new CtValue(ep.id(), j.ruleId, 0, 0, 0, ep.ifindex()));
         if (svc.record) {
           ct.put(new CtKey(saddr, svc.frontendAddr, sport, svc.frontendPort, protocol, DIR_SERVICE),
-              new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(), Layouts.CT_NAT));
+              new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(), Layouts.CT_NAT, ep.ifindex()));
         }
       }
       Event verdictEvent = event(Layouts.EVENT_POLICY_VERDICT, FORWARDED, j);
       Verdict v = pass(svc);
       return new Verdict(v.tcAction(), v.reason(), v.packet(), Optional.of(verdictEvent));
+    }
+
+    // ------------------------------------------------------------------------------- validation
+
+    /** source_ok: arrived on the interface of the source's endpoint or connection; 0 matches nothing. */
+    private boolean sourceOk(int ifindex) {
+      return ifindex != 0 && ifindex == ingressIfindex;
+    }
+
+    private boolean ctSourceOk(CtValue entry) {
+      return dir != DIR_EGRESS || sourceOk(entry.ifindex());
+    }
+
+    private boolean isIcmpError() {
+      return protocol == Layouts.PROTO_ICMP
+          && (icmpType == ICMP_DEST_UNREACH || icmpType == ICMP_TIME_EXCEEDED || icmpType == ICMP_PARAMETERPROB);
+    }
+
+    /** parse_quote: the quoted packet's tuple in the other hook's direction, with its header offsets. */
+    private record Quote(CtKey tuple, int ipOff, int l4Off) {}
+
+    private Quote parseQuote() {
+      int ipOff = l4Off + 8;
+      if (pkt.length < ipOff + 20) {
+        return null;
+      }
+      int vihl = u8(ipOff);
+      int ihl = vihl & 0xf;
+      if ((vihl >> 4) != 4 || ihl < 5 || (u16(ipOff + 6) & IP_OFFSET) != 0) {
+        return null;
+      }
+      int qL4 = ipOff + ihl * 4;
+      if (pkt.length < qL4 + 8) {
+        return null;
+      }
+      int qProto = u8(ipOff + 9);
+      int qSport = 0;
+      int qDport = 0;
+      switch (qProto) {
+        case Layouts.PROTO_TCP, Layouts.PROTO_UDP, Layouts.PROTO_SCTP -> {
+          qSport = u16(qL4);
+          qDport = u16(qL4 + 2);
+        }
+        case Layouts.PROTO_ICMP -> {
+          int type = u8(qL4);
+          if (type == ICMP_ECHO_REQUEST) {
+            qSport = u16(qL4 + 4);
+          } else if (type == ICMP_ECHO_REPLY) {
+            qDport = u16(qL4 + 4);
+          } else {
+            return null;
+          }
+        }
+        default -> {
+          return null;
+        }
+      }
+      CtKey t = new CtKey(buf.getInt(ipOff + 12), buf.getInt(ipOff + 16), qSport, qDport, qProto,
+          dir == DIR_EGRESS ? DIR_INGRESS : DIR_EGRESS);
+      return new Quote(t, ipOff, qL4);
+    }
+
+    /** icmp_related: the verdict of an error about a tracked connection of this pod, null if unrelated. */
+    private Verdict icmpRelated() {
+      Quote q = parseQuote();
+      if (q == null) {
+        return null;
+      }
+      if (dir == DIR_EGRESS ? q.tuple().daddr() != saddr : q.tuple().saddr() != daddr) {
+        return null;
+      }
+      CtValue entry = ct.get(q.tuple());
+      if (entry == null || !ctSourceOk(entry)) {
+        return null;
+      }
+      if ((entry.flags() & (Layouts.CT_NAT | Layouts.CT_REPLY)) == Layouts.CT_NAT) {
+        quoteRevNat(q, entry.natAddr(), entry.natPort());
+      }
+      return forward();
+    }
+
+    /** quote_rev_nat: the quote's backend becomes the frontend, and so does the sender when it is the backend. */
+    private void quoteRevNat(Quote q, int frontend, int frontendPort) {
+      int icmpCsum = l4Off + 2;
+      int checkOff = q.ipOff() + 10;
+      int backend = q.tuple().daddr();
+      int backendPort = q.tuple().dport();
+      int oldCheck = u16(checkOff);
+      buf.putShort(checkOff, (short) Checksums.replace4(oldCheck, backend, frontend));
+      int newCheck = u16(checkOff);
+      buf.putInt(q.ipOff() + 16, frontend);
+      buf.putShort(q.l4Off() + 2, (short) frontendPort);
+      l4Replace(icmpCsum, false, true, backend, frontend);
+      l4Replace(icmpCsum, false, false, oldCheck, newCheck);
+      l4Replace(icmpCsum, false, false, backendPort, frontendPort);
+      if (saddr != backend) {
+        return;
+      }
+      int ipCheck = ETH_HLEN + 10;
+      buf.putShort(ipCheck, (short) Checksums.replace4(u16(ipCheck), backend, frontend));
+      buf.putInt(ETH_HLEN + 12, frontend);
     }
 
     private Verdict reply(CtValue entry) {
@@ -481,12 +674,16 @@ public final class JavaDatapath {
     }
   }
 
+  private static boolean hasPorts(int protocol) {
+    return protocol == Layouts.PROTO_TCP || protocol == Layouts.PROTO_UDP || protocol == Layouts.PROTO_SCTP;
+  }
+
   private static boolean isReplyEntry(CtValue v) {
     return (v.flags() & Layouts.CT_REPLY) != 0;
   }
 
   private static CtValue withFlags(CtValue v, int flags) {
-    return new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags);
+    return new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags, v.ifindex());
   }
 
   /** struct hg_judgement */

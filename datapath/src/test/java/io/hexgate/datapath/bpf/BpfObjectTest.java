@@ -25,7 +25,7 @@ class BpfObjectTest extends WithLoadedBpfObject {
     assertThat(r.cb0()).isEqualTo(Layouts.DROP_UNROUTABLE);
 
     obj.map("hg_endpoints").typed(EndpointKey.CODEC, EndpointValue.CODEC)
-        .put(new EndpointKey(pod), new EndpointValue(7, 1234, 3));
+        .put(new EndpointKey(pod), new EndpointValue(7, 1234, 3, 9));
     r = toPod.testRun(syn);
     assertThat(r.cb0()).isEqualTo(Layouts.DROP_POLICY);
 
@@ -44,7 +44,7 @@ class BpfObjectTest extends WithLoadedBpfObject {
   void mapErrorsNameTheMapAndErrno() {
     BpfMap endpoints = obj.map("hg_endpoints");
     byte[] key = EndpointKey.CODEC.encode(new EndpointKey(ip(10, 9, 9, 9)));
-    byte[] value = EndpointValue.CODEC.encode(new EndpointValue(1, 1, 0));
+    byte[] value = EndpointValue.CODEC.encode(new EndpointValue(1, 1, 0, 9));
     assertThatThrownBy(() -> endpoints.update(key, value, BpfMap.BPF_EXIST))
         .isInstanceOf(BpfException.class)
         .hasMessageContaining("bpf_map_update_elem(hg_endpoints)")
@@ -58,10 +58,10 @@ class BpfObjectTest extends WithLoadedBpfObject {
     assertThat(endpoints.raw().supportsBatch()).isTrue();
     java.util.List<java.util.Map.Entry<EndpointKey, EndpointValue>> entries = new java.util.ArrayList<>();
     for (int i = 0; i < 3_000; i++) {
-      entries.add(java.util.Map.entry(new EndpointKey(ip(10, 50, i >> 8, i & 0xff)), new EndpointValue(i + 1, 5, 0)));
+      entries.add(java.util.Map.entry(new EndpointKey(ip(10, 50, i >> 8, i & 0xff)), new EndpointValue(i + 1, 5, 0, 9)));
     }
     endpoints.putAll(entries);
-    assertThat(endpoints.get(new EndpointKey(ip(10, 50, 11, 183)))).contains(new EndpointValue(2999 + 1, 5, 0));
+    assertThat(endpoints.get(new EndpointKey(ip(10, 50, 11, 183)))).contains(new EndpointValue(2999 + 1, 5, 0, 9));
     java.util.List<EndpointKey> gone = new java.util.ArrayList<>(entries.stream().map(java.util.Map.Entry::getKey).toList());
     gone.add(1500, new EndpointKey(ip(10, 99, 0, 1))); // absent
     assertThat(endpoints.deleteAll(gone)).isEqualTo(3_000);

@@ -29,6 +29,7 @@ import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.MapDefinition;
 import io.hexgate.datapath.pin.MapMigration;
 import io.hexgate.datapath.netns.ClusterNetwork;
+import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.EchoServer;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
@@ -38,6 +39,8 @@ import io.hexgate.datapath.netns.TcpProbe.Outcome;
 import io.hexgate.datapath.netns.TrafficLoop;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -56,6 +59,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -340,7 +344,8 @@ class RealTrafficTest {
 
   @Test
   @Order(4)
-  void aNewRequestFromADeniedPeerIsNeverTakenForAReply() throws Exception {
+  @DisplayName("GHSA-c66w-hq56-4q97: a new request from a denied peer is never taken for a reply")
+  void ghsa_c66w_hq56_4q97_aNewRequestFromADeniedPeerIsNeverTakenForAReply() throws Exception {
     setPolicy(true, false);
     // ICMP: the deathstar's echo requests to xwing are allowed and answered; xwing's to the deathstar are not
     assertThat(in.get("deathstar").call(() -> InetAddress.getByName(xwing.ip()).isReachable(800))).isTrue();
@@ -460,6 +465,79 @@ class RealTrafficTest {
     assertThat(after.get("cilium_bpf_map_pressure{map_name=\"hg_ct\"}")).isPositive();
   }
 
+  @Test
+  @Order(6)
+  void aPodSendingFromItsNeighboursAddressIsDroppedAndCountedAsAnInvalidSource() throws Exception {
+    setPolicy(true, false);
+    String invalidSource = "cilium_drop_count_total{direction=\"EGRESS\",reason=\"Invalid source ip\"}";
+    // from its own address xwing's datagrams reach the tiefighter
+    assertThat(udpDelivered(in.get("xwing"), xwing.ip(), tiefighter, 7001, 3)).isEqualTo(3);
+    // xwing takes the deathstar's address too and sends from it: the deathstar's egress (and the
+    // tiefighter's ingress, which would see the deathstar) must not be what judges xwing's packets
+    Commands.check("ip", "-n", xwing.netns(), "addr", "add", deathstar.ip() + "/32", "dev", "eth0");
+    try {
+      Map<String, Double> before = scrape(n1);
+      assertThat(udpDelivered(in.get("xwing"), deathstar.ip(), tiefighter, 7002, 3)).as("spoofed datagrams delivered")
+          .isZero();
+      Map<String, Double> after = scrape(n1);
+      assertThat(after.getOrDefault(invalidSource, 0.0) - before.getOrDefault(invalidSource, 0.0)).isEqualTo(3.0);
+    } finally {
+      Commands.check("ip", "-n", xwing.netns(), "addr", "del", deathstar.ip() + "/32", "dev", "eth0");
+    }
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName("GHSA-8fg8-jh2h-f2hc: the source identity comes from the packet; a pod's address from outside is dropped")
+  void ghsa_8fg8_jh2h_f2hc_aLocalPodsAddressArrivingOnTheUplinkIsDropped() throws Exception {
+    setPolicy(true, false);
+    String uplinkInvalid = "cilium_drop_count_total{direction=\"UPLINK\",reason=\"Invalid source ip\"}";
+    // node n2 itself sends to xwing on n1 from the deathstar's address (a host outside n1 claiming one of
+    // its pods); xwing's ingress allows the deathstar, so only the uplink can tell
+    Commands.check("ip", "-n", n2.netns(), "addr", "add", deathstar.ip() + "/32", "dev", "lo");
+    try (NetNsThread node2 = n2.enter()) {
+      assertThat(udpDelivered(node2, n2.nodeIp(), xwing, 7003, 3)).as("from the node's own address").isEqualTo(3);
+      Map<String, Double> before = scrape(n1);
+      assertThat(udpDelivered(node2, deathstar.ip(), xwing, 7004, 3)).as("spoofed datagrams delivered").isZero();
+      Map<String, Double> after = scrape(n1);
+      assertThat(after.getOrDefault(uplinkInvalid, 0.0) - before.getOrDefault(uplinkInvalid, 0.0)).isEqualTo(3.0);
+    } finally {
+      Commands.check("ip", "-n", n2.netns(), "addr", "del", deathstar.ip() + "/32", "dev", "lo");
+    }
+  }
+
+  /**
+   * Sends {@code count} UDP datagrams from a socket bound to {@code srcIp} in {@code sender}'s namespace to
+   * {@code to}'s address and port; returns how many {@code to} received within a second.
+   */
+  private static int udpDelivered(NetNsThread sender, String srcIp, PodNetwork to, int port, int count)
+      throws Exception {
+    try (DatagramSocket rx = in.get(to.name()).call(() -> new DatagramSocket(new InetSocketAddress(to.ip(), port)))) {
+      rx.setSoTimeout(200);
+      sender.call(() -> {
+        try (DatagramSocket tx = new DatagramSocket(new InetSocketAddress(srcIp, 0))) {
+          byte[] data = "spoof?".getBytes(StandardCharsets.US_ASCII);
+          for (int i = 0; i < count; i++) {
+            tx.send(new DatagramPacket(data, data.length, new InetSocketAddress(to.ip(), port)));
+          }
+        }
+        return null;
+      });
+      int got = 0;
+      long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+      DatagramPacket p = new DatagramPacket(new byte[64], 64);
+      while (got < count && System.nanoTime() < deadline) {
+        try {
+          rx.receive(p);
+          got++;
+        } catch (java.net.SocketTimeoutException e) {
+          // keep waiting until the deadline
+        }
+      }
+      return got;
+    }
+  }
+
   /** GET http://127.0.0.1:9962/metrics from inside the node's namespace, as samples by series. */
   private static Map<String, Double> scrape(NodeNetwork node) throws Exception {
     String body =
@@ -485,7 +563,9 @@ class RealTrafficTest {
 
   @Test
   @Order(7)
-  void restartingTheAgentsDuringTrafficLetsNoDeniedConnectionThroughAndBreaksNoAllowedOne() throws Exception {
+  @DisplayName("CVE-2023-27595: restarting the agents under traffic lets no denied connection through and breaks no allowed one")
+  void cve_2023_27595_restartingTheAgentsDuringTrafficLetsNoDeniedConnectionThroughAndBreaksNoAllowedOne()
+      throws Exception {
     setPolicy(true, false);
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger allowedOk = new AtomicInteger();

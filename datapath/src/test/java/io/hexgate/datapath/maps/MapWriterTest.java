@@ -18,6 +18,9 @@ import io.hexgate.datapath.maps.Layouts.CtKey;
 import io.hexgate.datapath.maps.Layouts.CtValue;
 import java.util.HashMap;
 import java.util.Map;
+import io.hexgate.datapath.bpf.BpfProgram;
+import io.hexgate.datapath.bpf.Packets;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** MapWriter against real kernel maps (root only): the kernel ends up holding exactly the new contents. */
@@ -34,7 +37,7 @@ class MapWriterTest extends WithLoadedBpfObject {
     // a CT entry of db's address, which the next state gives to another endpoint id (db goes, cache comes)
     obj.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC).put(
         new CtKey(Ipv4.parse("10.0.1.6"), Ipv4.parse("10.0.2.1"), 1234, 80, 6, Layouts.DIR_EGRESS),
-        new CtValue(2, 1, 0, 0, 0));
+        new CtValue(2, 1, 0, 0, 0, 9));
     AgentState s2 = state(Map.of("web", "10.0.1.5", "cache", "10.0.1.7"), 443, 1);
     MapContents c2 = MapContents.build(s2, c1);
     st = writer.write(c1, c2);
@@ -50,6 +53,67 @@ class MapWriterTest extends WithLoadedBpfObject {
     assertThat(c2.ipcache()).hasSize(1);
     writer.write(c2, MapContents.EMPTY);
     assertKernelHolds(writer.readKernel(), MapContents.EMPTY);
+  }
+
+  /**
+   * GO-2024-3072 (a race in the agent let traffic past the host firewall): policy-map updates are atomic
+   * with endpoint regeneration. While the writer switches an endpoint's policy back and forth, and adds and
+   * removes another endpoint, packets judged at the same time meet the old or the new decision for their
+   * key, never a third one (no moment of allow-all or deny-all, no endpoint without its policy).
+   */
+  @Test
+  @DisplayName("GO-2024-3072: policy-map updates are atomic with endpoint regeneration")
+  void go_2024_3072_packetsJudgedDuringUpdatesMeetTheOldOrTheNewDecision() throws Exception {
+    MapWriter writer = new MapWriter(obj);
+    obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_NO_CT_CREATE));
+    int peer = Ipv4.parse("10.0.3.1");
+    MapContents one = MapContents.build(withPeer(state(Map.of("web", "10.0.1.5"), 80, 1)), writer.readKernel());
+    MapContents two = MapContents.build(withPeer(state(Map.of("web", "10.0.1.5", "cache", "10.0.1.7"), 443, 1)), one);
+    writer.write(writer.readKernel(), one);
+    int web = Ipv4.parse("10.0.1.5");
+    int cache = Ipv4.parse("10.0.1.7");
+    // packet → the decisions it may meet (state one, state two)
+    Map<byte[], java.util.Set<Integer>> allowed = new java.util.LinkedHashMap<>();
+    allowed.put(Packets.tcp(peer, web, 40000, 85, Packets.TCP_SYN), java.util.Set.of(0, 133));
+    allowed.put(Packets.tcp(peer, web, 40000, 445, Packets.TCP_SYN), java.util.Set.of(133, 0));
+    allowed.put(Packets.udp(peer, web, 40000, 53, new byte[4]), java.util.Set.of(181));
+    allowed.put(Packets.tcp(peer, web, 40000, 22, Packets.TCP_SYN), java.util.Set.of(133));
+    allowed.put(Packets.tcp(peer, cache, 40000, 445, Packets.TCP_SYN), java.util.Set.of(151, 0));
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicLong judged = new java.util.concurrent.atomic.AtomicLong();
+    BpfProgram toPod = obj.program("to_pod");
+    Thread prober = new Thread(() -> {
+      while (!stop.get() && wrong.size() < 10) {
+        allowed.forEach((packet, decisions) -> {
+          int reason = toPod.testRun(packet).cb0();
+          judged.incrementAndGet();
+          if (!decisions.contains(reason)) {
+            wrong.add(java.util.HexFormat.of().formatHex(packet, 26, 38) + " got " + reason);
+          }
+        });
+      }
+    });
+    prober.start();
+    try {
+      for (int i = 0; i < 300; i++) {
+        writer.write(one, two);
+        writer.write(two, one);
+      }
+    } finally {
+      stop.set(true);
+      prober.join(10_000);
+      obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(0));
+      writer.write(writer.readKernel(), MapContents.EMPTY);
+    }
+    assertThat(wrong).as("verdicts that were neither the old nor the new decision").isEmpty();
+    assertThat(judged.get()).isGreaterThan(1000);
+  }
+
+  private static AgentState withPeer(AgentState s) {
+    Map<String, Long> ipcache = new HashMap<>(s.ipcache());
+    ipcache.put("10.0.3.1/32", 301L);
+    return new AgentState(s.epoch(), s.revision(), s.endpoints(), ipcache, s.services());
   }
 
   private static void assertKernelHolds(MapContents kernel, MapContents want) {

@@ -9,6 +9,7 @@ class AgentMetricsTest {
   private final long[] packets = new long[256 * 4];
   private final long[] bytes = new long[256 * 4];
   private double ctPressure = 0.25;
+  private long lost;
 
   private AgentMetrics metrics() {
     AgentMetrics m = new AgentMetrics();
@@ -22,6 +23,11 @@ class AgentMetricsTest {
           @Override
           public Map<String, Double> mapPressure() {
             return Map.of("hg_ct", ctPressure);
+          }
+
+          @Override
+          public long lostEvents() {
+            return lost;
           }
         });
     return m;
@@ -57,6 +63,20 @@ class AgentMetricsTest {
         .contains("cilium_bpf_map_pressure{map_name=\"hg_ct\"} 0.5")
         .contains("cilium_policy_endpoint_enforcement_status{enforcement=\"ingress\"} 2.0")
         .contains("cilium_policy_endpoint_enforcement_status{enforcement=\"both\"} 3.0");
+  }
+
+  @Test
+  void eventsTheRingBufferLostAreExportedAsHubblesLostEventsAndUplinkDropsByReason() {
+    AgentMetrics m = metrics();
+    String series = "hubble_lost_events_total{source=\"perf_event_ring_buffer\"}";
+    assertThat(m.scrape()).contains(series + " 0.0");
+    lost = 1234;
+    packets[132 * 4 + 3] = 5;
+    packets[3] = 40;
+    assertThat(m.scrape())
+        .contains(series + " 1234.0")
+        .contains("cilium_drop_count_total{direction=\"UPLINK\",reason=\"Invalid source ip\"} 5.0")
+        .contains("hexgate_uplink_received_packets_total 40.0");
   }
 
   @Test

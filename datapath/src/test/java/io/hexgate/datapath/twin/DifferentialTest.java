@@ -36,24 +36,30 @@ class DifferentialTest extends WithLoadedBpfObject {
     MapWriter writer = new MapWriter(obj);
     BpfProgram fromPod = obj.program("from_pod");
     BpfProgram toPod = obj.program("to_pod");
+    BpfProgram fromNetdev = obj.program("from_netdev");
     BpfMap ct = obj.map("hg_ct");
+    BpfMap frags = obj.map("hg_frags");
     List<Event> kernelEvents = new ArrayList<>();
     Map<Integer, Integer> reasons = new TreeMap<>();
     int rewritten = 0;
     int total = 0;
+    int errorsPassed = 0;
+    int laterFragmentsPassed = 0;
     JavaDatapath twin = new JavaDatapath(MapContents.EMPTY);
     MapContents current = writer.readKernel();
     try (RingBuffer events = new RingBuffer(obj.map("hg_events"), b -> kernelEvents.add(Event.CODEC.read(b)))) {
       for (int set = 0; set < MAP_SETS; set++) {
         long setSeed = seed + set;
         RandomWorld world = new RandomWorld(setSeed);
-        MapContents next = MapContents.build(world.state, current);
+        MapContents next = MapContents.build(world.state, current).withInterfaces(world::ifindexOf);
         assertThat(next.endpointErrors()).isEmpty();
         writer.write(current, next);
         if (set % 2 == 0) {
           // a fresh start: no connections in either
           ct.keys().forEach(ct::delete);
+          frags.keys().forEach(frags::delete);
           twin.clearConntrack();
+          twin.clearFragments();
         } else {
           // connections survive the change of maps, except those of departed endpoint addresses and
           // those the new policy no longer allows
@@ -72,22 +78,38 @@ class DifferentialTest extends WithLoadedBpfObject {
 
         for (int i = 0; i < PACKETS_PER_SET; i++) {
           RandomWorld.Shot shot = world.next();
-          String what = "seed " + setSeed + " packet " + i + " " + (shot.fromPod() ? "from_pod " : "to_pod ")
+          String what = "seed " + setSeed + " packet " + i + " " + shot.hookName() + " if " + shot.ifindex() + " "
               + HexFormat.of().formatHex(shot.frame());
           BpfProgram.TestRun k;
+          BpfProgram program = switch (shot.hook()) {
+            case RandomWorld.FROM_POD -> fromPod;
+            case RandomWorld.TO_POD -> toPod;
+            default -> fromNetdev;
+          };
           try {
-            k = (shot.fromPod() ? fromPod : toPod).testRun(shot.frame());
+            k = program.testRun(shot.frame(), 1, shot.ifindex());
           } catch (RuntimeException e) {
             throw new AssertionError(what, e);
           }
-          Verdict t = shot.fromPod() ? twin.fromPod(shot.frame()) : twin.toPod(shot.frame());
+          Verdict t = switch (shot.hook()) {
+            case RandomWorld.FROM_POD -> twin.fromPod(shot.frame(), shot.ifindex());
+            case RandomWorld.TO_POD -> twin.toPod(shot.frame());
+            default -> twin.fromNetdev(shot.frame());
+          };
           assertThat(k.cb0()).as(what + ": reason").isEqualTo(t.reason());
           assertThat(k.retval()).as(what + ": tc action").isEqualTo(t.tcAction());
           assertThat(HexFormat.of().formatHex(k.packet())).as(what + ": output").isEqualTo(
               HexFormat.of().formatHex(t.packet()));
           t.event().ifPresent(twinEvents::add);
           reasons.merge(t.reason(), 1, Integer::sum);
-          if (t.forwarded()) {
+          if (t.forwarded() && shot.hook() != RandomWorld.FROM_NETDEV) {
+            byte[] f = shot.frame();
+            if (f.length > 34 && (f[23] & 0xff) == 1 && java.util.Set.of(3, 11, 12).contains(f[34] & 0xff)) {
+              errorsPassed++;
+            }
+            if (f.length > 34 && (((f[20] & 0x1f) << 8) | (f[21] & 0xff)) != 0) {
+              laterFragmentsPassed++;
+            }
             world.forwarded(t.packet());
             if (!java.util.Arrays.equals(t.packet(), shot.frame())) {
               rewritten++;
@@ -107,21 +129,26 @@ class DifferentialTest extends WithLoadedBpfObject {
         Map<CtKey, CtValue> kernelCt = ct.typed(CtKey.CODEC, CtValue.CODEC).entries();
         assertThat(kernelCt).as("conntrack, seed " + setSeed).isEqualTo(twin.conntrack());
         assertThat(kernelCt).isNotEmpty();
+        assertThat(frags.typed(Layouts.FragKey.CODEC, Layouts.FragValue.CODEC).entries())
+            .as("fragments, seed " + setSeed).isEqualTo(twin.fragments());
       }
     }
     for (int reason : reasons.keySet()) {
-      for (int dir : new int[] {Layouts.DIR_INGRESS, Layouts.DIR_EGRESS}) {
+      for (int dir : new int[] {Layouts.DIR_INGRESS, Layouts.DIR_EGRESS, Layouts.DIR_NETDEV}) {
         byte[] perCpu = obj.map("hg_metrics").lookup(Layouts.U32.encode(Layouts.metricsSlot(reason, dir)));
         assertThat(MetricsValue.sumPerCpu(perCpu)).as("counter " + reason + "/" + dir)
             .isEqualTo(twin.counter(reason, dir));
       }
     }
-    System.out.printf("differential test: %d packets, seed %d, reasons %s, %d rewritten by translation%n",
-        total, seed, reasons, rewritten);
+    System.out.printf("differential test: %d packets, seed %d, reasons %s, %d rewritten by translation, "
+        + "%d ICMP errors and %d later fragments passed%n", total, seed, reasons, rewritten, errorsPassed,
+        laterFragmentsPassed);
     assertThat(total).isGreaterThanOrEqualTo(100_000);
     // every path was taken: forwarded, policy (133/181/180), service (158), malformed (134/139/157),
     // wrong endpoint (132/151), and translation both ways
     assertThat(reasons.keySet()).contains(0, 132, 133, 134, 139, 151, 157, 158, 180, 181);
     assertThat(rewritten).isGreaterThan(100);
+    assertThat(errorsPassed).isGreaterThan(50);
+    assertThat(laterFragmentsPassed).isGreaterThan(50);
   }
 }

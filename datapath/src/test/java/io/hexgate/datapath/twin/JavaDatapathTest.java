@@ -20,6 +20,7 @@ import io.hexgate.datapath.maps.MapContents;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The twin's behaviour on the cases issue 5 names (the differential test holds the kernel to the twin). */
@@ -27,10 +28,18 @@ class JavaDatapathTest {
   static final int CLIENT = ip(10, 0, 1, 10);
   static final int SERVER = ip(10, 0, 1, 20);
   static final int FRONTEND = ip(10, 96, 0, 10);
+  /** The pods' host-side interfaces. */
+  static final int IF_CLIENT = 11;
+  static final int IF_SERVER = 12;
 
   /** client (identity 300) may reach server (identity 301) on TCP 80 and ping it; server allows nothing out. */
   static JavaDatapath datapath() {
-    return new JavaDatapath(MapContents.build(state(80), MapContents.EMPTY));
+    return new JavaDatapath(contents(state(80), MapContents.EMPTY));
+  }
+
+  static MapContents contents(AgentState state, MapContents previous) {
+    return MapContents.build(state, previous)
+        .withInterfaces(k -> k.getName().equals("client") ? IF_CLIENT : IF_SERVER);
   }
 
   static AgentState state(int allowedPort) {
@@ -59,9 +68,10 @@ class JavaDatapathTest {
   }
 
   @Test
-  void repliesPassButANewRequestIsNeverTakenForOne() {
+  @DisplayName("GHSA-c66w-hq56-4q97: a new request is never taken for a reply")
+  void ghsa_c66w_hq56_4q97_repliesPassButANewRequestIsNeverTakenForOne() {
     JavaDatapath dp = datapath();
-    assertThat(dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    assertThat(dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN), IF_CLIENT).reason()).isZero();
     Verdict syn = dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN));
     assertThat(syn.reason()).isZero();
     assertThat(syn.event()).get().satisfies(e -> {
@@ -71,7 +81,7 @@ class JavaDatapathTest {
       assertThat(e.matchType()).isEqualTo(Layouts.MATCH_L3_L4);
     });
     // the server's SYN-ACK and the client's receipt of it: replies, no policy, no event
-    Verdict synAck = dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x12));
+    Verdict synAck = dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x12), IF_SERVER);
     assertThat(synAck.reason()).isZero();
     assertThat(synAck.event()).isEmpty();
     assertThat(dp.toPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x12)).reason()).isZero();
@@ -79,17 +89,17 @@ class JavaDatapathTest {
     // though the connection's reply entry is under that very tuple
     assertThat(dp.conntrack()).containsKey(
         new Layouts.CtKey(SERVER, CLIENT, 80, 40000, Layouts.PROTO_TCP, Layouts.DIR_EGRESS));
-    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN)).reason())
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN), IF_SERVER).reason())
         .isEqualTo(Layouts.DROP_POLICY);
-    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason()).isZero();
 
     // ping: the request passes, the reply passes, an echo request back is judged (and denied)
-    assertThat(dp.fromPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
+    assertThat(dp.fromPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1), IF_CLIENT).reason()).isZero();
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
-    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1)).reason()).isZero();
-    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 8, 0, 7, 1)).reason()).isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isZero();
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 8, 0, 7, 1), IF_SERVER).reason()).isEqualTo(Layouts.DROP_POLICY);
     // fragmentation needed always passes
-    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 3, 4, 0, 0)).reason()).isZero();
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 3, 4, 0, 0), IF_SERVER).reason()).isZero();
     assertThat(dp.counter(Layouts.DROP_POLICY, Layouts.DIR_EGRESS).packets()).isEqualTo(2);
   }
 
@@ -98,22 +108,22 @@ class JavaDatapathTest {
     JavaDatapath dp = datapath();
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
-    MapContents before = MapContents.build(state(80), MapContents.EMPTY);
+    MapContents before = contents(state(80), MapContents.EMPTY);
     // an unrelated change (another identity in the ipcache): nothing is cut
     AgentState unrelated = state(80);
     Map<String, Long> cache = new HashMap<>(unrelated.ipcache());
     cache.put("10.0.9.9/32", 999L);
-    dp.update(MapContents.build(new AgentState("e", 2, unrelated.endpoints(), cache, unrelated.services()), before));
+    dp.update(contents(new AgentState("e", 2, unrelated.endpoints(), cache, unrelated.services()), before));
     assertThat(dp.revalidateConntrack()).isZero();
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
     // port 80 no longer allowed: the TCP connection is cut, the ping is not
-    dp.update(MapContents.build(state(81), before));
+    dp.update(contents(state(81), before));
     assertThat(dp.revalidateConntrack()).isEqualTo(1);
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason())
         .isEqualTo(Layouts.DROP_POLICY);
     // the server's answers still pass as replies (its egress allows nothing, so they could not otherwise),
     // and passing them starts nothing that would let the client's packets back in
-    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason()).isZero();
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason())
         .isEqualTo(Layouts.DROP_POLICY);
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 2)).reason()).isZero();
@@ -123,7 +133,7 @@ class JavaDatapathTest {
   void serviceTrafficIsTranslatedBeforePolicyAndRepliesTranslatedBack() {
     JavaDatapath dp = datapath();
     byte[] syn = Packets.tcp(CLIENT, FRONTEND, 40001, 8000, Packets.TCP_SYN);
-    Verdict out = dp.fromPod(syn);
+    Verdict out = dp.fromPod(syn, IF_CLIENT);
     assertThat(out.reason()).isZero();
     ByteBuffer b = ByteBuffer.wrap(out.packet());
     assertThat(b.getInt(30)).isEqualTo(SERVER);

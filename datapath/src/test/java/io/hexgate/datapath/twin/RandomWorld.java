@@ -34,6 +34,10 @@ final class RandomWorld {
   final List<Integer> worldHosts = new ArrayList<>();
   final List<int[]> frontends = new ArrayList<>(); // addr, port, protocol
   final AgentState state;
+  /** Host-side interface of each local pod, by endpoint name ("pod" + i → 20 + i). */
+  private final Map<String, Integer> ifindexes = new HashMap<>();
+  /** Later fragments of trains whose first fragment went out, and others still to come. */
+  private final List<Shot> pending = new ArrayList<>();
 
   private static final long[] IDENTITIES = {256, 257, 258, 259, 260, 16777217, 16777218, 2};
   private static final int[] PORTS = {53, 80, 443, 8080, 9090, 1024, 0, 65535};
@@ -49,6 +53,7 @@ final class RandomWorld {
       long id = IDENTITIES[rnd.nextInt(5)];
       ipcache.put(Ipv4.format(addr) + "/32", id);
       EndpointKey key = EndpointKey.newBuilder().setNamespace("default").setName("pod" + i).build();
+      ifindexes.put(key.getName(), 20 + i);
       eps.put(key, EndpointState.newBuilder().setKey(key).setIp(Ipv4.format(addr))
           .setIdentity(Identity.newBuilder().setId(id)).setIngress(ruleMap()).setEgress(ruleMap()).build());
     }
@@ -128,8 +133,31 @@ final class RandomWorld {
     };
   }
 
-  /** A packet and the hook it goes to: true = from_pod. */
-  record Shot(byte[] frame, boolean fromPod) {}
+  /** The interface index of a local pod's host side (what {@code withInterfaces} is given). */
+  int ifindexOf(EndpointKey k) {
+    return ifindexes.getOrDefault(k.getName(), 0);
+  }
+
+  private int ifindexOfAddr(int addr) {
+    int i = localPods.indexOf(addr);
+    return i < 0 ? 0 : 20 + i;
+  }
+
+  static final int FROM_POD = 0;
+  static final int TO_POD = 1;
+  static final int FROM_NETDEV = 2;
+
+  /** A packet, the hook it goes to (FROM_POD, TO_POD, FROM_NETDEV) and, for from_pod, the interface it
+   *  arrives on. */
+  record Shot(byte[] frame, int hook, int ifindex) {
+    boolean fromPod() {
+      return hook == FROM_POD;
+    }
+
+    String hookName() {
+      return new String[] {"from_pod", "to_pod", "from_netdev"}[hook];
+    }
+  }
 
   private final List<byte[]> sent = new ArrayList<>();
 
@@ -143,9 +171,19 @@ final class RandomWorld {
   }
 
   Shot next() {
+    if (!pending.isEmpty() && rnd.nextInt(3) == 0) {
+      return pending.remove(rnd.nextInt(pending.size()));
+    }
     int r = rnd.nextInt(100);
-    if (r < 30 && !sent.isEmpty()) {
+    if (r < 27 && !sent.isEmpty()) {
       return reply(pick(sent));
+    }
+    if (r < 30 && !sent.isEmpty()) {
+      return icmpError(pick(sent));
+    }
+    if (r < 31) {
+      return new Shot(rnd.nextBoolean() ? newPacket(pick(localPods), anyHost()) : newPacket(anyHost(), anyHost()),
+          FROM_NETDEV, 0);
     }
     if (r < 42 && !sent.isEmpty()) {
       byte[] again = pick(sent).clone();
@@ -155,14 +193,70 @@ final class RandomWorld {
       return hooked(again);
     }
     if (r < 46) {
-      return new Shot(malformed(), rnd.nextBoolean());
+      return shot(malformed(), rnd.nextBoolean());
     }
     int src = anyHost();
     int dst = rnd.nextInt(4) == 0 && !frontends.isEmpty() ? pick(frontends)[0] : anyHost();
     if (rnd.nextInt(3) == 0) {
       src = pick(localPods); // most traffic has a pod at one end
     }
+    if (rnd.nextInt(12) == 0) {
+      return fragmentTrain(src, dst);
+    }
     return hooked(newPacket(src, dst));
+  }
+
+  /**
+   * A datagram cut in two: the first fragment now, the later one queued (to the same hook, soon, among
+   * other packets); now and then only the later one (an orphan), or one whose IP id does not match.
+   */
+  private Shot fragmentTrain(int src, int dst) {
+    int[] fe = frontends.stream().filter(f -> f[0] == dst).findFirst().orElse(null);
+    int sport = 1024 + rnd.nextInt(200);
+    int dport = fe != null && rnd.nextInt(4) > 0 ? fe[1] : PORTS[rnd.nextInt(PORTS.length)];
+    byte[] payload = new byte[24 + 8 * rnd.nextInt(4)];
+    rnd.nextBytes(payload);
+    byte[] whole = switch (fe != null && rnd.nextInt(4) > 0 ? (fe[2] == 6 ? 0 : 1) : rnd.nextInt(4)) {
+      case 0 -> Packets.tcp(src, dst, sport, dport, new int[] {0x02, 0x10, 0x18}[rnd.nextInt(3)], payload);
+      case 1 -> Packets.udp(src, dst, sport, dport, payload);
+      case 2 -> Packets.icmp(src, dst, 8, 0, rnd.nextInt(8), 1);
+      default -> Packets.raw(src, dst, 47, payload);
+    };
+    setIpId(whole, rnd.nextInt(65536));
+    int payloadBytes = whole.length - 34;
+    byte[][] parts = Packets.fragments(whole, 8 * (1 + rnd.nextInt(Math.min(3, (payloadBytes - 1) / 8))));
+    Shot first = hooked(parts[0]);
+    if (rnd.nextInt(8) == 0) {
+      setIpId(parts[1], rnd.nextInt(65536)); // belongs to no first fragment, most likely
+    }
+    Shot later = new Shot(parts[1], first.hook(), first.ifindex());
+    if (rnd.nextInt(6) == 0) {
+      return later; // the first fragment never came
+    }
+    pending.add(later);
+    return first;
+  }
+
+  private static void setIpId(byte[] f, int id) {
+    ByteBuffer b = ByteBuffer.wrap(f);
+    int old = b.getShort(18) & 0xffff;
+    b.putShort(18, (short) id);
+    // incremental fix of the header checksum (RFC 1624)
+    int c = (~b.getShort(24) & 0xffff) + (~old & 0xffff) + id;
+    c = (c & 0xffff) + (c >>> 16);
+    c = (c & 0xffff) + (c >>> 16);
+    b.putShort(24, (short) ~c);
+  }
+
+  /** An ICMP error quoting an earlier forwarded packet: from its destination or a router, to its source. */
+  private Shot icmpError(byte[] earlier) {
+    ByteBuffer b = ByteBuffer.wrap(earlier);
+    int saddr = b.getInt(26);
+    int daddr = b.getInt(30);
+    int type = new int[] {3, 3, 11, 12}[rnd.nextInt(4)];
+    int code = type == 3 ? new int[] {0, 1, 3, 4}[rnd.nextInt(4)] : 0;
+    int sender = rnd.nextInt(3) == 0 ? anyHost() : daddr;
+    return hooked(Packets.icmpError(sender, saddr, type, code, earlier));
   }
 
   private byte[] newPacket(int src, int dst) {
@@ -210,6 +304,17 @@ final class RandomWorld {
     }
   }
 
+  private Shot shot(byte[] f, boolean fromPod) {
+    if (!fromPod) {
+      return new Shot(f, TO_POD, 0);
+    }
+    int own = ifindexOfAddr(ByteBuffer.wrap(f).getInt(26));
+    // now and then from another pod's interface (a spoofed source), or one nobody knows
+    int r = rnd.nextInt(25);
+    int ifindex = r == 0 ? 0 : r == 1 ? 20 + rnd.nextInt(localPods.size()) : own;
+    return new Shot(f, FROM_POD, ifindex);
+  }
+
   /** Sends the packet where it would meet a program: from_pod of a local source, to_pod of a local
    *  destination; now and then the other one, or one whose pod it is not. */
   private Shot hooked(byte[] f) {
@@ -217,12 +322,12 @@ final class RandomWorld {
     boolean srcLocal = localPods.contains(b.getInt(26));
     boolean dstLocal = localPods.contains(b.getInt(30));
     if (rnd.nextInt(20) == 0) {
-      return new Shot(f, rnd.nextBoolean());
+      return shot(f, rnd.nextBoolean());
     }
     if (srcLocal && dstLocal) {
-      return new Shot(f, rnd.nextBoolean());
+      return shot(f, rnd.nextBoolean());
     }
-    return new Shot(f, srcLocal || !dstLocal && rnd.nextBoolean());
+    return shot(f, srcLocal || !dstLocal && rnd.nextBoolean());
   }
 
   private byte[] malformed() {
