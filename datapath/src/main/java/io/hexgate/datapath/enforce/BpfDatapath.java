@@ -48,7 +48,8 @@ public final class BpfDatapath implements Datapath {
   private static final Logger log = LoggerFactory.getLogger(BpfDatapath.class);
   public static final Path PIN_ROOT = Path.of("/sys/fs/bpf/hexgate");
   private static final Duration CT_COUNT_EVERY = Duration.ofSeconds(5);
-  private static final List<String> PROGRAMS = List.of("from_pod", "to_pod", "from_netdev");
+  private static final List<String> PROGRAMS =
+      List.of("from_pod", "to_pod", "from_netdev", NotReadyFilter.FROM_POD, NotReadyFilter.TO_POD);
 
   /**
    * @param node the node's name (logs)
@@ -103,7 +104,8 @@ public final class BpfDatapath implements Datapath {
     this.flows = flows;
     this.metrics = metrics;
     this.writer = new MapWriter(obj);
-    this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"));
+    this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"),
+        obj.program(NotReadyFilter.FROM_POD), obj.program(NotReadyFilter.TO_POD));
     this.metricsMap = obj.map("hg_metrics");
     this.ctMap = obj.map("hg_ct");
     for (String m : List.of("hg_ipcache", "hg_ipcache_host", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {
@@ -140,6 +142,7 @@ public final class BpfDatapath implements Datapath {
       obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_HOST_ROUTING));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics);
       dp.eventThread.start();
+      dp.guardInterfaces();
       long retryMs = options.retryInterval().toMillis();
       dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
       log.info(
@@ -160,16 +163,20 @@ public final class BpfDatapath implements Datapath {
   }
 
   // A program pin keeps the loaded program findable (bpftool prog show pinned ...); the previous agent's
-  // pin is replaced, and its program lives on only while a filter still runs it.
+  // pin is replaced, and its program lives on only while a filter still runs it. The CNI attaches the
+  // not_ready pins to new pod interfaces, so a pin is replaced by renaming a new one over it: it never
+  // goes missing.
   private static void pinPrograms(BpfObject obj, Path dir) {
     for (String p : PROGRAMS) {
       Path pin = dir.resolve("prog_" + p);
+      Path fresh = dir.resolve(".prog_" + p + ".new");
       try {
-        Files.deleteIfExists(pin);
+        Files.deleteIfExists(fresh);
+        obj.pinProgram(p, fresh);
+        Files.move(fresh, pin, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
         throw new io.hexgate.datapath.bpf.BpfException("cannot replace the program pin " + pin + ": " + e.getMessage());
       }
-      obj.pinProgram(p, pin);
     }
   }
 
@@ -218,13 +225,11 @@ public final class BpfDatapath implements Datapath {
     desired = Set.copyOf(next.endpoints().keySet());
     if (!firstApplied) {
       tc.attachUplinks(options.uplinks());
-      int stale = tc.detachStale(desired);
-      firstApplied = true;
-      if (stale > 0) {
-        log.info("node {}: removed the filters of {} endpoints that no longer exist", options.node(), stale);
-      }
     }
     tc.reconcile(desired).forEach(errors::putIfAbsent);
+    firstApplied = true;
+    // interfaces of no endpoint in force (new pods, pods gone while no agent ran) drop until they have one
+    tc.guardUnfiltered(true);
     updateEnforcement(next);
     log.debug("node {}: revision {} in force: {} upserts, {} deletes, {} CT entries flushed, {} cut by policy, {} endpoint errors",
         options.node(), next.revision(), stats.upserts(), stats.deletes(), stats.ctFlushed(), cut, errors.size());
@@ -264,10 +269,27 @@ public final class BpfDatapath implements Datapath {
             if (firstApplied) {
               tc.retry();
             }
+            tc.guardUnfiltered(firstApplied);
             return null;
           });
     } catch (Exception e) {
       log.warn("node {}: retrying attachments failed: {}", options.node(), e.toString());
+    }
+  }
+
+  /**
+   * Puts not_ready on every pod interface that has no endpoint in force (see
+   * {@link TcAttachments#guardUnfiltered}); also runs after every revision and on the retry timer.
+   */
+  @Override
+  public void guardInterfaces() {
+    if (closed) {
+      return;
+    }
+    try {
+      net.call(() -> tc.guardUnfiltered(firstApplied));
+    } catch (Exception e) {
+      log.warn("node {}: guarding new pod interfaces failed: {}", options.node(), e.toString());
     }
   }
 

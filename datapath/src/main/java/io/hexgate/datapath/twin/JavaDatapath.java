@@ -71,6 +71,16 @@ public final class JavaDatapath {
     return new Run(frame, DIR_INGRESS).handle();
   }
 
+  /** not_ready_from_pod: the host side's ingress before the endpoint's policy is in force. */
+  public synchronized Verdict notReadyFromPod(byte[] frame) {
+    return new Run(frame, DIR_EGRESS).notReady();
+  }
+
+  /** not_ready_to_pod: the host side's egress before the endpoint's policy is in force. */
+  public synchronized Verdict notReadyToPod(byte[] frame) {
+    return new Run(frame, DIR_INGRESS).notReady();
+  }
+
   /** The uplink program: counts and forwards. */
   public synchronized Verdict fromNetdev(byte[] frame) {
     count(FORWARDED, DIR_NETDEV, frame.length);
@@ -146,6 +156,14 @@ public final class JavaDatapath {
         return drop(-ret, null);
       }
       return handleIpv4();
+    }
+
+    /** Everything but ARP dropped (203) with a drop event. */
+    Verdict notReady() {
+      if (parse() == 1) {
+        return new Verdict(Verdict.TC_ACT_OK, FORWARDED, pkt, Optional.empty());
+      }
+      return drop(Layouts.DROP_EP_NOT_READY, null);
     }
 
     private int u8(int off) {
