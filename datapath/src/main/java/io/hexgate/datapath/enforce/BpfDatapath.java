@@ -169,7 +169,7 @@ public final class BpfDatapath implements Datapath {
   private static void pinPrograms(BpfObject obj, Path dir) {
     for (String p : PROGRAMS) {
       Path pin = dir.resolve("prog_" + p);
-      Path fresh = dir.resolve(".prog_" + p + ".new");
+      Path fresh = dir.resolve("prog_" + p + "_new"); // bpffs names have no dots
       try {
         Files.deleteIfExists(fresh);
         obj.pinProgram(p, fresh);
