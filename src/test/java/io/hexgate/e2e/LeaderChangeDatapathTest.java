@@ -92,18 +92,29 @@ class LeaderChangeDatapathTest {
   }
 
   /**
-   * The agents' one address: hands each stream to the replica leading now (none: UNAVAILABLE, and the
-   * agent retries), and ends the streams of a replica that died, as its process would.
+   * The agents' one address: hands each stream to the replica leading now, waiting for one while none
+   * does (so an agent reaches a new leader the moment it leads, before its engine is filled; none after
+   * 10 s: UNAVAILABLE, and the agent retries), and ends the streams of a replica that died, as its
+   * process would.
    */
   private final class LeaderRoute extends NodeAgentGrpc.NodeAgentImplBase {
     private final Map<String, List<StreamObserver<OperatorMessage>>> streams = new ConcurrentHashMap<>();
 
     @Override
     public StreamObserver<AgentMessage> connect(StreamObserver<OperatorMessage> out) {
-      for (Map.Entry<String, HexgateOperator> r : replicas.entrySet()) {
-        if (r.getValue().isLeader()) {
-          streams.computeIfAbsent(r.getKey(), k -> new CopyOnWriteArrayList<>()).add(out);
-          return services.get(r.getKey()).connect(out);
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < until) {
+        for (Map.Entry<String, HexgateOperator> r : replicas.entrySet()) {
+          if (r.getValue().isLeader()) {
+            streams.computeIfAbsent(r.getKey(), k -> new CopyOnWriteArrayList<>()).add(out);
+            return services.get(r.getKey()).connect(out);
+          }
+        }
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
         }
       }
       out.onError(Status.UNAVAILABLE.withDescription("no replica leads").asRuntimeException());
