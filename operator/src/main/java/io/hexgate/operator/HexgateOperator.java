@@ -144,6 +144,7 @@ public final class HexgateOperator implements AutoCloseable {
     // a node state rendered before the engine holds every object would leave out what exists
     hub.holdUntilFed();
     feed.onFed(hub::fed);
+    feed.onUnfed(hub::holdUntilFed);
     writer.addListener(hub);
     writer.addListener(tracker); // after the hub: reads the revisions it just published
     services.addListener(hub::services);

@@ -30,6 +30,7 @@ public final class FeedReadiness implements Metrics {
   private final Metrics delegate;
   private final List<Controller<? extends HasMetadata>> controllers = new CopyOnWriteArrayList<>();
   private final List<Runnable> onFed = new CopyOnWriteArrayList<>();
+  private final List<Runnable> onUnfed = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
   // guarded by lock
   private boolean tracking;
@@ -44,6 +45,11 @@ public final class FeedReadiness implements Metrics {
   /** Runs {@code r} (on a reconcile or timer thread; it must only flip flags or schedule work) once fed. */
   public void onFed(Runnable r) {
     onFed.add(r);
+  }
+
+  /** Runs {@code r} whenever a feed starts or leading stops: serving must stop until the next one is done. */
+  public void onUnfed(Runnable r) {
+    onUnfed.add(r);
   }
 
   /** Whether the engine holds what the informers held when {@link #begin} ran. */
@@ -61,6 +67,7 @@ public final class FeedReadiness implements Metrics {
       pending = null;
       finished.clear();
     }
+    onUnfed.forEach(Runnable::run);
   }
 
   /**
@@ -86,6 +93,7 @@ public final class FeedReadiness implements Metrics {
       pending = null;
       finished.clear();
     }
+    onUnfed.forEach(Runnable::run);
   }
 
   /**
