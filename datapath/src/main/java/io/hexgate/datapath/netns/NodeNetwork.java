@@ -121,6 +121,8 @@ public final class NodeNetwork {
       Commands.check("ip", "-n", podNs, "route", "add", "default", "via", POD_GATEWAY, "dev", "eth0");
     } catch (Exception e) {
       // half a pod must not stay: deleting its namespace takes the veth pair and the node's route with it
+      // (the kernel tears a namespace down in the background, so the host side is deleted at once too)
+      Commands.run(java.time.Duration.ofSeconds(5), List.of("ip", "-n", netns, "link", "del", host));
       NetNs.delete(podNs);
       if (e instanceof RuntimeException r) {
         throw r;

@@ -274,4 +274,17 @@ class NotReadyTrafficTest {
     assertThat(awaitAck().getOk()).isTrue();
     assertThat(connect(late, deathstar.ip(), 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
   }
+
+  @Test
+  @Order(3)
+  void theCniFailsAPodClosedOnANodeWhoseAgentPinnedNoNotReadyProgram() throws Exception {
+    java.nio.file.Path nowhere = n1.pinDir().resolveSibling(PREFIX + "no-agent");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+            n1.addPod("default", "orphan", "10.0.1.15", ifname -> NotReadyFilter.attachPinned(nowhere, NetNs.ifIndex(ifname))))
+        .hasMessageContaining("no not_ready_to_pod program pinned at " + nowhere)
+        .hasMessageContaining("must not come up unfiltered");
+    assertThat(n1.pods()).noneMatch(p -> p.name().equals("orphan"));
+    assertThat(in.get(n1.name()).call(() -> NetNs.ifIndex(io.hexgate.contract.PodInterfaces.hostSide("default", "orphan"))))
+        .as("the half-made veth is gone").isZero();
+  }
 }
