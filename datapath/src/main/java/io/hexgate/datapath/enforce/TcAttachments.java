@@ -45,6 +45,8 @@ final class TcAttachments {
   private final Map<String, Integer> uplinks = new LinkedHashMap<>();
   /** pod interface name → ifindex this instance put not_ready on */
   private final Map<String, Integer> guarded = new HashMap<>();
+  /** before the first revision: pod interface name → ifindex found with a previous agent's filters */
+  private final Map<String, Integer> inherited = new HashMap<>();
   /**
    * Whether a previous agent attached here: then interfaces seen for the first time most likely have their
    * clsact qdisc already, and attaching goes first (creating an existing qdisc makes the kernel complain
@@ -144,17 +146,22 @@ final class TcAttachments {
     }
     Map<String, Integer> present = NetNs.interfaces();
     guarded.entrySet().removeIf(g -> !g.getValue().equals(present.get(g.getKey())) || owned.contains(g.getKey()));
+    if (stateKnown) {
+      inherited.clear();
+    }
     int n = 0;
     for (Map.Entry<String, Integer> i : present.entrySet()) {
       String name = i.getKey();
       int ifindex = i.getValue();
-      if (!name.startsWith("lxc") || owned.contains(name) || Integer.valueOf(ifindex).equals(guarded.get(name))) {
+      if (!name.startsWith("lxc") || owned.contains(name) || Integer.valueOf(ifindex).equals(guarded.get(name))
+          || Integer.valueOf(ifindex).equals(inherited.get(name))) {
         continue;
       }
       try {
         boolean in = !stateKnown && Tc.query(ifindex, Tc.Hook.INGRESS, HANDLE, PRIORITY).isPresent();
         boolean out = !stateKnown && Tc.query(ifindex, Tc.Hook.EGRESS, HANDLE, PRIORITY).isPresent();
         if (in && out) {
+          inherited.put(name, ifindex);
           continue; // a previous agent's filters: its endpoint's until the first revision says otherwise
         }
         if (!out) {
