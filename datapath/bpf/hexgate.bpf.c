@@ -892,4 +892,36 @@ int empty(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/*
+ * A pod interface whose endpoint has no policy in force yet (created before its policy was known, while
+ * the agent is disconnected, or after a rejected revision) carries these instead of from_pod / to_pod, as
+ * Cilium's new endpoints drop until their policy is computed: every IPv4 packet and anything else is
+ * dropped (203) with a drop event, so it shows as a flow. ARP passes, as in from_pod / to_pod: the node
+ * answers it (proxy ARP) and it carries nothing to another pod, so the pod can send at once when its
+ * policy arrives. The agent pins both; the CNI attaches them before the interface comes up, and the
+ * agent swaps them for from_pod / to_pod under the same handle and priority (datapath/DESIGN.md).
+ */
+static __always_inline int not_ready(struct __sk_buff *skb, __u32 dir)
+{
+	struct hg_pkt p = {};
+
+	if (parse(skb, &p) == HG_PARSE_PASS) {
+		skb->cb[0] = HG_FORWARDED;
+		return TC_ACT_OK;
+	}
+	return drop(skb, &p, dir, DROP_EP_NOT_READY, NULL);
+}
+
+SEC("tc")
+int not_ready_from_pod(struct __sk_buff *skb)
+{
+	return not_ready(skb, HG_DIR_EGRESS);
+}
+
+SEC("tc")
+int not_ready_to_pod(struct __sk_buff *skb)
+{
+	return not_ready(skb, HG_DIR_INGRESS);
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

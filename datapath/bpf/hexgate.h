@@ -33,6 +33,7 @@
 #define DROP_NO_SERVICE 158          /* service frontend without backends */
 #define DROP_PROXY_UNSUPPORTED 180   /* L7 redirect: there is no proxy yet, fail closed */
 #define DROP_POLICY_DENY 181         /* a deny entry matched */
+#define DROP_EP_NOT_READY 203        /* not_ready: the interface's endpoint has no policy in force yet */
 
 /* Protocol numbers as they appear in policy keys; every other IP protocol is looked up as 0. */
 #define HG_PROTO_OTHER 0

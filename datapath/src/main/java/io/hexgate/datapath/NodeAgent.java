@@ -4,6 +4,7 @@ import io.grpc.Channel;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.datapath.agent.Backoff;
 import io.hexgate.datapath.agent.CertificateRotation;
+import io.hexgate.datapath.agent.DesiredStateApplier;
 import io.hexgate.datapath.agent.OperatorClient;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.Native;
@@ -113,9 +114,25 @@ public final class NodeAgent implements AutoCloseable {
     // The client first (not started): the datapath's event thread may deliver flows from the moment it is
     // opened (a previous agent's programs keep filling the pinned ring buffer), and the client queues them.
     AtomicReference<Datapath> datapathRef = new AtomicReference<>();
+    DesiredStateApplier applier =
+        new DesiredStateApplier() {
+          @Override
+          public java.util.Map<io.hexgate.contract.v1.EndpointKey, String> apply(
+              io.hexgate.contract.v1.StateUpdate u, io.hexgate.datapath.agent.AgentState next) throws Exception {
+            return datapathRef.get().apply(u, next);
+          }
+
+          @Override
+          public void guardInterfaces() {
+            Datapath d = datapathRef.get();
+            if (d != null) {
+              d.guardInterfaces();
+            }
+          }
+        };
     OperatorClient client =
-        new OperatorClient(channel, config.node(), (u, next) -> datapathRef.get().apply(u, next),
-            () -> datapathRef.get().enforcement(), scheduler, Backoff.DEFAULT, 64);
+        new OperatorClient(channel, config.node(), applier, () -> datapathRef.get().enforcement(), scheduler,
+            Backoff.DEFAULT, 64);
     if (rotation != null) {
       client.renewing(rotation);
     }

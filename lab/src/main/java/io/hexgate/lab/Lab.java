@@ -12,6 +12,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.enforce.NotReadyFilter;
 import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNs;
@@ -185,7 +186,7 @@ public final class Lab implements AutoCloseable {
             Set.of(Ipv4.Cidr.parse(LabOptions.SERVICE_RANGE).host(1), Ipv4.parse(LabOptions.DNS_IP)));
     controllers = new LabControllers(client, informers, allocator, events, clock);
     ClusterDns dns = new ClusterDns(LabOptions.ZONE, informers.services().getStore(), informers.endpointSlices().getStore());
-    cni = new LabCni(client, informers.pods(), network, dns, this::nameserver, events, clock, this::inDatapath);
+    cni = new LabCni(client, informers.pods(), network, dns, this::nameserver, events, clock, this::inDatapath, this::podFilter);
     // closed before the network: workloads stop before their namespaces go
     closing.add(informers);
     closing.add(controllers);
@@ -244,6 +245,19 @@ public final class Lab implements AutoCloseable {
       progress.println("node agent " + node.name() + ": " + agent.datapath().describe());
     }
     agents = kernel;
+  }
+
+  /**
+   * A new pod interface on an eBPF node gets the agent's pinned not_ready filter before it comes up (the
+   * pod's setup fails, closed, when the node has none); a node on the Java datapath enforces nothing, as
+   * its banner says, and gets nothing.
+   */
+  private NodeNetwork.HostSideSetup podFilter(NodeNetwork node) {
+    NodeAgent agent = agentsByNode.get(node.name());
+    if (agent != null && !agent.datapath().enforcesInKernel()) {
+      return NodeNetwork.HostSideSetup.NONE;
+    }
+    return ifname -> NotReadyFilter.attachPinned(node.pinDir(), NetNs.ifIndex(ifname));
   }
 
   /** Whether the agent of the pod's node has applied the pod's endpoint (true where no agent runs). */

@@ -6,6 +6,7 @@ import io.hexgate.operator.endpoint.PodReconciler;
 import io.hexgate.operator.feed.CiliumNetworkPolicyReconciler;
 import io.hexgate.operator.feed.ClusterwideNetworkPolicyReconciler;
 import io.hexgate.operator.feed.EngineWriter;
+import io.hexgate.operator.feed.FeedReadiness;
 import io.hexgate.operator.feed.NamespaceReconciler;
 import io.hexgate.operator.feed.NetworkPolicyReconciler;
 import io.hexgate.operator.feed.PolicyFeed;
@@ -51,6 +52,7 @@ public final class HexgateOperator implements AutoCloseable {
   private final ServiceTable services = new ServiceTable();
   private final NodeAddresses nodeAddresses = new NodeAddresses();
   private final OperatorMetrics metrics = new OperatorMetrics();
+  private final FeedReadiness feed = new FeedReadiness(metrics.reconciles());
   private final Operator operator;
   private final ScheduledExecutorService gc;
   private final AtomicBoolean leader = new AtomicBoolean();
@@ -70,7 +72,7 @@ public final class HexgateOperator implements AutoCloseable {
               o.withKubernetesClient(client)
                   .withCloseClientOnStop(false)
                   .checkingCRDAndValidateLocalModel(false)
-                  .withMetrics(metrics.reconciles());
+                  .withMetrics(feed);
               if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(leaderElection());
               }
@@ -104,14 +106,27 @@ public final class HexgateOperator implements AutoCloseable {
         config.retryPeriod(),
         config.identity(),
         // Runs before JOSDK starts event processing, so identities are loaded before the first allocation.
-        new LeaderCallbacks(this::startLeading, () -> leader.set(false), id -> {}),
+        new LeaderCallbacks(this::startLeadingWithSyncedInformers, this::stopLeading, id -> {}),
         config.exitOnLostLeadership());
   }
 
   private void startLeading() {
     allocator.load();
+    // reconciles run from now on: count them against what the informers hold
+    feed.track();
     leader.set(true);
     LOG.info("leading: allocating identities and writing CiliumEndpoints");
+  }
+
+  // With leader election JOSDK starts every informer and waits for its sync before electing.
+  private void startLeadingWithSyncedInformers() {
+    startLeading();
+    feed.begin();
+  }
+
+  private void stopLeading() {
+    leader.set(false);
+    feed.reset();
   }
 
   /** Tells {@code listener} after every engine change; add listeners before {@link #start()}. */
@@ -132,6 +147,10 @@ public final class HexgateOperator implements AutoCloseable {
       throw new IllegalStateException("policy status is tracked already");
     }
     PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, clock, nodeLimit, kernels);
+    // a node state rendered before the engine holds every object would leave out what exists
+    hub.holdUntilFed();
+    feed.onFed(hub::fed);
+    feed.onUnfed(hub::holdUntilFed);
     writer.addListener(hub);
     writer.addListener(tracker); // after the hub: reads the revisions it just published
     services.addListener(hub::services);
@@ -155,9 +174,14 @@ public final class HexgateOperator implements AutoCloseable {
     if (!config.leaderElection()) {
       startLeading();
     }
-    operator.start();
+    operator.start(); // returns once every informer has synced
+    if (!config.leaderElection()) {
+      feed.begin();
+    }
     long every = config.identityGcInterval().toMillis();
     gc.scheduleWithFixedDelay(this::collectIdentities, every, every, TimeUnit.MILLISECONDS);
+    // objects deleted before their first reconcile leave the feed's wait list here
+    gc.scheduleWithFixedDelay(feed::check, 500, 500, TimeUnit.MILLISECONDS);
     if (statusWriter != null) {
       statusWriter.start();
     }
@@ -185,6 +209,7 @@ public final class HexgateOperator implements AutoCloseable {
     operator.stop();
     writer.close();
     leader.set(false);
+    feed.reset();
   }
 
   @Override
@@ -194,6 +219,11 @@ public final class HexgateOperator implements AutoCloseable {
 
   public boolean isLeader() {
     return leader.get();
+  }
+
+  /** Whether this replica leads and its engine holds every object its informers held when it began. */
+  public FeedReadiness feed() {
+    return feed;
   }
 
   public EngineWriter engine() {

@@ -10,6 +10,7 @@ import io.hexgate.operator.policy.PolicyRef;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.grpc.ManagedChannel;
 import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.node.TestingAgent;
@@ -204,6 +205,49 @@ class LeaderElectionTest {
             });
     assertThat(follower.statusWriter().writes()).isPositive();
     assertThat(seen.get(followerName)).contains(WEB_INGRESS);
+  }
+
+  /**
+   * A new leader's engine starts empty and fills as its first reconciles run: until it holds every object
+   * its informers hold, it serves agents nothing, so no agent ever gets a snapshot that leaves out its
+   * pods (which would take their filters' policy away). Every snapshot an agent gets, from either leader,
+   * is complete and holds all of its node's pods.
+   */
+  @Test
+  void shouldServeAgentsOfANewLeaderOnlyOnceItsEngineHoldsWhatItsInformersHold() {
+    int pods = 40;
+    for (int i = 0; i < pods; i++) {
+      kube.resource(HexgateOperatorTest.pod("default", "web-" + i, "10.0.0." + (10 + i), Map.of("app", "web"))).create();
+    }
+    kube.resource(HexgateOperatorTest.cnp("web-ingress", "web", "80")).create();
+    HexgateOperator a = replicaServingAgents("a");
+    HexgateOperator b = replicaServingAgents("b");
+    TestingAgent node1 = agent("node-1");
+    a.start();
+    b.start();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.isLeader() || b.isLeader());
+    HexgateOperator leader = a.isLeader() ? a : b;
+    HexgateOperator follower = leader == a ? b : a;
+    String leaderName = leader == a ? "a" : "b";
+    String followerName = leader == a ? "b" : "a";
+    await().atMost(Duration.ofSeconds(15)).until(() -> node1.epoch.equals(hubs.get(leaderName).epoch()) && node1.endpoints.size() == pods);
+
+    leader.stop();
+    ports.get(leaderName).close();
+    await().atMost(LEASE.multipliedBy(3)).until(follower::isLeader);
+    await().atMost(Duration.ofSeconds(20)).until(() -> node1.epoch.equals(hubs.get(followerName).epoch()));
+
+    List<StateUpdate> snapshots = node1.updates.stream().filter(StateUpdate::getSnapshot).toList();
+    assertThat(snapshots).extracting(StateUpdate::getEpoch)
+        .contains(hubs.get(leaderName).epoch(), hubs.get(followerName).epoch());
+    assertThat(snapshots).allSatisfy(u -> {
+      assertThat(u.getComplete()).as("snapshot %d@%s is complete", u.getRevision(), u.getEpoch()).isTrue();
+      assertThat(u.getUpsertEndpointsCount()).as("pods in snapshot %d@%s", u.getRevision(), u.getEpoch()).isEqualTo(pods);
+      assertThat(u.getUpsertEndpointsList()).as("policy in snapshot %d@%s", u.getRevision(), u.getEpoch())
+          .allMatch(e -> e.getIngress().getEnforcing());
+    });
+    assertThat(node1.endpoints).hasSize(pods);
   }
 
   private PolicyStatus statusOf(String name) {

@@ -15,4 +15,10 @@ public interface DesiredStateApplier {
    *     keeps {@code previous} state and waits for the operator's snapshot
    */
   Map<EndpointKey, String> apply(StateUpdate update, AgentState next) throws Exception;
+
+  /**
+   * The agent (re)connects to the operator: a datapath puts its not-ready filter on pod interfaces that
+   * have none (made while it was disconnected). Must not throw.
+   */
+  default void guardInterfaces() {}
 }

@@ -184,6 +184,8 @@ public final class OperatorClient implements AutoCloseable {
       // whatever was rejected before, the operator answers a hello with a snapshot or a clean delta
       awaitingSnapshot = false;
     }
+    // pod interfaces made while no operator could be reached drop until their endpoints arrive
+    applier.guardInterfaces();
     NodeAgentGrpc.newStub(channel).connect(s);
     s.send(AgentMessage.newBuilder().setHello(hello).build());
     CertificateRotation r = rotation;
@@ -349,6 +351,7 @@ public final class OperatorClient implements AutoCloseable {
       AgentState next = current.apply(u);
       Ack.Builder ack = Ack.newBuilder().setEpoch(u.getEpoch()).setRevision(u.getRevision());
       try {
+        SnapshotGuard.check(u, current, next);
         Map<EndpointKey, String> errors = applier.apply(u, next);
         synchronized (lock) {
           state = next;

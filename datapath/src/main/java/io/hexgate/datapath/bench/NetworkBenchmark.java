@@ -655,7 +655,7 @@ public final class NetworkBenchmark {
   private void applyHexgate(BpfDatapath datapath, int n) throws Exception {
     PolicyRef ref = PolicyRef.newBuilder().setKind("CiliumNetworkPolicy").setNamespace("bench").setName("server").build();
     RuleMap.Builder ingress = RuleMap.newBuilder().setEnforcing(true);
-    StateUpdate.Builder u = StateUpdate.newBuilder().setEpoch("bench").setRevision(1).setSnapshot(true);
+    StateUpdate.Builder u = StateUpdate.newBuilder().setEpoch("bench").setRevision(1).setSnapshot(true).setComplete(true);
     int i = 0;
     for (String[] rule : rules(n)) {
       boolean isClient = rule[0].equals(client.ip());

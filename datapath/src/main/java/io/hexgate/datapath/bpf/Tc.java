@@ -81,6 +81,17 @@ public final class Tc {
     return o.getInt(OPTS_PROG_ID);
   }
 
+  /**
+   * Attaches the program behind {@code progFd} (e.g. one opened from its pin) as a direct-action filter,
+   * failing when a filter with this handle and priority is there already. Returns the kernel's program id.
+   */
+  public static int attachFd(int ifindex, Hook hook, int progFd, String name, int handle, int priority) {
+    Pointer o = opts(progFd, 0, handle, priority);
+    BpfException.check(Native.libbpf().bpf_tc_attach(hook(ifindex, hook.value), o), "bpf_tc_attach",
+        name + " on ifindex " + ifindex + " " + hook);
+    return o.getInt(OPTS_PROG_ID);
+  }
+
   /** Removes the filter; false when there was none. */
   public static boolean detach(int ifindex, Hook hook, int handle, int priority) {
     int ret = Native.libbpf().bpf_tc_detach(hook(ifindex, hook.value), opts(0, 0, handle, priority));

@@ -53,7 +53,8 @@ public final class BpfDatapath implements Datapath {
   private static final Logger log = LoggerFactory.getLogger(BpfDatapath.class);
   public static final Path PIN_ROOT = Path.of("/sys/fs/bpf/hexgate");
   private static final Duration CT_COUNT_EVERY = Duration.ofSeconds(5);
-  private static final List<String> PROGRAMS = List.of("from_pod", "to_pod", "from_netdev");
+  private static final List<String> PROGRAMS =
+      List.of("from_pod", "to_pod", "from_netdev", NotReadyFilter.FROM_POD, NotReadyFilter.TO_POD);
   /** Maps the programs write themselves: after a migration, what the old programs added meanwhile is copied too. */
   private static final Set<String> KERNEL_WRITTEN = Set.of("hg_ct");
 
@@ -115,7 +116,8 @@ public final class BpfDatapath implements Datapath {
     this.flows = flows;
     this.metrics = metrics;
     this.writer = new MapWriter(obj);
-    this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"));
+    this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"),
+        obj.program(NotReadyFilter.FROM_POD), obj.program(NotReadyFilter.TO_POD));
     this.metricsMap = obj.map("hg_metrics");
     this.ctMap = obj.map("hg_ct");
     this.lostMap = obj.map("hg_lost");
@@ -162,6 +164,7 @@ public final class BpfDatapath implements Datapath {
       obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_HOST_ROUTING));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
       dp.eventThread.start();
+      dp.guardInterfaces();
       long retryMs = options.retryInterval().toMillis();
       dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
       log.info(
@@ -186,16 +189,20 @@ public final class BpfDatapath implements Datapath {
   }
 
   // A program pin keeps the loaded program findable (bpftool prog show pinned ...); the previous agent's
-  // pin is replaced, and its program lives on only while a filter still runs it.
+  // pin is replaced, and its program lives on only while a filter still runs it. The CNI attaches the
+  // not_ready pins to new pod interfaces, so a pin is replaced by renaming a new one over it: it never
+  // goes missing.
   private static void pinPrograms(BpfObject obj, Path dir) {
     for (String p : PROGRAMS) {
       Path pin = dir.resolve("prog_" + p);
+      Path fresh = dir.resolve("prog_" + p + "_new"); // bpffs names have no dots
       try {
-        Files.deleteIfExists(pin);
+        Files.deleteIfExists(fresh);
+        obj.pinProgram(p, fresh);
+        Files.move(fresh, pin, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
         throw new io.hexgate.datapath.bpf.BpfException("cannot replace the program pin " + pin + ": " + e.getMessage());
       }
-      obj.pinProgram(p, pin);
     }
   }
 
@@ -250,11 +257,6 @@ public final class BpfDatapath implements Datapath {
     desired = Set.copyOf(next.endpoints().keySet());
     if (!firstApplied) {
       tc.attachUplinks(options.uplinks());
-      int stale = tc.detachStale(desired);
-      firstApplied = true;
-      if (stale > 0) {
-        log.info("node {}: removed the filters of {} endpoints that no longer exist", options.node(), stale);
-      }
     }
     tc.reconcile(desired).forEach(errors::putIfAbsent);
     // the new programs judge every attached interface now: the old maps can go; connections the old
@@ -262,6 +264,9 @@ public final class BpfDatapath implements Datapath {
     if (migration.finish(obj, KERNEL_WRITTEN) > 0) {
       cut += writer.revalidateConntrack(to);
     }
+    firstApplied = true;
+    // interfaces of no endpoint in force (new pods, pods gone while no agent ran) drop until they have one
+    tc.guardUnfiltered(true);
     updateEnforcement(next);
     log.debug("node {}: revision {} in force: {} upserts, {} deletes, {} CT entries flushed, {} cut by policy, {} endpoint errors",
         options.node(), next.revision(), stats.upserts(), stats.deletes(), stats.ctFlushed(), cut, errors.size());
@@ -310,10 +315,27 @@ public final class BpfDatapath implements Datapath {
               tc.retry();
               refreshInterfaces();
             }
+            tc.guardUnfiltered(firstApplied);
             return null;
           });
     } catch (Exception e) {
       log.warn("node {}: retrying attachments failed: {}", options.node(), e.toString());
+    }
+  }
+
+  /**
+   * Puts not_ready on every pod interface that has no endpoint in force (see
+   * {@link TcAttachments#guardUnfiltered}); also runs after every revision and on the retry timer.
+   */
+  @Override
+  public void guardInterfaces() {
+    if (closed) {
+      return;
+    }
+    try {
+      net.call(() -> tc.guardUnfiltered(firstApplied));
+    } catch (Exception e) {
+      log.warn("node {}: guarding new pod interfaces failed: {}", options.node(), e.toString());
     }
   }
 

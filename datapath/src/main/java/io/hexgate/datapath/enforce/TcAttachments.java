@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The datapath's tc filters on one node: {@code from_pod} on the ingress and {@code to_pod} on the egress
- * hook of each endpoint's host-side interface, {@code from_netdev} on the uplinks' ingress. Every filter
- * has the same handle and priority, so attaching over an existing one (a previous agent's) replaces it
- * atomically: packets meet either the old program or the new one, never none.
+ * hook of each endpoint's host-side interface, {@code from_netdev} on the uplinks' ingress, and
+ * {@code not_ready_from_pod} / {@code not_ready_to_pod} (drop everything, 203) on every other pod
+ * interface ({@code lxc…}): one whose endpoint is not in the applied state yet, or no longer. Every filter
+ * has the same handle and priority, so attaching over an existing one (a previous agent's, the CNI's
+ * not_ready) replaces it atomically: packets meet either the old program or the new one, never none.
  *
  * <p>Not thread-safe: used only on the thread inside the node's network namespace, where interface names
  * and indexes mean what they mean to the pods.
@@ -34,11 +36,17 @@ final class TcAttachments {
   private final BpfProgram fromPod;
   private final BpfProgram toPod;
   private final BpfProgram fromNetdev;
+  private final BpfProgram notReadyFromPod;
+  private final BpfProgram notReadyToPod;
   /** endpoint → ifindex its filters are on */
   private final Map<EndpointKey, Integer> attached = new HashMap<>();
   /** endpoint → why it is not attached (retried) */
   private final Map<EndpointKey, String> failed = new LinkedHashMap<>();
   private final Map<String, Integer> uplinks = new LinkedHashMap<>();
+  /** pod interface name → ifindex this instance put not_ready on */
+  private final Map<String, Integer> guarded = new HashMap<>();
+  /** before the first revision: pod interface name → ifindex found with a previous agent's filters */
+  private final Map<String, Integer> inherited = new HashMap<>();
   /**
    * Whether a previous agent attached here: then interfaces seen for the first time most likely have their
    * clsact qdisc already, and attaching goes first (creating an existing qdisc makes the kernel complain
@@ -47,12 +55,15 @@ final class TcAttachments {
   private final boolean adopted;
   private final Set<Integer> seen = new java.util.HashSet<>();
 
-  TcAttachments(String node, boolean adopted, BpfProgram fromPod, BpfProgram toPod, BpfProgram fromNetdev) {
+  TcAttachments(String node, boolean adopted, BpfProgram fromPod, BpfProgram toPod, BpfProgram fromNetdev,
+      BpfProgram notReadyFromPod, BpfProgram notReadyToPod) {
     this.node = node;
     this.adopted = adopted;
     this.fromPod = fromPod;
     this.toPod = toPod;
     this.fromNetdev = fromNetdev;
+    this.notReadyFromPod = notReadyFromPod;
+    this.notReadyToPod = notReadyToPod;
   }
 
   /**
@@ -119,33 +130,77 @@ final class TcAttachments {
   }
 
   /**
-   * Detaches Hexgate filters from pod interfaces ({@code lxc…}) that belong to none of {@code desired}:
-   * what a previous agent attached for endpoints that went away while no agent ran.
+   * Puts {@code not_ready} on every pod interface ({@code lxc…}) that no endpoint's filters are attached
+   * to: interfaces made before their endpoint's policy arrived (by a CNI that did not attach the pinned
+   * not_ready, or by someone else), and those of endpoints that went away while no agent ran.
+   *
+   * @param stateKnown whether a revision has been applied since this agent started: before that, a
+   *     previous agent's filters on an interface are its endpoint's and stay; only hooks with no filter get
+   *     not_ready. After it, every interface that is not an attached endpoint's gets not_ready.
+   * @return how many interfaces got not_ready now
    */
-  int detachStale(Set<EndpointKey> desired) {
-    Set<String> wanted = new java.util.HashSet<>();
-    for (EndpointKey k : desired) {
-      wanted.add(PodInterfaces.hostSide(k.getNamespace(), k.getName()));
+  int guardUnfiltered(boolean stateKnown) {
+    Set<String> owned = new java.util.HashSet<>();
+    for (EndpointKey k : attached.keySet()) {
+      owned.add(PodInterfaces.hostSide(k.getNamespace(), k.getName()));
+    }
+    Map<String, Integer> present = NetNs.interfaces();
+    guarded.entrySet().removeIf(g -> !g.getValue().equals(present.get(g.getKey())) || owned.contains(g.getKey()));
+    if (stateKnown) {
+      inherited.clear();
     }
     int n = 0;
-    for (Map.Entry<String, Integer> i : NetNs.interfaces().entrySet()) {
-      if (i.getKey().startsWith("lxc") && !wanted.contains(i.getKey())) {
-        boolean any = Tc.detach(i.getValue(), Tc.Hook.INGRESS, HANDLE, PRIORITY);
-        any |= Tc.detach(i.getValue(), Tc.Hook.EGRESS, HANDLE, PRIORITY);
-        if (any) {
-          log.info("node {}: detached stale filters from {} (no endpoint of this node)", node, i.getKey());
-          n++;
-        }
+    for (Map.Entry<String, Integer> i : present.entrySet()) {
+      String name = i.getKey();
+      int ifindex = i.getValue();
+      if (!name.startsWith("lxc") || owned.contains(name) || Integer.valueOf(ifindex).equals(guarded.get(name))
+          || Integer.valueOf(ifindex).equals(inherited.get(name))) {
+        continue;
       }
+      try {
+        boolean in = !stateKnown && Tc.query(ifindex, Tc.Hook.INGRESS, HANDLE, PRIORITY).isPresent();
+        boolean out = !stateKnown && Tc.query(ifindex, Tc.Hook.EGRESS, HANDLE, PRIORITY).isPresent();
+        if (in && out) {
+          inherited.put(name, ifindex);
+          continue; // a previous agent's filters: its endpoint's until the first revision says otherwise
+        }
+        if (!out) {
+          attach(ifindex, Tc.Hook.EGRESS, notReadyToPod);
+        }
+        if (!in) {
+          attach(ifindex, Tc.Hook.INGRESS, notReadyFromPod);
+        }
+      } catch (BpfException e) {
+        // gone meanwhile, or the kernel refused: tried again at the next pass
+        log.warn("node {}: cannot put not_ready on {}: {}", node, name, e.getMessage());
+        continue;
+      }
+      if (stateKnown) {
+        guarded.put(name, ifindex);
+      }
+      n++;
+      log.info("node {}: {} has no endpoint in force here: not_ready drops its traffic", node, name);
     }
     return n;
   }
 
-  /** Detaches every filter this instance knows of (endpoints and uplinks). */
+  /** Detaches every filter this instance knows of (endpoints, guarded interfaces and uplinks). */
   void detachAll() {
-    for (EndpointKey k : List.copyOf(attached.keySet())) {
-      detach(k);
+    for (Map.Entry<EndpointKey, Integer> a : attached.entrySet()) {
+      EndpointKey k = a.getKey();
+      String ifname = PodInterfaces.hostSide(k.getNamespace(), k.getName());
+      if (NetNs.ifIndex(ifname) == a.getValue()) {
+        unguard(ifname, a.getValue());
+      }
     }
+    attached.clear();
+    failed.clear();
+    for (Map.Entry<String, Integer> g : guarded.entrySet()) {
+      if (NetNs.ifIndex(g.getKey()) == g.getValue()) {
+        unguard(g.getKey(), g.getValue());
+      }
+    }
+    guarded.clear();
     for (Map.Entry<String, Integer> u : uplinks.entrySet()) {
       if (NetNs.ifIndex(u.getKey()) == u.getValue()) {
         Tc.detach(u.getValue(), Tc.Hook.INGRESS, HANDLE, PRIORITY);
@@ -198,18 +253,33 @@ final class TcAttachments {
     }
   }
 
+  /**
+   * The endpoint is no longer desired: its interface, while it exists, gets not_ready in place of its
+   * filters (never no filter).
+   */
   private void detach(EndpointKey k) {
     Integer ifindex = attached.remove(k);
     failed.remove(k);
     String ifname = PodInterfaces.hostSide(k.getNamespace(), k.getName());
     if (ifindex != null && NetNs.ifIndex(ifname) == ifindex) {
       try {
-        Tc.detach(ifindex, Tc.Hook.INGRESS, HANDLE, PRIORITY);
-        Tc.detach(ifindex, Tc.Hook.EGRESS, HANDLE, PRIORITY);
+        attach(ifindex, Tc.Hook.INGRESS, notReadyFromPod);
+        attach(ifindex, Tc.Hook.EGRESS, notReadyToPod);
+        guarded.put(ifname, ifindex);
       } catch (BpfException e) {
-        // the interface went away meanwhile: nothing left to detach
-        log.debug("node {}: detaching from {}: {}", node, ifname, e.getMessage());
+        // the interface went away meanwhile: nothing left to filter
+        log.debug("node {}: putting not_ready on {}: {}", node, ifname, e.getMessage());
       }
+    }
+  }
+
+  /** Removes the filters of an interface this instance guarded. */
+  private void unguard(String ifname, int ifindex) {
+    try {
+      Tc.detach(ifindex, Tc.Hook.INGRESS, HANDLE, PRIORITY);
+      Tc.detach(ifindex, Tc.Hook.EGRESS, HANDLE, PRIORITY);
+    } catch (BpfException e) {
+      log.debug("node {}: detaching from {}: {}", node, ifname, e.getMessage());
     }
   }
 }

@@ -29,6 +29,7 @@ public final class Layouts {
   public static final int DROP_NO_SERVICE = 158;
   public static final int DROP_PROXY_UNSUPPORTED = 180;
   public static final int DROP_POLICY_DENY = 181;
+  public static final int DROP_EP_NOT_READY = 203;
 
   // Protocols in policy keys
   public static final int PROTO_OTHER = 0;

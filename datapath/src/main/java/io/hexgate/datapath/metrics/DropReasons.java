@@ -19,7 +19,8 @@ public final class DropReasons {
           Map.entry(158, "Service backend not found"),
           Map.entry(171, "Invalid identity"),
           Map.entry(180, "Proxy redirection not supported for protocol"),
-          Map.entry(181, "Policy denied by denylist"));
+          Map.entry(181, "Policy denied by denylist"),
+          Map.entry(203, "Endpoint policy program not available"));
 
   private DropReasons() {}
 

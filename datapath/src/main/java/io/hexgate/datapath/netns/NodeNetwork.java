@@ -58,12 +58,28 @@ public final class NodeNetwork {
     return ClusterNetwork.PIN_ROOT.resolve(netns);
   }
 
+  /**
+   * What a CNI does to the host side of a new pod's veth while it is still down, before anything can pass:
+   * runs on a thread inside the node's namespace with the interface's name. Throwing fails the pod's setup.
+   */
+  @FunctionalInterface
+  public interface HostSideSetup {
+    HostSideSetup NONE = ifname -> {};
+
+    void prepare(String ifname) throws Exception;
+  }
+
   /** Adds a pod with the next free address of the node's pod CIDR (from .10 on). */
   public synchronized PodNetwork addPod(String namespace, String pod) {
+    return addPod(namespace, pod, HostSideSetup.NONE);
+  }
+
+  /** {@link #addPod(String, String)}, with {@code setup} run on the host side before it comes up. */
+  public synchronized PodNetwork addPod(String namespace, String pod, HostSideSetup setup) {
     for (int host = 10; host < 255; host++) {
       String ip = "10.0." + index + "." + host;
       if (pods.values().stream().noneMatch(p -> p.ip().equals(ip))) {
-        return addPod(namespace, pod, ip);
+        return addPod(namespace, pod, ip, setup);
       }
     }
     throw new IllegalStateException("node " + name + ": pod CIDR " + podCidr() + " is full");
@@ -75,6 +91,11 @@ public final class NodeNetwork {
    * a /32 route to it on the node, proxy ARP for the gateway.
    */
   public synchronized PodNetwork addPod(String namespace, String pod, String ip) {
+    return addPod(namespace, pod, ip, HostSideSetup.NONE);
+  }
+
+  /** {@link #addPod(String, String, String)}, with {@code setup} run on the host side before it comes up. */
+  public synchronized PodNetwork addPod(String namespace, String pod, String ip, HostSideSetup setup) {
     String key = namespace + "/" + pod;
     if (pods.containsKey(key)) {
       throw new IllegalArgumentException("pod " + key + " exists on node " + name);
@@ -84,6 +105,12 @@ public final class NodeNetwork {
     NetNs.add(podNs);
     try {
       Commands.check("ip", "-n", netns, "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", podNs);
+      if (setup != HostSideSetup.NONE) {
+        NetNs.call(netns, () -> {
+          setup.prepare(host);
+          return null;
+        });
+      }
       Commands.check("ip", "-n", netns, "link", "set", host, "up");
       NetNs.sysctl(netns, "net.ipv4.conf." + host + ".proxy_arp", "1");
       NetNs.sysctl(netns, "net.ipv4.neigh." + host + ".proxy_delay", "0");
@@ -92,10 +119,15 @@ public final class NodeNetwork {
       Commands.check("ip", "-n", podNs, "link", "set", "eth0", "up");
       Commands.check("ip", "-n", podNs, "route", "add", POD_GATEWAY, "dev", "eth0", "scope", "link");
       Commands.check("ip", "-n", podNs, "route", "add", "default", "via", POD_GATEWAY, "dev", "eth0");
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       // half a pod must not stay: deleting its namespace takes the veth pair and the node's route with it
+      // (the kernel tears a namespace down in the background, so the host side is deleted at once too)
+      Commands.run(java.time.Duration.ofSeconds(5), List.of("ip", "-n", netns, "link", "del", host));
       NetNs.delete(podNs);
-      throw e;
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new NetNsException("pod " + key + " on node " + name + ": preparing " + host + " failed: " + e.getMessage(), e);
     }
     PodNetwork p = new PodNetwork(this, namespace, pod, podNs, ip, host);
     pods.put(key, p);

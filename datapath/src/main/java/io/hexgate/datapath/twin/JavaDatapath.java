@@ -83,6 +83,16 @@ public final class JavaDatapath {
     return new Run(frame, DIR_INGRESS, 0).handle();
   }
 
+  /** not_ready_from_pod: the host side's ingress before the endpoint's policy is in force. */
+  public synchronized Verdict notReadyFromPod(byte[] frame) {
+    return new Run(frame, DIR_EGRESS, 0).notReady();
+  }
+
+  /** not_ready_to_pod: the host side's egress before the endpoint's policy is in force. */
+  public synchronized Verdict notReadyToPod(byte[] frame) {
+    return new Run(frame, DIR_INGRESS, 0).notReady();
+  }
+
   /** The uplink program: counts and forwards, except what claims a local pod's source address. */
   public synchronized Verdict fromNetdev(byte[] frame) {
     Run r = new Run(frame, DIR_NETDEV, 0);
@@ -208,6 +218,14 @@ public final class JavaDatapath {
       policyPort = v.dport();
       policyProto = protocol;
       return 0;
+    }
+
+    /** Everything but ARP dropped (203) with a drop event. */
+    Verdict notReady() {
+      if (parse() == 1) {
+        return new Verdict(Verdict.TC_ACT_OK, FORWARDED, pkt, Optional.empty());
+      }
+      return drop(Layouts.DROP_EP_NOT_READY, null);
     }
 
     private int u8(int off) {

@@ -76,6 +76,11 @@ class OperatorClientTest {
   }
 
   private static StateUpdate snapshot(long revision, EndpointState... endpoints) {
+    return incompleteSnapshot(revision, endpoints).toBuilder().setComplete(true).build();
+  }
+
+  /** A snapshot whose operator does not vouch that its engine held everything (e.g. not synced yet). */
+  private static StateUpdate incompleteSnapshot(long revision, EndpointState... endpoints) {
     return StateUpdate.newBuilder()
         .setEpoch("e1")
         .setRevision(revision)
@@ -103,6 +108,38 @@ class OperatorClientTest {
     assertThat(client.state().revision()).isEqualTo(3);
     assertThat(client.state().endpoints()).containsOnlyKeys(DB);
     assertThat(client.state().ipcache()).isEmpty();
+  }
+
+  @Test
+  void shouldRefuseASnapshotNotMarkedCompleteThatWouldRemoveWhatItEnforces() {
+    operator.send(snapshot(1, endpoint(WEB, "10.0.0.1", 300), endpoint(DB, "10.0.0.2", 301)));
+    await().atMost(WAIT).until(() -> operator.acks.size() == 1);
+
+    // a new leader's snapshot from a half-filled engine: db is missing from it
+    operator.send(incompleteSnapshot(1, endpoint(WEB, "10.0.0.1", 300)).toBuilder().setEpoch("e2").build());
+    await().atMost(WAIT).until(() -> operator.acks.size() == 2);
+    assertThat(operator.acks.get(1).getOk()).isFalse();
+    assertThat(operator.acks.get(1).getError())
+        .contains("not marked complete")
+        .contains("would remove 1 endpoints (shop/db)")
+        .contains("keeping them");
+    assertThat(applied).hasSize(1);
+    assertThat(client.state().epoch()).isEqualTo("e1");
+    assertThat(client.state().endpoints()).containsOnlyKeys(WEB, DB);
+
+    // one that only adds (or changes) entries is applied, complete or not
+    operator.send(incompleteSnapshot(2, endpoint(WEB, "10.0.0.1", 300), endpoint(DB, "10.0.0.2", 302),
+        endpoint(EndpointKey.newBuilder().setNamespace("shop").setName("cache").build(), "10.0.0.3", 303))
+        .toBuilder().setEpoch("e2").build());
+    await().atMost(WAIT).until(() -> operator.acks.size() == 3);
+    assertThat(operator.acks.get(2).getOk()).isTrue();
+    assertThat(client.state().endpoints()).hasSize(3);
+
+    // and a complete one may remove
+    operator.send(snapshot(3, endpoint(WEB, "10.0.0.1", 300)).toBuilder().setEpoch("e2").build());
+    await().atMost(WAIT).until(() -> operator.acks.size() == 4);
+    assertThat(operator.acks.get(3).getOk()).isTrue();
+    assertThat(client.state().endpoints()).containsOnlyKeys(WEB);
   }
 
   @Test

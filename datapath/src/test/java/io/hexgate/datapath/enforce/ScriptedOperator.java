@@ -27,11 +27,13 @@ public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
   private final Map<String, StateUpdate> desired = new ConcurrentHashMap<>();
   private final Map<String, Long> revisions = new ConcurrentHashMap<>();
   private final Map<String, ServerCallStreamObserver<OperatorMessage>> streams = new ConcurrentHashMap<>();
+  private boolean refusing;
 
   /** Makes {@code snapshot} (its epoch and revision are set here) the node's state and sends it. Returns the revision. */
   public synchronized long publish(String node, StateUpdate.Builder snapshot) {
     long revision = revisions.merge(node, 1L, Long::sum);
-    StateUpdate u = snapshot.setEpoch(EPOCH).setRevision(revision).setBaseRevision(0).setSnapshot(true).build();
+    StateUpdate u =
+        snapshot.setEpoch(EPOCH).setRevision(revision).setBaseRevision(0).setSnapshot(true).setComplete(true).build();
     desired.put(node, u);
     ServerCallStreamObserver<OperatorMessage> s = streams.get(node);
     if (s != null) {
@@ -58,9 +60,36 @@ public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
     s.onNext(OperatorMessage.newBuilder().setUpdate(u).build());
   }
 
+  /** Ends every agent's stream and refuses new ones (UNAVAILABLE) until {@link #serve}: the operator is gone. */
+  public synchronized void disconnectAll() {
+    refusing = true;
+    for (ServerCallStreamObserver<OperatorMessage> s : streams.values()) {
+      try {
+        s.onError(io.grpc.Status.UNAVAILABLE.withDescription("scripted operator gone").asRuntimeException());
+      } catch (RuntimeException ignored) {
+        // the stream ended meanwhile
+      }
+    }
+    streams.clear();
+  }
+
+  /** Accepts agents again. */
+  public synchronized void serve() {
+    refusing = false;
+  }
+
+  public boolean connected(String node) {
+    return streams.containsKey(node);
+  }
+
   @Override
   public StreamObserver<AgentMessage> connect(StreamObserver<OperatorMessage> responseObserver) {
     ServerCallStreamObserver<OperatorMessage> call = (ServerCallStreamObserver<OperatorMessage>) responseObserver;
+    synchronized (this) {
+      if (refusing) {
+        call.onError(io.grpc.Status.UNAVAILABLE.withDescription("scripted operator gone").asRuntimeException());
+      }
+    }
     return new StreamObserver<>() {
       private String node;
 
@@ -71,6 +100,9 @@ public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
             node = m.getHello().getNode();
             hellos.add(m.getHello());
             synchronized (ScriptedOperator.this) {
+              if (refusing) {
+                return;
+              }
               streams.put(node, call);
               StateUpdate u = desired.get(node);
               if (u != null) {

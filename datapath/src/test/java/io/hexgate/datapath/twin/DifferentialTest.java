@@ -37,6 +37,8 @@ class DifferentialTest extends WithLoadedBpfObject {
     BpfProgram fromPod = obj.program("from_pod");
     BpfProgram toPod = obj.program("to_pod");
     BpfProgram fromNetdev = obj.program("from_netdev");
+    BpfProgram notReadyFromPod = obj.program("not_ready_from_pod");
+    BpfProgram notReadyToPod = obj.program("not_ready_to_pod");
     BpfMap ct = obj.map("hg_ct");
     BpfMap frags = obj.map("hg_frags");
     List<Event> kernelEvents = new ArrayList<>();
@@ -119,6 +121,17 @@ class DifferentialTest extends WithLoadedBpfObject {
             }
           }
           total++;
+          if (i % 16 == 7) {
+            // the same frame on an interface whose endpoint has no policy in force yet
+            BpfProgram.TestRun kn = (shot.fromPod() ? notReadyFromPod : notReadyToPod).testRun(shot.frame());
+            Verdict tn = shot.fromPod() ? twin.notReadyFromPod(shot.frame()) : twin.notReadyToPod(shot.frame());
+            assertThat(kn.cb0()).as(what + ": not_ready reason").isEqualTo(tn.reason());
+            assertThat(kn.retval()).as(what + ": not_ready tc action").isEqualTo(tn.tcAction());
+            assertThat(HexFormat.of().formatHex(kn.packet())).as(what + ": not_ready output")
+                .isEqualTo(HexFormat.of().formatHex(tn.packet()));
+            tn.event().ifPresent(twinEvents::add);
+            reasons.merge(tn.reason(), 1, Integer::sum);
+          }
           if (i % 2000 == 1999) {
             events.consume(); // keep the ring buffer from filling up
           }
@@ -145,8 +158,8 @@ class DifferentialTest extends WithLoadedBpfObject {
         laterFragmentsPassed);
     assertThat(total).isGreaterThanOrEqualTo(100_000);
     // every path was taken: forwarded, policy (133/181/180), service (158), malformed (134/139/157),
-    // wrong endpoint (132/151), and translation both ways
-    assertThat(reasons.keySet()).contains(0, 132, 133, 134, 139, 151, 157, 158, 180, 181);
+    // wrong endpoint (132/151), no policy in force yet (203), and translation both ways
+    assertThat(reasons.keySet()).contains(0, 132, 133, 134, 139, 151, 157, 158, 180, 181, 203);
     assertThat(rewritten).isGreaterThan(100);
     assertThat(errorsPassed).isGreaterThan(50);
     assertThat(laterFragmentsPassed).isGreaterThan(50);

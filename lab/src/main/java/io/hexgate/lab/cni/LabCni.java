@@ -61,6 +61,7 @@ public final class LabCni implements AutoCloseable {
   private final ReconcileLoop loop;
   private final Map<String, PodSandbox> sandboxes = new ConcurrentHashMap<>();
   private final Predicate<PodNetwork> datapathReady;
+  private final HostSideFilter hostSideFilter;
 
   /**
    * Whether the node's datapath has taken the pod in (its agent applied the pod's endpoint): a pod is
@@ -69,6 +70,18 @@ public final class LabCni implements AutoCloseable {
    */
   @FunctionalInterface
   public interface DatapathGate extends Predicate<PodNetwork> {}
+
+  /**
+   * What the node's datapath needs on a new pod's host-side interface before it comes up (as a real CNI
+   * plugin asks the agent): on an eBPF node the agent's pinned not_ready filter, so that the pod has no
+   * moment without a filter; setting the pod up fails when it cannot be had.
+   */
+  @FunctionalInterface
+  public interface HostSideFilter {
+    HostSideFilter NONE = node -> NodeNetwork.HostSideSetup.NONE;
+
+    NodeNetwork.HostSideSetup forNode(NodeNetwork node);
+  }
 
   public LabCni(
       KubernetesClient client,
@@ -79,7 +92,21 @@ public final class LabCni implements AutoCloseable {
       Events events,
       Clock clock,
       DatapathGate datapathReady) {
+    this(client, pods, network, dns, nameserver, events, clock, datapathReady, HostSideFilter.NONE);
+  }
+
+  public LabCni(
+      KubernetesClient client,
+      SharedIndexInformer<Pod> pods,
+      ClusterNetwork network,
+      ClusterDns dns,
+      Supplier<String> nameserver,
+      Events events,
+      Clock clock,
+      DatapathGate datapathReady,
+      HostSideFilter hostSideFilter) {
     this.datapathReady = datapathReady;
+    this.hostSideFilter = hostSideFilter;
     this.client = client;
     this.network = network;
     this.dns = dns;
@@ -166,7 +193,7 @@ public final class LabCni implements AutoCloseable {
   private PodSandbox setUp(Pod pod, NodeNetwork node) {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
-    PodNetwork net = node.addPod(ns, name);
+    PodNetwork net = node.addPod(ns, name, hostSideFilter.forNode(node));
     List<Workload> workloads = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     try {

@@ -295,13 +295,16 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       if (closed || revisions == null || !call.isReady()) {
         return; // not ready: the onReady handler pumps again, and the latest state is sent then
       }
+      if (!service.hub().serving()) {
+        return; // the engine is still being fed: the hub wakes every session once it is
+      }
       NodeRevisions.Published current = revisions.current();
       if (needSnapshot ? current.revision() <= nackedRevision : current.revision() == sentRevision) {
         return;
       }
       StateUpdate update =
           needSnapshot
-              ? current.state().snapshot(epoch, current.revision())
+              ? current.state().snapshot(epoch, current.revision(), true)
               : current.state().delta(sentState, epoch, sentRevision, current.revision());
       call.onNext(OperatorMessage.newBuilder().setUpdate(update).build());
       sentState = current.state();

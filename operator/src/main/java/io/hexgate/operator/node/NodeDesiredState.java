@@ -135,9 +135,15 @@ public record NodeDesiredState(
     return out;
   }
 
-  /** The whole state as one message. */
-  public StateUpdate snapshot(String epoch, long revision) {
-    StateUpdate.Builder b = StateUpdate.newBuilder().setEpoch(epoch).setRevision(revision).setSnapshot(true);
+  /**
+   * The whole state as one message.
+   *
+   * @param complete whether the engine this state was rendered from held every object there is (the
+   *     agent may then remove what the snapshot leaves out)
+   */
+  public StateUpdate snapshot(String epoch, long revision, boolean complete) {
+    StateUpdate.Builder b =
+        StateUpdate.newBuilder().setEpoch(epoch).setRevision(revision).setSnapshot(true).setComplete(complete);
     endpoints.values().forEach(e -> b.addUpsertEndpoints(e.state()));
     ipcache.entriesFor(node).entrySet().stream()
         .sorted(Map.Entry.comparingByKey())

@@ -70,6 +70,13 @@ public final class NodeRevisions {
     subscribers.add(onChange);
   }
 
+  /** Runs the subscribers as a new revision would (the hub started serving). */
+  void wake() {
+    for (Runnable r : new ArrayList<>(subscribers)) {
+      r.run();
+    }
+  }
+
   void unsubscribe(Runnable onChange) {
     subscribers.remove(onChange);
   }

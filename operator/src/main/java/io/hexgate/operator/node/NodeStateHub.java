@@ -37,6 +37,7 @@ public final class NodeStateHub implements DesiredStateListener {
   private final Map<String, Map<Endpoint.Key, Input>> inputs = new HashMap<>();
   private long renderedNamedPorts = -1;
   private volatile long renders;
+  private volatile boolean fed = true;
 
   public NodeStateHub() {
     this(UUID.randomUUID().toString(), DEFAULT_HISTORY);
@@ -56,6 +57,28 @@ public final class NodeStateHub implements DesiredStateListener {
 
   public String epoch() {
     return epoch;
+  }
+
+  /**
+   * Sends agents nothing until {@link #fed()}: the engine behind this hub is still being filled (informers
+   * syncing, a new leader's first reconciles), and a state rendered from it would leave out endpoints and
+   * entries that exist; an agent given such a snapshot would stop enforcing them. Streams connect and wait.
+   */
+  public void holdUntilFed() {
+    fed = false;
+  }
+
+  /** The engine holds everything there is: agents get their state (snapshots marked complete). */
+  public void fed() {
+    fed = true;
+    for (NodeRevisions r : nodes.values()) {
+      r.wake();
+    }
+  }
+
+  /** Whether agents are served. */
+  public boolean serving() {
+    return fed;
   }
 
   /**

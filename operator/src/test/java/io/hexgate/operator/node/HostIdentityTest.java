@@ -65,8 +65,8 @@ class HostIdentityTest {
     hub.changed(engine, Set.of());
     hub.nodeAddresses(ADDRESSES);
 
-    Map<String, Long> a = ipcache(hub.find("node-a").current().state().snapshot("e", 1));
-    Map<String, Long> b = ipcache(hub.find("node-b").current().state().snapshot("e", 1));
+    Map<String, Long> a = ipcache(hub.find("node-a").current().state().snapshot("e", 1, true));
+    Map<String, Long> b = ipcache(hub.find("node-b").current().state().snapshot("e", 1, true));
     assertThat(a).containsEntry("172.31.0.11/32", 1L).containsEntry("172.31.0.12/32", 6L).containsEntry("198.51.100.12/32", 6L)
         .containsKey("10.0.1.10/32");
     assertThat(b).containsEntry("172.31.0.11/32", 6L).containsEntry("172.31.0.12/32", 1L).containsEntry("198.51.100.12/32", 1L);

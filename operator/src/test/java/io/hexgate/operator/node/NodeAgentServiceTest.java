@@ -89,6 +89,23 @@ class NodeAgentServiceTest {
   }
 
   @Test
+  void shouldServeNothingUntilTheEngineIsFedThenACompleteSnapshot() throws InterruptedException {
+    hub.holdUntilFed();
+    TestingAgent a = new TestingAgent("node-a").connect(serve());
+    // the engine is being filled: a node state rendered now leaves out endpoints that exist
+    changed();
+    Thread.sleep(300);
+    assertThat(a.updates).as("updates before the engine is fed").isEmpty();
+
+    hub.fed();
+    await().atMost(WAIT).until(() -> a.updates.size() == 1);
+    StateUpdate first = a.updates.get(0);
+    assertThat(first.getSnapshot()).isTrue();
+    assertThat(first.getComplete()).isTrue();
+    assertThat(first.getUpsertEndpointsList()).extracting(e -> e.getKey().getName()).containsExactly("deathstar");
+  }
+
+  @Test
   void shouldSendSnapshotThenIncrementalUpdatesWithIncreasingRevisions() {
     changed();
     TestingAgent a = new TestingAgent("node-a").connect(serve());
