@@ -43,6 +43,8 @@ public interface LibBpf {
 
   int bpf_map__max_entries(Pointer map);
 
+  int bpf_map__set_max_entries(Pointer map, int maxEntries);
+
   /** Before load: reuse the map pinned there if compatible, else create it and pin it there. */
   int bpf_map__set_pin_path(Pointer map, String path);
 

@@ -41,6 +41,8 @@ public final class AgentMetrics {
   private final Map<String, AtomicLong> enforcement = new ConcurrentHashMap<>();
   private final Counter flowEvents;
   private final Counter lostEvents;
+  private final Counter ctGcDeleted;
+  private final Counter ctGcRuns;
 
   public AgentMetrics() {
     for (String e : ENFORCEMENT) {
@@ -59,6 +61,20 @@ public final class AgentMetrics {
         Counter.builder("hexgate.datapath.events.undecodable")
             .description("Ring buffer records that could not be decoded")
             .register(registry);
+    ctGcDeleted =
+        Counter.builder("hexgate.conntrack.gc.deleted")
+            .description("Conntrack entries the GC deleted: expired, or of connections policy no longer allows")
+            .register(registry);
+    ctGcRuns =
+        Counter.builder("cilium.datapath.conntrack.gc.runs")
+            .description("Conntrack GC passes")
+            .register(registry);
+  }
+
+  /** One conntrack GC pass that deleted {@code deleted} entries. */
+  public void conntrackGc(int deleted) {
+    ctGcRuns.increment();
+    ctGcDeleted.increment(deleted);
   }
 
   public PrometheusMeterRegistry registry() {
