@@ -264,17 +264,41 @@ static __always_inline __u16 ct_flags_after(const struct hg_pkt *p, __u16 flags)
 	return flags;
 }
 
+static __always_inline void reply_key(struct hg_ct_key *r, const struct hg_ct_key *k);
+
 /*
- * A packet passed entry `v`: its life starts again. The entry is written only when its state changes or
- * its expiry moves by a second or more, so an established connection's packets mostly only read it.
+ * A FIN or RST closes the whole connection: its other entry (the reply entry of a connection, or the
+ * connection of a reply entry) gets the closing lifetime too, as the peer may never send again.
  */
-static __always_inline void ct_touch(struct hg_ct_value *v, const struct hg_pkt *p, const struct hg_config *cfg,
-				     __u64 now)
+static __always_inline void ct_close_partner(const struct hg_ct_key *k, const struct hg_ct_value *v,
+					     const struct hg_config *cfg, __u64 now)
+{
+	struct hg_ct_value *other;
+	struct hg_ct_key r;
+
+	reply_key(&r, k);
+	other = bpf_map_lookup_elem(&hg_ct, &r);
+	if (!other || ((other->flags ^ v->flags) & HG_CT_REPLY) == 0 || (other->flags & HG_CT_CLOSING) ||
+	    now >= other->expires)
+		return;
+	other->flags |= HG_CT_CLOSING;
+	other->expires = now + ct_lifetime(cfg, HG_PROTO_TCP, HG_CT_CLOSING) * NSEC_PER_SEC;
+}
+
+/*
+ * A packet passed entry `v` (key `k`): its life starts again. The entry is written only when its state
+ * changes or its expiry moves by a second or more, so an established connection's packets mostly only
+ * read it.
+ */
+static __always_inline void ct_touch(const struct hg_ct_key *k, struct hg_ct_value *v, const struct hg_pkt *p,
+				     const struct hg_config *cfg, __u64 now)
 {
 	__u16 flags = ct_flags_after(p, v->flags);
 	__u64 expires = now + ct_lifetime(cfg, p->tuple.protocol, flags) * NSEC_PER_SEC;
 
 	if (flags != v->flags || expires >= v->expires + NSEC_PER_SEC) {
+		if ((flags & ~v->flags & HG_CT_CLOSING) && k->direction != HG_DIR_SERVICE)
+			ct_close_partner(k, v, cfg, now);
 		v->flags = flags;
 		v->expires = expires;
 	}
@@ -368,7 +392,7 @@ static __always_inline int translate_service(struct hg_pkt *p, struct hg_service
 	p->tuple.direction = HG_DIR_SERVICE;
 	svc_ct = is_new_request(p) ? NULL : bpf_map_lookup_elem(&hg_ct, &p->tuple);
 	if (svc_ct && now < svc_ct->expires) {
-		ct_touch(svc_ct, p, cfg, now);
+		ct_touch(&p->tuple, svc_ct, p, cfg, now);
 		s->backend.addr = svc_ct->nat_addr;
 		s->backend.port = svc_ct->nat_port;
 	} else {
@@ -660,7 +684,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		if (is_tracked(p) && !is_new_request(p)) {
 			ct = ct_lookup_live(&p->tuple, cfg, now);
 			if (ct) {
-				ct_touch(ct, p, cfg, now);
+				ct_touch(&p->tuple, ct, p, cfg, now);
 				return (ct->flags & HG_CT_REPLY) ? reply(skb, p, dir, ct) : deliver(skb, p, dir, ct);
 			}
 			looked_up = true;
@@ -679,12 +703,12 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 			ct = ct_lookup_live(&p->tuple, cfg, now);
 		if (ct && (ct->flags & HG_CT_REPLY)) {
 			if (!is_new_request(p)) {
-				ct_touch(ct, p, cfg, now);
+				ct_touch(&p->tuple, ct, p, cfg, now);
 				return reply(skb, p, dir, ct);
 			}
 		} else if (ct) {
 			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP) {
-				ct_touch(ct, p, cfg, now);
+				ct_touch(&p->tuple, ct, p, cfg, now);
 				goto pass;
 			}
 			/* Forget the old connection, so that a denied SYN leaves nothing established behind. */
@@ -697,7 +721,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 			reply_key(&rev, &p->tuple);
 			ct = ct_lookup_live(&rev, cfg, now);
 			if (ct && !(ct->flags & HG_CT_REPLY)) {
-				ct_touch(ct, p, cfg, now);
+				ct_touch(&rev, ct, p, cfg, now);
 				return reply(skb, p, dir, ct);
 			}
 		}

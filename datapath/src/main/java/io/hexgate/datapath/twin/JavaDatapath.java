@@ -598,12 +598,27 @@ public final class JavaDatapath {
       int flags = flagsAfter(v.flags());
       long expires = now + config.lifetimes().nanos(protocol, flags);
       if (flags != v.flags() || expires >= v.expires() + NSEC_PER_SEC) {
+        if ((flags & ~v.flags() & Layouts.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE) {
+          closePartner(key, v);
+        }
         CtValue t = new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags, v.ifindex(),
             v.peerIdentity(), expires, v.generation());
         ct.put(key, t);
         return t;
       }
       return v;
+    }
+
+    /** ct_close_partner: a FIN or RST gives the connection's other entry the closing lifetime too. */
+    private void closePartner(CtKey key, CtValue v) {
+      CtKey r = key.reply();
+      CtValue other = ct.get(r);
+      if (other == null || ((other.flags() ^ v.flags()) & Layouts.CT_REPLY) == 0
+          || (other.flags() & Layouts.CT_CLOSING) != 0 || now >= other.expires()) {
+        return;
+      }
+      ct.put(r, other.withFlags(other.flags() | Layouts.CT_CLOSING)
+          .withExpires(now + config.lifetimes().nanos(Layouts.PROTO_TCP, Layouts.CT_CLOSING)));
     }
 
     private Verdict pass(ServiceHit svc) {

@@ -179,6 +179,8 @@ class JavaDatapathTest {
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, 0x11)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 5 * s);
     assertThat(dp.conntrack().get(tcp).flags() & Layouts.CT_CLOSING).isNotZero();
+    // ... the whole connection's: its reply entry too, though the server may never answer
+    assertThat(dp.conntrack().get(tcp.reply()).expires()).isEqualTo(now[0] + 5 * s);
     // later the connection's entries are absent: the ACK is judged as new (allowed), leaving nothing
     now[0] += 200 * s;
     assertThat(dp.collectGarbage().deletions()).hasSize(4); // TCP and ping, each with its reply entry
