@@ -638,6 +638,8 @@ static __always_inline int ct_record(const struct hg_ct_key *k, struct hg_ct_val
 		return -1;
 	if (bpf_map_update_elem(&hg_ct, k, entry, BPF_ANY))
 		return -1;
+	if (entry->flags & HG_CT_MIDSTREAM)
+		return 0;
 	reply_key(&r, k);
 	there = bpf_map_lookup_elem(&hg_ct, &r);
 	/* an expired entry there is absent */
@@ -714,13 +716,13 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 			/* Forget the old connection, so that a denied SYN leaves nothing established behind. */
 			ct_forget(&p->tuple);
 		}
-		/* A reply without its reply entry (evicted, or taken by a connection the other way): the other
+		/* A reply without its reply entry (not stored, or taken by a connection the other way): the other
 		 * hook let the reversed tuple in. A reply entry found there is this tuple's own connection's,
-		 * which policy has cut: the packet is judged anew. */
+		 * which is gone: the packet is judged anew; so is the answer to a connection recorded mid-stream. */
 		if (!is_new_request(p)) {
 			reply_key(&rev, &p->tuple);
 			ct = ct_lookup_live(&rev, cfg, now);
-			if (ct && !(ct->flags & HG_CT_REPLY)) {
+			if (ct && !(ct->flags & (HG_CT_REPLY | HG_CT_MIDSTREAM))) {
 				ct_touch(&rev, ct, p, cfg, now);
 				return reply(skb, p, dir, ct);
 			}
@@ -762,16 +764,17 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		return drop(skb, p, dir, DROP_POLICY, &j);
 	}
 
-	/* A TCP packet without SYN starts no connection: after a connection is cut, the server's
-	 * retransmissions are judged (its egress may allow them) but leave no entry whose replies would let
-	 * the cut client back in. */
-	if (is_tracked(p) && !(cfg->flags & HG_CONFIG_NO_CT_CREATE) &&
-	    (p->tuple.protocol != HG_PROTO_TCP || (p->tcp_flags & TCP_FLAG_SYN))) {
+	if (is_tracked(p) && !(cfg->flags & HG_CONFIG_NO_CT_CREATE)) {
 		entry.endpoint = ep->id;
 		entry.rule_id = j.rule_id;
 		entry.peer_identity = remote;
 		entry.generation = cfg->generation;
 		entry.flags = ct_flags_after(p, 0);
+		/* A TCP packet without SYN records its own direction only: after a connection is cut, the
+		 * server's retransmissions pass if its egress allows them, but leave nothing that would let the
+		 * cut client's packets back in as replies. */
+		if (p->tuple.protocol == HG_PROTO_TCP && !(p->tcp_flags & TCP_FLAG_SYN))
+			entry.flags |= HG_CT_MIDSTREAM;
 		entry.expires = now + ct_lifetime(cfg, p->tuple.protocol, entry.flags) * NSEC_PER_SEC;
 		if (svc.hit) {
 			entry.flags |= HG_CT_NAT;

@@ -179,7 +179,9 @@ struct hg_ct_key {
                        * hand them to it past the node's stack: HG_CONFIG_HOST_ROUTING) */
 #define HG_CT_SEEN_NON_SYN 8 /* TCP: a packet without SYN passed this entry; until then it lives for the
                               * SYN timeout */
-#define HG_CT_CLOSING 16     /* TCP: a FIN or RST passed this entry: it lives for the closing timeout */
+#define HG_CT_CLOSING 16     /* TCP: a FIN or RST passed this entry: it lives for the closing lifetime */
+#define HG_CT_MIDSTREAM 32   /* TCP: recorded by a packet without SYN: it has no reply entry, and the
+                              * reversed lookup ignores it (it passes only its own direction) */
 
 struct hg_ct_value {
 	__u32 endpoint; /* endpoint id that judged the connection */

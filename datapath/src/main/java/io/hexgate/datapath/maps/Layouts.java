@@ -67,6 +67,8 @@ public final class Layouts {
   public static final int CT_SEEN_NON_SYN = 8;
   /** TCP: a FIN or RST passed the entry: it lives for the closing lifetime. */
   public static final int CT_CLOSING = 16;
+  /** TCP: recorded by a packet without SYN: no reply entry, and the reversed lookup ignores it. */
+  public static final int CT_MIDSTREAM = 32;
 
   public static final int METRICS_SLOTS = 256 * 4;
 

@@ -447,7 +447,7 @@ public final class JavaDatapath {
         }
         if (!isNewRequest()) {
           CtValue reverse = lookupLive(key.reply());
-          if (reverse != null && !isReplyEntry(reverse)) {
+          if (reverse != null && (reverse.flags() & (Layouts.CT_REPLY | Layouts.CT_MIDSTREAM)) == 0) {
             return reply(touch(key.reply(), reverse));
           }
         }
@@ -488,9 +488,11 @@ public final class JavaDatapath {
         }
       }
 
-      if (isTracked() && (config.flags() & Layouts.CONFIG_NO_CT_CREATE) == 0
-          && (protocol != Layouts.PROTO_TCP || (tcpFlags & TCP_SYN) != 0)) {
+      if (isTracked() && (config.flags() & Layouts.CONFIG_NO_CT_CREATE) == 0) {
         int state = flagsAfter(0);
+        if (protocol == Layouts.PROTO_TCP && (tcpFlags & TCP_SYN) == 0) {
+          state |= Layouts.CT_MIDSTREAM;
+        }
         long expires = now + config.lifetimes().nanos(protocol, state);
         int generation = config.generation();
         boolean recorded = record(tuple(), svc.hit
@@ -537,6 +539,9 @@ public final class JavaDatapath {
         return false;
       }
       ct.put(key, entry.withFlags(entry.flags() | (local && egress ? Layouts.CT_LOCAL : 0)));
+      if ((entry.flags() & Layouts.CT_MIDSTREAM) != 0) {
+        return true;
+      }
       CtKey r = key.reply();
       CtValue there = ct.get(r);
       if (there == null || isReplyEntry(there) || now >= there.expires()) {

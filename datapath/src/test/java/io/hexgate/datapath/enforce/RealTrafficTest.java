@@ -664,7 +664,7 @@ class RealTrafficTest {
   }
 
   /**
-   * xwing floods n1's conntrack (20,000 UDP flows, more than the whole map holds) while the deathstar
+   * xwing floods n1's conntrack (40,000 UDP flows, more than twice what the map holds) while the deathstar
    * has an idle TCP connection out to tiefighter: the connection's entries must survive, since tiefighter's
    * next segment is allowed only as part of it (rule1 lets tiefighter into the deathstar on port 80 only).
    */
@@ -687,12 +687,15 @@ class RealTrafficTest {
       assertThat(client.getInputStream().read()).isEqualTo('b');
 
       // more flows than hg_ct has entries (each takes two): from two ports to as many ports of the node
-      int flows = 20_000;
+      int flows = 40_000;
       in.get("xwing").call(() -> {
         for (int src = 0; src < 2; src++) {
           try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(xwing.ip(), 20000 + src))) {
             for (int i = 0; i < flows / 2; i++) {
-              s.send(datagram("x", new InetSocketAddress(n1.nodeIp(), 1024 + i)));
+              // twice: a flow of more than one packet (an LRU map keeps entries used once for eviction first)
+              DatagramPacket d = datagram("x", new InetSocketAddress(n1.nodeIp(), 1024 + i));
+              s.send(d);
+              s.send(d);
             }
           }
         }

@@ -127,13 +127,19 @@ class JavaDatapathTest {
   }
 
   @Test
-  void aTcpPacketWithoutSynStartsNoConnection() {
+  void aTcpPacketWithoutSynRecordsOnlyItsOwnDirection() {
     JavaDatapath dp = datapath();
-    // the client's egress allows everything: the ACK passes, but leaves no entry behind
-    assertThat(dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
-    assertThat(dp.conntrack()).isEmpty();
+    // the client's egress allows everything: the ACK passes and is recorded, without a reply entry
+    Verdict first = dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK));
+    assertThat(first.reason()).isZero();
+    assertThat(first.event()).isPresent();
+    assertThat(dp.conntrack()).hasSize(1).allSatisfy((k, v) -> assertThat(v.flags() & Layouts.CT_MIDSTREAM).isNotZero());
+    assertThat(dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).event()).isEmpty();
+    // the answer is not a reply of it: the client's ingress (nothing) judges it
+    assertThat(dp.toPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
     assertThat(dp.fromPod(Packets.udp(CLIENT, SERVER, 40000, 53, new byte[4])).reason()).isZero();
-    assertThat(dp.conntrack()).hasSize(2);
+    assertThat(dp.conntrack()).hasSize(3);
   }
 
   @Test
