@@ -472,6 +472,9 @@ class RealTrafficTest {
     assertThat(after.get("cilium_policy_endpoint_enforcement_status{enforcement=\"none\"}")).isEqualTo(1.0);
     assertThat(after).containsKey("cilium_bpf_map_pressure{map_name=\"hg_policy\"}");
     assertThat(after.get("cilium_bpf_map_pressure{map_name=\"hg_ct\"}")).isPositive();
+    // the conntrack GC runs (every 0.5 s here) and has deleted the closed connections of the tests before
+    assertThat(after.get("cilium_datapath_conntrack_gc_runs_total")).isPositive();
+    assertThat(after.get("hexgate_conntrack_gc_deleted_total")).isPositive();
   }
 
   /** GET http://127.0.0.1:9962/metrics from inside the node's namespace, as samples by series. */
