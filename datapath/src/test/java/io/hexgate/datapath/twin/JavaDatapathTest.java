@@ -196,6 +196,24 @@ class JavaDatapathTest {
   }
 
   @Test
+  void aResetFromEitherSideShortensTheConnectionsLife() {
+    long[] now = {1_000_000_000_000L};
+    long s = 1_000_000_000L;
+    JavaDatapath dp = new JavaDatapath(MapContents.build(state(80), MapContents.EMPTY), () -> now[0]);
+    Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 8000 * s);
+    // the server resets: its reply entry and the connection's entry both get the closing 10 s
+    now[0] += 3 * s;
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x14)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp.reply()).expires()).isEqualTo(now[0] + 10 * s);
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 10 * s);
+    now[0] += 11 * s;
+    assertThat(dp.collectGarbage().deletions()).containsExactlyInAnyOrder(tcp, tcp.reply());
+  }
+
+  @Test
   void anExpiredEntryIsAbsentBeforeTheGcComes() {
     long[] now = {5_000_000_000L};
     JavaDatapath dp = new JavaDatapath(MapContents.build(state(80), MapContents.EMPTY), () -> now[0]);
