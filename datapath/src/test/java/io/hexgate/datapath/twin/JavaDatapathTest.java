@@ -214,6 +214,31 @@ class JavaDatapathTest {
   }
 
   @Test
+  void aPeerAddressWithAnotherIdentityNeverMatchesTheOldConnection() {
+    // the server lets 300 and 302 in on TCP 80; the client's address then goes to a pod of identity 302
+    AgentState before = withServerAlsoAllowing(state(80), 302);
+    JavaDatapath dp = new JavaDatapath(MapContents.build(before, MapContents.EMPTY));
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    Map<String, Long> cache = new HashMap<>(before.ipcache());
+    cache.put("10.0.1.10/32", 302L);
+    bump(dp, MapContents.build(new AgentState("e", 2, before.endpoints(), cache, before.services()),
+        MapContents.build(before, MapContents.EMPTY)));
+    // the server's answer into the old tuple: not a reply any more (its egress allows nothing)
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.conntrack()).isEmpty();
+  }
+
+  private static AgentState withServerAlsoAllowing(AgentState s, long identity) {
+    Map<EndpointKey, EndpointState> eps = new HashMap<>(s.endpoints());
+    EndpointState server = eps.get(key("server"));
+    eps.put(key("server"), server.toBuilder().setIngress(server.getIngress().toBuilder()
+        .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(identity).setProtocol(Protocol.PROTOCOL_TCP)
+            .setPortFrom(80).setPortTo(80))).build());
+    return new AgentState("e", 1, eps, s.ipcache(), s.services());
+  }
+
+  @Test
   void anExpiredEntryIsAbsentBeforeTheGcComes() {
     long[] now = {5_000_000_000L};
     JavaDatapath dp = new JavaDatapath(MapContents.build(state(80), MapContents.EMPTY), () -> now[0]);
