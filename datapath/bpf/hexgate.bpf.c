@@ -17,7 +17,9 @@
 #include "maps.h"
 
 #define AF_INET 2 /* <sys/socket.h> is libc's, not the BPF target's */
+#define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
 #define TCP_FLAG_ACK 0x10
 #define ICMP_ECHO_REPLY 0
 #define ICMP_DEST_UNREACH 3
@@ -31,6 +33,8 @@
 #define HG_FRAG_NONE 0
 #define HG_FRAG_FIRST 1 /* MF set, offset 0: its ports are recorded when it is forwarded */
 #define HG_FRAG_LATER 2 /* offset > 0: no L4 header, the first fragment's ports */
+
+#define NSEC_PER_SEC 1000000000ULL
 
 /* What one packet looks like to the datapath, parsed once. */
 struct hg_pkt {
@@ -255,6 +259,94 @@ static __always_inline int drop(struct __sk_buff *skb, const struct hg_pkt *p, _
 	return TC_ACT_SHOT;
 }
 
+/* ---------------------------------------------------------------------------------- lifetimes */
+
+/* The lifetime of an entry in seconds, by protocol and (TCP) the state its flags say. */
+static __always_inline __u64 ct_lifetime(const struct hg_config *cfg, __u8 protocol, __u16 flags)
+{
+	if (protocol == HG_PROTO_TCP) {
+		if (flags & HG_CT_CLOSING)
+			return cfg->lifetime_close ?: HG_CT_LIFETIME_CLOSE;
+		if (flags & HG_CT_SEEN_NON_SYN)
+			return cfg->lifetime_tcp ?: HG_CT_LIFETIME_TCP;
+		return cfg->lifetime_syn ?: HG_CT_LIFETIME_SYN;
+	}
+	if (protocol == HG_PROTO_ICMP)
+		return cfg->lifetime_icmp ?: HG_CT_LIFETIME_ICMP;
+	return cfg->lifetime_other ?: HG_CT_LIFETIME_OTHER;
+}
+
+/* The TCP state flags an entry has once packet `p` passed it. */
+static __always_inline __u16 ct_flags_after(const struct hg_pkt *p, __u16 flags)
+{
+	if (p->tuple.protocol != HG_PROTO_TCP)
+		return flags;
+	if (p->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
+		return flags | HG_CT_CLOSING;
+	if (!(p->tcp_flags & TCP_FLAG_SYN))
+		return flags | HG_CT_SEEN_NON_SYN;
+	return flags;
+}
+
+static __always_inline void reply_key(struct hg_ct_key *r, const struct hg_ct_key *k);
+
+/*
+ * A FIN or RST closes the whole connection: its other entry (the reply entry of a connection, or the
+ * connection of a reply entry) gets the closing lifetime too, as the peer may never send again.
+ */
+static __always_inline bool ct_close_partner(const struct hg_ct_key *k, const struct hg_ct_value *v,
+					     const struct hg_config *cfg, __u64 now)
+{
+	struct hg_ct_value *other;
+	struct hg_ct_key r;
+
+	reply_key(&r, k);
+	other = bpf_map_lookup_elem(&hg_ct, &r);
+	if (!other || ((other->flags ^ v->flags) & HG_CT_REPLY) == 0 || (other->flags & HG_CT_CLOSING) ||
+	    now >= other->expires)
+		return false;
+	other->flags |= HG_CT_CLOSING;
+	other->expires = now + ct_lifetime(cfg, HG_PROTO_TCP, HG_CT_CLOSING) * NSEC_PER_SEC;
+	return true;
+}
+
+/*
+ * A connection that starts closing no longer counts against its endpoint's quota (it goes within the
+ * closing lifetime): without this, a pod making many short connections would reach its quota between two
+ * GC passes, or at once while no agent runs. The GC's recount counts closing connections out likewise.
+ */
+static __always_inline void ct_uncharge(__u32 endpoint, const struct hg_config *cfg)
+{
+	struct hg_ct_count *n;
+
+	if (!cfg->ct_quota)
+		return;
+	n = bpf_map_lookup_elem(&hg_ct_counts, &endpoint);
+	if (n && n->connections > 0)
+		__sync_fetch_and_add(&n->connections, -1);
+}
+
+/*
+ * A packet passed entry `v` (key `k`): its life starts again. The entry is written only when its state
+ * changes or its expiry moves by a second or more, so an established connection's packets mostly only
+ * read it.
+ */
+static __always_inline void ct_touch(const struct hg_ct_key *k, struct hg_ct_value *v, const struct hg_pkt *p,
+				     const struct hg_config *cfg, __u64 now)
+{
+	__u16 flags = ct_flags_after(p, v->flags);
+	__u64 expires = now + ct_lifetime(cfg, p->tuple.protocol, flags) * NSEC_PER_SEC;
+
+	if (flags != v->flags || expires >= v->expires + NSEC_PER_SEC) {
+		/* the connection starts closing: its own entry, or its reply entry marking it */
+		if ((flags & ~v->flags & HG_CT_CLOSING) && k->direction != HG_DIR_SERVICE &&
+		    (ct_close_partner(k, v, cfg, now) || !(v->flags & HG_CT_REPLY)))
+			ct_uncharge(v->endpoint, cfg);
+		v->flags = flags;
+		v->expires = expires;
+	}
+}
+
 /* ---------------------------------------------------------------------------------- translation */
 
 /* Checksum offset inside the L4 header, 0 when the protocol has none we can fix incrementally. */
@@ -323,7 +415,8 @@ struct hg_service_hit {
  * changes here; the packet is rewritten once the connection is allowed. A connection keeps its backend
  * through the HG_DIR_SERVICE CT entry; a TCP SYN without ACK starts a new one and chooses afresh.
  */
-static __always_inline int translate_service(struct hg_pkt *p, struct hg_service_hit *s)
+static __always_inline int translate_service(struct hg_pkt *p, struct hg_service_hit *s,
+					     const struct hg_config *cfg, __u64 now)
 {
 	struct hg_service_key sk = {
 		.addr = p->tuple.daddr, .port = p->tuple.dport, .protocol = p->tuple.protocol,
@@ -343,7 +436,8 @@ static __always_inline int translate_service(struct hg_pkt *p, struct hg_service
 	s->frontend_port = p->tuple.dport;
 	p->tuple.direction = HG_DIR_SERVICE;
 	svc_ct = is_new_request(p) ? NULL : bpf_map_lookup_elem(&hg_ct, &p->tuple);
-	if (svc_ct) {
+	if (svc_ct && now < svc_ct->expires) {
+		ct_touch(&p->tuple, svc_ct, p, cfg, now);
 		s->backend.addr = svc_ct->nat_addr;
 		s->backend.port = svc_ct->nat_port;
 	} else {
@@ -416,21 +510,27 @@ static __always_inline struct hg_policy_value *policy_table_lookup(struct hg_pol
  * The two-table scheme of DESIGN.md: the remote identity's own table (which the agent folded together with
  * the identity-0 entries), else the identity-0 table. NULL = no match.
  */
-static __always_inline struct hg_policy_value *policy_lookup(__u32 endpoint, __u32 remote, __u32 dir,
-							      const struct hg_pkt *p)
+static __always_inline struct hg_policy_value *policy_lookup_port(__u32 endpoint, __u32 remote, __u32 dir,
+								   __u8 proto, __u16 port)
 {
 	struct hg_policy_key k = {
 		.endpoint = endpoint,
 		.identity = remote,
 		.direction = dir,
-		.protocol = p->policy_proto,
+		.protocol = proto,
 	};
-	struct hg_policy_value *v = policy_table_lookup(&k, p->policy_port);
+	struct hg_policy_value *v = policy_table_lookup(&k, port);
 
 	if (v)
 		return v;
 	k.identity = 0;
-	return policy_table_lookup(&k, p->policy_port);
+	return policy_table_lookup(&k, port);
+}
+
+static __always_inline struct hg_policy_value *policy_lookup(__u32 endpoint, __u32 remote, __u32 dir,
+							      const struct hg_pkt *p)
+{
+	return policy_lookup_port(endpoint, remote, dir, p->policy_proto, p->policy_port);
 }
 
 /* ---------------------------------------------------------------------------------- the hooks */
@@ -471,11 +571,106 @@ static __always_inline void ct_forget(const struct hg_ct_key *k)
 }
 
 /*
+ * Judges connection entry (or reply entry) `v` again, as the connection was judged when it was new: its
+ * endpoint is still the pod's, its peer still has the identity it had, and the policy of the connection's
+ * direction still allows its protocol and port. ConntrackRevalidator does the same for the agent.
+ */
+static __noinline bool ct_still_allowed(const struct hg_ct_key *k, const struct hg_ct_value *v)
+{
+	struct hg_endpoint_value *ep;
+	struct hg_endpoint_key ek;
+	struct hg_policy_value *pol;
+	struct hg_ct_key c;
+	__u8 proto = HG_PROTO_OTHER;
+	__u16 port = 0;
+	__u32 remote;
+	bool egress;
+
+	if (v->flags & HG_CT_REPLY)
+		reply_key(&c, k);
+	else
+		c = *k;
+	egress = c.direction == HG_DIR_EGRESS;
+	ek.addr = egress ? c.saddr : c.daddr;
+	ep = bpf_map_lookup_elem(&hg_endpoints, &ek);
+	/* the pod's interface too: a pod recreated on the address has another one */
+	if (!ep || ep->id != v->endpoint || ep->ifindex != v->ifindex)
+		return false;
+	remote = identity_of(egress ? c.daddr : c.saddr);
+	if (remote != v->peer_identity)
+		return false;
+	switch (c.protocol) {
+	case HG_PROTO_TCP:
+	case HG_PROTO_UDP:
+	case HG_PROTO_SCTP:
+		proto = c.protocol;
+		port = c.dport;
+		break;
+	case HG_PROTO_ICMP:
+		/* recorded by an echo request: identifier in sport; by an echo reply: in dport */
+		proto = HG_PROTO_ICMP;
+		port = bpf_htons(c.sport != 0 || c.dport == 0 ? ICMP_ECHO_REQUEST : ICMP_ECHO_REPLY);
+		break;
+	}
+	pol = policy_lookup_port(ep->id, remote, c.direction, proto, port);
+	return pol && pol->verdict == HG_VERDICT_ALLOW;
+}
+
+/*
+ * The entry of `k` if it is live: not expired, and judged at the current policy generation or still
+ * allowed when judged again now (then stamped). A connection no longer allowed is forgotten, both its
+ * entries, and the packet is judged as new. Service entries (backend choices) are never judged.
+ */
+static __always_inline struct hg_ct_value *ct_lookup_live(struct hg_ct_key *k, const struct hg_config *cfg,
+							  __u64 now)
+{
+	struct hg_ct_value *v = bpf_map_lookup_elem(&hg_ct, k);
+	struct hg_ct_key c;
+
+	if (!v || now >= v->expires)
+		return NULL;
+	if (v->generation == cfg->generation || k->direction == HG_DIR_SERVICE)
+		return v;
+	if (ct_still_allowed(k, v)) {
+		v->generation = cfg->generation;
+		return v;
+	}
+	if (v->flags & HG_CT_REPLY)
+		reply_key(&c, k);
+	else
+		c = *k;
+	ct_forget(&c);
+	return NULL;
+}
+
+/* Counts a new connection against its endpoint's quota; false when the endpoint has used it up. */
+static __always_inline bool ct_charge(__u32 endpoint, const struct hg_config *cfg)
+{
+	struct hg_ct_count zero = {};
+	struct hg_ct_count *n;
+
+	if (!cfg->ct_quota)
+		return true;
+	n = bpf_map_lookup_elem(&hg_ct_counts, &endpoint);
+	if (!n) {
+		bpf_map_update_elem(&hg_ct_counts, &endpoint, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&hg_ct_counts, &endpoint);
+		if (!n)
+			return false;
+	}
+	if (n->connections >= cfg->ct_quota)
+		return false;
+	__sync_fetch_and_add(&n->connections, 1);
+	return true;
+}
+
+/*
  * Records an allowed connection, and its reply entry, so that replies too are found with one lookup. A
  * connection the other way on the same ports keeps its own entry there; its replies then take the
  * reverse lookup. A reply entry that cannot be stored costs only that second lookup.
  */
-static __always_inline int ct_record(const struct hg_ct_key *k, struct hg_ct_value *entry)
+static __always_inline int ct_record(const struct hg_ct_key *k, struct hg_ct_value *entry,
+				     const struct hg_config *cfg, __u64 now)
 {
 	struct hg_endpoint_key peer = { .addr = k->direction == HG_DIR_EGRESS ? k->daddr : k->saddr };
 	bool local = bpf_map_lookup_elem(&hg_endpoints, &peer) != NULL;
@@ -485,11 +680,16 @@ static __always_inline int ct_record(const struct hg_ct_key *k, struct hg_ct_val
 	/* Egress: the packets of the connection go to the peer; ingress: its replies do. */
 	if (local && k->direction == HG_DIR_EGRESS)
 		entry->flags |= HG_CT_LOCAL;
+	if (!ct_charge(entry->endpoint, cfg))
+		return -1;
 	if (bpf_map_update_elem(&hg_ct, k, entry, BPF_ANY))
 		return -1;
+	if (entry->flags & HG_CT_MIDSTREAM)
+		return 0;
 	reply_key(&r, k);
 	there = bpf_map_lookup_elem(&hg_ct, &r);
-	if (!there || (there->flags & HG_CT_REPLY)) {
+	/* an expired entry there is absent */
+	if (!there || (there->flags & HG_CT_REPLY) || now >= there->expires) {
 		entry->flags = (entry->flags & ~HG_CT_LOCAL) | HG_CT_REPLY | (local && r.direction == HG_DIR_EGRESS ? HG_CT_LOCAL : 0);
 		bpf_map_update_elem(&hg_ct, &r, entry, BPF_ANY);
 	}
@@ -606,7 +806,8 @@ static __always_inline int quote_rev_nat(struct __sk_buff *skb, const struct hg_
  * the entry that passed it: as quoted, in the other hook's direction (a connection's entry, or its reply
  * entry for a quoted reply). Returns the tc action, or -1 when the error is not related.
  */
-static __always_inline int icmp_related(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir)
+static __always_inline int icmp_related(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
+					const struct hg_config *cfg, __u64 now)
 {
 	struct hg_quote q = {};
 	struct hg_ct_value *ct;
@@ -617,7 +818,7 @@ static __always_inline int icmp_related(struct __sk_buff *skb, const struct hg_p
 		return -1;
 	if (dir == HG_DIR_EGRESS ? q.tuple.daddr != p->tuple.saddr : q.tuple.saddr != p->tuple.daddr)
 		return -1;
-	ct = bpf_map_lookup_elem(&hg_ct, &q.tuple);
+	ct = ct_lookup_live(&q.tuple, cfg, now);
 	if (!ct || !ct_source_ok(skb, dir, ct))
 		return -1;
 	/* A translated connection's own entry: the quote names the backend. */
@@ -640,11 +841,18 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	struct hg_policy_value *pol;
 	struct hg_ct_value *ct = NULL, entry = {};
 	struct hg_ct_key rev;
+	struct hg_config *cfg;
 	bool looked_up = false;
+	__u32 zero = 0;
 	__u32 remote;
+	__u64 now;
 	__u8 verdict;
 	int ret;
 
+	cfg = bpf_map_lookup_elem(&hg_config, &zero);
+	if (!cfg)
+		return drop(skb, p, dir, DROP_CT_CREATE_FAILED, NULL); /* an array's only element: never */
+	now = bpf_ktime_get_coarse_ns();
 	p->tuple.direction = dir;
 	if (dir == HG_DIR_EGRESS) {
 		/* Most packets belong to established connections to pods and other hosts, recorded under their
@@ -652,15 +860,16 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		 * lookup. A service connection's entry holds the translated tuple, so its packets go on to
 		 * translation. */
 		if (is_tracked(p) && !is_new_request(p)) {
-			ct = bpf_map_lookup_elem(&hg_ct, &p->tuple);
+			ct = ct_lookup_live(&p->tuple, cfg, now);
 			if (ct) {
 				if (!source_ok(skb, ct->ifindex))
 					return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
+				ct_touch(&p->tuple, ct, p, cfg, now);
 				return (ct->flags & HG_CT_REPLY) ? reply(skb, p, dir, ct) : deliver(skb, p, dir, ct);
 			}
 			looked_up = true;
 		}
-		ret = translate_service(p, &svc);
+		ret = translate_service(p, &svc, cfg, now);
 		if (ret < 0)
 			return drop(skb, p, dir, -ret, NULL);
 		p->tuple.direction = dir;
@@ -671,31 +880,35 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		 * connection that merely reuses the tuple, under today's policy. An echo request is not: pings
 		 * with one identifier are one exchange. A reply entry answers replies only. */
 		if (!looked_up || svc.hit)
-			ct = bpf_map_lookup_elem(&hg_ct, &p->tuple);
+			ct = ct_lookup_live(&p->tuple, cfg, now);
 		if (ct && (ct->flags & HG_CT_REPLY)) {
 			if (!is_new_request(p)) {
 				if (!ct_source_ok(skb, dir, ct))
 					return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
+				ct_touch(&p->tuple, ct, p, cfg, now);
 				return reply(skb, p, dir, ct);
 			}
 		} else if (ct) {
 			/* before a SYN may forget the connection: not one from a neighbour's interface */
 			if (!ct_source_ok(skb, dir, ct))
 				return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
-			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP)
+			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP) {
+				ct_touch(&p->tuple, ct, p, cfg, now);
 				goto pass;
+			}
 			/* Forget the old connection, so that a denied SYN leaves nothing established behind. */
 			ct_forget(&p->tuple);
 		}
-		/* A reply without its reply entry (evicted, or taken by a connection the other way): the other
+		/* A reply without its reply entry (not stored, or taken by a connection the other way): the other
 		 * hook let the reversed tuple in. A reply entry found there is this tuple's own connection's,
-		 * which policy has cut: the packet is judged anew. */
+		 * which is gone: the packet is judged anew; so is the answer to a connection recorded mid-stream. */
 		if (!is_new_request(p)) {
 			reply_key(&rev, &p->tuple);
-			ct = bpf_map_lookup_elem(&hg_ct, &rev);
-			if (ct && !(ct->flags & HG_CT_REPLY)) {
+			ct = ct_lookup_live(&rev, cfg, now);
+			if (ct && !(ct->flags & (HG_CT_REPLY | HG_CT_MIDSTREAM))) {
 				if (!ct_source_ok(skb, dir, ct))
 					return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
+				ct_touch(&rev, ct, p, cfg, now);
 				return reply(skb, p, dir, ct);
 			}
 		}
@@ -709,7 +922,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	if (dir == HG_DIR_EGRESS && !source_ok(skb, ep->ifindex))
 		return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
 	if (is_icmp_error(p)) {
-		ret = icmp_related(skb, p, dir);
+		ret = icmp_related(skb, p, dir, cfg, now);
 		if (ret >= 0)
 			return ret;
 		/* Cilium lets "fragmentation needed" through always (allow-icmp-frag-needed): path MTU
@@ -747,16 +960,25 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		return drop(skb, p, dir, DROP_POLICY, &j);
 	}
 
-	if (is_tracked(p) && !config_has(HG_CONFIG_NO_CT_CREATE)) {
+	if (is_tracked(p) && !(cfg->flags & HG_CONFIG_NO_CT_CREATE)) {
 		entry.endpoint = ep->id;
 		entry.rule_id = j.rule_id;
 		entry.ifindex = ep->ifindex;
+		entry.peer_identity = remote;
+		entry.generation = cfg->generation;
+		entry.flags = ct_flags_after(p, 0);
+		/* A TCP packet without SYN records its own direction only: after a connection is cut, the
+		 * server's retransmissions pass if its egress allows them, but leave nothing that would let the
+		 * cut client's packets back in as replies. */
+		if (p->tuple.protocol == HG_PROTO_TCP && !(p->tcp_flags & TCP_FLAG_SYN))
+			entry.flags |= HG_CT_MIDSTREAM;
+		entry.expires = now + ct_lifetime(cfg, p->tuple.protocol, entry.flags) * NSEC_PER_SEC;
 		if (svc.hit) {
-			entry.flags = HG_CT_NAT;
+			entry.flags |= HG_CT_NAT;
 			entry.nat_addr = svc.frontend_addr;
 			entry.nat_port = svc.frontend_port;
 		}
-		if (ct_record(&p->tuple, &entry))
+		if (ct_record(&p->tuple, &entry, cfg, now))
 			return drop(skb, p, dir, DROP_CT_CREATE_FAILED, &j);
 		if (svc.record) {
 			struct hg_ct_key fk = p->tuple;
@@ -764,7 +986,10 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 				.endpoint = ep->id,
 				.nat_addr = svc.backend.addr,
 				.nat_port = svc.backend.port,
-				.flags = HG_CT_NAT,
+				.flags = HG_CT_NAT | (entry.flags & (HG_CT_SEEN_NON_SYN | HG_CT_CLOSING)),
+				.peer_identity = remote,
+				.expires = entry.expires,
+				.generation = cfg->generation,
 				.ifindex = ep->ifindex,
 			};
 

@@ -151,17 +151,20 @@ struct hg_backend_value {
 };
 
 /*
- * hg_ct (LRU_HASH). The tuple as the judging hook saw it (after service translation) and the hook's
- * direction. The pod's own address is part of the tuple (source in egress, destination in ingress),
- * so the key names the endpoint without an endpoint lookup on the established path; the agent deletes
- * the entries of an address when its endpoint goes away.
+ * hg_ct (HASH, preallocated: a full map refuses new connections, 155, and never evicts a live one). The
+ * tuple as the judging hook saw it (after service translation) and the hook's direction. The pod's own
+ * address is part of the tuple (source in egress, destination in ingress), so the key names the endpoint
+ * without an endpoint lookup on the established path.
  * ICMP echo: request sport = identifier, dport = 0; reply sport = 0, dport = identifier, so that a
  * reply's reversed tuple is its request's.
  * HG_DIR_SERVICE entries are keyed by the frontend tuple (before translation) and hold the backend.
  * Each connection has a second entry, its reply entry (HG_CT_REPLY): the reversed tuple under the other
  * hook's direction, with the same values, so that a reply costs one lookup as a request does. It passes
- * replies only, never a new request; the pod address rule above holds for it, and it outlives its
- * connection when policy cuts that (datapath/DESIGN.md, connection tracking).
+ * replies only, never a new request; the pod address rule above holds for it, and it dies with its
+ * connection (datapath/DESIGN.md, connection tracking).
+ * Every entry carries its expiry (CLOCK_MONOTONIC_COARSE, bpf_ktime_get_coarse_ns) and the policy
+ * generation (hg_config) it was last judged at; an expired entry is absent, one of an older generation is
+ * judged again before it passes anything.
  */
 struct hg_ct_key {
 	__u32 saddr;
@@ -177,6 +180,11 @@ struct hg_ct_key {
 #define HG_CT_REPLY 2 /* the reply entry of the connection under the reversed tuple */
 #define HG_CT_LOCAL 4 /* the pod that receives the packets this entry passes is on this node (from_pod may
                        * hand them to it past the node's stack: HG_CONFIG_HOST_ROUTING) */
+#define HG_CT_SEEN_NON_SYN 8 /* TCP: a packet without SYN passed this entry; until then it lives for the
+                              * SYN timeout */
+#define HG_CT_CLOSING 16     /* TCP: a FIN or RST passed this entry: it lives for the closing lifetime */
+#define HG_CT_MIDSTREAM 32   /* TCP: recorded by a packet without SYN: it has no reply entry, and the
+                              * reversed lookup ignores it (it passes only its own direction) */
 
 struct hg_ct_value {
 	__u32 endpoint; /* endpoint id that judged the connection */
@@ -186,6 +194,16 @@ struct hg_ct_value {
 	__u16 flags;    /* HG_CT_* */
 	__u32 ifindex;  /* the local pod's host-side interface (the judged endpoint's), for from_pod to tell the
 	                 * pod's own packets from a neighbour's that borrow its tuple; 0 matches nothing */
+	__u32 peer_identity; /* the identity of the connection's peer address when it was judged */
+	__u64 expires;  /* ns of CLOCK_MONOTONIC_COARSE; at or after it the entry is absent */
+	__u32 generation; /* hg_config.generation the connection was last judged at */
+	__u32 pad;
+};
+
+/* hg_ct_counts (HASH): connections recorded per endpoint id, against hg_config.ct_quota. The program
+ * counts up when it records a connection; the agent's conntrack GC recounts them exactly. */
+struct hg_ct_count {
+	__u32 connections;
 };
 
 /* hg_metrics (PERCPU_ARRAY), index = reason * 4 + direction (HG_DIR_*; reason 0 = forwarded). */
@@ -223,8 +241,25 @@ struct hg_frag_value {
  * off in BPF_PROG_TEST_RUN comparisons with the Java twin, which does not route. */
 #define HG_CONFIG_HOST_ROUTING 2
 
+/* Cilium's conntrack lifetimes (cilium-policy.md §7.4), in seconds; a 0 in hg_config means these. */
+#define HG_CT_LIFETIME_TCP 8000
+#define HG_CT_LIFETIME_SYN 60
+#define HG_CT_LIFETIME_CLOSE 10
+#define HG_CT_LIFETIME_OTHER 60
+#define HG_CT_LIFETIME_ICMP 60
+
 struct hg_config {
 	__u32 flags;
+	/* Bumped by the agent after a revision that changes policy, identities or endpoints: CT entries of
+	 * an older generation are judged again when they are next used (and by the agent's GC when idle). */
+	__u32 generation;
+	__u32 ct_quota; /* connections one endpoint may have recorded at once; 0 = no limit */
+	/* CT lifetimes in seconds, 0 = the HG_CT_LIFETIME_* default */
+	__u32 lifetime_tcp;   /* established TCP */
+	__u32 lifetime_syn;   /* TCP entries that have seen only SYNs */
+	__u32 lifetime_close; /* TCP after a FIN or RST */
+	__u32 lifetime_other; /* UDP, SCTP and other protocols */
+	__u32 lifetime_icmp;  /* ICMP echo */
 };
 
 /* hg_events (RINGBUF) records */

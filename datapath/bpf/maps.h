@@ -51,8 +51,10 @@ struct {
 	__uint(max_entries, 262144);
 } hg_backends SEC(".maps");
 
+/* Preallocated, not LRU: one pod's flood must not evict other pods' connections. The agent may set its size
+ * before load (bpf_map__set_max_entries); expired entries go by its GC. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct hg_ct_key);
 	__type(value, struct hg_ct_value);
 	__uint(max_entries, 262144);
@@ -71,6 +73,13 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, 1);
 } hg_lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32); /* endpoint id */
+	__type(value, struct hg_ct_count);
+	__uint(max_entries, 16384);
+} hg_ct_counts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.agent.AgentCredentials;
 import io.hexgate.datapath.agent.CertificateRotation;
+import io.hexgate.datapath.enforce.ConntrackOptions;
 import io.hexgate.datapath.metrics.MetricsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +52,15 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--datapath", defaultValue = "auto", description = "auto (eBPF where possible, else Java with a warning), bpf, or java (default: ${DEFAULT-VALUE}).")
   String datapath;
 
+  @Option(names = "--ct-entries", defaultValue = "0", paramLabel = "N", description = "Size of the conntrack map; 0 for 262144. A pinned map of another size is not reused (default: ${DEFAULT-VALUE}).")
+  int ctEntries;
+
+  @Option(names = "--ct-quota", defaultValue = "0", paramLabel = "N", description = "Connections one pod may have tracked at once; 0 for a sixteenth of the map (default: ${DEFAULT-VALUE}).")
+  int ctQuota;
+
+  @Option(names = "--ct-gc-interval", defaultValue = "30", paramLabel = "SECONDS", description = "How often expired and no longer allowed connections are deleted (default: ${DEFAULT-VALUE}).")
+  int ctGcSeconds;
+
   @Override
   public Integer call() throws Exception {
     NodeAgent.Mode mode;
@@ -71,6 +81,13 @@ public final class AgentCommand implements Callable<Integer> {
         return 2;
       }
     }
+    ConntrackOptions conntrack;
+    try {
+      conntrack = new ConntrackOptions(ctEntries, ctQuota, null, java.time.Duration.ofSeconds(ctGcSeconds));
+    } catch (IllegalArgumentException e) {
+      System.err.println("hexgate agent: " + e.getMessage());
+      return 2;
+    }
     String host = operator.substring(0, operator.lastIndexOf(':'));
     String auth = authority != null ? authority : host.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?") ? "hexgate-operator" : null;
     CertificateRotation rotation;
@@ -87,7 +104,8 @@ public final class AgentCommand implements Callable<Integer> {
     ManagedChannel channel = AgentCredentials.channel(operator, rotation, auth);
     NodeAgent agent;
     try {
-      agent = NodeAgent.start(new NodeAgent.Config(node, netns, pinDir, uplinks, metricsPort, mode), channel, rotation);
+      agent = NodeAgent.start(new NodeAgent.Config(node, netns, pinDir, uplinks, metricsPort, mode, conntrack), channel,
+          rotation);
     } catch (RuntimeException e) {
       channel.shutdownNow();
       System.err.println("hexgate agent: " + e.getMessage());

@@ -9,6 +9,7 @@ import io.hexgate.datapath.agent.OperatorClient;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.enforce.BpfDatapath;
+import io.hexgate.datapath.enforce.ConntrackOptions;
 import io.hexgate.datapath.enforce.Datapath;
 import io.hexgate.datapath.enforce.TwinDatapath;
 import io.hexgate.datapath.flow.FlowBatcher;
@@ -50,10 +51,17 @@ public final class NodeAgent implements AutoCloseable {
    * @param netns the node's network namespace (a lab node), or null for this process's
    * @param pinDir null for {@code /sys/fs/bpf/hexgate/<node>}
    * @param metricsPort 0 to serve no metrics
+   * @param conntrack the eBPF datapath's connection tracking settings
    */
-  public record Config(String node, String netns, Path pinDir, List<String> uplinks, int metricsPort, Mode mode) {
+  public record Config(String node, String netns, Path pinDir, List<String> uplinks, int metricsPort, Mode mode,
+      ConntrackOptions conntrack) {
     public Config {
       uplinks = List.copyOf(uplinks);
+      conntrack = conntrack != null ? conntrack : ConntrackOptions.DEFAULT;
+    }
+
+    public Config(String node, String netns, Path pinDir, List<String> uplinks, int metricsPort, Mode mode) {
+      this(node, netns, pinDir, uplinks, metricsPort, mode, ConntrackOptions.DEFAULT);
     }
   }
 
@@ -164,7 +172,8 @@ public final class NodeAgent implements AutoCloseable {
 
   private static Datapath openDatapath(Config config, java.util.function.Consumer<Flow> flows, AgentMetrics metrics) {
     BpfDatapath.Options options =
-        new BpfDatapath.Options(config.node(), config.pinDir(), config.netns(), config.uplinks(), Duration.ofSeconds(1));
+        new BpfDatapath.Options(config.node(), config.pinDir(), config.netns(), config.uplinks(), Duration.ofSeconds(1),
+            config.conntrack());
     String why;
     switch (config.mode()) {
       case JAVA -> why = "--datapath java";

@@ -121,6 +121,23 @@ public final class BpfObject implements AutoCloseable {
     return defs;
   }
 
+  /** Before {@link #load()}: the size of map {@code name} (a pinned map is reused only when its size matches). */
+  public BpfObject setMaxEntries(String name, int maxEntries) {
+    checkOpen();
+    if (loaded) {
+      throw new IllegalStateException(file + ": map sizes must be set before load");
+    }
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("max_entries of map " + name + " must be at least 1, got " + maxEntries);
+    }
+    Pointer m = Native.libbpf().bpf_object__find_map_by_name(obj, name);
+    if (m == null) {
+      throw new BpfException(file + " has no map " + name);
+    }
+    BpfException.check(Native.libbpf().bpf_map__set_max_entries(m, maxEntries), "bpf_map__set_max_entries", name);
+    return this;
+  }
+
   public BpfObject load() {
     checkOpen();
     BpfException.check(Native.libbpf().bpf_object__load(obj), "bpf_object__load", file);

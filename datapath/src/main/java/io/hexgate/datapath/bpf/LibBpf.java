@@ -47,6 +47,8 @@ public interface LibBpf {
 
   long bpf_map__map_extra(Pointer map);
 
+  int bpf_map__set_max_entries(Pointer map, int maxEntries);
+
   /** Before load: reuse the map pinned there if compatible, else create it and pin it there. */
   int bpf_map__set_pin_path(Pointer map, String path);
 

@@ -1,6 +1,7 @@
 package io.hexgate.datapath.bpf;
 
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
 
 /** The few libc calls the BPF layer needs. */
@@ -8,6 +9,9 @@ public interface LibC {
   String strerror(int errno);
 
   int close(int fd);
+
+  /** {@code ts}: struct timespec as two longs (seconds, nanoseconds) on a 64-bit target. */
+  int clock_gettime(int clockId, @Out long[] ts);
 
   /** Formats libbpf's log messages: {@code args} is the va_list libbpf hands its print callback. */
   int vsnprintf(Pointer buf, @size_t long size, Pointer format, Pointer args);

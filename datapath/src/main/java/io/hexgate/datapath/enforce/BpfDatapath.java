@@ -9,7 +9,9 @@ import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.RingBuffer;
 import io.hexgate.datapath.flow.EventFlows;
+import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
+import io.hexgate.datapath.maps.KernelConntrack;
 import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
@@ -64,8 +66,10 @@ public final class BpfDatapath implements Datapath {
    * @param netns the node's network namespace name, or null for this process's own
    * @param uplinks the node's uplink interfaces, for {@code from_netdev}
    * @param retryInterval how often endpoints that could not be attached are retried
+   * @param conntrack map size, quota, lifetimes and GC interval
    */
-  public record Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval) {
+  public record Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval,
+      ConntrackOptions conntrack) {
     public Options {
       if (node == null || node.isBlank()) {
         throw new IllegalArgumentException("BpfDatapath options: node must not be empty");
@@ -73,6 +77,11 @@ public final class BpfDatapath implements Datapath {
       pinDir = pinDir != null ? pinDir : PIN_ROOT.resolve(node);
       uplinks = List.copyOf(uplinks);
       retryInterval = retryInterval != null ? retryInterval : Duration.ofSeconds(1);
+      conntrack = conntrack != null ? conntrack : ConntrackOptions.DEFAULT;
+    }
+
+    public Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval) {
+      this(node, pinDir, netns, uplinks, retryInterval, ConntrackOptions.DEFAULT);
     }
   }
 
@@ -80,6 +89,7 @@ public final class BpfDatapath implements Datapath {
   private final NetNsThread net;
   private final BpfObject obj;
   private final MapWriter writer;
+  private final KernelConntrack conntrack;
   private final TcAttachments tc;
   private final BpfMap metricsMap;
   private final BpfMap ctMap;
@@ -116,6 +126,7 @@ public final class BpfDatapath implements Datapath {
     this.flows = flows;
     this.metrics = metrics;
     this.writer = new MapWriter(obj);
+    this.conntrack = new KernelConntrack(obj);
     this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"),
         obj.program(NotReadyFilter.FROM_POD), obj.program(NotReadyFilter.TO_POD));
     this.metricsMap = obj.map("hg_metrics");
@@ -150,7 +161,8 @@ public final class BpfDatapath implements Datapath {
         options.netns() != null ? NetNsThread.enter(options.netns()) : NetNsThread.enter(Path.of("/proc/self/ns/net"));
     BpfObject obj = null;
     try {
-      obj = BpfObject.openPackaged().pinMapsUnder(options.pinDir());
+      ConntrackOptions cto = options.conntrack();
+      obj = BpfObject.openPackaged().setMaxEntries("hg_ct", cto.effectiveMapSize()).pinMapsUnder(options.pinDir());
       // an upgrade that changed a map's definition: new maps beside the old ones, see MapMigration
       MapMigration migration = MapMigration.prepare(options.node(), obj, options.pinDir());
       try {
@@ -161,12 +173,17 @@ public final class BpfDatapath implements Datapath {
       }
       migration.copy(obj);
       pinPrograms(obj, options.pinDir());
-      obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_HOST_ROUTING));
+      KernelConntrack ct = new KernelConntrack(obj);
+      // an adopted map keeps its generation: the connections stamped with it stay valid
+      ct.configure(new Layouts.Config(Layouts.CONFIG_HOST_ROUTING, ct.config().generation(), cto.effectiveQuota(),
+          cto.lifetimes()));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
       dp.eventThread.start();
       dp.guardInterfaces();
       long retryMs = options.retryInterval().toMillis();
       dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
+      long gcMs = cto.gcInterval().toMillis();
+      dp.timer.scheduleWithFixedDelay(dp::collectConntrackGarbage, gcMs, gcMs, TimeUnit.MILLISECONDS);
       log.info(
           "node {}: eBPF datapath loaded, maps pinned under {} ({}){}",
           options.node(),
@@ -249,8 +266,12 @@ public final class BpfDatapath implements Datapath {
     MapContents from = current;
     current = to;
     inForce = to;
-    // established packets skip the policy lookup: cut the connections this revision no longer allows
-    int cut = ConntrackRevalidator.needed(from, to) ? writer.revalidateConntrack(to) : 0;
+    // established packets skip the policy lookup: connections are judged again when next used (or by the
+    // GC while idle), not by walking the CT map here
+    boolean rejudge = ConntrackRevalidator.needed(from, to);
+    if (rejudge) {
+      conntrack.bumpGeneration();
+    }
     Map<EndpointKey, String> errors = new LinkedHashMap<>(to.endpointErrors());
     // every endpoint gets its filters, even one whose state failed: with no map entries they drop its
     // traffic (unknown endpoint), which fails closed; without filters it would pass unjudged
@@ -262,14 +283,15 @@ public final class BpfDatapath implements Datapath {
     // the new programs judge every attached interface now: the old maps can go; connections the old
     // programs let in meanwhile are carried over and held to this revision's policy
     if (migration.finish(obj, KERNEL_WRITTEN) > 0) {
-      cut += writer.revalidateConntrack(to);
+      conntrack.bumpGeneration();
     }
     firstApplied = true;
     // interfaces of no endpoint in force (new pods, pods gone while no agent ran) drop until they have one
     tc.guardUnfiltered(true);
     updateEnforcement(next);
-    log.debug("node {}: revision {} in force: {} upserts, {} deletes, {} CT entries flushed, {} cut by policy, {} endpoint errors",
-        options.node(), next.revision(), stats.upserts(), stats.deletes(), stats.ctFlushed(), cut, errors.size());
+    log.debug("node {}: revision {} in force: {} upserts, {} deletes, {}, {} endpoint errors",
+        options.node(), next.revision(), stats.upserts(), stats.deletes(),
+        rejudge ? "connections to be judged again" : "connections stand", errors.size());
     return errors;
   }
 
@@ -321,6 +343,46 @@ public final class BpfDatapath implements Datapath {
     } catch (Exception e) {
       log.warn("node {}: retrying attachments failed: {}", options.node(), e.toString());
     }
+  }
+
+  private void collectConntrackGarbage() {
+    if (closed) {
+      return;
+    }
+    try {
+      net.call(() -> {
+        collectConntrackGarbageHere();
+        return null;
+      });
+    } catch (Exception e) {
+      log.warn("node {}: conntrack GC failed: {}", options.node(), e.toString());
+    }
+  }
+
+  /** One conntrack GC pass now (tests; the timer runs it every {@code gcInterval}). */
+  public ConntrackGc.Pass collectConntrackGarbageNow() throws Exception {
+    return net.call(this::collectConntrackGarbageHere);
+  }
+
+  private ConntrackGc.Pass collectConntrackGarbageHere() {
+    long started = System.nanoTime();
+    ConntrackGc.Pass pass = conntrack.collectGarbage(current);
+    ctEntries = pass.live();
+    ctCountedAt = System.nanoTime();
+    int deleted = pass.deletions().size();
+    if (metrics != null) {
+      metrics.conntrackGc(deleted);
+    }
+    if (deleted > 0) {
+      log.info("node {}: conntrack GC deleted {} entries ({} expired, {} no longer allowed), {} left, in {} ms",
+          options.node(), deleted, pass.expired(), pass.cut(), pass.live(), (System.nanoTime() - started) / 1_000_000);
+    }
+    return pass;
+  }
+
+  /** The kernel's connection tracking (tests and inspection). */
+  public KernelConntrack conntrack() {
+    return conntrack;
   }
 
   /**

@@ -7,12 +7,10 @@ import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
 import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
-import io.hexgate.datapath.maps.MapWriter;
 import io.hexgate.datapath.metrics.AgentMetrics;
 import io.hexgate.datapath.twin.JavaDatapath;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The datapath where eBPF is unavailable: each revision becomes the same map contents the kernel would get
@@ -58,15 +56,10 @@ public final class TwinDatapath implements Datapath {
   @Override
   public synchronized Map<EndpointKey, String> apply(StateUpdate update, AgentState next) {
     MapContents to = MapContents.build(next, contents).withInterfaces(this::ifindexOf);
-    // as BpfDatapath does in the kernel: connections of addresses that stopped being (that) endpoint end,
-    // and so do those the new policy no longer allows
-    Set<Integer> gone = MapWriter.departedAddresses(contents, to);
     twin.update(to);
-    if (!gone.isEmpty()) {
-      twin.flushConntrack(gone);
-    }
+    // as BpfDatapath does in the kernel: connections are judged again when next used
     if (ConntrackRevalidator.needed(contents, to)) {
-      twin.revalidateConntrack();
+      twin.configure(twin.config().withGeneration(twin.config().generation() + 1));
     }
     contents = to;
     if (metrics != null) {

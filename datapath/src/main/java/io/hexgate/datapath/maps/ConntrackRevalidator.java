@@ -2,14 +2,16 @@ package io.hexgate.datapath.maps;
 
 import io.hexgate.datapath.maps.Layouts.CtKey;
 import io.hexgate.datapath.maps.Layouts.CtValue;
-import java.util.HashSet;
-import java.util.Set;
+import io.hexgate.datapath.maps.Layouts.EndpointKey;
+import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import java.util.Map;
 
 /**
- * Judges recorded connections again under new map contents, as the program judged them when they were new:
- * the endpoint that recorded them, the peer address's identity now, the protocol and the port. Used by
- * {@link MapWriter#revalidateConntrack} and the Java twin, so that a removed allow cuts established
- * connections (which skip the policy lookup) while connections still allowed survive a policy change.
+ * Judges a recorded connection again under new map contents, as the program judged it when it was new: the
+ * pod's address is still the endpoint that recorded it, its peer address still has the identity it had,
+ * and the policy of the connection's direction still allows its protocol and port. The program does the
+ * same ({@code ct_still_allowed}) when it meets an entry of an older policy generation; the Java twin
+ * mirrors it, and {@link ConntrackGc} uses it for idle connections.
  */
 public final class ConntrackRevalidator {
   private static final int ICMP_ECHO_REQUEST = 8;
@@ -17,17 +19,24 @@ public final class ConntrackRevalidator {
 
   private final PolicyTable policy;
   private final IpcacheTable ipcache;
-  private final Set<Integer> endpoints = new HashSet<>();
+  private final Map<EndpointKey, EndpointValue> endpoints;
+  private long judged;
 
   public ConntrackRevalidator(MapContents contents) {
-    this.policy = new PolicyTable(contents.policy());
-    this.ipcache = new IpcacheTable(contents.ipcacheHosts(), contents.ipcache());
-    contents.endpoints().values().forEach(v -> endpoints.add(v.id()));
+    this(contents.endpoints(), new PolicyTable(contents.policy()),
+        new IpcacheTable(contents.ipcacheHosts(), contents.ipcache()));
+  }
+
+  public ConntrackRevalidator(Map<EndpointKey, EndpointValue> endpoints, PolicyTable policy, IpcacheTable ipcache) {
+    this.endpoints = endpoints;
+    this.policy = policy;
+    this.ipcache = ipcache;
   }
 
   /**
    * Whether going from {@code from} to {@code to} can change a recorded connection's verdict: the policy
-   * entries, identities or endpoints differ. Other changes (services alone) leave every judgement as it was.
+   * entries, identities or endpoints differ. Other changes (services alone) leave every judgement as it was,
+   * and the policy generation stays.
    */
   public static boolean needed(MapContents from, MapContents to) {
     return !from.policy().equals(to.policy()) || !from.ipcacheHosts().equals(to.ipcacheHosts())
@@ -35,29 +44,45 @@ public final class ConntrackRevalidator {
   }
 
   /**
-   * Whether the connection would be allowed as new now. Service entries (backend choices) are kept, and so
-   * are reply entries: the peer's answers to a cut connection still pass as replies, as Cilium lets them,
-   * rather than start a connection of their own that would let the cut side's packets back in as its
-   * replies. The address flush and the LRU remove them.
+   * Whether connection entry or reply entry {@code k} → {@code v} would be allowed as new now (for a reply
+   * entry: its connection, the reversed tuple). Not for service entries, which hold a backend choice.
    */
-  public boolean keeps(CtKey k, CtValue v) {
-    if (k.direction() == Layouts.DIR_SERVICE || (v.flags() & Layouts.CT_REPLY) != 0) {
-      return true;
-    }
-    if (!endpoints.contains(v.endpoint())) {
+  public boolean stillAllowed(CtKey k, CtValue v) {
+    judged++;
+    CtKey c = v.isReply() ? k.reply() : k;
+    boolean egress = c.direction() == Layouts.DIR_EGRESS;
+    EndpointValue ep = endpoints.get(new EndpointKey(egress ? c.saddr() : c.daddr()));
+    // the pod's interface too: a pod recreated on the address has another one
+    if (ep == null || ep.id() != v.endpoint() || ep.ifindex() != v.ifindex()) {
       return false;
     }
-    boolean egress = k.direction() == Layouts.DIR_EGRESS;
-    int remote = ipcache.identityOf(egress ? k.daddr() : k.saddr());
-    PolicyFolding.ProtoClass cls = PolicyFolding.ProtoClass.of(k.protocol());
-    int port = switch (cls) {
-      // an echo request is recorded with its identifier as the source port, an echo reply as the
-      // destination port (identifier 0 reads as a request)
-      case ICMP -> k.sport() != 0 || k.dport() == 0 ? ICMP_ECHO_REQUEST : ICMP_ECHO_REPLY;
-      case OTHER -> 0;
-      default -> k.dport();
-    };
-    Layouts.PolicyValue p = policy.lookup(v.endpoint(), remote, k.direction(), cls.number, port);
+    int remote = ipcache.identityOf(egress ? c.daddr() : c.saddr());
+    if (remote != v.peerIdentity()) {
+      return false;
+    }
+    int proto;
+    int port;
+    switch (c.protocol()) {
+      case Layouts.PROTO_TCP, Layouts.PROTO_UDP, Layouts.PROTO_SCTP -> {
+        proto = c.protocol();
+        port = c.dport();
+      }
+      case Layouts.PROTO_ICMP -> {
+        // recorded by an echo request: the identifier is the source port; by an echo reply: the destination
+        proto = Layouts.PROTO_ICMP;
+        port = c.sport() != 0 || c.dport() == 0 ? ICMP_ECHO_REQUEST : ICMP_ECHO_REPLY;
+      }
+      default -> {
+        proto = Layouts.PROTO_OTHER;
+        port = 0;
+      }
+    }
+    Layouts.PolicyValue p = policy.lookup(ep.id(), remote, c.direction(), proto, port);
     return p != null && p.verdict() == Layouts.VERDICT_ALLOW;
+  }
+
+  /** How many entries this instance has judged (tests: revalidation looks only at what it must). */
+  public long judged() {
+    return judged;
   }
 }

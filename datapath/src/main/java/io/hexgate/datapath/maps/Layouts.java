@@ -64,6 +64,12 @@ public final class Layouts {
   public static final int CT_REPLY = 2;
   /** The pod that receives what the entry passes is on this node (hexgate.h). */
   public static final int CT_LOCAL = 4;
+  /** TCP: a packet without SYN passed the entry (until then it lives for the SYN lifetime). */
+  public static final int CT_SEEN_NON_SYN = 8;
+  /** TCP: a FIN or RST passed the entry: it lives for the closing lifetime. */
+  public static final int CT_CLOSING = 16;
+  /** TCP: recorded by a packet without SYN: no reply entry, and the reversed lookup ignores it. */
+  public static final int CT_MIDSTREAM = 32;
 
   public static final int METRICS_SLOTS = 256 * 4;
 
@@ -382,12 +388,17 @@ public final class Layouts {
     }
   }
 
-  /** {@code ifindex}: the local pod's host-side interface (the judged endpoint's); from_pod passes a CT hit
-   *  only from there. */
-  public record CtValue(int endpoint, int ruleId, int natAddr, int natPort, int flags, int ifindex) {
+  /**
+   * A hg_ct value. {@code expires} is in nanoseconds of CLOCK_MONOTONIC_COARSE (the program's
+   * bpf_ktime_get_coarse_ns); {@code generation} the hg_config generation the connection was last judged at;
+   * {@code peerIdentity} the identity its peer address had then. {@code ifindex}: the local pod's host-side interface (the
+   * judged endpoint's); from_pod passes a CT hit only from there.
+   */
+  public record CtValue(int endpoint, int ruleId, int natAddr, int natPort, int flags, int ifindex, int peerIdentity,
+      long expires, int generation) {
     public static final Codec<CtValue> CODEC = new Codec<>() {
       public int size() {
-        return 20;
+        return 40;
       }
 
       public void write(CtValue v, ByteBuffer b) {
@@ -395,14 +406,37 @@ public final class Layouts {
         putNet32(b, v.natAddr);
         putNet16(b, v.natPort);
         b.putShort((short) v.flags);
-        b.putInt(v.ifindex);
+        b.putInt(v.ifindex).putInt(v.peerIdentity).putLong(v.expires).putInt(v.generation).putInt(0);
       }
 
       public CtValue read(ByteBuffer b) {
-        return new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()),
-            b.getInt());
+        CtValue v = new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()),
+            b.getInt(), b.getInt(), b.getLong(), b.getInt());
+        b.getInt();
+        return v;
       }
     };
+
+    public CtValue withFlags(int newFlags) {
+      return new CtValue(endpoint, ruleId, natAddr, natPort, newFlags, ifindex, peerIdentity, expires, generation);
+    }
+
+    public CtValue withExpires(long newExpires) {
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, newExpires, generation);
+    }
+
+    public CtValue withGeneration(int newGeneration) {
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, expires, newGeneration);
+    }
+
+    public boolean isReply() {
+      return (flags & CT_REPLY) != 0;
+    }
+
+    /** Whether the program treats the entry as absent at {@code nowNanos}. */
+    public boolean expiredAt(long nowNanos) {
+      return nowNanos >= expires;
+    }
   }
 
   // --------------------------------------------------------------------------------- hg_frags
@@ -447,6 +481,21 @@ public final class Layouts {
     };
   }
 
+  /** hg_ct_counts: connections recorded per endpoint id (hexgate.h, struct hg_ct_count). */
+  public static final Codec<Integer> CT_COUNT = new Codec<>() {
+    public int size() {
+      return 4;
+    }
+
+    public void write(Integer v, ByteBuffer b) {
+      b.putInt(v);
+    }
+
+    public Integer read(ByteBuffer b) {
+      return b.getInt();
+    }
+  };
+
   // --------------------------------------------------------------------------------- hg_metrics, hg_config
 
   /** One CPU's counters; a lookup of hg_metrics returns one per possible CPU, 16 bytes apart. */
@@ -478,18 +527,33 @@ public final class Layouts {
     }
   }
 
-  public record Config(int flags) {
+  /**
+   * hg_config: flags, the policy generation, the per-endpoint connection quota (0 = none) and the CT
+   * lifetimes.
+   */
+  public record Config(int flags, int generation, int ctQuota, CtLifetimes lifetimes) {
+    public Config(int flags) {
+      this(flags, 0, 0, CtLifetimes.DEFAULT);
+    }
+
+    public Config withGeneration(int g) {
+      return new Config(flags, g, ctQuota, lifetimes);
+    }
+
     public static final Codec<Config> CODEC = new Codec<>() {
       public int size() {
-        return 4;
+        return 32;
       }
 
       public void write(Config v, ByteBuffer b) {
-        b.putInt(v.flags);
+        b.putInt(v.flags).putInt(v.generation).putInt(v.ctQuota);
+        CtLifetimes l = v.lifetimes;
+        b.putInt(l.tcp).putInt(l.syn).putInt(l.close).putInt(l.other).putInt(l.icmp);
       }
 
       public Config read(ByteBuffer b) {
-        return new Config(b.getInt());
+        return new Config(b.getInt(), b.getInt(), b.getInt(),
+            new CtLifetimes(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt()));
       }
     };
   }
@@ -502,6 +566,41 @@ public final class Layouts {
       n += b.getLong();
     }
     return n;
+  }
+
+  /**
+   * CT lifetimes in seconds (hexgate.h HG_CT_LIFETIME_*): established TCP, TCP that has seen only SYNs, TCP
+   * after a FIN or RST, UDP and other protocols, ICMP echo. 0 stands for the default, as in the program.
+   */
+  public record CtLifetimes(int tcp, int syn, int close, int other, int icmp) {
+    /** Cilium's defaults (cilium-policy.md §7.4). */
+    public static final CtLifetimes DEFAULT = new CtLifetimes(8000, 60, 10, 60, 60);
+
+    public CtLifetimes {
+      for (int s : new int[] {tcp, syn, close, other, icmp}) {
+        if (s < 0) {
+          throw new IllegalArgumentException("conntrack lifetimes: seconds must not be negative: " + s);
+        }
+      }
+    }
+
+    /** The lifetime in nanoseconds of an entry of {@code protocol} with CT flags {@code flags}. */
+    public long nanos(int protocol, int flags) {
+      int s;
+      if (protocol == PROTO_TCP) {
+        s = (flags & CT_CLOSING) != 0 ? or(close, DEFAULT.close)
+            : (flags & CT_SEEN_NON_SYN) != 0 ? or(tcp, DEFAULT.tcp) : or(syn, DEFAULT.syn);
+      } else if (protocol == PROTO_ICMP) {
+        s = or(icmp, DEFAULT.icmp);
+      } else {
+        s = or(other, DEFAULT.other);
+      }
+      return s * 1_000_000_000L;
+    }
+
+    private static int or(int v, int dflt) {
+      return v != 0 ? v : dflt;
+    }
   }
 
   /** 4-byte u32 keys of the array maps (hg_metrics, hg_config). */

@@ -1,11 +1,9 @@
 package io.hexgate.datapath.maps;
 
-import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.maps.Layouts.BackendKey;
 import io.hexgate.datapath.maps.Layouts.BackendValue;
-import io.hexgate.datapath.maps.Layouts.CtKey;
 import io.hexgate.datapath.maps.Layouts.EndpointValue;
 import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
 import io.hexgate.datapath.maps.Layouts.IpcacheKey;
@@ -16,19 +14,18 @@ import io.hexgate.datapath.maps.Layouts.ServiceKey;
 import io.hexgate.datapath.maps.Layouts.ServiceValue;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Brings the kernel's maps from one {@link MapContents} to the next by difference, in an order that never
  * opens a moment of allow-all or deny-all (DESIGN.md): all upserts before any delete; policy upserts
  * port blocks first, then protocol entries, then table entries, and deletes the other way round, so that
  * each lookup meets the old or the new table of an identity; backends before the services that count
- * them; endpoints last in and first out. Finally the CT entries of addresses that stopped being an
- * endpoint (or became another one) are deleted.
+ * them; endpoints last in and first out. Conntrack is not walked here: connections of departed endpoints and
+ * of identities or policies that changed are judged again through the policy generation
+ * ({@link KernelConntrack}).
  *
  * <p>When a call fails midway the kernel holds a mix of both contents; {@code write(readKernel(), to)}
  * resumes from what is really there.
@@ -40,7 +37,6 @@ public final class MapWriter {
   private final TypedMap<PolicyKey, PolicyValue> policy;
   private final TypedMap<ServiceKey, ServiceValue> services;
   private final TypedMap<BackendKey, BackendValue> backends;
-  private final BpfMap ct;
 
   public MapWriter(BpfObject obj) {
     this.ipcacheHosts = obj.map("hg_ipcache_host").typed(IpcacheHostKey.CODEC, IpcacheValue.CODEC);
@@ -49,14 +45,13 @@ public final class MapWriter {
     this.policy = obj.map("hg_policy").typed(PolicyKey.CODEC, PolicyValue.CODEC);
     this.services = obj.map("hg_services").typed(ServiceKey.CODEC, ServiceValue.CODEC);
     this.backends = obj.map("hg_backends").typed(BackendKey.CODEC, BackendValue.CODEC);
-    this.ct = obj.map("hg_ct");
   }
 
   /** What one {@link #write} changed, in elements. */
-  public record Stats(int upserts, int deletes, int ctFlushed) {}
+  public record Stats(int upserts, int deletes) {}
 
   public Stats write(MapContents from, MapContents to) {
-    int[] n = new int[3];
+    int[] n = new int[2];
     n[0] += upsert(policy, from.policy(), to.policy(), Comparator.comparingInt(PolicyKey::rank));
     n[0] += upsert(ipcacheHosts, from.ipcacheHosts(), to.ipcacheHosts(), null);
     n[0] += upsert(ipcache, from.ipcache(), to.ipcache(), Comparator.comparingInt(IpcacheKey::prefixLen).reversed());
@@ -71,58 +66,7 @@ public final class MapWriter {
     n[1] += delete(ipcache, from.ipcache(), to.ipcache(), Comparator.comparingInt(IpcacheKey::prefixLen));
     n[1] += delete(policy, from.policy(), to.policy(), Comparator.comparingInt(PolicyKey::rank).reversed());
 
-    Set<Integer> gone = departedAddresses(from, to);
-    if (!gone.isEmpty()) {
-      n[2] = flushConntrack(gone);
-    }
-    return new Stats(n[0], n[1], n[2]);
-  }
-
-  /** Endpoint addresses of {@code from} that {@code to} drops, gives to another endpoint id, or finds on
-   *  another interface (a recreated pod): their CT entries go (the Java twin's {@code flushConntrack} takes
-   *  the same set). */
-  public static Set<Integer> departedAddresses(MapContents from, MapContents to) {
-    Set<Integer> gone = new HashSet<>();
-    from.endpoints().forEach((k, v) -> {
-      EndpointValue now = to.endpoints().get(k);
-      if (now == null || now.id() != v.id() || now.ifindex() != v.ifindex()) {
-        gone.add(k.addr());
-      }
-    });
-    return gone;
-  }
-
-  /** Deletes the CT entries whose pod address (source in egress and service entries, else destination) is
-   *  one of {@code addrs}; returns how many. */
-  public int flushConntrack(Set<Integer> addrs) {
-    int flushed = 0;
-    for (byte[] k : ct.keys()) {
-      CtKey key = CtKey.CODEC.decode(k);
-      int pod = key.direction() == Layouts.DIR_INGRESS ? key.daddr() : key.saddr();
-      if (addrs.contains(pod) && ct.delete(k)) {
-        flushed++;
-      }
-    }
-    return flushed;
-  }
-
-  /**
-   * Deletes the CT entries of connections that {@code contents} would no longer allow, judging each
-   * recorded connection as the program judged it when it was new (its endpoint, the remote identity of
-   * its peer address now, its protocol and port). Established packets skip the policy lookup, so without
-   * this a removed allow would not cut a connection until the LRU map evicts it; connections the new
-   * policy still allows are kept. Returns how many entries were deleted.
-   */
-  public int revalidateConntrack(MapContents contents) {
-    ConntrackRevalidator judge = new ConntrackRevalidator(contents);
-    TypedMap<CtKey, Layouts.CtValue> typed = ct.typed(CtKey.CODEC, Layouts.CtValue.CODEC);
-    List<CtKey> stale = new ArrayList<>();
-    typed.entries().forEach((k, v) -> {
-      if (!judge.keeps(k, v)) {
-        stale.add(k);
-      }
-    });
-    return typed.deleteAll(stale);
+    return new Stats(n[0], n[1]);
   }
 
   /** The configuration maps as the kernel holds them (ids only: rule, endpoint and service names are the

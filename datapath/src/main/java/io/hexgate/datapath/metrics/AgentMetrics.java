@@ -51,6 +51,8 @@ public final class AgentMetrics {
   private final Counter flowEvents;
   private final Counter lostEvents;
   private final AtomicLong ringBufferLost = new AtomicLong();
+  private final Counter ctGcDeleted;
+  private final Counter ctGcRuns;
 
   public AgentMetrics() {
     for (String e : ENFORCEMENT) {
@@ -74,6 +76,20 @@ public final class AgentMetrics {
         .description("Number of lost events")
         .tag("source", "perf_event_ring_buffer")
         .register(registry);
+    ctGcDeleted =
+        Counter.builder("hexgate.conntrack.gc.deleted")
+            .description("Conntrack entries the GC deleted: expired, or of connections policy no longer allows")
+            .register(registry);
+    ctGcRuns =
+        Counter.builder("cilium.datapath.conntrack.gc.runs")
+            .description("Conntrack GC passes")
+            .register(registry);
+  }
+
+  /** One conntrack GC pass that deleted {@code deleted} entries. */
+  public void conntrackGc(int deleted) {
+    ctGcRuns.increment();
+    ctGcDeleted.increment(deleted);
   }
 
   public PrometheusMeterRegistry registry() {

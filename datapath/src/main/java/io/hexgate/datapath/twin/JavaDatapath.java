@@ -24,21 +24,28 @@ import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.PolicyFolding;
 import io.hexgate.datapath.maps.PolicyTable;
 import java.nio.ByteBuffer;
+import io.hexgate.datapath.maps.ConntrackGc;
+import io.hexgate.datapath.maps.ConntrackRevalidator;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * The datapath in Java: the steps of datapath/bpf/hexgate.bpf.c, one for one, on the same {@link MapContents}
  * and the same Ethernet frames, with the same verdicts, drop reasons, rewritten bytes, events, counters and
  * conntrack effects. The agent runs it where eBPF is unavailable; the differential test holds it to the
- * kernel. Differences by design: CT entries are never evicted (the kernel's LRU map evicts when full) and
- * event times are 0. Thread-safe (one packet at a time).
+ * kernel. Differences by design: the CT table has no size limit (the kernel's map refuses new connections
+ * when full, 155) and event times are 0. Its clock (nanoseconds, for CT expiries) is injectable; the kernel's
+ * is CLOCK_MONOTONIC_COARSE. Thread-safe (one packet at a time).
  */
 public final class JavaDatapath {
   private static final int ETH_HLEN = 14;
+  private static final int TCP_FIN = 0x01;
   private static final int TCP_SYN = 0x02;
+  private static final int TCP_RST = 0x04;
   private static final int TCP_ACK = 0x10;
   private static final int ICMP_ECHO_REPLY = 0;
   private static final int ICMP_DEST_UNREACH = 3;
@@ -51,23 +58,54 @@ public final class JavaDatapath {
   private static final int FRAG_FIRST = 1;
   private static final int FRAG_LATER = 2;
 
+  private static final long NSEC_PER_SEC = 1_000_000_000L;
+
+  private final LongSupplier clock;
   private MapContents maps;
   private PolicyTable policy;
   private IpcacheTable ipcache;
+  private ConntrackRevalidator judge;
+  private Layouts.Config config = new Layouts.Config(0);
   private final Map<CtKey, CtValue> ct = new LinkedHashMap<>();
   private final Map<FragKey, FragValue> frags = new LinkedHashMap<>();
+  private final Map<Integer, Integer> ctCounts = new HashMap<>();
   private final long[] packets = new long[Layouts.METRICS_SLOTS];
   private final long[] bytes = new long[Layouts.METRICS_SLOTS];
 
+  /** A twin whose clock is {@link System#nanoTime()}. */
   public JavaDatapath(MapContents maps) {
+    this(maps, System::nanoTime);
+  }
+
+  /** @param clock now in nanoseconds, for CT expiries (the kernel's is CLOCK_MONOTONIC_COARSE) */
+  public JavaDatapath(MapContents maps, LongSupplier clock) {
+    this.clock = clock;
     update(maps);
   }
 
-  /** Switches to new map contents; connections tracked so far stay. */
+  /**
+   * Switches to new map contents; connections tracked so far stay (they are judged again when next used,
+   * once the generation in {@link #configure} changes, as in the kernel).
+   */
   public synchronized void update(MapContents next) {
     this.maps = next;
     this.policy = new PolicyTable(next.policy());
     this.ipcache = new IpcacheTable(next.ipcacheHosts(), next.ipcache());
+    this.judge = new ConntrackRevalidator(next.endpoints(), policy, ipcache);
+  }
+
+  /** hg_config: flags, policy generation, connection quota, CT lifetimes. */
+  public synchronized void configure(Layouts.Config next) {
+    this.config = next;
+  }
+
+  public synchronized Layouts.Config config() {
+    return config;
+  }
+
+  /** Now on the twin's clock. */
+  public long now() {
+    return clock.getAsLong();
   }
 
   /**
@@ -118,22 +156,36 @@ public final class JavaDatapath {
     return Collections.unmodifiableMap(new LinkedHashMap<>(ct));
   }
 
-  /** Deletes the CT entries of pod addresses that went away, as MapWriter does in the kernel. */
-  public synchronized void flushConntrack(java.util.Set<Integer> addrs) {
-    ct.keySet().removeIf(k -> addrs.contains(k.direction() == DIR_INGRESS ? k.daddr() : k.saddr()));
+  /** hg_ct_counts: connections recorded per endpoint id (only while a quota is configured). */
+  public synchronized Map<Integer, Integer> conntrackCounts() {
+    return Map.copyOf(ctCounts);
   }
 
-  /** Deletes the connections the current maps would no longer allow, as MapWriter.revalidateConntrack does
-   *  in the kernel; returns how many. */
-  public synchronized int revalidateConntrack() {
-    io.hexgate.datapath.maps.ConntrackRevalidator judge = new io.hexgate.datapath.maps.ConntrackRevalidator(maps);
-    int before = ct.size();
-    ct.entrySet().removeIf(e -> !judge.keeps(e.getKey(), e.getValue()));
-    return before - ct.size();
+  /**
+   * The agent's conntrack GC on this table ({@link ConntrackGc}, the same pass BpfDatapath runs on the
+   * kernel's map): deletes expired and no longer allowed connections, recounts the quota counters.
+   */
+  public synchronized ConntrackGc.Pass collectGarbage() {
+    ConntrackGc.Pass pass = ConntrackGc.plan(ct, now(), config.generation(), judge);
+    pass.deletions().forEach(ct::remove);
+    ctCounts.clear();
+    ctCounts.putAll(pass.counts());
+    return pass;
+  }
+
+  /** How many CT entries have been judged again since the last {@link #update} (tests). */
+  public synchronized long judged() {
+    return judge.judged();
+  }
+
+  /** Replaces one entry (tests: e.g. to let an entry expire). */
+  public synchronized void putConntrack(CtKey k, CtValue v) {
+    ct.put(k, v);
   }
 
   public synchronized void clearConntrack() {
     ct.clear();
+    ctCounts.clear();
   }
 
   /** Counters of one reason (0 = forwarded) and direction. */
@@ -169,6 +221,7 @@ public final class JavaDatapath {
     int icmpCode;
     int frag;
     int ipId;
+    long now;
 
     Run(byte[] frame, int dir, int ingressIfindex) {
       this.pkt = frame.clone();
@@ -413,8 +466,10 @@ public final class JavaDatapath {
       s.frontendAddr = daddr;
       s.frontendPort = dport;
       tupleDir = DIR_SERVICE;
-      CtValue svcCt = isNewRequest() ? null : ct.get(tuple());
-      if (svcCt != null) {
+      CtKey svcKey = tuple();
+      CtValue svcCt = isNewRequest() ? null : ct.get(svcKey);
+      if (svcCt != null && now < svcCt.expires()) {
+        touch(svcKey, svcCt);
         s.backend = new BackendValue(svcCt.natAddr(), svcCt.natPort());
       } else {
         if (sv.count() == 0) {
@@ -440,16 +495,18 @@ public final class JavaDatapath {
       ServiceHit svc = new ServiceHit();
       Judgement j = new Judgement();
 
+      now = clock.getAsLong();
       tupleDir = dir;
       CtValue entry = null;
       boolean lookedUp = false;
       if (dir == DIR_EGRESS) {
         if (isTracked() && !isNewRequest()) {
-          entry = ct.get(tuple());
+          entry = lookupLive(tuple());
           if (entry != null) {
             if (!sourceOk(entry.ifindex())) {
               return drop(Layouts.DROP_INVALID_SIP, null);
             }
+            entry = touch(tuple(), entry);
             return isReplyEntry(entry) ? reply(entry) : forward();
           }
           lookedUp = true;
@@ -464,31 +521,32 @@ public final class JavaDatapath {
       if (isTracked()) {
         CtKey key = tuple();
         if (!lookedUp || svc.hit) {
-          entry = ct.get(key);
+          entry = lookupLive(key);
         }
         if (entry != null && isReplyEntry(entry)) {
           if (!isNewRequest()) {
             if (!ctSourceOk(entry)) {
               return drop(Layouts.DROP_INVALID_SIP, null);
             }
-            return reply(entry);
+            return reply(touch(key, entry));
           }
         } else if (entry != null) {
           if (!ctSourceOk(entry)) {
             return drop(Layouts.DROP_INVALID_SIP, null);
           }
           if (!isNewRequest() || protocol != Layouts.PROTO_TCP) {
+            touch(key, entry);
             return pass(svc);
           }
           forget(key);
         }
         if (!isNewRequest()) {
-          CtValue reverse = ct.get(key.reply());
-          if (reverse != null && !isReplyEntry(reverse)) {
+          CtValue reverse = lookupLive(key.reply());
+          if (reverse != null && (reverse.flags() & (Layouts.CT_REPLY | Layouts.CT_MIDSTREAM)) == 0) {
             if (!ctSourceOk(reverse)) {
               return drop(Layouts.DROP_INVALID_SIP, null);
             }
-            return reply(reverse);
+            return reply(touch(key.reply(), reverse));
           }
         }
       }
@@ -540,13 +598,26 @@ public final class JavaDatapath {
         }
       }
 
-      if (isTracked()) {
-        record(tuple(), svc.hit
-            ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, Layouts.CT_NAT, ep.ifindex())
-            : new CtValue(ep.id(), j.ruleId, 0, 0, 0, ep.ifindex()));
+      if (isTracked() && (config.flags() & Layouts.CONFIG_NO_CT_CREATE) == 0) {
+        int state = flagsAfter(0);
+        if (protocol == Layouts.PROTO_TCP && (tcpFlags & TCP_SYN) == 0) {
+          state |= Layouts.CT_MIDSTREAM;
+        }
+        long expires = now + config.lifetimes().nanos(protocol, state);
+        int generation = config.generation();
+        boolean recorded = record(tuple(), svc.hit
+            ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, state | Layouts.CT_NAT, ep.ifindex(), remote,
+                expires, generation)
+            : new CtValue(ep.id(), j.ruleId, 0, 0, state, ep.ifindex(), remote, expires, generation));
+        if (!recorded) {
+          return drop(Layouts.DROP_CT_CREATE_FAILED, j);
+        }
         if (svc.record) {
           ct.put(new CtKey(saddr, svc.frontendAddr, sport, svc.frontendPort, protocol, DIR_SERVICE),
-              new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(), Layouts.CT_NAT, ep.ifindex()));
+              new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(),
+                  Layouts.CT_NAT | (state & (Layouts.CT_SEEN_NON_SYN | Layouts.CT_CLOSING)), ep.ifindex(), remote,
+                  expires,
+                  generation));
         }
       }
       Event verdictEvent = event(Layouts.EVENT_POLICY_VERDICT, FORWARDED, j);
@@ -623,7 +694,7 @@ public final class JavaDatapath {
       if (dir == DIR_EGRESS ? q.tuple().daddr() != saddr : q.tuple().saddr() != daddr) {
         return null;
       }
-      CtValue entry = ct.get(q.tuple());
+      CtValue entry = lookupLive(q.tuple());
       if (entry == null || !ctSourceOk(entry)) {
         return null;
       }
@@ -673,14 +744,111 @@ public final class JavaDatapath {
     }
 
     /** ct_record; the twin forwards rather than routes, but records CT_LOCAL as the kernel does. */
-    private void record(CtKey key, CtValue entry) {
+    private boolean record(CtKey key, CtValue entry) {
       boolean egress = key.direction() == DIR_EGRESS;
       boolean local = maps.endpoints().containsKey(new Layouts.EndpointKey(egress ? key.daddr() : key.saddr()));
-      ct.put(key, withFlags(entry, entry.flags() | (local && egress ? Layouts.CT_LOCAL : 0)));
+      if (!charge(entry.endpoint())) {
+        return false;
+      }
+      ct.put(key, entry.withFlags(entry.flags() | (local && egress ? Layouts.CT_LOCAL : 0)));
+      if ((entry.flags() & Layouts.CT_MIDSTREAM) != 0) {
+        return true;
+      }
       CtKey r = key.reply();
       CtValue there = ct.get(r);
-      if (there == null || isReplyEntry(there)) {
-        ct.put(r, withFlags(entry, entry.flags() | Layouts.CT_REPLY | (local && !egress ? Layouts.CT_LOCAL : 0)));
+      if (there == null || isReplyEntry(there) || now >= there.expires()) {
+        ct.put(r, entry.withFlags(entry.flags() | Layouts.CT_REPLY | (local && !egress ? Layouts.CT_LOCAL : 0)));
+      }
+      return true;
+    }
+
+    /** ct_charge: counts a connection against its endpoint's quota; false when it is used up. */
+    private boolean charge(int endpoint) {
+      if (config.ctQuota() == 0) {
+        return true;
+      }
+      int n = ctCounts.getOrDefault(endpoint, 0);
+      if (Integer.compareUnsigned(n, config.ctQuota()) >= 0) {
+        return false;
+      }
+      ctCounts.put(endpoint, n + 1);
+      return true;
+    }
+
+    /**
+     * ct_lookup_live: the entry if not expired and judged at the current generation, or still allowed when
+     * judged again (then stamped); a connection no longer allowed is forgotten, both its entries.
+     */
+    private CtValue lookupLive(CtKey key) {
+      CtValue v = ct.get(key);
+      if (v == null || now >= v.expires()) {
+        return null;
+      }
+      if (v.generation() == config.generation() || key.direction() == DIR_SERVICE) {
+        return v;
+      }
+      if (judge.stillAllowed(key, v)) {
+        CtValue stamped = v.withGeneration(config.generation());
+        ct.put(key, stamped);
+        return stamped;
+      }
+      forget(isReplyEntry(v) ? key.reply() : key);
+      return null;
+    }
+
+    /** ct_flags_after: the TCP state flags an entry has once this packet passed it. */
+    private int flagsAfter(int flags) {
+      if (protocol != Layouts.PROTO_TCP) {
+        return flags;
+      }
+      if ((tcpFlags & (TCP_FIN | TCP_RST)) != 0) {
+        return flags | Layouts.CT_CLOSING;
+      }
+      if ((tcpFlags & TCP_SYN) == 0) {
+        return flags | Layouts.CT_SEEN_NON_SYN;
+      }
+      return flags;
+    }
+
+    /** ct_touch: the entry's life starts again; written only when its state or its expiry (by >= 1 s) moves. */
+    private CtValue touch(CtKey key, CtValue v) {
+      int flags = flagsAfter(v.flags());
+      long expires = now + config.lifetimes().nanos(protocol, flags);
+      if (flags != v.flags() || expires >= v.expires() + NSEC_PER_SEC) {
+        // the connection starts closing: its own entry, or its reply entry marking it
+        if ((flags & ~v.flags() & Layouts.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
+            && (closePartner(key, v) || !isReplyEntry(v))) {
+          uncharge(v.endpoint());
+        }
+        CtValue t = new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags, v.ifindex(),
+            v.peerIdentity(), expires, v.generation());
+        ct.put(key, t);
+        return t;
+      }
+      return v;
+    }
+
+    /** ct_close_partner: a FIN or RST gives the connection's other entry the closing lifetime too. */
+    private boolean closePartner(CtKey key, CtValue v) {
+      CtKey r = key.reply();
+      CtValue other = ct.get(r);
+      if (other == null || ((other.flags() ^ v.flags()) & Layouts.CT_REPLY) == 0
+          || (other.flags() & Layouts.CT_CLOSING) != 0 || now >= other.expires()) {
+        return false;
+      }
+      ct.put(r, other.withFlags(other.flags() | Layouts.CT_CLOSING)
+          .withExpires(now + config.lifetimes().nanos(Layouts.PROTO_TCP, Layouts.CT_CLOSING)));
+      return true;
+    }
+
+    /** ct_uncharge: a connection that starts closing no longer counts against the quota. */
+    private void uncharge(int endpoint) {
+      if (config.ctQuota() == 0) {
+        return;
+      }
+      int n = ctCounts.getOrDefault(endpoint, 0);
+      if (n > 0) {
+        ctCounts.put(endpoint, n - 1);
       }
     }
 
@@ -698,10 +866,6 @@ public final class JavaDatapath {
 
   private static boolean isReplyEntry(CtValue v) {
     return (v.flags() & Layouts.CT_REPLY) != 0;
-  }
-
-  private static CtValue withFlags(CtValue v, int flags) {
-    return new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags, v.ifindex());
   }
 
   /** struct hg_judgement */

@@ -109,6 +109,15 @@ class RealTrafficTest {
   private static PodNetwork late;
   private static boolean lateInState;
   private static boolean rule2;
+  /** Whether the deathstar's egress allows only its node (a revoked allow for its connections out). */
+  private static boolean deathstarEgressLocked;
+  /**
+   * Small enough for a test to fill: hg_ct entries, and connections per endpoint. The restart test opens
+   * over a thousand connections a second, each counted until its closing lifetime (1 s here) ends and the
+   * next GC (every 0.5 s) recounts.
+   */
+  private static final ConntrackOptions CONNTRACK = new ConntrackOptions(16384, 4096,
+      new io.hexgate.datapath.maps.Layouts.CtLifetimes(8000, 60, 1, 60, 60), Duration.ofMillis(500));
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -158,7 +167,8 @@ class RealTrafficTest {
   private static void startAgent(NodeNetwork node) throws Exception {
     NodeAgent agent =
         NodeAgent.start(
-            new NodeAgent.Config(node.netns(), node.netns(), node.pinDir(), List.of(node.uplink()), 9962, NodeAgent.Mode.BPF),
+            new NodeAgent.Config(node.netns(), node.netns(), node.pinDir(), List.of(node.uplink()), 9962, NodeAgent.Mode.BPF,
+                CONNTRACK),
             channel);
     assertThat(agent.datapath().enforcesInKernel()).isTrue();
     agents.put(node.netns(), agent);
@@ -172,6 +182,11 @@ class RealTrafficTest {
     return RuleMap.newBuilder()
         .setEnforcing(false)
         .addEntries(RuleMapEntry.newBuilder().setProtocol(Protocol.PROTOCOL_ANY).setPortFrom(0).setPortTo(65535))
+        .build();
+  }
+
+  private static RuleMap onlyHost() {
+    return RuleMap.newBuilder().setEnforcing(true).addEntries(allow(ID_HOST, Protocol.PROTOCOL_ANY, 0, 65535, null))
         .build();
   }
 
@@ -214,7 +229,7 @@ class RealTrafficTest {
         .setIp(p.ip())
         .setIdentity(Identity.newBuilder().setId(identity).addAllLabels(List.of(labels)))
         .setIngress(guarded ? rule1Ingress() : allowAll())
-        .setEgress(allowAll())
+        .setEgress(p == deathstar && deathstarEgressLocked ? onlyHost() : allowAll())
         .build();
   }
 
@@ -463,6 +478,9 @@ class RealTrafficTest {
     assertThat(after.get("cilium_policy_endpoint_enforcement_status{enforcement=\"none\"}")).isEqualTo(1.0);
     assertThat(after).containsKey("cilium_bpf_map_pressure{map_name=\"hg_policy\"}");
     assertThat(after.get("cilium_bpf_map_pressure{map_name=\"hg_ct\"}")).isPositive();
+    // the conntrack GC runs (every 0.5 s here) and has deleted the closed connections of the tests before
+    assertThat(after.get("cilium_datapath_conntrack_gc_runs_total")).isPositive();
+    assertThat(after.get("hexgate_conntrack_gc_deleted_total")).isPositive();
   }
 
   @Test
@@ -738,14 +756,14 @@ class RealTrafficTest {
         if (n == n1) {
           replacePinnedMap(dir, "hg_ct", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize() - 8, d.maxEntries(), 0, 0));
         } else {
-          replacePinnedMap(dir, "hg_ct", d -> new MapDefinition(BPF_MAP_TYPE_HASH, d.keySize(), d.valueSize(), 65536, 0, 0));
+          replacePinnedMap(dir, "hg_ct", d -> new MapDefinition(BPF_MAP_TYPE_LRU_HASH, d.keySize(), d.valueSize(), 65536, 0, 0));
         }
         replacePinnedMap(dir, "hg_policy", d -> new MapDefinition(BPF_MAP_TYPE_HASH, d.keySize(), d.valueSize(), 8192, 0, 0));
         replacePinnedMap(dir, "hg_endpoints", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize() + 8, d.maxEntries(), 0, 0));
         replacePinnedMap(dir, "hg_metrics", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize(), d.maxEntries() + 4, 0, 0));
         replacePinnedMap(dir, "hg_events", d -> new MapDefinition(d.type(), 0, 0, d.maxEntries() / 2, 0, 0));
       }
-      assertThat(objectDefs.get("hg_ct").type()).isEqualTo(BPF_MAP_TYPE_LRU_HASH);
+      assertThat(objectDefs.get("hg_ct").type()).isEqualTo(BPF_MAP_TYPE_HASH);
       long[] revisions = {operator.revision(n1.netns()), operator.revision(n2.netns())};
       startAgent(n1); // BPF mode: a failed load fails the test instead of falling back
       startAgent(n2);
@@ -823,6 +841,104 @@ class RealTrafficTest {
       awaitInForce();
       n1.removePod("default", "deathstar-2");
       late = null;
+    }
+  }
+
+  /**
+   * A reply entry dies with its connection: the deathstar's UDP exchange with xwing is allowed by its egress,
+   * then that allow is revoked; xwing keeps sending into the same tuple, and none of it may arrive (the
+   * deathstar's ingress, rule1, does not allow xwing on its own).
+   */
+  @Test
+  @Order(9)
+  void aRevokedUdpPeerSendingIntoTheOldTupleIsDropped() throws Exception {
+    setPolicy(true, false);
+    try (DatagramSocket ds = in.get("deathstar").call(() -> new DatagramSocket(new InetSocketAddress(deathstar.ip(), 40053)));
+        DatagramSocket xw = in.get("xwing").call(() -> new DatagramSocket(new InetSocketAddress(xwing.ip(), 9053)))) {
+      ds.setSoTimeout(3000);
+      xw.setSoTimeout(3000);
+      InetSocketAddress toXwing = new InetSocketAddress(xwing.ip(), 9053);
+      InetSocketAddress toDeathstar = new InetSocketAddress(deathstar.ip(), 40053);
+      ds.send(datagram("hello", toXwing));
+      assertThat(receive(xw)).isEqualTo("hello");
+      xw.send(datagram("answer", toDeathstar));
+      assertThat(receive(ds)).as("the answer while the deathstar's egress allows the exchange").isEqualTo("answer");
+
+      deathstarEgressLocked = true;
+      publishAll();
+      awaitInForce();
+      ds.setSoTimeout(1500);
+      for (int i = 0; i < 10; i++) {
+        xw.send(datagram("after " + i, toDeathstar));
+        Thread.sleep(50);
+      }
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> receive(ds))
+          .as("xwing's datagrams into the old tuple").isInstanceOf(java.net.SocketTimeoutException.class);
+    } finally {
+      deathstarEgressLocked = false;
+      publishAll();
+      awaitInForce();
+    }
+  }
+
+  private static DatagramPacket datagram(String text, InetSocketAddress to) {
+    byte[] b = text.getBytes(StandardCharsets.UTF_8);
+    return new DatagramPacket(b, b.length, to);
+  }
+
+  private static String receive(DatagramSocket s) throws Exception {
+    DatagramPacket p = new DatagramPacket(new byte[256], 256);
+    s.receive(p);
+    return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * xwing floods n1's conntrack (40,000 UDP flows, more than twice what the map holds) while the deathstar
+   * has an idle TCP connection out to tiefighter: the connection's entries must survive, since tiefighter's
+   * next segment is allowed only as part of it (rule1 lets tiefighter into the deathstar on port 80 only).
+   */
+  @Test
+  @Order(10)
+  void aConntrackFloodFromOnePodLeavesAnotherPodsIdleConnectionWorking() throws Exception {
+    setPolicy(true, false);
+    try (ServerSocket listener = in.get("tiefighter").call(() -> new ServerSocket(7000, 5, InetAddress.getByName(tiefighter.ip())));
+        Socket client = in.get("deathstar").call(() -> {
+          Socket s = new Socket();
+          s.connect(new InetSocketAddress(tiefighter.ip(), 7000), 3000);
+          return s;
+        });
+        Socket server = listener.accept()) {
+      client.setSoTimeout(3000);
+      server.setSoTimeout(3000);
+      client.getOutputStream().write('a');
+      assertThat(server.getInputStream().read()).isEqualTo('a');
+      server.getOutputStream().write('b');
+      assertThat(client.getInputStream().read()).isEqualTo('b');
+
+      // more flows than hg_ct has entries (each takes two): from two ports to as many ports of the node
+      int flows = 40_000;
+      in.get("xwing").call(() -> {
+        for (int src = 0; src < 2; src++) {
+          try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(xwing.ip(), 20000 + src))) {
+            for (int i = 0; i < flows / 2; i++) {
+              // twice: a flow of more than one packet (an LRU map keeps entries used once for eviction first)
+              DatagramPacket d = datagram("x", new InetSocketAddress(n1.nodeIp(), 1024 + i));
+              s.send(d);
+              s.send(d);
+            }
+          }
+        }
+        return null;
+      });
+      // the idle connection: tiefighter speaks first
+      server.getOutputStream().write('c');
+      assertThat(client.getInputStream().read()).as("tiefighter's segment after the flood").isEqualTo('c');
+      client.getOutputStream().write('d');
+      assertThat(server.getInputStream().read()).isEqualTo('d');
+
+      BpfDatapath dp = (BpfDatapath) agents.get(n1.netns()).datapath();
+      long refused = dp.readCounters().packets()[io.hexgate.datapath.maps.Layouts.metricsSlot(155, 2)];
+      assertThat(refused).as("xwing's flows over its quota, refused").isGreaterThanOrEqualTo(flows - CONNTRACK.quota());
     }
   }
 }

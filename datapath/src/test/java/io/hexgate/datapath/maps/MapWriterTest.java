@@ -34,16 +34,11 @@ class MapWriterTest extends WithLoadedBpfObject {
     assertThat(st.deletes()).isZero();
     assertKernelHolds(writer.readKernel(), c1);
 
-    // a CT entry of db's address, which the next state gives to another endpoint id (db goes, cache comes)
-    obj.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC).put(
-        new CtKey(Ipv4.parse("10.0.1.6"), Ipv4.parse("10.0.2.1"), 1234, 80, 6, Layouts.DIR_EGRESS),
-        new CtValue(2, 1, 0, 0, 0, 9));
     AgentState s2 = state(Map.of("web", "10.0.1.5", "cache", "10.0.1.7"), 443, 1);
     MapContents c2 = MapContents.build(s2, c1);
     st = writer.write(c1, c2);
     assertThat(st.upserts()).isPositive();
     assertThat(st.deletes()).isPositive();
-    assertThat(st.ctFlushed()).isEqualTo(1);
     assertKernelHolds(writer.readKernel(), c2);
     // web kept its id across the revision
     assertThat(c2.endpoints().get(new Layouts.EndpointKey(Ipv4.parse("10.0.1.5"))))

@@ -76,10 +76,10 @@ class MapMigrationTest {
       endpoints = first.map("hg_endpoints").definition();
       first.map("hg_services").update(bytes(first.map("hg_services").keySize(), 7), bytes(first.map("hg_services").valueSize(), 8));
     }
-    assertThat(ct.type()).isEqualTo(BPF_MAP_TYPE_LRU_HASH);
+    assertThat(ct.type()).isEqualTo(BPF_MAP_TYPE_HASH);
     byte[] k1 = bytes(ct.keySize(), 1);
     byte[] v1 = bytes(ct.valueSize(), 2);
-    replace("hg_ct", d -> new MapDefinition(BPF_MAP_TYPE_HASH, d.keySize(), d.valueSize(), 1024, 0, 0), k1, v1);
+    replace("hg_ct", d -> new MapDefinition(BPF_MAP_TYPE_LRU_HASH, d.keySize(), d.valueSize(), 1024, 0, 0), k1, v1);
     replace("hg_endpoints", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize() + 8, d.maxEntries(), 0, 0));
 
     // what libbpf alone does with them: refuses the load
@@ -94,7 +94,7 @@ class MapMigrationTest {
       assertThat(dir.resolve("hg_ct")).doesNotExist();
       assertThat(dir.resolve("previous/hg_ct")).exists();
       m.rollback();
-      assertThat(MapDefinition.ofPinned(dir.resolve("hg_ct").toString()).type()).isEqualTo(BPF_MAP_TYPE_HASH);
+      assertThat(MapDefinition.ofPinned(dir.resolve("hg_ct").toString()).type()).isEqualTo(BPF_MAP_TYPE_LRU_HASH);
       assertThat(MapDefinition.ofPinned(dir.resolve("hg_endpoints").toString()).valueSize()).isEqualTo(endpoints.valueSize() + 8);
     }
 

@@ -103,8 +103,14 @@ class JavaDatapathTest {
     assertThat(dp.counter(Layouts.DROP_POLICY, Layouts.DIR_EGRESS).packets()).isEqualTo(2);
   }
 
+  /** A new policy generation, as TwinDatapath and BpfDatapath announce a revision that changes policy. */
+  static void bump(JavaDatapath dp, MapContents next) {
+    dp.update(next);
+    dp.configure(dp.config().withGeneration(dp.config().generation() + 1));
+  }
+
   @Test
-  void aPolicyChangeCutsOnlyTheConnectionsItNoLongerAllows() {
+  void aPolicyChangeCutsOnlyTheConnectionsItNoLongerAllowsAndTheirReplyEntriesWithThem() {
     JavaDatapath dp = datapath();
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
@@ -113,20 +119,160 @@ class JavaDatapathTest {
     AgentState unrelated = state(80);
     Map<String, Long> cache = new HashMap<>(unrelated.ipcache());
     cache.put("10.0.9.9/32", 999L);
-    dp.update(contents(new AgentState("e", 2, unrelated.endpoints(), cache, unrelated.services()), before));
-    assertThat(dp.revalidateConntrack()).isZero();
+    bump(dp, contents(new AgentState("e", 2, unrelated.endpoints(), cache, unrelated.services()), before));
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
-    // port 80 no longer allowed: the TCP connection is cut, the ping is not
-    dp.update(contents(state(81), before));
-    assertThat(dp.revalidateConntrack()).isEqualTo(1);
+    // port 80 no longer allowed: the TCP connection is cut when next used, the ping is not
+    bump(dp, contents(state(81), before));
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason())
         .isEqualTo(Layouts.DROP_POLICY);
-    // the server's answers still pass as replies (its egress allows nothing, so they could not otherwise),
-    // and passing them starts nothing that would let the client's packets back in
-    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason()).isZero();
+    assertThat(dp.conntrack()).doesNotContainKey(
+        new Layouts.CtKey(SERVER, CLIENT, 80, 40000, Layouts.PROTO_TCP, Layouts.DIR_EGRESS));
+    // its reply entry went with it: the server's answers are judged (its egress allows nothing), and a
+    // packet without SYN would not start a connection whose replies let the client back in anyway
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason())
         .isEqualTo(Layouts.DROP_POLICY);
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 2)).reason()).isZero();
+  }
+
+  @Test
+  void aTcpPacketWithoutSynRecordsOnlyItsOwnDirection() {
+    JavaDatapath dp = datapath();
+    // the client's egress allows everything: the ACK passes and is recorded, without a reply entry
+    Verdict first = dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK), IF_CLIENT);
+    assertThat(first.reason()).isZero();
+    assertThat(first.event()).isPresent();
+    assertThat(dp.conntrack()).hasSize(1).allSatisfy((k, v) -> assertThat(v.flags() & Layouts.CT_MIDSTREAM).isNotZero());
+    assertThat(dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK), IF_CLIENT).event()).isEmpty();
+    // the answer is not a reply of it: the client's ingress (nothing) judges it
+    assertThat(dp.toPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.fromPod(Packets.udp(CLIENT, SERVER, 40000, 53, new byte[4]), IF_CLIENT).reason()).isZero();
+    assertThat(dp.conntrack()).hasSize(3);
+  }
+
+  @Test
+  void revalidationJudgesOnlyTheConnectionsThatAreUsed() {
+    JavaDatapath dp = datapath();
+    for (int port = 40000; port < 40100; port++) {
+      assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, port, 80, Packets.TCP_SYN)).reason()).isZero();
+    }
+    assertThat(dp.conntrack()).hasSize(200);
+    bump(dp, contents(state(81), contents(state(80), MapContents.EMPTY)));
+    assertThat(dp.judged()).as("applying the revision looks at no connection").isZero();
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40007, 80, Packets.TCP_ACK)).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.judged()).as("one packet, one connection judged").isEqualTo(1);
+    assertThat(dp.conntrack()).hasSize(198);
+    // the idle ones are the GC's
+    assertThat(dp.collectGarbage().cut()).isEqualTo(99);
+    assertThat(dp.conntrack()).isEmpty();
+  }
+
+  @Test
+  void entriesLiveForTheirProtocolsLifetimeAndTheGcDeletesThemAfter() {
+    long[] now = {1_000_000_000_000L};
+    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0]);
+    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(100, 20, 5, 30, 40)));
+    long s = 1_000_000_000L;
+    byte[] synIn = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN);
+    Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    Layouts.CtKey ping = new Layouts.CtKey(CLIENT, SERVER, 7, 0, Layouts.PROTO_ICMP, Layouts.DIR_INGRESS);
+    assertThat(dp.toPod(synIn).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 20 * s);
+    assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
+    assertThat(dp.conntrack().get(ping).expires()).isEqualTo(now[0] + 40 * s);
+    // the handshake's ACK: established
+    now[0] += s;
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 100 * s);
+    // within the same second the entry is not written again
+    now[0] += s / 2;
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] - s / 2 + 100 * s);
+    // a FIN shortens the connection's life to the closing lifetime
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, 0x11)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 5 * s);
+    assertThat(dp.conntrack().get(tcp).flags() & Layouts.CT_CLOSING).isNotZero();
+    // ... the whole connection's: its reply entry too, though the server may never answer
+    assertThat(dp.conntrack().get(tcp.reply()).expires()).isEqualTo(now[0] + 5 * s);
+    // later the connection's entries are absent: the ACK is judged as new (allowed), leaving nothing
+    now[0] += 200 * s;
+    assertThat(dp.collectGarbage().deletions()).hasSize(4); // TCP and ping, each with its reply entry
+    assertThat(dp.conntrack()).isEmpty();
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason())
+        .as("the server's answer, its reply entry gone").isEqualTo(Layouts.DROP_POLICY);
+  }
+
+  @Test
+  void aResetFromEitherSideShortensTheConnectionsLife() {
+    long[] now = {1_000_000_000_000L};
+    long s = 1_000_000_000L;
+    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0]);
+    Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 8000 * s);
+    // the server resets: its reply entry and the connection's entry both get the closing 10 s
+    now[0] += 3 * s;
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x14), IF_SERVER).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp.reply()).expires()).isEqualTo(now[0] + 10 * s);
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 10 * s);
+    now[0] += 11 * s;
+    assertThat(dp.collectGarbage().deletions()).containsExactlyInAnyOrder(tcp, tcp.reply());
+  }
+
+  @Test
+  void aPeerAddressWithAnotherIdentityNeverMatchesTheOldConnection() {
+    // the server lets 300 and 302 in on TCP 80; the client's address then goes to a pod of identity 302
+    AgentState before = withServerAlsoAllowing(state(80), 302);
+    JavaDatapath dp = new JavaDatapath(contents(before, MapContents.EMPTY));
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    Map<String, Long> cache = new HashMap<>(before.ipcache());
+    cache.put("10.0.1.10/32", 302L);
+    bump(dp, contents(new AgentState("e", 2, before.endpoints(), cache, before.services()),
+        contents(before, MapContents.EMPTY)));
+    // the server's answer into the old tuple: not a reply any more (its egress allows nothing)
+    assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason())
+        .isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.conntrack()).isEmpty();
+  }
+
+  private static AgentState withServerAlsoAllowing(AgentState s, long identity) {
+    Map<EndpointKey, EndpointState> eps = new HashMap<>(s.endpoints());
+    EndpointState server = eps.get(key("server"));
+    eps.put(key("server"), server.toBuilder().setIngress(server.getIngress().toBuilder()
+        .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(identity).setProtocol(Protocol.PROTOCOL_TCP)
+            .setPortFrom(80).setPortTo(80))).build());
+    return new AgentState("e", 1, eps, s.ipcache(), s.services());
+  }
+
+  @Test
+  void anExpiredEntryIsAbsentBeforeTheGcComes() {
+    long[] now = {5_000_000_000L};
+    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0]);
+    assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isZero();
+    now[0] += 61_000_000_000L;
+    // the echo reply's entry expired: the server's egress (deny all) judges it
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isEqualTo(Layouts.DROP_POLICY);
+  }
+
+  @Test
+  void anEndpointOverItsQuotaRecordsNoMoreConnections() {
+    JavaDatapath dp = datapath();
+    dp.configure(new Layouts.Config(0, 0, 2, Layouts.CtLifetimes.DEFAULT));
+    assertThat(dp.fromPod(Packets.udp(CLIENT, SERVER, 1000, 53, new byte[1]), IF_CLIENT).reason()).isZero();
+    assertThat(dp.fromPod(Packets.udp(CLIENT, SERVER, 1001, 53, new byte[1]), IF_CLIENT).reason()).isZero();
+    Verdict third = dp.fromPod(Packets.udp(CLIENT, SERVER, 1002, 53, new byte[1]), IF_CLIENT);
+    assertThat(third.reason()).isEqualTo(Layouts.DROP_CT_CREATE_FAILED);
+    assertThat(third.event()).isPresent();
+    // the server's own connections are counted apart
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    // the established ones go on
+    assertThat(dp.fromPod(Packets.udp(CLIENT, SERVER, 1000, 53, new byte[1]), IF_CLIENT).reason()).isZero();
+    assertThat(dp.conntrackCounts()).containsEntry(1, 2);
   }
 
   @Test

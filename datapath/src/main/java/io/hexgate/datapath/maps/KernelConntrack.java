@@ -1,0 +1,75 @@
+package io.hexgate.datapath.maps;
+
+import io.hexgate.datapath.bpf.BpfObject;
+import io.hexgate.datapath.bpf.CoarseClock;
+import io.hexgate.datapath.bpf.TypedMap;
+import io.hexgate.datapath.maps.Layouts.Config;
+import io.hexgate.datapath.maps.Layouts.CtKey;
+import io.hexgate.datapath.maps.Layouts.CtValue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's side of the kernel's connection tracking: hg_config (policy generation, quota, lifetimes),
+ * the garbage collector's pass over hg_ct, and the per-endpoint counters in hg_ct_counts. Not thread-safe:
+ * the agent calls it from its one map-writing thread.
+ */
+public final class KernelConntrack {
+  private final TypedMap<Integer, Config> config;
+  private final TypedMap<CtKey, CtValue> ct;
+  private final TypedMap<Integer, Integer> counts;
+
+  public KernelConntrack(BpfObject obj) {
+    this.config = obj.map("hg_config").typed(Layouts.U32, Config.CODEC);
+    this.ct = obj.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC);
+    this.counts = obj.map("hg_ct_counts").typed(Layouts.U32, Layouts.CT_COUNT);
+  }
+
+  public Config config() {
+    return config.get(0).orElse(new Config(0));
+  }
+
+  public void configure(Config c) {
+    config.put(0, c);
+  }
+
+  /**
+   * After a revision that changes policy, identities or endpoints: every connection is judged again when
+   * it is next used (the program), or by the next {@link #collectGarbage} while idle. Costs one map write.
+   */
+  public int bumpGeneration() {
+    Config c = config();
+    int next = c.generation() + 1;
+    configure(c.withGeneration(next));
+    return next;
+  }
+
+  /** One GC pass at the kernel's clock now, judging stale connections under {@code contents}. */
+  public ConntrackGc.Pass collectGarbage(MapContents contents) {
+    Map<CtKey, CtValue> entries = ct.entries();
+    ConntrackGc.Pass pass =
+        ConntrackGc.plan(entries, CoarseClock.nanos(), config().generation(), new ConntrackRevalidator(contents));
+    ct.deleteAll(pass.deletions());
+    // The program counts up between this read and these writes; the next pass corrects what is lost.
+    List<Integer> stale = new ArrayList<>();
+    for (Integer endpoint : counts.entries().keySet()) {
+      if (!pass.counts().containsKey(endpoint)) {
+        stale.add(endpoint);
+      }
+    }
+    counts.deleteAll(stale);
+    List<Map.Entry<Integer, Integer>> fresh = new ArrayList<>(pass.counts().entrySet());
+    counts.putAll(fresh);
+    return pass;
+  }
+
+  /** The connections counted per endpoint id. */
+  public Map<Integer, Integer> counts() {
+    return counts.entries();
+  }
+
+  public Map<CtKey, CtValue> entries() {
+    return ct.entries();
+  }
+}

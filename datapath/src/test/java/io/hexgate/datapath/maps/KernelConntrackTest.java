@@ -1,0 +1,164 @@
+package io.hexgate.datapath.maps;
+
+import static io.hexgate.datapath.bpf.Packets.ip;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.contract.v1.Identity;
+import io.hexgate.contract.v1.Protocol;
+import io.hexgate.contract.v1.RuleMap;
+import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.bpf.BpfProgram;
+import io.hexgate.datapath.bpf.CoarseClock;
+import io.hexgate.datapath.bpf.Packets;
+import io.hexgate.datapath.bpf.WithLoadedBpfObject;
+import io.hexgate.datapath.maps.Layouts.CtKey;
+import io.hexgate.datapath.maps.Layouts.CtValue;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Conntrack lifetimes, the policy generation and the GC on the kernel's maps, through BPF_PROG_TEST_RUN (root
+ * only): entries expire after their protocol's lifetime, a FIN shortens a connection's, the GC deletes what
+ * expired, and a revision makes the program judge again only the connections that are used.
+ */
+class KernelConntrackTest extends WithLoadedBpfObject {
+  static final int CLIENT = ip(10, 0, 1, 10);
+  static final int SERVER = ip(10, 0, 1, 20);
+  static final long S = 1_000_000_000L;
+
+  private MapWriter writer;
+  private KernelConntrack ct;
+  private MapContents contents;
+  private BpfProgram fromPod;
+  private BpfProgram toPod;
+
+  @BeforeEach
+  void clean() {
+    writer = new MapWriter(obj);
+    ct = new KernelConntrack(obj);
+    contents = contents(state(80), MapContents.EMPTY);
+    writer.write(writer.readKernel(), contents);
+    obj.map("hg_ct").keys().forEach(obj.map("hg_ct")::delete);
+    fromPod = obj.program("from_pod");
+    toPod = obj.program("to_pod");
+  }
+
+  /** client (300) allows everything out and nothing in; server (301) lets 300 in on TCP {@code port}. */
+  static AgentState state(int port) {
+    RuleMap allowAll = RuleMap.newBuilder().addEntries(RuleMapEntry.newBuilder().setPortTo(65535)).build();
+    RuleMap denyAll = RuleMap.newBuilder().setEnforcing(true).build();
+    RuleMap serverIn = RuleMap.newBuilder().setEnforcing(true)
+        .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(300).setProtocol(Protocol.PROTOCOL_TCP)
+            .setPortFrom(port).setPortTo(port))
+        .build();
+    Map<EndpointKey, EndpointState> eps = new HashMap<>();
+    EndpointKey c = EndpointKey.newBuilder().setNamespace("default").setName("client").build();
+    EndpointKey s = EndpointKey.newBuilder().setNamespace("default").setName("server").build();
+    eps.put(c, EndpointState.newBuilder().setKey(c).setIp("10.0.1.10").setIdentity(Identity.newBuilder().setId(300))
+        .setIngress(denyAll).setEgress(allowAll).build());
+    eps.put(s, EndpointState.newBuilder().setKey(s).setIp("10.0.1.20").setIdentity(Identity.newBuilder().setId(301))
+        .setIngress(serverIn).setEgress(denyAll).build());
+    return new AgentState("e", 1, eps, Map.of("10.0.1.10/32", 300L, "10.0.1.20/32", 301L), Map.of());
+  }
+
+  static final int IF_CLIENT = 11;
+  static final int IF_SERVER = 12;
+
+  /** The maps of {@code state}, each pod's host-side interface named as the test runs give it. */
+  static MapContents contents(AgentState state, MapContents previous) {
+    return MapContents.build(state, previous).withInterfaces(k -> k.getName().equals("client") ? IF_CLIENT : IF_SERVER);
+  }
+
+  /** The verdict's reason; a packet the pod sends arrives on its own interface. */
+  private static int reason(BpfProgram p, byte[] frame) {
+    int saddr = java.nio.ByteBuffer.wrap(frame, 26, 4).getInt();
+    return p.testRun(frame, 1, saddr == CLIENT ? IF_CLIENT : IF_SERVER).cb0();
+  }
+
+  @Test
+  void aUdpConnectionExpiresAfterItsLifetimeAndTheGcDeletesBothEntries() throws Exception {
+    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 1, 60)));
+    CtKey udp = new CtKey(CLIENT, SERVER, 1000, 53, Layouts.PROTO_UDP, Layouts.DIR_EGRESS);
+    byte[] answer = Packets.udp(SERVER, CLIENT, 53, 1000, new byte[4]);
+    assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, 1000, 53, new byte[4]))).isZero();
+    long now = CoarseClock.nanos();
+    assertThat(ct.entries().get(udp).expires()).isCloseTo(now + S, within(S / 2));
+    assertThat(ct.entries().get(udp.reply()).expires()).isEqualTo(ct.entries().get(udp).expires());
+    assertThat(reason(toPod, answer)).as("the answer, within the lifetime").isZero();
+
+    Thread.sleep(1300);
+    // expired: the answer is a packet of its own, which the client's ingress (nothing) denies
+    assertThat(reason(toPod, answer)).isEqualTo(Layouts.DROP_POLICY);
+    ConntrackGc.Pass pass = ct.collectGarbage(contents);
+    assertThat(pass.deletions()).containsExactlyInAnyOrder(udp, udp.reply());
+    assertThat(ct.entries()).isEmpty();
+  }
+
+  @Test
+  void tcpLivesForTheSynLifetimeThenEstablishedAndAFinShortensTheWholeConnection() throws Exception {
+    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN))).isZero();
+    assertThat(ct.entries().get(tcp).expires()).isCloseTo(CoarseClock.nanos() + 60 * S, within(S / 2));
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK))).isZero();
+    assertThat(ct.entries().get(tcp).expires()).isCloseTo(CoarseClock.nanos() + 3600 * S, within(S / 2));
+    // the client's FIN: both entries get the closing lifetime
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, 0x11))).isZero();
+    Map<CtKey, CtValue> e = ct.entries();
+    assertThat(e.get(tcp).expires()).isCloseTo(CoarseClock.nanos() + S, within(S / 2));
+    assertThat(e.get(tcp.reply()).expires()).isCloseTo(CoarseClock.nanos() + S, within(S / 2));
+    assertThat(e.get(tcp.reply()).flags() & Layouts.CT_CLOSING).isNotZero();
+    Thread.sleep(1300);
+    assertThat(ct.collectGarbage(contents).deletions()).containsExactlyInAnyOrder(tcp, tcp.reply());
+    // the server's last ACK meets no connection now: its egress denies it
+    assertThat(reason(fromPod, Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)))
+        .isEqualTo(Layouts.DROP_POLICY);
+  }
+
+  @Test
+  void aRevisionMakesTheProgramJudgeAgainOnlyTheConnectionsThatAreUsed() {
+    ct.configure(new Layouts.Config(0, 7, 0, Layouts.CtLifetimes.DEFAULT));
+    for (int port = 40000; port < 40050; port++) {
+      assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, port, 80, Packets.TCP_SYN))).isZero();
+    }
+    assertThat(ct.entries()).hasSize(100).allSatisfy((k, v) -> assertThat(v.generation()).isEqualTo(7));
+
+    // an unrelated revision: a used connection is judged again, still allowed, and stamped
+    MapContents more = contents(withExtraIdentity(state(80)), contents);
+    writer.write(contents, more);
+    contents = more;
+    assertThat(ct.bumpGeneration()).isEqualTo(8);
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40003, 80, Packets.TCP_ACK))).isZero();
+    CtKey used = new CtKey(CLIENT, SERVER, 40003, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    Map<CtKey, CtValue> e = ct.entries();
+    assertThat(e.get(used).generation()).isEqualTo(8);
+    assertThat(e.entrySet().stream().filter(x -> x.getValue().generation() == 8)).as("entries judged").hasSize(1);
+
+    // port 80 no longer allowed: the next packet of one connection cuts that one, both entries
+    MapContents next = contents(state(81), contents);
+    writer.write(contents, next);
+    contents = next;
+    ct.bumpGeneration();
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40004, 80, Packets.TCP_ACK))).isEqualTo(Layouts.DROP_POLICY);
+    CtKey cut = new CtKey(CLIENT, SERVER, 40004, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    e = ct.entries();
+    assertThat(e).hasSize(98).doesNotContainKeys(cut, cut.reply());
+    assertThat(e.values()).noneMatch(v -> v.generation() == 9);
+    // the idle rest: the GC's
+    ConntrackGc.Pass pass = ct.collectGarbage(contents);
+    assertThat(pass.cut()).isEqualTo(49);
+    assertThat(ct.entries()).isEmpty();
+  }
+
+  private static AgentState withExtraIdentity(AgentState s) {
+    Map<String, Long> cache = new HashMap<>(s.ipcache());
+    cache.put("10.0.9.9/32", 999L);
+    return new AgentState("e", 2, s.endpoints(), cache, s.services());
+  }
+}
