@@ -693,7 +693,7 @@ class RealTrafficTest {
   }
 
   /**
-   * Issue 11: an upgrade that changes map definitions (as one that turns conntrack from an LRU hash into a
+   * An upgrade that changes map definitions (as one that turns conntrack from an LRU hash into a
    * plain hash with a bigger value) must not fail the load, fall back, or let a wrong verdict through. On
    * n1 conntrack's value layout changes (its entries cannot be carried: connections are judged anew), on
    * n2 its type and size (entries copied); on both the policy, endpoint, metrics and event maps change too.
