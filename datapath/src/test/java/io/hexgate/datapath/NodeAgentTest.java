@@ -66,6 +66,8 @@ class NodeAgentTest {
   }
 
   private Ack publish(StateUpdate.Builder u) {
+    // an update published before the agent's Hello would race its snapshot
+    await().atMost(WAIT).until(() -> !operator.hellos.isEmpty());
     long revision = operator.publish("node-j", u);
     await().atMost(WAIT).until(() -> operator.ack("node-j", revision) != null);
     return operator.ack("node-j", revision);

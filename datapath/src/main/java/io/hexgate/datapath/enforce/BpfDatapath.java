@@ -99,6 +99,9 @@ public final class BpfDatapath implements Datapath {
   private final Map<String, BpfMap> sizedMaps = new LinkedHashMap<>();
   private final boolean adopted;
   private final ScheduledExecutorService timer;
+  private static final long URGENT_GC_SPACING_NANOS = 250_000_000L;
+  private static final long BUSY_GC_INTERVAL_MS = 1000;
+  private final java.util.concurrent.atomic.AtomicBoolean urgentGcQueued = new java.util.concurrent.atomic.AtomicBoolean();
   private final RingBuffer events;
   private final Thread eventThread;
   private final EventFlows eventFlows = new EventFlows();
@@ -115,6 +118,7 @@ public final class BpfDatapath implements Datapath {
   private volatile boolean closed;
   private volatile long ctEntries;
   private volatile long ctCountedAt;
+  private volatile long lastGcAt;
 
   private BpfDatapath(Options options, NetNsThread net, BpfObject obj, boolean adopted, Consumer<Flow> flows,
       AgentMetrics metrics, MapMigration migration) {
@@ -182,8 +186,7 @@ public final class BpfDatapath implements Datapath {
       dp.guardInterfaces();
       long retryMs = options.retryInterval().toMillis();
       dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
-      long gcMs = cto.gcInterval().toMillis();
-      dp.timer.scheduleWithFixedDelay(dp::collectConntrackGarbage, gcMs, gcMs, TimeUnit.MILLISECONDS);
+      dp.scheduleConntrackGc(cto.gcInterval());
       log.info(
           "node {}: eBPF datapath loaded, maps pinned under {} ({}){}",
           options.node(),
@@ -345,6 +348,26 @@ public final class BpfDatapath implements Datapath {
     }
   }
 
+  /**
+   * The GC's timer: every {@code interval}, or every second while conntrack is more than a quarter full
+   * (as Cilium shortens its GC interval when the map fills), so that a node accepting many short
+   * connections reclaims them before the map is full rather than refusing new ones.
+   */
+  private void scheduleConntrackGc(Duration interval) {
+    long busy = Math.min(interval.toMillis(), BUSY_GC_INTERVAL_MS);
+    long next = ctEntries > ctMap.maxEntries() / 4 ? busy : interval.toMillis();
+    try {
+      timer.schedule(() -> {
+        collectConntrackGarbage();
+        if (!closed) {
+          scheduleConntrackGc(interval);
+        }
+      }, next, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // the datapath is closing
+    }
+  }
+
   private void collectConntrackGarbage() {
     if (closed) {
       return;
@@ -359,6 +382,26 @@ public final class BpfDatapath implements Datapath {
     }
   }
 
+  /**
+   * A connection was refused because conntrack is full, or its endpoint's quota is used up (155): collect
+   * garbage now rather than at the next interval (at most one pass queued, none within 250 ms of the last),
+   * so that expired and, under pressure, closing connections make room.
+   */
+  private void collectConntrackGarbageSoon() {
+    long now = System.nanoTime();
+    if (urgentGcQueued.get() || now - lastGcAt < URGENT_GC_SPACING_NANOS || !urgentGcQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      timer.execute(() -> {
+        urgentGcQueued.set(false);
+        collectConntrackGarbage();
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      urgentGcQueued.set(false);
+    }
+  }
+
   /** One conntrack GC pass now (tests; the timer runs it every {@code gcInterval}). */
   public ConntrackGc.Pass collectConntrackGarbageNow() throws Exception {
     return net.call(this::collectConntrackGarbageHere);
@@ -369,6 +412,7 @@ public final class BpfDatapath implements Datapath {
     ConntrackGc.Pass pass = conntrack.collectGarbage(current);
     ctEntries = pass.live();
     ctCountedAt = System.nanoTime();
+    lastGcAt = ctCountedAt;
     int deleted = pass.deletions().size();
     if (metrics != null) {
       metrics.conntrackGc(deleted);
@@ -464,6 +508,9 @@ public final class BpfDatapath implements Datapath {
     }
     if (metrics != null) {
       metrics.eventRead();
+    }
+    if (e.reason() == Layouts.DROP_CT_CREATE_FAILED) {
+      collectConntrackGarbageSoon();
     }
     if (flows != null) {
       try {

@@ -32,9 +32,27 @@ public final class ConntrackGc {
    * @param cut connections deleted because the current maps no longer allow them
    * @param live entries left
    */
+  /** Expired, or closing and due before {@code reclaimClosingBefore}. */
+  private static boolean over(CtValue v, long now, long reclaimClosingBefore) {
+    return v.expiredAt(now) || ((v.flags() & Layouts.CT_CLOSING) != 0 && v.expires() < reclaimClosingBefore);
+  }
+
   public record Pass(List<CtKey> deletions, Map<Integer, Integer> counts, int expired, int cut, int live) {}
 
   public static Pass plan(Map<CtKey, CtValue> entries, long now, int generation, ConntrackRevalidator judge) {
+    return plan(entries, now, Long.MIN_VALUE, generation, judge);
+  }
+
+  /**
+   * As {@link #plan(Map, long, int, ConntrackRevalidator)}, and a TCP entry that is closing (a FIN or RST
+   * passed it) and would expire before {@code reclaimClosingBefore} counts as expired too: under pressure
+   * the agent reclaims connections that are closing anyway before the map is full. A preallocated hash
+   * never evicts, so without this a node accepting many short connections would fill it with closing ones
+   * (they live for the closing lifetime) and refuse new connections (155), where an LRU map would have
+   * dropped those first.
+   */
+  public static Pass plan(Map<CtKey, CtValue> entries, long now, long reclaimClosingBefore, int generation,
+      ConntrackRevalidator judge) {
     Set<CtKey> gone = new LinkedHashSet<>();
     Map<Integer, Integer> counts = new HashMap<>();
     int expired = 0;
@@ -54,7 +72,7 @@ public final class ConntrackGc {
         if (conn != null && !conn.isReply()) {
           continue; // goes or stays with its connection
         }
-        if (v.expiredAt(now)) {
+        if (over(v, now, reclaimClosingBefore)) {
           gone.add(k);
           expired++;
         } else if (v.generation() != generation && !judge.stillAllowed(k, v)) {
@@ -67,7 +85,7 @@ public final class ConntrackGc {
       CtValue rv = entries.get(r);
       boolean hasReply = rv != null && rv.isReply();
       boolean dead;
-      if (v.expiredAt(now) && (!hasReply || rv.expiredAt(now))) {
+      if (over(v, now, reclaimClosingBefore) && (!hasReply || over(rv, now, reclaimClosingBefore))) {
         dead = true;
         expired++;
       } else if (v.generation() != generation && !judge.stillAllowed(k, v)) {

@@ -18,11 +18,16 @@ import java.util.Map;
 public final class KernelConntrack {
   private final TypedMap<Integer, Config> config;
   private final TypedMap<CtKey, CtValue> ct;
+  private final int ctCapacity;
   private final TypedMap<Integer, Integer> counts;
+
+  /** Under pressure, how long a connection has been closing before the GC reclaims it. */
+  static final long RECLAIM_CLOSING_AFTER_NANOS = 1_000_000_000L;
 
   public KernelConntrack(BpfObject obj) {
     this.config = obj.map("hg_config").typed(Layouts.U32, Config.CODEC);
     this.ct = obj.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC);
+    this.ctCapacity = obj.map("hg_ct").maxEntries();
     this.counts = obj.map("hg_ct_counts").typed(Layouts.U32, Layouts.CT_COUNT);
   }
 
@@ -45,11 +50,20 @@ public final class KernelConntrack {
     return next;
   }
 
-  /** One GC pass at the kernel's clock now, judging stale connections under {@code contents}. */
+  /**
+   * One GC pass at the kernel's clock now, judging stale connections under {@code contents}. With the map
+   * more than half full, connections that have been closing for a second or more go as well (see
+   * {@link ConntrackGc#plan(Map, long, long, int, ConntrackRevalidator)}).
+   */
   public ConntrackGc.Pass collectGarbage(MapContents contents) {
     Map<CtKey, CtValue> entries = ct.entries();
+    long now = CoarseClock.nanos();
+    Config c = config();
+    long reclaimBefore = entries.size() > ctCapacity / 2
+        ? now + c.lifetimes().nanos(Layouts.PROTO_TCP, Layouts.CT_CLOSING) - RECLAIM_CLOSING_AFTER_NANOS
+        : Long.MIN_VALUE;
     ConntrackGc.Pass pass =
-        ConntrackGc.plan(entries, CoarseClock.nanos(), config().generation(), new ConntrackRevalidator(contents));
+        ConntrackGc.plan(entries, now, reclaimBefore, c.generation(), new ConntrackRevalidator(contents));
     ct.deleteAll(pass.deletions());
     // The program counts up between this read and these writes; the next pass corrects what is lost.
     List<Integer> stale = new ArrayList<>();

@@ -768,7 +768,7 @@ public final class JavaDatapath {
         return true;
       }
       int n = ctCounts.getOrDefault(endpoint, 0);
-      if (Integer.compareUnsigned(n, config.ctQuota()) >= 0) {
+      if (n >= config.ctQuota()) {
         return false;
       }
       ctCounts.put(endpoint, n + 1);
