@@ -82,6 +82,24 @@ class KernelConntrackTest extends WithLoadedBpfObject {
   }
 
   @Test
+  void aQuotaCounterTakenBelowZeroByTwoCpusNeverRefusesNewConnections() {
+    ct.configure(new Layouts.Config(0, 0, 4, Layouts.CtLifetimes.DEFAULT));
+    // two CPUs closing the endpoint's last two connections at once may each take one away from 1: the
+    // counter reads -1 (0xffffffff) until the GC's recount, which must not look like a used-up quota
+    var counts = obj.map("hg_ct_counts").typed(Layouts.U32, Layouts.CT_COUNT);
+    int client = contents.endpoints().get(new Layouts.EndpointKey(CLIENT)).id();
+    counts.put(client, -1);
+    assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, 1000, 53, new byte[4]))).isZero();
+    assertThat(counts.get(client)).contains(0);
+    // and the quota still holds once the counter is back in range
+    for (int port = 1001; port <= 1004; port++) {
+      assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, port, 53, new byte[4]))).isZero();
+    }
+    assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, 1005, 53, new byte[4])))
+        .isEqualTo(Layouts.DROP_CT_CREATE_FAILED);
+  }
+
+  @Test
   void aUdpConnectionExpiresAfterItsLifetimeAndTheGcDeletesBothEntries() throws Exception {
     ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 1, 60)));
     CtKey udp = new CtKey(CLIENT, SERVER, 1000, 53, Layouts.PROTO_UDP, Layouts.DIR_EGRESS);
