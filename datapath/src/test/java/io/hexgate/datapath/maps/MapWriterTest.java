@@ -74,6 +74,33 @@ class MapWriterTest extends WithLoadedBpfObject {
     allowed.put(Packets.udp(peer, web, 40000, 53, new byte[4]), java.util.Set.of(181));
     allowed.put(Packets.tcp(peer, web, 40000, 22, Packets.TCP_SYN), java.util.Set.of(133));
     allowed.put(Packets.tcp(peer, cache, 40000, 445, Packets.TCP_SYN), java.util.Set.of(151, 0));
+    assertVerdictsDuringChurn(writer, one, two, allowed);
+  }
+
+  /**
+   * Advisory GHSA-68mj-9pjq-mc85: Cilium intermittently forwarded traffic its HTTP rules covered. Until the
+   * L7 proxy exists, such traffic is dropped (180), and no revision, however often policy changes around
+   * it, ever lets it through unfiltered.
+   */
+  @Test
+  @DisplayName("GHSA-68mj-9pjq-mc85: traffic an HTTP rule covers is never forwarded unfiltered during policy churn")
+  void ghsa_68mj_9pjq_mc85_l7CoveredTrafficIsNeverForwardedDuringPolicyChurn() throws Exception {
+    MapWriter writer = new MapWriter(obj);
+    obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_NO_CT_CREATE));
+    int peer = Ipv4.parse("10.0.3.1");
+    int web = Ipv4.parse("10.0.1.5");
+    MapContents one = MapContents.build(withHttpRule(withPeer(state(Map.of("web", "10.0.1.5"), 443, 1))), writer.readKernel());
+    MapContents two = MapContents.build(withHttpRule(withPeer(state(Map.of("web", "10.0.1.5", "cache", "10.0.1.7"), 8443, 1))), one);
+    writer.write(writer.readKernel(), one);
+    Map<byte[], java.util.Set<Integer>> allowed = new java.util.LinkedHashMap<>();
+    allowed.put(Packets.tcp(peer, web, 40000, 80, Packets.TCP_SYN), java.util.Set.of(Layouts.DROP_PROXY_UNSUPPORTED));
+    allowed.put(Packets.tcp(peer, web, 40000, 445, Packets.TCP_SYN), java.util.Set.of(0, 133));
+    assertVerdictsDuringChurn(writer, one, two, allowed);
+  }
+
+  /** Writes {@code one} and {@code two} in turn, 300 times each, while a thread judges {@code allowed}'s packets. */
+  private static void assertVerdictsDuringChurn(MapWriter writer, MapContents one, MapContents two,
+      Map<byte[], java.util.Set<Integer>> allowed) throws InterruptedException {
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
     java.util.List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.atomic.AtomicLong judged = new java.util.concurrent.atomic.AtomicLong();
@@ -103,6 +130,19 @@ class MapWriterTest extends WithLoadedBpfObject {
     }
     assertThat(wrong).as("verdicts that were neither the old nor the new decision").isEmpty();
     assertThat(judged.get()).isGreaterThan(1000);
+  }
+
+  /** Adds to web's ingress an HTTP rule for the peer (301) on TCP 80: a redirect to the L7 proxy. */
+  private static AgentState withHttpRule(AgentState s) {
+    Map<EndpointKey, EndpointState> eps = new HashMap<>(s.endpoints());
+    EndpointKey webKey = EndpointKey.newBuilder().setNamespace("default").setName("web").build();
+    EndpointState web = eps.get(webKey);
+    eps.put(webKey, web.toBuilder().setIngress(web.getIngress().toBuilder()
+        .addEntries(RuleMapEntry.newBuilder().setRemoteIdentity(301).setProtocol(Protocol.PROTOCOL_TCP)
+            .setPortFrom(80).setPortTo(80).setAction(Action.ACTION_REDIRECT)
+            .addHttp(io.hexgate.contract.v1.HttpMatch.newBuilder().setMethod("GET").setPath("/public"))))
+        .build());
+    return new AgentState(s.epoch(), s.revision(), eps, s.ipcache(), s.services());
   }
 
   private static AgentState withPeer(AgentState s) {
