@@ -585,55 +585,16 @@ class RealTrafficTest {
   void cve_2023_27595_restartingTheAgentsDuringTrafficLetsNoDeniedConnectionThroughAndBreaksNoAllowedOne()
       throws Exception {
     setPolicy(true, false);
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicInteger allowedOk = new AtomicInteger();
-    List<String> allowedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
-    AtomicInteger deniedTried = new AtomicInteger();
-    List<String> deniedThrough = new java.util.concurrent.CopyOnWriteArrayList<>();
-    AtomicInteger exchanges = new AtomicInteger();
-    List<String> establishedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
-    List<Thread> traffic = new ArrayList<>();
-    traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
-      Outcome o = connect(tiefighter, deathstar.ip(), 80, ALLOWED);
-      if (o == Outcome.ANSWERED) {
-        allowedOk.incrementAndGet();
-      } else {
-        allowedBroken.add(o.toString());
-      }
-    }));
-    for (PodNetwork rebel : List.of(xwing, xwing2)) {
-      traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
-        Outcome o = connect(rebel, deathstar.ip(), 80, Duration.ofMillis(300));
-        deniedTried.incrementAndGet();
-        if (o != Outcome.TIMED_OUT) {
-          deniedThrough.add(rebel.name() + ": " + o);
-        }
-      }));
-    }
-    TcpProbe.Connection established = TcpProbe.Connection.open(in.get("tiefighter"), deathstar.ip(), 80, ALLOWED);
-    traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
-      try {
-        String answer = established.exchange("ping");
-        if (answer.equals("deathstar:ping")) {
-          exchanges.incrementAndGet();
-        } else {
-          establishedBroken.add(answer);
-        }
-      } catch (Exception e) {
-        establishedBroken.add(e.toString());
-        Thread.sleep(100);
-      }
-      Thread.sleep(20);
-    }));
+    StarWarsTraffic traffic = new StarWarsTraffic();
     try {
       Thread.sleep(700);
       // kill both agents: their handles go, the pinned maps and attached programs stay
       for (NodeNetwork n : List.of(n1, n2)) {
         agents.remove(n.netns()).close();
       }
-      int okWithoutAgents = allowedOk.get();
+      int okWithoutAgents = traffic.allowedOk.get();
       Thread.sleep(700);
-      assertThat(allowedOk.get()).as("connections while no agent runs").isGreaterThan(okWithoutAgents);
+      assertThat(traffic.allowedOk.get()).as("connections while no agent runs").isGreaterThan(okWithoutAgents);
       long[] revisions = {operator.revision(n1.netns()), operator.revision(n2.netns())};
       startAgent(n1);
       startAgent(n2);
@@ -644,21 +605,14 @@ class RealTrafficTest {
         assertThat(dp.adopted()).as("%s adopted the pinned maps", n.name()).isTrue();
         assertThat(dp.migration().needed()).as("%s: same build, nothing to migrate", n.name()).isFalse();
       }
-      int okAfter = allowedOk.get();
+      int okAfter = traffic.allowedOk.get();
       Thread.sleep(700);
-      assertThat(allowedOk.get()).isGreaterThan(okAfter);
+      assertThat(traffic.allowedOk.get()).isGreaterThan(okAfter);
     } finally {
-      stop.set(true);
-      for (Thread t : traffic) {
-        t.join(5000);
-      }
-      established.close();
+      traffic.close();
     }
-    assertThat(allowedBroken).as("allowed connections that failed").isEmpty();
-    assertThat(deniedThrough).as("denied connections that got through").isEmpty();
-    assertThat(establishedBroken).as("exchanges on the established connection that failed").isEmpty();
-    assertThat(deniedTried.get()).isGreaterThan(5);
-    assertThat(exchanges.get()).isGreaterThan(20);
+    traffic.assertNoWrongVerdict();
+    assertThat(traffic.exchanges.get()).isGreaterThan(20);
     // and the restarted agents enforce as before
     assertThat(connect(xwing, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
     assertThat(connect(tiefighter, deathstar.ip(), 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
@@ -702,46 +656,7 @@ class RealTrafficTest {
   @Order(7)
   void restartingOntoChangedMapDefinitionsMigratesThemUnderTrafficWithoutAWrongVerdict() throws Exception {
     setPolicy(true, false);
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicInteger allowedOk = new AtomicInteger();
-    List<String> allowedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
-    AtomicInteger deniedTried = new AtomicInteger();
-    List<String> deniedThrough = new java.util.concurrent.CopyOnWriteArrayList<>();
-    AtomicInteger exchanges = new AtomicInteger();
-    List<String> establishedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
-    List<Thread> traffic = new ArrayList<>();
-    traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
-      Outcome o = connect(tiefighter, deathstar.ip(), 80, ALLOWED);
-      if (o == Outcome.ANSWERED) {
-        allowedOk.incrementAndGet();
-      } else {
-        allowedBroken.add(o.toString());
-      }
-    }));
-    for (PodNetwork rebel : List.of(xwing, xwing2)) {
-      traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
-        Outcome o = connect(rebel, deathstar.ip(), 80, Duration.ofMillis(300));
-        deniedTried.incrementAndGet();
-        if (o != Outcome.TIMED_OUT) {
-          deniedThrough.add(rebel.name() + ": " + o);
-        }
-      }));
-    }
-    TcpProbe.Connection established = TcpProbe.Connection.open(in.get("tiefighter"), deathstar.ip(), 80, ALLOWED);
-    traffic.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
-      try {
-        String answer = established.exchange("ping");
-        if (answer.equals("deathstar:ping")) {
-          exchanges.incrementAndGet();
-        } else {
-          establishedBroken.add(answer);
-        }
-      } catch (Exception e) {
-        establishedBroken.add(e.toString());
-        Thread.sleep(100);
-      }
-      Thread.sleep(20);
-    }));
+    StarWarsTraffic traffic = new StarWarsTraffic();
     Map<String, MapDefinition> objectDefs = new HashMap<>();
     try {
       Thread.sleep(700);
@@ -784,21 +699,14 @@ class RealTrafficTest {
         assertThat(n.pinDir().resolve(MapMigration.PREVIOUS)).doesNotExist();
         assertThat(ackOf(n).getEnforcing()).isTrue();
       }
-      int okAfter = allowedOk.get();
+      int okAfter = traffic.allowedOk.get();
       Thread.sleep(700);
-      assertThat(allowedOk.get()).isGreaterThan(okAfter);
+      assertThat(traffic.allowedOk.get()).isGreaterThan(okAfter);
     } finally {
-      stop.set(true);
-      for (Thread t : traffic) {
-        t.join(5000);
-      }
-      established.close();
+      traffic.close();
     }
-    assertThat(allowedBroken).as("allowed connections that failed").isEmpty();
-    assertThat(deniedThrough).as("denied connections that got through").isEmpty();
-    assertThat(establishedBroken).as("exchanges on the established connection that failed").isEmpty();
-    assertThat(deniedTried.get()).isGreaterThan(5);
-    assertThat(exchanges.get()).isGreaterThan(20);
+    traffic.assertNoWrongVerdict();
+    assertThat(traffic.exchanges.get()).isGreaterThan(20);
     assertThat(connect(xwing, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
     assertThat(connect(xwing2, CLUSTER_IP, 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
     assertThat(connect(tiefighter, CLUSTER_IP, 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
@@ -939,6 +847,73 @@ class RealTrafficTest {
       BpfDatapath dp = (BpfDatapath) agents.get(n1.netns()).datapath();
       long refused = dp.readCounters().packets()[io.hexgate.datapath.maps.Layouts.metricsSlot(155, 2)];
       assertThat(refused).as("xwing's flows over its quota, refused").isGreaterThanOrEqualTo(flows - CONNTRACK.quota());
+    }
+  }
+
+  /**
+   * The traffic of the restart tests: tiefighter's new connections to the deathstar (allowed), both
+   * xwings' (denied), and exchanges on one established connection, each in a bounded loop.
+   */
+  private final class StarWarsTraffic implements AutoCloseable {
+    final AtomicBoolean stop = new AtomicBoolean();
+    final AtomicInteger allowedOk = new AtomicInteger();
+    final List<String> allowedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final AtomicInteger deniedTried = new AtomicInteger();
+    final List<String> deniedThrough = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final AtomicInteger exchanges = new AtomicInteger();
+    final List<String> establishedBroken = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Thread> loops = new ArrayList<>();
+    final TcpProbe.Connection established;
+
+    StarWarsTraffic() throws Exception {
+      loops.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
+        Outcome o = connect(tiefighter, deathstar.ip(), 80, ALLOWED);
+        if (o == Outcome.ANSWERED) {
+          allowedOk.incrementAndGet();
+        } else {
+          allowedBroken.add(o.toString());
+        }
+      }));
+      for (PodNetwork rebel : List.of(xwing, xwing2)) {
+        loops.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
+          Outcome o = connect(rebel, deathstar.ip(), 80, Duration.ofMillis(300));
+          deniedTried.incrementAndGet();
+          if (o != Outcome.TIMED_OUT) {
+            deniedThrough.add(rebel.name() + ": " + o);
+          }
+        }));
+      }
+      established = TcpProbe.Connection.open(in.get("tiefighter"), deathstar.ip(), 80, ALLOWED);
+      loops.add(TrafficLoop.start(stop, Duration.ofSeconds(60), () -> {
+        try {
+          String answer = established.exchange("ping");
+          if (answer.equals("deathstar:ping")) {
+            exchanges.incrementAndGet();
+          } else {
+            establishedBroken.add(answer);
+          }
+        } catch (Exception e) {
+          establishedBroken.add(e.toString());
+          Thread.sleep(100);
+        }
+        Thread.sleep(20);
+      }));
+    }
+
+    @Override
+    public void close() throws Exception {
+      stop.set(true);
+      for (Thread t : loops) {
+        t.join(5000);
+      }
+      established.close();
+    }
+
+    void assertNoWrongVerdict() {
+      assertThat(allowedBroken).as("allowed connections that failed").isEmpty();
+      assertThat(deniedThrough).as("denied connections that got through").isEmpty();
+      assertThat(establishedBroken).as("exchanges on the established connection that failed").isEmpty();
+      assertThat(deniedTried.get()).isGreaterThan(5);
     }
   }
 }

@@ -98,7 +98,7 @@ class MapWriterTest extends WithLoadedBpfObject {
     assertVerdictsDuringChurn(writer, one, two, allowed);
   }
 
-  /** Writes {@code one} and {@code two} in turn, 300 times each, while a thread judges {@code allowed}'s packets. */
+  /** Writes {@code one} and {@code two} in turn, 300 times each at least, while a thread judges {@code allowed}'s packets. */
   private static void assertVerdictsDuringChurn(MapWriter writer, MapContents one, MapContents two,
       Map<byte[], java.util.Set<Integer>> allowed) throws InterruptedException {
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -118,7 +118,9 @@ class MapWriterTest extends WithLoadedBpfObject {
     });
     prober.start();
     try {
-      for (int i = 0; i < 300; i++) {
+      // at least 300 switches each way, and on until the prober has judged 1,000 packets (at most 10 s)
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      for (int i = 0; i < 300 || (judged.get() < 1000 && System.nanoTime() < deadline); i++) {
         writer.write(one, two);
         writer.write(two, one);
       }
