@@ -31,8 +31,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -101,7 +103,7 @@ public final class BpfDatapath implements Datapath {
   private final ScheduledExecutorService timer;
   private static final long URGENT_GC_SPACING_NANOS = 250_000_000L;
   private static final long BUSY_GC_INTERVAL_MS = 1000;
-  private final java.util.concurrent.atomic.AtomicBoolean urgentGcQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean urgentGcQueued = new AtomicBoolean();
   private final RingBuffer events;
   private final Thread eventThread;
   private final EventFlows eventFlows = new EventFlows();
@@ -363,7 +365,7 @@ public final class BpfDatapath implements Datapath {
           scheduleConntrackGc(interval);
         }
       }, next, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException closing) {
+    } catch (RejectedExecutionException closing) {
       // the datapath is closing
     }
   }
@@ -389,7 +391,7 @@ public final class BpfDatapath implements Datapath {
    */
   private void collectConntrackGarbageSoon() {
     long now = System.nanoTime();
-    if (urgentGcQueued.get() || now - lastGcAt < URGENT_GC_SPACING_NANOS || !urgentGcQueued.compareAndSet(false, true)) {
+    if (now - lastGcAt < URGENT_GC_SPACING_NANOS || !urgentGcQueued.compareAndSet(false, true)) {
       return;
     }
     try {
@@ -397,7 +399,7 @@ public final class BpfDatapath implements Datapath {
         urgentGcQueued.set(false);
         collectConntrackGarbage();
       });
-    } catch (java.util.concurrent.RejectedExecutionException closing) {
+    } catch (RejectedExecutionException closing) {
       urgentGcQueued.set(false);
     }
   }

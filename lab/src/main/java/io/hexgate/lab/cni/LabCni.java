@@ -91,18 +91,6 @@ public final class LabCni implements AutoCloseable {
       Supplier<String> nameserver,
       Events events,
       Clock clock,
-      DatapathGate datapathReady) {
-    this(client, pods, network, dns, nameserver, events, clock, datapathReady, HostSideFilter.NONE);
-  }
-
-  public LabCni(
-      KubernetesClient client,
-      SharedIndexInformer<Pod> pods,
-      ClusterNetwork network,
-      ClusterDns dns,
-      Supplier<String> nameserver,
-      Events events,
-      Clock clock,
       DatapathGate datapathReady,
       HostSideFilter hostSideFilter) {
     this.datapathReady = datapathReady;

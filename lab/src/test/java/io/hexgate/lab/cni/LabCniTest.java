@@ -47,7 +47,7 @@ class LabCniTest {
     informers = new ClusterInformers(client);
     ClusterDns dns = new ClusterDns("cluster.local", informers.services().getStore(), informers.endpointSlices().getStore());
     cni = new LabCni(client, informers.pods(), network, dns, () -> "10.96.0.10", new Events(client, "test", Clock.systemUTC()), Clock.systemUTC(),
-        pod -> !pod.name().equals("gated") || datapathHasIt.get());
+        pod -> !pod.name().equals("gated") || datapathHasIt.get(), LabCni.HostSideFilter.NONE);
     informers.start();
   }
 
