@@ -14,6 +14,9 @@ if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -Eq 'version
 fi
 
 scripts/ensure-host-tools.sh
+# the lab's real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl),
+# built once into ~/.cache/hexgate; without Go the lab tests run on the embedded fallback and say so
+scripts/ensure-control-plane.sh >/dev/null || echo "test.sh: the real control plane cannot be built here; lab tests use the embedded fallback" >&2
 ./mvnw -B -ntp verify
 
 # The shared policy-verdict corpus runs inside the suite (src/test, PolicyVerdictConformanceTest);

@@ -52,7 +52,7 @@ class DemoCommandTest {
     assumeTrue(NetNs.unavailable().isEmpty(), () -> "skipped: the demo needs network namespaces (root): " + NetNs.unavailable().orElse(""));
     String bpf = NodeAgent.bpfUnavailable().orElse(null);
     assumeTrue(bpf == null, () -> "skipped: the demo's connections need the eBPF datapath: " + bpf);
-    LabStarWarsTest.Kubectl.find(); // Debian's kubectl, installed when missing, else the test skips
+    LabSession.kubectlPath(); // the control plane's kubectl, built when missing, else the test skips
   }
 
   @Test

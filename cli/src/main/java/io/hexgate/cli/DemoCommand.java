@@ -10,6 +10,7 @@ import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.lab.LabCleanup;
 import io.hexgate.lab.LabLauncher;
+import io.hexgate.lab.controlplane.ControlPlaneBinaries;
 import io.hexgate.lab.LabOptions;
 import java.io.File;
 import java.io.IOException;
@@ -84,7 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
       return 2;
     }
     try {
-      new LabOptions(prefix, nodes, Path.of("."), Path.of("."));
+      new LabOptions(prefix, nodes, Path.of("."), Path.of("."), null, Path.of("."));
     } catch (IllegalArgumentException e) {
       err.println("hexgate demo: " + e.getMessage());
       return 2;
@@ -97,9 +98,11 @@ public final class DemoCommand implements Callable<Integer> {
         return 2;
       }
     }
-    String kubectlPath = kubectl != null ? kubectl.toString() : findKubectl();
+    // the kubectl of the control plane's release, built with it; else one on the PATH
+    String kubectlPath = kubectl != null ? kubectl.toString()
+        : ControlPlaneBinaries.ensure(home, out).map(b -> b.resolve("kubectl").toString()).orElseGet(DemoCommand::findKubectl);
     if (kubectlPath == null) {
-      err.println("hexgate demo: needs kubectl on the PATH (Debian: apt-get install kubernetes-client)");
+      err.println("hexgate demo: needs kubectl: the control plane's build (scripts/ensure-control-plane.sh) or one on the PATH");
       return 2;
     }
     state = (stateDir != null ? stateDir : LabOptions.defaultStateDir()).toAbsolutePath();
@@ -176,7 +179,7 @@ public final class DemoCommand implements Callable<Integer> {
     heading("Start the lab: an API server, " + nodes + " nodes, the operator and one node agent per node");
     command("./hexgate lab up" + stateDirOption() + (nodes != 2 ? " --nodes " + nodes : "")
         + (prefix.equals(LabOptions.DEFAULT_PREFIX) ? "" : " --prefix " + prefix));
-    int up = launcher.up(prefix, nodes, home.resolve("crds"), LabCommand.classpath(), Duration.ofSeconds(120));
+    int up = launcher.up(prefix, nodes, home.resolve("crds"), LabLauncher.ControlPlaneChoice.AUTO, LabCommand.classpath(), Duration.ofSeconds(120));
     if (up != 0) {
       throw new Abort("the lab did not come up (exit code " + up + ")");
     }

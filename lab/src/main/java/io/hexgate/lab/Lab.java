@@ -1,6 +1,5 @@
 package io.hexgate.lab;
 
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -21,9 +20,10 @@ import io.hexgate.lab.api.LabApiServer;
 import io.hexgate.lab.cni.LabCni;
 import io.hexgate.lab.cni.ResolvConf;
 import io.hexgate.lab.controllers.ClusterInformers;
-import io.hexgate.lab.controllers.ClusterIpAllocator;
-import io.hexgate.lab.controllers.Events;
-import io.hexgate.lab.controllers.LabControllers;
+import io.hexgate.lab.controlplane.ControlPlane;
+import io.hexgate.lab.controlplane.EmbeddedControlPlane;
+import io.hexgate.lab.controlplane.RealControlPlane;
+import io.hexgate.lab.node.NodeRegistration;
 import io.hexgate.lab.dns.ClusterDns;
 import io.hexgate.lab.dns.DnsMessage;
 import io.hexgate.lab.flows.FlowLog;
@@ -37,6 +37,7 @@ import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.status.PolicyStatusTracker;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -55,8 +56,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole lab in one process: the API server with the CRDs, node namespaces joined by a bridge, the
- * controllers, the CNI, cluster DNS (a {@code coredns} Deployment in {@code kube-system} behind the
+ * The whole lab in one process: the control plane (real, or the embedded fallback) with the CRDs, node
+ * namespaces joined by a bridge, for each node what its kubelet and CNI do, cluster DNS (a {@code coredns} Deployment in {@code kube-system} behind the
  * {@code kube-dns} Service at 10.96.0.10), the operator, and one node agent per node inside its namespace.
  * {@link #close()} takes everything down again, and {@link LabCleanup} removes what a crashed lab left.
  */
@@ -68,15 +69,16 @@ public final class Lab implements AutoCloseable {
   private static final String AGENT_CHANNEL_PREFIX = "hexgate-lab-operator-";
   /** Each agent serves metrics inside its node's namespace, on the port a real agent uses on its host. */
   public static final int AGENT_METRICS_PORT = 9962;
+  /** Under the state directory: the real control plane's data, certificates, kubeconfigs and logs. */
+  public static final String CONTROL_PLANE_DIR = "control-plane";
 
   private final LabOptions options;
   private final Clock clock = Clock.systemUTC();
   private final List<AutoCloseable> closing = new ArrayList<>(); // in reverse order of start
-  private LabApiServer api;
+  private ControlPlane controlPlane;
   private KubernetesClient client;
   private ClusterNetwork network;
-  private LabCni cni;
-  private LabControllers controllers;
+  private final List<LabCni> cnis = new ArrayList<>();
   private HexgateOperator operator;
   private NodeStateHub hub;
   private ClusterInformers informers;
@@ -137,10 +139,15 @@ public final class Lab implements AutoCloseable {
     if (!leftovers.nothing()) {
       progress.println("cleaned up after an earlier lab: " + leftovers);
     }
-    step(progress, "starting the API server with the CRDs of " + options.crdDir());
-    api = LabApiServer.start(0, LabApiServer.crdFiles(options.crdDir()));
-    closing.add(api);
-    client = api.client();
+    List<Path> crds = LabApiServer.crdFiles(options.crdDir());
+    if (options.controlPlane() != null) {
+      controlPlane = RealControlPlane.start(options.controlPlane(), options.stateDir().resolve(CONTROL_PLANE_DIR), crds, options.bundleDir(), progress);
+    } else {
+      step(progress, "starting the embedded API server with the CRDs of " + options.crdDir());
+      controlPlane = EmbeddedControlPlane.start(crds);
+    }
+    closing.add(controlPlane);
+    client = controlPlane.admin();
 
     step(progress, "making " + options.nodes() + " node network namespaces joined by the bridge " + options.prefix() + "br0");
     network = ClusterNetwork.create(options.prefix());
@@ -148,54 +155,36 @@ public final class Lab implements AutoCloseable {
       ClusterNetwork.cleanup(options.prefix());
       ResolvConf.deleteAll(options.prefix());
     });
+    String kubeletVersion = controlPlane instanceof RealControlPlane real ? real.release() : "v0.0.0-hexgate-embedded";
     for (int i = 1; i <= options.nodes(); i++) {
       NodeNetwork node = network.addNode(LabOptions.nodeName(i), i);
-      io.fabric8.kubernetes.api.model.Node n =
-              new NodeBuilder()
-                  .withNewMetadata()
-                  .withName(node.name())
-                  .addToLabels("kubernetes.io/hostname", node.name())
-                  .addToLabels("kubernetes.io/os", "linux")
-                  .addToAnnotations("lab.hexgate.io/netns", node.netns())
-                  .endMetadata()
-                  .withNewSpec().withPodCIDR(node.podCidr()).withPodCIDRs(node.podCidr()).endSpec()
-                  .withNewStatus()
-                  .addNewAddress().withType("InternalIP").withAddress(node.nodeIp()).endAddress()
-                  .addNewAddress().withType("Hostname").withAddress(node.name()).endAddress()
-                  .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
-                  .withMessage("hexgate lab node").endCondition()
-                  .withNewNodeInfo()
-                  .withKubeletVersion("v1.32.0-hexgate-lab")
-                  .withOperatingSystem("linux")
-                  .withArchitecture(System.getProperty("os.arch"))
-                  .withKernelVersion(System.getProperty("os.version"))
-                  .withOsImage("hexgate lab node (network namespace " + node.netns() + ")")
-                  .withContainerRuntimeVersion("hexgate-lab://built-in-workloads")
-                  .endNodeInfo()
-                  .endStatus()
-                  .build();
-      client.resource(n).create();
-      client.nodes().resource(n).updateStatus(); // status is a subresource: create drops it
+      NodeRegistration registration = NodeRegistration.register(controlPlane.node(node.name()), node, kubeletVersion, clock);
+      closing.add(registration);
     }
 
     informers = new ClusterInformers(client);
-    Events events = new Events(client, "hexgate-lab", clock);
-    ClusterIpAllocator allocator =
-        new ClusterIpAllocator(
-            Ipv4.Cidr.parse(LabOptions.SERVICE_RANGE),
-            Set.of(Ipv4.Cidr.parse(LabOptions.SERVICE_RANGE).host(1), Ipv4.parse(LabOptions.DNS_IP)));
-    controllers = new LabControllers(client, informers, allocator, events, clock);
+    if (controlPlane instanceof EmbeddedControlPlane embedded) {
+      Ipv4.Cidr range = Ipv4.Cidr.parse(LabOptions.SERVICE_RANGE);
+      embedded.addControllers(informers, () -> network.nodes().stream().map(NodeNetwork::name).toList(), LabOptions.SERVICE_RANGE,
+          Set.of(Ipv4.format(range.host(1)), LabOptions.DNS_IP), clock);
+    }
     ClusterDns dns = new ClusterDns(LabOptions.ZONE, informers.services().getStore(), informers.endpointSlices().getStore());
-    cni = new LabCni(client, informers.pods(), network, dns, this::nameserver, events, clock, this::inDatapath, this::podFilter);
-    // closed before the network: workloads stop before their namespaces go
     closing.add(informers);
-    closing.add(controllers);
-    closing.add(cni);
+    for (NodeNetwork node : network.nodes()) {
+      LabCni cni = new LabCni(controlPlane.node(node.name()), node, dns, this::nameserver, clock, this::inDatapath, this::podFilter);
+      closing.add(cni); // closed before the network: workloads stop before their namespaces go
+      cnis.add(cni);
+    }
     informers.start();
-    controllers.start();
+    if (controlPlane instanceof EmbeddedControlPlane embedded) {
+      embedded.startControllers();
+    }
+    for (LabCni cni : cnis) {
+      cni.start();
+    }
 
-    step(progress, "starting the operator");
-    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), client, clock);
+    step(progress, "starting the operator" + (controlPlane.embedded() ? "" : " as its ServiceAccount, with the RBAC of " + options.bundleDir()));
+    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), controlPlane.operator(), clock);
     hub = new NodeStateHub();
     PolicyStatusTracker status = operator.trackPolicyStatus(hub, 100, Duration.ofSeconds(1));
     ExecutorService sender = Executors.newFixedThreadPool(2, r -> {
@@ -342,7 +331,7 @@ public final class Lab implements AutoCloseable {
       Pod dnsPod = client.pods().inNamespace(DNS_NAMESPACE).withLabels(labels).list().getItems().stream()
           .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()) && p.getStatus().getPodIP() != null)
           .findFirst().orElse(null);
-      if (dnsPod != null && answers(dnsPod)) {
+      if (dnsPod != null && answers(options.prefix(), dnsPod)) {
         dnsPodIp = dnsPod.getStatus().getPodIP();
         return;
       }
@@ -357,11 +346,8 @@ public final class Lab implements AutoCloseable {
   }
 
   /** Whether the DNS pod answers for {@code kube-dns.kube-system.svc}, asked from inside its namespace. */
-  private static boolean answers(Pod dnsPod) throws Exception {
-    String netns = dnsPod.getMetadata().getAnnotations() == null ? null : dnsPod.getMetadata().getAnnotations().get(LabCni.NETNS_ANNOTATION);
-    if (netns == null) {
-      return false;
-    }
+  private static boolean answers(String prefix, Pod dnsPod) throws Exception {
+    String netns = NodeNetwork.podNetns(prefix, dnsPod.getMetadata().getNamespace(), dnsPod.getMetadata().getName());
     return NetNs.call(netns, () -> {
       try (DatagramSocket s = new DatagramSocket()) {
         s.setSoTimeout(1000);
@@ -381,8 +367,8 @@ public final class Lab implements AutoCloseable {
     return options;
   }
 
-  public LabApiServer api() {
-    return api;
+  public ControlPlane controlPlane() {
+    return controlPlane;
   }
 
   public KubernetesClient client() {
@@ -399,7 +385,7 @@ public final class Lab implements AutoCloseable {
 
   /** Writes the kubeconfig for this lab's API server. */
   public void writeKubeconfig() throws IOException {
-    api.writeKubeconfig(options.kubeconfig());
+    controlPlane.writeKubeconfig(options.kubeconfig());
   }
 
   /** Stops everything in the reverse order of start and removes every namespace, link and pin. */

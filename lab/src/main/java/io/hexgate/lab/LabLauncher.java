@@ -7,7 +7,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
-import io.hexgate.lab.cni.LabCni;
+import io.hexgate.datapath.netns.NodeNetwork;
+import io.hexgate.lab.controlplane.ControlPlaneBinaries;
+import io.hexgate.lab.controlplane.RealControlPlane;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +34,17 @@ import java.util.concurrent.TimeUnit;
 public final class LabLauncher {
   public static final String PROPERTIES_FILE = "lab.properties";
   public static final String LOG_FILE = "lab.log";
+  static final String EMBEDDED_BANNER =
+      "*** The real Kubernetes control plane cannot be built on this machine (it needs Go 1.26: see README.md,"
+          + " \"The lab's control plane\"), so this lab runs the EMBEDDED FALLBACK API server: no authentication,"
+          + " no RBAC, the lab's own controllers. Install Go 1.26 and run `hexgate lab up` again for the real one. ***";
+
+  /** Which control plane {@code lab up} runs. */
+  public enum ControlPlaneChoice {
+    AUTO,
+    REAL,
+    EMBEDDED
+  }
   private static final String MAIN_CLASS = LabMain.class.getName();
 
   private final Path stateDir;
@@ -82,8 +95,11 @@ public final class LabLauncher {
    * Starts a lab in the background and waits until it is ready; prints the {@code export KUBECONFIG} line.
    *
    * @param classpath the class path the lab process runs with (this CLI's)
+   * @param controlPlane {@link ControlPlaneChoice#AUTO} runs the real control plane, building it first when it
+   *     is not built yet, and falls back to the embedded one with a banner when it cannot be built
    */
-  public int up(String prefix, int nodes, Path crdDir, String classpath, Duration timeout) throws IOException, InterruptedException {
+  public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, String classpath, Duration timeout)
+      throws IOException, InterruptedException {
     String problem = rootProblem();
     if (problem != null) {
       err.println(problem);
@@ -113,6 +129,19 @@ public final class LabLauncher {
     try (var w = Files.newBufferedWriter(stateDir.resolve(PROPERTIES_FILE), StandardCharsets.UTF_8)) {
       props.store(w, "hexgate lab");
     }
+    Path home = Path.of(System.getProperty("hexgate.home", ".")).toAbsolutePath();
+    String binaries = LabMain.EMBEDDED;
+    if (controlPlane != ControlPlaneChoice.EMBEDDED) {
+      Optional<Path> bin = ControlPlaneBinaries.ensure(home, out);
+      if (bin.isPresent()) {
+        binaries = bin.get().toString();
+      } else if (controlPlane == ControlPlaneChoice.REAL) {
+        err.println("hexgate lab: the real control plane cannot be built here (see above); `--control-plane embedded` runs the fallback");
+        return 1;
+      } else {
+        out.println(EMBEDDED_BANNER);
+      }
+    }
     Path log = stateDir.resolve(LOG_FILE);
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid"); // a session of its own: Ctrl-C in this shell later does not reach it
@@ -120,7 +149,8 @@ public final class LabLauncher {
     cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss512k", "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "-Dorg.slf4j.simpleLogger.log.io.javaoperatorsdk=warn", "-Dorg.slf4j.simpleLogger.log.io.fabric8=warn"));
     cmd.addAll(List.of("-cp", classpath, MAIN_CLASS, "--state-dir", stateDir.toString(), "--prefix", prefix,
-        "--nodes", Integer.toString(nodes), "--crds", crdDir.toAbsolutePath().toString()));
+        "--nodes", Integer.toString(nodes), "--crds", crdDir.toAbsolutePath().toString(),
+        "--bundle", home.resolve("bundle/manifests").toString(), "--control-plane", binaries));
     Process lab = new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
@@ -231,6 +261,10 @@ public final class LabLauncher {
         prefix.isPresent() ? LabCleanup.clean(prefix.get()) : new LabCleanup.Removed(0, List.of(), List.of(), List.of(), List.of());
     for (String f : List.of(LabMain.READY_FILE, LabMain.PID_FILE, "kubeconfig", PROPERTIES_FILE)) {
       Files.deleteIfExists(stateDir.resolve(f));
+    }
+    List<String> stopped = RealControlPlane.stopLeftovers(stateDir.resolve(Lab.CONTROL_PLANE_DIR));
+    if (!stopped.isEmpty()) {
+      out.println("Stopped control plane processes the lab left running: " + String.join(", ", stopped) + ".");
     }
     if (lab.isEmpty() && removed.nothing()) {
       out.println("No lab was running; nothing to remove.");
@@ -358,8 +392,8 @@ public final class LabLauncher {
         err.println("Error from server (NotFound): pods \"" + pod + "\" not found in namespace " + namespace);
         return missing;
       }
-      String netns = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(LabCni.NETNS_ANNOTATION);
-      if (netns == null || !NetNs.exists(netns)) {
+      String netns = NodeNetwork.podNetns(previousPrefix().orElse(LabOptions.DEFAULT_PREFIX), namespace, pod);
+      if (p.getSpec().getNodeName() == null || !NetNs.exists(netns)) {
         String phase = p.getStatus() == null ? "unknown" : p.getStatus().getPhase();
         err.println("hexgate lab exec: pod " + namespace + "/" + pod + " has no network namespace yet (phase " + phase + ")");
         return missing;

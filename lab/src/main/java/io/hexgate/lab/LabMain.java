@@ -13,11 +13,12 @@ import java.util.concurrent.TimeUnit;
  * its pid first and a ready marker once the lab is up. Its shutdown hook takes everything down again, also
  * when the signal comes while the lab is still starting.
  *
- * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR}.
+ * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded}.
  */
 public final class LabMain {
   public static final String PID_FILE = "lab.pid";
   public static final String READY_FILE = "lab.ready";
+  public static final String EMBEDDED = "embedded";
 
   private LabMain() {}
 
@@ -70,9 +71,9 @@ public final class LabMain {
     lab.writeKubeconfig();
     writeAtomically(
         options.stateDir().resolve(READY_FILE),
-        "api=" + lab.api().url() + "\nnodes=" + options.nodes() + "\nprefix=" + options.prefix() + "\nagents=" + lab.agentsRunning()
+        "api=" + lab.controlPlane().url() + "\nnodes=" + options.nodes() + "\nprefix=" + options.prefix() + "\nagents=" + lab.agentsRunning()
             + "\nflows=" + lab.flowsUrl() + "\n");
-    System.out.println("hexgate lab: ready; API at " + lab.api().url() + ", kubeconfig " + options.kubeconfig());
+    System.out.println("hexgate lab: ready; API at " + lab.controlPlane().url() + ", kubeconfig " + options.kubeconfig());
     stopped.await();
   }
 
@@ -87,6 +88,8 @@ public final class LabMain {
     int nodes = 2;
     Path state = LabOptions.defaultStateDir();
     Path crds = Path.of("crds");
+    Path bundle = Path.of("bundle/manifests");
+    Path controlPlane = null;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -100,11 +103,16 @@ public final class LabMain {
         }
         case "--state-dir" -> state = Path.of(require(args[i], value));
         case "--crds" -> crds = Path.of(require(args[i], value));
+        case "--bundle" -> bundle = Path.of(require(args[i], value));
+        case "--control-plane" -> {
+          String v = require(args[i], value);
+          controlPlane = v.equals(EMBEDDED) ? null : Path.of(v).toAbsolutePath();
+        }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
       i++;
     }
-    return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath());
+    return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath(), controlPlane, bundle.toAbsolutePath());
   }
 
   private static String require(String option, String value) {

@@ -10,8 +10,10 @@ import java.nio.file.Path;
  * @param nodes how many node namespaces (1..245)
  * @param stateDir where the kubeconfig, pid, log and ready marker live
  * @param crdDir the CRDs the API server starts with
+ * @param controlPlane the directory of the real control plane's binaries, or null for the embedded fallback
+ * @param bundleDir the operator's ServiceAccount and RBAC ({@code bundle/manifests}), applied as an OLM install would
  */
-public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir) {
+public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir) {
   public static final String DEFAULT_PREFIX = "hxl-";
   public static final String ZONE = "cluster.local";
   public static final String SERVICE_RANGE = "10.96.0.0/16";
@@ -29,6 +31,11 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir) {
   /** {@code ~/.hexgate/lab}: the kubeconfig path stays the same from one lab to the next. */
   public static Path defaultStateDir() {
     return Path.of(System.getProperty("user.home"), ".hexgate", "lab");
+  }
+
+  /** The same lab on the embedded fallback control plane. */
+  public LabOptions embedded() {
+    return new LabOptions(prefix, nodes, stateDir, crdDir, null, bundleDir);
   }
 
   public Path kubeconfig() {

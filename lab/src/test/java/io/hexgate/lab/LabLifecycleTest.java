@@ -43,7 +43,7 @@ class LabLifecycleTest {
 
   private static int up() throws Exception {
     Path crds = Path.of(System.getProperty("hexgate.root", "..")).resolve("crds");
-    return launcher.up(PREFIX, 2, crds, System.getProperty("java.class.path"), Duration.ofSeconds(180));
+    return launcher.up(PREFIX, 2, crds, LabLauncher.ControlPlaneChoice.AUTO, System.getProperty("java.class.path"), Duration.ofSeconds(180));
   }
 
   private static String printed() {

@@ -47,7 +47,7 @@ public final class LabCommand implements Runnable {
   }
 
   @Command(name = "up", mixinStandardHelpOptions = true,
-      description = "Start the lab in the background (API server, CRDs, operator, nodes, controllers, CNI, DNS) and print the export KUBECONFIG line.")
+      description = "Start the lab in the background (control plane, CRDs, operator, nodes, CNI, DNS) and print the export KUBECONFIG line.")
   static final class Up implements Callable<Integer> {
     @CommandLine.ParentCommand LabCommand parent;
 
@@ -61,19 +61,29 @@ public final class LabCommand implements Runnable {
     @Option(names = "--crds", paramLabel = "DIR", description = "CRDs to install (default: crds/ of this checkout).")
     Path crds;
 
-    @Option(names = "--timeout", defaultValue = "120", description = "Seconds to wait for the lab to be ready (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "120",
+        description = "Seconds to wait for the lab to be ready, after the control plane is built (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
+
+    @Option(names = "--control-plane", defaultValue = "auto", paramLabel = "auto|real|embedded",
+        description = "auto (default): the real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler), built"
+            + " once with Go, or the embedded fallback where it cannot be built; real: fail instead of falling back; embedded: the"
+            + " fallback API server (no authentication, no RBAC).")
+    String controlPlane;
 
     @Override
     public Integer call() throws Exception {
+      LabLauncher.ControlPlaneChoice choice;
       try {
-        new LabOptions(prefix, nodes, Path.of("."), Path.of("."));
+        new LabOptions(prefix, nodes, Path.of("."), Path.of("."), null, Path.of("."));
+        choice = LabLauncher.ControlPlaneChoice.valueOf(controlPlane.toUpperCase(java.util.Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        System.err.println("hexgate lab up: " + e.getMessage());
+        System.err.println("hexgate lab up: " + (e.getMessage().startsWith("No enum") ? "--control-plane: '" + controlPlane
+            + "' is not one of auto, real, embedded" : e.getMessage()));
         return 2;
       }
       Path dir = crds != null ? crds : Path.of(System.getProperty("hexgate.home", "."), "crds");
-      return parent.launcher().up(prefix, nodes, dir, classpath(), Duration.ofSeconds(timeoutSeconds));
+      return parent.launcher().up(prefix, nodes, dir, choice, classpath(), Duration.ofSeconds(timeoutSeconds));
     }
   }
 

@@ -152,7 +152,12 @@ public final class NodeNetwork {
   }
 
   private String podNetnsName(String namespace, String pod) {
-    String n = cluster.prefix() + "p-" + namespace + "-" + pod;
+    return podNetns(cluster.prefix(), namespace, pod);
+  }
+
+  /** The network namespace of pod {@code namespace/pod} in the lab cluster of {@code prefix}. */
+  public static String podNetns(String prefix, String namespace, String pod) {
+    String n = prefix + "p-" + namespace + "-" + pod;
     // namespace names are file names: keep them well under NAME_MAX, unique through the interface hash
     return n.length() <= 100 ? n : n.substring(0, 80) + "-" + PodInterfaces.hostSide(namespace, pod);
   }

@@ -9,9 +9,9 @@ import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
@@ -28,11 +28,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -40,20 +38,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lab's scheduler, CNI and kubelet in one: for each pod created through the API it picks the least
- * loaded node (unless the pod names one), makes the pod's network namespace, veth pair, address and routes
- * through {@link NodeNetwork#addPod}, writes its resolv.conf, starts the workloads that stand in for its
- * containers inside the namespace, and reports the pod {@code Running} and {@code Ready} with its IP. When
- * the pod is deleted it stops the workloads and deletes the namespace, which frees the address.
+ * The part of a kubelet and its CNI plugin the lab needs, for one node and with that node's credentials:
+ * for each pod the scheduler bound to the node it makes the pod's network namespace, veth pair, address and
+ * routes through {@link NodeNetwork#addPod}, writes its resolv.conf, starts the workloads that stand in for
+ * its containers inside the namespace, and reports the pod {@code Running} and {@code Ready} with its IP.
+ * When the pod is deleted it stops the workloads, deletes the namespace (which frees the address) and
+ * finishes the deletion, as a kubelet does once its containers are gone.
  */
 public final class LabCni implements AutoCloseable {
-  /** The pod's network namespace, for {@code hexgate lab exec}. */
-  public static final String NETNS_ANNOTATION = "lab.hexgate.io/netns";
   private static final Logger log = LoggerFactory.getLogger(LabCni.class);
   private static final java.time.Duration DATAPATH_POLL = java.time.Duration.ofMillis(200);
 
   private final KubernetesClient client;
-  private final ClusterNetwork network;
+  private final NodeNetwork node;
+  private final SharedIndexInformer<Pod> pods;
   private final ClusterDns dns;
   private final Supplier<String> nameserver;
   private final Events events;
@@ -83,25 +81,29 @@ public final class LabCni implements AutoCloseable {
     NodeNetwork.HostSideSetup forNode(NodeNetwork node);
   }
 
+  /**
+   * @param nodeClient the node's own credentials ({@code system:node:<name>}): it may see only the pods
+   *     bound to it, and write only their status
+   */
   public LabCni(
-      KubernetesClient client,
-      SharedIndexInformer<Pod> pods,
-      ClusterNetwork network,
+      KubernetesClient nodeClient,
+      NodeNetwork node,
       ClusterDns dns,
       Supplier<String> nameserver,
-      Events events,
       Clock clock,
       DatapathGate datapathReady,
       HostSideFilter hostSideFilter) {
     this.datapathReady = datapathReady;
     this.hostSideFilter = hostSideFilter;
-    this.client = client;
-    this.network = network;
+    this.client = nodeClient;
+    this.node = node;
     this.dns = dns;
     this.nameserver = nameserver;
-    this.events = events;
+    this.events = new Events(nodeClient, "kubelet", clock);
     this.clock = clock;
-    this.loop = new ReconcileLoop("cni", this::reconcile);
+    this.loop = new ReconcileLoop("cni-" + node.name(), this::reconcile);
+    // the Node authorizer lets a node list and watch only with this selector
+    this.pods = nodeClient.pods().inAnyNamespace().withField("spec.nodeName", node.name()).runnableInformer(0);
     pods.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -121,6 +123,11 @@ public final class LabCni implements AutoCloseable {
         });
   }
 
+  /** Starts watching the node's pods and waits for the first list. */
+  public void start() throws Exception {
+    pods.start().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   public boolean idle() {
     return loop.idle();
   }
@@ -133,49 +140,40 @@ public final class LabCni implements AutoCloseable {
   }
 
   void reconcile(String key) {
-    String ns = Keys.namespace(key);
-    String name = Keys.name(key);
-    Pod pod = client.pods().inNamespace(ns).withName(name).get();
+    Pod pod = pods.getStore().getByKey(key);
+    if (pod != null && !node.name().equals(pod.getSpec().getNodeName())) {
+      pod = null; // not this node's (a watch without the field selector, as on the embedded API server)
+    }
     PodSandbox existing = sandboxes.get(key);
-    if (pod == null || pod.getMetadata().getDeletionTimestamp() != null
-        || existing != null && !existing.uid().equals(pod.getMetadata().getUid())) {
+    boolean deleting = pod != null && pod.getMetadata().getDeletionTimestamp() != null;
+    if (pod == null || deleting || existing != null && !existing.uid().equals(pod.getMetadata().getUid())) {
       if (existing != null) {
         tearDown(existing);
       }
-      if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
+      if (deleting) {
+        finishDeletion(pod);
+      }
+      if (pod == null || deleting) {
         return;
       }
       existing = null;
     }
     if (existing == null) {
-      Optional<NodeNetwork> node = place(pod);
-      if (node.isEmpty()) {
-        return;
-      }
-      events.normal(pod, "Scheduled", "Successfully assigned " + Keys.of(pod) + " to " + node.get().name());
-      existing = setUp(pod, node.get());
+      existing = setUp(pod, node);
       sandboxes.put(key, existing);
-      bind(pod, existing);
     }
     writeStatus(pod, existing);
   }
 
-  /** The pod's node: the one it names, else the one with the fewest pods. */
-  private Optional<NodeNetwork> place(Pod pod) {
-    String wanted = pod.getSpec().getNodeName();
-    List<NodeNetwork> nodes = network.nodes();
-    if (wanted != null && !wanted.isEmpty()) {
-      Optional<NodeNetwork> named = nodes.stream().filter(n -> n.name().equals(wanted)).findFirst();
-      if (named.isEmpty()) {
-        events.warning(pod, "FailedScheduling", "spec.nodeName: node \"" + wanted + "\" is not a node of this lab");
+  /** The pod's containers are gone: the deletion the API server was waiting for can finish. */
+  private void finishDeletion(Pod pod) {
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
       }
-      return named;
     }
-    Map<String, Integer> load = new HashMap<>();
-    for (PodSandbox s : sandboxes.values()) {
-      load.merge(s.network().node().name(), 1, Integer::sum);
-    }
-    return nodes.stream().min(Comparator.comparing((NodeNetwork n) -> load.getOrDefault(n.name(), 0)).thenComparing(NodeNetwork::index));
   }
 
   private PodSandbox setUp(Pod pod, NodeNetwork node) {
@@ -224,25 +222,8 @@ public final class LabCni implements AutoCloseable {
     };
   }
 
-  /** Binds the pod to its node and names its namespace, in one update. */
-  private void bind(Pod pod, PodSandbox sandbox) {
-    String node = sandbox.network().node().name();
-    client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-        .edit(p -> {
-          p.getSpec().setNodeName(node);
-          if (p.getMetadata().getAnnotations() == null) {
-            p.getMetadata().setAnnotations(new HashMap<>());
-          }
-          p.getMetadata().getAnnotations().put(NETNS_ANNOTATION, sandbox.network().netns());
-          return p;
-        });
-  }
-
   private void writeStatus(Pod pod, PodSandbox sandbox) {
-    Pod current = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).get();
-    if (current == null) {
-      return;
-    }
+    Pod current = new io.fabric8.kubernetes.api.model.PodBuilder(pod).build();
     PodStatus old = current.getStatus();
     boolean runs = sandbox.problems().isEmpty();
     boolean ready = runs && datapathReady.test(sandbox.network());
@@ -319,6 +300,7 @@ public final class LabCni implements AutoCloseable {
   /** Stops every workload and removes every pod namespace this CNI made. */
   @Override
   public void close() {
+    pods.close();
     loop.close();
     for (PodSandbox s : List.copyOf(sandboxes.values())) {
       try {

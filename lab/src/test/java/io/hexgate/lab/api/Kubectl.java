@@ -32,13 +32,22 @@ final class Kubectl {
     this.home = home;
   }
 
-  /** The kubectl on the PATH (or /usr/bin/kubectl); skips the calling test when there is none. */
+  /**
+   * The kubectl built with the lab's control plane (scripts/ensure-control-plane.sh), else the one on the
+   * PATH; skips the calling test when there is none.
+   */
   static Kubectl find(Path kubeconfig, Path home) {
     Path found = null;
+    try {
+      found = io.hexgate.lab.controlplane.ControlPlaneBinaries.ensure(RepoRoot.find(), System.out).map(b -> b.resolve("kubectl")).orElse(null);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "kubectl"))) {
+      if (found == null && !dir.isEmpty() && Files.isExecutable(Path.of(dir, "kubectl"))) {
         found = Path.of(dir, "kubectl");
-        break;
       }
     }
     if (found == null && Files.isExecutable(Path.of("/usr/bin/kubectl"))) {

@@ -8,9 +8,9 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNs;
+import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.lab.MockApi;
 import io.hexgate.lab.controllers.ClusterInformers;
-import io.hexgate.lab.controllers.Events;
 import io.hexgate.lab.dns.ClusterDns;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,7 +33,7 @@ class LabCniTest {
   private static KubernetesClient client;
   private static ClusterInformers informers;
   private static ClusterNetwork network;
-  private static LabCni cni;
+  private static final java.util.List<LabCni> cnis = new java.util.ArrayList<>();
   private static final java.util.concurrent.atomic.AtomicBoolean datapathHasIt = new java.util.concurrent.atomic.AtomicBoolean();
 
   @BeforeAll
@@ -46,17 +46,20 @@ class LabCniTest {
     network.addNode("node-2", 2);
     informers = new ClusterInformers(client);
     ClusterDns dns = new ClusterDns("cluster.local", informers.services().getStore(), informers.endpointSlices().getStore());
-    cni = new LabCni(client, informers.pods(), network, dns, () -> "10.96.0.10", new Events(client, "test", Clock.systemUTC()), Clock.systemUTC(),
-        pod -> !pod.name().equals("gated") || datapathHasIt.get(), LabCni.HostSideFilter.NONE);
+    for (var node : network.nodes()) {
+      cnis.add(new LabCni(client, node, dns, () -> "10.96.0.10", Clock.systemUTC(),
+          pod -> !pod.name().equals("gated") || datapathHasIt.get(), LabCni.HostSideFilter.NONE));
+    }
     informers.start();
+    for (LabCni cni : cnis) {
+      cni.start();
+    }
   }
 
   @AfterAll
   static void stop() {
     try {
-      if (cni != null) {
-        cni.close();
-      }
+      cnis.forEach(LabCni::close);
       if (informers != null) {
         informers.close();
       }
@@ -71,11 +74,12 @@ class LabCniTest {
     }
   }
 
-  private static Pod create(String name, String image, Map<String, String> labels) {
+  /** A pod the scheduler bound to {@code node}. */
+  private static Pod create(String name, String node, String image, Map<String, String> labels) {
     return client.resource(
             new PodBuilder()
                 .withNewMetadata().withName(name).withNamespace("default").withLabels(labels).endMetadata()
-                .withNewSpec().addNewContainer().withName("main").withImage(image).endContainer().endSpec()
+                .withNewSpec().withNodeName(node).addNewContainer().withName("main").withImage(image).endContainer().endSpec()
                 .build())
         .create();
   }
@@ -109,14 +113,12 @@ class LabCniTest {
 
   @Test
   void podsGetNamespacesOnNodesAndReachEachOtherAcrossNodes() throws Exception {
-    create("deathstar-abc", "quay.io/cilium/starwars:v2.1@sha256:833d915ec68fca3ce83668fc5dae97c455b2134d8f23ef96586f55b894cfb1e8",
+    create("deathstar-abc", "node-1", "quay.io/cilium/starwars:v2.1@sha256:833d915ec68fca3ce83668fc5dae97c455b2134d8f23ef96586f55b894cfb1e8",
         Map.of("org", "empire", "class", "deathstar"));
     Pod deathstar = awaitPhase("deathstar-abc", "Running");
-    create("xwing", "quay.io/cilium/json-mock:v1.3.8", Map.of("org", "alliance"));
+    create("xwing", "node-2", "quay.io/cilium/json-mock:v1.3.8", Map.of("org", "alliance"));
     Pod xwing = awaitPhase("xwing", "Running");
 
-    // least loaded: the second pod goes to the other node
-    assertThat(deathstar.getSpec().getNodeName()).isNotEqualTo(xwing.getSpec().getNodeName());
     assertThat(deathstar.getStatus().getHostIP()).isEqualTo(network.node(deathstar.getSpec().getNodeName()).nodeIp());
     assertThat(deathstar.getStatus().getPodIPs()).extracting(ip -> ip.getIp()).containsExactly(deathstar.getStatus().getPodIP());
     assertThat(deathstar.getStatus().getConditions()).anySatisfy(c -> {
@@ -124,7 +126,7 @@ class LabCniTest {
       assertThat(c.getStatus()).isEqualTo("True");
     });
     assertThat(deathstar.getStatus().getContainerStatuses()).singleElement().satisfies(c -> assertThat(c.getReady()).isTrue());
-    String xwingNs = xwing.getMetadata().getAnnotations().get(LabCni.NETNS_ANNOTATION);
+    String xwingNs = NodeNetwork.podNetns(PREFIX, "default", "xwing");
     assertThat(NetNs.exists(xwingNs)).isTrue();
     assertThat(Files.readString(ResolvConf.ETC_NETNS.resolve(xwingNs).resolve("resolv.conf")))
         .isEqualTo("search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n");
@@ -134,16 +136,16 @@ class LabCniTest {
     assertThat(http(xwingNs, ip, "PUT", "/v1/exhaust-port")).contains("Panic: deathstar exploded\n\ngoroutine 1 [running]:");
 
     // deleting the pod stops its server and frees its namespace and address
-    String deathstarNs = deathstar.getMetadata().getAnnotations().get(LabCni.NETNS_ANNOTATION);
+    String deathstarNs = NodeNetwork.podNetns(PREFIX, "default", "deathstar-abc");
     client.pods().inNamespace("default").withName("deathstar-abc").delete();
-    await().atMost(Duration.ofSeconds(30)).until(() -> !NetNs.exists(deathstarNs) && !cni.pods().containsKey("default/deathstar-abc"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> !NetNs.exists(deathstarNs) && cnis.stream().noneMatch(c -> c.pods().containsKey("default/deathstar-abc")));
     assertThat(Files.exists(ResolvConf.ETC_NETNS.resolve(deathstarNs))).isFalse();
     assertThat(network.node(deathstar.getSpec().getNodeName()).pods()).noneMatch(p -> p.ip().equals(ip));
   }
 
   @Test
   void aPodIsReadyOnlyOnceItsNodesDatapathHasIt() throws Exception {
-    create("gated", "quay.io/cilium/json-mock:v1.3.8", Map.of("org", "empire"));
+    create("gated", "node-1", "quay.io/cilium/json-mock:v1.3.8", Map.of("org", "empire"));
     Pod running = awaitPhase("gated", "Running");
     Thread.sleep(500);
     assertThat(io.hexgate.lab.controllers.PodConditions.ready(get("gated"))).isFalse();
@@ -157,9 +159,9 @@ class LabCniTest {
 
   @Test
   void anImageTheLabCannotRunGetsANamespaceAndAWarning() {
-    create("nginx", "nginx:1.27", Map.of("app", "web"));
+    create("nginx", "node-2", "nginx:1.27", Map.of("app", "web"));
     Pod nginx = awaitPhase("nginx", "Pending");
-    assertThat(NetNs.exists(nginx.getMetadata().getAnnotations().get(LabCni.NETNS_ANNOTATION))).isTrue();
+    assertThat(NetNs.exists(NodeNetwork.podNetns(PREFIX, "default", "nginx"))).isTrue();
     assertThat(nginx.getStatus().getContainerStatuses()).singleElement().satisfies(c -> {
       assertThat(c.getReady()).isFalse();
       assertThat(c.getState().getWaiting().getReason()).isEqualTo("ImageNotSupported");

@@ -42,7 +42,7 @@ class LabControllersTest {
     client = api.client();
     informers = new ClusterInformers(client);
     ClusterIpAllocator allocator = new ClusterIpAllocator(RANGE, Set.of(Ipv4.parse("10.96.0.1"), Ipv4.parse("10.96.0.10")));
-    controllers = new LabControllers(client, informers, allocator, new Events(client, "test", Clock.systemUTC()), Clock.systemUTC());
+    controllers = new LabControllers(client, informers, allocator, () -> java.util.List.of("node-1"), new Events(client, "test", Clock.systemUTC()), Clock.systemUTC());
     informers.start();
     controllers.start();
   }

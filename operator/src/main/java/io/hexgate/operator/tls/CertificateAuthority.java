@@ -107,7 +107,7 @@ public final class CertificateAuthority {
     if (node == null || node.isBlank()) {
       throw new IllegalArgumentException("node name must not be empty");
     }
-    return issue(NODE_CN_PREFIX + node, KeyPurposeId.id_kp_clientAuth, List.of(), List.of());
+    return issue(NODE_CN_PREFIX + node, List.of(), KeyPurposeId.id_kp_clientAuth, List.of(), List.of());
   }
 
   /**
@@ -129,7 +129,7 @@ public final class CertificateAuthority {
               + ", but this agent's certificate is for CN=" + cn);
     }
     try {
-      return certify(cn, KeyPurposeId.id_kp_clientAuth, List.of(), List.of(), csr.publicKey());
+      return certify(cn, List.of(), KeyPurposeId.id_kp_clientAuth, List.of(), List.of(), csr.publicKey());
     } catch (GeneralSecurityException | CertIOException e) {
       throw new IllegalStateException("cannot sign the certificate request of node " + node, e);
     }
@@ -137,7 +137,15 @@ public final class CertificateAuthority {
 
   /** A server certificate for the operator, valid for the given DNS names and IP addresses. */
   public IssuedCertificate issueServer(String commonName, List<String> dnsNames, List<String> ipAddresses) {
-    return issue(commonName, KeyPurposeId.id_kp_serverAuth, dnsNames, ipAddresses);
+    return issue(commonName, List.of(), KeyPurposeId.id_kp_serverAuth, dnsNames, ipAddresses);
+  }
+
+  /**
+   * A client certificate for a Kubernetes user: the API server reads the common name as the user name and
+   * each organization as one of its groups (as {@code CN=admin, O=system:masters}).
+   */
+  public IssuedCertificate issueClient(String user, List<String> groups) {
+    return issue(user, groups, KeyPurposeId.id_kp_clientAuth, List.of(), List.of());
   }
 
   /** The node an agent certificate names, or null if it is not an agent certificate. */
@@ -153,20 +161,22 @@ public final class CertificateAuthority {
         : null;
   }
 
-  private IssuedCertificate issue(String cn, KeyPurposeId purpose, List<String> dns, List<String> ips) {
+  private IssuedCertificate issue(String cn, List<String> organizations, KeyPurposeId purpose, List<String> dns, List<String> ips) {
     KeyPair pair = newKeyPair();
     try {
-      return new IssuedCertificate(certify(cn, purpose, dns, ips, pair.getPublic()), pair.getPrivate(), certificate);
+      return new IssuedCertificate(certify(cn, organizations, purpose, dns, ips, pair.getPublic()), pair.getPrivate(), certificate);
     } catch (GeneralSecurityException | CertIOException e) {
       throw new IllegalStateException("cannot issue certificate for " + cn, e);
     }
   }
 
-  private X509Certificate certify(String cn, KeyPurposeId purpose, List<String> dns, List<String> ips, PublicKey pub)
+  private X509Certificate certify(String cn, List<String> organizations, KeyPurposeId purpose, List<String> dns, List<String> ips, PublicKey pub)
       throws GeneralSecurityException, CertIOException {
     Instant now = clock.instant();
     X500Name issuer = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
-    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, cn).build();
+    X500NameBuilder subjectName = new X500NameBuilder(BCStyle.INSTANCE);
+    organizations.forEach(o -> subjectName.addRDN(BCStyle.O, o));
+    X500Name subject = subjectName.addRDN(BCStyle.CN, cn).build();
     // backdated for clock skew, but never by more than a tenth of the lifetime: a short-lived certificate
     // must not look mostly used up (and due for renewal) the moment it is issued
     Duration backdate = BACKDATE.compareTo(leafValidity.dividedBy(10)) < 0 ? BACKDATE : leafValidity.dividedBy(10);
