@@ -344,7 +344,7 @@ class RealControlPlaneTest {
 
   @Test
   @Order(8)
-  void deletingANamespaceRemovesItsPoliciesAndEndpoints() throws Exception {
+  void deletingANamespaceRemovesItsPoliciesEndpointsAndUnusedIdentities() throws Exception {
     assertThat(lab.kubectl("create", "namespace", "empire").code()).isZero();
     // pods wait for the namespace's default ServiceAccount, which kube-controller-manager makes
     long saDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -374,9 +374,16 @@ class RealControlPlaneTest {
       assertThat(System.nanoTime()).as("the probe's CiliumEndpoint").isLessThan(deadline);
       Thread.sleep(500);
     }
+    assertThat(lab.kubectl("get", "ciliumidentities", "-l", "io.kubernetes.pod.namespace=empire", "-o", "name").out()).isNotBlank();
     Run deleted = lab.kubectl("delete", "namespace", "empire", "--wait=false");
     assertThat(deleted.code()).as(deleted.err()).isZero();
     awaitGone(List.of("ciliumnetworkpolicies", "ciliumendpoints", "pods"), "", "empire");
+    // the identity outlives its last pod by the lab's identity GC grace period (30 s), then goes
+    long gcDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (!lab.kubectl("get", "ciliumidentities", "-l", "io.kubernetes.pod.namespace=empire", "-o", "name").out().isBlank()) {
+      assertThat(System.nanoTime()).as("the namespace's identity collected within 90 s").isLessThan(gcDeadline);
+      Thread.sleep(1000);
+    }
   }
 
   private static void awaitGone(List<String> kinds, String namePrefix, String namespace) throws Exception {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -69,6 +70,12 @@ public final class Lab implements AutoCloseable {
   private static final String AGENT_CHANNEL_PREFIX = "hexgate-lab-operator-";
   /** Each agent serves metrics inside its node's namespace, on the port a real agent uses on its host. */
   public static final int AGENT_METRICS_PORT = 9962;
+  /**
+   * The identity collector's timing in the lab: an identity no pod uses goes after half a minute, not
+   * Cilium's 15 minutes, so that what a deleted namespace leaves is seen going while one watches.
+   */
+  static final Duration IDENTITY_GC_GRACE = Duration.ofSeconds(30);
+  static final Duration IDENTITY_GC_INTERVAL = Duration.ofSeconds(10);
   /** Under the state directory: the real control plane's data, certificates, kubeconfigs and logs. */
   public static final String CONTROL_PLANE_DIR = "control-plane";
 
@@ -78,7 +85,6 @@ public final class Lab implements AutoCloseable {
   private ControlPlane controlPlane;
   private KubernetesClient client;
   private ClusterNetwork network;
-  private final List<LabCni> cnis = new ArrayList<>();
   private HexgateOperator operator;
   private NodeStateHub hub;
   private ClusterInformers informers;
@@ -170,21 +176,31 @@ public final class Lab implements AutoCloseable {
     }
     ClusterDns dns = new ClusterDns(LabOptions.ZONE, informers.services().getStore(), informers.endpointSlices().getStore());
     closing.add(informers);
+    List<SharedIndexInformer<Pod>> nodePods = new ArrayList<>();
     for (NodeNetwork node : network.nodes()) {
-      LabCni cni = new LabCni(controlPlane.node(node.name()), node, dns, this::nameserver, clock, this::inDatapath, this::podFilter);
+      KubernetesClient nodeClient = controlPlane.node(node.name());
+      // the Node authorizer lets a node watch only its own pods, through this selector; the embedded
+      // API server has no authorizer (and its watches ignore field selectors): the shared informer serves
+      SharedIndexInformer<Pod> pods = controlPlane.embedded() ? informers.pods()
+          : nodeClient.pods().inAnyNamespace().withField("spec.nodeName", node.name()).runnableInformer(0);
+      LabCni cni = new LabCni(nodeClient, pods, node, dns, this::nameserver, clock, this::inDatapath, this::podFilter);
       closing.add(cni); // closed before the network: workloads stop before their namespaces go
-      cnis.add(cni);
+      if (pods != informers.pods()) {
+        nodePods.add(pods);
+        closing.add(pods::close);
+      }
     }
     informers.start();
     if (controlPlane instanceof EmbeddedControlPlane embedded) {
       embedded.startControllers();
     }
-    for (LabCni cni : cnis) {
-      cni.start();
+    for (SharedIndexInformer<Pod> pods : nodePods) {
+      pods.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     step(progress, "starting the operator" + (controlPlane.embedded() ? "" : " as its ServiceAccount, with the RBAC of " + options.bundleDir()));
-    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), controlPlane.operator(), clock);
+    operator = new HexgateOperator(
+        OperatorConfig.defaults().withoutLeaderElection().withIdentityGc(IDENTITY_GC_GRACE, IDENTITY_GC_INTERVAL), controlPlane.operator(), clock);
     hub = new NodeStateHub();
     PolicyStatusTracker status = operator.trackPolicyStatus(hub, 100, Duration.ofSeconds(1));
     ExecutorService sender = Executors.newFixedThreadPool(2, r -> {

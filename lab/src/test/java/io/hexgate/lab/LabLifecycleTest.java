@@ -54,7 +54,7 @@ class LabLifecycleTest {
   void downAndUpAfterAKilledLabLeaveNothingBehind() throws Exception {
     assertThat(up()).as(printed()).isZero();
     assertThat(printed()).contains("export KUBECONFIG=" + state.resolve("kubeconfig"));
-    assertThat(Files.readString(state.resolve("kubeconfig"))).contains("server: http://127.0.0.1:");
+    assertThat(Files.readString(state.resolve("kubeconfig"))).contains("server: https://127.0.0.1:");
     ProcessHandle first = launcher.running().orElseThrow();
     LabCleanup.Removed made = LabCleanup.leftovers(PREFIX);
     // two nodes and the DNS pod; the bridge and two uplinks

@@ -84,9 +84,13 @@ public final class LabCni implements AutoCloseable {
   /**
    * @param nodeClient the node's own credentials ({@code system:node:<name>}): it may see only the pods
    *     bound to it, and write only their status
+   * @param pods the pods the node sees (the real API server's Node authorizer lets it watch only those
+   *     bound to it, with the {@code spec.nodeName} field selector); started by the caller after this
+   *     constructor, so that the first list arrives as additions. Pods bound elsewhere are ignored.
    */
   public LabCni(
       KubernetesClient nodeClient,
+      SharedIndexInformer<Pod> pods,
       NodeNetwork node,
       ClusterDns dns,
       Supplier<String> nameserver,
@@ -102,8 +106,7 @@ public final class LabCni implements AutoCloseable {
     this.events = new Events(nodeClient, "kubelet", clock);
     this.clock = clock;
     this.loop = new ReconcileLoop("cni-" + node.name(), this::reconcile);
-    // the Node authorizer lets a node list and watch only with this selector
-    this.pods = nodeClient.pods().inAnyNamespace().withField("spec.nodeName", node.name()).runnableInformer(0);
+    this.pods = pods;
     pods.addEventHandler(
         new ResourceEventHandler<>() {
           @Override
@@ -123,11 +126,6 @@ public final class LabCni implements AutoCloseable {
         });
   }
 
-  /** Starts watching the node's pods and waits for the first list. */
-  public void start() throws Exception {
-    pods.start().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-  }
-
   public boolean idle() {
     return loop.idle();
   }
@@ -142,7 +140,7 @@ public final class LabCni implements AutoCloseable {
   void reconcile(String key) {
     Pod pod = pods.getStore().getByKey(key);
     if (pod != null && !node.name().equals(pod.getSpec().getNodeName())) {
-      pod = null; // not this node's (a watch without the field selector, as on the embedded API server)
+      pod = null; // not this node's
     }
     PodSandbox existing = sandboxes.get(key);
     boolean deleting = pod != null && pod.getMetadata().getDeletionTimestamp() != null;
@@ -300,7 +298,6 @@ public final class LabCni implements AutoCloseable {
   /** Stops every workload and removes every pod namespace this CNI made. */
   @Override
   public void close() {
-    pods.close();
     loop.close();
     for (PodSandbox s : List.copyOf(sandboxes.values())) {
       try {

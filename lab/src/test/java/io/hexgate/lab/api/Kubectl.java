@@ -101,6 +101,8 @@ final class Kubectl {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("KUBECONFIG", kubeconfig.toString());
     pb.environment().put("HOME", home.toString());
+    // the embedded API server serves no streaming lists (sendInitialEvents): client-go then lists and watches
+    pb.environment().put("KUBE_FEATURE_WatchListClient", "false");
     try {
       Path out = Files.createTempFile(home, "out", ".txt");
       Path err = Files.createTempFile(home, "err", ".txt");

@@ -47,13 +47,10 @@ class LabCniTest {
     informers = new ClusterInformers(client);
     ClusterDns dns = new ClusterDns("cluster.local", informers.services().getStore(), informers.endpointSlices().getStore());
     for (var node : network.nodes()) {
-      cnis.add(new LabCni(client, node, dns, () -> "10.96.0.10", Clock.systemUTC(),
+      cnis.add(new LabCni(client, informers.pods(), node, dns, () -> "10.96.0.10", Clock.systemUTC(),
           pod -> !pod.name().equals("gated") || datapathHasIt.get(), LabCni.HostSideFilter.NONE));
     }
     informers.start();
-    for (LabCni cni : cnis) {
-      cni.start();
-    }
   }
 
   @AfterAll
