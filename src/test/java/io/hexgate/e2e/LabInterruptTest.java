@@ -41,7 +41,8 @@ class LabInterruptTest {
     Path root = Path.of(System.getProperty("hexgate.root", ".."));
     Path out = state.resolve("up.out");
     Process up = new ProcessBuilder(
-            ProcessHandle.current().info().command().orElse("java"), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+            ProcessHandle.current().info().command().orElse("java"), "-XX:TieredStopAtLevel=1", "-Dhexgate.home=" + root,
+            "-cp", System.getProperty("java.class.path"),
             "io.hexgate.cli.HexgateCli", "lab", "up", "--prefix", PREFIX, "--state-dir", state.resolve("lab").toString(),
             "--crds", root.resolve("crds").toString())
         .redirectOutput(out.toFile())

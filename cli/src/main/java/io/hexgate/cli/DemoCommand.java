@@ -30,13 +30,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The Star Wars demo of Cilium's getting-started guide, for real: brings the embedded lab up, deploys the
- * guide's manifests with the stock {@code kubectl}, makes real connections from the ships' network
+ * The Star Wars demo of Cilium's getting-started guide, for real: brings the lab up on its Kubernetes
+ * control plane, deploys the guide's manifests with that release's {@code kubectl}, makes real connections from the ships' network
  * namespaces, applies the guide's policies, shows {@code kubectl describe cnp rule1} and the last flows, and
  * takes the lab down again, also on Ctrl-C or failure. Exits 0 only when every step turned out as expected.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run the Star Wars demo of Cilium's getting-started guide in the embedded lab (needs root), then take the lab down.")
+    description = "Run the Star Wars demo of Cilium's getting-started guide in the lab (needs root), then take the lab down.")
 public final class DemoCommand implements Callable<Integer> {
   private static final String LANDING = "deathstar.default.svc.cluster.local/v1/request-landing";
   private static final String EXHAUST = "deathstar.default.svc.cluster.local/v1/exhaust-port";
@@ -163,7 +163,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   private void banner() {
     Optional<String> noBpf = NodeAgent.bpfUnavailable();
-    out.println("Hexgate Star Wars demo (Cilium's getting-started guide, in the embedded lab)");
+    out.println("Hexgate Star Wars demo (Cilium's getting-started guide, in the lab)");
     out.println("===========================================================================");
     if (noBpf.isEmpty()) {
       out.println("Enforcement: real eBPF. Each node agent loads Hexgate's tc programs on its pods' veths; every packet");
@@ -172,11 +172,11 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("Enforcement: the Java datapath (eBPF is unavailable here: " + noBpf.get() + ").");
       out.println("It cannot translate ClusterIPs in the kernel, so the connections below are expected to fail.");
     }
-    out.println("Pods are network namespaces on " + nodes + " node namespaces; kubectl is the stock one, against the lab's API server.");
+    out.println("Pods are network namespaces on " + nodes + " node namespaces; kubectl is the real one, against the lab's control plane.");
   }
 
   private void run(Path dir, String kubectlPath) throws Exception {
-    heading("Start the lab: an API server, " + nodes + " nodes, the operator and one node agent per node");
+    heading("Start the lab: a Kubernetes control plane, " + nodes + " nodes, the operator and one node agent per node");
     command("./hexgate lab up" + stateDirOption() + (nodes != 2 ? " --nodes " + nodes : "")
         + (prefix.equals(LabOptions.DEFAULT_PREFIX) ? "" : " --prefix " + prefix));
     int up = launcher.up(prefix, nodes, home.resolve("crds"), LabLauncher.ControlPlaneChoice.AUTO, LabCommand.classpath(), Duration.ofSeconds(120));

@@ -198,6 +198,8 @@ public final class Lab implements AutoCloseable {
       pods.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
+    // the DNS pod is scheduled and its namespace made while the operator and the agents start
+    createDns();
     step(progress, "starting the operator" + (controlPlane.embedded() ? "" : " as its ServiceAccount, with the RBAC of " + options.bundleDir()));
     operator = new HexgateOperator(
         OperatorConfig.defaults().withoutLeaderElection().withIdentityGc(IDENTITY_GC_GRACE, IDENTITY_GC_INTERVAL), controlPlane.operator(), clock);
@@ -225,8 +227,8 @@ public final class Lab implements AutoCloseable {
     closing.add(operator);
 
     startAgents(progress);
-    step(progress, "starting cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
-    startDns();
+    step(progress, "waiting for cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
+    awaitDns();
     if (!agents) {
       progress.println("the node agents do not enforce in the kernel here, so ClusterIPs do not route (no kube-proxy:"
           + " the datapath translates them); pods resolve names through the DNS pod's own address");
@@ -312,7 +314,8 @@ public final class Lab implements AutoCloseable {
     return agents || direct == null ? LabOptions.DNS_IP : direct;
   }
 
-  private void startDns() throws Exception {
+  /** The kube-dns Service and the coredns Deployment; {@link #awaitDns} waits until the pod answers. */
+  private void createDns() {
     Map<String, String> labels = Map.of("k8s-app", "kube-dns");
     client.resource(
             new ServiceBuilder()
@@ -342,6 +345,10 @@ public final class Lab implements AutoCloseable {
                 .endSpec()
                 .build())
         .create();
+  }
+
+  private void awaitDns() throws Exception {
+    Map<String, String> labels = Map.of("k8s-app", "kube-dns");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       Pod dnsPod = client.pods().inNamespace(DNS_NAMESPACE).withLabels(labels).list().getItems().stream()

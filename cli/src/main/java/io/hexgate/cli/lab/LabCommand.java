@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code hexgate lab}: the embedded lab's lifecycle and {@code exec}. */
+/** {@code hexgate lab}: the lab's lifecycle and {@code exec}. */
 @Command(
     name = "lab",
     mixinStandardHelpOptions = true,

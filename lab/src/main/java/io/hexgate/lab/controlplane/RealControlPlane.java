@@ -154,12 +154,9 @@ public final class RealControlPlane implements ControlPlane {
         "--v=1");
     apiServer = ComponentProcess.start(binaries.resolve("kube-apiserver"), apiServerArgs, dir);
     processes.add(apiServer);
-    awaitApiServer();
 
-    IssuedCertificate admin = pki.client("hexgate-lab-admin", "system:masters");
-    Path adminConfig = pki.writeKubeconfig(dir.resolve("admin.kubeconfig"), url, "hexgate-lab-admin", admin);
-    clients.put("admin", client(adminConfig, null));
-
+    // the controller manager and the scheduler wait for the API server themselves: started now, their
+    // start overlaps the API server's
     Path kcmConfig = pki.writeKubeconfig(dir.resolve("controller-manager.kubeconfig"), url, "system:kube-controller-manager",
         pki.client("system:kube-controller-manager"));
     progress.println("starting kube-controller-manager and kube-scheduler " + release);
@@ -183,6 +180,11 @@ public final class RealControlPlane implements ControlPlane {
         "--leader-elect=false",
         "--secure-port=0",
         "--v=1"), dir));
+
+    awaitApiServer();
+    IssuedCertificate admin = pki.client("hexgate-lab-admin", "system:masters");
+    Path adminConfig = pki.writeKubeconfig(dir.resolve("admin.kubeconfig"), url, "hexgate-lab-admin", admin);
+    clients.put("admin", client(adminConfig, null));
 
     installCrds(crdFiles);
     operatorAccount = OperatorAccount.install(admin(), bundleManifests, url, pki.caPem());

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.hexgate.datapath.netns.NodeNetwork;
 import java.time.Clock;
 import java.time.Instant;
@@ -109,12 +111,13 @@ public final class NodeRegistration implements AutoCloseable {
     }
   }
 
-  /** A patch of the status alone: the node may not touch the taints the control plane manages. */
+  /**
+   * A strategic merge patch of the status alone (conditions merge by type), as a kubelet sends: the node
+   * may not touch the taints the control plane manages, and the node lifecycle controller writes too.
+   */
   private void postStatus(Node desired) {
-    client.nodes().withName(node.name()).editStatus(current -> {
-      current.setStatus(desired.getStatus());
-      return current;
-    });
+    Node status = new NodeBuilder().withNewMetadata().withName(node.name()).endMetadata().withStatus(desired.getStatus()).build();
+    client.nodes().withName(node.name()).subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE), status);
   }
 
   private void renewLease() {
