@@ -1112,6 +1112,21 @@ int from_netdev(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/*
+ * The agent's clock: the jiffies CT expiries are written in, which no clock_gettime clock shows, read as
+ * handle_ipv4 reads them; run with BPF_PROG_TEST_RUN (io.hexgate.datapath.bpf.JiffiesClock), it leaves the
+ * low half in skb->cb[0] and the high half in cb[1]. Never attached.
+ */
+SEC("tc")
+int jiffies(struct __sk_buff *skb)
+{
+	__u64 now = bpf_jiffies64();
+
+	skb->cb[0] = (__u32)now;
+	skb->cb[1] = (__u32)(now >> 32);
+	return TC_ACT_OK;
+}
+
 /* The benchmarks' reference point: the cost of running any tc program at all. */
 SEC("tc")
 int empty(struct __sk_buff *skb)
