@@ -34,8 +34,6 @@
 #define HG_FRAG_FIRST 1 /* MF set, offset 0: its ports are recorded when it is forwarded */
 #define HG_FRAG_LATER 2 /* offset > 0: no L4 header, the first fragment's ports */
 
-#define NSEC_PER_SEC 1000000000ULL
-
 /* What one packet looks like to the datapath, parsed once. */
 struct hg_pkt {
 	struct hg_ct_key tuple; /* direction left 0 until the hook sets it */
@@ -261,6 +259,17 @@ static __always_inline int drop(struct __sk_buff *skb, const struct hg_pkt *p, _
 
 /* ---------------------------------------------------------------------------------- lifetimes */
 
+/*
+ * CT times are jiffies (bpf_jiffies64: one load, the verifier inlines it on 64-bit kernels, where a clock
+ * helper is a call per packet); a second is hg_config's HZ of them, which the agent writes from its probe.
+ * While it is 0 (a zeroed hg_config the agent has not written yet) HG_HZ_FALLBACK stands for it, the
+ * slowest tick Linux has: an entry then lives at most its lifetime, never longer.
+ */
+static __always_inline __u64 ct_hz(const struct hg_config *cfg)
+{
+	return cfg->hz ?: HG_HZ_FALLBACK;
+}
+
 /* The lifetime of an entry in seconds, by protocol and (TCP) the state its flags say. */
 static __always_inline __u64 ct_lifetime(const struct hg_config *cfg, __u8 protocol, __u16 flags)
 {
@@ -274,6 +283,12 @@ static __always_inline __u64 ct_lifetime(const struct hg_config *cfg, __u8 proto
 	if (protocol == HG_PROTO_ICMP)
 		return cfg->lifetime_icmp ?: HG_CT_LIFETIME_ICMP;
 	return cfg->lifetime_other ?: HG_CT_LIFETIME_OTHER;
+}
+
+/* When an entry of `protocol` with `flags` expires if touched at `now` (jiffies). */
+static __always_inline __u64 ct_expiry(const struct hg_config *cfg, __u8 protocol, __u16 flags, __u64 now)
+{
+	return now + ct_lifetime(cfg, protocol, flags) * ct_hz(cfg);
 }
 
 /* The TCP state flags an entry has once packet `p` passed it. */
@@ -306,7 +321,7 @@ static __always_inline bool ct_close_partner(const struct hg_ct_key *k, const st
 	    now >= other->expires)
 		return false;
 	other->flags |= HG_CT_CLOSING;
-	other->expires = now + ct_lifetime(cfg, HG_PROTO_TCP, HG_CT_CLOSING) * NSEC_PER_SEC;
+	other->expires = ct_expiry(cfg, HG_PROTO_TCP, HG_CT_CLOSING, now);
 	return true;
 }
 
@@ -337,9 +352,9 @@ static __always_inline void ct_touch(const struct hg_ct_key *k, struct hg_ct_val
 				     const struct hg_config *cfg, __u64 now)
 {
 	__u16 flags = ct_flags_after(p, v->flags);
-	__u64 expires = now + ct_lifetime(cfg, p->tuple.protocol, flags) * NSEC_PER_SEC;
+	__u64 expires = ct_expiry(cfg, p->tuple.protocol, flags, now);
 
-	if (flags != v->flags || expires >= v->expires + NSEC_PER_SEC) {
+	if (flags != v->flags || expires >= v->expires + ct_hz(cfg)) {
 		/* the connection starts closing: its own entry, or its reply entry marking it */
 		if ((flags & ~v->flags & HG_CT_CLOSING) && k->direction != HG_DIR_SERVICE &&
 		    (ct_close_partner(k, v, cfg, now) || !(v->flags & HG_CT_REPLY)))
@@ -854,7 +869,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	cfg = bpf_map_lookup_elem(&hg_config, &zero);
 	if (!cfg)
 		return drop(skb, p, dir, DROP_CT_CREATE_FAILED, NULL); /* an array's only element: never */
-	now = bpf_ktime_get_coarse_ns();
+	now = bpf_jiffies64();
 	p->tuple.direction = dir;
 	if (dir == HG_DIR_EGRESS) {
 		/* Most packets belong to established connections to pods and other hosts, recorded under their
@@ -974,7 +989,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		 * cut client's packets back in as replies. */
 		if (p->tuple.protocol == HG_PROTO_TCP && !(p->tcp_flags & TCP_FLAG_SYN))
 			entry.flags |= HG_CT_MIDSTREAM;
-		entry.expires = now + ct_lifetime(cfg, p->tuple.protocol, entry.flags) * NSEC_PER_SEC;
+		entry.expires = ct_expiry(cfg, p->tuple.protocol, entry.flags, now);
 		if (svc.hit) {
 			entry.flags |= HG_CT_NAT;
 			entry.nat_addr = svc.frontend_addr;

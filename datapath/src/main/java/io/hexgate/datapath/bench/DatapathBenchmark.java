@@ -10,6 +10,7 @@ import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.BpfProgram;
+import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.RingBuffer;
 import io.hexgate.datapath.maps.Ipv4;
@@ -81,6 +82,8 @@ public final class DatapathBenchmark {
     final BpfProgram toPod;
     final BpfProgram fromPod;
     final RingBuffer events;
+    /** The kernel's, written into hg_config as the agent does. */
+    final int hz;
 
     Setup(int wanted, long seed, PrintStream progress) {
       obj = BpfObject.openPackaged().load();
@@ -97,6 +100,7 @@ public final class DatapathBenchmark {
         toPod = obj.program("to_pod");
         fromPod = obj.program("from_pod");
         events = new RingBuffer(obj.map("hg_events"), b -> { });
+        hz = new JiffiesClock(obj).hz();
       } catch (RuntimeException e) {
         obj.close();
         throw e;
@@ -107,15 +111,19 @@ public final class DatapathBenchmark {
     void prepare(boolean newConnections) {
       BpfMap ct = obj.map("hg_ct");
       ct.keys().forEach(ct::delete);
-      setFlags(obj.map("hg_config"), 0);
+      setFlags(0);
       if (newConnections) {
-        setFlags(obj.map("hg_config"), Layouts.CONFIG_NO_CT_CREATE);
+        setFlags(Layouts.CONFIG_NO_CT_CREATE);
       } else {
         check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)), "the client's SYN");
         check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN), 1, POD_IFINDEX),
             "the server's SYN");
         check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40001, 80, Packets.TCP_SYN)), "the client's second SYN");
       }
+    }
+
+    void setFlags(int flags) {
+      obj.map("hg_config").update(Layouts.U32.encode(0), Layouts.Config.CODEC.encode(new Layouts.Config(flags).withHz(hz)));
     }
 
     @Override
@@ -217,10 +225,6 @@ public final class DatapathBenchmark {
 
   private static void clear(BpfMap map) {
     map.keys().forEach(map::delete);
-  }
-
-  private static void setFlags(BpfMap config, int flags) {
-    config.update(Layouts.U32.encode(0), Layouts.Config.CODEC.encode(new Layouts.Config(flags)));
   }
 
   /**
