@@ -263,7 +263,7 @@ static __always_inline int drop(struct __sk_buff *skb, const struct hg_pkt *p, _
  * CT times are jiffies (bpf_jiffies64: one load, the verifier inlines it on 64-bit kernels, where a clock
  * helper is a call per packet); a second is hg_config's HZ of them, which the agent writes from its probe.
  * While it is 0 (a zeroed hg_config the agent has not written yet) HG_HZ_FALLBACK stands for it, the
- * slowest tick Linux has: an entry then lives at most its lifetime, never longer.
+ * slowest tick x86 offers (CONFIG_HZ_100): an entry then lives at most its lifetime, never longer.
  */
 static __always_inline __u64 ct_hz(const struct hg_config *cfg)
 {

@@ -248,8 +248,9 @@ struct hg_frag_value {
 #define HG_CT_LIFETIME_OTHER 60
 #define HG_CT_LIFETIME_ICMP 60
 
-/* Jiffies per second while hg_config.hz is 0 (not written yet): the slowest CONFIG_HZ, so that lifetimes are
- * never longer than configured (on a kernel of HZ 1000 they are a tenth as long until the agent writes hz). */
+/* Jiffies per second while hg_config.hz is 0 (not written yet): the slowest CONFIG_HZ x86 offers, so that
+ * lifetimes are never longer than configured (on a kernel of HZ 1000 a tenth as long until the agent writes
+ * hz). */
 #define HG_HZ_FALLBACK 100
 
 struct hg_config {
