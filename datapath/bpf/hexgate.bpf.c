@@ -291,6 +291,19 @@ static __always_inline __u64 ct_expiry(const struct hg_config *cfg, __u8 protoco
 	return now + ct_lifetime(cfg, protocol, flags) * ct_hz(cfg);
 }
 
+/*
+ * hg_ct_value.renew of an entry given `expires` at `now`: its lifetime less a second (a lifetime is a
+ * second or more), so that ct_touch writes it again once a second has passed. Saturated: an entry whose
+ * lifetime is longer than 2^32 jiffies (49 days at HZ 1000) is renewed less often, and may expire up to
+ * that much earlier than its last packet's lifetime says, never later.
+ */
+static __always_inline __u32 ct_renew(const struct hg_config *cfg, __u64 expires, __u64 now)
+{
+	__u64 r = expires - now - ct_hz(cfg);
+
+	return r > 0xffffffffULL ? 0xffffffffU : (__u32)r;
+}
+
 /* The TCP state flags an entry has once packet `p` passed it. */
 static __always_inline __u16 ct_flags_after(const struct hg_pkt *p, __u16 flags)
 {
@@ -322,6 +335,7 @@ static __always_inline bool ct_close_partner(const struct hg_ct_key *k, const st
 		return false;
 	other->flags |= HG_CT_CLOSING;
 	other->expires = ct_expiry(cfg, HG_PROTO_TCP, HG_CT_CLOSING, now);
+	other->renew = ct_renew(cfg, other->expires, now);
 	return true;
 }
 
@@ -345,23 +359,26 @@ static __always_inline void ct_uncharge(__u32 endpoint, const struct hg_config *
 
 /*
  * A packet passed entry `v` (key `k`): its life starts again. The entry is written only when its state
- * changes or its expiry moves by a second or more, so an established connection's packets mostly only
- * read it.
+ * changes or a second has passed since it was written (`renew`), so an established connection's packets
+ * mostly only read it, and the test for that is two loads and a compare: the lifetime is worked out only
+ * for a write (it was most of what this cost per packet). A write gives the lifetime hg_config says then.
  */
 static __always_inline void ct_touch(const struct hg_ct_key *k, struct hg_ct_value *v, const struct hg_pkt *p,
 				     const struct hg_config *cfg, __u64 now)
 {
 	__u16 flags = ct_flags_after(p, v->flags);
-	__u64 expires = ct_expiry(cfg, p->tuple.protocol, flags, now);
+	__u64 expires;
 
-	if (flags != v->flags || expires >= v->expires + ct_hz(cfg)) {
-		/* the connection starts closing: its own entry, or its reply entry marking it */
-		if ((flags & ~v->flags & HG_CT_CLOSING) && k->direction != HG_DIR_SERVICE &&
-		    (ct_close_partner(k, v, cfg, now) || !(v->flags & HG_CT_REPLY)))
-			ct_uncharge(v->endpoint, cfg);
-		v->flags = flags;
-		v->expires = expires;
-	}
+	if (flags == v->flags && now + v->renew < v->expires)
+		return;
+	expires = ct_expiry(cfg, p->tuple.protocol, flags, now);
+	/* the connection starts closing: its own entry, or its reply entry marking it */
+	if ((flags & ~v->flags & HG_CT_CLOSING) && k->direction != HG_DIR_SERVICE &&
+	    (ct_close_partner(k, v, cfg, now) || !(v->flags & HG_CT_REPLY)))
+		ct_uncharge(v->endpoint, cfg);
+	v->flags = flags;
+	v->expires = expires;
+	v->renew = ct_renew(cfg, expires, now);
 }
 
 /* ---------------------------------------------------------------------------------- translation */
@@ -990,6 +1007,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		if (p->tuple.protocol == HG_PROTO_TCP && !(p->tcp_flags & TCP_FLAG_SYN))
 			entry.flags |= HG_CT_MIDSTREAM;
 		entry.expires = ct_expiry(cfg, p->tuple.protocol, entry.flags, now);
+		entry.renew = ct_renew(cfg, entry.expires, now);
 		if (svc.hit) {
 			entry.flags |= HG_CT_NAT;
 			entry.nat_addr = svc.frontend_addr;
@@ -1006,6 +1024,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 				.flags = HG_CT_NAT | (entry.flags & (HG_CT_SEEN_NON_SYN | HG_CT_CLOSING)),
 				.peer_identity = remote,
 				.expires = entry.expires,
+				.renew = entry.renew,
 				.generation = cfg->generation,
 				.ifindex = ep->ifindex,
 			};

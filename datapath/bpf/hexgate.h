@@ -197,7 +197,9 @@ struct hg_ct_value {
 	__u32 peer_identity; /* the identity of the connection's peer address when it was judged */
 	__u64 expires;  /* jiffies (bpf_jiffies64); at or after it the entry is absent */
 	__u32 generation; /* hg_config.generation the connection was last judged at */
-	__u32 pad;
+	__u32 renew;    /* jiffies: the lifetime the entry was last given, less a second (at most 2^32 - 1). A
+	                 * packet writes the entry again only when its state flags change or now + renew reaches
+	                 * its expiry: when a second has passed since it was written */
 };
 
 /* hg_ct_counts (HASH): connections recorded per endpoint id, against hg_config.ct_quota. The program

@@ -21,7 +21,8 @@ import java.util.function.BinaryOperator;
  *   <li>{@link #CONNTRACK}: hg_ct kept its layout, so without a conversion the new programs would adopt its
  *       entries and read their expiries as jiffies, some 10⁶ times further away than meant: a connection
  *       from before the upgrade would never expire. Each expiry becomes as many jiffies from now as it had
- *       nanoseconds left, rounded down (an entry never gains life); an expired entry stays expired.
+ *       nanoseconds left, rounded down (an entry never gains life); an expired entry stays expired. Its
+ *       {@code renew} (a pad then, 0) becomes the most there is, so that its next packet writes it afresh.
  *   <li>{@link #CONFIG}: hg_config grew by {@code hz} and would start empty, its policy generation back at 0;
  *       the next revisions would count up to generations that connections of the old agent are stamped
  *       with, and a connection stamped with the current generation is not judged again, by the program nor
@@ -31,6 +32,8 @@ import java.util.function.BinaryOperator;
 public final class JiffiesUpgrade {
   private static final int CLOCK_MONOTONIC_COARSE = 6;
   private static final long NSEC_PER_SEC = 1_000_000_000L;
+  /** hg_ct_value.renew that has the next packet write the entry (now + renew reaches any expiry). */
+  static final long RENEW_AT_NEXT_PACKET = 0xffff_ffffL;
 
   private JiffiesUpgrade() {}
 
@@ -60,7 +63,8 @@ public final class JiffiesUpgrade {
       int hz = clock.hz();
       return (k, v) -> {
         CtValue old = CtValue.CODEC.decode(v);
-        return CtValue.CODEC.encode(old.withExpires(jiffiesOf(old.expires(), nowNanos, nowJiffies, hz)));
+        return CtValue.CODEC.encode(
+            old.withExpires(jiffiesOf(old.expires(), nowNanos, nowJiffies, hz)).withRenew(RENEW_AT_NEXT_PACKET));
       };
     }
   };

@@ -394,10 +394,12 @@ public final class Layouts {
    * A hg_ct value. {@code expires} is in jiffies (the program's bpf_jiffies64, {@link
    * io.hexgate.datapath.bpf.JiffiesClock}; hg_config's hz of them make a second); {@code generation} the hg_config generation the connection was last judged at;
    * {@code peerIdentity} the identity its peer address had then. {@code ifindex}: the local pod's host-side interface (the
-   * judged endpoint's); from_pod passes a CT hit only from there.
+   * judged endpoint's); from_pod passes a CT hit only from there. {@code renew} (u32, jiffies): the lifetime
+   * the entry was last given less a second ({@link Config#renewOf}); a packet writes it again only when its
+   * flags change or {@code now + renew >= expires}.
    */
   public record CtValue(int endpoint, int ruleId, int natAddr, int natPort, int flags, int ifindex, int peerIdentity,
-      long expires, int generation) {
+      long expires, int generation, long renew) {
     public static final Codec<CtValue> CODEC = new Codec<>() {
       public int size() {
         return 40;
@@ -408,27 +410,35 @@ public final class Layouts {
         putNet32(b, v.natAddr);
         putNet16(b, v.natPort);
         b.putShort((short) v.flags);
-        b.putInt(v.ifindex).putInt(v.peerIdentity).putLong(v.expires).putInt(v.generation).putInt(0);
+        b.putInt(v.ifindex).putInt(v.peerIdentity).putLong(v.expires).putInt(v.generation).putInt((int) v.renew);
       }
 
       public CtValue read(ByteBuffer b) {
-        CtValue v = new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()),
-            b.getInt(), b.getInt(), b.getLong(), b.getInt());
-        b.getInt();
-        return v;
+        return new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()),
+            b.getInt(), b.getInt(), b.getLong(), b.getInt(), Integer.toUnsignedLong(b.getInt()));
       }
     };
 
     public CtValue withFlags(int newFlags) {
-      return new CtValue(endpoint, ruleId, natAddr, natPort, newFlags, ifindex, peerIdentity, expires, generation);
+      return new CtValue(endpoint, ruleId, natAddr, natPort, newFlags, ifindex, peerIdentity, expires, generation, renew);
     }
 
     public CtValue withExpires(long newExpires) {
-      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, newExpires, generation);
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, newExpires, generation, renew);
+    }
+
+    /** The expiry and renew of a write at {@code now} under {@code config} (ct_touch, ct_close_partner). */
+    public CtValue renewedAt(long now, long newExpires, Config config) {
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, newExpires, generation,
+          config.renewOf(newExpires, now));
+    }
+
+    public CtValue withRenew(long newRenew) {
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, expires, generation, newRenew);
     }
 
     public CtValue withGeneration(int newGeneration) {
-      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, expires, newGeneration);
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, expires, newGeneration, renew);
     }
 
     public boolean isReply() {
@@ -569,6 +579,12 @@ public final class Layouts {
     /** The lifetime in jiffies of an entry of {@code protocol} with CT flags {@code flags} (ct_expiry). */
     public long lifetimeJiffies(int protocol, int flags) {
       return lifetimes.seconds(protocol, flags) * effectiveHz();
+    }
+
+    /** hg_ct_value.renew of an entry given {@code expires} at {@code now} (ct_renew): saturated to a u32. */
+    public long renewOf(long expires, long now) {
+      long r = expires - now - effectiveHz();
+      return r < 0 || r > 0xffff_ffffL ? 0xffff_ffffL : r;
     }
 
     public static final Codec<Config> CODEC = new Codec<>() {

@@ -614,11 +614,12 @@ public final class JavaDatapath {
           state |= Layouts.CT_MIDSTREAM;
         }
         long expires = now + config.lifetimeJiffies(protocol, state);
+        long renew = config.renewOf(expires, now);
         int generation = config.generation();
         boolean recorded = record(tuple(), svc.hit
             ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, state | Layouts.CT_NAT, ep.ifindex(), remote,
-                expires, generation)
-            : new CtValue(ep.id(), j.ruleId, 0, 0, state, ep.ifindex(), remote, expires, generation));
+                expires, generation, renew)
+            : new CtValue(ep.id(), j.ruleId, 0, 0, state, ep.ifindex(), remote, expires, generation, renew));
         if (!recorded) {
           return drop(Layouts.DROP_CT_CREATE_FAILED, j);
         }
@@ -627,7 +628,7 @@ public final class JavaDatapath {
               new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(),
                   Layouts.CT_NAT | (state & (Layouts.CT_SEEN_NON_SYN | Layouts.CT_CLOSING)), ep.ifindex(), remote,
                   expires,
-                  generation));
+                  generation, renew));
         }
       }
       Event verdictEvent = event(Layouts.EVENT_POLICY_VERDICT, FORWARDED, j);
@@ -820,22 +821,24 @@ public final class JavaDatapath {
       return flags;
     }
 
-    /** ct_touch: the entry's life starts again; written only when its state or its expiry (by >= 1 s) moves. */
+    /**
+     * ct_touch: the entry's life starts again; written only when its state changes or a second has passed
+     * since it was written ({@code renew}), with the lifetime the configuration says then.
+     */
     private CtValue touch(CtKey key, CtValue v) {
       int flags = flagsAfter(v.flags());
-      long expires = now + config.lifetimeJiffies(protocol, flags);
-      if (flags != v.flags() || expires >= v.expires() + config.effectiveHz()) {
-        // the connection starts closing: its own entry, or its reply entry marking it
-        if ((flags & ~v.flags() & Layouts.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
-            && (closePartner(key, v) || !isReplyEntry(v))) {
-          uncharge(v.endpoint());
-        }
-        CtValue t = new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags, v.ifindex(),
-            v.peerIdentity(), expires, v.generation());
-        ct.put(key, t);
-        return t;
+      if (flags == v.flags() && now + v.renew() < v.expires()) {
+        return v;
       }
-      return v;
+      long expires = now + config.lifetimeJiffies(protocol, flags);
+      // the connection starts closing: its own entry, or its reply entry marking it
+      if ((flags & ~v.flags() & Layouts.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
+          && (closePartner(key, v) || !isReplyEntry(v))) {
+        uncharge(v.endpoint());
+      }
+      CtValue t = v.withFlags(flags).renewedAt(now, expires, config);
+      ct.put(key, t);
+      return t;
     }
 
     /** ct_close_partner: a FIN or RST gives the connection's other entry the closing lifetime too. */
@@ -847,7 +850,7 @@ public final class JavaDatapath {
         return false;
       }
       ct.put(r, other.withFlags(other.flags() | Layouts.CT_CLOSING)
-          .withExpires(now + config.lifetimeJiffies(Layouts.PROTO_TCP, Layouts.CT_CLOSING)));
+          .renewedAt(now, now + config.lifetimeJiffies(Layouts.PROTO_TCP, Layouts.CT_CLOSING), config));
       return true;
     }
 

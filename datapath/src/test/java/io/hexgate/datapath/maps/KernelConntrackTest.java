@@ -141,6 +141,27 @@ class KernelConntrackTest extends WithLoadedBpfObject {
   }
 
   @Test
+  void anEstablishedPacketWritesItsEntryAtMostOnceASecondWithTheLifetimeConfiguredThen() throws Exception {
+    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    byte[] ack = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK);
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN))).isZero();
+    assertThat(reason(toPod, ack)).isZero();
+    CtValue established = ct.entries().get(tcp);
+    assertThat(established.expires()).isCloseTo(ct.clock().now() + 3600 * s, within(s / 2));
+    assertThat(established.renew()).as("its lifetime less a second").isEqualTo(3599 * s);
+    // a shorter lifetime: not written again within the second ...
+    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(60, 60, 1, 30, 60)));
+    assertThat(reason(toPod, ack)).isZero();
+    assertThat(ct.entries().get(tcp)).isEqualTo(established);
+    // ... then the next packet gives the entry the lifetime configured now
+    Thread.sleep(1100);
+    assertThat(reason(toPod, ack)).isZero();
+    assertThat(ct.entries().get(tcp).expires()).isCloseTo(ct.clock().now() + 60 * s, within(s / 2));
+    assertThat(ct.entries().get(tcp).renew()).isEqualTo(59 * s);
+  }
+
+  @Test
   void theAgentWritesTheKernelsHzAndWithoutItTheProgramCountsTheFallbacksSlowestTick() {
     ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
     assertThat(ct.config().hz()).isEqualTo(ct.clock().hz()).isPositive();

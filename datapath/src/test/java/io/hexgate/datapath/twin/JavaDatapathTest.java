@@ -191,10 +191,20 @@ class JavaDatapathTest {
     now[0] += s;
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 100 * s);
+    assertThat(dp.conntrack().get(tcp).renew()).as("its lifetime less a second").isEqualTo(99 * s);
     // within the same second the entry is not written again
     now[0] += s / 2;
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] - s / 2 + 100 * s);
+    // a second after it was written, it is: with the lifetime configured then
+    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(50, 20, 5, 30, 40), HZ));
+    now[0] += s / 2 - 1;
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).as("a jiffy short of the second").isEqualTo(now[0] - s + 1 + 100 * s);
+    now[0] += 1;
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 50 * s);
+    assertThat(dp.conntrack().get(tcp).renew()).isEqualTo(49 * s);
     // a FIN shortens the connection's life to the closing lifetime
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, 0x11)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 5 * s);
