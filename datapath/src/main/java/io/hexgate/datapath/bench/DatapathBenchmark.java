@@ -43,7 +43,11 @@ public final class DatapathBenchmark {
   /** One measured case: median and min of the per-call averages, in ns per packet. */
   public record Case(String name, int policyEntries, double medianNs, double minNs) {}
 
-  public record Result(List<Case> cases, int smallActual, int largeActual) {
+  /**
+   * @param yardstickRatio established / yardstick with the large map: the median of the per-call ratios, the
+   *     two measured in turn within each call round (see {@link #run})
+   */
+  public record Result(List<Case> cases, int smallActual, int largeActual, double yardstickRatio) {
     Case find(String name, int entries) {
       return cases.stream().filter(c -> c.name.equals(name) && c.policyEntries == entries).findFirst().orElseThrow();
     }
@@ -149,8 +153,11 @@ public final class DatapathBenchmark {
       small.prepare(false);
       large.prepare(false);
       cases.addAll(measure(EMPTY, small, large, s -> s.empty, ack));
-      cases.addAll(measure(YARDSTICK, small, large, s -> s.oneLookup, ack));
-      cases.addAll(measure(ESTABLISHED, small, large, s -> s.toPod, ack));
+      // the target compares these two: measured in turn, call by call, so that a change of pace of a shared
+      // machine (it comes and goes within seconds) meets both alike rather than one of them
+      double[][][] paired = new double[2][][];
+      cases.addAll(measure(List.of(YARDSTICK, ESTABLISHED), small, large, List.of(s -> s.oneLookup, s -> s.toPod), ack,
+          paired));
       cases.addAll(measure(ESTABLISHED_EGRESS, small, large, s -> s.fromPod, serverAck));
       cases.addAll(measure(REPLY_EGRESS, small, large, s -> s.fromPod, serverReply));
       small.prepare(true);
@@ -160,29 +167,50 @@ public final class DatapathBenchmark {
       small.prepare(false);
       large.prepare(false);
       cases.addAll(measureRecorded(small, large));
-      return new Result(cases, small.entries, large.entries);
+      double[] ratios = new double[config.calls()];
+      for (int c = 0; c < ratios.length; c++) {
+        ratios[c] = paired[1][1][c] / paired[0][1][c];
+      }
+      Arrays.sort(ratios);
+      return new Result(cases, small.entries, large.entries, ratios[ratios.length / 2]);
     }
   }
 
   private List<Case> measure(String name, Setup small, Setup large,
       java.util.function.Function<Setup, BpfProgram> program, byte[] packet) {
-    check(program.apply(small).testRun(packet, 1, POD_IFINDEX), name);
-    check(program.apply(large).testRun(packet, 1, POD_IFINDEX), name);
-    double[][] ns = new double[2][config.calls()];
+    return measure(List.of(name), small, large, List.of(program), packet, new double[1][][]);
+  }
+
+  /**
+   * Cases measured together: each call round runs every case on both sizes in turn. {@code perCall[k]}
+   * receives case k's per-call averages, [size][call] in call order.
+   */
+  private List<Case> measure(List<String> names, Setup small, Setup large,
+      List<java.util.function.Function<Setup, BpfProgram>> programs, byte[] packet, double[][][] perCall) {
+    for (int k = 0; k < names.size(); k++) {
+      check(programs.get(k).apply(small).testRun(packet, 1, POD_IFINDEX), names.get(k));
+      check(programs.get(k).apply(large).testRun(packet, 1, POD_IFINDEX), names.get(k));
+      perCall[k] = new double[2][config.calls()];
+    }
     for (int c = 0; c < config.calls(); c++) {
       for (int i = 0; i < 2; i++) {
         Setup s = i == 0 ? small : large;
-        ns[i][c] = program.apply(s).testRun(packet, config.repeat(), POD_IFINDEX).durationNanos();
-        s.events.consume(); // empty the ring buffer so that every repetition can emit its event
+        for (int k = 0; k < names.size(); k++) {
+          perCall[k][i][c] = programs.get(k).apply(s).testRun(packet, config.repeat(), POD_IFINDEX).durationNanos();
+          s.events.consume(); // empty the ring buffer so that every repetition can emit its event
+        }
       }
     }
     List<Case> out = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      Arrays.sort(ns[i]);
-      Case r = new Case(name, i == 0 ? small.entries : large.entries, ns[i][ns[i].length / 2], ns[i][0]);
-      progress.printf(Locale.ROOT, "  %-40s %,9d entries: %6.1f ns (min %.1f)%n", name, r.policyEntries, r.medianNs,
-          r.minNs);
-      out.add(r);
+    for (int k = 0; k < names.size(); k++) {
+      for (int i = 0; i < 2; i++) {
+        double[] ns = perCall[k][i].clone();
+        Arrays.sort(ns);
+        Case r = new Case(names.get(k), i == 0 ? small.entries : large.entries, ns[ns.length / 2], ns[0]);
+        progress.printf(Locale.ROOT, "  %-40s %,9d entries: %6.1f ns (min %.1f)%n", names.get(k), r.policyEntries,
+            r.medianNs, r.minNs);
+        out.add(r);
+      }
     }
     return out;
   }
@@ -285,10 +313,12 @@ public final class DatapathBenchmark {
         newRatio, ratioOk ? "MET" : "MISSED"));
     // everything the established path does beyond finding its connection (lifetimes, policy generation,
     // source check, host routing's flag) may cost at most a tenth of what finding it costs
+    // (the ratio of the two measured in turn, call by call: the median of the calls' ratios)
     double yard = r.find(YARDSTICK, r.largeActual).medianNs;
-    boolean yardOk = est <= 1.1 * yard;
-    sb.append(String.format(Locale.ROOT, "target: established <= 1.1 x (%s): %.1f / %.1f = %.2f %s%n", YARDSTICK,
-        est, yard, est / yard, yardOk ? "MET" : "MISSED"));
+    boolean yardOk = r.yardstickRatio <= 1.1;
+    sb.append(String.format(Locale.ROOT,
+        "target: established <= 1.1 x (%s): %.1f / %.1f; call by call, median %.2f %s%n", YARDSTICK, est, yard,
+        r.yardstickRatio, yardOk ? "MET" : "MISSED"));
     ok[0] = estOk && ratioOk && yardOk;
     return sb.toString();
   }
