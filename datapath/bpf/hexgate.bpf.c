@@ -34,8 +34,6 @@
 #define HG_FRAG_FIRST 1 /* MF set, offset 0: its ports are recorded when it is forwarded */
 #define HG_FRAG_LATER 2 /* offset > 0: no L4 header, the first fragment's ports */
 
-#define NSEC_PER_SEC 1000000000ULL
-
 /* What one packet looks like to the datapath, parsed once. */
 struct hg_pkt {
 	struct hg_ct_key tuple; /* direction left 0 until the hook sets it */
@@ -261,6 +259,17 @@ static __always_inline int drop(struct __sk_buff *skb, const struct hg_pkt *p, _
 
 /* ---------------------------------------------------------------------------------- lifetimes */
 
+/*
+ * CT times are jiffies (bpf_jiffies64: one load, the verifier inlines it on 64-bit kernels, where a clock
+ * helper is a call per packet); a second is hg_config's HZ of them, which the agent writes from its probe.
+ * While it is 0 (a zeroed hg_config the agent has not written yet) HG_HZ_FALLBACK stands for it, the
+ * slowest tick x86 offers (CONFIG_HZ_100): an entry then lives at most its lifetime, never longer.
+ */
+static __always_inline __u64 ct_hz(const struct hg_config *cfg)
+{
+	return cfg->hz ?: HG_HZ_FALLBACK;
+}
+
 /* The lifetime of an entry in seconds, by protocol and (TCP) the state its flags say. */
 static __always_inline __u64 ct_lifetime(const struct hg_config *cfg, __u8 protocol, __u16 flags)
 {
@@ -274,6 +283,25 @@ static __always_inline __u64 ct_lifetime(const struct hg_config *cfg, __u8 proto
 	if (protocol == HG_PROTO_ICMP)
 		return cfg->lifetime_icmp ?: HG_CT_LIFETIME_ICMP;
 	return cfg->lifetime_other ?: HG_CT_LIFETIME_OTHER;
+}
+
+/* When an entry of `protocol` with `flags` expires if touched at `now` (jiffies). */
+static __always_inline __u64 ct_expiry(const struct hg_config *cfg, __u8 protocol, __u16 flags, __u64 now)
+{
+	return now + ct_lifetime(cfg, protocol, flags) * ct_hz(cfg);
+}
+
+/*
+ * hg_ct_value.renew of an entry given `expires` at `now`: its lifetime less a second (a lifetime is a
+ * second or more), so that ct_touch writes it again once a second has passed. Saturated: an entry whose
+ * lifetime is longer than 2^32 jiffies (49 days at HZ 1000) is renewed less often, and may expire up to
+ * that much earlier than its last packet's lifetime says, never later.
+ */
+static __always_inline __u32 ct_renew(const struct hg_config *cfg, __u64 expires, __u64 now)
+{
+	__u64 r = expires - now - ct_hz(cfg);
+
+	return r > 0xffffffffULL ? 0xffffffffU : (__u32)r;
 }
 
 /* The TCP state flags an entry has once packet `p` passed it. */
@@ -306,7 +334,8 @@ static __always_inline bool ct_close_partner(const struct hg_ct_key *k, const st
 	    now >= other->expires)
 		return false;
 	other->flags |= HG_CT_CLOSING;
-	other->expires = now + ct_lifetime(cfg, HG_PROTO_TCP, HG_CT_CLOSING) * NSEC_PER_SEC;
+	other->expires = ct_expiry(cfg, HG_PROTO_TCP, HG_CT_CLOSING, now);
+	other->renew = ct_renew(cfg, other->expires, now);
 	return true;
 }
 
@@ -330,23 +359,26 @@ static __always_inline void ct_uncharge(__u32 endpoint, const struct hg_config *
 
 /*
  * A packet passed entry `v` (key `k`): its life starts again. The entry is written only when its state
- * changes or its expiry moves by a second or more, so an established connection's packets mostly only
- * read it.
+ * changes or a second has passed since it was written (`renew`), so an established connection's packets
+ * mostly only read it, and the test for that is two loads and a compare: the lifetime is worked out only
+ * for a write (it was most of what this cost per packet). A write gives the lifetime hg_config says then.
  */
 static __always_inline void ct_touch(const struct hg_ct_key *k, struct hg_ct_value *v, const struct hg_pkt *p,
 				     const struct hg_config *cfg, __u64 now)
 {
 	__u16 flags = ct_flags_after(p, v->flags);
-	__u64 expires = now + ct_lifetime(cfg, p->tuple.protocol, flags) * NSEC_PER_SEC;
+	__u64 expires;
 
-	if (flags != v->flags || expires >= v->expires + NSEC_PER_SEC) {
-		/* the connection starts closing: its own entry, or its reply entry marking it */
-		if ((flags & ~v->flags & HG_CT_CLOSING) && k->direction != HG_DIR_SERVICE &&
-		    (ct_close_partner(k, v, cfg, now) || !(v->flags & HG_CT_REPLY)))
-			ct_uncharge(v->endpoint, cfg);
-		v->flags = flags;
-		v->expires = expires;
-	}
+	if (flags == v->flags && now + v->renew < v->expires)
+		return;
+	expires = ct_expiry(cfg, p->tuple.protocol, flags, now);
+	/* the connection starts closing: its own entry, or its reply entry marking it */
+	if ((flags & ~v->flags & HG_CT_CLOSING) && k->direction != HG_DIR_SERVICE &&
+	    (ct_close_partner(k, v, cfg, now) || !(v->flags & HG_CT_REPLY)))
+		ct_uncharge(v->endpoint, cfg);
+	v->flags = flags;
+	v->expires = expires;
+	v->renew = ct_renew(cfg, expires, now);
 }
 
 /* ---------------------------------------------------------------------------------- translation */
@@ -854,7 +886,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	cfg = bpf_map_lookup_elem(&hg_config, &zero);
 	if (!cfg)
 		return drop(skb, p, dir, DROP_CT_CREATE_FAILED, NULL); /* an array's only element: never */
-	now = bpf_ktime_get_coarse_ns();
+	now = bpf_jiffies64();
 	p->tuple.direction = dir;
 	if (dir == HG_DIR_EGRESS) {
 		/* Most packets belong to established connections to pods and other hosts, recorded under their
@@ -974,7 +1006,8 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		 * cut client's packets back in as replies. */
 		if (p->tuple.protocol == HG_PROTO_TCP && !(p->tcp_flags & TCP_FLAG_SYN))
 			entry.flags |= HG_CT_MIDSTREAM;
-		entry.expires = now + ct_lifetime(cfg, p->tuple.protocol, entry.flags) * NSEC_PER_SEC;
+		entry.expires = ct_expiry(cfg, p->tuple.protocol, entry.flags, now);
+		entry.renew = ct_renew(cfg, entry.expires, now);
 		if (svc.hit) {
 			entry.flags |= HG_CT_NAT;
 			entry.nat_addr = svc.frontend_addr;
@@ -991,6 +1024,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 				.flags = HG_CT_NAT | (entry.flags & (HG_CT_SEEN_NON_SYN | HG_CT_CLOSING)),
 				.peer_identity = remote,
 				.expires = entry.expires,
+				.renew = entry.renew,
 				.generation = cfg->generation,
 				.ifindex = ep->ifindex,
 			};
@@ -1109,6 +1143,21 @@ int from_netdev(struct __sk_buff *skb)
 		return drop(skb, &p, HG_DIR_NETDEV, DROP_INVALID_SIP, NULL);
 	count(skb, HG_FORWARDED, HG_DIR_NETDEV);
 	skb->cb[0] = HG_FORWARDED;
+	return TC_ACT_OK;
+}
+
+/*
+ * The agent's clock: the jiffies CT expiries are written in, which no clock_gettime clock shows, read as
+ * handle_ipv4 reads them; run with BPF_PROG_TEST_RUN (io.hexgate.datapath.bpf.JiffiesClock), it leaves the
+ * low half in skb->cb[0] and the high half in cb[1]. Never attached.
+ */
+SEC("tc")
+int jiffies(struct __sk_buff *skb)
+{
+	__u64 now = bpf_jiffies64();
+
+	skb->cb[0] = (__u32)now;
+	skb->cb[1] = (__u32)(now >> 32);
 	return TC_ACT_OK;
 }
 

@@ -162,7 +162,7 @@ struct hg_backend_value {
  * hook's direction, with the same values, so that a reply costs one lookup as a request does. It passes
  * replies only, never a new request; the pod address rule above holds for it, and it dies with its
  * connection (datapath/DESIGN.md, connection tracking).
- * Every entry carries its expiry (CLOCK_MONOTONIC_COARSE, bpf_ktime_get_coarse_ns) and the policy
+ * Every entry carries its expiry (in jiffies, bpf_jiffies64; hg_config.hz of them make a second) and the policy
  * generation (hg_config) it was last judged at; an expired entry is absent, one of an older generation is
  * judged again before it passes anything.
  */
@@ -195,9 +195,11 @@ struct hg_ct_value {
 	__u32 ifindex;  /* the local pod's host-side interface (the judged endpoint's), for from_pod to tell the
 	                 * pod's own packets from a neighbour's that borrow its tuple; 0 matches nothing */
 	__u32 peer_identity; /* the identity of the connection's peer address when it was judged */
-	__u64 expires;  /* ns of CLOCK_MONOTONIC_COARSE; at or after it the entry is absent */
+	__u64 expires;  /* jiffies (bpf_jiffies64); at or after it the entry is absent */
 	__u32 generation; /* hg_config.generation the connection was last judged at */
-	__u32 pad;
+	__u32 renew;    /* jiffies: the lifetime the entry was last given, less a second (at most 2^32 - 1). A
+	                 * packet writes the entry again only when its state flags change or now + renew reaches
+	                 * its expiry: when a second has passed since it was written */
 };
 
 /* hg_ct_counts (HASH): connections recorded per endpoint id, against hg_config.ct_quota. The program
@@ -248,6 +250,11 @@ struct hg_frag_value {
 #define HG_CT_LIFETIME_OTHER 60
 #define HG_CT_LIFETIME_ICMP 60
 
+/* Jiffies per second while hg_config.hz is 0 (not written yet): the slowest CONFIG_HZ x86 offers, so that
+ * lifetimes are never longer than configured (on a kernel of HZ 1000 a tenth as long until the agent writes
+ * hz). */
+#define HG_HZ_FALLBACK 100
+
 struct hg_config {
 	__u32 flags;
 	/* Bumped by the agent after a revision that changes policy, identities or endpoints: CT entries of
@@ -260,6 +267,8 @@ struct hg_config {
 	__u32 lifetime_close; /* TCP after a FIN or RST */
 	__u32 lifetime_other; /* UDP, SCTP and other protocols */
 	__u32 lifetime_icmp;  /* ICMP echo */
+	__u32 hz; /* the kernel's HZ, jiffies per second (CT times are jiffies), probed by the agent; 0 =
+	           * HG_HZ_FALLBACK */
 };
 
 /* hg_events (RINGBUF) records */

@@ -10,6 +10,7 @@ import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.BpfProgram;
+import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.RingBuffer;
 import io.hexgate.datapath.maps.Ipv4;
@@ -42,7 +43,11 @@ public final class DatapathBenchmark {
   /** One measured case: median and min of the per-call averages, in ns per packet. */
   public record Case(String name, int policyEntries, double medianNs, double minNs) {}
 
-  public record Result(List<Case> cases, int smallActual, int largeActual) {
+  /**
+   * @param yardstickRatio established / yardstick with the large map: the median of the per-call ratios, the
+   *     two measured in turn within each call round (see {@link #run})
+   */
+  public record Result(List<Case> cases, int smallActual, int largeActual, double yardstickRatio) {
     Case find(String name, int entries) {
       return cases.stream().filter(c -> c.name.equals(name) && c.policyEntries == entries).findFirst().orElseThrow();
     }
@@ -81,6 +86,8 @@ public final class DatapathBenchmark {
     final BpfProgram toPod;
     final BpfProgram fromPod;
     final RingBuffer events;
+    /** The kernel's, written into hg_config as the agent does. */
+    final int hz;
 
     Setup(int wanted, long seed, PrintStream progress) {
       obj = BpfObject.openPackaged().load();
@@ -97,6 +104,7 @@ public final class DatapathBenchmark {
         toPod = obj.program("to_pod");
         fromPod = obj.program("from_pod");
         events = new RingBuffer(obj.map("hg_events"), b -> { });
+        hz = new JiffiesClock(obj).hz();
       } catch (RuntimeException e) {
         obj.close();
         throw e;
@@ -107,15 +115,19 @@ public final class DatapathBenchmark {
     void prepare(boolean newConnections) {
       BpfMap ct = obj.map("hg_ct");
       ct.keys().forEach(ct::delete);
-      setFlags(obj.map("hg_config"), 0);
+      setFlags(0);
       if (newConnections) {
-        setFlags(obj.map("hg_config"), Layouts.CONFIG_NO_CT_CREATE);
+        setFlags(Layouts.CONFIG_NO_CT_CREATE);
       } else {
         check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)), "the client's SYN");
         check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN), 1, POD_IFINDEX),
             "the server's SYN");
         check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40001, 80, Packets.TCP_SYN)), "the client's second SYN");
       }
+    }
+
+    void setFlags(int flags) {
+      obj.map("hg_config").update(Layouts.U32.encode(0), Layouts.Config.CODEC.encode(new Layouts.Config(flags).withHz(hz)));
     }
 
     @Override
@@ -141,8 +153,11 @@ public final class DatapathBenchmark {
       small.prepare(false);
       large.prepare(false);
       cases.addAll(measure(EMPTY, small, large, s -> s.empty, ack));
-      cases.addAll(measure(YARDSTICK, small, large, s -> s.oneLookup, ack));
-      cases.addAll(measure(ESTABLISHED, small, large, s -> s.toPod, ack));
+      // the target compares these two: measured in turn, call by call, so that a change of pace of a shared
+      // machine (it comes and goes within seconds) meets both alike rather than one of them
+      double[][][] paired = new double[2][][];
+      cases.addAll(measure(List.of(YARDSTICK, ESTABLISHED), small, large, List.of(s -> s.oneLookup, s -> s.toPod), ack,
+          paired));
       cases.addAll(measure(ESTABLISHED_EGRESS, small, large, s -> s.fromPod, serverAck));
       cases.addAll(measure(REPLY_EGRESS, small, large, s -> s.fromPod, serverReply));
       small.prepare(true);
@@ -152,29 +167,50 @@ public final class DatapathBenchmark {
       small.prepare(false);
       large.prepare(false);
       cases.addAll(measureRecorded(small, large));
-      return new Result(cases, small.entries, large.entries);
+      double[] ratios = new double[config.calls()];
+      for (int c = 0; c < ratios.length; c++) {
+        ratios[c] = paired[1][1][c] / paired[0][1][c];
+      }
+      Arrays.sort(ratios);
+      return new Result(cases, small.entries, large.entries, ratios[ratios.length / 2]);
     }
   }
 
   private List<Case> measure(String name, Setup small, Setup large,
       java.util.function.Function<Setup, BpfProgram> program, byte[] packet) {
-    check(program.apply(small).testRun(packet, 1, POD_IFINDEX), name);
-    check(program.apply(large).testRun(packet, 1, POD_IFINDEX), name);
-    double[][] ns = new double[2][config.calls()];
+    return measure(List.of(name), small, large, List.of(program), packet, new double[1][][]);
+  }
+
+  /**
+   * Cases measured together: each call round runs every case on both sizes in turn. {@code perCall[k]}
+   * receives case k's per-call averages, [size][call] in call order.
+   */
+  private List<Case> measure(List<String> names, Setup small, Setup large,
+      List<java.util.function.Function<Setup, BpfProgram>> programs, byte[] packet, double[][][] perCall) {
+    for (int k = 0; k < names.size(); k++) {
+      check(programs.get(k).apply(small).testRun(packet, 1, POD_IFINDEX), names.get(k));
+      check(programs.get(k).apply(large).testRun(packet, 1, POD_IFINDEX), names.get(k));
+      perCall[k] = new double[2][config.calls()];
+    }
     for (int c = 0; c < config.calls(); c++) {
       for (int i = 0; i < 2; i++) {
         Setup s = i == 0 ? small : large;
-        ns[i][c] = program.apply(s).testRun(packet, config.repeat(), POD_IFINDEX).durationNanos();
-        s.events.consume(); // empty the ring buffer so that every repetition can emit its event
+        for (int k = 0; k < names.size(); k++) {
+          perCall[k][i][c] = programs.get(k).apply(s).testRun(packet, config.repeat(), POD_IFINDEX).durationNanos();
+          s.events.consume(); // empty the ring buffer so that every repetition can emit its event
+        }
       }
     }
     List<Case> out = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      Arrays.sort(ns[i]);
-      Case r = new Case(name, i == 0 ? small.entries : large.entries, ns[i][ns[i].length / 2], ns[i][0]);
-      progress.printf(Locale.ROOT, "  %-40s %,9d entries: %6.1f ns (min %.1f)%n", name, r.policyEntries, r.medianNs,
-          r.minNs);
-      out.add(r);
+    for (int k = 0; k < names.size(); k++) {
+      for (int i = 0; i < 2; i++) {
+        double[] ns = perCall[k][i].clone();
+        Arrays.sort(ns);
+        Case r = new Case(names.get(k), i == 0 ? small.entries : large.entries, ns[ns.length / 2], ns[0]);
+        progress.printf(Locale.ROOT, "  %-40s %,9d entries: %6.1f ns (min %.1f)%n", names.get(k), r.policyEntries,
+            r.medianNs, r.minNs);
+        out.add(r);
+      }
     }
     return out;
   }
@@ -217,10 +253,6 @@ public final class DatapathBenchmark {
 
   private static void clear(BpfMap map) {
     map.keys().forEach(map::delete);
-  }
-
-  private static void setFlags(BpfMap config, int flags) {
-    config.update(Layouts.U32.encode(0), Layouts.Config.CODEC.encode(new Layouts.Config(flags)));
   }
 
   /**
@@ -281,10 +313,12 @@ public final class DatapathBenchmark {
         newRatio, ratioOk ? "MET" : "MISSED"));
     // everything the established path does beyond finding its connection (lifetimes, policy generation,
     // source check, host routing's flag) may cost at most a tenth of what finding it costs
+    // (the ratio of the two measured in turn, call by call: the median of the calls' ratios)
     double yard = r.find(YARDSTICK, r.largeActual).medianNs;
-    boolean yardOk = est <= 1.1 * yard;
-    sb.append(String.format(Locale.ROOT, "target: established <= 1.1 x (%s): %.1f / %.1f = %.2f %s%n", YARDSTICK,
-        est, yard, est / yard, yardOk ? "MET" : "MISSED"));
+    boolean yardOk = r.yardstickRatio <= 1.1;
+    sb.append(String.format(Locale.ROOT,
+        "target: established <= 1.1 x (%s): %.1f / %.1f; call by call, median %.2f %s%n", YARDSTICK, est, yard,
+        r.yardstickRatio, yardOk ? "MET" : "MISSED"));
     ok[0] = estOk && ratioOk && yardOk;
     return sb.toString();
   }

@@ -50,7 +50,15 @@ public record MapDefinition(int type, int keySize, int valueSize, int maxEntries
    * LPM tries, arrays). Ring buffers, and every layout change, start empty.
    */
   public boolean entriesFit(MapDefinition to) {
-    return keySize == to.keySize && valueSize == to.valueSize && family() != 0 && family() == to.family();
+    return valueSize == to.valueSize && keysFit(to);
+  }
+
+  /**
+   * Whether this map's keys mean the same in a map of definition {@code to} (as {@link #entriesFit}, the
+   * value size aside): values of another size can be carried only by a conversion that knows both layouts.
+   */
+  public boolean keysFit(MapDefinition to) {
+    return keySize == to.keySize && family() != 0 && family() == to.family();
   }
 
   private int family() {

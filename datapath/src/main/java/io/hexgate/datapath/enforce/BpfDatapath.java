@@ -11,6 +11,7 @@ import io.hexgate.datapath.bpf.RingBuffer;
 import io.hexgate.datapath.flow.EventFlows;
 import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
+import io.hexgate.datapath.maps.JiffiesUpgrade;
 import io.hexgate.datapath.maps.KernelConntrack;
 import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
@@ -169,8 +170,10 @@ public final class BpfDatapath implements Datapath {
     try {
       ConntrackOptions cto = options.conntrack();
       obj = BpfObject.openPackaged().setMaxEntries("hg_ct", cto.effectiveMapSize()).pinMapsUnder(options.pinDir());
-      // an upgrade that changed a map's definition: new maps beside the old ones, see MapMigration
-      MapMigration migration = MapMigration.prepare(options.node(), obj, options.pinDir());
+      // an upgrade that changed a map's definition, or what conntrack entries mean (their clock): new maps
+      // beside the old ones, see MapMigration
+      MapMigration migration =
+          MapMigration.prepare(options.node(), obj, options.pinDir(), JiffiesUpgrade.CONVERSIONS);
       try {
         obj.load();
       } catch (RuntimeException e) {

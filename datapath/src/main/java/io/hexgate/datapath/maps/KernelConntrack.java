@@ -1,7 +1,7 @@
 package io.hexgate.datapath.maps;
 
 import io.hexgate.datapath.bpf.BpfObject;
-import io.hexgate.datapath.bpf.CoarseClock;
+import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.maps.Layouts.Config;
 import io.hexgate.datapath.maps.Layouts.CtKey;
@@ -11,20 +11,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The agent's side of the kernel's connection tracking: hg_config (policy generation, quota, lifetimes),
- * the garbage collector's pass over hg_ct, and the per-endpoint counters in hg_ct_counts. Not thread-safe:
- * the agent calls it from its one map-writing thread.
+ * The agent's side of the kernel's connection tracking: hg_config (policy generation, quota, lifetimes,
+ * HZ), the garbage collector's pass over hg_ct, and the per-endpoint counters in hg_ct_counts. CT times are
+ * the kernel's jiffies ({@link #clock()}). Not thread-safe: the agent calls it from its one map-writing
+ * thread.
  */
 public final class KernelConntrack {
   private final TypedMap<Integer, Config> config;
   private final TypedMap<CtKey, CtValue> ct;
   private final int ctCapacity;
   private final TypedMap<Integer, Integer> counts;
+  private final JiffiesClock clock;
 
-  /** Under pressure, how long a connection has been closing before the GC reclaims it. */
-  static final long RECLAIM_CLOSING_AFTER_NANOS = 1_000_000_000L;
+  /** Under pressure, how long (seconds) a connection has been closing before the GC reclaims it. */
+  static final int RECLAIM_CLOSING_AFTER_SECONDS = 1;
 
   public KernelConntrack(BpfObject obj) {
+    this.clock = new JiffiesClock(obj);
     this.config = obj.map("hg_config").typed(Layouts.U32, Config.CODEC);
     this.ct = obj.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC);
     this.ctCapacity = obj.map("hg_ct").maxEntries();
@@ -35,8 +38,14 @@ public final class KernelConntrack {
     return config.get(0).orElse(new Config(0));
   }
 
+  /** Writes hg_config, with the kernel's HZ in place of {@code c.hz()}. */
   public void configure(Config c) {
-    config.put(0, c);
+    config.put(0, c.withHz(clock.hz()));
+  }
+
+  /** The kernel's jiffies and HZ: the clock of CT expiries. */
+  public JiffiesClock clock() {
+    return clock;
   }
 
   /**
@@ -57,10 +66,11 @@ public final class KernelConntrack {
    */
   public ConntrackGc.Pass collectGarbage(MapContents contents) {
     Map<CtKey, CtValue> entries = ct.entries();
-    long now = CoarseClock.nanos();
+    long now = clock.now();
     Config c = config();
     long reclaimBefore = entries.size() > ctCapacity / 2
-        ? now + c.lifetimes().nanos(Layouts.PROTO_TCP, Layouts.CT_CLOSING) - RECLAIM_CLOSING_AFTER_NANOS
+        ? now + c.lifetimeJiffies(Layouts.PROTO_TCP, Layouts.CT_CLOSING)
+            - (long) RECLAIM_CLOSING_AFTER_SECONDS * c.effectiveHz()
         : Long.MIN_VALUE;
     ConntrackGc.Pass pass =
         ConntrackGc.plan(entries, now, reclaimBefore, c.generation(), new ConntrackRevalidator(contents));

@@ -76,6 +76,8 @@ public final class Layouts {
   public static final int CONFIG_NO_CT_CREATE = 1;
   /** from_pod hands established packets for the node's pods straight to their interface (hexgate.h). */
   public static final int CONFIG_HOST_ROUTING = 2;
+  /** Jiffies per second while hg_config's hz is 0 (hexgate.h HG_HZ_FALLBACK): lifetimes never longer. */
+  public static final int HZ_FALLBACK = 100;
 
   public static final int EVENT_POLICY_VERDICT = 1;
   public static final int EVENT_DROP = 2;
@@ -389,13 +391,15 @@ public final class Layouts {
   }
 
   /**
-   * A hg_ct value. {@code expires} is in nanoseconds of CLOCK_MONOTONIC_COARSE (the program's
-   * bpf_ktime_get_coarse_ns); {@code generation} the hg_config generation the connection was last judged at;
+   * A hg_ct value. {@code expires} is in jiffies (the program's bpf_jiffies64, {@link
+   * io.hexgate.datapath.bpf.JiffiesClock}; hg_config's hz of them make a second); {@code generation} the hg_config generation the connection was last judged at;
    * {@code peerIdentity} the identity its peer address had then. {@code ifindex}: the local pod's host-side interface (the
-   * judged endpoint's); from_pod passes a CT hit only from there.
+   * judged endpoint's); from_pod passes a CT hit only from there. {@code renew} (u32, jiffies): the lifetime
+   * the entry was last given less a second ({@link Config#renewOf}); a packet writes it again only when its
+   * flags change or {@code now + renew >= expires}.
    */
   public record CtValue(int endpoint, int ruleId, int natAddr, int natPort, int flags, int ifindex, int peerIdentity,
-      long expires, int generation) {
+      long expires, int generation, long renew) {
     public static final Codec<CtValue> CODEC = new Codec<>() {
       public int size() {
         return 40;
@@ -406,36 +410,44 @@ public final class Layouts {
         putNet32(b, v.natAddr);
         putNet16(b, v.natPort);
         b.putShort((short) v.flags);
-        b.putInt(v.ifindex).putInt(v.peerIdentity).putLong(v.expires).putInt(v.generation).putInt(0);
+        b.putInt(v.ifindex).putInt(v.peerIdentity).putLong(v.expires).putInt(v.generation).putInt((int) v.renew);
       }
 
       public CtValue read(ByteBuffer b) {
-        CtValue v = new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()),
-            b.getInt(), b.getInt(), b.getLong(), b.getInt());
-        b.getInt();
-        return v;
+        return new CtValue(b.getInt(), b.getInt(), getNet32(b), getNet16(b), Short.toUnsignedInt(b.getShort()),
+            b.getInt(), b.getInt(), b.getLong(), b.getInt(), Integer.toUnsignedLong(b.getInt()));
       }
     };
 
     public CtValue withFlags(int newFlags) {
-      return new CtValue(endpoint, ruleId, natAddr, natPort, newFlags, ifindex, peerIdentity, expires, generation);
+      return new CtValue(endpoint, ruleId, natAddr, natPort, newFlags, ifindex, peerIdentity, expires, generation, renew);
     }
 
     public CtValue withExpires(long newExpires) {
-      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, newExpires, generation);
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, newExpires, generation, renew);
+    }
+
+    /** The expiry and renew of a write at {@code now} under {@code config} (ct_touch, ct_close_partner). */
+    public CtValue renewedAt(long now, long newExpires, Config config) {
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, newExpires, generation,
+          config.renewOf(newExpires, now));
+    }
+
+    public CtValue withRenew(long newRenew) {
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, expires, generation, newRenew);
     }
 
     public CtValue withGeneration(int newGeneration) {
-      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, expires, newGeneration);
+      return new CtValue(endpoint, ruleId, natAddr, natPort, flags, ifindex, peerIdentity, expires, newGeneration, renew);
     }
 
     public boolean isReply() {
       return (flags & CT_REPLY) != 0;
     }
 
-    /** Whether the program treats the entry as absent at {@code nowNanos}. */
-    public boolean expiredAt(long nowNanos) {
-      return nowNanos >= expires;
+    /** Whether the program treats the entry as absent at {@code nowJiffies}. */
+    public boolean expiredAt(long nowJiffies) {
+      return nowJiffies >= expires;
     }
   }
 
@@ -528,32 +540,68 @@ public final class Layouts {
   }
 
   /**
-   * hg_config: flags, the policy generation, the per-endpoint connection quota (0 = none) and the CT
-   * lifetimes.
+   * hg_config: flags, the policy generation, the per-endpoint connection quota (0 = none), the CT
+   * lifetimes, and the kernel's HZ (jiffies per second, the unit of CT times; 0 = {@link #HZ_FALLBACK}).
+   * {@link KernelConntrack#configure} writes its probe's HZ whatever {@code hz} says.
    */
-  public record Config(int flags, int generation, int ctQuota, CtLifetimes lifetimes) {
+  public record Config(int flags, int generation, int ctQuota, CtLifetimes lifetimes, int hz) {
+    /** The value size of hg_config before it had {@code hz}, when CT times were nanoseconds. */
+    public static final int SIZE_BEFORE_JIFFIES = 32;
+
+    public Config {
+      if (hz < 0) {
+        throw new IllegalArgumentException("hg_config: hz must not be negative: " + hz);
+      }
+    }
+
+    /** HZ not given (0): the program's fallback, or the kernel's where {@link KernelConntrack} writes it. */
+    public Config(int flags, int generation, int ctQuota, CtLifetimes lifetimes) {
+      this(flags, generation, ctQuota, lifetimes, 0);
+    }
+
     public Config(int flags) {
       this(flags, 0, 0, CtLifetimes.DEFAULT);
     }
 
     public Config withGeneration(int g) {
-      return new Config(flags, g, ctQuota, lifetimes);
+      return new Config(flags, g, ctQuota, lifetimes, hz);
+    }
+
+    public Config withHz(int newHz) {
+      return new Config(flags, generation, ctQuota, lifetimes, newHz);
+    }
+
+    /** Jiffies per second as the program counts them (ct_hz). */
+    public int effectiveHz() {
+      return hz != 0 ? hz : HZ_FALLBACK;
+    }
+
+    /** The lifetime in jiffies of an entry of {@code protocol} with CT flags {@code flags} (ct_expiry). */
+    public long lifetimeJiffies(int protocol, int flags) {
+      return lifetimes.seconds(protocol, flags) * effectiveHz();
+    }
+
+    /** hg_ct_value.renew of an entry given {@code expires} at {@code now} (ct_renew): saturated to a u32. */
+    public long renewOf(long expires, long now) {
+      long r = expires - now - effectiveHz();
+      return r < 0 || r > 0xffff_ffffL ? 0xffff_ffffL : r;
     }
 
     public static final Codec<Config> CODEC = new Codec<>() {
       public int size() {
-        return 32;
+        return 36;
       }
 
       public void write(Config v, ByteBuffer b) {
         b.putInt(v.flags).putInt(v.generation).putInt(v.ctQuota);
         CtLifetimes l = v.lifetimes;
         b.putInt(l.tcp).putInt(l.syn).putInt(l.close).putInt(l.other).putInt(l.icmp);
+        b.putInt(v.hz);
       }
 
       public Config read(ByteBuffer b) {
         return new Config(b.getInt(), b.getInt(), b.getInt(),
-            new CtLifetimes(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt()));
+            new CtLifetimes(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt()), b.getInt());
       }
     };
   }
@@ -584,8 +632,8 @@ public final class Layouts {
       }
     }
 
-    /** The lifetime in nanoseconds of an entry of {@code protocol} with CT flags {@code flags}. */
-    public long nanos(int protocol, int flags) {
+    /** The lifetime in seconds of an entry of {@code protocol} with CT flags {@code flags} (ct_lifetime). */
+    public long seconds(int protocol, int flags) {
       int s;
       if (protocol == PROTO_TCP) {
         s = (flags & CT_CLOSING) != 0 ? or(close, DEFAULT.close)
@@ -595,7 +643,7 @@ public final class Layouts {
       } else {
         s = or(other, DEFAULT.other);
       }
-      return s * 1_000_000_000L;
+      return s;
     }
 
     private static int or(int v, int dflt) {

@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BinaryOperator;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,15 +41,58 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * A failed load puts the old pins back ({@link #rollback}). Everything is logged, map by map.
+ *
+ * <p>An upgrade may also change what a map's entries mean while its definition stays (conntrack expiries in
+ * another clock), or change a value layout in a way that can be carried (a field appended): a {@link
+ * Conversion} names such a map and tells from the pinned maps whether they are of a build that wrote the old
+ * meaning or layout. Then that map is replaced (whether or not its definition changed), and its entries are
+ * carried through the conversion in both copies, provided the keys fit ({@link MapDefinition#keysFit}); the
+ * old programs go on writing the old meaning, into the old map.
  */
 public final class MapMigration {
   private static final Logger log = LoggerFactory.getLogger(MapMigration.class);
   public static final String PREVIOUS = "previous";
 
-  /** One map whose pinned definition is not the object's. */
-  public record Changed(String name, MapDefinition from, MapDefinition to) {
+  /**
+   * Entries of map {@link #map} that an older build wrote with another meaning, in the same layout.
+   */
+  public interface Conversion {
+    String map();
+
+    /** Whether the maps pinned now (definitions by name) are of a build that wrote the old meaning. */
+    boolean applies(Map<String, MapDefinition> pinned);
+
+    /** What the old meaning was, for the log. */
+    String describe();
+
+    /**
+     * Called once before each copy, with the loaded object: the new value of an old entry (key, value), of
+     * the new map's value size, or null to leave the entry out.
+     */
+    BinaryOperator<byte[]> start(BpfObject obj);
+  }
+
+  /**
+   * One map whose pinned definition is not the object's, or whose entries need {@code conversion} (null
+   * when they mean the same).
+   */
+  public record Changed(String name, MapDefinition from, MapDefinition to, Conversion conversion) {
+    public Changed(String name, MapDefinition from, MapDefinition to) {
+      this(name, from, to, null);
+    }
+
+    /** Whether the old entries can be carried: as they are, or through the conversion. */
     public boolean entriesFit() {
-      return from.entriesFit(to);
+      return conversion != null ? from.keysFit(to) : from.entriesFit(to);
+    }
+
+    /** The definition's differences, and the conversion's reason. */
+    String why() {
+      String d = from.differences(to);
+      if (conversion == null) {
+        return d;
+      }
+      return (d.isEmpty() ? "" : d + "; ") + "entries of an older build: " + conversion.describe();
     }
   }
 
@@ -69,15 +114,29 @@ public final class MapMigration {
    * object's definition and moves the pins of those that differ to {@code dir/previous/}.
    */
   public static MapMigration prepare(String node, BpfObject obj, Path dir) {
-    List<Changed> changed = new ArrayList<>();
-    for (Map.Entry<String, MapDefinition> e : obj.pinnableDefinitions().entrySet()) {
-      Path pin = dir.resolve(e.getKey());
-      if (!Files.exists(pin)) {
-        continue;
+    return prepare(node, obj, dir, List.of());
+  }
+
+  /**
+   * As {@link #prepare(String, BpfObject, Path)}, and every map a conversion {@link Conversion#applies} to
+   * is replaced too, its entries converted.
+   */
+  public static MapMigration prepare(String node, BpfObject obj, Path dir, List<Conversion> conversions) {
+    Map<String, MapDefinition> ours = obj.pinnableDefinitions();
+    Map<String, MapDefinition> pinned = new LinkedHashMap<>();
+    for (String name : ours.keySet()) {
+      Path pin = dir.resolve(name);
+      if (Files.exists(pin)) {
+        pinned.put(name, MapDefinition.ofPinned(pin.toString()));
       }
-      MapDefinition pinned = MapDefinition.ofPinned(pin.toString());
-      if (!pinned.equals(e.getValue())) {
-        changed.add(new Changed(e.getKey(), pinned, e.getValue()));
+    }
+    List<Changed> changed = new ArrayList<>();
+    for (Map.Entry<String, MapDefinition> e : pinned.entrySet()) {
+      String name = e.getKey();
+      Conversion conversion = conversions.stream()
+          .filter(c -> c.map().equals(name) && c.applies(pinned)).findFirst().orElse(null);
+      if (!e.getValue().equals(ours.get(name)) || conversion != null) {
+        changed.add(new Changed(name, e.getValue(), ours.get(name), conversion));
       }
     }
     MapMigration m = new MapMigration(node, dir, changed);
@@ -102,8 +161,8 @@ public final class MapMigration {
         // a pin left there by a migration that never finished belongs to an older generation still: its
         // programs hold it, the pin is not needed any more
         Files.move(dir.resolve(c.name()), previous.resolve(c.name()), StandardCopyOption.REPLACE_EXISTING);
-        log.info("node {}: map {} changed definition ({}): its pin moved to {}, a new map replaces it",
-            node, c.name(), c.from().differences(c.to()), previous.resolve(c.name()));
+        log.info("node {}: map {} changed ({}): its pin moved to {}, a new map replaces it",
+            node, c.name(), c.why(), previous.resolve(c.name()));
       }
     } catch (IOException e) {
       rollback();
@@ -133,8 +192,9 @@ public final class MapMigration {
             node, c.name(), c.from().differences(c.to()));
         continue;
       }
-      int n = copyEntries(c.name(), obj.map(c.name()), false);
-      log.info("node {}: map {}: {} entries copied into the new map", node, c.name(), n);
+      int n = copyEntries(c, obj, false);
+      log.info("node {}: map {}: {} entries {} into the new map", node, c.name(), n,
+          c.conversion() != null ? "converted" : "copied");
     }
   }
 
@@ -151,7 +211,7 @@ public final class MapMigration {
     int copied = 0;
     for (Changed c : changed) {
       if (kernelWritten.contains(c.name()) && c.entriesFit()) {
-        int n = copyEntries(c.name(), obj.map(c.name()), true);
+        int n = copyEntries(c, obj, true);
         copied += n;
         if (n > 0) {
           log.info("node {}: map {}: {} entries the old programs added meanwhile copied too", node, c.name(), n);
@@ -180,16 +240,22 @@ public final class MapMigration {
     }
   }
 
-  private int copyEntries(String name, BpfMap to, boolean onlyAbsent) {
+  private int copyEntries(Changed c, BpfObject obj, boolean onlyAbsent) {
+    String name = c.name();
     Path pin = previous.resolve(name);
     if (!Files.exists(pin)) {
       return 0;
     }
+    BpfMap to = obj.map(name);
+    BinaryOperator<byte[]> convert = c.conversion() != null ? c.conversion().start(obj) : (k, v) -> v;
     BpfMap from = BpfMap.openPinned(pin.toString());
     int copied = 0;
     try {
       for (byte[] k : from.keys()) {
         byte[] v = from.lookup(k);
+        if (v != null) {
+          v = convert.apply(k, v);
+        }
         if (v == null) {
           continue;
         }

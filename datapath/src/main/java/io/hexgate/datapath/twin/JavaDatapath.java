@@ -38,8 +38,9 @@ import java.util.function.LongSupplier;
  * and the same Ethernet frames, with the same verdicts, drop reasons, rewritten bytes, events, counters and
  * conntrack effects. The agent runs it where eBPF is unavailable; the differential test holds it to the
  * kernel. Differences by design: the CT table has no size limit (the kernel's map refuses new connections
- * when full, 155) and event times are 0. Its clock (nanoseconds, for CT expiries) is injectable; the kernel's
- * is CLOCK_MONOTONIC_COARSE. Thread-safe (one packet at a time).
+ * when full, 155) and event times are 0. Its clock (jiffies, for CT expiries, at the {@code hz} of its
+ * {@link Layouts.Config} as in hg_config) is injectable; the kernel's is its jiffies ({@link
+ * io.hexgate.datapath.bpf.JiffiesClock}). Thread-safe (one packet at a time).
  */
 public final class JavaDatapath {
   private static final int ETH_HLEN = 14;
@@ -58,28 +59,37 @@ public final class JavaDatapath {
   private static final int FRAG_FIRST = 1;
   private static final int FRAG_LATER = 2;
 
-  private static final long NSEC_PER_SEC = 1_000_000_000L;
+  /** HZ of the default clock: {@link System#nanoTime()} in milliseconds. */
+  public static final int DEFAULT_HZ = 1000;
 
   private final LongSupplier clock;
   private MapContents maps;
   private PolicyTable policy;
   private IpcacheTable ipcache;
   private ConntrackRevalidator judge;
-  private Layouts.Config config = new Layouts.Config(0);
+  private Layouts.Config config;
   private final Map<CtKey, CtValue> ct = new LinkedHashMap<>();
   private final Map<FragKey, FragValue> frags = new LinkedHashMap<>();
   private final Map<Integer, Integer> ctCounts = new HashMap<>();
   private final long[] packets = new long[Layouts.METRICS_SLOTS];
   private final long[] bytes = new long[Layouts.METRICS_SLOTS];
 
-  /** A twin whose clock is {@link System#nanoTime()}. */
+  /**
+   * A twin whose clock ticks {@link #DEFAULT_HZ} times a second ({@link System#nanoTime()} in milliseconds),
+   * configured with that HZ.
+   */
   public JavaDatapath(MapContents maps) {
-    this(maps, System::nanoTime);
+    this(maps, () -> System.nanoTime() / (1_000_000_000L / DEFAULT_HZ), DEFAULT_HZ);
   }
 
-  /** @param clock now in nanoseconds, for CT expiries (the kernel's is CLOCK_MONOTONIC_COARSE) */
-  public JavaDatapath(MapContents maps, LongSupplier clock) {
+  /**
+   * @param clock now in jiffies, for CT expiries (the kernel's: its jiffies)
+   * @param hz the clock's ticks per second, the hz of the initial configuration (a later {@link #configure}
+   *     gives its own, as hg_config does; 0 = {@link Layouts#HZ_FALLBACK})
+   */
+  public JavaDatapath(MapContents maps, LongSupplier clock, int hz) {
     this.clock = clock;
+    this.config = new Layouts.Config(0).withHz(hz);
     update(maps);
   }
 
@@ -94,7 +104,7 @@ public final class JavaDatapath {
     this.judge = new ConntrackRevalidator(next.endpoints(), policy, ipcache);
   }
 
-  /** hg_config: flags, policy generation, connection quota, CT lifetimes. */
+  /** hg_config: flags, policy generation, connection quota, CT lifetimes, HZ. */
   public synchronized void configure(Layouts.Config next) {
     this.config = next;
   }
@@ -103,7 +113,7 @@ public final class JavaDatapath {
     return config;
   }
 
-  /** Now on the twin's clock. */
+  /** Now on the twin's clock, in jiffies. */
   public long now() {
     return clock.getAsLong();
   }
@@ -603,12 +613,13 @@ public final class JavaDatapath {
         if (protocol == Layouts.PROTO_TCP && (tcpFlags & TCP_SYN) == 0) {
           state |= Layouts.CT_MIDSTREAM;
         }
-        long expires = now + config.lifetimes().nanos(protocol, state);
+        long expires = now + config.lifetimeJiffies(protocol, state);
+        long renew = config.renewOf(expires, now);
         int generation = config.generation();
         boolean recorded = record(tuple(), svc.hit
             ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, state | Layouts.CT_NAT, ep.ifindex(), remote,
-                expires, generation)
-            : new CtValue(ep.id(), j.ruleId, 0, 0, state, ep.ifindex(), remote, expires, generation));
+                expires, generation, renew)
+            : new CtValue(ep.id(), j.ruleId, 0, 0, state, ep.ifindex(), remote, expires, generation, renew));
         if (!recorded) {
           return drop(Layouts.DROP_CT_CREATE_FAILED, j);
         }
@@ -617,7 +628,7 @@ public final class JavaDatapath {
               new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(),
                   Layouts.CT_NAT | (state & (Layouts.CT_SEEN_NON_SYN | Layouts.CT_CLOSING)), ep.ifindex(), remote,
                   expires,
-                  generation));
+                  generation, renew));
         }
       }
       Event verdictEvent = event(Layouts.EVENT_POLICY_VERDICT, FORWARDED, j);
@@ -810,22 +821,24 @@ public final class JavaDatapath {
       return flags;
     }
 
-    /** ct_touch: the entry's life starts again; written only when its state or its expiry (by >= 1 s) moves. */
+    /**
+     * ct_touch: the entry's life starts again; written only when its state changes or a second has passed
+     * since it was written ({@code renew}), with the lifetime the configuration says then.
+     */
     private CtValue touch(CtKey key, CtValue v) {
       int flags = flagsAfter(v.flags());
-      long expires = now + config.lifetimes().nanos(protocol, flags);
-      if (flags != v.flags() || expires >= v.expires() + NSEC_PER_SEC) {
-        // the connection starts closing: its own entry, or its reply entry marking it
-        if ((flags & ~v.flags() & Layouts.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
-            && (closePartner(key, v) || !isReplyEntry(v))) {
-          uncharge(v.endpoint());
-        }
-        CtValue t = new CtValue(v.endpoint(), v.ruleId(), v.natAddr(), v.natPort(), flags, v.ifindex(),
-            v.peerIdentity(), expires, v.generation());
-        ct.put(key, t);
-        return t;
+      if (flags == v.flags() && now + v.renew() < v.expires()) {
+        return v;
       }
-      return v;
+      long expires = now + config.lifetimeJiffies(protocol, flags);
+      // the connection starts closing: its own entry, or its reply entry marking it
+      if ((flags & ~v.flags() & Layouts.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
+          && (closePartner(key, v) || !isReplyEntry(v))) {
+        uncharge(v.endpoint());
+      }
+      CtValue t = v.withFlags(flags).renewedAt(now, expires, config);
+      ct.put(key, t);
+      return t;
     }
 
     /** ct_close_partner: a FIN or RST gives the connection's other entry the closing lifetime too. */
@@ -837,7 +850,7 @@ public final class JavaDatapath {
         return false;
       }
       ct.put(r, other.withFlags(other.flags() | Layouts.CT_CLOSING)
-          .withExpires(now + config.lifetimes().nanos(Layouts.PROTO_TCP, Layouts.CT_CLOSING)));
+          .renewedAt(now, now + config.lifetimeJiffies(Layouts.PROTO_TCP, Layouts.CT_CLOSING), config));
       return true;
     }
 

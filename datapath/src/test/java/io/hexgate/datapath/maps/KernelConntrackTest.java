@@ -12,7 +12,6 @@ import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.BpfProgram;
-import io.hexgate.datapath.bpf.CoarseClock;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.WithLoadedBpfObject;
 import io.hexgate.datapath.maps.Layouts.CtKey;
@@ -30,18 +29,20 @@ import org.junit.jupiter.api.Test;
 class KernelConntrackTest extends WithLoadedBpfObject {
   static final int CLIENT = ip(10, 0, 1, 10);
   static final int SERVER = ip(10, 0, 1, 20);
-  static final long S = 1_000_000_000L;
 
   private MapWriter writer;
   private KernelConntrack ct;
   private MapContents contents;
   private BpfProgram fromPod;
   private BpfProgram toPod;
+  /** A second in jiffies, the unit of CT times: the kernel's HZ. */
+  private long s;
 
   @BeforeEach
   void clean() {
     writer = new MapWriter(obj);
     ct = new KernelConntrack(obj);
+    s = ct.clock().hz();
     contents = contents(state(80), MapContents.EMPTY);
     writer.write(writer.readKernel(), contents);
     obj.map("hg_ct").keys().forEach(obj.map("hg_ct")::delete);
@@ -105,8 +106,8 @@ class KernelConntrackTest extends WithLoadedBpfObject {
     CtKey udp = new CtKey(CLIENT, SERVER, 1000, 53, Layouts.PROTO_UDP, Layouts.DIR_EGRESS);
     byte[] answer = Packets.udp(SERVER, CLIENT, 53, 1000, new byte[4]);
     assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, 1000, 53, new byte[4]))).isZero();
-    long now = CoarseClock.nanos();
-    assertThat(ct.entries().get(udp).expires()).isCloseTo(now + S, within(S / 2));
+    long now = ct.clock().now();
+    assertThat(ct.entries().get(udp).expires()).isCloseTo(now + s, within(s / 2));
     assertThat(ct.entries().get(udp.reply()).expires()).isEqualTo(ct.entries().get(udp).expires());
     assertThat(reason(toPod, answer)).as("the answer, within the lifetime").isZero();
 
@@ -123,20 +124,56 @@ class KernelConntrackTest extends WithLoadedBpfObject {
     ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
     CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
     assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN))).isZero();
-    assertThat(ct.entries().get(tcp).expires()).isCloseTo(CoarseClock.nanos() + 60 * S, within(S / 2));
+    assertThat(ct.entries().get(tcp).expires()).isCloseTo(ct.clock().now() + 60 * s, within(s / 2));
     assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK))).isZero();
-    assertThat(ct.entries().get(tcp).expires()).isCloseTo(CoarseClock.nanos() + 3600 * S, within(S / 2));
+    assertThat(ct.entries().get(tcp).expires()).isCloseTo(ct.clock().now() + 3600 * s, within(s / 2));
     // the client's FIN: both entries get the closing lifetime
     assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, 0x11))).isZero();
     Map<CtKey, CtValue> e = ct.entries();
-    assertThat(e.get(tcp).expires()).isCloseTo(CoarseClock.nanos() + S, within(S / 2));
-    assertThat(e.get(tcp.reply()).expires()).isCloseTo(CoarseClock.nanos() + S, within(S / 2));
+    assertThat(e.get(tcp).expires()).isCloseTo(ct.clock().now() + s, within(s / 2));
+    assertThat(e.get(tcp.reply()).expires()).isCloseTo(ct.clock().now() + s, within(s / 2));
     assertThat(e.get(tcp.reply()).flags() & Layouts.CT_CLOSING).isNotZero();
     Thread.sleep(1300);
     assertThat(ct.collectGarbage(contents).deletions()).containsExactlyInAnyOrder(tcp, tcp.reply());
     // the server's last ACK meets no connection now: its egress denies it
     assertThat(reason(fromPod, Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)))
         .isEqualTo(Layouts.DROP_POLICY);
+  }
+
+  @Test
+  void anEstablishedPacketWritesItsEntryAtMostOnceASecondWithTheLifetimeConfiguredThen() throws Exception {
+    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    byte[] ack = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK);
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN))).isZero();
+    assertThat(reason(toPod, ack)).isZero();
+    CtValue established = ct.entries().get(tcp);
+    assertThat(established.expires()).isCloseTo(ct.clock().now() + 3600 * s, within(s / 2));
+    assertThat(established.renew()).as("its lifetime less a second").isEqualTo(3599 * s);
+    // a shorter lifetime: not written again within the second ...
+    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(60, 60, 1, 30, 60)));
+    assertThat(reason(toPod, ack)).isZero();
+    assertThat(ct.entries().get(tcp)).isEqualTo(established);
+    // ... then the next packet gives the entry the lifetime configured now
+    Thread.sleep(1100);
+    assertThat(reason(toPod, ack)).isZero();
+    assertThat(ct.entries().get(tcp).expires()).isCloseTo(ct.clock().now() + 60 * s, within(s / 2));
+    assertThat(ct.entries().get(tcp).renew()).isEqualTo(59 * s);
+  }
+
+  @Test
+  void theAgentWritesTheKernelsHzAndWithoutItTheProgramCountsTheFallbacksSlowestTick() {
+    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
+    assertThat(ct.config().hz()).isEqualTo(ct.clock().hz()).isPositive();
+    // a zeroed hg_config (before the agent wrote it): 60 s of HG_HZ_FALLBACK (100) jiffies, as the twin counts
+    obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC)
+        .put(0, new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60), 0));
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    long before = ct.clock().now();
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN))).isZero();
+    long after = ct.clock().now();
+    assertThat(ct.entries().get(tcp).expires()).isBetween(before + 60 * Layouts.HZ_FALLBACK, after + 60 * Layouts.HZ_FALLBACK);
+    ct.configure(new Layouts.Config(0));
   }
 
   @Test

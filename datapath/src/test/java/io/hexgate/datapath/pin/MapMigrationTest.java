@@ -7,12 +7,21 @@ import io.hexgate.datapath.bpf.BpfException;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.BpfSupport;
+import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.MapDefinition;
+import io.hexgate.datapath.bpf.Native;
+import io.hexgate.datapath.bpf.TypedMap;
+import io.hexgate.datapath.maps.JiffiesUpgrade;
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.maps.Layouts.CtKey;
+import io.hexgate.datapath.maps.Layouts.CtValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -127,6 +136,82 @@ class MapMigrationTest {
     // the next agent finds every pin as this build defines it: nothing to migrate
     try (BpfObject again = BpfObject.openPackaged().pinMapsUnder(dir)) {
       assertThat(MapMigration.prepare("n", again, dir).needed()).isFalse();
+      again.load();
+    }
+  }
+
+  /** CLOCK_MONOTONIC_COARSE in ns: the CT clock of the builds before jiffies. */
+  private static long coarseNanos() {
+    long[] ts = new long[2];
+    assertThat(Native.libc().clock_gettime(6, ts)).isZero();
+    return ts[0] * 1_000_000_000L + ts[1];
+  }
+
+  private static CtValue connection(long expires) {
+    return new CtValue(3, 4, 0, 0, Layouts.CT_SEEN_NON_SYN, 7, 300, expires, 1, 0);
+  }
+
+  /**
+   * The upgrade from a build whose CT expiries were nanoseconds (its hg_config had no hz, 32 bytes): hg_ct
+   * keeps its definition but is replaced too, its entries converted to jiffies as they are copied, so that
+   * the connections live as long as they had left (read as jiffies, they would never expire); hg_config's
+   * fields are carried into the longer layout, the policy generation above all.
+   */
+  @Test
+  void conntrackEntriesOfTheBuildBeforeJiffiesAreCarriedOverInJiffies() {
+    MapDefinition ct;
+    try (BpfObject first = BpfObject.openPackaged().pinMapsUnder(dir).load()) {
+      ct = first.map("hg_ct").definition();
+    }
+    Layouts.Config config = new Layouts.Config(Layouts.CONFIG_HOST_ROUTING, 57, 4096, Layouts.CtLifetimes.DEFAULT);
+    replace("hg_config", d -> new MapDefinition(d.type(), d.keySize(), Layouts.Config.SIZE_BEFORE_JIFFIES,
+        d.maxEntries(), d.flags(), 0), Layouts.U32.encode(0),
+        Arrays.copyOf(Layouts.Config.CODEC.encode(config), Layouts.Config.SIZE_BEFORE_JIFFIES));
+    CtKey live = new CtKey(1, 2, 10, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    CtKey expired = new CtKey(1, 2, 11, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    CtKey later = new CtKey(1, 2, 12, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    BpfMap pinnedCt = BpfMap.openPinned(dir.resolve("hg_ct").toString());
+    try {
+      TypedMap<CtKey, CtValue> old = pinnedCt.typed(CtKey.CODEC, CtValue.CODEC);
+      old.put(live, connection(coarseNanos() + 100_000_000_000L));
+      old.put(expired, connection(coarseNanos() - 5_000_000_000L));
+    } finally {
+      pinnedCt.closeFd();
+    }
+
+    try (BpfObject next = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      MapMigration m = MapMigration.prepare("n", next, dir, JiffiesUpgrade.CONVERSIONS);
+      assertThat(m.changed()).extracting(MapMigration.Changed::name).containsExactlyInAnyOrder("hg_config", "hg_ct");
+      assertThat(m.changed()).filteredOn(c -> c.name().equals("hg_ct")).singleElement()
+          .satisfies(c -> assertThat(c.from()).isEqualTo(c.to()).isEqualTo(ct));
+      assertThat(m.changed()).allSatisfy(c -> assertThat(c.entriesFit()).isTrue());
+      next.load();
+      m.copy(next);
+      assertThat(next.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).get(0)).contains(config);
+      JiffiesClock clock = new JiffiesClock(next);
+      long hz = clock.hz();
+      long now = clock.now();
+      Map<CtKey, CtValue> e = next.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC).entries();
+      assertThat(e.get(live).expires()).isBetween(now + 98 * hz, now + 100 * hz);
+      assertThat(e.get(live).withExpires(0)).as("the next packet renews it").isEqualTo(connection(0).withRenew(0xffff_ffffL));
+      assertThat(e.get(expired).expiredAt(now)).isTrue();
+
+      // the old programs record a connection before the new ones take over, in nanoseconds: converted too
+      BpfMap oldCt = BpfMap.openPinned(dir.resolve("previous/hg_ct").toString());
+      try {
+        oldCt.typed(CtKey.CODEC, CtValue.CODEC).put(later, connection(coarseNanos() + 10_000_000_000L));
+      } finally {
+        oldCt.closeFd();
+      }
+      assertThat(m.finish(next, Set.of("hg_ct"))).isEqualTo(1);
+      now = clock.now();
+      assertThat(next.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC).get(later).orElseThrow().expires())
+          .isBetween(now + 8 * hz, now + 10 * hz);
+    }
+
+    // this build's pins: nothing to convert, nothing to migrate
+    try (BpfObject again = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      assertThat(MapMigration.prepare("n", again, dir, JiffiesUpgrade.CONVERSIONS).needed()).isFalse();
       again.load();
     }
   }

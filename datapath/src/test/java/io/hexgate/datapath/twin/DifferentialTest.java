@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfProgram;
-import io.hexgate.datapath.bpf.CoarseClock;
+import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.KernelConntrack;
@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Test;
  * programs (BPF_PROG_TEST_RUN) and through the Java twin: the same tc action, drop reason, output bytes,
  * events, counters, and conntrack table. Root only.
  *
- * <p>Conntrack expiries: the twin reads CLOCK_MONOTONIC_COARSE as the kernel does, but a moment later, so
- * an expiry may differ by the time between the two runs of a packet plus the second within which neither
- * writes it again: expiries are compared within {@link #EXPIRY_TOLERANCE_NS}, everything else exactly. The
+ * <p>Conntrack expiries: the twin reads the kernel's jiffies ({@link JiffiesClock}) and counts lifetimes at its
+ * HZ as the kernel does, but a moment later, so an expiry may differ by the time between the two runs of a
+ * packet plus the second within which neither writes it again: expiries are compared within {@link
+ * #EXPIRY_TOLERANCE_SECONDS}, everything else exactly. The
  * lifetimes are set long so that nothing expires by itself during a run (an entry expiring between the two
  * runs of one packet would be a difference of timing, not of decision); expiry is exercised by letting
  * random entries expire in both tables before some map sets.
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class DifferentialTest extends WithLoadedBpfObject {
   private static final int MAP_SETS = 8;
   private static final int PACKETS_PER_SET = 13_000;
-  private static final long EXPIRY_TOLERANCE_NS = 2_000_000_000L;
+  private static final int EXPIRY_TOLERANCE_SECONDS = 2;
   private static final Layouts.CtLifetimes LONG_LIFETIMES = new Layouts.CtLifetimes(7200, 1800, 600, 3000, 2400);
 
   @Test
@@ -60,8 +61,9 @@ class DifferentialTest extends WithLoadedBpfObject {
     int total = 0;
     int errorsPassed = 0;
     int laterFragmentsPassed = 0;
-    JavaDatapath twin = new JavaDatapath(MapContents.EMPTY, CoarseClock::nanos);
     KernelConntrack kernelCt = new KernelConntrack(obj);
+    JiffiesClock clock = kernelCt.clock();
+    JavaDatapath twin = new JavaDatapath(MapContents.EMPTY, clock::now, clock.hz());
     BpfMap counts = obj.map("hg_ct_counts");
     MapContents current = writer.readKernel();
     int generation = 0;
@@ -76,7 +78,7 @@ class DifferentialTest extends WithLoadedBpfObject {
         // a quota small enough to be reached now and then (155)
         int quota = set % 4 == 1 ? 25 + world.rnd.nextInt(20) : 0;
         generation++;
-        Layouts.Config config = new Layouts.Config(0, generation, quota, LONG_LIFETIMES);
+        Layouts.Config config = new Layouts.Config(0, generation, quota, LONG_LIFETIMES, clock.hz());
         kernelCt.configure(config);
         twin.configure(config);
         if (set % 2 == 0) {
@@ -102,7 +104,7 @@ class DifferentialTest extends WithLoadedBpfObject {
             assertThat(kernelCt.counts()).isEqualTo(twin.conntrackCounts());
             gcCut += k.cut();
           }
-          assertSameConntrack(kernelCt.entries(), twin.conntrack(), "after the change of maps, seed " + setSeed);
+          assertSameConntrack(kernelCt.entries(), twin.conntrack(), clock.hz(), "after the change of maps, seed " + setSeed);
         }
         events.consume();
         kernelEvents.clear();
@@ -170,7 +172,7 @@ class DifferentialTest extends WithLoadedBpfObject {
         assertThat(kernelEvents.stream().map(Event::withoutTime).toList()).as("events, seed " + setSeed)
             .isEqualTo(twinEvents);
         Map<CtKey, CtValue> kernelEntries = kernelCt.entries();
-        assertSameConntrack(kernelEntries, twin.conntrack(), "conntrack, seed " + setSeed);
+        assertSameConntrack(kernelEntries, twin.conntrack(), clock.hz(), "conntrack, seed " + setSeed);
         assertThat(kernelEntries).isNotEmpty();
         if (quota > 0) {
           assertThat(kernelCt.counts()).as("connections per endpoint, seed " + setSeed)
@@ -202,7 +204,7 @@ class DifferentialTest extends WithLoadedBpfObject {
   /** Lets about a tenth of the entries expire, the same ones in both tables. */
   private static void expireSome(RandomWorld world, KernelConntrack kernelCt, JavaDatapath twin) {
     TypedMap<CtKey, CtValue> ct = obj.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC);
-    long past = CoarseClock.nanos() - 1;
+    long past = kernelCt.clock().now() - 1;
     for (Map.Entry<CtKey, CtValue> e : twin.conntrack().entrySet()) {
       if (world.rnd.nextInt(10) == 0) {
         CtValue kernel = ct.get(e.getKey()).orElseThrow();
@@ -213,14 +215,14 @@ class DifferentialTest extends WithLoadedBpfObject {
   }
 
   /** Equal tables, expiries within the tolerance (see the class comment). */
-  private static void assertSameConntrack(Map<CtKey, CtValue> kernel, Map<CtKey, CtValue> twin, String what) {
+  private static void assertSameConntrack(Map<CtKey, CtValue> kernel, Map<CtKey, CtValue> twin, int hz, String what) {
     assertThat(kernel.keySet()).as(what + ": keys").isEqualTo(twin.keySet());
     for (Map.Entry<CtKey, CtValue> e : kernel.entrySet()) {
       CtValue k = e.getValue();
       CtValue t = twin.get(e.getKey());
       assertThat(k.withExpires(0)).as(what + ": " + e.getKey()).isEqualTo(t.withExpires(0));
       assertThat(Math.abs(k.expires() - t.expires())).as(what + ": expiry of " + e.getKey())
-          .isLessThanOrEqualTo(EXPIRY_TOLERANCE_NS);
+          .isLessThanOrEqualTo((long) EXPIRY_TOLERANCE_SECONDS * hz);
     }
   }
 }

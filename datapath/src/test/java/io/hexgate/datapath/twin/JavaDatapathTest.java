@@ -170,12 +170,16 @@ class JavaDatapathTest {
     assertThat(dp.conntrack()).isEmpty();
   }
 
+  /** Jiffies per second of the tests' clocks (a kernel of CONFIG_HZ 250), and jiffies after boot. */
+  private static final int HZ = 250;
+  private static final long BOOT_JIFFIES = 4_294_967_296L - 300 * HZ;
+
   @Test
   void entriesLiveForTheirProtocolsLifetimeAndTheGcDeletesThemAfter() {
-    long[] now = {1_000_000_000_000L};
-    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0]);
-    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(100, 20, 5, 30, 40)));
-    long s = 1_000_000_000L;
+    long[] now = {BOOT_JIFFIES + 3600 * HZ};
+    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0], HZ);
+    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(100, 20, 5, 30, 40), HZ));
+    long s = HZ;
     byte[] synIn = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN);
     Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
     Layouts.CtKey ping = new Layouts.CtKey(CLIENT, SERVER, 7, 0, Layouts.PROTO_ICMP, Layouts.DIR_INGRESS);
@@ -187,10 +191,20 @@ class JavaDatapathTest {
     now[0] += s;
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 100 * s);
+    assertThat(dp.conntrack().get(tcp).renew()).as("its lifetime less a second").isEqualTo(99 * s);
     // within the same second the entry is not written again
     now[0] += s / 2;
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] - s / 2 + 100 * s);
+    // a second after it was written, it is: with the lifetime configured then
+    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(50, 20, 5, 30, 40), HZ));
+    now[0] += s / 2 - 1;
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).as("a jiffy short of the second").isEqualTo(now[0] - s + 1 + 100 * s);
+    now[0] += 1;
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 50 * s);
+    assertThat(dp.conntrack().get(tcp).renew()).isEqualTo(49 * s);
     // a FIN shortens the connection's life to the closing lifetime
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, 0x11)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 5 * s);
@@ -206,10 +220,22 @@ class JavaDatapathTest {
   }
 
   @Test
+  void withoutHzLifetimesCountTheFallbacksSlowestTickSoTheyAreNeverLongerThanConfigured() {
+    long[] now = {BOOT_JIFFIES};
+    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0], 1000);
+    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(100, 20, 5, 30, 40)));
+    assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
+    Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    // 20 s at HZ 100 on a clock of HZ 1000: 2 s, never 0 (at once) nor a lifetime that never ends
+    assertThat(Layouts.HZ_FALLBACK).isEqualTo(100);
+    assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 20 * 100);
+  }
+
+  @Test
   void aResetFromEitherSideShortensTheConnectionsLife() {
-    long[] now = {1_000_000_000_000L};
-    long s = 1_000_000_000L;
-    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0]);
+    long[] now = {BOOT_JIFFIES};
+    long s = HZ;
+    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0], HZ);
     Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
@@ -250,11 +276,11 @@ class JavaDatapathTest {
 
   @Test
   void anExpiredEntryIsAbsentBeforeTheGcComes() {
-    long[] now = {5_000_000_000L};
-    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0]);
+    long[] now = {BOOT_JIFFIES};
+    JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0], HZ);
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
     assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isZero();
-    now[0] += 61_000_000_000L;
+    now[0] += 61 * HZ;
     // the echo reply's entry expired: the server's egress (deny all) judges it
     assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isEqualTo(Layouts.DROP_POLICY);
   }
