@@ -154,9 +154,12 @@ class StarWarsDatapathTest {
   /** Waits until each node's agent has ACKed its state (with rule1) in a report after the first {@code from}. */
   private void awaitAcked(NodeNetwork n1, NodeNetwork n2, int from) {
     for (NodeNetwork n : List.of(n1, n2)) {
-      await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-          assertThat(reports.subList(from, reports.size()))
-              .anyMatch(r -> r.node().equals(n.netns()) && r.ok() && (n != n1 || r.policies().contains(RULE1))));
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        // A copy: a view of the live list fails with ConcurrentModificationException once a report arrives.
+        List<AgentReport> seen = List.copyOf(reports);
+        assertThat(seen.subList(from, seen.size()))
+            .anyMatch(r -> r.node().equals(n.netns()) && r.ok() && (n != n1 || r.policies().contains(RULE1)));
+      });
     }
   }
 
