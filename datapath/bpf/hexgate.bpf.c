@@ -127,8 +127,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct hg_pkt *p)
 	return parse_l4(p, data + p->l4_off, end);
 }
 
-/* A new request is never a reply, whatever the CT map holds (issue 5: a denied peer's SYN or echo
- * request must not pass as the answer to a connection in the other direction). */
+/* A new request is never a reply, whatever the CT map holds: a denied peer's SYN or echo
+ * request must not pass as the answer to a connection in the other direction. */
 static __always_inline bool is_new_request(const struct hg_pkt *p)
 {
 	if (p->tuple.protocol == HG_PROTO_TCP)

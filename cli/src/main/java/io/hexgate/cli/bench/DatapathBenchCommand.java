@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
     description = {
       "Measure the eBPF datapath with BPF_PROG_TEST_RUN (needs root): ns per packet for",
       "established and new connections, with a small and a large policy map side by side,",
-      "beside an empty tc program, against the targets of issue 5. Progress goes to stderr,",
+      "beside an empty tc program, against the datapath's performance targets. Progress goes to stderr,",
       "the report to stdout. Exit code 0 when every target is met, 1 when one is missed,",
       "2 when it cannot run."
     })

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
     name = "network",
     mixinStandardHelpOptions = true,
     description = {
-      "Measure traffic between two pod namespaces of one node namespace (benchmarks (b) and (c) of issue 5):",
+      "Measure traffic between two pod namespaces of one node namespace (datapath benchmarks (b) and (c)):",
       "Hexgate enforcing --rules and --large-rules rules, an empty tc program, no program, the large rule set",
       "as linear iptables rules and as one nftables set. Per setup: 1-byte request/response rate on one TCP",
       "connection, HTTP requests/s of wrk against nginx, new connections per second, iperf3 throughput. Each",

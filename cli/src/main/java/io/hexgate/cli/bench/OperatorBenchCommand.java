@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     name = "operator",
     mixinStandardHelpOptions = true,
     description = {
-      "Measure the operator (issue 4): time from a CiliumNetworkPolicy create until every node's agent ACKed",
+      "Measure the operator: time from a CiliumNetworkPolicy create until every node's agent ACKed",
       "its revision (median, p99), heap after GC, the pod cache with and without pruning, and status writes",
       "per minute at steady state. Agents run in-process on the real gRPC contract; policy status goes to an",
       "in-process Kubernetes API (fabric8's mock server in CRUD mode). By default two scenarios: 1,000 pods",

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
     description = {
       "Measure the policy engine on a synthetic cluster: full computation (cold and warm), incremental",
       "policy and pod changes (median, p99, regenerations per operation) and the retained heap of the",
-      "built engine, against the targets of issue 3. Progress goes to stderr, the report to stdout.",
+      "built engine, against the engine's performance targets. Progress goes to stderr, the report to stdout.",
       "Exit code 0 when every target is met, 1 when one is missed, 2 for bad options."
     })
 public final class PolicyBenchCommand implements Callable<Integer> {

@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Benchmark (a) of issue 5: ns per packet of the tc programs through BPF_PROG_TEST_RUN, the kernel's own
+ * Datapath benchmark (a): ns per packet of the tc programs through BPF_PROG_TEST_RUN, the kernel's own
  * average over {@code repeat} runs of one packet, for an established connection and for a new one, with a
  * small and a large policy map, beside an empty tc program. Needs root and the packaged BPF object.
  *
@@ -289,7 +289,7 @@ public final class DatapathBenchmark {
     return new AgentState("bench", 1, Map.of(key, ep), ipcache, Map.of());
   }
 
-  /** The report, with the targets of issue 5; {@code ok[0]} is set false when one is missed. */
+  /** The report, with the datapath's performance targets; {@code ok[0]} is set false when one is missed. */
   public static String report(Result r, Config c, boolean[] ok) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "BPF_PROG_TEST_RUN, %,d repetitions per call, median and min of %d calls (ns/packet)%n",

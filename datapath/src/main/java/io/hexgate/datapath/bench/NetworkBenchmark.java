@@ -44,7 +44,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Benchmarks (b) and (c) of issue 5: traffic between two pod namespaces of one node namespace, with
+ * Datapath benchmarks (b) and (c): traffic between two pod namespaces of one node namespace, with
  * Hexgate enforcing N rules, an empty tc program at the same hooks, no program, the same rules as linear
  * iptables rules, and as one nftables set. Metrics: TCP request/response rate on one connection (1-byte
  * ping-pong), HTTP requests/s of wrk against nginx on {@value #PARALLEL_CONNECTIONS} connections, connection
@@ -214,7 +214,7 @@ public final class NetworkBenchmark {
         }
         b.append('\n');
       }
-      b.append("\n| target (issue 5) | measured (quartiles) | met |\n|---|---:|---|\n");
+      b.append("\n| target | measured (quartiles) | met |\n|---|---:|---|\n");
       for (Target t : targets()) {
         b.append(String.format(Locale.ROOT, "| %s | %.3f× (%.2f–%.2f) | %s |%n", t.what(), t.measured(), t.quartiles()[0],
             t.quartiles()[1], t.tie() ? "yes, a tie: 1 is within the quartiles" : t.met() ? "yes" : "**no**"));

@@ -66,7 +66,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The eBPF datapath on real packets (issue 5, second Done-when): two node namespaces joined by a bridge,
+ * The eBPF datapath on real packets: two node namespaces joined by a bridge,
  * two pods on each, the node agents (in-process, the real {@link NodeAgent} with its gRPC client) fed
  * desired states that a scripted operator builds from contract messages, and real TCP connections and
  * ICMP echoes between the pods.

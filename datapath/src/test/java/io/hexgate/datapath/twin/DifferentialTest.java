@@ -26,7 +26,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 5, done-when #1: random packets against random policy, identity and service maps, through the BPF
+ * Random packets against random policy, identity and service maps, through the BPF
  * programs (BPF_PROG_TEST_RUN) and through the Java twin: the same tc action, drop reason, output bytes,
  * events, counters, and conntrack table. Root only.
  *

@@ -23,7 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The twin's behaviour on the cases issue 5 names (the differential test holds the kernel to the twin). */
+/** The twin's behaviour on the datapath's required cases (the differential test holds the kernel to the twin). */
 class JavaDatapathTest {
   static final int CLIENT = ip(10, 0, 1, 10);
   static final int SERVER = ip(10, 0, 1, 20);

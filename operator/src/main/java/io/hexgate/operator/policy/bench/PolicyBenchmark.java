@@ -133,7 +133,7 @@ public final class PolicyBenchmark {
     public String report() {
       StringBuilder b = new StringBuilder();
       Environment e = environment;
-      b.append("Hexgate policy engine benchmark (issue 3)\n");
+      b.append("Hexgate policy engine benchmark\n");
       b.append(String.format("JVM:  %s%n", e.jvm()));
       b.append(String.format("      %d cores, max heap %d MB, GC %s, JIT %s%n", e.cores(), e.maxHeapMb(), e.gc(), e.jit()));
       b.append(String.format("CPU:  %s%n", e.cpu()));
