@@ -19,7 +19,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy;
@@ -172,6 +171,10 @@ public final class ManifestLoader {
       throw new InputException(where + ": " + e.getOriginalMessage(), e);
     }
     String unknown = unknownField(obj, "");
+    if (unknown == null) {
+      // The Cilium types are not fabric8's model: their metadata is the one part the walk above skips.
+      unknown = unknownField(obj.getMetadata(), "metadata");
+    }
     if (unknown != null) {
       String field = unknown.substring(unknown.lastIndexOf('.') + 1);
       throw new InputException(where + ": " + unknown + ": unknown field \"" + field + "\"");
@@ -289,7 +292,8 @@ public final class ManifestLoader {
 
   /**
    * fabric8's model keeps unknown fields in {@code additionalProperties} instead of failing; finds the
-   * first one, as a field path, so that Pods and NetworkPolicies are as strict as the Cilium types.
+   * first one, as a field path, so that Pods, NetworkPolicies and every object's {@code metadata} are as
+   * strict as the Cilium types (strict field validation reports {@code metadata.<key>} too).
    */
   static String unknownField(Object o, String path) {
     if (o == null || !o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
@@ -320,7 +324,7 @@ public final class ManifestLoader {
           continue;
         }
         if (f.getName().equals("additionalProperties") && v instanceof Map<?, ?> m) {
-          if (!m.isEmpty() && !(o instanceof ObjectMeta)) {
+          if (!m.isEmpty()) {
             return join(path, String.valueOf(m.keySet().iterator().next()));
           }
           continue;

@@ -95,6 +95,32 @@ class PolicyTraceInputErrorTest {
   }
 
   @Test
+  void shouldRejectUnknownFieldInMetadata() throws IOException {
+    // kubectl --validate=strict: strict decoding error: unknown field "metadata.lables".
+    Path f =
+        file(POD + """
+            apiVersion: cilium.io/v2
+            kind: CiliumNetworkPolicy
+            metadata: {name: rule1, namespace: default, lables: {app: web}}
+            spec:
+              endpointSelector: {matchLabels: {app: web}}
+              ingress: [{}]
+            """);
+    assertThat(error(f)).isEqualTo(f + ": CiliumNetworkPolicy default/rule1: metadata.lables: unknown field \"lables\"");
+    Path g = file(POD.replace("labels: {app: web}}", "labels: {app: web}, annotation: {a: b}}"));
+    assertThat(error(g)).isEqualTo(g + ": Pod default/web: metadata.annotation: unknown field \"annotation\"");
+    Path h = file(POD + """
+        apiVersion: cilium.io/v2
+        kind: CiliumClusterwideNetworkPolicy
+        metadata: {name: all, namspace: default}
+        spec:
+          endpointSelector: {}
+          ingress: [{}]
+        """);
+    assertThat(error(h)).isEqualTo(h + ": CiliumClusterwideNetworkPolicy all: metadata.namspace: unknown field \"namspace\"");
+  }
+
+  @Test
   void shouldRejectUnquotedNumericPort() throws IOException {
     // §2.9: "YAML port: 80 unquoted fails 'must be of type string'".
     Path f = file(POD + cnp("p", "endpointSelector: {}\ningress:\n- toPorts: [{ports: [{port: 80, protocol: TCP}]}]\n"));
