@@ -69,7 +69,7 @@ final class PortCheck {
         out.add(
             new FieldError(
                 ppPath + ".protocol",
-                "unsupported protocol \"" + pp.protocol + "\": must be one of TCP, UDP, SCTP, ANY"));
+                "unsupported protocol \"" + pp.protocol + "\": must be one of " + L4Protocol.NAMES));
       }
       if (known && hasL7 && !hasDns && !L4Protocol.TCP.name().equals(pp.protocol)) {
         String proto = pp.protocol == null ? L4Protocol.ANY.name() : pp.protocol;
@@ -117,7 +117,7 @@ final class PortCheck {
           out.add(
               new FieldError(
                   path + ".ports[" + i + "].protocol",
-                  "unsupported protocol \"" + pp.protocol + "\": must be one of TCP, UDP, SCTP, ANY"));
+                  "unsupported protocol \"" + pp.protocol + "\": must be one of " + L4Protocol.NAMES));
         }
       }
     }
@@ -137,6 +137,14 @@ final class PortCheck {
   private static Long portProtocol(
       PortProtocol pp, boolean hasDns, String path, List<FieldError> out) {
     String port = pp.port == null ? "" : pp.port;
+    if (pp.protocol != null && L4Protocol.parse(pp.protocol).map(L4Protocol::portless).orElse(false)) {
+      // VRRP, IGMP: the whole protocol, no port (Cilium's PortProtocol.Validate).
+      if (!port.isEmpty() && !port.equals("0")) {
+        out.add(new FieldError(path + ".port", "port must be empty or 0"));
+        return null;
+      }
+      return 0L;
+    }
     if (port.isEmpty()) {
       out.add(new FieldError(path + ".port", "port must be specified"));
       return null;

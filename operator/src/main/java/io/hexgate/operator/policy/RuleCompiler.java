@@ -292,6 +292,13 @@ public final class RuleCompiler {
         Object entry = toPorts.get(i);
         List<PortProtocol> ports = entry instanceof PortRule pr ? pr.ports : ((PortDenyRule) entry).ports;
         List<HttpMatch> http = entry instanceof PortRule pr ? http(ctx, pr, pp, wildcardL7) : null;
+        for (int j = 0; ports != null && j < ports.size(); j++) {
+          L4Protocol l4 = ports.get(j) == null ? null : ports.get(j).l4Protocol();
+          if (l4 != null && l4.portless()) {
+            ctx.notEnforced.add(pp + ".ports[" + j + "].protocol: " + l4 + " is not enforced; this port grants"
+                + " nothing (Cilium too drops it unless --enable-extended-ip-protocols is set)");
+          }
+        }
         out.add(new Term(ctx.origin, pp, d, deny, peers.wildcard(), peers.selectors(), ports(ports), http));
       }
     }
@@ -338,6 +345,9 @@ public final class RuleCompiler {
       return out;
     }
     for (PortProtocol pp : ports) {
+      if (pp.l4Protocol() != null && pp.l4Protocol().portless()) {
+        continue; // VRRP, IGMP: not enforced, so granted nothing (see terms)
+      }
       List<Protocol> protos =
           pp.l4Protocol() == null || pp.l4Protocol() == L4Protocol.ANY
               ? List.of(Protocol.TCP, Protocol.UDP, Protocol.SCTP)

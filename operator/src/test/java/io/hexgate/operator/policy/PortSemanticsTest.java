@@ -71,6 +71,19 @@ class PortSemanticsTest {
   }
 
   @Test
+  void shouldGrantNothingWithAVrrpOrIgmpPortRule() {
+    // §2.7: VRRP/IGMP are accepted but not enforced: the port rule grants no TCP, UDP or SCTP port (not an
+    // L3-only allow), and the pod is under default-deny all the same.
+    cluster("""
+            endpointSelector: {matchLabels: {app: web}}
+            ingress:
+            - fromEndpoints: [{matchLabels: {app: client}}]
+              toPorts: [{ports: [{protocol: VRRP}, {port: "0", protocol: IGMP}]}]
+            """)
+        .assertDenied("default/client", "default/web", "80/tcp", "53/udp", "8/icmp");
+  }
+
+  @Test
   void shouldExpandProtocolAnyToTcpUdpSctpButNotIcmp() {
     // §2.7/§3.6: protocol ANY (or omitted) = TCP, UDP and SCTP, not ICMP.
     cluster("""

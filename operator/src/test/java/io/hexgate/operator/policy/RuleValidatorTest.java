@@ -499,6 +499,38 @@ class RuleValidatorTest {
     }
 
     @Test
+    void shouldAcceptVrrpAndIgmpWithoutAPortInHostPolicies() {
+      // Cilium 1.19's extended protocols, as in its "allow-extended-protocols" host policy example.
+      assertThat(
+              ccnp(
+                  """
+                  nodeSelector: {matchLabels: {type: egress-worker}}
+                  egress:
+                  - toPorts: [{ports: [{port: "22", protocol: TCP}, {protocol: VRRP}]}]
+                  - toEntities: [world]
+                    toPorts: [{ports: [{protocol: IGMP}, {port: "0", protocol: VRRP}]}]
+                  ingressDeny: [{toPorts: [{ports: [{protocol: IGMP}]}]}]
+                  """))
+          .isEmpty();
+      // The CRD enum holds them for every rule, not only host policies.
+      assertThat(deathstar("ingress: [{toPorts: [{ports: [{protocol: VRRP}]}]}]\n")).isEmpty();
+    }
+
+    @Test
+    void shouldRejectAPortWithVrrpOrIgmp() {
+      assertThat(
+              ccnp(
+                  """
+                  nodeSelector: {}
+                  ingress: [{toPorts: [{ports: [{port: "112", protocol: VRRP}]}]}]
+                  egressDeny: [{toPorts: [{ports: [{port: "http", protocol: IGMP}]}]}]
+                  """))
+          .containsExactlyInAnyOrder(
+              error("spec.ingress[0].toPorts[0].ports[0].port", "port must be empty or 0"),
+              error("spec.egressDeny[0].toPorts[0].ports[0].port", "port must be empty or 0"));
+    }
+
+    @Test
     void shouldRejectAnUnknownProtocolInAllowAndDenyRules() {
       assertThat(
               deathstar(
@@ -509,10 +541,10 @@ class RuleValidatorTest {
           .containsExactlyInAnyOrder(
               error(
                   "spec.ingress[0].toPorts[0].ports[0].protocol",
-                  "unsupported protocol \"TCPX\": must be one of TCP, UDP, SCTP, ANY"),
+                  "unsupported protocol \"TCPX\": must be one of TCP, UDP, SCTP, VRRP, IGMP, ANY"),
               error(
                   "spec.egressDeny[0].toPorts[0].ports[0].protocol",
-                  "unsupported protocol \"dns\": must be one of TCP, UDP, SCTP, ANY"));
+                  "unsupported protocol \"dns\": must be one of TCP, UDP, SCTP, VRRP, IGMP, ANY"));
     }
 
     @Test
