@@ -166,7 +166,7 @@ public final class ManifestLoader {
     try {
       obj = mapper.treeToValue(doc, type);
     } catch (JsonMappingException e) {
-      throw new InputException(where + ": " + describe(e), e);
+      throw new InputException(where + ": " + describe(e) + requiresHint(path(e.getPath())), e);
     } catch (JsonProcessingException e) {
       throw new InputException(where + ": " + e.getOriginalMessage(), e);
     }
@@ -208,6 +208,23 @@ public final class ManifestLoader {
     } catch (JsonProcessingException e) {
       throw new InputException(m + ": spec.template: " + (e instanceof JsonMappingException j ? describe(j) : e.getOriginalMessage()), e);
     }
+  }
+
+  private static final java.util.regex.Pattern REQUIRES = java.util.regex.Pattern.compile(".*\\b(from|to)Requires(\\[\\d+])?$");
+
+  /**
+   * Pre-1.19 policies list label selectors under {@code fromRequires}/{@code toRequires}; Cilium 1.19 removed
+   * the field (its schema keeps an always-empty list of strings), so such a policy fails there too. Says so,
+   * and what to write instead.
+   */
+  static String requiresHint(String path) {
+    var m = REQUIRES.matcher(path);
+    if (!m.matches()) {
+      return "";
+    }
+    String peers = m.group(1).equals("from") ? "fromEndpoints" : "toEndpoints";
+    return " (" + m.group(1) + "Requires was removed in Cilium 1.19 and must be empty: add its labels to each "
+        + peers + " selector of the rule instead)";
   }
 
   static String describe(JsonMappingException e) {

@@ -121,6 +121,23 @@ class PolicyTraceInputErrorTest {
   }
 
   @Test
+  void shouldExplainThatRequiresWithSelectorsWasRemoved() throws IOException {
+    // A pre-1.19 "requires" policy: Cilium 1.19+ rejects it as well (§2.1, §2.9), so Hexgate does, saying why.
+    Path f = file(POD + cnp("requires-prod", """
+        endpointSelector: {matchLabels: {env: prod}}
+        ingress:
+        - fromRequires: [{matchLabels: {env: prod}}]
+        """));
+    assertThat(error(f))
+        .isEqualTo(f + ": CiliumNetworkPolicy default/requires-prod: spec.ingress[0].fromRequires[0]: wrong type:"
+            + " must be of type string (fromRequires was removed in Cilium 1.19 and must be empty: add its labels"
+            + " to each fromEndpoints selector of the rule instead)");
+    Path g = file(POD + cnp("q", "endpointSelector: {}\negress:\n- toRequires: {matchLabels: {env: prod}}\n"));
+    assertThat(error(g)).endsWith("spec.egress[0].toRequires: wrong type: must be of type array (toRequires was"
+        + " removed in Cilium 1.19 and must be empty: add its labels to each toEndpoints selector of the rule instead)");
+  }
+
+  @Test
   void shouldRejectUnquotedNumericPort() throws IOException {
     // §2.9: "YAML port: 80 unquoted fails 'must be of type string'".
     Path f = file(POD + cnp("p", "endpointSelector: {}\ningress:\n- toPorts: [{ports: [{port: 80, protocol: TCP}]}]\n"));
