@@ -31,24 +31,39 @@ public final class ControlPlaneBinaries {
       progress.println("no " + script + " to build the control plane with");
       return Optional.empty();
     }
-    Process p = new ProcessBuilder(script.toString()).redirectErrorStream(false).start();
+    Path printed = Files.createTempFile("hexgate-control-plane", ".out");
+    Process p = new ProcessBuilder(script.toString()).redirectOutput(printed.toFile()).start();
+    // the script's own lines go on as progress; Go's (downloads, compiler errors) are kept for a failure
+    java.util.Deque<String> goOutput = new java.util.concurrent.ConcurrentLinkedDeque<>();
     Thread relay = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-        r.lines().filter(l -> l.startsWith("hexgate:")).forEach(l -> progress.println(l.substring("hexgate:".length()).trim()));
+        r.lines().forEach(l -> {
+          if (l.startsWith("hexgate:")) {
+            progress.println(l.substring("hexgate:".length()).trim());
+          } else {
+            goOutput.addLast(l);
+            if (goOutput.size() > 20) {
+              goOutput.removeFirst();
+            }
+          }
+        });
       } catch (IOException e) {
         // the script's exit code says what matters
       }
     }, "control-plane-build-progress");
     relay.setDaemon(true);
     relay.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    if (!p.waitFor(BUILD_MINUTES, TimeUnit.MINUTES)) {
+    boolean done = p.waitFor(BUILD_MINUTES, TimeUnit.MINUTES);
+    relay.join(1000);
+    String out = Files.readString(printed, StandardCharsets.UTF_8).trim();
+    Files.delete(printed);
+    if (!done) {
       p.destroyForcibly();
       progress.println("building the control plane took longer than " + BUILD_MINUTES + " minutes; stopped");
       return Optional.empty();
     }
-    relay.join(1000);
     if (p.exitValue() != 0 || out.isEmpty()) {
+      goOutput.forEach(l -> progress.println("  " + l));
       return Optional.empty();
     }
     Path bin = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());

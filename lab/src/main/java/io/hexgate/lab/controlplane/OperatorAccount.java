@@ -38,16 +38,14 @@ public final class OperatorAccount implements AutoCloseable {
   private final String caPem;
   private final String namespace;
   private final String name;
-  private final List<HasMetadata> rbac;
   private final List<KubernetesClient> issued = new ArrayList<>();
 
-  private OperatorAccount(KubernetesClient admin, URI server, String caPem, String namespace, String name, List<HasMetadata> rbac) {
+  private OperatorAccount(KubernetesClient admin, URI server, String caPem, String namespace, String name) {
     this.admin = admin;
     this.server = server;
     this.caPem = caPem;
     this.namespace = namespace;
     this.name = name;
-    this.rbac = rbac;
   }
 
   /** Applies the manifests in {@code bundleManifests} (creating the ServiceAccount's namespace first). */
@@ -69,25 +67,7 @@ public final class OperatorAccount implements AutoCloseable {
     for (HasMetadata o : objects) {
       admin.resource(o).create();
     }
-    return new OperatorAccount(admin, server, caPem, ns, sa.getMetadata().getName(), objects);
-  }
-
-  public String namespace() {
-    return namespace;
-  }
-
-  public String name() {
-    return name;
-  }
-
-  /** {@code system:serviceaccount:NS:NAME}, the user the API server sees. */
-  public String user() {
-    return "system:serviceaccount:" + namespace + ":" + name;
-  }
-
-  /** The objects applied from the bundle. */
-  public List<HasMetadata> rbac() {
-    return List.copyOf(rbac);
+    return new OperatorAccount(admin, server, caPem, ns, sa.getMetadata().getName());
   }
 
   /** A new client authenticating as the ServiceAccount, in its namespace. */
@@ -105,7 +85,7 @@ public final class OperatorAccount implements AutoCloseable {
   }
 
   /** A token of the ServiceAccount, from the API server's TokenRequest API. */
-  public TokenRequest requestToken() {
+  private TokenRequest requestToken() {
     return admin.serviceAccounts().inNamespace(namespace).withName(name)
         .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(TOKEN_LIFETIME.toSeconds()).endSpec().build());
   }

@@ -80,7 +80,6 @@ public final class RealControlPlane implements ControlPlane {
   private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
   private OperatorAccount operatorAccount;
   private ComponentProcess apiServer;
-  private List<String> apiServerArgs;
   private Path binaries;
 
   private RealControlPlane(Path dir, ControlPlanePki pki, URI url, String release) {
@@ -135,7 +134,7 @@ public final class RealControlPlane implements ControlPlane {
     etcd.await(() -> get(plain, URI.create(etcdUrl + "/health")).contains("\"health\":\"true\""), START_SECONDS);
 
     progress.println("starting kube-apiserver " + release + " on " + url + " (authorization Node,RBAC)");
-    apiServerArgs = List.of(
+    List<String> apiServerArgs = List.of(
         "--etcd-servers=" + etcdUrl,
         "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + apiPort,
         // the default/kubernetes Endpoints may not name a loopback address; nothing in the lab reaches
@@ -220,16 +219,6 @@ public final class RealControlPlane implements ControlPlane {
     return ComponentProcess.stopLeftovers(dir);
   }
 
-  /** Kills kube-apiserver (SIGKILL) and starts it again after {@code down}, with the same flags and port. */
-  public void restartApiServer(Duration down) throws Exception {
-    apiServer.process().destroyForcibly().waitFor();
-    processes.remove(apiServer);
-    Thread.sleep(down.toMillis());
-    apiServer = ComponentProcess.start(binaries.resolve("kube-apiserver"), apiServerArgs, dir);
-    processes.add(apiServer);
-    awaitApiServer();
-  }
-
   @Override
   public URI url() {
     return url;
@@ -251,11 +240,6 @@ public final class RealControlPlane implements ControlPlane {
   @Override
   public KubernetesClient operator() {
     return clients.computeIfAbsent("operator", k -> operatorAccount.client());
-  }
-
-  /** The operator's ServiceAccount, for tests that check what it may do. */
-  public OperatorAccount operatorAccount() {
-    return operatorAccount;
   }
 
   @Override
