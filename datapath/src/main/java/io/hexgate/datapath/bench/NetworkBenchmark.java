@@ -17,6 +17,7 @@ import io.hexgate.datapath.bpf.Tc;
 import io.hexgate.datapath.enforce.BpfDatapath;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.Commands;
+import io.hexgate.datapath.netns.FileTrees;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
@@ -461,13 +462,11 @@ public final class NetworkBenchmark {
   }
 
   private static void deleteTree(Path p) {
-    if (p == null || !Files.exists(p)) {
+    if (p == null) {
       return;
     }
-    try (var all = Files.walk(p)) {
-      for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(f);
-      }
+    try {
+      FileTrees.delete(p);
     } catch (IOException ignored) {
       // a temporary file left behind
     }

@@ -18,6 +18,7 @@ import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
 import io.hexgate.datapath.metrics.AgentMetrics;
 import io.hexgate.contract.PodInterfaces;
+import io.hexgate.datapath.netns.FileTrees;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.pin.BpfFs;
@@ -26,7 +27,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +37,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -617,13 +616,7 @@ public final class BpfDatapath implements Datapath {
     }
     close();
     Path dir = options.pinDir();
-    if (Files.isDirectory(dir)) {
-      try (Stream<Path> all = Files.walk(dir)) {
-        for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+    FileTrees.delete(dir);
   }
 
   private static void sleepQuietly(long ms) {

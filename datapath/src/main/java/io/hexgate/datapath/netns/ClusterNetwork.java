@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,7 +138,7 @@ public final class ClusterNetwork implements AutoCloseable {
     if (Files.isDirectory(PIN_ROOT)) {
       try (Stream<Path> dirs = Files.list(PIN_ROOT)) {
         for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(prefix)).toList()) {
-          deleteTree(d);
+          FileTrees.delete(d);
         }
       } catch (IOException e) {
         throw new NetNsException("cannot remove pins under " + PIN_ROOT + ": " + e.getMessage(), e);
@@ -159,14 +158,5 @@ public final class ClusterNetwork implements AutoCloseable {
       }
     }
     return names;
-  }
-
-  // bpffs: unlinking a pin drops the reference; directories are removed bottom-up
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

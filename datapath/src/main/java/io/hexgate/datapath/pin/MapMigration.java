@@ -4,19 +4,18 @@ import io.hexgate.datapath.bpf.BpfException;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.MapDefinition;
+import io.hexgate.datapath.netns.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BinaryOperator;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -228,13 +227,8 @@ public final class MapMigration {
 
   /** Removes {@code dir/previous/} and whatever pins it holds (also those an interrupted migration left). */
   public void removePrevious() {
-    if (!Files.isDirectory(previous)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(previous)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      FileTrees.delete(previous);
     } catch (IOException e) {
       log.warn("node {}: cannot remove the old pins under {}: {}", node, previous, e.toString());
     }
