@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.lab.LabCleanup;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
+import io.hexgate.lab.starwars.StarWarsChecks;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -96,6 +97,14 @@ final class LabSession {
     List<String> args = new ArrayList<>(List.of("lab", "exec", "--state-dir", state.toString(), pod, "--"));
     args.addAll(List.of(command));
     return hexgate(args.toArray(String[]::new));
+  }
+
+  /** The Star Wars demo's checks, through {@code hexgate lab exec} and {@code hexgate lab flows}. */
+  StarWarsChecks starWars() {
+    return new StarWarsChecks((pod, command) -> {
+      Run r = exec(pod, command.toArray(String[]::new));
+      return new StarWarsChecks.Reply(r.code(), r.out(), r.err());
+    }, last -> hexgate("lab", "flows", "--state-dir", state.toString(), "--last", Integer.toString(last)).out().lines().toList());
   }
 
   Run run(List<String> cmd, int seconds) throws IOException, InterruptedException {

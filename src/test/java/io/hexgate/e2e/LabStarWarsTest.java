@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hexgate.datapath.NodeAgent;
 import io.hexgate.e2e.LabSession.Run;
+import io.hexgate.lab.starwars.StarWarsChecks;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class LabStarWarsTest {
   private static final String PREFIX = "hgl-e";
   private static final Path EXAMPLES = LabSession.ROOT.resolve("examples/starwars");
-  private static final String LANDING = "deathstar.default.svc.cluster.local/v1/request-landing";
 
   @TempDir static Path state;
   private static LabSession lab;
@@ -53,26 +52,30 @@ class LabStarWarsTest {
 
     String bpf = NodeAgent.bpfUnavailable().orElse(null);
     Assumptions.assumeTrue(bpf == null, () -> "policy steps skipped: the eBPF datapath is unavailable (" + bpf + ")");
-    for (String ship : List.of("xwing", "tiefighter")) {
-      Run landed = lab.exec(ship, "curl", "-s", "-m", "5", "-XPOST", LANDING);
-      assertThat(landed.out()).as(ship + ": " + landed.err()).isEqualTo("Ship landed\n");
-    }
+    StarWarsChecks ships = lab.starWars();
+    assertPassed(ships.canLand("xwing"));
+    assertPassed(ships.canLand("tiefighter"));
 
     Run policy = lab.kubectl("apply", "-f", EXAMPLES.resolve("sw_l3_l4_policy.yaml").toString());
     assertThat(policy.out()).as(policy.err()).contains("ciliumnetworkpolicy.cilium.io/rule1 created");
-    String describe = lab.awaitEnforced("rule1", 30);
-    assertThat(describe).contains("Valid");
-    assertThat(LabSession.countEnforcing(describe)).as(describe).isEqualTo(2);
+    assertPassed(StarWarsChecks.enforcedEverywhere("rule1", lab.awaitEnforced("rule1", 30), 2));
 
-    assertThat(lab.exec("tiefighter", "curl", "-s", "-m", "5", "-XPOST", LANDING).out()).isEqualTo("Ship landed\n");
-    Run blocked = lab.exec("xwing", "curl", "-s", "-m", "3", "-XPOST", LANDING);
-    assertThat(blocked.code()).isEqualTo(28);
-    assertThat(blocked.out()).isEmpty();
-    assertThat(blocked.err()).contains("command terminated with exit code 28");
-    Run exhaust = lab.exec("tiefighter", "curl", "-s", "-m", "5", "-XPUT", "deathstar.default.svc.cluster.local/v1/exhaust-port");
-    assertThat(exhaust.out()).startsWith("Panic: deathstar exploded");
+    assertPassed(ships.canLand("tiefighter"));
+    StarWarsChecks.Request blocked = ships.isDenied("xwing");
+    assertPassed(blocked);
+    assertThat(blocked.reply().err()).contains("command terminated with exit code 28");
+    StarWarsChecks.Flow reported = ships.denialReported("xwing");
+    assertPassed(reported);
+    assertThat(reported.flow().orElseThrow().destination()).startsWith("default/deathstar-");
+    assertThat(reported.flow().orElseThrow().destinationPort()).isEqualTo(80);
+    // rule1 is L3/L4 only: the allowed ship reaches every path, which is why the guide goes on to L7
+    assertPassed(ships.exhaustPortExplodes("tiefighter"));
 
     Run listed = lab.kubectl("get", "cnp,cep");
     assertThat(listed.out()).contains("rule1", "xwing", "tiefighter", "deathstar-");
+  }
+
+  private static void assertPassed(StarWarsChecks.Outcome outcome) {
+    assertThat(outcome.passed()).as(outcome.describe()).isTrue();
   }
 }

@@ -11,6 +11,7 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.lab.LabCleanup;
 import io.hexgate.lab.LabLauncher;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
+import io.hexgate.lab.starwars.StarWarsChecks;
 import io.hexgate.lab.LabOptions;
 import java.io.File;
 import java.io.IOException;
@@ -38,11 +39,6 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the Star Wars demo of Cilium's getting-started guide in the lab (needs root), then take the lab down.")
 public final class DemoCommand implements Callable<Integer> {
-  private static final String LANDING = "deathstar.default.svc.cluster.local/v1/request-landing";
-  private static final String EXHAUST = "deathstar.default.svc.cluster.local/v1/exhaust-port";
-  /** How long a connection the policy blocks is given before curl gives up (its exit code 28). */
-  private static final int BLOCKED_SECONDS = 3;
-
   @Option(names = "--examples", paramLabel = "DIR", description = "Directory with the Star Wars manifests (default: examples/starwars of this checkout).")
   Path examples;
 
@@ -183,66 +179,57 @@ public final class DemoCommand implements Callable<Integer> {
     if (up != 0) {
       throw new Abort("the lab did not come up (exit code " + up + ")");
     }
+    StarWarsChecks ships = new StarWarsChecks(this::exec, last -> launcher.lastFlows(last, null).orElse(List.of()));
 
     heading("Deploy the demo application: the deathstar Deployment and Service, the tiefighter and xwing pods");
-    Run app = kubectl(kubectlPath, "create", "-f", shown(dir.resolve("http-sw-app.yaml")));
-    if (app.code() != 0) {
-      throw new Abort("kubectl create -f http-sw-app.yaml failed (exit code " + app.code() + ")");
-    }
+    create(kubectlPath, "create", dir.resolve("http-sw-app.yaml"));
     awaitPods(4);
     kubectl(kubectlPath, "get", "pods,svc");
 
     heading("Check the current access: without a policy, both ships can land");
-    expectLanded(exec("tiefighter", "curl", "-s", "--max-time", "5", "-XPOST", LANDING), "tiefighter lands without a policy");
-    expectLanded(exec("xwing", "curl", "-s", "--max-time", "5", "-XPOST", LANDING), "xwing lands without a policy");
+    expect(ships.canLand("tiefighter"));
+    expect(ships.canLand("xwing"));
 
     heading("Apply an L3/L4 policy: only ships labelled org=empire may reach the deathstar, on 80/TCP");
-    Run l4 = kubectl(kubectlPath, "create", "-f", shown(dir.resolve("sw_l3_l4_policy.yaml")));
-    if (l4.code() != 0) {
-      throw new Abort("kubectl create -f sw_l3_l4_policy.yaml failed (exit code " + l4.code() + ")");
-    }
+    create(kubectlPath, "create", dir.resolve("sw_l3_l4_policy.yaml"));
     awaitEnforced(kubectlPath);
-    expectLanded(exec("tiefighter", "curl", "-s", "--max-time", "5", "-XPOST", LANDING), "tiefighter (org=empire) lands under rule1");
+    expect(ships.canLand("tiefighter"));
     note("The xwing (org=alliance) is not allowed: its SYN is dropped, so curl waits until --max-time gives up.");
-    Run xwing = exec("xwing", "curl", "-s", "--max-time", Integer.toString(BLOCKED_SECONDS), "-XPOST", LANDING);
-    expect(xwing.code() == 28 && xwing.out().isEmpty(),
-        "xwing is blocked under rule1 (curl time-out, exit code 28); got exit code " + xwing.code() + " and '" + xwing.out().trim() + "'");
+    expect(ships.isDenied("xwing"));
     heading("Observe: the flows to and from the deathstar pods, as the node agents reported them");
-    expect(awaitFlow(" DROPPED (Policy denied, reason 133)", "default/xwing"), "a flow shows xwing's connection dropped (Policy denied, 133)");
+    expect(ships.denialReported("xwing"));
     flows(8);
 
     heading("Apply an L7 policy: tiefighter may only POST /v1/request-landing, not PUT /v1/exhaust-port");
-    Run l7 = kubectl(kubectlPath, "apply", "-f", shown(dir.resolve("sw_l3_l4_l7_policy.yaml")));
-    if (l7.code() != 0) {
-      throw new Abort("kubectl apply -f sw_l3_l4_l7_policy.yaml failed (exit code " + l7.code() + ")");
-    }
+    create(kubectlPath, "apply", dir.resolve("sw_l3_l4_l7_policy.yaml"));
     awaitEnforced(kubectlPath);
-    Run exhaust = exec("tiefighter", "curl", "-s", "--max-time", Integer.toString(BLOCKED_SECONDS), "-XPUT", EXHAUST);
-    if (exhaust.out().startsWith("Access denied")) {
+    StarWarsChecks.Request exhaust = ships.exhaustPortDeniedAtL7("tiefighter");
+    if (exhaust.answer() == StarWarsChecks.Answer.ACCESS_DENIED) {
       note("The L7 proxy answered Access denied (HTTP 403), as in Cilium's guide.");
-    } else if (exhaust.code() == 28 && exhaust.out().isEmpty()) {
+    } else if (exhaust.answer() == StarWarsChecks.Answer.TIMED_OUT) {
       note("This step needs the L7 proxy (a later issue). In Cilium's guide the proxy answers `Access denied`");
       note("(HTTP 403) here. Hexgate has no L7 proxy yet, so the datapath fails closed on traffic an L7 rule covers:");
       note("tiefighter's connection to the deathstar's port 80 was dropped (reason 180, Proxy redirection not");
       note("supported) and curl timed out. The exhaust port was not reached, but neither is the allowed request:");
-      Run post = exec("tiefighter", "curl", "-s", "--max-time", Integer.toString(BLOCKED_SECONDS), "-XPOST", LANDING);
-      expect(post.out().equals("Ship landed\n") || post.code() == 28,
-          "tiefighter's POST under the L7 rule: landed or dropped; got exit code " + post.code() + " and '" + post.out().trim() + "'");
-      expect(awaitFlow(" DROPPED (Proxy redirection not supported for protocol, reason 180)", "default/tiefighter"),
-          "the datapath reported tiefighter's connection dropped with reason 180 (no L7 proxy)");
+      expect(ships.landsOrFailsClosedUnderL7("tiefighter"));
+      expect(ships.missingProxyReported("tiefighter"));
     } else {
-      failures.add("PUT /v1/exhaust-port under the L7 rule: expected Access denied or a time-out; got exit code " + exhaust.code()
-          + " and '" + exhaust.out().trim() + "'");
+      expect(exhaust);
     }
 
     heading("Inspect the policy: valid, and enforced by every node");
-    Run describe = kubectl(kubectlPath, "describe", "cnp", "rule1");
-    long enforcing = describe.out().lines().filter(l -> l.trim().matches("Enforcing:\\s+true")).count();
-    expect(describe.out().contains("Valid") && describe.out().contains("Policy validation succeeded"), "kubectl describe cnp rule1 shows Valid");
-    expect(enforcing == nodes, "kubectl describe cnp rule1 shows all " + nodes + " nodes enforcing (saw " + enforcing + ")");
+    expect(StarWarsChecks.enforcedEverywhere("rule1", kubectl(kubectlPath, "describe", "cnp", "rule1").out(), nodes));
 
     heading("The last flows the node agents reported (source and destination pod:port, verdict, drop reason)");
     flows(8);
+  }
+
+  /** {@code kubectl create|apply -f FILE}; the demo cannot go on without the file's objects. */
+  private void create(String kubectlPath, String verb, Path file) throws Exception {
+    Run r = kubectl(kubectlPath, verb, "-f", shown(file));
+    if (r.code() != 0) {
+      throw new Abort("kubectl " + verb + " -f " + file.getFileName() + " failed (exit code " + r.code() + ")");
+    }
   }
 
   private void flows(int last) throws IOException, InterruptedException {
@@ -274,15 +261,11 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("# " + line);
   }
 
-  private void expect(boolean ok, String what) {
-    if (!ok) {
-      failures.add(what);
-      out.println("# UNEXPECTED: " + what);
+  private void expect(StarWarsChecks.Outcome outcome) {
+    if (!outcome.passed()) {
+      failures.add(outcome.describe());
+      out.println("# UNEXPECTED: " + outcome.describe());
     }
-  }
-
-  private void expectLanded(Run r, String what) {
-    expect(r.code() == 0 && r.out().equals("Ship landed\n"), what + "; got exit code " + r.code() + " and '" + r.out().trim() + "'");
   }
 
   private String stateDirOption() {
@@ -306,16 +289,16 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** {@code hexgate lab exec POD -- COMMAND}: the command in the pod's network namespace, with its resolv.conf. */
-  private Run exec(String pod, String... command) throws Exception {
+  private StarWarsChecks.Reply exec(String pod, List<String> command) throws Exception {
     command("./hexgate lab exec" + stateDirOption() + " " + pod + " -- " + String.join(" ", command));
-    Commands.Result result = launcher.execCaptured(pod, "default", Duration.ofSeconds(30), List.of(command))
+    Commands.Result result = launcher.execCaptured(pod, "default", Duration.ofSeconds(30), command)
         .orElseThrow(() -> new Abort("cannot run a command in pod default/" + pod));
     Run r = new Run(result.exitCode(), result.stdout(), result.stderr());
     print(r);
     if (r.code() != 0) {
       out.println("command terminated with exit code " + r.code());
     }
-    return r;
+    return new StarWarsChecks.Reply(r.code(), r.out(), r.err());
   }
 
   private void print(Run r) {
@@ -406,21 +389,6 @@ public final class DemoCommand implements Callable<Integer> {
       }
       if (System.nanoTime() > deadline) {
         throw new Abort("rule1 was not enforced on every node within 30 s (" + r.out().trim() + r.err().trim() + ")");
-      }
-      Thread.sleep(250);
-    }
-  }
-
-  /** Whether, within a few seconds (agents send flows in batches), a flow line contains both strings. */
-  private boolean awaitFlow(String verdict, String source) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (true) {
-      List<String> lines = launcher.lastFlows(2000, null).orElse(List.of());
-      if (lines.stream().anyMatch(l -> l.contains(verdict) && l.contains(source))) {
-        return true;
-      }
-      if (System.nanoTime() > deadline) {
-        return false;
       }
       Thread.sleep(250);
     }

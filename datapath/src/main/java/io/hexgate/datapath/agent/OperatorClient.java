@@ -8,20 +8,13 @@ import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.AgentMessage;
 import io.hexgate.contract.v1.CertificateRequest;
 import io.hexgate.contract.v1.CertificateResponse;
-import io.hexgate.contract.v1.EndpointKey;
-import io.hexgate.contract.v1.EndpointResult;
 import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.contract.v1.Hello;
 import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.contract.v1.OperatorMessage;
 import io.hexgate.contract.v1.StateUpdate;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,18 +42,14 @@ public final class OperatorClient implements AutoCloseable {
   private final DesiredStateApplier applier;
   private final ScheduledExecutorService scheduler;
   private final Backoff backoff;
-  private final int maxPendingBatches;
   private final Supplier<KernelEnforcement> enforcement;
+  private final AppliedRevisions revisions;
+  private final PendingFlows pendingFlows;
   private final Object lock = new Object();
-  private volatile CertificateRotation rotation;
-  private ScheduledFuture<?> renewal; // guarded by lock: the one renewal timer
+  private volatile CertificateRenewal renewal;
 
   // guarded by lock
-  private final ArrayDeque<FlowBatch> pendingFlows = new ArrayDeque<>();
-  private long lostFlows;
   private Stream stream;
-  private AgentState state = AgentState.EMPTY;
-  private boolean awaitingSnapshot;
   private int failures;
   private boolean closed;
   private long connects;
@@ -91,7 +80,8 @@ public final class OperatorClient implements AutoCloseable {
     this.applier = applier;
     this.scheduler = scheduler;
     this.backoff = backoff;
-    this.maxPendingBatches = maxPendingBatches;
+    this.revisions = new AppliedRevisions(node, applier, enforcement);
+    this.pendingFlows = new PendingFlows(maxPendingBatches);
   }
 
   /**
@@ -100,23 +90,21 @@ public final class OperatorClient implements AutoCloseable {
    * so that the reconnection after a renewal presents the new one.
    */
   public OperatorClient renewing(CertificateRotation rotation) {
-    this.rotation = rotation;
+    this.renewal = new CertificateRenewal(node, rotation, scheduler, this::requestCertificate);
     return this;
   }
 
   public void start() {
-    CertificateRotation r = rotation;
+    CertificateRenewal r = renewal;
     if (r != null) {
-      renewAt(r.renewalTime());
+      r.start();
     }
     connect();
   }
 
   /** The last state applied (the empty state before the first snapshot). */
   public AgentState state() {
-    synchronized (lock) {
-      return state;
-    }
+    return revisions.state();
   }
 
   public boolean connected() {
@@ -137,15 +125,7 @@ public final class OperatorClient implements AutoCloseable {
    * batch was dropped to make room (its flows are reported as lost with the next batch sent).
    */
   public boolean sendFlows(FlowBatch batch) {
-    boolean kept = true;
-    synchronized (lock) {
-      if (pendingFlows.size() >= maxPendingBatches) {
-        FlowBatch dropped = pendingFlows.removeFirst();
-        lostFlows += dropped.getFlowsCount() + dropped.getLost();
-        kept = false;
-      }
-      pendingFlows.addLast(batch);
-    }
+    boolean kept = pendingFlows.add(batch);
     drainFlows();
     return kept;
   }
@@ -157,6 +137,10 @@ public final class OperatorClient implements AutoCloseable {
       closed = true;
       s = stream;
       stream = null;
+    }
+    CertificateRenewal r = renewal;
+    if (r != null) {
+      r.close();
     }
     if (s != null) {
       s.cancel("agent closing");
@@ -173,6 +157,7 @@ public final class OperatorClient implements AutoCloseable {
       stream = s;
       connects++;
       KernelEnforcement k = enforcement.get();
+      AgentState state = revisions.newStream();
       hello =
           Hello.newBuilder()
               .setNode(node)
@@ -181,15 +166,13 @@ public final class OperatorClient implements AutoCloseable {
               .setEnforcing(k.enforcing())
               .setNotEnforcingReason(k.reason())
               .build();
-      // whatever was rejected before, the operator answers a hello with a snapshot or a clean delta
-      awaitingSnapshot = false;
     }
     // pod interfaces made while no operator could be reached drop until their endpoints arrive
     applier.guardInterfaces();
     NodeAgentGrpc.newStub(channel).connect(s);
     s.send(AgentMessage.newBuilder().setHello(hello).build());
-    CertificateRotation r = rotation;
-    if (r != null && r.due()) {
+    CertificateRenewal r = renewal;
+    if (r != null && r.rotation().due()) {
       s.requestCertificate(); // after the hello: the operator renews only for a node that said who it is
     }
   }
@@ -208,21 +191,8 @@ public final class OperatorClient implements AutoCloseable {
     scheduler.schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
   }
 
-  private void renewAt(Instant when) {
-    long ms = Math.max(0, Duration.between(Instant.now(), when).toMillis() + 1); // never before it
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      if (renewal != null) {
-        renewal.cancel(false);
-      }
-      renewal = scheduler.schedule(this::renewIfDue, ms, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  /** On the open stream; without one, the next stream asks right after its hello. */
-  private void renewIfDue() {
+  /** Asks on the open stream; without one, the next stream asks right after its hello. */
+  private void requestCertificate() {
     Stream s;
     synchronized (lock) {
       if (closed) {
@@ -230,13 +200,7 @@ public final class OperatorClient implements AutoCloseable {
       }
       s = stream;
     }
-    CertificateRotation r = rotation;
-    if (r == null) {
-      return;
-    }
-    if (!r.due()) {
-      renewAt(r.renewalTime()); // woken early (clocks differ a little)
-    } else if (s != null) {
+    if (s != null) {
       s.requestCertificate();
     }
   }
@@ -294,12 +258,13 @@ public final class OperatorClient implements AutoCloseable {
     }
 
     void requestCertificate() {
-      CertificateRotation r = rotation;
+      CertificateRenewal renewing = renewal;
       synchronized (this) {
-        if (!open || certificateRequested || r == null) {
+        if (!open || certificateRequested || renewing == null) {
           return;
         }
         certificateRequested = true;
+        CertificateRotation r = renewing.rotation();
         log.info("node {}: {} is due for renewal; asking the operator for a new one", node, r);
         out.onNext(AgentMessage.newBuilder().setCertificateRequest(CertificateRequest.newBuilder().setCsrPem(r.request())).build());
       }
@@ -307,25 +272,17 @@ public final class OperatorClient implements AutoCloseable {
 
     /** Installs a renewed certificate and reconnects with it; false if the stream was ended for that. */
     private boolean install(CertificateResponse response) {
-      CertificateRotation r = rotation;
-      if (r == null) {
+      CertificateRenewal renewing = renewal;
+      if (renewing == null) {
         return true;
       }
-      X509Certificate cert;
-      try {
-        cert = r.install(response);
-      } catch (RuntimeException e) {
-        Duration retry = r.retryDelay();
-        log.warn("node {}: certificate not renewed ({}); asking again in {}", node, e.getMessage(), retry);
+      if (!renewing.install(response)) {
         synchronized (this) {
           certificateRequested = false;
         }
-        renewAt(Instant.now().plus(retry));
+        renewing.retryLater();
         return true;
       }
-      log.info("node {}: renewed certificate {} (valid until {}) written to {}; reconnecting with it",
-          node, cert.getSerialNumber().toString(16), cert.getNotAfter().toInstant(), r.directory());
-      renewAt(r.renewalTime());
       cancel("reconnecting with a renewed certificate");
       reconnectNow(this);
       return false;
@@ -333,44 +290,16 @@ public final class OperatorClient implements AutoCloseable {
 
     /** Applies and acknowledges one update; false if the stream was given up instead. */
     private boolean handle(StateUpdate u) {
-      AgentState current;
-      boolean waiting;
-      synchronized (lock) {
-        current = state;
-        waiting = awaitingSnapshot;
-      }
-      if (!current.accepts(u)) {
-        if (waiting) {
-          return true; // sent before the operator saw our NACK; its snapshot follows
-        }
-        log.warn("node {}: update {} does not build on revision {}; resynchronising", node, u.getRevision(), current.revision());
+      Optional<Ack> ack;
+      try {
+        ack = revisions.apply(u);
+      } catch (AppliedRevisions.OutOfSequence e) {
+        log.warn("node {}: {}; resynchronising", node, e.getMessage());
         cancel("out of sequence");
         reconnectLater(this, Status.ABORTED.withDescription("out of sequence"));
         return false;
       }
-      AgentState next = current.apply(u);
-      Ack.Builder ack = Ack.newBuilder().setEpoch(u.getEpoch()).setRevision(u.getRevision());
-      try {
-        SnapshotGuard.check(u, current, next);
-        Map<EndpointKey, String> errors = applier.apply(u, next);
-        synchronized (lock) {
-          state = next;
-          awaitingSnapshot = false;
-        }
-        ack.setOk(true);
-        errors.forEach(
-            (k, e) -> ack.addEndpoints(EndpointResult.newBuilder().setEndpoint(k).setOk(false).setError(e)));
-      } catch (Exception e) {
-        log.warn("node {}: rejecting revision {}: {}", node, u.getRevision(), e.toString());
-        synchronized (lock) {
-          awaitingSnapshot = true;
-        }
-        ack.setOk(false).setError(e.getMessage() == null ? e.toString() : e.getMessage());
-      }
-      // read after applying: a revision can change it (e.g. the datapath found it cannot enforce)
-      KernelEnforcement k = enforcement.get();
-      ack.setEnforcing(k.enforcing()).setNotEnforcingReason(k.reason());
-      send(AgentMessage.newBuilder().setAck(ack).build());
+      ack.ifPresent(a -> send(AgentMessage.newBuilder().setAck(a).build()));
       return true;
     }
 
@@ -385,14 +314,7 @@ public final class OperatorClient implements AutoCloseable {
     void drainFlows() {
       synchronized (this) {
         while (open && out.isReady()) {
-          FlowBatch next;
-          synchronized (lock) {
-            next = pendingFlows.pollFirst();
-            if (next != null && lostFlows > 0) {
-              next = next.toBuilder().setLost(next.getLost() + lostFlows).build();
-              lostFlows = 0;
-            }
-          }
+          FlowBatch next = pendingFlows.next();
           if (next == null) {
             return;
           }

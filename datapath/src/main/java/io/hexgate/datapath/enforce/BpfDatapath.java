@@ -5,10 +5,7 @@ import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.agent.KernelEnforcement;
-import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
-import io.hexgate.datapath.bpf.RingBuffer;
-import io.hexgate.datapath.flow.EventFlows;
 import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
 import io.hexgate.datapath.maps.JiffiesUpgrade;
@@ -23,7 +20,6 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.pin.BpfFs;
 import io.hexgate.datapath.pin.MapMigration;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,10 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class BpfDatapath implements Datapath {
   private static final Logger log = LoggerFactory.getLogger(BpfDatapath.class);
   public static final Path PIN_ROOT = Path.of("/sys/fs/bpf/hexgate");
-  private static final Duration CT_COUNT_EVERY = Duration.ofSeconds(5);
   private static final List<String> PROGRAMS =
       List.of("from_pod", "to_pod", "from_netdev", NotReadyFilter.FROM_POD, NotReadyFilter.TO_POD);
   /** Maps the programs write themselves: after a migration, what the old programs added meanwhile is copied too. */
@@ -93,21 +86,11 @@ public final class BpfDatapath implements Datapath {
   private final MapWriter writer;
   private final KernelConntrack conntrack;
   private final TcAttachments tc;
-  private final BpfMap metricsMap;
-  private final BpfMap ctMap;
-  private final BpfMap lostMap;
-  private long lostLogged;
-  private long lostCheckedAt;
-  private final Map<String, BpfMap> sizedMaps = new LinkedHashMap<>();
   private final boolean adopted;
   private final ScheduledExecutorService timer;
-  private static final long URGENT_GC_SPACING_NANOS = 250_000_000L;
-  private static final long BUSY_GC_INTERVAL_MS = 1000;
-  private final AtomicBoolean urgentGcQueued = new AtomicBoolean();
-  private final RingBuffer events;
-  private final Thread eventThread;
-  private final EventFlows eventFlows = new EventFlows();
-  private final Consumer<Flow> flows;
+  private final ConntrackCollector gc;
+  private final DatapathEvents events;
+  private final KernelMetrics kernelMetrics;
   private final AgentMetrics metrics;
   private final MapMigration migration;
 
@@ -118,9 +101,6 @@ public final class BpfDatapath implements Datapath {
   // read by the event thread and scrapes
   private volatile MapContents inForce;
   private volatile boolean closed;
-  private volatile long ctEntries;
-  private volatile long ctCountedAt;
-  private volatile long lastGcAt;
 
   private BpfDatapath(Options options, NetNsThread net, BpfObject obj, boolean adopted, Consumer<Flow> flows,
       AgentMetrics metrics, MapMigration migration) {
@@ -129,23 +109,13 @@ public final class BpfDatapath implements Datapath {
     this.net = net;
     this.obj = obj;
     this.adopted = adopted;
-    this.flows = flows;
     this.metrics = metrics;
     this.writer = new MapWriter(obj);
     this.conntrack = new KernelConntrack(obj);
     this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"),
         obj.program(NotReadyFilter.FROM_POD), obj.program(NotReadyFilter.TO_POD));
-    this.metricsMap = obj.map("hg_metrics");
-    this.ctMap = obj.map("hg_ct");
-    this.lostMap = obj.map("hg_lost");
-    for (String m : List.of("hg_ipcache", "hg_ipcache_host", "hg_endpoints", "hg_policy", "hg_services", "hg_backends")) {
-      sizedMaps.put(m, obj.map(m));
-    }
     this.current = adopted ? writer.readKernel() : MapContents.EMPTY;
     this.inForce = current;
-    this.events = new RingBuffer(obj.map("hg_events"), this::onEvent);
-    this.eventThread = new Thread(this::pollEvents, "hexgate-events-" + options.node());
-    this.eventThread.setDaemon(true);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -153,6 +123,10 @@ public final class BpfDatapath implements Datapath {
               t.setDaemon(true);
               return t;
             });
+    this.gc = new ConntrackCollector(options.node(), net, timer, conntrack, obj.map("hg_ct"), () -> current, () -> closed, metrics);
+    this.events = new DatapathEvents(options.node(), obj.map("hg_events"), obj.map("hg_lost"), flows, () -> inForce,
+        gc::collectSoon, metrics);
+    this.kernelMetrics = new KernelMetrics(obj, () -> inForce, gc::entries, events::lost);
   }
 
   /**
@@ -180,17 +154,17 @@ public final class BpfDatapath implements Datapath {
         throw e;
       }
       migration.copy(obj);
-      pinPrograms(obj, options.pinDir());
+      ProgramPins.replace(obj, options.pinDir(), PROGRAMS);
       KernelConntrack ct = new KernelConntrack(obj);
       // an adopted map keeps its generation: the connections stamped with it stay valid
       ct.configure(new Layouts.Config(Layouts.CONFIG_HOST_ROUTING, ct.config().generation(), cto.effectiveQuota(),
           cto.lifetimes()));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
-      dp.eventThread.start();
+      dp.events.start();
       dp.guardInterfaces();
       long retryMs = options.retryInterval().toMillis();
       dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
-      dp.scheduleConntrackGc(cto.gcInterval());
+      dp.gc.schedule(cto.gcInterval());
       log.info(
           "node {}: eBPF datapath loaded, maps pinned under {} ({}){}",
           options.node(),
@@ -209,24 +183,6 @@ public final class BpfDatapath implements Datapath {
       }
       net.close();
       throw e;
-    }
-  }
-
-  // A program pin keeps the loaded program findable (bpftool prog show pinned ...); the previous agent's
-  // pin is replaced, and its program lives on only while a filter still runs it. The CNI attaches the
-  // not_ready pins to new pod interfaces, so a pin is replaced by renaming a new one over it: it never
-  // goes missing.
-  private static void pinPrograms(BpfObject obj, Path dir) {
-    for (String p : PROGRAMS) {
-      Path pin = dir.resolve("prog_" + p);
-      Path fresh = dir.resolve("prog_" + p + "_new"); // bpffs names have no dots
-      try {
-        Files.deleteIfExists(fresh);
-        obj.pinProgram(p, fresh);
-        Files.move(fresh, pin, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        throw new io.hexgate.datapath.bpf.BpfException("cannot replace the program pin " + pin + ": " + e.getMessage());
-      }
     }
   }
 
@@ -352,80 +308,9 @@ public final class BpfDatapath implements Datapath {
     }
   }
 
-  /**
-   * The GC's timer: every {@code interval}, or every second while conntrack is more than a quarter full
-   * (as Cilium shortens its GC interval when the map fills), so that a node accepting many short
-   * connections reclaims them before the map is full rather than refusing new ones.
-   */
-  private void scheduleConntrackGc(Duration interval) {
-    long busy = Math.min(interval.toMillis(), BUSY_GC_INTERVAL_MS);
-    long next = ctEntries > ctMap.maxEntries() / 4 ? busy : interval.toMillis();
-    try {
-      timer.schedule(() -> {
-        collectConntrackGarbage();
-        if (!closed) {
-          scheduleConntrackGc(interval);
-        }
-      }, next, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException closing) {
-      // the datapath is closing
-    }
-  }
-
-  private void collectConntrackGarbage() {
-    if (closed) {
-      return;
-    }
-    try {
-      net.call(() -> {
-        collectConntrackGarbageHere();
-        return null;
-      });
-    } catch (Exception e) {
-      log.warn("node {}: conntrack GC failed: {}", options.node(), e.toString());
-    }
-  }
-
-  /**
-   * A connection was refused because conntrack is full, or its endpoint's quota is used up (155): collect
-   * garbage now rather than at the next interval (at most one pass queued, none within 250 ms of the last),
-   * so that expired and, under pressure, closing connections make room.
-   */
-  private void collectConntrackGarbageSoon() {
-    long now = System.nanoTime();
-    if (now - lastGcAt < URGENT_GC_SPACING_NANOS || !urgentGcQueued.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      timer.execute(() -> {
-        urgentGcQueued.set(false);
-        collectConntrackGarbage();
-      });
-    } catch (RejectedExecutionException closing) {
-      urgentGcQueued.set(false);
-    }
-  }
-
   /** One conntrack GC pass now (tests; the timer runs it every {@code gcInterval}). */
   public ConntrackGc.Pass collectConntrackGarbageNow() throws Exception {
-    return net.call(this::collectConntrackGarbageHere);
-  }
-
-  private ConntrackGc.Pass collectConntrackGarbageHere() {
-    long started = System.nanoTime();
-    ConntrackGc.Pass pass = conntrack.collectGarbage(current);
-    ctEntries = pass.live();
-    ctCountedAt = System.nanoTime();
-    lastGcAt = ctCountedAt;
-    int deleted = pass.deletions().size();
-    if (metrics != null) {
-      metrics.conntrackGc(deleted);
-    }
-    if (deleted > 0) {
-      log.info("node {}: conntrack GC deleted {} entries ({} expired, {} no longer allowed), {} left, in {} ms",
-          options.node(), deleted, pass.expired(), pass.cut(), pass.live(), (System.nanoTime() - started) / 1_000_000);
-    }
-    return pass;
+    return gc.collectNow();
   }
 
   /** The kernel's connection tracking (tests and inspection). */
@@ -465,123 +350,19 @@ public final class BpfDatapath implements Datapath {
     return net.call(tc::failed);
   }
 
-  private void pollEvents() {
-    while (!closed) {
-      try {
-        events.poll(200);
-        logLostEvents();
-      } catch (RuntimeException e) {
-        if (!closed) {
-          log.warn("node {}: reading datapath events failed: {}", options.node(), e.toString());
-          sleepQuietly(1000);
-        }
-      }
-    }
-  }
-
   /** Events the programs could not write because the ring buffer was full, summed over CPUs. */
   public long lostEvents() {
-    byte[] v = lostMap.lookup(Layouts.U32.encode(0));
-    return v == null ? 0 : Layouts.sumPerCpuU64(v);
-  }
-
-  // event thread: says so when events were lost since the last look (at most every few seconds)
-  private void logLostEvents() {
-    long now = System.nanoTime();
-    if (lostCheckedAt != 0 && now - lostCheckedAt < CT_COUNT_EVERY.toNanos()) {
-      return;
-    }
-    lostCheckedAt = now;
-    long lost = lostEvents();
-    if (lost > lostLogged) {
-      log.warn("node {}: {} datapath events lost since the last report ({} in all): the ring buffer was full; "
-          + "counters stay exact, flows are missing", options.node(), lost - lostLogged, lost);
-      lostLogged = lost;
-    }
-  }
-
-  private void onEvent(java.nio.ByteBuffer record) {
-    Layouts.Event e;
-    try {
-      e = Layouts.Event.CODEC.read(record);
-    } catch (RuntimeException ex) {
-      if (metrics != null) {
-        metrics.eventUndecodable();
-      }
-      return;
-    }
-    if (metrics != null) {
-      metrics.eventRead();
-    }
-    if (e.reason() == Layouts.DROP_CT_CREATE_FAILED) {
-      collectConntrackGarbageSoon();
-    }
-    if (flows != null) {
-      try {
-        flows.accept(eventFlows.toFlow(e, inForce.rules()));
-      } catch (RuntimeException ex) {
-        // never let a consumer's failure stop the ring buffer's reader
-        log.warn("node {}: handing on a flow failed: {}", options.node(), ex.toString());
-      }
-    }
+    return events.lost();
   }
 
   @Override
   public AgentMetrics.Source metricsSource() {
-    return new AgentMetrics.Source() {
-      @Override
-      public AgentMetrics.Counters counters() {
-        return readCounters();
-      }
-
-      @Override
-      public Map<String, Double> mapPressure() {
-        return pressure();
-      }
-
-      @Override
-      public long lostEvents() {
-        return BpfDatapath.this.lostEvents();
-      }
-    };
+    return kernelMetrics;
   }
 
   /** The per-CPU counters summed, by slot {@code reason * 4 + direction}. */
   public AgentMetrics.Counters readCounters() {
-    long[] packets = new long[Layouts.METRICS_SLOTS];
-    long[] bytes = new long[Layouts.METRICS_SLOTS];
-    for (int slot = 0; slot < Layouts.METRICS_SLOTS; slot++) {
-      byte[] v = metricsMap.lookup(Layouts.U32.encode(slot));
-      if (v != null) {
-        Layouts.MetricsValue sum = Layouts.MetricsValue.sumPerCpu(v);
-        packets[slot] = sum.packets();
-        bytes[slot] = sum.bytes();
-      }
-    }
-    return new AgentMetrics.Counters(packets, bytes);
-  }
-
-  private Map<String, Double> pressure() {
-    MapContents c = inForce;
-    Map<String, Double> p = new LinkedHashMap<>();
-    p.put("hg_ipcache", ratio(c.ipcache().size(), sizedMaps.get("hg_ipcache")));
-    p.put("hg_ipcache_host", ratio(c.ipcacheHosts().size(), sizedMaps.get("hg_ipcache_host")));
-    p.put("hg_endpoints", ratio(c.endpoints().size(), sizedMaps.get("hg_endpoints")));
-    p.put("hg_policy", ratio(c.policy().size(), sizedMaps.get("hg_policy")));
-    p.put("hg_services", ratio(c.services().size(), sizedMaps.get("hg_services")));
-    p.put("hg_backends", ratio(c.backends().size(), sizedMaps.get("hg_backends")));
-    long now = System.nanoTime();
-    if (ctCountedAt == 0 || now - ctCountedAt > CT_COUNT_EVERY.toNanos()) {
-      // CT entries are the kernel's: count them, at most every few seconds (one syscall per entry)
-      ctEntries = ctMap.keys().size();
-      ctCountedAt = now;
-    }
-    p.put("hg_ct", ratio(ctEntries, ctMap));
-    return p;
-  }
-
-  private static double ratio(long used, BpfMap map) {
-    return (double) used / map.maxEntries();
+    return kernelMetrics.counters();
   }
 
   /** Releases this process's handles; pinned maps, programs and filters keep enforcing. */
@@ -592,11 +373,6 @@ public final class BpfDatapath implements Datapath {
     }
     closed = true;
     timer.shutdownNow();
-    try {
-      eventThread.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
     events.close();
     obj.close();
     net.close();
@@ -617,13 +393,5 @@ public final class BpfDatapath implements Datapath {
     close();
     Path dir = options.pinDir();
     FileTrees.delete(dir);
-  }
-
-  private static void sleepQuietly(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

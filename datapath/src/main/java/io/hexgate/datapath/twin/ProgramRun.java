@@ -1,0 +1,317 @@
+package io.hexgate.datapath.twin;
+
+import static io.hexgate.datapath.maps.Layouts.DIR_EGRESS;
+import static io.hexgate.datapath.maps.Layouts.FORWARDED;
+
+import io.hexgate.datapath.maps.IpcacheTable;
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.maps.Layouts.CtKey;
+import io.hexgate.datapath.maps.Layouts.CtValue;
+import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import io.hexgate.datapath.maps.Layouts.Event;
+import io.hexgate.datapath.maps.Layouts.FragKey;
+import io.hexgate.datapath.maps.Layouts.FragValue;
+import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import io.hexgate.datapath.maps.MapContents;
+import io.hexgate.datapath.maps.PolicyTable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * One run of a program on one packet, as handle_ipv4 goes: fragments, conntrack (established and reply
+ * packets pass without a policy lookup), service translation, the endpoint's policy, recording the
+ * connection, and the verdict with its counter and event.
+ */
+final class ProgramRun {
+  /** The maps and configuration one run reads, as the programs see them at that moment. */
+  record Tables(MapContents maps, PolicyTable policy, IpcacheTable ipcache, Layouts.Config config) {}
+
+  private final Packet p;
+  private final int dir;
+  private final int ingressIfindex;
+  private final Tables t;
+  private final TwinConntrack ct;
+  private final Map<FragKey, FragValue> frags;
+  private final TwinCounters counters;
+  private final LongSupplier clock;
+  private long now;
+
+  ProgramRun(byte[] frame, int dir, int ingressIfindex, Tables tables, TwinConntrack ct, Map<FragKey, FragValue> frags,
+      TwinCounters counters, LongSupplier clock) {
+    this.p = new Packet(frame);
+    this.dir = dir;
+    this.ingressIfindex = ingressIfindex;
+    this.t = tables;
+    this.ct = ct;
+    this.frags = frags;
+    this.counters = counters;
+    this.clock = clock;
+  }
+
+  /** from_pod / to_pod. */
+  Verdict handle() {
+    int ret = p.parse();
+    if (ret == 1) {
+      return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty());
+    }
+    if (ret < 0) {
+      return drop(-ret, null);
+    }
+    if (p.frag == Packet.FRAG_LATER) {
+      ret = laterFragment();
+      if (ret < 0) {
+        return drop(-ret, null);
+      }
+    }
+    boolean first = p.frag == Packet.FRAG_FIRST && Packet.hasPorts(p.protocol);
+    FragKey fk = first ? p.fragKey() : null;
+    FragValue fv = first ? new FragValue(p.sport, p.dport) : null;
+    Verdict v = handleIpv4();
+    if (first && v.reason() == FORWARDED) {
+      frags.put(fk, fv);
+    }
+    return v;
+  }
+
+  /** not_ready: everything but ARP dropped (203) with a drop event. */
+  Verdict notReady() {
+    if (p.parse() == 1) {
+      return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty());
+    }
+    return drop(Layouts.DROP_EP_NOT_READY, null);
+  }
+
+  /** from_netdev: counts and forwards, except what claims a local pod's source address. */
+  Verdict fromNetdev(byte[] frame) {
+    p.parse();
+    if (p.saddr != 0 && t.maps().endpoints().containsKey(new Layouts.EndpointKey(p.saddr))) {
+      return drop(Layouts.DROP_INVALID_SIP, null);
+    }
+    counters.count(FORWARDED, dir, frame.length);
+    return new Verdict(Verdict.TC_ACT_OK, FORWARDED, frame.clone(), Optional.empty());
+  }
+
+  private int laterFragment() {
+    if (!Packet.hasPorts(p.protocol)) {
+      return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+    }
+    FragValue v = frags.get(p.fragKey());
+    if (v == null) {
+      return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+    }
+    p.sport = v.sport();
+    p.dport = v.dport();
+    p.policyPort = v.dport();
+    p.policyProto = p.protocol;
+    return 0;
+  }
+
+  private Verdict handleIpv4() {
+    ServiceTranslation svc = new ServiceTranslation();
+    Judgement j = new Judgement();
+    now = clock.getAsLong();
+    p.tupleDir = dir;
+    CtValue entry = null;
+    boolean lookedUp = false;
+    if (dir == DIR_EGRESS) {
+      if (p.isTracked() && !p.isNewRequest()) {
+        entry = ct.lookupLive(p.tuple(), now);
+        if (entry != null) {
+          if (!sourceOk(entry.ifindex())) {
+            return drop(Layouts.DROP_INVALID_SIP, null);
+          }
+          entry = ct.touch(p.tuple(), entry, p, now);
+          return TwinConntrack.isReplyEntry(entry) ? reply(entry) : forward();
+        }
+        lookedUp = true;
+      }
+      int ret = svc.translate(p, t.maps(), ct, now);
+      if (ret < 0) {
+        return drop(-ret, null);
+      }
+      p.tupleDir = dir;
+    }
+
+    if (p.isTracked()) {
+      CtKey key = p.tuple();
+      if (!lookedUp || svc.hit) {
+        entry = ct.lookupLive(key, now);
+      }
+      if (entry != null && TwinConntrack.isReplyEntry(entry)) {
+        if (!p.isNewRequest()) {
+          if (!ctSourceOk(entry)) {
+            return drop(Layouts.DROP_INVALID_SIP, null);
+          }
+          return reply(ct.touch(key, entry, p, now));
+        }
+      } else if (entry != null) {
+        if (!ctSourceOk(entry)) {
+          return drop(Layouts.DROP_INVALID_SIP, null);
+        }
+        if (!p.isNewRequest() || p.protocol != Layouts.PROTO_TCP) {
+          ct.touch(key, entry, p, now);
+          return pass(svc);
+        }
+        ct.forget(key);
+      }
+      if (!p.isNewRequest()) {
+        CtValue reverse = ct.lookupLive(key.reply(), now);
+        if (reverse != null && (reverse.flags() & (Layouts.CT_REPLY | Layouts.CT_MIDSTREAM)) == 0) {
+          if (!ctSourceOk(reverse)) {
+            return drop(Layouts.DROP_INVALID_SIP, null);
+          }
+          return reply(ct.touch(key.reply(), reverse, p, now));
+        }
+      }
+    }
+
+    EndpointValue ep = t.maps().endpoints().get(new Layouts.EndpointKey(dir == DIR_EGRESS ? p.saddr : p.daddr));
+    if (ep == null) {
+      return drop(dir == DIR_EGRESS ? Layouts.DROP_INVALID_SIP : Layouts.DROP_UNROUTABLE, null);
+    }
+    if (dir == DIR_EGRESS && !sourceOk(ep.ifindex())) {
+      return drop(Layouts.DROP_INVALID_SIP, null);
+    }
+    if (p.isIcmpError()) {
+      Verdict related = icmpRelated();
+      if (related != null) {
+        return related;
+      }
+      if (p.icmpType == Packet.ICMP_DEST_UNREACH && p.icmpCode == Packet.ICMP_FRAG_NEEDED) {
+        return forward();
+      }
+    }
+    int remote = t.ipcache().identityOf(dir == DIR_EGRESS ? p.daddr : p.saddr);
+    Verdict denied = judge(ep, remote, svc, j);
+    if (denied != null) {
+      return denied;
+    }
+    if (p.isTracked() && (t.config().flags() & Layouts.CONFIG_NO_CT_CREATE) == 0 && !recordConnection(ep, remote, svc, j)) {
+      return drop(Layouts.DROP_CT_CREATE_FAILED, j);
+    }
+    Event verdictEvent = event(Layouts.EVENT_POLICY_VERDICT, FORWARDED, j);
+    Verdict v = pass(svc);
+    return new Verdict(v.tcAction(), v.reason(), v.packet(), Optional.of(verdictEvent));
+  }
+
+  /** The endpoint's policy for the packet, filled into {@code j}: null when allowed, else the drop. */
+  private Verdict judge(EndpointValue ep, int remote, ServiceTranslation svc, Judgement j) {
+    PolicyValue pol = t.policy().lookup(ep.id(), remote, dir, p.policyProto, p.policyPort);
+    j.endpoint = ep.id();
+    j.srcIdentity = dir == DIR_EGRESS ? ep.identity() : remote;
+    j.dstIdentity = dir == DIR_EGRESS ? remote : ep.identity();
+    j.origDaddr = svc.frontendAddr;
+    j.origDport = svc.frontendPort;
+    int verdict = pol == null ? Layouts.VERDICT_NONE : pol.verdict();
+    if (pol != null) {
+      j.ruleId = pol.ruleId();
+      j.matchType = pol.matchType();
+    }
+    switch (verdict) {
+      case Layouts.VERDICT_ALLOW -> {
+        return null;
+      }
+      case Layouts.VERDICT_DENY -> {
+        j.action = Layouts.ACTION_DENY;
+        return drop(Layouts.DROP_POLICY_DENY, j);
+      }
+      case Layouts.VERDICT_REDIRECT -> {
+        j.action = Layouts.ACTION_REDIRECT;
+        return drop(Layouts.DROP_PROXY_UNSUPPORTED, j);
+      }
+      default -> {
+        j.action = Layouts.ACTION_DENY;
+        j.matchType = Layouts.MATCH_NONE;
+        j.ruleId = 0;
+        return drop(Layouts.DROP_POLICY, j);
+      }
+    }
+  }
+
+  /** The allowed connection's entries, and its service entry for a new backend choice; false when refused (quota). */
+  private boolean recordConnection(EndpointValue ep, int remote, ServiceTranslation svc, Judgement j) {
+    Layouts.Config config = t.config();
+    int state = TwinConntrack.flagsAfter(p, 0);
+    if (p.protocol == Layouts.PROTO_TCP && (p.tcpFlags & Packet.TCP_SYN) == 0) {
+      state |= Layouts.CT_MIDSTREAM;
+    }
+    long expires = now + config.lifetimeJiffies(p.protocol, state);
+    long renew = config.renewOf(expires, now);
+    int generation = config.generation();
+    boolean recorded = ct.record(p.tuple(), svc.hit
+        ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, state | Layouts.CT_NAT, ep.ifindex(), remote,
+            expires, generation, renew)
+        : new CtValue(ep.id(), j.ruleId, 0, 0, state, ep.ifindex(), remote, expires, generation, renew), now);
+    if (!recorded) {
+      return false;
+    }
+    if (svc.record) {
+      ct.put(new CtKey(p.saddr, svc.frontendAddr, p.sport, svc.frontendPort, p.protocol, Layouts.DIR_SERVICE),
+          new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(),
+              Layouts.CT_NAT | (state & (Layouts.CT_SEEN_NON_SYN | Layouts.CT_CLOSING)), ep.ifindex(), remote,
+              expires, generation, renew));
+    }
+    return true;
+  }
+
+  /** source_ok: arrived on the interface of the source's endpoint or connection; 0 matches nothing. */
+  private boolean sourceOk(int ifindex) {
+    return ifindex != 0 && ifindex == ingressIfindex;
+  }
+
+  private boolean ctSourceOk(CtValue entry) {
+    return dir != DIR_EGRESS || sourceOk(entry.ifindex());
+  }
+
+  /** icmp_related: the verdict of an error about a tracked connection of this pod, null if unrelated. */
+  private Verdict icmpRelated() {
+    Packet.Quote q = p.parseQuote(dir);
+    if (q == null) {
+      return null;
+    }
+    if (dir == DIR_EGRESS ? q.tuple().daddr() != p.saddr : q.tuple().saddr() != p.daddr) {
+      return null;
+    }
+    CtValue entry = ct.lookupLive(q.tuple(), now);
+    if (entry == null || !ctSourceOk(entry)) {
+      return null;
+    }
+    if ((entry.flags() & (Layouts.CT_NAT | Layouts.CT_REPLY)) == Layouts.CT_NAT) {
+      p.quoteRevNat(q, entry.natAddr(), entry.natPort());
+    }
+    return forward();
+  }
+
+  private Verdict reply(CtValue entry) {
+    if ((entry.flags() & Layouts.CT_NAT) != 0) {
+      p.rewrite(true, p.saddr, p.sport, entry.natAddr(), entry.natPort());
+    }
+    return forward();
+  }
+
+  private Verdict pass(ServiceTranslation svc) {
+    svc.pass(p);
+    return forward();
+  }
+
+  // ------------------------------------------------------------------------------- verdicts and events
+
+  private Verdict forward() {
+    counters.count(FORWARDED, dir, p.length());
+    return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty());
+  }
+
+  /** j null: a drop event; else a policy-verdict event. Dropped packets leave unmodified. */
+  private Verdict drop(int reason, Judgement j) {
+    counters.count(reason, dir, p.length());
+    return new Verdict(Verdict.TC_ACT_SHOT, reason, p.bytes,
+        Optional.of(event(j == null ? Layouts.EVENT_DROP : Layouts.EVENT_POLICY_VERDICT, reason, j)));
+  }
+
+  private Event event(int type, int reason, Judgement j) {
+    Judgement k = j == null ? new Judgement() : j;
+    return new Event(0, type, dir, k.action, k.matchType, reason, p.protocol, k.endpoint, k.srcIdentity,
+        k.dstIdentity, p.saddr, p.daddr, p.sport, p.dport, k.ruleId, k.origDaddr, k.origDport, p.length());
+  }
+}

@@ -1,0 +1,198 @@
+package io.hexgate.lab.starwars;
+
+import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.metrics.DropReasons;
+import io.hexgate.lab.flows.ReportedFlow;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The questions Cilium's Star Wars demo asks of a running cluster, each answered with an {@link Outcome}:
+ * can a ship land, is it denied, does the exhaust port explode or is the PUT denied at L7, did the node
+ * agents report a connection dropped and why, is a policy enforced everywhere. {@code hexgate demo} tells
+ * the story with them and the end-to-end tests assert on them, so both mean the same by "denied". How a
+ * command reaches a pod and where flows come from is the caller's: the demo runs them in its own process
+ * and prints them, the tests run {@code hexgate lab exec} and {@code hexgate lab flows} as a user would.
+ */
+public final class StarWarsChecks {
+  public static final String LANDING = "deathstar.default.svc.cluster.local/v1/request-landing";
+  public static final String EXHAUST_PORT = "deathstar.default.svc.cluster.local/v1/exhaust-port";
+  /** How long a connection the policy may block is given before curl gives up (its exit code 28). */
+  public static final int BLOCKED_SECONDS = 3;
+  private static final int ALLOWED_SECONDS = 5;
+  private static final int CURL_TIMED_OUT = 28;
+  /** Agents send flows in batches: a drop shows up within a few seconds. */
+  private static final Duration FLOW_WAIT = Duration.ofSeconds(5);
+  private static final int FLOWS_SEARCHED = 2000;
+
+  /** What a command in a pod printed and returned. */
+  public record Reply(int code, String out, String err) {}
+
+  /** Runs a command in a pod of the default namespace, inside its network namespace. */
+  @FunctionalInterface
+  public interface Pods {
+    Reply exec(String pod, List<String> command) throws Exception;
+  }
+
+  /** The newest flows the node agents reported, as {@code hexgate lab flows} prints them. */
+  @FunctionalInterface
+  public interface Flows {
+    List<String> last(int count) throws Exception;
+  }
+
+  /** How the deathstar answered a request. */
+  public enum Answer {
+    LANDED, EXPLODED, ACCESS_DENIED, TIMED_OUT, UNEXPECTED;
+
+    static Answer of(Reply r) {
+      if (r.code() == 0 && r.out().equals("Ship landed\n")) {
+        return LANDED;
+      }
+      if (r.out().startsWith("Panic: deathstar exploded")) {
+        return EXPLODED;
+      }
+      if (r.out().startsWith("Access denied")) {
+        return ACCESS_DENIED;
+      }
+      // a dropped SYN: nothing comes back until curl's --max-time
+      return r.code() == CURL_TIMED_OUT && r.out().isEmpty() ? TIMED_OUT : UNEXPECTED;
+    }
+  }
+
+  /** One check: what it expects, whether that happened, and (when not) what did. */
+  public sealed interface Outcome permits Request, Flow, Policy {
+    String expectation();
+
+    boolean passed();
+
+    String observed();
+
+    default String describe() {
+      return passed() ? expectation() : expectation() + "; got " + observed();
+    }
+  }
+
+  /** A ship's request and the deathstar's answer. */
+  public record Request(String expectation, boolean passed, Answer answer, Reply reply) implements Outcome {
+    @Override
+    public String observed() {
+      return "exit code " + reply.code() + " and '" + reply.out().trim() + "'";
+    }
+  }
+
+  /** A dropped flow the node agents reported, if they did. */
+  public record Flow(String expectation, Optional<ReportedFlow> flow) implements Outcome {
+    @Override
+    public boolean passed() {
+      return flow.isPresent();
+    }
+
+    @Override
+    public String observed() {
+      return "no such flow within " + FLOW_WAIT.toSeconds() + " s";
+    }
+  }
+
+  /** What {@code kubectl describe cnp} says of a policy. */
+  public record Policy(String expectation, boolean valid, long enforcing, long nodes) implements Outcome {
+    @Override
+    public boolean passed() {
+      return valid && enforcing == nodes;
+    }
+
+    @Override
+    public String observed() {
+      return (valid ? "valid" : "not shown as valid") + ", " + enforcing + " of " + nodes + " nodes enforcing";
+    }
+  }
+
+  private final Pods pods;
+  private final Flows flows;
+
+  public StarWarsChecks(Pods pods, Flows flows) {
+    this.pods = pods;
+    this.flows = flows;
+  }
+
+  /** POST /v1/request-landing answers "Ship landed". */
+  public Request canLand(String ship) throws Exception {
+    Reply r = post(ship, ALLOWED_SECONDS);
+    return request(ship + " can land", r, Answer.of(r) == Answer.LANDED);
+  }
+
+  /** The ship's connection is dropped: curl hears nothing and gives up (exit code 28). */
+  public Request isDenied(String ship) throws Exception {
+    Reply r = post(ship, BLOCKED_SECONDS);
+    return request(ship + " is denied (curl time-out, exit code 28)", r, Answer.of(r) == Answer.TIMED_OUT);
+  }
+
+  /** PUT /v1/exhaust-port reaches the deathstar: what an L3/L4 policy alone lets an allowed ship do. */
+  public Request exhaustPortExplodes(String ship) throws Exception {
+    Reply r = put(ship, ALLOWED_SECONDS);
+    return request(ship + "'s PUT /v1/exhaust-port reaches the deathstar", r, Answer.of(r) == Answer.EXPLODED);
+  }
+
+  /**
+   * PUT /v1/exhaust-port is denied at L7: an L7 proxy answers Access denied (HTTP 403); without one the
+   * datapath fails closed, dropping the connection, and curl times out. The answer says which.
+   */
+  public Request exhaustPortDeniedAtL7(String ship) throws Exception {
+    Reply r = put(ship, BLOCKED_SECONDS);
+    Answer a = Answer.of(r);
+    return request("PUT /v1/exhaust-port under the L7 rule is denied (Access denied, or a time-out without an L7 proxy)", r,
+        a == Answer.ACCESS_DENIED || a == Answer.TIMED_OUT);
+  }
+
+  /** Under an L7 rule without an L7 proxy, the allowed POST lands or is dropped with the rest of the connection. */
+  public Request landsOrFailsClosedUnderL7(String ship) throws Exception {
+    Reply r = post(ship, BLOCKED_SECONDS);
+    Answer a = Answer.of(r);
+    return request(ship + "'s POST under the L7 rule: landed or dropped", r, a == Answer.LANDED || a == Answer.TIMED_OUT);
+  }
+
+  /** The agents reported the ship's connection dropped by policy (reason 133). */
+  public Flow denialReported(String ship) throws Exception {
+    return dropReported(ship, Layouts.DROP_POLICY);
+  }
+
+  /** The agents reported the ship's connection dropped for want of an L7 proxy (reason 180). */
+  public Flow missingProxyReported(String ship) throws Exception {
+    return dropReported(ship, Layouts.DROP_PROXY_UNSUPPORTED);
+  }
+
+  /** {@code kubectl describe cnp} shows the policy valid and enforced by every one of {@code nodes}. */
+  public static Policy enforcedEverywhere(String policy, String describe, int nodes) {
+    boolean valid = describe.contains("Valid") && describe.contains("Policy validation succeeded");
+    long enforcing = describe.lines().filter(l -> l.trim().matches("Enforcing:\\s+true")).count();
+    return new Policy(policy + " is valid and enforced by all " + nodes + " nodes", valid, enforcing, nodes);
+  }
+
+  private Flow dropReported(String ship, int reason) throws Exception {
+    String source = "default/" + ship;
+    String expectation = "a flow shows " + ship + "'s connection dropped (" + DropReasons.text(reason) + ", reason " + reason + ")";
+    long deadline = System.nanoTime() + FLOW_WAIT.toNanos();
+    while (true) {
+      Optional<ReportedFlow> seen = flows.last(FLOWS_SEARCHED).stream()
+          .flatMap(l -> ReportedFlow.parse(l).stream())
+          .filter(f -> f.source().equals(source) && f.dropped() && f.dropReason() == reason)
+          .findFirst();
+      if (seen.isPresent() || System.nanoTime() > deadline) {
+        return new Flow(expectation, seen);
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private Reply post(String ship, int seconds) throws Exception {
+    return pods.exec(ship, List.of("curl", "-s", "--max-time", Integer.toString(seconds), "-XPOST", LANDING));
+  }
+
+  private Reply put(String ship, int seconds) throws Exception {
+    return pods.exec(ship, List.of("curl", "-s", "--max-time", Integer.toString(seconds), "-XPUT", EXHAUST_PORT));
+  }
+
+  private static Request request(String expectation, Reply r, boolean passed) {
+    return new Request(expectation, passed, Answer.of(r), r);
+  }
+}
