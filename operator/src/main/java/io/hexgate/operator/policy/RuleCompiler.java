@@ -1,5 +1,6 @@
 package io.hexgate.operator.policy;
 
+import io.hexgate.operator.identity.CidrPrefix;
 import io.hexgate.operator.identity.Label;
 import io.hexgate.operator.identity.SecurityLabels;
 import io.hexgate.operator.policy.api.Authentication;
