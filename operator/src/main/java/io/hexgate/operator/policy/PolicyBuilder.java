@@ -83,43 +83,15 @@ final class PolicyBuilder {
     }
   }
 
-  /**
-   * Rebuilds the terms for one remote in one direction of a policy from its (sorted) selecting rules, as
-   * {@link #build} would: {@code slot} -1 stands for any peer (remote 0), which wildcard terms name.
-   */
+  /** Rebuilds the terms for one remote (at {@code slot}) in one direction of a policy, as {@link #build} would. */
   void rebuildRemote(DirectionPolicy dp, List<CompiledRule> selecting, Direction d, long remote, int slot) {
-    dp.clear(remote);
-    for (CompiledRule r : selecting) {
-      List<Term> terms = r.terms(d);
-      if (terms.isEmpty()) {
-        continue;
-      }
-      SelectorCache.Cached[][] resolvedPeers = selectors.peersOf(r, d);
-      for (int k = 0; k < terms.size(); k++) {
-        Term t = terms.get(k);
-        boolean applies;
-        if (slot < 0) {
-          applies = t.wildcardPeer();
-        } else {
-          applies = false;
-          for (SelectorCache.Cached c : resolvedPeers != null ? resolvedPeers[k] : selectors.peers(t)) {
-            if (c.selection.get(slot)) {
-              applies = true;
-              break;
-            }
-          }
-        }
-        if (applies) {
-          dp.add(remote, t);
-        }
-      }
-    }
-    addImplicit(dp, d, remote);
+    rebuildRemotes(dp, selecting, d, new int[] {slot}, new long[] {remote}, false);
   }
 
   /**
-   * {@link #rebuildRemote} for several remotes (and any peer when {@code any}), walking the rules once:
-   * each remote still gets its terms in rule order.
+   * Rebuilds the terms of several remotes (and of any peer, remote 0, when {@code any}) in one direction
+   * of a policy from its (sorted) selecting rules, walking the rules once: each remote gets its terms in
+   * rule order, as {@link #build} adds them.
    */
   void rebuildRemotes(
       DirectionPolicy dp, List<CompiledRule> selecting, Direction d, int[] slots, long[] ids, boolean any) {
