@@ -69,7 +69,7 @@ class AgentCertificateRenewalTest {
     engine.upsertNamespace("default", Map.of());
     engine.upsertEndpoint(new Endpoint("default", "deathstar", "10.0.1.10", Map.of("org", "empire"), "default", "node-a", List.of()));
     NodeStateHub hub = new NodeStateHub();
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     service = new NodeAgentService(hub, r -> {}, (n, b) -> {}, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
     // wired as AgentServer wires it, without the Secret: the deny list is fed directly
     service.useCertificates(new NodeCertificates(ca, revoked));

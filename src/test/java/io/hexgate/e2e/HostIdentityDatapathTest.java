@@ -91,7 +91,7 @@ class HostIdentityDatapathTest {
         - fromEndpoints: [{matchLabels: {app: nobody}}]
         """, Rule.class)), List.of("spec"));
     NodeStateHub hub = new NodeStateHub();
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
 
     NodeAgentService service =
         new NodeAgentService(hub, reports::add, (node, batch) -> {}, sender, NodeAgentService.Authentication.TRUST_CLAIM);
@@ -119,7 +119,7 @@ class HostIdentityDatapathTest {
         - fromEntities: [remote-node]
           toPorts: [{ports: [{port: "80", protocol: TCP}]}]
         """, Rule.class)), List.of("spec"));
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     awaitApplied(hub, n1.netns());
     assertThat(TcpProbe.attempt(fromNode2, web.ip(), 80, Duration.ofSeconds(3))).isEqualTo(Outcome.ANSWERED);
     assertThat(TcpProbe.attempt(fromNode1, web.ip(), 80, Duration.ofSeconds(3))).isEqualTo(Outcome.ANSWERED);

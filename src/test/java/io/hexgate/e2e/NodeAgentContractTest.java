@@ -78,7 +78,7 @@ class NodeAgentContractTest {
     engine.upsertEndpoint(pod("tiefighter", "10.0.2.10", Map.of("org", "empire", "class", "tiefighter"), "node-b"));
     engine.upsertEndpoint(pod("xwing", "10.0.2.11", Map.of("org", "alliance", "class", "xwing"), "node-b"));
     NodeStateHub hub = new NodeStateHub();
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
 
     CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
     NodeAgentService service =
@@ -111,7 +111,7 @@ class NodeAgentContractTest {
         new ObjectMapper(new YAMLFactory())
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
     engine.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
 
     long revisionA = hub.find("node-a").current().revision();
     await().atMost(WAIT).until(() -> a.state().revision() == revisionA);
@@ -124,7 +124,7 @@ class NodeAgentContractTest {
     // node-b runs no endpoint rule1 selects; a failure there comes back as a NACK with the agent's words.
     nodeBFailure.add("bpf map full");
     engine.upsertEndpoint(pod("xwing-2", "10.0.2.12", Map.of("org", "alliance", "class", "xwing"), "node-b"));
-    hub.changed(engine, Set.of("node-b"));
+    hub.changed(engine.snapshot(), Set.of("node-b"));
     await().atMost(WAIT).untilAsserted(
         () -> assertThat(reports).anyMatch(r -> r.node().equals("node-b") && !r.accepted() && r.error().equals("bpf map full")));
     // node-a got the new pod's address in its IP cache
@@ -152,8 +152,8 @@ class NodeAgentContractTest {
     io.hexgate.operator.policy.PolicyValidity validity = new io.hexgate.operator.policy.PolicyValidity();
     validity.record(RULE1, 1L, List.of());
     PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, Clock.systemUTC(), 100);
-    hub.changed(engine, Set.of());
-    tracker.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
+    tracker.rendered(engine.snapshot());
 
     CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
     NodeAgentService service =

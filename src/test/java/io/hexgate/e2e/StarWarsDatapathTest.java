@@ -94,7 +94,7 @@ class StarWarsDatapathTest {
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
     sw.engine().upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
     NodeStateHub hub = new NodeStateHub();
-    hub.changed(sw.engine(), Set.of());
+    hub.changed(sw.engine().snapshot(), Set.of());
     CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
     NodeAgentService service =
         new NodeAgentService(hub, reports::add, (node, batch) -> {}, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
@@ -229,7 +229,7 @@ class StarWarsDatapathTest {
     NetNsThread fromXwing = sw.fromXwing();
     NetNsThread fromTiefighter = sw.fromTiefighter();
     NodeStateHub hub = new NodeStateHub();
-    hub.changed(sw.engine(), Set.of());
+    hub.changed(sw.engine().snapshot(), Set.of());
 
     CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
     NodeAgentService service =
@@ -256,7 +256,7 @@ class StarWarsDatapathTest {
         new ObjectMapper(new YAMLFactory())
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
     sw.engine().upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
-    hub.changed(sw.engine(), Set.of());
+    hub.changed(sw.engine().snapshot(), Set.of());
     long revision = hub.find(n1.netns()).current().revision();
     await().atMost(WAIT).untilAsserted(
         () -> assertThat(reports).anyMatch(r -> r.node().equals(n1.netns()) && r.revision() == revision && r.ok()

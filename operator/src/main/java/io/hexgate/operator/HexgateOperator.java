@@ -152,7 +152,7 @@ public final class HexgateOperator implements AutoCloseable {
     feed.onFed(hub::fed);
     feed.onUnfed(hub::holdUntilFed);
     writer.addListener(hub);
-    writer.addListener(tracker); // after the hub: reads the revisions it just published
+    hub.addListener(tracker); // reads the revisions the hub publishes for each change
     services.addListener(hub::services);
     nodeAddresses.addListener(hub::nodeAddresses);
     hub.nodeAddresses(nodeAddresses.all());

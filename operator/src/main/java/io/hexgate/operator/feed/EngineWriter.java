@@ -4,7 +4,9 @@ import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.node.DesiredStateListener;
 import io.hexgate.operator.policy.Direction;
 import io.hexgate.operator.policy.Endpoint;
+import io.hexgate.operator.policy.IdentityPolicy;
 import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicySnapshot;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The single writer of the {@link PolicyEngine}, which is not thread-safe: every change and every read
- * runs on one thread. After each change it publishes an {@link EndpointView} per endpoint, tells the
- * {@link DesiredStateListener}s, and names the endpoints whose view changed so their CiliumEndpoints get
- * rewritten.
+ * runs on one thread. After each change it takes a {@link PolicySnapshot}, publishes an {@link
+ * EndpointView} per endpoint, hands the snapshot to the {@link DesiredStateListener}s (never the engine
+ * itself), and names the endpoints whose view changed so their CiliumEndpoints get rewritten.
  */
 public final class EngineWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EngineWriter.class);
@@ -139,13 +141,14 @@ public final class EngineWriter implements AutoCloseable {
   }
 
   private void publish(Set<String> nodes) {
+    PolicySnapshot snapshot = engine.snapshot();
     Set<Endpoint.Key> changed = new HashSet<>();
     Set<Endpoint.Key> seen = new HashSet<>();
-    for (Endpoint e : engine.endpoints()) {
+    for (Endpoint e : snapshot.endpoints()) {
       Endpoint.Key key = e.key();
       seen.add(key);
-      Identity id = engine.identityOf(key);
-      PolicyEngine.IdentityPolicy p = id == null ? null : engine.policy(id.id());
+      Identity id = snapshot.identityOf(key);
+      IdentityPolicy p = id == null ? null : snapshot.policy(id.id());
       EndpointView next =
           new EndpointView(
               e,
@@ -164,7 +167,7 @@ public final class EngineWriter implements AutoCloseable {
     }
     for (DesiredStateListener l : listeners) {
       try {
-        l.changed(engine, nodes);
+        l.changed(snapshot, nodes);
       } catch (RuntimeException e) {
         LOG.error("desired state listener {} failed", l, e);
       }

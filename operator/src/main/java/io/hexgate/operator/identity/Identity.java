@@ -1,6 +1,5 @@
 package io.hexgate.operator.identity;
 
-import io.hexgate.operator.policy.CidrPrefix;
 
 /**
  * A numeric security identity and the labels it stands for. CIDR identities also carry their prefix, so

@@ -1,6 +1,5 @@
 package io.hexgate.operator.identity;
 
-import io.hexgate.operator.policy.CidrPrefix;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;

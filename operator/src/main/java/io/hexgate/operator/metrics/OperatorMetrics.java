@@ -2,7 +2,7 @@ package io.hexgate.operator.metrics;
 
 import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.node.DesiredStateListener;
-import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicySnapshot;
 import io.hexgate.operator.policy.PolicyValidity;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.micrometer.core.instrument.Counter;
@@ -92,7 +92,7 @@ public final class OperatorMetrics implements DesiredStateListener {
   }
 
   @Override
-  public void changed(PolicyEngine engine, Set<String> nodes) {
+  public void changed(PolicySnapshot engine, Set<String> nodes) {
     long cluster = 0;
     long local = 0;
     long res = 0;

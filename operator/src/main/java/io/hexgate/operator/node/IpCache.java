@@ -2,9 +2,9 @@ package io.hexgate.operator.node;
 
 import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.identity.ReservedIdentity;
-import io.hexgate.operator.policy.CidrPrefix;
+import io.hexgate.operator.identity.CidrPrefix;
 import io.hexgate.operator.policy.Endpoint;
-import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicySnapshot;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -27,8 +27,8 @@ public record IpCache(Map<String, Long> entries, Map<String, Set<String>> nodes)
     this(entries, Map.of());
   }
 
-  /** Reads the pods and CIDR prefixes off the engine, with no node addresses; on the writer thread. */
-  public static IpCache of(PolicyEngine engine) {
+  /** Reads the pods and CIDR prefixes off the engine, with no node addresses. */
+  public static IpCache of(PolicySnapshot engine) {
     Map<String, Long> out = new HashMap<>();
     for (Map.Entry<CidrPrefix, Long> e : engine.cidrIdentities().entrySet()) {
       out.put(e.getKey().toString(), e.getValue());

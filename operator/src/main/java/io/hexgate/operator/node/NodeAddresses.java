@@ -2,8 +2,8 @@ package io.hexgate.operator.node;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
-import io.hexgate.operator.policy.CidrPrefix;
-import io.hexgate.operator.policy.CidrPrefix.InvalidCidrException;
+import io.hexgate.operator.identity.CidrPrefix;
+import io.hexgate.operator.identity.CidrPrefix.InvalidCidrException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -8,7 +8,8 @@ import io.hexgate.operator.service.Services;
 import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.policy.Direction;
 import io.hexgate.operator.policy.Endpoint;
-import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.IdentityPolicy;
+import io.hexgate.operator.policy.PolicySnapshot;
 import io.hexgate.operator.policy.PolicyRef;
 import java.util.Collection;
 import java.util.HashMap;
@@ -41,10 +42,10 @@ public record NodeDesiredState(
 
   /**
    * Renders the given endpoints (those the engine places on {@code node}); {@code previous} lends its
-   * instances for endpoints that did not change. Call it on the engine's writer thread.
+   * instances for endpoints that did not change.
    */
   public static NodeDesiredState render(
-      PolicyEngine engine,
+      PolicySnapshot engine,
       String node,
       Collection<Endpoint> onNode,
       IpCache ipcache,
@@ -56,7 +57,7 @@ public record NodeDesiredState(
   /**
    * Encoded rule maps shared by the endpoints of one render pass. An egress map depends only on the
    * identity (named ports resolve against the remote pods); an ingress map also on the endpoint's own
-   * named ports. Valid while the engine does not change, i.e. within one {@code changed} call.
+   * named ports. Valid for one snapshot, i.e. within one {@code changed} call.
    */
   static final class RuleMapCache {
     private record Key(long identity, Direction direction, List<Endpoint.NamedPort> ownPorts) {}
@@ -69,12 +70,12 @@ public record NodeDesiredState(
       return identities.computeIfAbsent(id.id(), x -> ContractMessages.identity(id));
     }
 
-    Set<PolicyRef> policies(PolicyEngine engine, long identity) {
+    Set<PolicyRef> policies(PolicySnapshot engine, long identity) {
       return policies.computeIfAbsent(
           identity,
           x -> {
             Set<PolicyRef> out = new HashSet<>();
-            PolicyEngine.IdentityPolicy ip = engine.policy(identity);
+            IdentityPolicy ip = engine.policy(identity);
             if (ip != null) {
               ip.rules().forEach(r -> out.add(r.origin()));
             }
@@ -82,14 +83,14 @@ public record NodeDesiredState(
           });
     }
 
-    io.hexgate.contract.v1.RuleMap get(PolicyEngine engine, Endpoint e, long identity, Direction d) {
+    io.hexgate.contract.v1.RuleMap get(PolicySnapshot engine, Endpoint e, long identity, Direction d) {
       Key k = new Key(identity, d, d == Direction.INGRESS ? e.namedPorts() : List.of());
       return maps.computeIfAbsent(k, x -> ContractMessages.ruleMap(engine.ruleMap(e.key(), d)));
     }
   }
 
   static NodeDesiredState render(
-      PolicyEngine engine,
+      PolicySnapshot engine,
       String node,
       Collection<Endpoint> onNode,
       IpCache ipcache,

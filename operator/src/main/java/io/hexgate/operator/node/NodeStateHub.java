@@ -1,7 +1,7 @@
 package io.hexgate.operator.node;
 
 import io.hexgate.operator.policy.Endpoint;
-import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicySnapshot;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import io.hexgate.operator.service.Services;
 
 /**
@@ -20,7 +21,7 @@ import io.hexgate.operator.service.Services;
  *
  * <p>A change naming no node (a policy change) re-renders only the nodes whose inputs changed: an
  * endpoint added, removed or changed, an endpoint's identity, or that identity's policy version (see
- * {@link PolicyEngine#policyVersion}); any change of an endpoint with named ports re-renders every node.
+ * {@link PolicySnapshot#policyVersion}); any change of an endpoint with named ports re-renders every node.
  *
  * <p>The IP cache is cluster-wide: when it changes, every known node gets a new revision, even nodes
  * the caller did not name. A node becomes known when one of its pods appears or its agent connects.
@@ -38,6 +39,7 @@ public final class NodeStateHub implements DesiredStateListener {
   private long renderedNamedPorts = -1;
   private volatile long renders;
   private volatile boolean fed = true;
+  private final List<RenderedStateListener> listeners = new CopyOnWriteArrayList<>();
 
   public NodeStateHub() {
     this(UUID.randomUUID().toString(), DEFAULT_HISTORY);
@@ -117,8 +119,20 @@ public final class NodeStateHub implements DesiredStateListener {
     }
   }
 
+  /** Tells {@code listener} after the node states of every snapshot are published. */
+  public void addListener(RenderedStateListener listener) {
+    listeners.add(listener);
+  }
+
   @Override
-  public synchronized void changed(PolicyEngine engine, Set<String> changedNodes) {
+  public void changed(PolicySnapshot engine, Set<String> changedNodes) {
+    render(engine, changedNodes);
+    for (RenderedStateListener l : listeners) {
+      l.rendered(engine);
+    }
+  }
+
+  private synchronized void render(PolicySnapshot engine, Set<String> changedNodes) {
     IpCache nextCache = IpCache.of(engine).withNodes(ipcache.nodes());
     boolean cacheChanged = !nextCache.equals(ipcache);
     if (cacheChanged) {
@@ -167,7 +181,7 @@ public final class NodeStateHub implements DesiredStateListener {
     }
   }
 
-  private static Map<Endpoint.Key, Input> inputs(PolicyEngine engine, Collection<Endpoint> onNode) {
+  private static Map<Endpoint.Key, Input> inputs(PolicySnapshot engine, Collection<Endpoint> onNode) {
     Map<Endpoint.Key, Input> out = new HashMap<>();
     for (Endpoint e : onNode) {
       io.hexgate.operator.identity.Identity id = engine.identityOf(e.key());

@@ -1,5 +1,6 @@
 package io.hexgate.operator.policy;
 
+import io.hexgate.operator.identity.CidrPrefix;
 import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.identity.IdentityTable;
 import io.hexgate.operator.identity.ReservedIdentity;

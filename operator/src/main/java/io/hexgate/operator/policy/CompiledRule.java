@@ -1,5 +1,6 @@
 package io.hexgate.operator.policy;
 
+import io.hexgate.operator.identity.CidrPrefix;
 import java.util.List;
 import java.util.Set;
 

@@ -29,6 +29,21 @@ public final class DirectionPolicy {
     this.enforcing = enforcing;
   }
 
+  /** A copy with the same entries in the same table layout, so that it iterates in the same order. */
+  @SuppressWarnings("unchecked")
+  DirectionPolicy copy() {
+    DirectionPolicy c = new DirectionPolicy(enforcing);
+    c.keys = keys.clone();
+    c.values = values.clone();
+    c.size = size;
+    for (int i = 0; i < c.values.length; i++) {
+      if (c.values[i] instanceof ArrayList<?> l) {
+        c.values[i] = new ArrayList<>((ArrayList<Term>) l);
+      }
+    }
+    return c;
+  }
+
   public boolean enforcing() {
     return enforcing;
   }
@@ -203,7 +218,7 @@ public final class DirectionPolicy {
    * Decides a new connection from (ingress) or to (egress) {@code remote}: a matching deny wins, then
    * an unselected direction allows everything, then any matching allow; L7 rules apply only when every
    * matching allow carries them. The implicit allow of the local host ({@link
-   * PolicyEngine#ALLOW_LOCALHOST}) counts only when no rule allows the host.
+   * PolicyBuilder#ALLOW_LOCALHOST}) counts only when no rule allows the host.
    */
   public Verdict decide(long remote, Protocol p, int port, Term.NamedPortResolver names) {
     return decide(remote, p, port, names, names);
@@ -234,7 +249,7 @@ public final class DirectionPolicy {
     // The host's implicit allow is a plain L3 entry: where rules also allow the host, theirs decide,
     // as the datapath prefers a proxy redirect over a plain allow.
     if (allows.size() > 1) {
-      allows.remove(PolicyEngine.ALLOW_LOCALHOST);
+      allows.remove(PolicyBuilder.ALLOW_LOCALHOST);
     }
     List<HttpMatch> l7 = new ArrayList<>();
     for (Term t : allows) {

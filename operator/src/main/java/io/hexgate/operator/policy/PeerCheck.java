@@ -1,5 +1,6 @@
 package io.hexgate.operator.policy;
 
+import io.hexgate.operator.identity.CidrPrefix;
 import io.hexgate.operator.policy.api.CidrRule;
 import io.hexgate.operator.policy.api.EndpointSelector;
 import io.hexgate.operator.policy.api.FqdnSelector;

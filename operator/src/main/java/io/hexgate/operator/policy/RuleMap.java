@@ -96,5 +96,5 @@ public record RuleMap(boolean enforcing, List<RuleMapEntry> entries) {
     return new Verdict.Denied(DropReason.POLICY_DENIED, List.of());
   }
 
-  private static final Set<PolicyRef> LOCALHOST_ONLY = Set.of(PolicyEngine.ALLOW_LOCALHOST.origin());
+  private static final Set<PolicyRef> LOCALHOST_ONLY = Set.of(PolicyBuilder.ALLOW_LOCALHOST.origin());
 }

@@ -7,13 +7,13 @@ import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.contract.v1.Verdict;
 import io.hexgate.operator.node.AgentReport;
 import io.hexgate.operator.node.AgentReportListener;
-import io.hexgate.operator.node.DesiredStateListener;
 import io.hexgate.operator.node.FlowBatchListener;
 import io.hexgate.operator.node.NodeEnforcement;
 import io.hexgate.operator.node.NodeRevisions;
 import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.node.RenderedStateListener;
 import io.hexgate.operator.policy.FieldError;
-import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicySnapshot;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.PolicyValidity;
 import io.hexgate.operator.policy.api.PolicyStatus;
@@ -35,9 +35,10 @@ import java.util.stream.Collectors;
  * PolicyStatus} objects only when the {@link PolicyStatusWriter} asks for the policies that changed:
  *
  * <ul>
- *   <li>engine changes (a {@link DesiredStateListener} registered after the {@link NodeStateHub}, on the
- *       engine thread): which nodes have endpoints a policy selects, and the first revision of each such
- *       node that holds the policy's current rules;
+ *   <li>engine changes, as the {@link NodeStateHub} relays them once it has published the node states
+ *       rendered from them (a {@link RenderedStateListener} of the hub, on the engine thread): which nodes
+ *       have endpoints a policy selects, and the first revision of each such node that holds the
+ *       policy's current rules;
  *   <li>agent Hellos, ACKs and NACKs (gRPC threads): the revision each node last reported, ok or not, and
  *       whether its kernel enforces at all ({@link NodeEnforcement});
  *   <li>flow batches (gRPC threads): allowed and denied counters per policy, counted only for policies
@@ -49,7 +50,7 @@ import java.util.stream.Collectors;
  * input only marks policies dirty; nothing here talks to the API server. Thread-safe (one lock, held
  * briefly).
  */
-public final class PolicyStatusTracker implements DesiredStateListener, AgentReportListener, FlowBatchListener {
+public final class PolicyStatusTracker implements RenderedStateListener, AgentReportListener, FlowBatchListener {
   public static final int DEFAULT_NODE_LIMIT = 100;
   private static final int NODES_IN_MESSAGE = 5;
   private static final int NOTES_IN_MESSAGE = 20;
@@ -119,7 +120,7 @@ public final class PolicyStatusTracker implements DesiredStateListener, AgentRep
   // ------------------------------------------------------------------ inputs
 
   @Override
-  public synchronized void changed(PolicyEngine engine, Set<String> changedNodes) {
+  public synchronized void rendered(PolicySnapshot engine) {
     Set<PolicyRef> rulesChanged = new HashSet<>();
     Set<PolicyRef> present = new HashSet<>();
     for (PolicyRef ref : engine.policyRefs()) {

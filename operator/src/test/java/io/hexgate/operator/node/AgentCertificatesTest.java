@@ -76,7 +76,7 @@ class AgentCertificatesTest {
 
   @BeforeEach
   void start() {
-    hub.changed(StarWars.cluster(), Set.of());
+    hub.changed(StarWars.cluster().snapshot(), Set.of());
     service =
         new NodeAgentService(
             hub, r -> {}, FlowBatchListener.NONE, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);

@@ -62,7 +62,7 @@ class HostIdentityTest {
   void shouldGiveEachNodeItsOwnAddressesAsHostAndTheOthersAsRemoteNode() {
     PolicyEngine engine = StarWars.cluster();
     NodeStateHub hub = new NodeStateHub("e", 8);
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     hub.nodeAddresses(ADDRESSES);
 
     Map<String, Long> a = ipcache(hub.find("node-a").current().state().snapshot("e", 1, true));
@@ -83,7 +83,7 @@ class HostIdentityTest {
 
     // engine changes keep the addresses
     engine.upsertEndpoint(StarWars.pod("probe", "10.0.1.20", Map.of("app", "probe"), "node-a"));
-    hub.changed(engine, Set.of("node-a"));
+    hub.changed(engine.snapshot(), Set.of("node-a"));
     assertThat(hub.find("node-b").current().state().ipcache().entriesFor("node-b"))
         .containsEntry("172.31.0.12/32", 1L).containsEntry("10.0.1.20/32", engine.identityOf(
             new io.hexgate.operator.policy.Endpoint.Key("default", "probe")).id());
@@ -101,7 +101,7 @@ class HostIdentityTest {
   void shouldAllowTheLocalHostButNotOtherNodesIntoAPodUnderIngressDefaultDeny() throws Exception {
     PolicyEngine engine = StarWars.cluster();
     StarWars.applyRule1(engine); // the deathstar: ingress default-deny, only org=empire on 80/TCP
-    IpCache cache = IpCache.of(engine).withNodes(ADDRESSES);
+    IpCache cache = IpCache.of(engine.snapshot()).withNodes(ADDRESSES);
     RuleMap ingress = engine.ruleMap(StarWars.deathstar().key(), Direction.INGRESS);
     Map<String, Long> seenOnA = cache.entriesFor("node-a");
 

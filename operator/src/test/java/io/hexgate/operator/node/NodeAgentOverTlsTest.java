@@ -42,7 +42,7 @@ class NodeAgentOverTlsTest {
 
   @BeforeEach
   void start() throws IOException {
-    hub.changed(StarWars.cluster(), Set.of());
+    hub.changed(StarWars.cluster().snapshot(), Set.of());
     service =
         new NodeAgentService(
             hub, reports::add, FlowBatchListener.NONE, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);

@@ -85,7 +85,7 @@ class NodeAgentServiceTest {
   }
 
   private void changed(String... nodes) {
-    hub.changed(engine, Set.of(nodes));
+    hub.changed(engine.snapshot(), Set.of(nodes));
   }
 
   @Test

@@ -14,7 +14,7 @@ class NodeStateHubTest {
 
   @Test
   void shouldRenderEveryNodeWhenNoNodeIsNamed() {
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     assertThat(hub.nodes()).containsExactlyInAnyOrder("node-a", "node-b");
     assertThat(hub.find("node-b").current().state().endpoints()).hasSize(2);
     assertThat(hub.find("node-a").current().revision()).isEqualTo(1);
@@ -22,11 +22,11 @@ class NodeStateHubTest {
 
   @Test
   void shouldRenderOnlyTheNamedNodesEndpoints() {
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     StarWars.applyRule1(engine);
-    hub.changed(engine, Set.of("node-b")); // the caller names the wrong node on purpose
+    hub.changed(engine.snapshot(), Set.of("node-b")); // the caller names the wrong node on purpose
     assertThat(hub.find("node-a").current().revision()).isEqualTo(1);
-    hub.changed(engine, Set.of("node-a"));
+    hub.changed(engine.snapshot(), Set.of("node-a"));
     assertThat(hub.find("node-a").current().revision()).isEqualTo(2);
     assertThat(hub.find("node-a").current().state().policies()).containsExactly(StarWars.RULE1);
     assertThat(hub.find("node-b").current().revision()).isEqualTo(1);
@@ -34,12 +34,12 @@ class NodeStateHubTest {
 
   @Test
   void shouldRenderOnlyTheNodesAPolicyChangeAffectsWhenNoNodeIsNamed() {
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     long renders = hub.renders();
     NodeDesiredState nodeB = hub.find("node-b").current().state();
 
     StarWars.applyRule1(engine); // selects the deathstar, on node-a only
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
 
     assertThat(hub.find("node-a").current().revision()).isEqualTo(2);
     assertThat(hub.find("node-a").current().state().policies()).containsExactly(StarWars.RULE1);
@@ -48,18 +48,18 @@ class NodeStateHubTest {
     assertThat(hub.renders() - renders).isEqualTo(1);
 
     engine.deletePolicy(StarWars.RULE1);
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     assertThat(hub.find("node-a").current().revision()).isEqualTo(3);
     assertThat(hub.find("node-a").current().state().policies()).isEmpty();
     assertThat(hub.find("node-b").current().revision()).isEqualTo(1);
 
     // a new peer identity changes node-a's rule maps (rule1 allows org=empire) but not node-b's
     StarWars.applyRule1(engine);
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     engine.upsertEndpoint(StarWars.pod("shuttle", "10.0.3.10", Map.of("org", "empire", "class", "shuttle"), "node-c"));
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     NodeStateHub fresh = new NodeStateHub("f", 4);
-    fresh.changed(engine, Set.of());
+    fresh.changed(engine.snapshot(), Set.of());
     for (String node : fresh.nodes()) {
       assertThat(hub.find(node).current().state().endpoints()).isEqualTo(fresh.find(node).current().state().endpoints());
     }
@@ -67,12 +67,12 @@ class NodeStateHubTest {
 
   @Test
   void shouldGiveEveryKnownNodeTheNewIpCacheWithItsEndpointsUnchanged() {
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     NodeRevisions idle = hub.node("node-c"); // an agent connected to a node without pods
     NodeDesiredState before = hub.find("node-a").current().state();
 
     engine.upsertEndpoint(StarWars.pod("xwing-2", "10.0.2.12", StarWars.xwing().labels(), "node-b"));
-    hub.changed(engine, Set.of("node-b"));
+    hub.changed(engine.snapshot(), Set.of("node-b"));
 
     NodeDesiredState after = hub.find("node-a").current().state();
     assertThat(hub.find("node-a").current().revision()).isEqualTo(2);
@@ -84,10 +84,10 @@ class NodeStateHubTest {
 
   @Test
   void shouldKeepABoundedHistory() {
-    hub.changed(engine, Set.of());
+    hub.changed(engine.snapshot(), Set.of());
     for (int i = 0; i < 10; i++) {
       engine.upsertEndpoint(StarWars.pod("p" + i, "10.0.9." + i, Map.of("app", "p"), "node-a"));
-      hub.changed(engine, Set.of("node-a"));
+      hub.changed(engine.snapshot(), Set.of("node-a"));
     }
     NodeRevisions a = hub.find("node-a");
     assertThat(a.current().revision()).isEqualTo(11);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hexgate.operator.MutableClock;
 import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicySnapshot;
 import io.hexgate.operator.policy.PolicyValidity;
 import io.hexgate.operator.policy.api.PolicyStatus;
 import io.hexgate.operator.status.PolicyStatusTracker;
@@ -24,8 +25,9 @@ class PolicyStatusTrackerTest {
   }
 
   private void change(PolicyStatusTracker t) {
-    hub.changed(engine, Set.of());
-    t.changed(engine, Set.of());
+    PolicySnapshot snapshot = engine.snapshot();
+    hub.changed(snapshot, Set.of());
+    t.rendered(snapshot);
   }
 
   private void ack(PolicyStatusTracker t, String node, boolean ok, String error) {

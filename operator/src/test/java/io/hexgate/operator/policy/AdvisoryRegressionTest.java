@@ -1,5 +1,6 @@
 package io.hexgate.operator.policy;
 
+import io.hexgate.operator.identity.CidrPrefix;
 import static io.hexgate.operator.policy.ClusterFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
 

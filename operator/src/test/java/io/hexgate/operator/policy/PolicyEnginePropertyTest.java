@@ -358,6 +358,8 @@ class PolicyEnginePropertyTest {
       }
       groups.get(groups.size() - 1).add(ev);
     }
+    PolicySnapshot first = engine.snapshot();
+    Map<String, RuleMap> firstMaps = ruleMaps(first);
     for (List<Event> g : groups) {
       Consumer<Event> a = ev -> apply(engine, ev);
       if (g.size() == 1) {
@@ -365,8 +367,28 @@ class PolicyEnginePropertyTest {
       } else {
         engine.batch(() -> g.forEach(a));
       }
+      engine.snapshot(); // the next snapshot shares what did not change since this one
     }
     assertSameAnswers(engine, fresh(state.cluster()));
+    assertThat(ruleMaps(first)).as("a snapshot taken before the changes").isEqualTo(firstMaps);
+    Map<String, RuleMap> live = new TreeMap<>();
+    engine.endpoints().forEach(ep -> live.putAll(ruleMaps(ep.key(), engine::ruleMap)));
+    assertThat(ruleMaps(engine.snapshot())).as("a snapshot taken after them").isEqualTo(live);
+  }
+
+  /** Every endpoint's rule maps in both directions, by endpoint and direction. */
+  static Map<String, RuleMap> ruleMaps(PolicySnapshot s) {
+    Map<String, RuleMap> out = new TreeMap<>();
+    s.endpoints().forEach(ep -> out.putAll(ruleMaps(ep.key(), s::ruleMap)));
+    return out;
+  }
+
+  private static Map<String, RuleMap> ruleMaps(Endpoint.Key key, java.util.function.BiFunction<Endpoint.Key, Direction, RuleMap> render) {
+    Map<String, RuleMap> out = new TreeMap<>();
+    for (Direction d : Direction.values()) {
+      out.put(key + " " + d, render.apply(key, d));
+    }
+    return out;
   }
 
   // ================================================================== generators: the cluster

@@ -140,7 +140,7 @@ public final class OperatorBenchmark {
     PolicyValidity validity = new PolicyValidity();
     PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, Clock.systemUTC(), 100);
     writer.addListener(hub);
-    writer.addListener(tracker);
+    hub.addListener(tracker);
     Map<String, Long> acked = new ConcurrentHashMap<>();
     Object ackLock = new Object();
     AgentReportListener reports =

@@ -5,6 +5,7 @@ import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.identity.SecurityLabels;
 import io.hexgate.operator.policy.DirectionPolicy;
 import io.hexgate.operator.policy.Endpoint;
+import io.hexgate.operator.policy.IdentityPolicy;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.EgressPeers;
@@ -535,7 +536,7 @@ public final class PolicyBenchmark {
       }
     }
     long entries = 0;
-    for (PolicyEngine.IdentityPolicy p : e.policies().values()) {
+    for (IdentityPolicy p : e.policies().values()) {
       DirectionPolicy in = p.ingress();
       DirectionPolicy out = p.egress();
       entries += in.entryCount() + out.entryCount();

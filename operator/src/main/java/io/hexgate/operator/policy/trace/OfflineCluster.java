@@ -79,7 +79,7 @@ public final class OfflineCluster {
       String ip = p.object().getStatus() == null ? null : p.object().getStatus().getPodIP();
       if (ip != null && !ip.isEmpty()) {
         try {
-          io.hexgate.operator.policy.CidrPrefix.parseAddress(ip, ip);
+          io.hexgate.operator.identity.CidrPrefix.parseAddress(ip, ip);
         } catch (IllegalArgumentException e) {
           throw new InputException(p.source() + ": status.podIP: \"" + ip + "\" is not an IP address");
         }

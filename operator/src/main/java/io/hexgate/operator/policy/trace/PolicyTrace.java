@@ -5,6 +5,7 @@ import io.hexgate.operator.policy.CompiledRule;
 import io.hexgate.operator.policy.Direction;
 import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.HttpRequest;
+import io.hexgate.operator.policy.IdentityPolicy;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.Protocol;
 import io.hexgate.operator.policy.Term;
@@ -38,7 +39,7 @@ public final class PolicyTrace {
     if (spec.startsWith("ip:")) {
       String ip = spec.substring(3);
       try {
-        io.hexgate.operator.policy.CidrPrefix.parseAddress(ip, ip);
+        io.hexgate.operator.identity.CidrPrefix.parseAddress(ip, ip);
       } catch (IllegalArgumentException e) {
         throw new InputException(option + " " + spec + ": \"" + ip + "\" is not an IP address");
       }
@@ -100,7 +101,7 @@ public final class PolicyTrace {
   private Verdict side(Direction d, Peer self, Peer remote, Protocol proto, int port, PrintStream out) {
     out.println();
     out.println("Resolving " + d.lower() + " policy for " + self.display());
-    PolicyEngine.IdentityPolicy ip = engine.policy(self.identity().id());
+    IdentityPolicy ip = engine.policy(self.identity().id());
     List<CompiledRule> rules = ip == null ? List.of() : ip.rules();
     int selecting = 0;
     for (CompiledRule r : rules) {

@@ -1,4 +1,4 @@
-package io.hexgate.operator.policy;
+package io.hexgate.operator.identity;
 
 import java.util.Arrays;
 

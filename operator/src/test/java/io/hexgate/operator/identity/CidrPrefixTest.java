@@ -1,4 +1,4 @@
-package io.hexgate.operator.policy;
+package io.hexgate.operator.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
