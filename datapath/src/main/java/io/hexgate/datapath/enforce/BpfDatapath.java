@@ -1,5 +1,6 @@
 package io.hexgate.datapath.enforce;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
@@ -144,15 +145,10 @@ public final class BpfDatapath implements Datapath {
     this.current = adopted ? writer.readKernel() : MapContents.EMPTY;
     this.inForce = current;
     this.events = new RingBuffer(obj.map("hg_events"), this::onEvent);
-    this.eventThread = new Thread(this::pollEvents, "hexgate-events-" + options.node());
-    this.eventThread.setDaemon(true);
+    this.eventThread = DaemonThreads.thread("hexgate-events-" + options.node(), this::pollEvents);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "hexgate-attach-retry-" + options.node());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("hexgate-attach-retry-" + options.node()));
   }
 
   /**

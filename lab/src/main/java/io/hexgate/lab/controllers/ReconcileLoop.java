@@ -1,6 +1,7 @@
 package io.hexgate.lab.controllers;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.hexgate.contract.thread.DaemonThreads;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -36,11 +37,7 @@ public final class ReconcileLoop implements AutoCloseable {
     this.reconcile = reconcile;
     this.thread =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "hexgate-lab-" + name);
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("hexgate-lab-" + name));
   }
 
   public void enqueue(String key) {

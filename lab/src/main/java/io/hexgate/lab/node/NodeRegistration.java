@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.datapath.netns.NodeNetwork;
 import java.time.Clock;
 import java.time.Instant;
@@ -44,11 +45,7 @@ public final class NodeRegistration implements AutoCloseable {
     this.node = node;
     this.kubeletVersion = kubeletVersion;
     this.clock = clock;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "hexgate-lab-node-" + node.name());
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("hexgate-lab-node-" + node.name()));
   }
 
   /** Registers {@code node} and starts its heartbeats. */

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
@@ -54,11 +55,7 @@ public final class PolicyStatusWriter implements AutoCloseable {
   private final AtomicLong writes = new AtomicLong();
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "hexgate-policy-status");
-            t.setDaemon(true);
-            return t;
-          });
+          DaemonThreads.factory("hexgate-policy-status"));
 
   /**
    * @param leading whether this replica leads now; a follower writes nothing (its dirty marks wait)
