@@ -10,6 +10,7 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
 import io.hexgate.lab.controlplane.RealControlPlane;
+import io.hexgate.operator.kube.KubernetesErrors;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -405,7 +406,7 @@ public final class LabLauncher {
       }
       return new PodTarget(netns, 0);
     } catch (KubernetesClientException e) {
-      err.println("hexgate lab exec: cannot reach the lab's API server: " + e.getMessage());
+      err.println("hexgate lab exec: cannot reach the lab's API server: " + KubernetesErrors.describe(e));
       return missing;
     }
   }

@@ -4,6 +4,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.hexgate.contract.StateUpdates;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.AgentMessage;
 import io.hexgate.contract.v1.CertificateRequest;
@@ -357,6 +358,8 @@ public final class OperatorClient implements AutoCloseable {
           state = next;
           awaitingSnapshot = false;
         }
+        log.info("node {}: applied revision {} ({}){}", node, u.getRevision(), StateUpdates.describe(u),
+            errors.isEmpty() ? "" : "; endpoints failed: " + errors.size());
         ack.setOk(true);
         errors.forEach(
             (k, e) -> ack.addEndpoints(EndpointResult.newBuilder().setEndpoint(k).setOk(false).setError(e)));

@@ -2,6 +2,7 @@ package io.hexgate.lab.controllers;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.hexgate.contract.thread.DaemonThreads;
+import io.hexgate.operator.kube.KubernetesErrors;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -86,7 +87,8 @@ public final class ReconcileLoop implements AutoCloseable {
         if (conflict && n < 5) {
           log.debug("{}: {} changed meanwhile, retrying in {} ms", name, key, delay);
         } else {
-          log.warn("{}: reconciling {} failed (attempt {}), retrying in {} ms: {}", name, key, n, delay, e.toString());
+          log.warn("{}: reconciling {} failed (attempt {}), retrying in {} ms: {}", name, key, n, delay,
+              e instanceof KubernetesClientException k ? KubernetesErrors.describe(k) : e.toString());
         }
         enqueueAfter(key, Duration.ofMillis(delay));
       }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.datapath.netns.NodeNetwork;
+import io.hexgate.operator.kube.KubernetesErrors;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -104,7 +105,7 @@ public final class NodeRegistration implements AutoCloseable {
         postStatus(desired());
       }
     } catch (KubernetesClientException e) {
-      log.warn("node {}: heartbeat failed (the API server may be down; retrying in {} s): {}", node.name(), RENEW_SECONDS, e.getMessage());
+      log.warn("node {}: heartbeat failed (the API server may be down; retrying in {} s): {}", node.name(), RENEW_SECONDS, KubernetesErrors.describe(e));
     }
   }
 

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.hexgate.contract.thread.DaemonThreads;
+import io.hexgate.operator.kube.KubernetesErrors;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
@@ -102,7 +103,7 @@ public final class PolicyStatusWriter implements AutoCloseable {
       try {
         write(ref);
       } catch (KubernetesClientException e) {
-        LOG.warn("{}: status write failed (HTTP {}), retrying next pass", ref, e.getCode(), e);
+        LOG.warn("{}: status write failed ({}), retrying next pass", ref, KubernetesErrors.describe(e));
         failed.add(ref);
       }
     }
@@ -142,6 +143,8 @@ public final class PolicyStatusWriter implements AutoCloseable {
       try {
         String rv = patch(resource, last, next);
         writes.incrementAndGet();
+        LOG.info("{}: status written (enforcing on {} of the selected nodes)", ref,
+            next.enforcement == null ? "-" : next.enforcement.nodes);
         written.put(ref, new Written(next, rv));
         return;
       } catch (KubernetesClientException e) {
