@@ -1,11 +1,11 @@
 package io.hexgate.cli;
 
 import io.grpc.ManagedChannel;
+import io.hexgate.contract.metrics.MetricsServer;
 import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.agent.AgentCredentials;
 import io.hexgate.datapath.agent.CertificateRotation;
 import io.hexgate.datapath.enforce.ConntrackOptions;
-import io.hexgate.datapath.metrics.MetricsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -46,7 +46,7 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--uplink", defaultValue = "eth0", split = ",", description = "The node's uplink interfaces, comma-separated (default: ${DEFAULT-VALUE}).")
   List<String> uplinks;
 
-  @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.DEFAULT_PORT, description = "Port of /metrics (in the node's namespace with --netns); 0 turns it off (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.AGENT_PORT, description = "Port of /metrics (in the node's namespace with --netns); 0 turns it off (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
   @Option(names = "--datapath", defaultValue = "auto", description = "auto (eBPF where possible, else Java with a warning), bpf, or java (default: ${DEFAULT-VALUE}).")

@@ -3,9 +3,10 @@ package io.hexgate.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.hexgate.contract.metrics.MetricsServer;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
-import io.hexgate.operator.metrics.MetricsServer;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.status.PolicyStatusTracker;
@@ -20,7 +21,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -88,7 +88,7 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--status-interval", defaultValue = "1s", converter = DurationConverter.class, description = "How often policy status is written, at most once per policy (default: ${DEFAULT-VALUE}).")
   Duration statusInterval;
 
-  @Option(names = "--metrics-port", defaultValue = "9963", description = "Port serving Prometheus metrics on /metrics; 0 turns them off (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.OPERATOR_PORT, description = "Port serving Prometheus metrics on /metrics; 0 turns them off (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
   /** The operator's configuration from the options; fails naming the option when a value is invalid. */
@@ -105,14 +105,6 @@ public final class OperatorCommand implements Callable<Integer> {
         retryPeriod,
         id,
         true);
-  }
-
-  private static ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   @Override
@@ -133,7 +125,7 @@ public final class OperatorCommand implements Callable<Integer> {
     HexgateOperator operator = new HexgateOperator(config, client, Clock.systemUTC());
     NodeStateHub nodes = new NodeStateHub();
     PolicyStatusTracker status = operator.trackPolicyStatus(nodes, statusNodeLimit, statusInterval);
-    ExecutorService sender = Executors.newFixedThreadPool(2, daemon("hexgate-agent-sender"));
+    ExecutorService sender = Executors.newFixedThreadPool(2, DaemonThreads.factory("hexgate-agent-sender"));
     // Only the leader has engine state; other replicas refuse agents, which retry until they reach it.
     java.util.function.BooleanSupplier serving = () -> !config.leaderElection() || operator.isLeader();
     NodeAgentService agents =
@@ -142,7 +134,7 @@ public final class OperatorCommand implements Callable<Integer> {
     operator.metrics().connectedAgents(agents::connectedNodes);
     MetricsServer metricsServer;
     try {
-      metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, operator.metrics(), serving);
+      metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, "hexgate-metrics", operator.metrics()::scrape, serving);
     } catch (IOException e) {
       System.err.println("hexgate operator: cannot serve metrics on port " + metricsPort + ": " + e.getMessage());
       client.close();

@@ -1,6 +1,8 @@
 package io.hexgate.datapath;
 
 import io.grpc.Channel;
+import io.hexgate.contract.metrics.MetricsServer;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.datapath.agent.Backoff;
 import io.hexgate.datapath.agent.CertificateRotation;
@@ -14,7 +16,6 @@ import io.hexgate.datapath.enforce.Datapath;
 import io.hexgate.datapath.enforce.TwinDatapath;
 import io.hexgate.datapath.flow.FlowBatcher;
 import io.hexgate.datapath.metrics.AgentMetrics;
-import io.hexgate.datapath.metrics.MetricsServer;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import java.io.IOException;
@@ -114,11 +115,7 @@ public final class NodeAgent implements AutoCloseable {
     ScheduledExecutorService scheduler =
         Executors.newScheduledThreadPool(
             1,
-            r -> {
-              Thread t = new Thread(r, "hexgate-agent");
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("hexgate-agent"));
     // The client first (not started): the datapath's event thread may deliver flows from the moment it is
     // opened (a previous agent's programs keep filling the pinned ring buffer), and the client queues them.
     AtomicReference<Datapath> datapathRef = new AtomicReference<>();
@@ -222,10 +219,10 @@ public final class NodeAgent implements AutoCloseable {
   // Inside a lab node's namespace, the metrics port is that node's, as a real agent's is on its host.
   private static MetricsServer serveMetrics(Config config, AgentMetrics metrics) throws IOException {
     if (config.netns() == null) {
-      return MetricsServer.start(config.metricsPort(), metrics);
+      return MetricsServer.start(config.metricsPort(), "hexgate-agent-metrics", metrics::scrape);
     }
     try (NetNsThread t = NetNsThread.enter(config.netns())) {
-      return t.call(() -> MetricsServer.start(config.metricsPort(), metrics));
+      return t.call(() -> MetricsServer.start(config.metricsPort(), "hexgate-agent-metrics", metrics::scrape));
     } catch (IOException | RuntimeException e) {
       throw e;
     } catch (Exception e) {

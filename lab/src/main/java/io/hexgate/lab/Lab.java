@@ -9,6 +9,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.hexgate.contract.metrics.MetricsServer;
+import io.hexgate.contract.net.Ipv4;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.datapath.NodeAgent;
@@ -29,7 +32,6 @@ import io.hexgate.lab.dns.ClusterDns;
 import io.hexgate.lab.dns.DnsMessage;
 import io.hexgate.lab.flows.FlowLog;
 import io.hexgate.lab.flows.FlowServer;
-import io.hexgate.lab.net.Ipv4;
 import io.hexgate.lab.workload.DnsWorkload;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
@@ -70,7 +72,7 @@ public final class Lab implements AutoCloseable {
   /** The in-process gRPC name node agents of this lab connect to (see {@link #agentChannelName()}). */
   private static final String AGENT_CHANNEL_PREFIX = "hexgate-lab-operator-";
   /** Each agent serves metrics inside its node's namespace, on the port a real agent uses on its host. */
-  public static final int AGENT_METRICS_PORT = 9962;
+  public static final int AGENT_METRICS_PORT = MetricsServer.AGENT_PORT;
   /**
    * The identity collector's timing in the lab: an identity no pod uses goes after half a minute, not
    * Cilium's 15 minutes, so that what a deleted namespace leaves is seen going while one watches.
@@ -206,11 +208,7 @@ public final class Lab implements AutoCloseable {
         OperatorConfig.defaults().withoutLeaderElection().withIdentityGc(IDENTITY_GC_GRACE, IDENTITY_GC_INTERVAL), controlPlane.operator(), clock);
     hub = new NodeStateHub();
     PolicyStatusTracker status = operator.trackPolicyStatus(hub, 100, Duration.ofSeconds(1));
-    ExecutorService sender = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "hexgate-lab-agent-sender");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService sender = Executors.newFixedThreadPool(2, DaemonThreads.factory("hexgate-lab-agent-sender"));
     // agents run in this process and name their node themselves: there is no one else to trust
     NodeAgentService agentService =
         new NodeAgentService(hub, status, (node, batch) -> {

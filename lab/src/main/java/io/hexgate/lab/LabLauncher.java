@@ -10,6 +10,7 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
 import io.hexgate.lab.controlplane.RealControlPlane;
+import io.hexgate.operator.kube.KubernetesErrors;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -146,8 +147,13 @@ public final class LabLauncher {
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid"); // a session of its own: Ctrl-C in this shell later does not reach it
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss512k", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-        "-Dorg.slf4j.simpleLogger.log.io.javaoperatorsdk=warn", "-Dorg.slf4j.simpleLogger.log.io.fabric8=warn"));
+    cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss512k"));
+    // the log settings `hexgate --log-level/--log-format` gave this process; the environment's are inherited
+    for (String setting : List.of("hexgate.log.level", "hexgate.log.format")) {
+      if (System.getProperty(setting) != null) {
+        cmd.add("-D" + setting + "=" + System.getProperty(setting));
+      }
+    }
     cmd.addAll(List.of("-cp", classpath, MAIN_CLASS, "--state-dir", stateDir.toString(), "--prefix", prefix,
         "--nodes", Integer.toString(nodes), "--crds", crdDir.toAbsolutePath().toString(),
         "--bundle", home.resolve("bundle/manifests").toString(), "--control-plane", binaries));
@@ -400,7 +406,7 @@ public final class LabLauncher {
       }
       return new PodTarget(netns, 0);
     } catch (KubernetesClientException e) {
-      err.println("hexgate lab exec: cannot reach the lab's API server: " + e.getMessage());
+      err.println("hexgate lab exec: cannot reach the lab's API server: " + KubernetesErrors.describe(e));
       return missing;
     }
   }

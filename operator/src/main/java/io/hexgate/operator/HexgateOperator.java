@@ -2,6 +2,7 @@ package io.hexgate.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.operator.endpoint.PodReconciler;
 import io.hexgate.operator.feed.CiliumNetworkPolicyReconciler;
 import io.hexgate.operator.feed.ClusterwideNetworkPolicyReconciler;
@@ -90,11 +91,7 @@ public final class HexgateOperator implements AutoCloseable {
     operator.register(new NodeReconciler(nodeAddresses));
     this.gc =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "hexgate-identity-gc");
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("hexgate-identity-gc"));
   }
 
   private LeaderElectionConfiguration leaderElection() {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.hexgate.operator.metrics.MetricsServer;
+import io.hexgate.contract.metrics.MetricsServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,7 +49,7 @@ class MetricsTest {
     operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), new MutableClock());
     operator.metrics().connectedAgents(() -> Set.of("node-1", "node-2"));
     operator.start();
-    server = MetricsServer.start(0, operator.metrics());
+    server = MetricsServer.start(0, "hexgate-metrics", operator.metrics()::scrape);
     kube.resource(HexgateOperatorTest.pod("default", "web", "10.0.0.1", Map.of("app", "web"))).create();
     kube.resource(HexgateOperatorTest.pod("default", "db", "10.0.0.2", Map.of("app", "db"))).create();
     kube.resource(HexgateOperatorTest.cnp("web-ingress", "web", "80")).create();
@@ -76,7 +76,7 @@ class MetricsTest {
   @Test
   void shouldBeReadyOnlyWhileServingAgents() throws Exception {
     java.util.concurrent.atomic.AtomicBoolean leading = new java.util.concurrent.atomic.AtomicBoolean();
-    server = MetricsServer.start(0, new io.hexgate.operator.metrics.OperatorMetrics(), leading::get);
+    server = MetricsServer.start(0, "hexgate-metrics", new io.hexgate.operator.metrics.OperatorMetrics()::scrape, leading::get);
     HttpClient http = HttpClient.newHttpClient();
     HttpRequest readyz = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/readyz")).build();
     assertThat(http.send(readyz, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);

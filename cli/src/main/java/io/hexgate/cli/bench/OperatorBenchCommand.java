@@ -1,5 +1,6 @@
 package io.hexgate.cli.bench;
 
+import ch.qos.logback.classic.Level;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.hexgate.cli.logging.LogSettings;
 import io.hexgate.operator.node.bench.OperatorBenchmark;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
 import java.io.PrintStream;
@@ -49,7 +51,7 @@ public final class OperatorBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // Before any operator class makes its logger: per-agent connect lines would drown the report.
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    LogSettings.current(System::getenv, Level.WARN).apply();
     List<OperatorBenchmark.Config> scenarios = new ArrayList<>();
     try {
       if ((pods == null) != (nodes == null)) {

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.agent;
 
+import io.hexgate.contract.StateUpdates;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointResult;
@@ -73,6 +74,8 @@ final class AppliedRevisions {
         state = next;
         awaitingSnapshot = false;
       }
+      log.info("node {}: applied revision {} ({}){}", node, u.getRevision(), StateUpdates.describe(u),
+          errors.isEmpty() ? "" : "; endpoints failed: " + errors.size());
       ack.setOk(true);
       errors.forEach(
           (k, e) -> ack.addEndpoints(EndpointResult.newBuilder().setEndpoint(k).setOk(false).setError(e)));

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.bench;
 
+import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Identity;
@@ -13,7 +14,6 @@ import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.RingBuffer;
-import io.hexgate.datapath.maps.Ipv4;
 import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;

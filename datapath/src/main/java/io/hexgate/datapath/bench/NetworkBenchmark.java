@@ -1,5 +1,6 @@
 package io.hexgate.datapath.bench;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
@@ -473,9 +474,7 @@ public final class NetworkBenchmark {
   }
 
   private static void daemon(String name, Runnable r) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    t.start();
+    DaemonThreads.start(name, r);
   }
 
   private static void serveRequestResponse(ServerSocket s) {

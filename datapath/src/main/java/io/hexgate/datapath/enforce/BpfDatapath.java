@@ -1,5 +1,6 @@
 package io.hexgate.datapath.enforce;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
@@ -118,11 +119,7 @@ public final class BpfDatapath implements Datapath {
     this.inForce = current;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "hexgate-attach-retry-" + options.node());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("hexgate-attach-retry-" + options.node()));
     this.gc = new ConntrackCollector(options.node(), net, timer, conntrack, obj.map("hg_ct"), () -> current, () -> closed, metrics);
     this.events = new DatapathEvents(options.node(), obj.map("hg_events"), obj.map("hg_lost"), flows, () -> inForce,
         gc::collectSoon, metrics);

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.enforce;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.RingBuffer;
@@ -46,8 +47,7 @@ final class DatapathEvents implements AutoCloseable {
     this.connectionRefused = connectionRefused;
     this.metrics = metrics;
     this.ring = new RingBuffer(events, this::onEvent);
-    this.thread = new Thread(this::poll, "hexgate-events-" + node);
-    this.thread.setDaemon(true);
+    this.thread = DaemonThreads.thread("hexgate-events-" + node, this::poll);
   }
 
   void start() {

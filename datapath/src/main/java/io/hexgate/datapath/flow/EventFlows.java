@@ -1,11 +1,11 @@
 package io.hexgate.datapath.flow;
 
+import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
-import io.hexgate.datapath.maps.Ipv4;
 import io.hexgate.datapath.maps.Layouts;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.PolicyRef;
@@ -62,17 +63,17 @@ final class MapContentsBuilder {
       if (Ipv4.isIpv6(e.getKey())) {
         continue; // the datapath is IPv4 only
       }
-      int[] p;
+      Ipv4.Cidr p;
       try {
         p = Ipv4.parsePrefix(e.getKey());
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException("ipcache entry prefix: " + ex.getMessage(), ex);
       }
       IpcacheValue v = new IpcacheValue(u32("ipcache entry " + e.getKey() + " identity", e.getValue()));
-      if (p[1] == 32) {
-        ipcacheHosts.put(new IpcacheHostKey(p[0]), v);
+      if (p.prefixLength() == 32) {
+        ipcacheHosts.put(new IpcacheHostKey(p.network()), v);
       } else {
-        ipcache.put(new IpcacheKey(p[1], p[0]), v);
+        ipcache.put(new IpcacheKey(p.prefixLength(), p.network()), v);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.ServiceBackend;
 import io.hexgate.contract.v1.ServiceState;

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.netns;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -67,9 +68,7 @@ public final class Commands {
   // Readers run on their own threads: never on a shared pool thread that could be spawned from a
   // thread inside another network namespace and stay there.
   private static void thread(Runnable r) {
-    Thread t = new Thread(r, "command-output");
-    t.setDaemon(true);
-    t.start();
+    DaemonThreads.start("command-output", r);
   }
 
   private static String read(InputStream in) {

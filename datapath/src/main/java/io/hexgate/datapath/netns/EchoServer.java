@@ -1,5 +1,6 @@
 package io.hexgate.datapath.netns;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,9 +26,7 @@ public final class EchoServer implements AutoCloseable {
   private EchoServer(String name, ServerSocket socket) {
     this.name = name;
     this.socket = socket;
-    Thread t = new Thread(this::acceptLoop, "echo-" + name);
-    t.setDaemon(true);
-    t.start();
+    DaemonThreads.start("echo-" + name, this::acceptLoop);
   }
 
   /** Listens on {@code ip:port} inside the namespace {@code thread} lives in. */
@@ -57,9 +56,7 @@ public final class EchoServer implements AutoCloseable {
       }
       accepted.incrementAndGet();
       open.add(c);
-      Thread t = new Thread(() -> serve(c), "echo-" + name + "-conn");
-      t.setDaemon(true);
-      t.start();
+      DaemonThreads.start("echo-" + name + "-conn", () -> serve(c));
     }
   }
 

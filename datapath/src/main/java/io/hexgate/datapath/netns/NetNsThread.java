@@ -1,5 +1,6 @@
 package io.hexgate.datapath.netns;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +31,8 @@ public final class NetNsThread implements Executor, AutoCloseable {
     this.name = name;
     CompletableFuture<Void> entered = new CompletableFuture<>();
     thread =
-        new Thread(
+        DaemonThreads.start(
+            "netns-" + name,
             () -> {
               try {
                 setns(nsFile);
@@ -40,10 +42,7 @@ public final class NetNsThread implements Executor, AutoCloseable {
               }
               entered.complete(null);
               loop();
-            },
-            "netns-" + name);
-    thread.setDaemon(true);
-    thread.start();
+            });
     try {
       entered.get();
     } catch (InterruptedException e) {

@@ -3,6 +3,10 @@ package io.hexgate.datapath.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -23,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The agent's side of the contract against a scripted operator over in-process gRPC. */
 class OperatorClientTest {
@@ -150,6 +155,31 @@ class OperatorClientTest {
     assertThat(operator.acks.get(0).getOk()).isTrue();
     assertThat(operator.acks.get(0).getEndpoints(0).getEndpoint()).isEqualTo(WEB);
     assertThat(operator.acks.get(0).getEndpoints(0).getError()).isEqualTo("no veth for web");
+  }
+
+  @Test
+  void shouldLogEveryRevisionAppliedAndEveryNackWithItsReason() {
+    // the client and what it delegates applying to
+    Logger logger = (Logger) LoggerFactory.getLogger(OperatorClient.class.getPackageName());
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    StateUpdate first = snapshot(1, endpoint(WEB, "10.0.0.1", 300));
+    StateUpdate second = delta(1, 2).addUpsertEndpoints(endpoint(DB, "10.0.0.2", 301)).build();
+    try {
+      operator.send(first);
+      await().atMost(WAIT).until(() -> operator.acks.size() == 1);
+      failWith = "policy map full";
+      operator.send(second);
+      await().atMost(WAIT).until(() -> operator.acks.size() == 2);
+    } finally {
+      logger.detachAppender(logged);
+    }
+    assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.INFO).extracting(ILoggingEvent::getFormattedMessage)
+        .contains("node node-a: applied revision 1 (snapshot: 1 endpoints, 1 ipcache entries, 0 services)")
+        .noneMatch(line -> line.contains("applied revision 2"));
+    assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly("node node-a: rejecting revision 2: java.lang.IllegalStateException: policy map full");
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.EndpointKey;
@@ -375,7 +376,7 @@ class RealTrafficTest {
     try (ServerSocket xwListener = in.get("xwing").call(() -> reusable(xwing.ip(), xwPort));
         ServerSocket dsListener = in.get("deathstar").call(() -> reusable(deathstar.ip(), dsPort))) {
       java.util.concurrent.CountDownLatch xwClosed = new java.util.concurrent.CountDownLatch(1);
-      Thread accept = new Thread(() -> {
+      Thread accept = DaemonThreads.start("xwing-accept", () -> {
         try (Socket s = xwListener.accept()) {
           s.getOutputStream().write(1);
           s.getInputStream().read(); // until the deathstar closes: it, not xwing, keeps the TIME_WAIT
@@ -385,8 +386,6 @@ class RealTrafficTest {
           xwClosed.countDown();
         }
       });
-      accept.setDaemon(true);
-      accept.start();
       try (Socket ds = in.get("deathstar").call(() -> boundSocket(deathstar.ip(), dsPort))) {
         ds.connect(new InetSocketAddress(xwing.ip(), xwPort), 3000);
         ds.setSoTimeout(3000);

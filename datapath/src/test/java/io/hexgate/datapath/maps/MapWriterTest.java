@@ -2,6 +2,7 @@ package io.hexgate.datapath.maps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;

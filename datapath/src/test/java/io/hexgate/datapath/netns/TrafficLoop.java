@@ -1,5 +1,6 @@
 package io.hexgate.datapath.netns;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,7 +18,7 @@ public final class TrafficLoop {
 
   /** Starts a thread named "traffic" running {@code step} until {@code stop} or for {@code limit} at most. */
   public static Thread start(AtomicBoolean stop, Duration limit, Step step) {
-    Thread t = new Thread(() -> {
+    Thread t = DaemonThreads.start("traffic", () -> {
       long deadline = System.nanoTime() + limit.toNanos();
       while (!stop.get() && System.nanoTime() < deadline) {
         try {
@@ -26,9 +27,7 @@ public final class TrafficLoop {
           throw new IllegalStateException(e);
         }
       }
-    }, "traffic");
-    t.setDaemon(true);
-    t.start();
+    });
     return t;
   }
 }

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.twin;
 
+import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
@@ -13,7 +14,6 @@ import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.Packets;
-import io.hexgate.datapath.maps.Ipv4;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;

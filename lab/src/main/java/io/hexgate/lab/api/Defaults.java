@@ -2,6 +2,7 @@ package io.hexgate.lab.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hexgate.contract.net.Ipv4;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -136,7 +137,7 @@ final class Defaults implements AdmissionHook {
     for (int i = 2; i < rangeSize - 1; i++) {
       if (used.add(i)) {
         int ip = rangeBase + i;
-        return (ip >>> 24 & 0xff) + "." + (ip >>> 16 & 0xff) + "." + (ip >>> 8 & 0xff) + "." + (ip & 0xff);
+        return Ipv4.format(ip);
       }
     }
     throw new ApiException(500, "InternalError", "the service ClusterIP range is full", null);
@@ -170,17 +171,10 @@ final class Defaults implements AdmissionHook {
 
   /** A dotted-quad IPv4 address as an int, or null (no name lookups: the text comes from users). */
   static Integer ipv4(String s) {
-    String[] p = s.split("\\.", -1);
-    if (p.length != 4) {
+    try {
+      return Ipv4.parse(s);
+    } catch (IllegalArgumentException e) {
       return null;
     }
-    int v = 0;
-    for (String octet : p) {
-      if (!octet.matches("\\d{1,3}") || Integer.parseInt(octet) > 255) {
-        return null;
-      }
-      v = v << 8 | Integer.parseInt(octet);
-    }
-    return v;
   }
 }

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.hexgate.contract.net.Ipv4;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -108,7 +109,7 @@ public final class LabApiServer implements AutoCloseable {
     svc.putObject("metadata").put("name", "kubernetes").putObject("labels").put("component", "apiserver")
         .put("provider", "kubernetes");
     ObjectNode spec = svc.putObject("spec");
-    spec.put("clusterIP", (first >>> 24 & 0xff) + "." + (first >>> 16 & 0xff) + "." + (first >>> 8 & 0xff) + "." + (first & 0xff));
+    spec.put("clusterIP", Ipv4.format(first));
     spec.putArray("ports").addObject().put("name", "https").put("port", 443).put("protocol", "TCP").put("targetPort", port());
     dispatcher.locked(() -> handler.create(type("", "v1", "services"), "default", svc, Map.of()));
   }

@@ -1,6 +1,6 @@
 package io.hexgate.lab.controllers;
 
-import io.hexgate.lab.net.Ipv4;
+import io.hexgate.contract.net.Ipv4;
 import java.util.Set;
 
 /**

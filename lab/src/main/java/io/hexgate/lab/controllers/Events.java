@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.hexgate.operator.kube.KubernetesErrors;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -62,7 +63,7 @@ public final class Events {
           .create();
     } catch (KubernetesClientException e) {
       // an event is a courtesy: losing one must not fail the work it reports on
-      log.warn("cannot write event {} about {}/{}: {}", reason, ns, about.getMetadata().getName(), e.getMessage());
+      log.warn("cannot write event {} about {}/{}: {}", reason, ns, about.getMetadata().getName(), KubernetesErrors.describe(e));
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.hexgate.lab.controllers;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.hexgate.contract.thread.DaemonThreads;
+import io.hexgate.operator.kube.KubernetesErrors;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -36,11 +38,7 @@ public final class ReconcileLoop implements AutoCloseable {
     this.reconcile = reconcile;
     this.thread =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "hexgate-lab-" + name);
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("hexgate-lab-" + name));
   }
 
   public void enqueue(String key) {
@@ -89,7 +87,8 @@ public final class ReconcileLoop implements AutoCloseable {
         if (conflict && n < 5) {
           log.debug("{}: {} changed meanwhile, retrying in {} ms", name, key, delay);
         } else {
-          log.warn("{}: reconciling {} failed (attempt {}), retrying in {} ms: {}", name, key, n, delay, e.toString());
+          log.warn("{}: reconciling {} failed (attempt {}), retrying in {} ms: {}", name, key, n, delay,
+              e instanceof KubernetesClientException k ? KubernetesErrors.describe(k) : e.toString());
         }
         enqueueAfter(key, Duration.ofMillis(delay));
       }

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.hexgate.lab.net.Ipv4;
+import io.hexgate.contract.net.Ipv4;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

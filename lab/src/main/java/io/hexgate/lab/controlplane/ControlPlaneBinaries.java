@@ -1,5 +1,6 @@
 package io.hexgate.lab.controlplane;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,7 +36,7 @@ public final class ControlPlaneBinaries {
     Process p = new ProcessBuilder(script.toString()).redirectOutput(printed.toFile()).start();
     // the script's own lines go on as progress; Go's (downloads, compiler errors) are kept for a failure
     java.util.Deque<String> goOutput = new java.util.concurrent.ConcurrentLinkedDeque<>();
-    Thread relay = new Thread(() -> {
+    Thread relay = DaemonThreads.start("control-plane-build-progress", () -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
         r.lines().forEach(l -> {
           if (l.startsWith("hexgate:")) {
@@ -50,9 +51,7 @@ public final class ControlPlaneBinaries {
       } catch (IOException e) {
         // the script's exit code says what matters
       }
-    }, "control-plane-build-progress");
-    relay.setDaemon(true);
-    relay.start();
+    });
     boolean done = p.waitFor(BUILD_MINUTES, TimeUnit.MINUTES);
     relay.join(1000);
     String out = Files.readString(printed, StandardCharsets.UTF_8).trim();

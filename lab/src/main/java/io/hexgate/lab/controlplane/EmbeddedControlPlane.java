@@ -1,12 +1,12 @@
 package io.hexgate.lab.controlplane;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.hexgate.contract.net.Ipv4;
 import io.hexgate.lab.api.LabApiServer;
 import io.hexgate.lab.controllers.ClusterInformers;
 import io.hexgate.lab.controllers.ClusterIpAllocator;
 import io.hexgate.lab.controllers.Events;
 import io.hexgate.lab.controllers.LabControllers;
-import io.hexgate.lab.net.Ipv4;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;

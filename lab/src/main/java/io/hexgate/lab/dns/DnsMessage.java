@@ -1,5 +1,6 @@
 package io.hexgate.lab.dns;
 
+import io.hexgate.contract.net.Ipv4;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -164,7 +165,7 @@ public final class DnsMessage {
         throw new IllegalArgumentException("answer " + (i + 1) + " of DNS message is cut short");
       }
       if (type == TYPE_A && rdlength == 4) {
-        addresses.add((b.get() & 0xff) + "." + (b.get() & 0xff) + "." + (b.get() & 0xff) + "." + (b.get() & 0xff));
+        addresses.add(Ipv4.format(b.getInt()));
       } else {
         b.position(b.position() + rdlength);
       }

@@ -1,6 +1,7 @@
 package io.hexgate.lab.dns;
 
-import io.hexgate.lab.net.Ipv4;
+import io.hexgate.contract.net.Ipv4;
+import io.hexgate.contract.thread.DaemonThreads;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -32,8 +33,7 @@ public final class DnsServer implements AutoCloseable {
   private DnsServer(DatagramChannel channel, ClusterDns dns) {
     this.channel = channel;
     this.dns = dns;
-    this.thread = new Thread(this::serve, "hexgate-lab-dns");
-    thread.setDaemon(true);
+    this.thread = DaemonThreads.thread("hexgate-lab-dns", this::serve);
   }
 
   /** Opens a UDP channel bound to {@code address} on the calling thread's network namespace. */

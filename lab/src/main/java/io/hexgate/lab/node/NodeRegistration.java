@@ -9,7 +9,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.datapath.netns.NodeNetwork;
+import io.hexgate.operator.kube.KubernetesErrors;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -44,11 +46,7 @@ public final class NodeRegistration implements AutoCloseable {
     this.node = node;
     this.kubeletVersion = kubeletVersion;
     this.clock = clock;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "hexgate-lab-node-" + node.name());
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("hexgate-lab-node-" + node.name()));
   }
 
   /** Registers {@code node} and starts its heartbeats. */
@@ -107,7 +105,7 @@ public final class NodeRegistration implements AutoCloseable {
         postStatus(desired());
       }
     } catch (KubernetesClientException e) {
-      log.warn("node {}: heartbeat failed (the API server may be down; retrying in {} s): {}", node.name(), RENEW_SECONDS, e.getMessage());
+      log.warn("node {}: heartbeat failed (the API server may be down; retrying in {} s): {}", node.name(), RENEW_SECONDS, KubernetesErrors.describe(e));
     }
   }
 

@@ -2,6 +2,7 @@ package io.hexgate.lab.workload;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.hexgate.contract.thread.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,11 +42,7 @@ public final class DeathstarApi implements Workload {
     this.executor =
         Executors.newFixedThreadPool(
             4,
-            r -> {
-              Thread t = new Thread(r, "deathstar-" + hostname);
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("deathstar-" + hostname));
     server.setExecutor(executor);
     server.createContext("/", this::handle);
   }

@@ -1,5 +1,6 @@
 package io.hexgate.operator.feed;
 
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.node.DesiredStateListener;
 import io.hexgate.operator.policy.Direction;
@@ -44,11 +45,7 @@ public final class EngineWriter implements AutoCloseable {
     this.engine = engine;
     this.thread =
         Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "hexgate-engine");
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("hexgate-engine"));
   }
 
   public void addListener(DesiredStateListener listener) {

@@ -1,5 +1,6 @@
 package io.hexgate.operator.identity;
 
+import io.hexgate.contract.net.Ipv4;
 import java.util.Arrays;
 
 /**
@@ -153,13 +154,7 @@ public record CidrPrefix(byte[] address, int length) {
   /** Formats 4 or 16 address bytes the way Go's {@code netip.Addr.String} does. */
   public static String formatAddress(byte[] addr) {
     if (addr.length == 4) {
-      return (addr[0] & 0xff)
-          + "."
-          + (addr[1] & 0xff)
-          + "."
-          + (addr[2] & 0xff)
-          + "."
-          + (addr[3] & 0xff);
+      return Ipv4.format(java.nio.ByteBuffer.wrap(addr).getInt());
     }
     if (addr.length != 16) {
       throw new IllegalArgumentException("address must have 4 or 16 bytes, not " + addr.length);

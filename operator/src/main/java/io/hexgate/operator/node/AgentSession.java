@@ -3,6 +3,7 @@ package io.hexgate.operator.node;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.hexgate.contract.StateUpdates;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.AgentMessage;
 import io.hexgate.contract.v1.CertificateRequest;
@@ -307,6 +308,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
               ? current.state().snapshot(epoch, current.revision(), true)
               : current.state().delta(sentState, epoch, sentRevision, current.revision());
       call.onNext(OperatorMessage.newBuilder().setUpdate(update).build());
+      log.info("node {}: sent revision {} ({})", node, update.getRevision(), StateUpdates.describe(update));
       sentState = current.state();
       sentRevision = current.revision();
       needSnapshot = false;

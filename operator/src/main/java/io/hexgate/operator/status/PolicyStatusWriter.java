@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.hexgate.contract.thread.DaemonThreads;
+import io.hexgate.operator.kube.KubernetesErrors;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
@@ -54,11 +56,7 @@ public final class PolicyStatusWriter implements AutoCloseable {
   private final AtomicLong writes = new AtomicLong();
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "hexgate-policy-status");
-            t.setDaemon(true);
-            return t;
-          });
+          DaemonThreads.factory("hexgate-policy-status"));
 
   /**
    * @param leading whether this replica leads now; a follower writes nothing (its dirty marks wait)
@@ -105,7 +103,7 @@ public final class PolicyStatusWriter implements AutoCloseable {
       try {
         write(ref);
       } catch (KubernetesClientException e) {
-        LOG.warn("{}: status write failed (HTTP {}), retrying next pass", ref, e.getCode(), e);
+        LOG.warn("{}: status write failed ({}), retrying next pass", ref, KubernetesErrors.describe(e));
         failed.add(ref);
       }
     }
@@ -145,6 +143,8 @@ public final class PolicyStatusWriter implements AutoCloseable {
       try {
         String rv = patch(resource, last, next);
         writes.incrementAndGet();
+        LOG.info("{}: status written (enforcing on {} of the selected nodes)", ref,
+            next.enforcement == null ? "-" : next.enforcement.nodes);
         written.put(ref, new Written(next, rv));
         return;
       } catch (KubernetesClientException e) {

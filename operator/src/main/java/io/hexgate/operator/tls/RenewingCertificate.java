@@ -1,6 +1,7 @@
 package io.hexgate.operator.tls;
 
 import io.grpc.util.AdvancedTlsX509KeyManager;
+import io.hexgate.contract.thread.DaemonThreads;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,11 +27,7 @@ public final class RenewingCertificate implements AutoCloseable {
   private final AdvancedTlsX509KeyManager keyManager = new AdvancedTlsX509KeyManager();
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "hexgate-serving-cert");
-            t.setDaemon(true);
-            return t;
-          });
+          DaemonThreads.factory("hexgate-serving-cert"));
   private volatile IssuedCertificate current;
 
   /** Issues the first certificate now (failing if it cannot) and schedules its renewals. */

@@ -3,6 +3,10 @@ package io.hexgate.operator.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ManagedChannel;
@@ -15,6 +19,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.hexgate.contract.StateUpdates;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
@@ -38,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The operator's side of the node-agent contract, driven by test agents over in-process gRPC. */
 class NodeAgentServiceTest {
@@ -348,6 +354,34 @@ class NodeAgentServiceTest {
     leading.set(true);
     TestingAgent later = new TestingAgent("node-a").connect(channel);
     await().atMost(WAIT).until(() -> later.updates.size() == 1);
+  }
+
+  @Test
+  void shouldLogEveryRevisionSentToANodeAndEveryNackWithItsReason() {
+    Logger logger = (Logger) LoggerFactory.getLogger(AgentSession.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    TestingAgent a = new TestingAgent("node-a");
+    try {
+      changed();
+      a.connect(serve());
+      await().atMost(WAIT).until(() -> reports.size() == 1);
+      a.nackWith = "policy map full";
+      engine.upsertEndpoint(StarWars.pod("deathstar-2", "10.0.1.11", StarWars.deathstar().labels(), "node-a"));
+      changed("node-a");
+      await().atMost(WAIT).until(() -> reports.size() == 2);
+    } finally {
+      logger.detachAppender(logged);
+    }
+    assertThat(a.updates).hasSize(2);
+    assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.INFO).extracting(ILoggingEvent::getFormattedMessage)
+        .contains(a.updates.stream()
+            .map(u -> "node node-a: sent revision " + u.getRevision() + " (" + StateUpdates.describe(u) + ")")
+            .toArray(String[]::new));
+    assertThat(a.updates.get(1).getSnapshot()).isFalse();
+    assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly("node node-a rejected revision " + a.updates.get(1).getRevision() + ": policy map full");
   }
 
   @Test

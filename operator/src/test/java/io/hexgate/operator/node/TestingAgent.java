@@ -4,6 +4,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.AgentMessage;
 import io.hexgate.contract.v1.EndpointKey;
@@ -48,11 +49,7 @@ public final class TestingAgent {
   private final java.util.concurrent.atomic.AtomicInteger connects = new java.util.concurrent.atomic.AtomicInteger();
   private static final java.util.concurrent.ScheduledExecutorService RETRY =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "testing-agent-retry");
-            t.setDaemon(true);
-            return t;
-          });
+          DaemonThreads.factory("testing-agent-retry"));
   volatile Map<EndpointKey, String> endpointErrors = Map.of();
   volatile boolean autoRequest = true;
   volatile int baseMismatches;
