@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.hexgate.operator.node.bench.OperatorBenchmark;
+import io.hexgate.bench.operator.OperatorBenchmark;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
 import java.io.PrintStream;
 import java.time.Duration;
