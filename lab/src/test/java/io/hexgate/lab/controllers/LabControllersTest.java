@@ -15,7 +15,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.hexgate.lab.MockApi;
+import io.hexgate.operator.MockApi;
 import io.hexgate.lab.net.Ipv4;
 import java.time.Clock;
 import java.time.Duration;
