@@ -13,7 +13,7 @@ import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
-import io.hexgate.operator.node.TestingAgent;
+import io.hexgate.contract.testing.TestingAgent;
 import io.hexgate.operator.node.TlsAgentPort;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
 import io.hexgate.operator.policy.api.PolicyStatus;

@@ -21,6 +21,11 @@ public final class RepoRoot {
         "no directory holding crds/ and mvnw at or above " + System.getProperty("user.dir"));
   }
 
+  /** A file of Cilium's Star Wars demo under {@code examples/starwars}. */
+  public static Path starWars(String file) {
+    return find().resolve("examples/starwars").resolve(file);
+  }
+
   private static boolean isRoot(Path dir) {
     return Files.isDirectory(dir.resolve("crds")) && Files.isRegularFile(dir.resolve("mvnw"));
   }

@@ -1,6 +1,6 @@
 package io.hexgate.cli.bench;
 
-import io.hexgate.datapath.bench.DatapathBenchmark;
+import io.hexgate.bench.datapath.DatapathBenchmark;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.Native;
 import java.util.Optional;

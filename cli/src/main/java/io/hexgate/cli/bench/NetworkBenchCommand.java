@@ -1,7 +1,7 @@
 package io.hexgate.cli.bench;
 
-import io.hexgate.datapath.bench.NetworkBenchmark;
-import io.hexgate.datapath.bench.NetworkBenchmark.Setup;
+import io.hexgate.bench.datapath.NetworkBenchmark;
+import io.hexgate.bench.datapath.NetworkBenchmark.Setup;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;

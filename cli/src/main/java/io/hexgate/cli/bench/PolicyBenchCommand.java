@@ -1,6 +1,6 @@
 package io.hexgate.cli.bench;
 
-import io.hexgate.operator.policy.bench.PolicyBenchmark;
+import io.hexgate.bench.policy.PolicyBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

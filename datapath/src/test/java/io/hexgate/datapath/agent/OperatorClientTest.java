@@ -17,6 +17,7 @@ import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.contract.v1.IpcacheEntry;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.datapath.enforce.ScriptedOperator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -32,10 +33,11 @@ import org.slf4j.LoggerFactory;
 /** The agent's side of the contract against a scripted operator over in-process gRPC. */
 class OperatorClientTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final String NODE = "node-a";
   private static final EndpointKey WEB = EndpointKey.newBuilder().setNamespace("shop").setName("web").build();
   private static final EndpointKey DB = EndpointKey.newBuilder().setNamespace("shop").setName("db").build();
 
-  private final TestingOperator operator = new TestingOperator();
+  private final ScriptedOperator operator = new ScriptedOperator();
   private final List<StateUpdate> applied = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private volatile String failWith;
@@ -59,7 +61,7 @@ class OperatorClientTest {
         };
     client =
         new OperatorClient(
-            channel, "node-a", applier, scheduler, new Backoff(Duration.ofMillis(10), Duration.ofMillis(50)), 2);
+            channel, NODE, applier, scheduler, new Backoff(Duration.ofMillis(10), Duration.ofMillis(50)), 2);
     client.start();
     await().atMost(WAIT).until(() -> operator.hellos.size() == 1);
   }
@@ -104,12 +106,12 @@ class OperatorClientTest {
     assertThat(operator.hellos.get(0).getNode()).isEqualTo("node-a");
     assertThat(operator.hellos.get(0).getAppliedRevision()).isZero();
 
-    operator.send(snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
-    operator.send(delta(1, 2).addUpsertEndpoints(endpoint(DB, "10.0.0.2", 301)).build());
-    operator.send(delta(2, 3).addRemoveEndpoints(WEB).addRemoveIpcache("10.0.0.1/32").build());
-    await().atMost(WAIT).until(() -> operator.acks.size() == 3);
-    assertThat(operator.acks).allMatch(a -> a.getOk() && a.getEpoch().equals("e1"));
-    assertThat(operator.acks).extracting(a -> a.getRevision()).containsExactly(1L, 2L, 3L);
+    operator.send(NODE, snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
+    operator.send(NODE, delta(1, 2).addUpsertEndpoints(endpoint(DB, "10.0.0.2", 301)).build());
+    operator.send(NODE, delta(2, 3).addRemoveEndpoints(WEB).addRemoveIpcache("10.0.0.1/32").build());
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 3);
+    assertThat(operator.acksOf(NODE)).allMatch(a -> a.getOk() && a.getEpoch().equals("e1"));
+    assertThat(operator.acksOf(NODE)).extracting(a -> a.getRevision()).containsExactly(1L, 2L, 3L);
     assertThat(client.state().revision()).isEqualTo(3);
     assertThat(client.state().endpoints()).containsOnlyKeys(DB);
     assertThat(client.state().ipcache()).isEmpty();
@@ -117,14 +119,14 @@ class OperatorClientTest {
 
   @Test
   void shouldRefuseASnapshotNotMarkedCompleteThatWouldRemoveWhatItEnforces() {
-    operator.send(snapshot(1, endpoint(WEB, "10.0.0.1", 300), endpoint(DB, "10.0.0.2", 301)));
-    await().atMost(WAIT).until(() -> operator.acks.size() == 1);
+    operator.send(NODE, snapshot(1, endpoint(WEB, "10.0.0.1", 300), endpoint(DB, "10.0.0.2", 301)));
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 1);
 
     // a new leader's snapshot from a half-filled engine: db is missing from it
-    operator.send(incompleteSnapshot(1, endpoint(WEB, "10.0.0.1", 300)).toBuilder().setEpoch("e2").build());
-    await().atMost(WAIT).until(() -> operator.acks.size() == 2);
-    assertThat(operator.acks.get(1).getOk()).isFalse();
-    assertThat(operator.acks.get(1).getError())
+    operator.send(NODE, incompleteSnapshot(1, endpoint(WEB, "10.0.0.1", 300)).toBuilder().setEpoch("e2").build());
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 2);
+    assertThat(operator.acksOf(NODE).get(1).getOk()).isFalse();
+    assertThat(operator.acksOf(NODE).get(1).getError())
         .contains("not marked complete")
         .contains("would remove 1 endpoints (shop/db)")
         .contains("keeping them");
@@ -133,28 +135,28 @@ class OperatorClientTest {
     assertThat(client.state().endpoints()).containsOnlyKeys(WEB, DB);
 
     // one that only adds (or changes) entries is applied, complete or not
-    operator.send(incompleteSnapshot(2, endpoint(WEB, "10.0.0.1", 300), endpoint(DB, "10.0.0.2", 302),
+    operator.send(NODE, incompleteSnapshot(2, endpoint(WEB, "10.0.0.1", 300), endpoint(DB, "10.0.0.2", 302),
         endpoint(EndpointKey.newBuilder().setNamespace("shop").setName("cache").build(), "10.0.0.3", 303))
         .toBuilder().setEpoch("e2").build());
-    await().atMost(WAIT).until(() -> operator.acks.size() == 3);
-    assertThat(operator.acks.get(2).getOk()).isTrue();
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 3);
+    assertThat(operator.acksOf(NODE).get(2).getOk()).isTrue();
     assertThat(client.state().endpoints()).hasSize(3);
 
     // and a complete one may remove
-    operator.send(snapshot(3, endpoint(WEB, "10.0.0.1", 300)).toBuilder().setEpoch("e2").build());
-    await().atMost(WAIT).until(() -> operator.acks.size() == 4);
-    assertThat(operator.acks.get(3).getOk()).isTrue();
+    operator.send(NODE, snapshot(3, endpoint(WEB, "10.0.0.1", 300)).toBuilder().setEpoch("e2").build());
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 4);
+    assertThat(operator.acksOf(NODE).get(3).getOk()).isTrue();
     assertThat(client.state().endpoints()).containsOnlyKeys(WEB);
   }
 
   @Test
   void shouldReportEndpointErrorsInAnAck() {
     endpointErrors = Map.of(WEB, "no veth for web");
-    operator.send(snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
-    await().atMost(WAIT).until(() -> operator.acks.size() == 1);
-    assertThat(operator.acks.get(0).getOk()).isTrue();
-    assertThat(operator.acks.get(0).getEndpoints(0).getEndpoint()).isEqualTo(WEB);
-    assertThat(operator.acks.get(0).getEndpoints(0).getError()).isEqualTo("no veth for web");
+    operator.send(NODE, snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 1);
+    assertThat(operator.acksOf(NODE).get(0).getOk()).isTrue();
+    assertThat(operator.acksOf(NODE).get(0).getEndpoints(0).getEndpoint()).isEqualTo(WEB);
+    assertThat(operator.acksOf(NODE).get(0).getEndpoints(0).getError()).isEqualTo("no veth for web");
   }
 
   @Test
@@ -167,11 +169,11 @@ class OperatorClientTest {
     StateUpdate first = snapshot(1, endpoint(WEB, "10.0.0.1", 300));
     StateUpdate second = delta(1, 2).addUpsertEndpoints(endpoint(DB, "10.0.0.2", 301)).build();
     try {
-      operator.send(first);
-      await().atMost(WAIT).until(() -> operator.acks.size() == 1);
+      operator.send(NODE, first);
+      await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 1);
       failWith = "policy map full";
-      operator.send(second);
-      await().atMost(WAIT).until(() -> operator.acks.size() == 2);
+      operator.send(NODE, second);
+      await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 2);
     } finally {
       logger.detachAppender(logged);
     }
@@ -184,48 +186,48 @@ class OperatorClientTest {
 
   @Test
   void shouldNackARevisionTheApplierRejectsAndKeepThePreviousState() {
-    operator.send(snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
-    await().atMost(WAIT).until(() -> operator.acks.size() == 1);
+    operator.send(NODE, snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 1);
     failWith = "policy map full";
-    operator.send(delta(1, 2).addUpsertEndpoints(endpoint(DB, "10.0.0.2", 301)).build());
-    await().atMost(WAIT).until(() -> operator.acks.size() == 2);
-    assertThat(operator.acks.get(1).getOk()).isFalse();
-    assertThat(operator.acks.get(1).getError()).isEqualTo("policy map full");
+    operator.send(NODE, delta(1, 2).addUpsertEndpoints(endpoint(DB, "10.0.0.2", 301)).build());
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 2);
+    assertThat(operator.acksOf(NODE).get(1).getOk()).isFalse();
+    assertThat(operator.acksOf(NODE).get(1).getError()).isEqualTo("policy map full");
     assertThat(client.state().revision()).isEqualTo(1);
 
     // Updates the operator sent before it saw the NACK are ignored; its snapshot is applied.
     failWith = null;
-    operator.send(delta(2, 3).build());
-    operator.send(snapshot(3, endpoint(DB, "10.0.0.2", 301)));
-    await().atMost(WAIT).until(() -> operator.acks.size() == 3);
-    assertThat(operator.acks.get(2).getRevision()).isEqualTo(3);
-    assertThat(operator.acks.get(2).getOk()).isTrue();
+    operator.send(NODE, delta(2, 3).build());
+    operator.send(NODE, snapshot(3, endpoint(DB, "10.0.0.2", 301)));
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 3);
+    assertThat(operator.acksOf(NODE).get(2).getRevision()).isEqualTo(3);
+    assertThat(operator.acksOf(NODE).get(2).getOk()).isTrue();
     assertThat(client.state().endpoints()).containsOnlyKeys(DB);
     assertThat(client.connects()).isEqualTo(1);
   }
 
   @Test
   void shouldReconnectAndResumeFromItsLastAppliedRevision() {
-    operator.send(snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
-    operator.send(delta(1, 2).addUpsertEndpoints(endpoint(DB, "10.0.0.2", 301)).build());
-    await().atMost(WAIT).until(() -> operator.acks.size() == 2);
+    operator.send(NODE, snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
+    operator.send(NODE, delta(1, 2).addUpsertEndpoints(endpoint(DB, "10.0.0.2", 301)).build());
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 2);
 
-    operator.drop();
+    operator.drop(NODE);
     await().atMost(WAIT).until(() -> operator.hellos.size() == 2);
     assertThat(operator.hellos.get(1).getEpoch()).isEqualTo("e1");
     assertThat(operator.hellos.get(1).getAppliedRevision()).isEqualTo(2);
 
-    operator.send(delta(2, 5).addRemoveEndpoints(WEB).build());
-    await().atMost(WAIT).until(() -> operator.acks.size() == 3);
+    operator.send(NODE, delta(2, 5).addRemoveEndpoints(WEB).build());
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 3);
     assertThat(client.state().endpoints()).containsOnlyKeys(DB);
     assertThat(client.state().revision()).isEqualTo(5);
   }
 
   @Test
   void shouldResynchroniseWhenAnUpdateDoesNotBuildOnWhatItHolds() {
-    operator.send(snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
-    await().atMost(WAIT).until(() -> operator.acks.size() == 1);
-    operator.send(delta(7, 8).build());
+    operator.send(NODE, snapshot(1, endpoint(WEB, "10.0.0.1", 300)));
+    await().atMost(WAIT).until(() -> operator.acksOf(NODE).size() == 1);
+    operator.send(NODE, delta(7, 8).build());
     await().atMost(WAIT).until(() -> operator.hellos.size() == 2);
     assertThat(operator.hellos.get(1).getAppliedRevision()).isEqualTo(1);
   }
@@ -233,8 +235,8 @@ class OperatorClientTest {
   @Test
   void shouldSendFlowBatchesUpstream() {
     client.sendFlows(FlowBatch.newBuilder().addFlows(Flow.newBuilder().setDropReason(133)).build());
-    await().atMost(WAIT).until(() -> operator.flows.size() == 1);
-    assertThat(operator.flows.get(0).getFlows(0).getDropReason()).isEqualTo(133);
+    await().atMost(WAIT).until(() -> operator.flowBatches.size() == 1);
+    assertThat(operator.flowBatches.get(0).getFlows(0).getDropReason()).isEqualTo(133);
   }
 
   @Test
@@ -248,10 +250,10 @@ class OperatorClientTest {
     }
     offline.start();
     try {
-      await().atMost(WAIT).until(() -> operator.flows.size() == 2);
-      assertThat(operator.flows).extracting(b -> b.getFlows(0).getSourcePort()).containsExactly(4, 5);
-      assertThat(operator.flows.get(0).getLost()).isEqualTo(3);
-      assertThat(operator.flows.get(1).getLost()).isZero();
+      await().atMost(WAIT).until(() -> operator.flowBatches.size() == 2);
+      assertThat(operator.flowBatches).extracting(b -> b.getFlows(0).getSourcePort()).containsExactly(4, 5);
+      assertThat(operator.flowBatches.get(0).getLost()).isEqualTo(3);
+      assertThat(operator.flowBatches.get(1).getLost()).isZero();
     } finally {
       offline.close();
     }

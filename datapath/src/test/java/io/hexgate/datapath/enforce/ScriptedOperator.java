@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.AgentMessage;
 import io.hexgate.contract.v1.Flow;
+import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.contract.v1.OperatorMessage;
 import io.hexgate.contract.v1.StateUpdate;
@@ -14,15 +15,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An operator for datapath tests: holds each node's desired state as a snapshot and sends it to the node's
- * agent when it connects (as the real operator answers a restarted agent) and whenever the test publishes
- * a new one. Records acks and flows.
+ * An operator for agent and datapath tests: holds each node's desired state as a snapshot and sends it to
+ * the node's agent when it connects (as the real operator answers a restarted agent) and whenever the test
+ * publishes a new one; or sends exactly the updates a test scripts ({@link #send}). Records hellos, acks
+ * and flows.
  */
 public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
   private static final String EPOCH = "test-epoch";
 
   public final Map<String, List<Ack>> acks = new ConcurrentHashMap<>();
   public final List<Flow> flows = new CopyOnWriteArrayList<>();
+  /** The batches the flows came in, with what each says the agent lost before it. */
+  public final List<FlowBatch> flowBatches = new CopyOnWriteArrayList<>();
   public final List<io.hexgate.contract.v1.Hello> hellos = new CopyOnWriteArrayList<>();
   private final Map<String, StateUpdate> desired = new ConcurrentHashMap<>();
   private final Map<String, Long> revisions = new ConcurrentHashMap<>();
@@ -50,6 +54,21 @@ public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
       }
     }
     return null;
+  }
+
+  /** Every ack of {@code node}, oldest first. */
+  public List<Ack> acksOf(String node) {
+    return acks.getOrDefault(node, List.of());
+  }
+
+  /** Sends {@code u} as it is to {@code node}'s agent, outside the published state: a scripted update. */
+  public void send(String node, StateUpdate u) {
+    send(streams.get(node), u);
+  }
+
+  /** Ends {@code node}'s stream, as an operator restart or a network failure would; the agent may reconnect. */
+  public synchronized void drop(String node) {
+    streams.remove(node).onError(io.grpc.Status.UNAVAILABLE.withDescription("test drops the stream").asRuntimeException());
   }
 
   public long revision(String node) {
@@ -98,12 +117,14 @@ public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
         switch (m.getKindCase()) {
           case HELLO -> {
             node = m.getHello().getNode();
-            hellos.add(m.getHello());
             synchronized (ScriptedOperator.this) {
               if (refusing) {
+                hellos.add(m.getHello());
                 return;
               }
               streams.put(node, call);
+              // recorded once the stream is registered: a test that saw the hello can send on it
+              hellos.add(m.getHello());
               StateUpdate u = desired.get(node);
               if (u != null) {
                 // a fresh revision of the same state: the agent applies it whatever it held
@@ -115,7 +136,10 @@ public final class ScriptedOperator extends NodeAgentGrpc.NodeAgentImplBase {
             }
           }
           case ACK -> acks.computeIfAbsent(node, n -> new CopyOnWriteArrayList<>()).add(m.getAck());
-          case FLOWS -> flows.addAll(m.getFlows().getFlowsList());
+          case FLOWS -> {
+            flowBatches.add(m.getFlows());
+            flows.addAll(m.getFlows().getFlowsList());
+          }
           default -> {}
         }
       }

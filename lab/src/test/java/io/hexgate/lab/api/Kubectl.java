@@ -2,6 +2,7 @@ package io.hexgate.lab.api;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hexgate.operator.RepoRoot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.RepoRoot;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.status.PolicyStatusTracker;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
-import io.hexgate.lab.MockApi;
+import io.hexgate.operator.MockApi;
 import io.hexgate.lab.controllers.ClusterInformers;
 import io.hexgate.lab.dns.ClusterDns;
 import java.io.InputStream;

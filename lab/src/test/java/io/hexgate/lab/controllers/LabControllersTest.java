@@ -16,7 +16,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hexgate.contract.net.Ipv4;
-import io.hexgate.lab.MockApi;
+import io.hexgate.operator.MockApi;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.hexgate.lab.MockApi;
+import io.hexgate.operator.MockApi;
 import io.hexgate.lab.controllers.ClusterInformers;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

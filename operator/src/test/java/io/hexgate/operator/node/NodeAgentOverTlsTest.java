@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
+import io.hexgate.contract.testing.TestingAgent;
 import io.hexgate.operator.tls.AgentTls;
 import io.hexgate.operator.tls.CertificateAuthority;
 import io.hexgate.operator.tls.IssuedCertificate;

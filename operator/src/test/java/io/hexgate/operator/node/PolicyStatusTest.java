@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.hexgate.contract.testing.TestingAgent;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.contract.v1.Verdict;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.hexgate.contract.testing.TestingAgent;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.operator.HexgateOperator;

@@ -1,4 +1,4 @@
-package io.hexgate.operator.node.bench;
+package io.hexgate.contract.testing;
 
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
@@ -11,11 +11,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * What a node agent holds of the operator's updates (endpoints, IP cache, services), for agents that have
- * no datapath behind them: the benchmark's simulated agents and the tests' agents. The real agent keeps
- * its own state in the datapath module, which the operator does not depend on.
+ * What a node agent holds of the operator's updates (endpoints, IP cache, services), for {@link TestingAgent},
+ * which has no datapath behind it. The real agent keeps its own state in the datapath module, which the
+ * operator does not depend on.
  */
-public final class AgentMaps {
+final class AgentMaps {
   /** "namespace/name" to the endpoint's state. */
   public final Map<String, EndpointState> endpoints;
   /** Prefix to identity. */

@@ -1,4 +1,4 @@
-package io.hexgate.datapath.bench;
+package io.hexgate.bench.datapath;
 
 import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Action;

@@ -1,4 +1,4 @@
-package io.hexgate.operator.node.bench;
+package io.hexgate.bench.operator;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;

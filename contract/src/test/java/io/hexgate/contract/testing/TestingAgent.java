@@ -1,4 +1,4 @@
-package io.hexgate.operator.node;
+package io.hexgate.contract.testing;
 
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -17,7 +17,6 @@ import io.hexgate.contract.v1.OperatorMessage;
 import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.contract.v1.StateUpdate;
-import io.hexgate.operator.node.bench.AgentMaps;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,21 +24,27 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A node agent for tests, speaking the real contract on a real gRPC channel: it applies updates to a map,
- * ACKs them (or NACKs on request) and, when told to, stops requesting updates to play a slow agent.
+ * A node agent for tests and for the operator benchmark, speaking the real contract on a real gRPC channel:
+ * it applies updates to maps, ACKs them (or NACKs on request) and, when told to, stops requesting updates to
+ * play a slow agent. There is no datapath behind it.
  */
 public final class TestingAgent {
   public final String node;
+  /** Every update received, in order; empty for a {@link #simulated} agent. */
   public final List<StateUpdate> updates = new CopyOnWriteArrayList<>();
   public final CompletableFuture<Status> closed = new CompletableFuture<>();
-  private final AgentMaps maps = AgentMaps.concurrent();
-  public final Map<String, EndpointState> endpoints = maps.endpoints;
-  public final Map<String, Long> ipcache = maps.ipcache;
+  private final boolean recording;
+  private final AgentMaps maps;
+  /** "namespace/name" to the endpoint's state. */
+  public final Map<String, EndpointState> endpoints;
+  /** Prefix to identity. */
+  public final Map<String, Long> ipcache;
   /** Frontend "ip:port/PROTOCOL" to its service state. */
-  public final Map<String, ServiceState> services = maps.services;
+  public final Map<String, ServiceState> services;
   public volatile String epoch = "";
   public volatile long applied;
-  volatile String nackWith;
+  /** Non-null: every update is NACKed with this error. */
+  public volatile String nackWith;
   /** Null: the kernel enforces; else why not, as an agent on the Java datapath says in its Hello and Acks. */
   public volatile String notEnforcing;
   /** With {@link #connectInTurn}: the operator addresses, tried one after the other. */
@@ -50,13 +55,33 @@ public final class TestingAgent {
   private static final java.util.concurrent.ScheduledExecutorService RETRY =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
           DaemonThreads.factory("testing-agent-retry"));
-  volatile Map<EndpointKey, String> endpointErrors = Map.of();
-  volatile boolean autoRequest = true;
-  volatile int baseMismatches;
+  /** Endpoints whose ACKs report these errors (the update itself is ACKed). */
+  public volatile Map<EndpointKey, String> endpointErrors = Map.of();
+  /** False: after an update the agent requests no more until {@link #request}, as a slow agent would. */
+  public volatile boolean autoRequest = true;
+  /** Deltas that did not build on what the agent applied, and were dropped. */
+  public volatile int baseMismatches;
   private ClientCallStreamObserver<AgentMessage> out;
 
   public TestingAgent(String node) {
+    this(node, true, AgentMaps.concurrent());
+  }
+
+  private TestingAgent(String node, boolean recording, AgentMaps maps) {
     this.node = node;
+    this.recording = recording;
+    this.maps = maps;
+    this.endpoints = maps.endpoints;
+    this.ipcache = maps.ipcache;
+    this.services = maps.services;
+  }
+
+  /**
+   * An agent for the operator benchmark, which runs thousands: it keeps no log of updates (they would
+   * count in the heap the benchmark measures) and its maps are read only by the thread applying updates.
+   */
+  public static TestingAgent simulated(String node) {
+    return new TestingAgent(node, false, AgentMaps.plain());
   }
 
   /** An agent whose kernel does not enforce, e.g. on the Java datapath; set before connecting. */
@@ -106,7 +131,9 @@ public final class TestingAgent {
 
               @Override
               public void onNext(OperatorMessage m) {
-                updates.add(m.getUpdate());
+                if (recording) {
+                  updates.add(m.getUpdate());
+                }
                 apply(m.getUpdate());
                 if (autoRequest) {
                   out.request(1);
@@ -132,11 +159,11 @@ public final class TestingAgent {
     return this;
   }
 
-  void request(int n) {
+  public void request(int n) {
     out.request(n);
   }
 
-  void sendFlows(FlowBatch batch) {
+  public void sendFlows(FlowBatch batch) {
     send(AgentMessage.newBuilder().setFlows(batch).build());
   }
 
@@ -175,7 +202,7 @@ public final class TestingAgent {
     return AgentMaps.frontend(f);
   }
 
-  static String key(EndpointKey k) {
+  public static String key(EndpointKey k) {
     return AgentMaps.key(k);
   }
 

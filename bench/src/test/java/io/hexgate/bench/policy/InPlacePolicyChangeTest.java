@@ -1,12 +1,16 @@
-package io.hexgate.operator.policy;
+package io.hexgate.bench.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hexgate.operator.identity.Identity;
 import io.hexgate.operator.identity.Labels;
+import io.hexgate.operator.policy.Direction;
+import io.hexgate.operator.policy.DirectionPolicy;
+import io.hexgate.operator.policy.Endpoint;
+import io.hexgate.operator.policy.PolicyEngine;
+import io.hexgate.operator.policy.PolicyRef;
+import io.hexgate.operator.policy.Term;
 import io.hexgate.operator.policy.api.Rule;
-import io.hexgate.operator.policy.bench.PolicyBenchmark;
-import io.hexgate.operator.policy.bench.SyntheticCluster;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

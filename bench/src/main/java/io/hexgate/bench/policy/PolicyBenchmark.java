@@ -1,4 +1,4 @@
-package io.hexgate.operator.policy.bench;
+package io.hexgate.bench.policy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hexgate.operator.identity.Identity;

@@ -1,4 +1,4 @@
-package io.hexgate.operator.node.bench;
+package io.hexgate.bench.operator;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.hexgate.contract.testing.TestingAgent;
 import io.hexgate.operator.endpoint.PrunedPods;
 import io.hexgate.operator.feed.EngineWriter;
 import io.hexgate.operator.feed.PodEndpoints;
@@ -39,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * Operator benchmark: CNP create → every agent ACKed, heap after GC, status writes at steady
  * state, and what the Pod informer's cache costs with and without {@link PrunedPods}. Drives the engine
  * (behind its real EngineWriter), NodeStateHub, PolicyStatusTracker and NodeAgentService directly, with
- * one in-process {@link BenchAgent} per node on the real gRPC contract; pods go through the operator's own
+ * one in-process {@link TestingAgent} per node on the real gRPC contract; pods go through the operator's own
  * pruning store and Pod-to-endpoint conversion; the status writer writes to the Kubernetes API it is given.
  * Run it with {@code ./hexgate bench operator}.
  */
@@ -160,11 +161,11 @@ public final class OperatorBenchmark {
     String name = InProcessServerBuilder.generateName();
     Server server = InProcessServerBuilder.forName(name).addService(service).build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-    List<BenchAgent> agents = new ArrayList<>();
+    List<TestingAgent> agents = new ArrayList<>();
     PolicyStatusWriter statusWriter = null;
     try {
       for (int n = 0; n < nodes; n++) {
-        agents.add(new BenchAgent("node-" + n).connect(channel));
+        agents.add(TestingAgent.simulated("node-" + n).connect(channel));
       }
       progress.printf("%d pods on %d nodes: feeding the engine%n", pods, nodes);
       writer.apply(

@@ -1,4 +1,4 @@
-package io.hexgate.datapath.bench;
+package io.hexgate.bench.datapath;
 
 import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.EndpointKey;

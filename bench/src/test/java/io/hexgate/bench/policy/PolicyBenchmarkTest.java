@@ -1,4 +1,4 @@
-package io.hexgate.operator.policy.bench;
+package io.hexgate.bench.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.hexgate.operator.policy.bench;
+package io.hexgate.bench.policy;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;

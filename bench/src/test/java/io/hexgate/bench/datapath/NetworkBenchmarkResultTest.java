@@ -1,10 +1,10 @@
-package io.hexgate.datapath.bench;
+package io.hexgate.bench.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hexgate.datapath.bench.NetworkBenchmark.Metric;
-import io.hexgate.datapath.bench.NetworkBenchmark.Result;
-import io.hexgate.datapath.bench.NetworkBenchmark.Setup;
+import io.hexgate.bench.datapath.NetworkBenchmark.Metric;
+import io.hexgate.bench.datapath.NetworkBenchmark.Result;
+import io.hexgate.bench.datapath.NetworkBenchmark.Setup;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
