@@ -41,7 +41,7 @@ class ArchitectureTest {
   @Test
   @DisplayName("no package of a module depends, through any chain, on a package that depends back on it")
   void noPackageCycles() {
-    for (String module : List.of("contract", "operator", "datapath", "lab", "cli")) {
+    for (String module : List.of("contract", "operator", "datapath", "lab", "bench", "cli")) {
       slices().matching("io.hexgate." + module + ".(**)").should().beFreeOfCycles()
           .allowEmptyShould(module.equals("contract"))
           .check(production);
