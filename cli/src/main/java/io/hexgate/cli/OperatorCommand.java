@@ -120,7 +120,6 @@ public final class OperatorCommand implements Callable<Integer> {
       HexgateOperator.runUntilShutdown(config.toBuilder().client(client).build());
     } catch (UncheckedIOException e) {
       System.err.println("hexgate operator: " + e.getMessage() + ": " + e.getCause().getMessage());
-      client.close();
       return 1;
     }
     return 0;

@@ -196,16 +196,22 @@ public final class HexgateOperator implements AutoCloseable {
   public static void runUntilShutdown(OperatorConfig config) throws InterruptedException {
     HexgateOperator operator = create(config);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  operator.stop();
-                  config.client().close();
-                  stopped.countDown();
-                },
-                "hexgate-shutdown"));
-    operator.start();
+    Thread shutdown =
+        new Thread(
+            () -> {
+              operator.stop();
+              config.client().close();
+              stopped.countDown();
+            },
+            "hexgate-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdown);
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      Runtime.getRuntime().removeShutdownHook(shutdown);
+      shutdown.run();
+      throw e;
+    }
     stopped.await();
   }
 
