@@ -148,11 +148,11 @@ public final class OperatorBenchmark {
             ackLock.notifyAll();
           }
         });
-    operator.start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     List<BenchAgent> agents = new ArrayList<>();
     PolicyStatusWriter statusWriter = operator.statusWriter();
     try {
+      operator.start();
       for (int n = 0; n < nodes; n++) {
         agents.add(new BenchAgent("node-" + n).connect(channel));
       }
