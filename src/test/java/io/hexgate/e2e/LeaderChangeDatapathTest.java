@@ -25,9 +25,10 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
-import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
+import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TrafficLoop;
+import io.hexgate.operator.AgentEndpoint;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.MockApi;
 import io.hexgate.operator.MutableClock;
@@ -43,8 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -67,7 +66,6 @@ class LeaderChangeDatapathTest {
   private final MockApi api = new MockApi();
   private final KubernetesClient kube = api.client();
   private final MutableClock clock = new MutableClock();
-  private final ExecutorService sender = Executors.newFixedThreadPool(2);
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final Map<String, HexgateOperator> replicas = new ConcurrentHashMap<>();
   private final Map<String, NodeStateHub> hubs = new ConcurrentHashMap<>();
@@ -84,7 +82,6 @@ class LeaderChangeDatapathTest {
       }
     }
     replicas.values().forEach(HexgateOperator::stop);
-    sender.shutdownNow();
     api.close();
     if (net != null) {
       net.close();
@@ -142,13 +139,18 @@ class LeaderChangeDatapathTest {
   }
 
   private HexgateOperator replica(String name) {
-    OperatorConfig config =
-        OperatorConfig.defaults().withLease("kube-system", LEASE, Duration.ofMillis(1500), Duration.ofMillis(250), name, false);
-    HexgateOperator op = new HexgateOperator(config, kube, clock);
-    NodeStateHub hub = new NodeStateHub();
-    PolicyStatusTracker status = op.trackPolicyStatus(hub, PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(500));
-    services.put(name, new NodeAgentService(hub, status, status, sender, NodeAgentService.Authentication.TRUST_CLAIM, op::isLeader));
-    hubs.put(name, hub);
+    // agents reach it through LeaderRoute, naming their node themselves
+    HexgateOperator op =
+        HexgateOperator.create(
+            OperatorConfig.builder(kube)
+                .clock(clock)
+                .lease("kube-system", LEASE, Duration.ofMillis(1500), Duration.ofMillis(250), name, false)
+                .agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.TRUST_CLAIM))
+                .status(PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(500))
+                .withoutMetrics()
+                .build());
+    services.put(name, op.agentService());
+    hubs.put(name, op.nodes());
     replicas.put(name, op);
     return op;
   }

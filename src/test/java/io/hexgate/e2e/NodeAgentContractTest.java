@@ -12,17 +12,21 @@ import io.grpc.ServerInterceptors;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowBatch;
+import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.agent.AgentCredentials;
 import io.hexgate.datapath.agent.Backoff;
-import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.agent.OperatorClient;
+import io.hexgate.operator.AgentEndpoint;
+import io.hexgate.operator.HexgateOperator;
+import io.hexgate.operator.MockApi;
+import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.RepoRoot;
+import io.hexgate.operator.feed.EngineWriter;
 import io.hexgate.operator.node.AgentReport;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.Endpoint;
-import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
 import io.hexgate.operator.policy.api.PolicyStatus;
@@ -38,14 +42,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The operator's NodeAgentService and the datapath's OperatorClient over mutual TLS, certificates from files. */
+/**
+ * The operator's agent service and the datapath's OperatorClient over mutual TLS, certificates from files;
+ * the test feeds the operator's engine itself.
+ */
 class NodeAgentContractTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final PolicyRef RULE1 = PolicyRef.cnp("default", "rule1");
@@ -53,9 +59,10 @@ class NodeAgentContractTest {
   @TempDir Path certs;
   private final List<AgentReport> reports = new CopyOnWriteArrayList<>();
   private final List<String> flowNodes = new CopyOnWriteArrayList<>();
-  private final ExecutorService sender = Executors.newFixedThreadPool(2);
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final List<AutoCloseable> closing = new ArrayList<>();
+  private final MockApi api = new MockApi();
+  private HexgateOperator operator;
   private Server server;
 
   @AfterEach
@@ -66,29 +73,50 @@ class NodeAgentContractTest {
     if (server != null) {
       server.shutdownNow();
     }
-    sender.shutdownNow();
+    if (operator != null) {
+      operator.stop();
+    }
     scheduler.shutdownNow();
+    api.close();
+  }
+
+  /**
+   * The operator with its engine fed by the test instead of the API, its agent service behind a mutual
+   * TLS server with a server certificate from {@code ca} (agents' certificates come from files).
+   */
+  private HexgateOperator startOperator(CertificateAuthority ca) throws Exception {
+    operator =
+        HexgateOperator.create(
+            OperatorConfig.builder(api.client())
+                .withoutLeaderElection()
+                .withoutWatchingApi()
+                .agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.REQUIRE_CERTIFICATE))
+                .withoutMetrics()
+                .build());
+    operator.addReportListener(reports::add);
+    operator.addFlowListener((node, batch) -> flowNodes.add(node));
+    operator.start();
+    server =
+        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
+            .addService(ServerInterceptors.intercept(operator.agentService(), new AgentCertificateInterceptor()))
+            .build()
+            .start();
+    return operator;
   }
 
   @Test
   void shouldBringStarWarsRule1ToEveryNodeAndReportAcksAndNacks() throws Exception {
-    PolicyEngine engine = new PolicyEngine();
-    engine.upsertNamespace("default", Map.of());
-    engine.upsertEndpoint(pod("deathstar", "10.0.1.10", Map.of("org", "empire", "class", "deathstar"), "node-a"));
-    engine.upsertEndpoint(pod("tiefighter", "10.0.2.10", Map.of("org", "empire", "class", "tiefighter"), "node-b"));
-    engine.upsertEndpoint(pod("xwing", "10.0.2.11", Map.of("org", "alliance", "class", "xwing"), "node-b"));
-    NodeStateHub hub = new NodeStateHub();
-    hub.changed(engine.snapshot(), Set.of());
-
     CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
-    NodeAgentService service =
-        new NodeAgentService(
-            hub, reports::add, (node, batch) -> flowNodes.add(node), sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    server =
-        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
-            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
-            .build()
-            .start();
+    HexgateOperator operator = startOperator(ca);
+    EngineWriter engine = operator.engine();
+    NodeStateHub hub = operator.nodes();
+    engine.apply(
+        e -> {
+          e.upsertNamespace("default", Map.of());
+          e.upsertEndpoint(pod("deathstar", "10.0.1.10", Map.of("org", "empire", "class", "deathstar"), "node-a"));
+          e.upsertEndpoint(pod("tiefighter", "10.0.2.10", Map.of("org", "empire", "class", "tiefighter"), "node-b"));
+          e.upsertEndpoint(pod("xwing", "10.0.2.11", Map.of("org", "alliance", "class", "xwing"), "node-b"));
+        });
     // How an agent gets its identity: the operator writes tls.crt, tls.key and ca.crt per node.
     ca.issueAgent("node-a").writeTo(certs.resolve("node-a"));
     ca.issueAgent("node-b").writeTo(certs.resolve("node-b"));
@@ -104,14 +132,13 @@ class NodeAgentContractTest {
               }
               return Map.of();
             });
-    await().atMost(WAIT).until(() -> service.connectedNodes().equals(Set.of("node-a", "node-b")));
+    await().atMost(WAIT).until(() -> operator.agentService().connectedNodes().equals(Set.of("node-a", "node-b")));
     await().atMost(WAIT).until(() -> reports.size() == 2);
 
     CiliumNetworkPolicy cnp =
         new ObjectMapper(new YAMLFactory())
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
-    engine.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
-    hub.changed(engine.snapshot(), Set.of());
+    engine.apply(e -> e.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec")));
 
     long revisionA = hub.find("node-a").current().revision();
     await().atMost(WAIT).until(() -> a.state().revision() == revisionA);
@@ -123,8 +150,7 @@ class NodeAgentContractTest {
 
     // node-b runs no endpoint rule1 selects; a failure there comes back as a NACK with the agent's words.
     nodeBFailure.add("bpf map full");
-    engine.upsertEndpoint(pod("xwing-2", "10.0.2.12", Map.of("org", "alliance", "class", "xwing"), "node-b"));
-    hub.changed(engine.snapshot(), Set.of("node-b"));
+    engine.apply(e -> e.upsertEndpoint(pod("xwing-2", "10.0.2.12", Map.of("org", "alliance", "class", "xwing"), "node-b")));
     await().atMost(WAIT).untilAsserted(
         () -> assertThat(reports).anyMatch(r -> r.node().equals("node-b") && !r.accepted() && r.error().equals("bpf map full")));
     // node-a got the new pod's address in its IP cache
@@ -140,29 +166,21 @@ class NodeAgentContractTest {
    */
   @Test
   void shouldNeverCountANodeOnTheJavaDatapathAsEnforcing() throws Exception {
-    PolicyEngine engine = new PolicyEngine();
-    engine.upsertNamespace("default", Map.of());
-    engine.upsertEndpoint(pod("deathstar", "10.0.1.10", Map.of("org", "empire", "class", "deathstar"), "node-a"));
-    engine.upsertEndpoint(pod("deathstar-2", "10.0.2.10", Map.of("org", "empire", "class", "deathstar"), "node-b"));
+    CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
+    HexgateOperator operator = startOperator(ca);
     CiliumNetworkPolicy cnp =
         new ObjectMapper(new YAMLFactory())
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
-    engine.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
-    NodeStateHub hub = new NodeStateHub();
-    io.hexgate.operator.policy.PolicyValidity validity = new io.hexgate.operator.policy.PolicyValidity();
-    validity.record(RULE1, 1L, List.of());
-    PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, Clock.systemUTC(), 100);
-    hub.changed(engine.snapshot(), Set.of());
-    tracker.rendered(engine.snapshot());
-
-    CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
-    NodeAgentService service =
-        new NodeAgentService(hub, tracker, tracker, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    server =
-        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
-            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
-            .build()
-            .start();
+    operator.validity().record(RULE1, 1L, List.of());
+    operator.engine().apply(
+        e -> {
+          e.upsertNamespace("default", Map.of());
+          e.upsertEndpoint(pod("deathstar", "10.0.1.10", Map.of("org", "empire", "class", "deathstar"), "node-a"));
+          e.upsertEndpoint(pod("deathstar-2", "10.0.2.10", Map.of("org", "empire", "class", "deathstar"), "node-b"));
+          e.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
+        });
+    NodeStateHub hub = operator.nodes();
+    PolicyStatusTracker tracker = operator.policyStatus();
     ca.issueAgent("node-a").writeTo(certs.resolve("node-a"));
     ca.issueAgent("node-b").writeTo(certs.resolve("node-b"));
 

@@ -5,23 +5,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.hexgate.contract.metrics.MetricsServer;
 import io.hexgate.contract.thread.DaemonThreads;
-import io.hexgate.operator.HexgateOperator;
+import io.hexgate.operator.OperatorMain;
 import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.AgentEndpoint;
 import io.hexgate.operator.node.NodeAgentService;
-import io.hexgate.operator.node.NodeStateHub;
-import io.hexgate.operator.status.PolicyStatusTracker;
-import io.hexgate.operator.tls.AgentServer;
 import io.hexgate.operator.tls.CaSecretStore;
-import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -91,20 +84,27 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.OPERATOR_PORT, description = "Port serving Prometheus metrics on /metrics; 0 turns them off (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  /** The operator's configuration from the options; fails naming the option when a value is invalid. */
+  /**
+   * The operator's configuration from the options, without the client (which {@link #call()} makes); fails
+   * naming the option when a value is invalid.
+   */
   OperatorConfig config() {
-    return new OperatorConfig(
-        clusterName,
-        identityGcGrace,
-        identityGcInterval,
-        leaderElection,
-        leaseName,
-        leaseNamespace,
-        leaseDuration,
-        renewDeadline,
-        retryPeriod,
-        id,
-        true);
+    OperatorConfig.Builder b =
+        OperatorConfig.defaults().toBuilder()
+            .clusterName(clusterName)
+            .identityGc(identityGcGrace, identityGcInterval)
+            .leaseName(leaseName)
+            .lease(leaseNamespace, leaseDuration, renewDeadline, retryPeriod, id, true)
+            .leaderElection(leaderElection)
+            .status(statusNodeLimit, statusInterval)
+            .metricsPort(metricsPort == 0 ? OperatorConfig.NO_METRICS : metricsPort);
+    if (agentServer) {
+      b.agents(new AgentEndpoint.Tls(agentPort, caSecret, agentDnsNames == null ? List.of() : agentDnsNames, certLifetime));
+    } else {
+      // --no-agent-server: no port, nothing serves the agents' service
+      b.agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.REQUIRE_CERTIFICATE));
+    }
+    return b.build();
   }
 
   @Override
@@ -116,58 +116,14 @@ public final class OperatorCommand implements Callable<Integer> {
       System.err.println("hexgate operator: " + e.getMessage());
       return 2;
     }
-    if (statusNodeLimit < 0 || statusInterval.isNegative() || statusInterval.isZero()) {
-      System.err.println("hexgate operator: --status-node-limit must not be negative and --status-interval must be positive");
-      return 2;
-    }
     Config kube = kubeconfig != null ? Config.fromKubeconfig(context, kubeconfig.toFile()) : Config.autoConfigure(context);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
-    HexgateOperator operator = new HexgateOperator(config, client, Clock.systemUTC());
-    NodeStateHub nodes = new NodeStateHub();
-    PolicyStatusTracker status = operator.trackPolicyStatus(nodes, statusNodeLimit, statusInterval);
-    ExecutorService sender = Executors.newFixedThreadPool(2, DaemonThreads.factory("hexgate-agent-sender"));
-    // Only the leader has engine state; other replicas refuse agents, which retry until they reach it.
-    java.util.function.BooleanSupplier serving = () -> !config.leaderElection() || operator.isLeader();
-    NodeAgentService agents =
-        new NodeAgentService(
-            nodes, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE, serving);
-    operator.metrics().connectedAgents(agents::connectedNodes);
-    MetricsServer metricsServer;
     try {
-      metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, "hexgate-metrics", operator.metrics()::scrape, serving);
-    } catch (IOException e) {
-      System.err.println("hexgate operator: cannot serve metrics on port " + metricsPort + ": " + e.getMessage());
-      client.close();
+      OperatorMain.runUntilShutdown(config.toBuilder().client(client).build());
+    } catch (UncheckedIOException e) {
+      System.err.println("hexgate operator: " + e.getMessage() + ": " + e.getCause().getMessage());
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    AtomicReference<AgentServer> agentPortRef = new AtomicReference<>();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  if (agentPortRef.get() != null) {
-                    agentPortRef.get().close();
-                  }
-                  sender.shutdownNow();
-                  if (metricsServer != null) {
-                    metricsServer.close();
-                  }
-                  operator.stop();
-                  client.close();
-                  stopped.countDown();
-                },
-                "hexgate-shutdown"));
-    operator.start();
-    if (agentServer) {
-      String ns = client.getNamespace() == null ? "default" : client.getNamespace();
-      List<String> names =
-          agentDnsNames != null && !agentDnsNames.isEmpty()
-              ? agentDnsNames
-              : List.of("hexgate-operator", "hexgate-operator." + ns + ".svc", "localhost");
-      agentPortRef.set(AgentServer.start(client, ns, caSecret, agentPort, names, agents, Clock.systemUTC(), certLifetime));
-    }
-    stopped.await();
     return 0;
   }
 }

@@ -6,12 +6,9 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.contract.metrics.MetricsServer;
 import io.hexgate.contract.net.Ipv4;
-import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.datapath.NodeAgent;
@@ -33,11 +30,9 @@ import io.hexgate.lab.dns.DnsMessage;
 import io.hexgate.lab.flows.FlowLog;
 import io.hexgate.lab.flows.FlowServer;
 import io.hexgate.lab.workload.DnsWorkload;
+import io.hexgate.operator.AgentEndpoint;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
-import io.hexgate.operator.node.NodeAgentService;
-import io.hexgate.operator.node.NodeStateHub;
-import io.hexgate.operator.status.PolicyStatusTracker;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -52,8 +47,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +82,6 @@ public final class Lab implements AutoCloseable {
   private KubernetesClient client;
   private ClusterNetwork network;
   private HexgateOperator operator;
-  private NodeStateHub hub;
   private ClusterInformers informers;
   private final FlowLog flowLog = new FlowLog(2000);
   private FlowServer flowServer;
@@ -204,24 +196,18 @@ public final class Lab implements AutoCloseable {
     // the DNS pod is scheduled and its namespace made while the operator and the agents start
     createDns();
     step(progress, "starting the operator" + (controlPlane.embedded() ? "" : " as its ServiceAccount, with the RBAC of " + options.bundleDir()));
-    operator = new HexgateOperator(
-        OperatorConfig.defaults().withoutLeaderElection().withIdentityGc(IDENTITY_GC_GRACE, IDENTITY_GC_INTERVAL), controlPlane.operator(), clock);
-    hub = new NodeStateHub();
-    PolicyStatusTracker status = operator.trackPolicyStatus(hub, 100, Duration.ofSeconds(1));
-    ExecutorService sender = Executors.newFixedThreadPool(2, DaemonThreads.factory("hexgate-lab-agent-sender"));
     // agents run in this process and name their node themselves: there is no one else to trust
-    NodeAgentService agentService =
-        new NodeAgentService(hub, status, (node, batch) -> {
-          status.received(node, batch);
-          flowLog.received(node, batch);
-        }, sender, NodeAgentService.Authentication.TRUST_CLAIM);
+    operator = HexgateOperator.create(
+        OperatorConfig.builder(controlPlane.operator())
+            .clock(clock)
+            .withoutLeaderElection()
+            .identityGc(IDENTITY_GC_GRACE, IDENTITY_GC_INTERVAL)
+            .agents(new AgentEndpoint.InProcess(agentChannelName()))
+            .withoutMetrics()
+            .build());
+    operator.addFlowListener(flowLog);
     flowServer = FlowServer.start(flowLog, this::addressName);
     closing.add(flowServer);
-    Server agentServer = InProcessServerBuilder.forName(agentChannelName()).addService(agentService).directExecutor().build().start();
-    closing.add(() -> {
-      agentServer.shutdownNow();
-      sender.shutdownNow();
-    });
     operator.start();
     closing.add(operator);
 

@@ -2,7 +2,10 @@ package io.hexgate.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.hexgate.contract.metrics.MetricsServer;
 import io.hexgate.contract.thread.DaemonThreads;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.operator.endpoint.PodReconciler;
 import io.hexgate.operator.feed.CiliumNetworkPolicyReconciler;
 import io.hexgate.operator.feed.ClusterwideNetworkPolicyReconciler;
@@ -12,24 +15,32 @@ import io.hexgate.operator.feed.NamespaceReconciler;
 import io.hexgate.operator.feed.NetworkPolicyReconciler;
 import io.hexgate.operator.feed.PolicyFeed;
 import io.hexgate.operator.identity.CrdIdentityAllocator;
+import io.hexgate.operator.identity.IdentityAllocator;
 import io.hexgate.operator.identity.SecurityLabels;
 import io.hexgate.operator.metrics.OperatorMetrics;
+import io.hexgate.operator.node.AgentListeners;
+import io.hexgate.operator.node.AgentReportListener;
 import io.hexgate.operator.node.DesiredStateListener;
+import io.hexgate.operator.node.FlowBatchListener;
+import io.hexgate.operator.node.NodeAddresses;
+import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeEnforcement;
+import io.hexgate.operator.node.NodeReconciler;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyValidity;
-import io.hexgate.operator.node.NodeAddresses;
-import io.hexgate.operator.node.NodeReconciler;
 import io.hexgate.operator.service.EndpointSliceReconciler;
 import io.hexgate.operator.service.ServiceReconciler;
 import io.hexgate.operator.service.ServiceTable;
 import io.hexgate.operator.status.PolicyStatusTracker;
 import io.hexgate.operator.status.PolicyStatusWriter;
-import java.time.Duration;
+import io.hexgate.operator.tls.AgentServer;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import java.time.Clock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,60 +49,132 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wiring only: the policy engine behind its single writer, the CRD identity allocator, the reconcilers that
- * feed them, leader election and the identity garbage collector. See DESIGN.md beside this file for how
- * events flow. The caller owns the client and closes it after {@link #stop()}.
+ * Wiring only, and the one place the operator is put together: {@link #create} builds the policy engine
+ * behind its single writer, the identity allocator, the reconcilers that feed them, the node state hub and
+ * policy status tracker, the agents' gRPC service and its endpoint, the status writer, metrics, leader
+ * election and the identity garbage collector, all from one {@link OperatorConfig}. See DESIGN.md beside
+ * this file for how events flow. The caller owns the client and closes it after {@link #stop()}.
  */
 public final class HexgateOperator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HexgateOperator.class);
+  private static final int SENDER_THREADS = 2;
 
   private final OperatorConfig config;
   private final KubernetesClient client;
-  private final CrdIdentityAllocator allocator;
+  private final CrdIdentityAllocator allocator; // null when the caller feeds the engine
   private final EngineWriter writer;
-  private final PolicyValidity validity = new PolicyValidity();
-  private final ServiceTable services = new ServiceTable();
-  private final NodeAddresses nodeAddresses = new NodeAddresses();
-  private final OperatorMetrics metrics = new OperatorMetrics();
-  private final FeedReadiness feed = new FeedReadiness(metrics.reconciles());
-  private final Operator operator;
+  private final PolicyValidity validity;
+  private final ServiceTable services;
+  private final NodeAddresses nodeAddresses;
+  private final OperatorMetrics metrics;
+  private final FeedReadiness feed;
+  private final NodeEnforcement kernels;
+  private final NodeStateHub hub;
+  private final PolicyStatusTracker tracker;
+  private final PolicyStatusWriter statusWriter;
+  private final AgentListeners agentListeners;
+  private final ExecutorService sender;
+  private final NodeAgentService agentService;
+  private final Operator operator; // null when the caller feeds the engine
   private final ScheduledExecutorService gc;
   private final AtomicBoolean leader = new AtomicBoolean();
-  private final Clock clock;
-  private final NodeEnforcement kernels = new NodeEnforcement();
-  private PolicyStatusWriter statusWriter;
+  private MetricsServer metricsServer;
+  private Server inProcessServer;
+  private AgentServer agentServer;
 
-  public HexgateOperator(OperatorConfig config, KubernetesClient client, Clock clock) {
+  /** The operator {@code config} describes, not started yet; {@code config.client()} is required. */
+  public static HexgateOperator create(OperatorConfig config) {
+    KubernetesClient client = Objects.requireNonNull(config.client(), "the operator needs a Kubernetes client");
+    CrdIdentityAllocator allocator =
+        config.watchApi() ? new CrdIdentityAllocator(client, config.clock(), config.identityGcGrace()) : null;
+    IdentityAllocator identities = allocator != null ? allocator : IdentityAllocator.inMemory();
+    EngineWriter writer = new EngineWriter(new PolicyEngine(new SecurityLabels(config.clusterName()), identities));
+    OperatorMetrics metrics = new OperatorMetrics();
+    NodeStateHub hub = new NodeStateHub();
+    PolicyValidity validity = new PolicyValidity();
+    NodeEnforcement kernels = new NodeEnforcement();
+    PolicyStatusTracker tracker =
+        new PolicyStatusTracker(hub, validity, config.clock(), config.statusNodeLimit(), kernels);
+    return new HexgateOperator(
+        config,
+        allocator,
+        writer,
+        validity,
+        metrics,
+        new FeedReadiness(metrics.reconciles()),
+        kernels,
+        hub,
+        tracker,
+        new AgentListeners(tracker));
+  }
+
+  private HexgateOperator(
+      OperatorConfig config,
+      CrdIdentityAllocator allocator,
+      EngineWriter writer,
+      PolicyValidity validity,
+      OperatorMetrics metrics,
+      FeedReadiness feed,
+      NodeEnforcement kernels,
+      NodeStateHub hub,
+      PolicyStatusTracker tracker,
+      AgentListeners agentListeners) {
     this.config = config;
-    this.client = client;
-    this.clock = clock;
-    this.allocator = new CrdIdentityAllocator(client, clock, config.identityGcGrace());
-    this.writer = new EngineWriter(new PolicyEngine(new SecurityLabels(config.clusterName()), allocator));
-    this.operator =
+    this.client = config.client();
+    this.allocator = allocator;
+    this.writer = writer;
+    this.validity = validity;
+    this.services = new ServiceTable();
+    this.nodeAddresses = new NodeAddresses();
+    this.metrics = metrics;
+    this.feed = feed;
+    this.kernels = kernels;
+    this.hub = hub;
+    this.tracker = tracker;
+    this.agentListeners = agentListeners;
+    this.statusWriter = new PolicyStatusWriter(client, tracker, config.clock(), config.statusInterval(), leader::get);
+    this.sender = Executors.newFixedThreadPool(SENDER_THREADS, DaemonThreads.factory("hexgate-agent-sender"));
+    // Only the leader has engine state; other replicas refuse agents, which retry until they reach it.
+    this.agentService =
+        new NodeAgentService(
+            hub, agentListeners, agentListeners, sender, config.agents().authentication(), this::servesAgents);
+    this.operator = config.watchApi() ? reconcilers(new PolicyFeed(writer, validity)) : null;
+    this.gc = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("hexgate-identity-gc"));
+    writer.addListener(metrics);
+    metrics.watch(validity);
+    metrics.connectedAgents(agentService::connectedNodes);
+    // a node state rendered before the engine holds every object would leave out what exists
+    hub.holdUntilFed();
+    feed.onFed(hub::fed);
+    feed.onUnfed(hub::holdUntilFed);
+    writer.addListener(hub);
+    hub.addListener(tracker); // told after the hub published each change's revisions
+    services.addListener(hub::services);
+    nodeAddresses.addListener(hub::nodeAddresses);
+    hub.nodeAddresses(nodeAddresses.all());
+  }
+
+  private Operator reconcilers(PolicyFeed policies) {
+    Operator o =
         new Operator(
-            o -> {
-              o.withKubernetesClient(client)
+            c -> {
+              c.withKubernetesClient(client)
                   .withCloseClientOnStop(false)
                   .checkingCRDAndValidateLocalModel(false)
                   .withMetrics(feed);
               if (config.leaderElection()) {
-                o.withLeaderElectionConfiguration(leaderElection());
+                c.withLeaderElectionConfiguration(leaderElection());
               }
             });
-    writer.addListener(metrics);
-    metrics.watch(validity);
-    PolicyFeed policies = new PolicyFeed(writer, validity);
-    operator.register(new NamespaceReconciler(writer));
-    operator.register(new PodReconciler(writer, client, kernels));
-    operator.register(new CiliumNetworkPolicyReconciler(policies));
-    operator.register(new ClusterwideNetworkPolicyReconciler(policies));
-    operator.register(new NetworkPolicyReconciler(policies));
-    operator.register(new ServiceReconciler(services));
-    operator.register(new EndpointSliceReconciler(services));
-    operator.register(new NodeReconciler(nodeAddresses));
-    this.gc =
-        Executors.newSingleThreadScheduledExecutor(
-            DaemonThreads.factory("hexgate-identity-gc"));
+    o.register(new NamespaceReconciler(writer));
+    o.register(new PodReconciler(writer, client, kernels));
+    o.register(new CiliumNetworkPolicyReconciler(policies));
+    o.register(new ClusterwideNetworkPolicyReconciler(policies));
+    o.register(new NetworkPolicyReconciler(policies));
+    o.register(new ServiceReconciler(services));
+    o.register(new EndpointSliceReconciler(services));
+    o.register(new NodeReconciler(nodeAddresses));
+    return o;
   }
 
   private LeaderElectionConfiguration leaderElection() {
@@ -126,61 +209,74 @@ public final class HexgateOperator implements AutoCloseable {
     feed.reset();
   }
 
+  private boolean servesAgents() {
+    return !config.leaderElection() || leader.get();
+  }
+
   /** Tells {@code listener} after every engine change; add listeners before {@link #start()}. */
   public void addListener(DesiredStateListener listener) {
     writer.addListener(listener);
   }
 
+  /** Tells {@code listener} what agents report, after the status tracker; add it before {@link #start()}. */
+  public void addReportListener(AgentReportListener listener) {
+    agentListeners.add(listener);
+  }
+
+  /** Hands {@code listener} the flow batches agents send, after the status tracker counted them. */
+  public void addFlowListener(FlowBatchListener listener) {
+    agentListeners.add(listener);
+  }
+
   /**
-   * Renders node desired state into {@code hub} and writes CNP/CCNP status from what the agents report:
-   * the returned tracker is the {@code AgentReportListener} and {@code FlowBatchListener} to give the
-   * {@code NodeAgentService}. Only the leader writes, at most once per policy per {@code interval}. Call
-   * before {@link #start()}.
+   * Starts serving metrics, the agents' endpoint, the reconcilers (returning once every informer has
+   * synced), the identity collector and the status writer.
    *
-   * @param nodeLimit nodes listed in {@code status.nodes} before only failing ones are
+   * @throws UncheckedIOException when the metrics or agent port cannot be listened on
    */
-  public PolicyStatusTracker trackPolicyStatus(NodeStateHub hub, int nodeLimit, Duration interval) {
-    if (statusWriter != null) {
-      throw new IllegalStateException("policy status is tracked already");
-    }
-    PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, clock, nodeLimit, kernels);
-    // a node state rendered before the engine holds every object would leave out what exists
-    hub.holdUntilFed();
-    feed.onFed(hub::fed);
-    feed.onUnfed(hub::holdUntilFed);
-    writer.addListener(hub);
-    hub.addListener(tracker); // reads the revisions the hub publishes for each change
-    services.addListener(hub::services);
-    nodeAddresses.addListener(hub::nodeAddresses);
-    hub.nodeAddresses(nodeAddresses.all());
-    statusWriter = new PolicyStatusWriter(client, tracker, clock, interval, leader::get);
-    return tracker;
-  }
-
-  /** The status writer, or null when {@link #trackPolicyStatus} was not called. */
-  public PolicyStatusWriter statusWriter() {
-    return statusWriter;
-  }
-
   public void start() {
     LOG.info(
         "starting against {} (cluster {}, leader election {})",
         client.getMasterUrl(),
         config.clusterName(),
         config.leaderElection() ? "on, Lease " + config.leaseName() : "off");
-    if (!config.leaderElection()) {
-      startLeading();
+    if (config.metricsPort() != OperatorConfig.NO_METRICS) {
+      try {
+        metricsServer = MetricsServer.start(config.metricsPort(), "hexgate-metrics", metrics::scrape, this::servesAgents);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot serve metrics on port " + config.metricsPort(), e);
+      }
     }
-    operator.start(); // returns once every informer has synced
-    if (!config.leaderElection()) {
-      feed.begin();
+    if (config.agents() instanceof AgentEndpoint.InProcess p) {
+      try {
+        inProcessServer = InProcessServerBuilder.forName(p.name()).addService(agentService).directExecutor().build().start();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot serve agents in process as " + p.name(), e);
+      }
     }
-    long every = config.identityGcInterval().toMillis();
-    gc.scheduleWithFixedDelay(this::collectIdentities, every, every, TimeUnit.MILLISECONDS);
-    // objects deleted before their first reconcile leave the feed's wait list here
-    gc.scheduleWithFixedDelay(feed::check, 500, 500, TimeUnit.MILLISECONDS);
-    if (statusWriter != null) {
-      statusWriter.start();
+    if (operator == null) {
+      leader.set(true); // the caller feeds the engine: it holds everything there is
+      hub.fed();
+    } else {
+      if (!config.leaderElection()) {
+        startLeading();
+      }
+      operator.start(); // returns once every informer has synced
+      if (!config.leaderElection()) {
+        feed.begin();
+      }
+      long every = config.identityGcInterval().toMillis();
+      gc.scheduleWithFixedDelay(this::collectIdentities, every, every, TimeUnit.MILLISECONDS);
+      // objects deleted before their first reconcile leave the feed's wait list here
+      gc.scheduleWithFixedDelay(feed::check, 500, 500, TimeUnit.MILLISECONDS);
+    }
+    statusWriter.start();
+    if (config.agents() instanceof AgentEndpoint.Tls tls) {
+      String ns = client.getNamespace() == null ? "default" : client.getNamespace();
+      agentServer =
+          AgentServer.start(
+              client, ns, tls.caSecret(), tls.port(), tls.dnsNames(ns), agentService, config.clock(),
+              tls.certificateLifetime());
     }
   }
 
@@ -199,11 +295,21 @@ public final class HexgateOperator implements AutoCloseable {
   }
 
   public void stop() {
-    gc.shutdownNow();
-    if (statusWriter != null) {
-      statusWriter.close();
+    if (agentServer != null) {
+      agentServer.close();
     }
-    operator.stop();
+    if (inProcessServer != null) {
+      inProcessServer.shutdownNow();
+    }
+    sender.shutdownNow();
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
+    gc.shutdownNow();
+    statusWriter.close();
+    if (operator != null) {
+      operator.stop();
+    }
     writer.close();
     leader.set(false);
     feed.reset();
@@ -227,9 +333,19 @@ public final class HexgateOperator implements AutoCloseable {
     return writer;
   }
 
-  /** The Prometheus metrics; serve them with {@code MetricsServer}. */
+  /** The Prometheus metrics, served on {@link OperatorConfig#metricsPort()}. */
   public OperatorMetrics metrics() {
     return metrics;
+  }
+
+  /** The port metrics are served on, once started; -1 without metrics. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.port();
+  }
+
+  /** The port agents connect to over mutual TLS, once started; -1 for other endpoints. */
+  public int agentPort() {
+    return agentServer == null ? -1 : agentServer.port();
   }
 
   /** The cluster's ClusterIP Services and their ready backends, as the agents receive them. */
@@ -237,7 +353,7 @@ public final class HexgateOperator implements AutoCloseable {
     return services;
   }
 
-  /** What each node's agent says about its kernel, fed by the tracker {@link #trackPolicyStatus} returns. */
+  /** What each node's agent says about its kernel, fed by the status tracker from Hellos and ACKs. */
   public NodeEnforcement nodeEnforcement() {
     return kernels;
   }
@@ -246,8 +362,23 @@ public final class HexgateOperator implements AutoCloseable {
     return validity;
   }
 
-  public CrdIdentityAllocator identities() {
-    return allocator;
+  /** Each node's desired state, as rendered for its agent. */
+  public NodeStateHub nodes() {
+    return hub;
+  }
+
+  /** What every CNP/CCNP's status should say, from the engine and the agents' reports. */
+  public PolicyStatusTracker policyStatus() {
+    return tracker;
+  }
+
+  public PolicyStatusWriter statusWriter() {
+    return statusWriter;
+  }
+
+  /** The agents' gRPC service, whatever {@link OperatorConfig#agents()} serves it on. */
+  public NodeAgentService agentService() {
+    return agentService;
   }
 
   public OperatorConfig config() {

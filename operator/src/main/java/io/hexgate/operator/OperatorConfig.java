@@ -1,12 +1,21 @@
 package io.hexgate.operator;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.hexgate.operator.tls.CaSecretStore;
+import io.hexgate.operator.tls.CertificateAuthority;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything the operator is configured with, declared once. The kubeconfig, context and in-cluster
- * settings are the fabric8 client's own (KUBECONFIG, ~/.kube/config, the service account).
+ * Everything the operator is configured with, declared once; {@link HexgateOperator#create} builds the
+ * operator from it. The kubeconfig, context and in-cluster settings are the fabric8 client's own
+ * (KUBECONFIG, ~/.kube/config, the service account); the caller owns the client and closes it after the
+ * operator.
  *
+ * @param client the Kubernetes API the operator reads and writes; required by {@link HexgateOperator#create}
+ * @param clock for identity GC marks, certificates and status timestamps
  * @param clusterName the {@code io.cilium.k8s.policy.cluster} label every pod identity carries
  * @param identityGcGrace how long an unused identity stays marked before it is deleted
  * @param identityGcInterval how often the identity garbage collector runs
@@ -19,8 +28,17 @@ import java.util.Objects;
  * @param identity this replica's name in the Lease; null for HOSTNAME or a random one
  * @param exitOnLostLeadership end the process when leadership is lost (production), so that a former
  *     leader never writes alongside the new one
+ * @param watchApi whether reconcilers feed the engine from the API; off, the caller feeds it through
+ *     {@link HexgateOperator#engine()}, identities are numbered in memory and only policy status is
+ *     written to the API (the operator benchmark)
+ * @param agents where node agents reach the operator
+ * @param statusNodeLimit nodes listed in a policy's {@code status.nodes} before only failing ones are
+ * @param statusInterval how often policy status is written, at most once per policy
+ * @param metricsPort the port serving /metrics and /readyz (0 picks a free one), or {@link #NO_METRICS}
  */
 public record OperatorConfig(
+    KubernetesClient client,
+    Clock clock,
     String clusterName,
     Duration identityGcGrace,
     Duration identityGcInterval,
@@ -31,14 +49,24 @@ public record OperatorConfig(
     Duration renewDeadline,
     Duration retryPeriod,
     String identity,
-    boolean exitOnLostLeadership) {
+    boolean exitOnLostLeadership,
+    boolean watchApi,
+    AgentEndpoint agents,
+    int statusNodeLimit,
+    Duration statusInterval,
+    int metricsPort) {
 
   public static final String DEFAULT_CLUSTER_NAME = "default";
   public static final Duration DEFAULT_GC_GRACE = Duration.ofMinutes(15);
   public static final Duration DEFAULT_GC_INTERVAL = Duration.ofMinutes(15);
   public static final String DEFAULT_LEASE_NAME = "hexgate-operator";
+  public static final int DEFAULT_AGENT_PORT = 4250;
+  public static final int DEFAULT_STATUS_NODE_LIMIT = 100;
+  public static final int DEFAULT_METRICS_PORT = 9963;
+  public static final int NO_METRICS = -1;
 
   public OperatorConfig {
+    Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(clusterName, "cluster-name");
     positive("identity-gc-grace", identityGcGrace, true);
     positive("identity-gc-interval", identityGcInterval, false);
@@ -51,11 +79,24 @@ public record OperatorConfig(
         throw new IllegalArgumentException("lease-renew-deadline must be shorter than lease-duration");
       }
     }
+    Objects.requireNonNull(agents, "agents");
+    if (statusNodeLimit < 0) {
+      throw new IllegalArgumentException("status-node-limit must not be negative, got " + statusNodeLimit);
+    }
+    positive("status-interval", statusInterval, false);
+    if (metricsPort != NO_METRICS && (metricsPort < 0 || metricsPort > 65535)) {
+      throw new IllegalArgumentException("metrics-port must be between 0 and 65535, got " + metricsPort);
+    }
   }
 
-  /** The defaults: Cilium's GC timings, a 15 s lease, leader election on. */
+  /**
+   * What {@code hexgate operator} runs with: Cilium's GC timings, a 15 s lease, leader election on, agents
+   * over mutual TLS on port 4250, status written at most every second, metrics on 9963. No client yet.
+   */
   public static OperatorConfig defaults() {
     return new OperatorConfig(
+        null,
+        Clock.systemUTC(),
         DEFAULT_CLUSTER_NAME,
         DEFAULT_GC_GRACE,
         DEFAULT_GC_INTERVAL,
@@ -66,34 +107,154 @@ public record OperatorConfig(
         Duration.ofSeconds(10),
         Duration.ofSeconds(2),
         null,
-        true);
+        true,
+        true,
+        new AgentEndpoint.Tls(DEFAULT_AGENT_PORT, CaSecretStore.DEFAULT_NAME, List.of(), CertificateAuthority.LEAF_VALIDITY),
+        DEFAULT_STATUS_NODE_LIMIT,
+        Duration.ofSeconds(1),
+        DEFAULT_METRICS_PORT);
   }
 
-  public OperatorConfig withClusterName(String v) {
-    return new OperatorConfig(v, identityGcGrace, identityGcInterval, leaderElection, leaseName, leaseNamespace,
-        leaseDuration, renewDeadline, retryPeriod, identity, exitOnLostLeadership);
+  /** The defaults to change, starting with the client. */
+  public static Builder builder(KubernetesClient client) {
+    return defaults().toBuilder().client(client);
   }
 
-  public OperatorConfig withIdentityGc(Duration grace, Duration interval) {
-    return new OperatorConfig(clusterName, grace, interval, leaderElection, leaseName, leaseNamespace,
-        leaseDuration, renewDeadline, retryPeriod, identity, exitOnLostLeadership);
-  }
-
-  public OperatorConfig withoutLeaderElection() {
-    return new OperatorConfig(clusterName, identityGcGrace, identityGcInterval, false, leaseName, leaseNamespace,
-        leaseDuration, renewDeadline, retryPeriod, identity, exitOnLostLeadership);
-  }
-
-  public OperatorConfig withLease(
-      String namespace, Duration duration, Duration renew, Duration retry, String identity, boolean exitOnLost) {
-    return new OperatorConfig(clusterName, identityGcGrace, identityGcInterval, true, leaseName, namespace,
-        duration, renew, retry, identity, exitOnLost);
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   private static void positive(String key, Duration d, boolean zeroOk) {
     Objects.requireNonNull(d, key);
     if (d.isNegative() || (!zeroOk && d.isZero())) {
       throw new IllegalArgumentException(key + " must be positive, got " + d);
+    }
+  }
+
+  /** Changes some values of a config; {@link #build()} checks them all together. */
+  public static final class Builder {
+    private KubernetesClient client;
+    private Clock clock;
+    private String clusterName;
+    private Duration identityGcGrace;
+    private Duration identityGcInterval;
+    private boolean leaderElection;
+    private String leaseName;
+    private String leaseNamespace;
+    private Duration leaseDuration;
+    private Duration renewDeadline;
+    private Duration retryPeriod;
+    private String identity;
+    private boolean exitOnLostLeadership;
+    private boolean watchApi;
+    private AgentEndpoint agents;
+    private int statusNodeLimit;
+    private Duration statusInterval;
+    private int metricsPort;
+
+    private Builder(OperatorConfig c) {
+      client = c.client;
+      clock = c.clock;
+      clusterName = c.clusterName;
+      identityGcGrace = c.identityGcGrace;
+      identityGcInterval = c.identityGcInterval;
+      leaderElection = c.leaderElection;
+      leaseName = c.leaseName;
+      leaseNamespace = c.leaseNamespace;
+      leaseDuration = c.leaseDuration;
+      renewDeadline = c.renewDeadline;
+      retryPeriod = c.retryPeriod;
+      identity = c.identity;
+      exitOnLostLeadership = c.exitOnLostLeadership;
+      watchApi = c.watchApi;
+      agents = c.agents;
+      statusNodeLimit = c.statusNodeLimit;
+      statusInterval = c.statusInterval;
+      metricsPort = c.metricsPort;
+    }
+
+    public Builder client(KubernetesClient v) {
+      client = v;
+      return this;
+    }
+
+    public Builder clock(Clock v) {
+      clock = v;
+      return this;
+    }
+
+    public Builder clusterName(String v) {
+      clusterName = v;
+      return this;
+    }
+
+    public Builder identityGc(Duration grace, Duration interval) {
+      identityGcGrace = grace;
+      identityGcInterval = interval;
+      return this;
+    }
+
+    /** This replica writes without electing a leader. */
+    public Builder withoutLeaderElection() {
+      leaderElection = false;
+      return this;
+    }
+
+    /** Elect a leader through the Lease {@link #leaseName(String)} in {@code namespace} (null: the client's). */
+    public Builder lease(
+        String namespace, Duration duration, Duration renew, Duration retry, String replica, boolean exitOnLost) {
+      leaderElection = true;
+      leaseNamespace = namespace;
+      leaseDuration = duration;
+      renewDeadline = renew;
+      retryPeriod = retry;
+      identity = replica;
+      exitOnLostLeadership = exitOnLost;
+      return this;
+    }
+
+    public Builder leaderElection(boolean v) {
+      leaderElection = v;
+      return this;
+    }
+
+    public Builder leaseName(String v) {
+      leaseName = v;
+      return this;
+    }
+
+    /** The caller feeds the engine; see {@link OperatorConfig#watchApi()}. */
+    public Builder withoutWatchingApi() {
+      watchApi = false;
+      return this;
+    }
+
+    public Builder agents(AgentEndpoint v) {
+      agents = v;
+      return this;
+    }
+
+    public Builder status(int nodeLimit, Duration interval) {
+      statusNodeLimit = nodeLimit;
+      statusInterval = interval;
+      return this;
+    }
+
+    public Builder metricsPort(int v) {
+      metricsPort = v;
+      return this;
+    }
+
+    public Builder withoutMetrics() {
+      metricsPort = NO_METRICS;
+      return this;
+    }
+
+    public OperatorConfig build() {
+      return new OperatorConfig(
+          client, clock, clusterName, identityGcGrace, identityGcInterval, leaderElection, leaseName,
+          leaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, exitOnLostLeadership, watchApi,
+          agents, statusNodeLimit, statusInterval, metricsPort);
     }
   }
 }

@@ -62,7 +62,7 @@ class ForgedLabelsOperatorTest {
   @Test
   @DisplayName("CVE-2023-39347: forged security labels are ignored on create and on update")
   void cve_2023_39347_forgedSecurityLabelsIgnoredOnCreateAndUpdate() {
-    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), new MutableClock());
+    operator = TestOperator.create(api.client(), new MutableClock());
     operator.start();
     kube.resource(new NamespaceBuilder().withNewMetadata().withName("dev").addToLabels("team", "y").endMetadata().build())
         .create();

@@ -39,9 +39,8 @@ class HexgateOperatorTest {
   }
 
   private HexgateOperator start() {
-    OperatorConfig config =
-        OperatorConfig.defaults().withoutLeaderElection().withIdentityGc(GRACE, Duration.ofMillis(100));
-    HexgateOperator op = new HexgateOperator(config, api.client(), clock);
+    HexgateOperator op =
+        HexgateOperator.create(TestOperator.config(api.client(), clock).identityGc(GRACE, Duration.ofMillis(100)).build());
     op.start();
     return op;
   }
@@ -133,8 +132,7 @@ class HexgateOperatorTest {
   @Test
   void shouldEnforceValidPoliciesAndKeepTheLastGoodVersionOfAnInvalidUpdate() {
     Set<PolicyRef> seenByListener = ConcurrentHashMap.newKeySet();
-    OperatorConfig config = OperatorConfig.defaults().withoutLeaderElection();
-    operator = new HexgateOperator(config, api.client(), clock);
+    operator = TestOperator.create(api.client(), clock);
     operator.addListener((engine, nodes) -> seenByListener.addAll(engine.policyRefs()));
     operator.start();
     kube.resource(pod("default", "web", "10.0.0.1", Map.of("app", "web"))).create();
@@ -312,7 +310,7 @@ class HexgateOperatorTest {
   @Test
   void shouldNameOnlyThePodsNodeWhenNoIdentityOrNamedPortChanged() {
     java.util.List<Set<String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
-    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), clock);
+    operator = TestOperator.create(api.client(), clock);
     operator.addListener((engine, nodes) -> calls.add(nodes));
     operator.start();
     Pod first = pod("default", "a", "10.0.0.1", Map.of("app", "same"));

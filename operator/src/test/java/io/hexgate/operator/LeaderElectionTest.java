@@ -11,16 +11,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.grpc.ManagedChannel;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.StateUpdate;
-import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.contract.testing.TestingAgent;
 import io.hexgate.operator.node.TlsAgentPort;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
 import io.hexgate.operator.policy.api.PolicyStatus;
-import io.hexgate.operator.status.PolicyStatusTracker;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +39,6 @@ class LeaderElectionTest {
   private final Map<String, NodeStateHub> hubs = new ConcurrentHashMap<>();
   private final List<TestingAgent> agents = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
-  private final ExecutorService sender = Executors.newFixedThreadPool(2);
 
   @AfterEach
   void close() {
@@ -51,7 +46,6 @@ class LeaderElectionTest {
     channels.forEach(ManagedChannel::shutdownNow);
     ports.values().forEach(TlsAgentPort::close);
     replicas.forEach(HexgateOperator::stop);
-    sender.shutdownNow();
     api.close();
   }
 
@@ -61,14 +55,8 @@ class LeaderElectionTest {
    */
   private HexgateOperator replicaServingAgents(String name) {
     HexgateOperator op = replica(name);
-    NodeStateHub hub = new NodeStateHub();
-    PolicyStatusTracker status =
-        op.trackPolicyStatus(hub, PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(200));
-    NodeAgentService service =
-        new NodeAgentService(
-            hub, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE, op::isLeader);
-    hubs.put(name, hub);
-    ports.put(name, new TlsAgentPort(service));
+    hubs.put(name, op.nodes());
+    ports.put(name, new TlsAgentPort(op.agentService()));
     return op;
   }
 
@@ -83,10 +71,11 @@ class LeaderElectionTest {
   }
 
   private HexgateOperator replica(String name) {
-    OperatorConfig config =
-        OperatorConfig.defaults()
-            .withLease("kube-system", LEASE, Duration.ofMillis(1500), Duration.ofMillis(250), name, false);
-    HexgateOperator op = new HexgateOperator(config, api.client(), clock);
+    HexgateOperator op =
+        HexgateOperator.create(
+            TestOperator.config(api.client(), clock)
+                .lease("kube-system", LEASE, Duration.ofMillis(1500), Duration.ofMillis(250), name, false)
+                .build());
     Set<PolicyRef> refs = ConcurrentHashMap.newKeySet();
     seen.put(name, refs);
     op.addListener((engine, nodes) -> refs.addAll(engine.policyRefs()));

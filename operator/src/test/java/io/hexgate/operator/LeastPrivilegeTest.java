@@ -12,12 +12,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.hexgate.operator.endpoint.api.CiliumEndpoint;
 import io.hexgate.operator.identity.api.CiliumIdentity;
-import io.hexgate.operator.node.NodeAgentService;
-import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
-import io.hexgate.operator.status.PolicyStatusTracker;
-import io.hexgate.operator.tls.AgentServer;
+import io.hexgate.operator.tls.CertificateAuthority;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,18 +105,17 @@ class LeastPrivilegeTest {
   private static void runRepresentativeWorkload(MockApi api, KubernetesClient kube, KubernetesClient operatorClient)
       throws Exception {
     MutableClock clock = new MutableClock();
-    OperatorConfig config =
-        OperatorConfig.defaults()
-            .withLease(null, Duration.ofMillis(1500), Duration.ofMillis(1000), Duration.ofMillis(250), "replica-1", false)
-            .withIdentityGc(Duration.ofMinutes(1), Duration.ofMillis(100));
-    HexgateOperator operator = new HexgateOperator(config, operatorClient, clock);
-    NodeStateHub hub = new NodeStateHub();
-    PolicyStatusTracker status = operator.trackPolicyStatus(hub, 100, Duration.ofMillis(100));
-    ExecutorService sender = Executors.newFixedThreadPool(1);
-    NodeAgentService agents =
-        new NodeAgentService(hub, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    AgentServer agentPort =
-        AgentServer.start(operatorClient, operatorClient.getNamespace(), "hexgate-ca", 0, List.of("localhost"), agents, clock);
+    // as hexgate operator runs it: leader election, the agent port with its CA in a Secret, status writes
+    HexgateOperator operator =
+        HexgateOperator.create(
+            OperatorConfig.builder(operatorClient)
+                .clock(clock)
+                .lease(null, Duration.ofMillis(1500), Duration.ofMillis(1000), Duration.ofMillis(250), "replica-1", false)
+                .identityGc(Duration.ofMinutes(1), Duration.ofMillis(100))
+                .agents(new AgentEndpoint.Tls(0, "hexgate-ca", List.of("localhost"), CertificateAuthority.LEAF_VALIDITY))
+                .status(100, Duration.ofMillis(100))
+                .withoutMetrics()
+                .build());
     try {
       operator.start();
       await().atMost(Duration.ofSeconds(10)).until(operator::isLeader);
@@ -191,9 +185,7 @@ class LeastPrivilegeTest {
       kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").delete();
       Thread.sleep(500);
     } finally {
-      agentPort.close();
       operator.stop();
-      sender.shutdownNow();
     }
   }
 

@@ -46,7 +46,7 @@ class MetricsTest {
 
   @Test
   void shouldServeCiliumNamedMetricsOnSlashMetrics() throws Exception {
-    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), new MutableClock());
+    operator = TestOperator.create(api.client(), new MutableClock());
     operator.metrics().connectedAgents(() -> Set.of("node-1", "node-2"));
     operator.start();
     server = MetricsServer.start(0, "hexgate-metrics", operator.metrics()::scrape);

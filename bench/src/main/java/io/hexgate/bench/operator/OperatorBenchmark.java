@@ -3,28 +3,23 @@ package io.hexgate.bench.operator;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.contract.testing.TestingAgent;
+import io.hexgate.operator.AgentEndpoint;
+import io.hexgate.operator.HexgateOperator;
+import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.endpoint.PrunedPods;
 import io.hexgate.operator.feed.EngineWriter;
 import io.hexgate.operator.feed.PodEndpoints;
-import io.hexgate.operator.node.AgentReport;
-import io.hexgate.operator.node.AgentReportListener;
-import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
-import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyRef;
-import io.hexgate.operator.policy.PolicyValidity;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
-import io.hexgate.operator.status.PolicyStatusTracker;
 import io.hexgate.operator.status.PolicyStatusWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,16 +27,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Operator benchmark: CNP create → every agent ACKed, heap after GC, status writes at steady
- * state, and what the Pod informer's cache costs with and without {@link PrunedPods}. Drives the engine
- * (behind its real EngineWriter), NodeStateHub, PolicyStatusTracker and NodeAgentService directly, with
- * one in-process {@link TestingAgent} per node on the real gRPC contract; pods go through the operator's own
- * pruning store and Pod-to-endpoint conversion; the status writer writes to the Kubernetes API it is given.
+ * state, and what the Pod informer's cache costs with and without {@link PrunedPods}. Runs the operator as
+ * {@link HexgateOperator#create} wires it, except that nothing watches the API: the benchmark feeds the
+ * engine (behind its real EngineWriter) directly, with one in-process {@link TestingAgent} per node on the
+ * real gRPC contract; pods go through the operator's own pruning store and Pod-to-endpoint conversion; the
+ * status writer writes to the Kubernetes API it is given.
  * Run it with {@code ./hexgate bench operator}.
  */
 public final class OperatorBenchmark {
@@ -135,35 +128,32 @@ public final class OperatorBenchmark {
     }
     long prunedBytes = usedAfterGc() - base;
 
-    PolicyEngine engine = new PolicyEngine();
-    EngineWriter writer = new EngineWriter(engine);
-    NodeStateHub hub = new NodeStateHub();
-    PolicyValidity validity = new PolicyValidity();
-    PolicyStatusTracker tracker = new PolicyStatusTracker(hub, validity, Clock.systemUTC(), 100);
-    writer.addListener(hub);
-    hub.addListener(tracker);
+    // the benchmark feeds the engine itself: pods and policies go in without a round trip through the API
+    String name = InProcessServerBuilder.generateName();
+    HexgateOperator operator =
+        HexgateOperator.create(
+            OperatorConfig.builder(statusApi)
+                .withoutLeaderElection()
+                .withoutWatchingApi()
+                .agents(new AgentEndpoint.InProcess(name))
+                .withoutMetrics()
+                .build());
+    EngineWriter writer = operator.engine();
+    NodeStateHub hub = operator.nodes();
     Map<String, Long> acked = new ConcurrentHashMap<>();
     Object ackLock = new Object();
-    AgentReportListener reports =
-        new AgentReportListener() {
-          @Override
-          public void reported(AgentReport r) {
-            tracker.reported(r);
-            acked.merge(r.node(), r.revision(), Math::max);
-            synchronized (ackLock) {
-              ackLock.notifyAll();
-            }
+    operator.addReportListener(
+        r -> {
+          acked.merge(r.node(), r.revision(), Math::max);
+          synchronized (ackLock) {
+            ackLock.notifyAll();
           }
-        };
-    ExecutorService sender = Executors.newFixedThreadPool(2);
-    NodeAgentService service =
-        new NodeAgentService(hub, reports, tracker, sender, NodeAgentService.Authentication.TRUST_CLAIM);
-    String name = InProcessServerBuilder.generateName();
-    Server server = InProcessServerBuilder.forName(name).addService(service).build().start();
+        });
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     List<TestingAgent> agents = new ArrayList<>();
-    PolicyStatusWriter statusWriter = null;
+    PolicyStatusWriter statusWriter = operator.statusWriter();
     try {
+      operator.start();
       for (int n = 0; n < nodes; n++) {
         agents.add(TestingAgent.simulated("node-" + n).connect(channel));
       }
@@ -175,9 +165,6 @@ public final class OperatorBenchmark {
                 cache.values().forEach(p -> e.upsertEndpoint(PodEndpoints.toEndpoint(p)));
               }));
       awaitAcks(hub, acked, ackLock, Duration.ofMinutes(2));
-
-      statusWriter = new PolicyStatusWriter(statusApi, tracker, Clock.systemUTC(), Duration.ofSeconds(1), () -> true);
-      statusWriter.start();
 
       progress.printf("%d CNP creates (+5 warm-up)%n", config.creates());
       List<Double> millis = new ArrayList<>();
@@ -205,7 +192,7 @@ public final class OperatorBenchmark {
         long start = System.nanoTime();
         writer.apply(e -> e.upsertPolicy(ref, List.of(cnp.getSpec()), List.of("spec")));
         double applied = (System.nanoTime() - start) / 1e6;
-        validity.record(ref, 1L, List.of());
+        operator.validity().record(ref, 1L, List.of());
         awaitAcks(hub, acked, ackLock, Duration.ofSeconds(30));
         double ms = (System.nanoTime() - start) / 1e6;
         if (c == 4) {
@@ -241,14 +228,8 @@ public final class OperatorBenchmark {
           pct(applyMillis, 99), wholeBytes, prunedBytes, heapMb, perMinute,
           (hub.renders() - rendersBefore) / (double) config.creates());
     } finally {
-      if (statusWriter != null) {
-        statusWriter.close();
-      }
       channel.shutdownNow();
-      server.shutdownNow();
-      sender.shutdownNow();
-      sender.awaitTermination(5, TimeUnit.SECONDS);
-      writer.close();
+      operator.close();
     }
   }
 

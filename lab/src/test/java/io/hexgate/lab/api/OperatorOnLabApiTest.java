@@ -5,13 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.hexgate.operator.AgentEndpoint;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.RepoRoot;
-import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.status.PolicyStatusTracker;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -36,11 +36,13 @@ class OperatorOnLabApiTest {
   void start() {
     api = LabApiServer.start(0, LabApiServer.crdFiles(RepoRoot.find().resolve("crds")));
     kubectl = Kubectl.find(api.writeKubeconfig(dir.resolve("kubeconfig")), dir);
-    operator = new HexgateOperator(
-        OperatorConfig.defaults().withLease("default", Duration.ofSeconds(15), Duration.ofSeconds(10),
-            Duration.ofSeconds(2), "lab-test", false),
-        api.client(), Clock.systemUTC());
-    operator.trackPolicyStatus(new NodeStateHub(), PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(200));
+    operator = HexgateOperator.create(
+        OperatorConfig.builder(api.client())
+            .lease("default", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), "lab-test", false)
+            .agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.REQUIRE_CERTIFICATE))
+            .status(PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(200))
+            .withoutMetrics()
+            .build());
     operator.start();
   }
 

@@ -1,7 +1,5 @@
 package io.hexgate.operator.status;
 
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowBatch;
 import io.hexgate.contract.v1.Verdict;
@@ -12,22 +10,18 @@ import io.hexgate.operator.node.NodeEnforcement;
 import io.hexgate.operator.node.NodeRevisions;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.node.RenderedStateListener;
-import io.hexgate.operator.policy.FieldError;
 import io.hexgate.operator.policy.PolicySnapshot;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.PolicyValidity;
 import io.hexgate.operator.policy.api.PolicyStatus;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -46,45 +40,24 @@ import java.util.stream.Collectors;
  * </ul>
  *
  * A node enforces a policy when it has accepted a revision at or after the one required for it and its
- * agent says the kernel enforces (not on the Java datapath, not after a failed load). Every
- * input only marks policies dirty; nothing here talks to the API server. Thread-safe (one lock, held
- * briefly).
+ * agent says the kernel enforces (not on the Java datapath, not after a failed load): {@link NodeTally}
+ * judges the nodes, {@link PolicyConditions} words the conditions. Every input only marks policies dirty;
+ * nothing here talks to the API server. Thread-safe (one lock, held briefly).
  */
 public final class PolicyStatusTracker implements RenderedStateListener, AgentReportListener, FlowBatchListener {
   public static final int DEFAULT_NODE_LIMIT = 100;
-  private static final int NODES_IN_MESSAGE = 5;
-  private static final int NOTES_IN_MESSAGE = 20;
   /**
    * Condition type present (status True) while the enforced rules use fields Hexgate does not enforce;
    * {@code Valid} stays True.
    */
   public static final String FIELDS_NOT_ENFORCED = "FieldsNotEnforced";
 
-  private static final class Track {
-    Object rules; // the engine's rule list instance: a new one means new rules
-    final Map<String, Long> required = new HashMap<>(); // node -> first revision holding the rules
-    long allowed;
-    long denied;
-    Long fullyEnforced; // the latest generation every selected node was seen enforcing
-  }
-
-  private static final class NodeTrack {
-    NodeRevisions.Published seen;
-    Set<PolicyRef> policies = Set.of();
-    boolean reported;
-    long reportedRevision;
-    long acceptedRevision;
-    boolean ok = true;
-    String error = "";
-    Instant lastUpdated;
-  }
-
   private final NodeStateHub hub;
   private final PolicyValidity validity;
   private final Clock clock;
   private final int nodeLimit;
-  private final Map<PolicyRef, Track> policies = new HashMap<>();
-  private final Map<String, NodeTrack> nodes = new HashMap<>();
+  private final Map<PolicyRef, TrackedPolicy> policies = new HashMap<>();
+  private final Map<String, TrackedNode> nodes = new HashMap<>();
   private final Set<PolicyRef> dirty = new LinkedHashSet<>();
   private final NodeEnforcement kernels;
   private long foreignFlowPolicies;
@@ -129,7 +102,7 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
       }
       present.add(ref);
       Object rules = engine.rules(ref);
-      Track t = policies.computeIfAbsent(ref, r -> new Track());
+      TrackedPolicy t = policies.computeIfAbsent(ref, r -> new TrackedPolicy());
       if (t.rules != rules) {
         t.rules = rules;
         rulesChanged.add(ref);
@@ -147,7 +120,7 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
         continue;
       }
       NodeRevisions.Published now = revisions.current();
-      NodeTrack n = nodes.computeIfAbsent(node, x -> new NodeTrack());
+      TrackedNode n = nodes.computeIfAbsent(node, x -> new TrackedNode());
       if (now == n.seen) {
         continue;
       }
@@ -158,14 +131,14 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
       }
       for (PolicyRef ref : n.policies) {
         if (!selecting.contains(ref)) {
-          Track t = policies.get(ref);
+          TrackedPolicy t = policies.get(ref);
           if (t != null && t.required.remove(node) != null) {
             dirty.add(ref);
           }
         }
       }
       for (PolicyRef ref : selecting) {
-        Track t = policies.get(ref);
+        TrackedPolicy t = policies.get(ref);
         if (t != null && !t.required.containsKey(node)) {
           t.required.put(node, now.revision());
           dirty.add(ref);
@@ -174,7 +147,7 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
       n.policies = selecting;
     }
     for (PolicyRef ref : rulesChanged) {
-      Track t = policies.get(ref);
+      TrackedPolicy t = policies.get(ref);
       t.required.replaceAll((node, r) -> nodes.get(node).seen.revision());
       dirty.add(ref);
     }
@@ -183,7 +156,7 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
   @Override
   public synchronized void kernelEnforcement(String node, boolean enforcing, String reason) {
     if (kernels.report(node, enforcing, reason)) {
-      NodeTrack n = nodes.get(node);
+      TrackedNode n = nodes.get(node);
       if (n != null) {
         dirty.addAll(n.policies);
       }
@@ -193,7 +166,7 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
   @Override
   public synchronized void reported(AgentReport report) {
     kernels.report(report.node(), report.kernelEnforcing(), report.notEnforcingReason());
-    NodeTrack n = nodes.computeIfAbsent(report.node(), x -> new NodeTrack());
+    TrackedNode n = nodes.computeIfAbsent(report.node(), x -> new TrackedNode());
     n.reported = true;
     n.reportedRevision = report.revision();
     if (report.accepted()) {
@@ -237,11 +210,11 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
       return;
     }
     synchronized (this) {
-      NodeTrack n = nodes.get(node);
+      TrackedNode n = nodes.get(node);
       Set<PolicyRef> local = n == null ? Set.of() : n.policies;
       counts.forEach(
           (ref, c) -> {
-            Track t = policies.get(ref);
+            TrackedPolicy t = policies.get(ref);
             if (!local.contains(ref)) {
               // only a policy selecting one of the node's endpoints can have judged its packets
               foreignFlowPolicies += c[0] + c[1];
@@ -279,56 +252,12 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
     }
     PolicyStatus s = new PolicyStatus();
     s.observedGeneration = v.observedGeneration();
-    List<Condition> conditions = new ArrayList<>();
-    conditions.add(
-        v.valid()
-            ? condition("Valid", true, "Valid", "Policy validation succeeded", v.observedGeneration())
-            : condition("Valid", false, "InvalidPolicy", errors(v.errors()), v.observedGeneration()));
-    if (!v.notEnforced().isEmpty()) {
-      conditions.add(
-          condition(FIELDS_NOT_ENFORCED, true, "UnsupportedFields", notEnforced(v.notEnforced()), v.observedGeneration()));
-    }
-
-    int selected;
-    int enforcing = 0;
+    NodeTally tally;
     Long fullRevision = null;
-    List<String> pending = new ArrayList<>();
-    List<String> failing = new ArrayList<>();
-    List<String> unenforced = new ArrayList<>();
-    Map<String, PolicyStatus.NodePolicyStatus> perNode = new TreeMap<>();
     synchronized (this) {
-      Track t = policies.get(ref);
-      Map<String, Long> required = t == null ? Map.of() : new TreeMap<>(t.required);
-      selected = required.size();
-      for (Map.Entry<String, Long> e : required.entrySet()) {
-        NodeTrack n = nodes.get(e.getKey());
-        NodeEnforcement.State kernel = kernels.of(e.getKey()).orElse(null);
-        PolicyStatus.NodePolicyStatus ns = new PolicyStatus.NodePolicyStatus();
-        ns.enforcing = n != null && n.acceptedRevision >= e.getValue() && kernel != null && kernel.enforcing();
-        ns.ok = n == null || n.ok;
-        if (kernel != null && !kernel.enforcing()) {
-          ns.notEnforcingReason = kernel.reason();
-        }
-        if (n != null && n.reported) {
-          ns.localPolicyRevision = n.reportedRevision;
-          ns.lastUpdated = n.lastUpdated.toString();
-          if (!n.error.isEmpty()) {
-            ns.error = n.error;
-          }
-        }
-        if (ns.enforcing) {
-          enforcing++;
-        }
-        if (!ns.ok) {
-          failing.add(e.getKey());
-        } else if (ns.notEnforcingReason != null) {
-          unenforced.add(e.getKey() + " (" + ns.notEnforcingReason + ")");
-        } else if (!ns.enforcing) {
-          pending.add(e.getKey());
-        }
-        perNode.put(e.getKey(), ns);
-      }
-      if (t != null && v.valid() && v.enforcedGeneration() != null && enforcing == selected) {
+      TrackedPolicy t = policies.get(ref);
+      tally = NodeTally.of(t == null ? Map.of() : t.required, nodes::get, kernels);
+      if (t != null && v.valid() && v.enforcedGeneration() != null && tally.allEnforcing()) {
         t.fullyEnforced = v.enforcedGeneration();
       }
       if (t != null) {
@@ -338,83 +267,14 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
         s.flows.denied = t.denied;
       }
     }
-    if (selected > nodeLimit) {
-      perNode.values().removeIf(ns -> ns.ok && ns.notEnforcingReason == null);
-    }
-    s.nodes = perNode.isEmpty() ? null : perNode;
+    s.nodes = tally.listed(nodeLimit);
     s.enforcement = new PolicyStatus.EnforcementSummary();
-    s.enforcement.enforcing = enforcing;
-    s.enforcement.selectedNodes = selected;
-    s.enforcement.nodes = enforcing + "/" + selected;
+    s.enforcement.enforcing = tally.enforcing;
+    s.enforcement.selectedNodes = tally.selected;
+    s.enforcement.nodes = tally.enforcing + "/" + tally.selected;
     s.enforcement.revision = fullRevision;
-
-    Long enforced = v.enforcedGeneration();
-    if (enforced == null) {
-      conditions.add(condition("Enforced", false, "NeverValid", "no generation of the policy was ever valid", v.observedGeneration()));
-    } else if (!v.valid()) {
-      conditions.add(
-          condition(
-              "Enforced",
-              false,
-              "LatestGenerationInvalid",
-              "generation " + v.observedGeneration() + " is invalid; generation " + enforced + " stays in force",
-              v.observedGeneration()));
-    } else if (enforcing == selected) {
-      conditions.add(
-          condition(
-              "Enforced",
-              true,
-              selected == 0 ? "NoSelectedEndpoints" : "Enforced",
-              selected == 0 ? "no node has endpoints the policy selects" : "enforced on all " + selected + " nodes with selected endpoints",
-              v.observedGeneration()));
-    } else {
-      // a node that failed, then one whose kernel does not enforce, then one not there yet: the reason
-      // names the first kind present, the message every kind
-      List<String> parts = new ArrayList<>();
-      String reason = null;
-      if (!failing.isEmpty()) {
-        reason = "AgentError";
-        parts.add(failing.size() + " of " + selected + " nodes failed: " + names(failing));
-      }
-      if (!unenforced.isEmpty()) {
-        reason = reason == null ? "KernelNotEnforcing" : reason;
-        parts.add(unenforced.size() + " of " + selected + " nodes do not enforce in the kernel: " + names(unenforced));
-      }
-      if (!pending.isEmpty()) {
-        reason = reason == null ? "Pending" : reason;
-        parts.add(pending.size() + " of " + selected + " nodes have not acknowledged it yet: " + names(pending));
-      }
-      conditions.add(
-          condition("Enforced", false, reason == null ? "Pending" : reason, String.join("; ", parts), v.observedGeneration()));
-    }
-    s.conditions = conditions;
+    s.conditions = PolicyConditions.of(v, tally);
     return s;
-  }
-
-  private static String names(List<String> nodes) {
-    String shown = String.join(", ", nodes.subList(0, Math.min(NODES_IN_MESSAGE, nodes.size())));
-    return nodes.size() > NODES_IN_MESSAGE ? shown + ", ..." : shown;
-  }
-
-  /** The enforced rules' fields Hexgate does not enforce, each with what happens instead. */
-  private static String notEnforced(List<String> notes) {
-    List<String> shown = notes.subList(0, Math.min(NOTES_IN_MESSAGE, notes.size()));
-    return notes.size() + (notes.size() == 1 ? " field is" : " fields are") + " not enforced: " + String.join("; ", shown)
-        + (notes.size() > NOTES_IN_MESSAGE ? "; and " + (notes.size() - NOTES_IN_MESSAGE) + " more" : "");
-  }
-
-  private static String errors(List<FieldError> errors) {
-    return errors.stream().map(FieldError::toString).collect(Collectors.joining("; "));
-  }
-
-  private static Condition condition(String type, boolean status, String reason, String message, Long generation) {
-    return new ConditionBuilder()
-        .withType(type)
-        .withStatus(status ? "True" : "False")
-        .withReason(reason)
-        .withMessage(message)
-        .withObservedGeneration(generation)
-        .build();
   }
 
   /** Flow policy references ignored because the policy selects no endpoint of the node that sent them. */
@@ -429,7 +289,7 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
 
   /** Nodes with selected endpoints, for tests and the benchmark. */
   public synchronized Map<String, Long> requiredRevisions(PolicyRef ref) {
-    Track t = policies.get(ref);
+    TrackedPolicy t = policies.get(ref);
     return t == null ? Map.of() : new LinkedHashMap<>(t.required);
   }
 }

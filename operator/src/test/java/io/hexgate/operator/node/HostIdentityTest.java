@@ -12,7 +12,7 @@ import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.MockApi;
 import io.hexgate.operator.MutableClock;
-import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.TestOperator;
 import io.hexgate.operator.identity.ReservedIdentity;
 import io.hexgate.operator.policy.Direction;
 import io.hexgate.operator.policy.PolicyEngine;
@@ -21,7 +21,6 @@ import io.hexgate.operator.policy.Protocol;
 import io.hexgate.operator.policy.RuleMap;
 import io.hexgate.operator.policy.Verdict;
 import io.hexgate.operator.policy.api.Rule;
-import io.hexgate.operator.status.PolicyStatusTracker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -133,9 +132,8 @@ class HostIdentityTest {
   @Test
   void shouldFeedNodeObjectsAddressesToEveryNodesIpCache() {
     try (MockApi api = new MockApi()) {
-      HexgateOperator operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), new MutableClock());
-      NodeStateHub hub = new NodeStateHub();
-      operator.trackPolicyStatus(hub, PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(100));
+      HexgateOperator operator = TestOperator.create(api.client(), new MutableClock());
+      NodeStateHub hub = operator.nodes();
       try {
         operator.start();
         api.client().resource(node("node-1", "InternalIP", "172.31.0.11", "Hostname", "node-1")).create();

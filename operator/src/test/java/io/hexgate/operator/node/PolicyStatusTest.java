@@ -14,20 +14,17 @@ import io.hexgate.contract.v1.Verdict;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.MockApi;
 import io.hexgate.operator.MutableClock;
-import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.RepoRoot;
+import io.hexgate.operator.TestOperator;
 import io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
 import io.hexgate.operator.policy.api.PolicyStatus;
-import io.hexgate.operator.status.PolicyStatusTracker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +38,6 @@ class PolicyStatusTest {
 
   private final MockApi api = new MockApi();
   private final KubernetesClient kube = api.client();
-  private final ExecutorService sender = Executors.newFixedThreadPool(2);
   private HexgateOperator operator;
   private TlsAgentPort port;
   private TestingAgent nodeA;
@@ -49,13 +45,8 @@ class PolicyStatusTest {
 
   @BeforeEach
   void start() throws IOException {
-    operator =
-        new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), new MutableClock());
-    NodeStateHub hub = new NodeStateHub();
-    PolicyStatusTracker status = operator.trackPolicyStatus(hub, PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(200));
-    NodeAgentService agents =
-        new NodeAgentService(hub, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    port = new TlsAgentPort(agents);
+    operator = TestOperator.create(api.client(), new MutableClock());
+    port = new TlsAgentPort(operator.agentService());
     operator.start();
     nodeA = new TestingAgent("node-a").connect(port.channelFor("node-a"));
     nodeB = new TestingAgent("node-b").connect(port.channelFor("node-b"));
@@ -68,7 +59,6 @@ class PolicyStatusTest {
   @AfterEach
   void stop() {
     port.close();
-    sender.shutdownNow();
     operator.stop();
     api.close();
   }

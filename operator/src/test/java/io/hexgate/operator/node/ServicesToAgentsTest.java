@@ -11,12 +11,9 @@ import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.MockApi;
 import io.hexgate.operator.MutableClock;
-import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.TestOperator;
 import io.hexgate.operator.service.ServiceTableTest;
-import io.hexgate.operator.status.PolicyStatusTracker;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,24 +27,19 @@ class ServicesToAgentsTest {
 
   private final MockApi api = new MockApi();
   private final KubernetesClient kube = api.client();
-  private final ExecutorService sender = Executors.newFixedThreadPool(2);
   private HexgateOperator operator;
   private TlsAgentPort port;
 
   @BeforeEach
   void start() {
-    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), new MutableClock());
-    NodeStateHub hub = new NodeStateHub();
-    PolicyStatusTracker status = operator.trackPolicyStatus(hub, PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(200));
-    port = new TlsAgentPort(
-        new NodeAgentService(hub, status, status, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE));
+    operator = TestOperator.create(api.client(), new MutableClock());
+    port = new TlsAgentPort(operator.agentService());
     operator.start();
   }
 
   @AfterEach
   void stop() {
     port.close();
-    sender.shutdownNow();
     operator.stop();
     api.close();
   }

@@ -8,8 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.MockApi;
 import io.hexgate.operator.MutableClock;
-import io.hexgate.operator.OperatorConfig;
-import io.hexgate.operator.node.NodeStateHub;
+import io.hexgate.operator.TestOperator;
 import io.hexgate.operator.policy.api.CiliumClusterwideNetworkPolicy;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
 import io.hexgate.operator.policy.api.PolicyStatus;
@@ -32,8 +31,10 @@ class FieldsNotEnforcedStatusTest {
 
   @BeforeEach
   void start() {
-    operator = new HexgateOperator(OperatorConfig.defaults().withoutLeaderElection(), api.client(), new MutableClock());
-    operator.trackPolicyStatus(new NodeStateHub(), PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(100));
+    operator = HexgateOperator.create(
+        TestOperator.config(api.client(), new MutableClock())
+            .status(PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(100))
+            .build());
     operator.start();
   }
 
