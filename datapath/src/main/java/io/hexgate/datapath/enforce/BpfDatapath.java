@@ -1,5 +1,11 @@
 package io.hexgate.datapath.enforce;
 
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.MetricsValue;
+import io.hexgate.datapath.abi.ScalarCodecs;
+import io.hexgate.datapath.abi.Settings;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
@@ -13,7 +19,6 @@ import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
 import io.hexgate.datapath.maps.JiffiesUpgrade;
 import io.hexgate.datapath.maps.KernelConntrack;
-import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
 import io.hexgate.datapath.metrics.AgentMetrics;
@@ -168,7 +173,10 @@ public final class BpfDatapath implements Datapath {
     BpfObject obj = null;
     try {
       ConntrackOptions cto = options.conntrack();
-      obj = BpfObject.openPackaged().setMaxEntries("hg_ct", cto.effectiveMapSize()).pinMapsUnder(options.pinDir());
+      obj = BpfObject.openPackaged()
+          .setReadOnlyData(Settings.CODEC.encode(new Settings(Settings.SETTING_HOST_ROUTING)))
+          .setMaxEntries("hg_ct", cto.effectiveMapSize())
+          .pinMapsUnder(options.pinDir());
       // an upgrade that changed a map's definition, or what conntrack entries mean (their clock): new maps
       // beside the old ones, see MapMigration
       MapMigration migration =
@@ -183,7 +191,7 @@ public final class BpfDatapath implements Datapath {
       pinPrograms(obj, options.pinDir());
       KernelConntrack ct = new KernelConntrack(obj);
       // an adopted map keeps its generation: the connections stamped with it stay valid
-      ct.configure(new Layouts.Config(Layouts.CONFIG_HOST_ROUTING, ct.config().generation(), cto.effectiveQuota(),
+      ct.configure(new Config(0, ct.config().generation(), cto.effectiveQuota(),
           cto.lifetimes()));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
       dp.eventThread.start();
@@ -481,8 +489,8 @@ public final class BpfDatapath implements Datapath {
 
   /** Events the programs could not write because the ring buffer was full, summed over CPUs. */
   public long lostEvents() {
-    byte[] v = lostMap.lookup(Layouts.U32.encode(0));
-    return v == null ? 0 : Layouts.sumPerCpuU64(v);
+    byte[] v = lostMap.lookup(ScalarCodecs.U32.encode(0));
+    return v == null ? 0 : ScalarCodecs.sumPerCpuU64(v);
   }
 
   // event thread: says so when events were lost since the last look (at most every few seconds)
@@ -501,9 +509,9 @@ public final class BpfDatapath implements Datapath {
   }
 
   private void onEvent(java.nio.ByteBuffer record) {
-    Layouts.Event e;
+    Event e;
     try {
-      e = Layouts.Event.CODEC.read(record);
+      e = Event.CODEC.read(record);
     } catch (RuntimeException ex) {
       if (metrics != null) {
         metrics.eventUndecodable();
@@ -513,7 +521,7 @@ public final class BpfDatapath implements Datapath {
     if (metrics != null) {
       metrics.eventRead();
     }
-    if (e.reason() == Layouts.DROP_CT_CREATE_FAILED) {
+    if (e.reason() == DropReasons.DROP_CT_CREATE_FAILED) {
       collectConntrackGarbageSoon();
     }
     if (flows != null) {
@@ -548,12 +556,12 @@ public final class BpfDatapath implements Datapath {
 
   /** The per-CPU counters summed, by slot {@code reason * 4 + direction}. */
   public AgentMetrics.Counters readCounters() {
-    long[] packets = new long[Layouts.METRICS_SLOTS];
-    long[] bytes = new long[Layouts.METRICS_SLOTS];
-    for (int slot = 0; slot < Layouts.METRICS_SLOTS; slot++) {
-      byte[] v = metricsMap.lookup(Layouts.U32.encode(slot));
+    long[] packets = new long[MetricsValue.METRICS_SLOTS];
+    long[] bytes = new long[MetricsValue.METRICS_SLOTS];
+    for (int slot = 0; slot < MetricsValue.METRICS_SLOTS; slot++) {
+      byte[] v = metricsMap.lookup(ScalarCodecs.U32.encode(slot));
       if (v != null) {
-        Layouts.MetricsValue sum = Layouts.MetricsValue.sumPerCpu(v);
+        MetricsValue sum = MetricsValue.sumPerCpu(v);
         packets[slot] = sum.packets();
         bytes[slot] = sum.bytes();
       }

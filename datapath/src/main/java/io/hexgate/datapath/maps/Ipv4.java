@@ -41,7 +41,12 @@ public final class Ipv4 {
       }
       len = Integer.parseInt(l);
     }
-    return new int[] {Layouts.mask(parse(addr), len), len};
+    return new int[] {Ipv4.mask(parse(addr), len), len};
+  }
+
+  /** Keeps the top {@code bits} bits of a 32-bit value. */
+  public static int mask(int v, int bits) {
+    return bits <= 0 ? 0 : bits >= 32 ? v : v & (-1 << (32 - bits));
   }
 
   public static String format(int addr) {

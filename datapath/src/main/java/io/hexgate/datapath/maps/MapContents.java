@@ -1,5 +1,6 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.abi.Directions;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Protocol;
@@ -8,16 +9,16 @@ import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.ServiceBackend;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.datapath.agent.AgentState;
-import io.hexgate.datapath.maps.Layouts.BackendKey;
-import io.hexgate.datapath.maps.Layouts.BackendValue;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
-import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheValue;
-import io.hexgate.datapath.maps.Layouts.PolicyKey;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
-import io.hexgate.datapath.maps.Layouts.ServiceKey;
-import io.hexgate.datapath.maps.Layouts.ServiceValue;
+import io.hexgate.datapath.abi.BackendKey;
+import io.hexgate.datapath.abi.BackendValue;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.IpcacheHostKey;
+import io.hexgate.datapath.abi.IpcacheKey;
+import io.hexgate.datapath.abi.IpcacheValue;
+import io.hexgate.datapath.abi.PolicyKey;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.ServiceKey;
+import io.hexgate.datapath.abi.ServiceValue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -31,7 +32,7 @@ import java.util.function.ToIntFunction;
 
 /**
  * The complete contents of the datapath's configuration maps for one desired state, as Java values in the
- * layouts of {@link Layouts}, plus what the agent needs to read events back (rule id → policies, endpoint id
+ * layouts of the package {@code io.hexgate.datapath.abi}, plus what the agent needs to read events back (rule id → policies, endpoint id
  * → endpoint, service id → service). Built by {@link #build}; written to the kernel by {@link MapWriter} and
  * read by the Java twin. Immutable.
  */
@@ -41,7 +42,7 @@ public final class MapContents {
 
   private final Map<IpcacheHostKey, IpcacheValue> ipcacheHosts;
   private final Map<IpcacheKey, IpcacheValue> ipcache;
-  private final Map<Layouts.EndpointKey, EndpointValue> endpoints;
+  private final Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> endpoints;
   private final Map<PolicyKey, PolicyValue> policy;
   private final Map<ServiceKey, ServiceValue> services;
   private final Map<BackendKey, BackendValue> backends;
@@ -54,7 +55,7 @@ public final class MapContents {
   public MapContents(
       Map<IpcacheHostKey, IpcacheValue> ipcacheHosts,
       Map<IpcacheKey, IpcacheValue> ipcache,
-      Map<Layouts.EndpointKey, EndpointValue> endpoints,
+      Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> endpoints,
       Map<PolicyKey, PolicyValue> policy,
       Map<ServiceKey, ServiceValue> services,
       Map<BackendKey, BackendValue> backends,
@@ -86,7 +87,7 @@ public final class MapContents {
     return ipcache;
   }
 
-  public Map<Layouts.EndpointKey, EndpointValue> endpoints() {
+  public Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> endpoints() {
     return endpoints;
   }
 
@@ -136,7 +137,7 @@ public final class MapContents {
    * endpoint's packets as spoofed: fail closed). {@link #build} leaves them 0.
    */
   public MapContents withInterfaces(ToIntFunction<EndpointKey> ifindexOf) {
-    Map<Layouts.EndpointKey, EndpointValue> eps = new HashMap<>();
+    Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> eps = new HashMap<>();
     endpoints.forEach((k, v) -> {
       EndpointKey name = endpointNames.get(v.id());
       eps.put(k, v.withIfindex(name == null ? 0 : ifindexOf.applyAsInt(name)));
@@ -159,7 +160,7 @@ public final class MapContents {
     private final MapContents previous;
     private final Map<IpcacheHostKey, IpcacheValue> ipcacheHosts = new HashMap<>();
     private final Map<IpcacheKey, IpcacheValue> ipcache = new HashMap<>();
-    private final Map<Layouts.EndpointKey, EndpointValue> endpoints = new HashMap<>();
+    private final Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> endpoints = new HashMap<>();
     private final Map<PolicyKey, PolicyValue> policy = new HashMap<>();
     private final Map<ServiceKey, ServiceValue> services = new HashMap<>();
     private final Map<BackendKey, BackendValue> backends = new HashMap<>();
@@ -279,20 +280,20 @@ public final class MapContents {
         try {
           Map<PolicyKey, PolicyValue> own = new HashMap<>();
           try {
-            PolicyFolding.fold(id, Layouts.DIR_INGRESS, s.getIngress(), this::ruleId, own);
+            PolicyFolding.fold(id, Directions.DIR_INGRESS, s.getIngress(), this::ruleId, own);
           } catch (IllegalArgumentException ex) {
             throw new IllegalArgumentException("ingress " + ex.getMessage(), ex);
           }
           try {
-            PolicyFolding.fold(id, Layouts.DIR_EGRESS, s.getEgress(), this::ruleId, own);
+            PolicyFolding.fold(id, Directions.DIR_EGRESS, s.getEgress(), this::ruleId, own);
           } catch (IllegalArgumentException ex) {
             throw new IllegalArgumentException("egress " + ex.getMessage(), ex);
           }
           int identity = u32("identity id", s.getIdentity().getId());
-          int flags = (s.getIngress().getEnforcing() ? Layouts.EP_INGRESS_ENFORCING : 0)
-              | (s.getEgress().getEnforcing() ? Layouts.EP_EGRESS_ENFORCING : 0);
+          int flags = (s.getIngress().getEnforcing() ? io.hexgate.datapath.abi.EndpointValue.EP_INGRESS_ENFORCING : 0)
+              | (s.getEgress().getEnforcing() ? io.hexgate.datapath.abi.EndpointValue.EP_EGRESS_ENFORCING : 0);
           policy.putAll(own);
-          endpoints.put(new Layouts.EndpointKey(addr), new EndpointValue(id, identity, flags, 0));
+          endpoints.put(new io.hexgate.datapath.abi.EndpointKey(addr), new EndpointValue(id, identity, flags, 0));
           endpointNames.put(id, s.getKey());
         } catch (IllegalArgumentException ex) {
           fail(s.getKey(), where + ": " + ex.getMessage(), previousIdByName);

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.metrics;
 
+import io.hexgate.datapath.abi.DropReasons;
 import io.hexgate.contract.v1.EndpointState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;

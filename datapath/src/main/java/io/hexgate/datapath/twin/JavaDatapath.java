@@ -1,25 +1,30 @@
 package io.hexgate.datapath.twin;
 
-import static io.hexgate.datapath.maps.Layouts.DIR_EGRESS;
-import static io.hexgate.datapath.maps.Layouts.DIR_INGRESS;
-import static io.hexgate.datapath.maps.Layouts.DIR_NETDEV;
-import static io.hexgate.datapath.maps.Layouts.DIR_SERVICE;
-import static io.hexgate.datapath.maps.Layouts.FORWARDED;
+import static io.hexgate.datapath.abi.Directions.DIR_EGRESS;
+import static io.hexgate.datapath.abi.Directions.DIR_INGRESS;
+import static io.hexgate.datapath.abi.Directions.DIR_NETDEV;
+import static io.hexgate.datapath.abi.Directions.DIR_SERVICE;
+import static io.hexgate.datapath.abi.DropReasons.FORWARDED;
 
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.EndpointKey;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.Verdicts;
 import io.hexgate.datapath.maps.IpcacheTable;
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.BackendKey;
-import io.hexgate.datapath.maps.Layouts.BackendValue;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
-import io.hexgate.datapath.maps.Layouts.Event;
-import io.hexgate.datapath.maps.Layouts.FragKey;
-import io.hexgate.datapath.maps.Layouts.FragValue;
-import io.hexgate.datapath.maps.Layouts.MetricsValue;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
-import io.hexgate.datapath.maps.Layouts.ServiceKey;
-import io.hexgate.datapath.maps.Layouts.ServiceValue;
+import io.hexgate.datapath.abi.BackendKey;
+import io.hexgate.datapath.abi.BackendValue;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.FragKey;
+import io.hexgate.datapath.abi.FragValue;
+import io.hexgate.datapath.abi.MetricsValue;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.ServiceKey;
+import io.hexgate.datapath.abi.ServiceValue;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.PolicyFolding;
 import io.hexgate.datapath.maps.PolicyTable;
@@ -34,12 +39,12 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
- * The datapath in Java: the steps of datapath/bpf/hexgate.bpf.c, one for one, on the same {@link MapContents}
+ * The datapath in Java: the steps of datapath/bpf/hexgate_lxc.c, one for one, on the same {@link MapContents}
  * and the same Ethernet frames, with the same verdicts, drop reasons, rewritten bytes, events, counters and
  * conntrack effects. The agent runs it where eBPF is unavailable; the differential test holds it to the
  * kernel. Differences by design: the CT table has no size limit (the kernel's map refuses new connections
  * when full, 155) and event times are 0. Its clock (jiffies, for CT expiries, at the {@code hz} of its
- * {@link Layouts.Config} as in hg_config) is injectable; the kernel's is its jiffies ({@link
+ * {@link Config} as in hg_config) is injectable; the kernel's is its jiffies ({@link
  * io.hexgate.datapath.bpf.JiffiesClock}). Thread-safe (one packet at a time).
  */
 public final class JavaDatapath {
@@ -67,12 +72,12 @@ public final class JavaDatapath {
   private PolicyTable policy;
   private IpcacheTable ipcache;
   private ConntrackRevalidator judge;
-  private Layouts.Config config;
+  private Config config;
   private final Map<CtKey, CtValue> ct = new LinkedHashMap<>();
   private final Map<FragKey, FragValue> frags = new LinkedHashMap<>();
   private final Map<Integer, Integer> ctCounts = new HashMap<>();
-  private final long[] packets = new long[Layouts.METRICS_SLOTS];
-  private final long[] bytes = new long[Layouts.METRICS_SLOTS];
+  private final long[] packets = new long[io.hexgate.datapath.abi.MetricsValue.METRICS_SLOTS];
+  private final long[] bytes = new long[io.hexgate.datapath.abi.MetricsValue.METRICS_SLOTS];
 
   /**
    * A twin whose clock ticks {@link #DEFAULT_HZ} times a second ({@link System#nanoTime()} in milliseconds),
@@ -85,11 +90,11 @@ public final class JavaDatapath {
   /**
    * @param clock now in jiffies, for CT expiries (the kernel's: its jiffies)
    * @param hz the clock's ticks per second, the hz of the initial configuration (a later {@link #configure}
-   *     gives its own, as hg_config does; 0 = {@link Layouts#HZ_FALLBACK})
+   *     gives its own, as hg_config does; 0 = {@link Config#HZ_FALLBACK})
    */
   public JavaDatapath(MapContents maps, LongSupplier clock, int hz) {
     this.clock = clock;
-    this.config = new Layouts.Config(0).withHz(hz);
+    this.config = new Config(0).withHz(hz);
     update(maps);
   }
 
@@ -105,11 +110,11 @@ public final class JavaDatapath {
   }
 
   /** hg_config: flags, policy generation, connection quota, CT lifetimes, HZ. */
-  public synchronized void configure(Layouts.Config next) {
+  public synchronized void configure(Config next) {
     this.config = next;
   }
 
-  public synchronized Layouts.Config config() {
+  public synchronized Config config() {
     return config;
   }
 
@@ -145,8 +150,8 @@ public final class JavaDatapath {
   public synchronized Verdict fromNetdev(byte[] frame) {
     Run r = new Run(frame, DIR_NETDEV, 0);
     r.parse();
-    if (r.saddr != 0 && maps.endpoints().containsKey(new Layouts.EndpointKey(r.saddr))) {
-      return r.drop(Layouts.DROP_INVALID_SIP, null);
+    if (r.saddr != 0 && maps.endpoints().containsKey(new EndpointKey(r.saddr))) {
+      return r.drop(DropReasons.DROP_INVALID_SIP, null);
     }
     count(FORWARDED, DIR_NETDEV, frame.length);
     return new Verdict(Verdict.TC_ACT_OK, FORWARDED, frame.clone(), Optional.empty());
@@ -200,12 +205,12 @@ public final class JavaDatapath {
 
   /** Counters of one reason (0 = forwarded) and direction. */
   public synchronized MetricsValue counter(int reason, int direction) {
-    int slot = Layouts.metricsSlot(reason, direction);
+    int slot = io.hexgate.datapath.abi.MetricsValue.metricsSlot(reason, direction);
     return new MetricsValue(packets[slot], bytes[slot]);
   }
 
   private void count(int reason, int dir, int len) {
-    int slot = Layouts.metricsSlot(reason, dir);
+    int slot = io.hexgate.datapath.abi.MetricsValue.metricsSlot(reason, dir);
     packets[slot]++;
     bytes[slot] += len;
   }
@@ -270,11 +275,11 @@ public final class JavaDatapath {
 
     private int laterFragment() {
       if (!hasPorts(protocol)) {
-        return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+        return -DropReasons.DROP_FRAG_NOT_SUPPORTED;
       }
       FragValue v = frags.get(fragKey());
       if (v == null) {
-        return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+        return -DropReasons.DROP_FRAG_NOT_SUPPORTED;
       }
       sport = v.sport();
       dport = v.dport();
@@ -288,7 +293,7 @@ public final class JavaDatapath {
       if (parse() == 1) {
         return new Verdict(Verdict.TC_ACT_OK, FORWARDED, pkt, Optional.empty());
       }
-      return drop(Layouts.DROP_EP_NOT_READY, null);
+      return drop(DropReasons.DROP_EP_NOT_READY, null);
     }
 
     private int u8(int off) {
@@ -302,22 +307,22 @@ public final class JavaDatapath {
     /** 0 = an IPv4 packet to judge, 1 = pass untouched, negative = drop reason. */
     private int parse() {
       if (pkt.length < ETH_HLEN) {
-        return -Layouts.DROP_INVALID;
+        return -DropReasons.DROP_INVALID;
       }
       int proto = u16(12);
       if (proto == 0x0806) {
         return 1;
       }
       if (proto != 0x0800) {
-        return -Layouts.DROP_UNKNOWN_L3;
+        return -DropReasons.DROP_UNKNOWN_L3;
       }
       if (pkt.length < ETH_HLEN + 20) {
-        return -Layouts.DROP_INVALID;
+        return -DropReasons.DROP_INVALID;
       }
       int ihl = u8(ETH_HLEN) & 0xf;
       int version = u8(ETH_HLEN) >> 4;
       if (version != 4 || ihl < 5) {
-        return -Layouts.DROP_INVALID;
+        return -DropReasons.DROP_INVALID;
       }
       saddr = buf.getInt(ETH_HLEN + 12);
       daddr = buf.getInt(ETH_HLEN + 16);
@@ -338,28 +343,28 @@ public final class JavaDatapath {
     private int parseL4() {
       int avail = pkt.length - l4Off;
       switch (protocol) {
-        case Layouts.PROTO_TCP -> {
+        case Protocols.PROTO_TCP -> {
           if (avail < 20) {
-            return -Layouts.DROP_INVALID;
+            return -DropReasons.DROP_INVALID;
           }
           sport = u16(l4Off);
           dport = u16(l4Off + 2);
           tcpFlags = u8(l4Off + 13);
           policyPort = dport;
-          policyProto = Layouts.PROTO_TCP;
+          policyProto = Protocols.PROTO_TCP;
         }
-        case Layouts.PROTO_UDP, Layouts.PROTO_SCTP -> {
+        case Protocols.PROTO_UDP, Protocols.PROTO_SCTP -> {
           if (avail < 8) {
-            return -Layouts.DROP_INVALID;
+            return -DropReasons.DROP_INVALID;
           }
           sport = u16(l4Off);
           dport = u16(l4Off + 2);
           policyPort = dport;
           policyProto = protocol;
         }
-        case Layouts.PROTO_ICMP -> {
+        case Protocols.PROTO_ICMP -> {
           if (avail < 8) {
-            return -Layouts.DROP_INVALID;
+            return -DropReasons.DROP_INVALID;
           }
           icmpType = u8(l4Off);
           icmpCode = u8(l4Off + 1);
@@ -369,22 +374,22 @@ public final class JavaDatapath {
             dport = u16(l4Off + 4);
           }
           policyPort = icmpType;
-          policyProto = Layouts.PROTO_ICMP;
+          policyProto = Protocols.PROTO_ICMP;
         }
-        default -> policyProto = Layouts.PROTO_OTHER;
+        default -> policyProto = Protocols.PROTO_OTHER;
       }
       return 0;
     }
 
     private boolean isNewRequest() {
-      if (protocol == Layouts.PROTO_TCP) {
+      if (protocol == Protocols.PROTO_TCP) {
         return (tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
       }
-      return protocol == Layouts.PROTO_ICMP && icmpType == ICMP_ECHO_REQUEST;
+      return protocol == Protocols.PROTO_ICMP && icmpType == ICMP_ECHO_REQUEST;
     }
 
     private boolean isTracked() {
-      return protocol != Layouts.PROTO_ICMP || icmpType == ICMP_ECHO_REQUEST || icmpType == ICMP_ECHO_REPLY;
+      return protocol != Protocols.PROTO_ICMP || icmpType == ICMP_ECHO_REQUEST || icmpType == ICMP_ECHO_REPLY;
     }
 
     private CtKey tuple() {
@@ -400,7 +405,7 @@ public final class JavaDatapath {
     private Verdict drop(int reason, Judgement j) {
       count(reason, dir, pkt.length);
       return new Verdict(Verdict.TC_ACT_SHOT, reason, pkt,
-          Optional.of(event(j == null ? Layouts.EVENT_DROP : Layouts.EVENT_POLICY_VERDICT, reason, j)));
+          Optional.of(event(j == null ? io.hexgate.datapath.abi.Event.EVENT_DROP : io.hexgate.datapath.abi.Event.EVENT_POLICY_VERDICT, reason, j)));
     }
 
     private Event event(int type, int reason, Judgement j) {
@@ -422,7 +427,7 @@ public final class JavaDatapath {
     }
 
     private int l4CsumOff() {
-      return protocol == Layouts.PROTO_TCP ? 16 : protocol == Layouts.PROTO_UDP ? 6 : 0;
+      return protocol == Protocols.PROTO_TCP ? 16 : protocol == Protocols.PROTO_UDP ? 6 : 0;
     }
 
     private void rewrite(boolean source, int oldAddr, int oldPort, int newAddr, int newPort) {
@@ -430,7 +435,7 @@ public final class JavaDatapath {
       int portOff = l4Off + (source ? 0 : 2);
       boolean l4 = frag != FRAG_LATER;
       int csumOff = l4 ? l4CsumOff() : 0;
-      boolean mangled = protocol == Layouts.PROTO_UDP;
+      boolean mangled = protocol == Protocols.PROTO_UDP;
       if (csumOff != 0) {
         csumOff += l4Off;
         l4Replace(csumOff, mangled, true, oldAddr, newAddr);
@@ -465,7 +470,7 @@ public final class JavaDatapath {
     }
 
     private int translateService(ServiceHit s) {
-      if (protocol != Layouts.PROTO_TCP && protocol != Layouts.PROTO_UDP) {
+      if (protocol != Protocols.PROTO_TCP && protocol != Protocols.PROTO_UDP) {
         return 0;
       }
       ServiceValue sv = maps.services().get(new ServiceKey(daddr, dport, protocol));
@@ -483,12 +488,12 @@ public final class JavaDatapath {
         s.backend = new BackendValue(svcCt.natAddr(), svcCt.natPort());
       } else {
         if (sv.count() == 0) {
-          return -Layouts.DROP_NO_SERVICE;
+          return -DropReasons.DROP_NO_SERVICE;
         }
         int slot = Integer.remainderUnsigned(tupleHash(), sv.count());
         BackendValue b = maps.backends().get(new BackendKey(sv.serviceId(), slot));
         if (b == null) {
-          return -Layouts.DROP_NO_SERVICE;
+          return -DropReasons.DROP_NO_SERVICE;
         }
         s.backend = b;
         s.record = true;
@@ -514,7 +519,7 @@ public final class JavaDatapath {
           entry = lookupLive(tuple());
           if (entry != null) {
             if (!sourceOk(entry.ifindex())) {
-              return drop(Layouts.DROP_INVALID_SIP, null);
+              return drop(DropReasons.DROP_INVALID_SIP, null);
             }
             entry = touch(tuple(), entry);
             return isReplyEntry(entry) ? reply(entry) : forward();
@@ -536,15 +541,15 @@ public final class JavaDatapath {
         if (entry != null && isReplyEntry(entry)) {
           if (!isNewRequest()) {
             if (!ctSourceOk(entry)) {
-              return drop(Layouts.DROP_INVALID_SIP, null);
+              return drop(DropReasons.DROP_INVALID_SIP, null);
             }
             return reply(touch(key, entry));
           }
         } else if (entry != null) {
           if (!ctSourceOk(entry)) {
-            return drop(Layouts.DROP_INVALID_SIP, null);
+            return drop(DropReasons.DROP_INVALID_SIP, null);
           }
-          if (!isNewRequest() || protocol != Layouts.PROTO_TCP) {
+          if (!isNewRequest() || protocol != Protocols.PROTO_TCP) {
             touch(key, entry);
             return pass(svc);
           }
@@ -552,21 +557,21 @@ public final class JavaDatapath {
         }
         if (!isNewRequest()) {
           CtValue reverse = lookupLive(key.reply());
-          if (reverse != null && (reverse.flags() & (Layouts.CT_REPLY | Layouts.CT_MIDSTREAM)) == 0) {
+          if (reverse != null && (reverse.flags() & (CtFlags.CT_REPLY | CtFlags.CT_MIDSTREAM)) == 0) {
             if (!ctSourceOk(reverse)) {
-              return drop(Layouts.DROP_INVALID_SIP, null);
+              return drop(DropReasons.DROP_INVALID_SIP, null);
             }
             return reply(touch(key.reply(), reverse));
           }
         }
       }
 
-      EndpointValue ep = maps.endpoints().get(new Layouts.EndpointKey(dir == DIR_EGRESS ? saddr : daddr));
+      EndpointValue ep = maps.endpoints().get(new EndpointKey(dir == DIR_EGRESS ? saddr : daddr));
       if (ep == null) {
-        return drop(dir == DIR_EGRESS ? Layouts.DROP_INVALID_SIP : Layouts.DROP_UNROUTABLE, null);
+        return drop(dir == DIR_EGRESS ? DropReasons.DROP_INVALID_SIP : DropReasons.DROP_UNROUTABLE, null);
       }
       if (dir == DIR_EGRESS && !sourceOk(ep.ifindex())) {
-        return drop(Layouts.DROP_INVALID_SIP, null);
+        return drop(DropReasons.DROP_INVALID_SIP, null);
       }
       if (isIcmpError()) {
         Verdict related = icmpRelated();
@@ -585,53 +590,53 @@ public final class JavaDatapath {
       j.dstIdentity = dir == DIR_EGRESS ? remote : ep.identity();
       j.origDaddr = svc.frontendAddr;
       j.origDport = svc.frontendPort;
-      int verdict = pol == null ? Layouts.VERDICT_NONE : pol.verdict();
+      int verdict = pol == null ? Verdicts.VERDICT_NONE : pol.verdict();
       if (pol != null) {
         j.ruleId = pol.ruleId();
         j.matchType = pol.matchType();
       }
       switch (verdict) {
-        case Layouts.VERDICT_ALLOW -> { }
-        case Layouts.VERDICT_DENY -> {
-          j.action = Layouts.ACTION_DENY;
-          return drop(Layouts.DROP_POLICY_DENY, j);
+        case Verdicts.VERDICT_ALLOW -> { }
+        case Verdicts.VERDICT_DENY -> {
+          j.action = io.hexgate.datapath.abi.Event.ACTION_DENY;
+          return drop(DropReasons.DROP_POLICY_DENY, j);
         }
-        case Layouts.VERDICT_REDIRECT -> {
-          j.action = Layouts.ACTION_REDIRECT;
-          return drop(Layouts.DROP_PROXY_UNSUPPORTED, j);
+        case Verdicts.VERDICT_REDIRECT -> {
+          j.action = io.hexgate.datapath.abi.Event.ACTION_REDIRECT;
+          return drop(DropReasons.DROP_PROXY_UNSUPPORTED, j);
         }
         default -> {
-          j.action = Layouts.ACTION_DENY;
-          j.matchType = Layouts.MATCH_NONE;
+          j.action = io.hexgate.datapath.abi.Event.ACTION_DENY;
+          j.matchType = Verdicts.MATCH_NONE;
           j.ruleId = 0;
-          return drop(Layouts.DROP_POLICY, j);
+          return drop(DropReasons.DROP_POLICY, j);
         }
       }
 
-      if (isTracked() && (config.flags() & Layouts.CONFIG_NO_CT_CREATE) == 0) {
+      if (isTracked() && (config.flags() & Config.CONFIG_NO_CT_CREATE) == 0) {
         int state = flagsAfter(0);
-        if (protocol == Layouts.PROTO_TCP && (tcpFlags & TCP_SYN) == 0) {
-          state |= Layouts.CT_MIDSTREAM;
+        if (protocol == Protocols.PROTO_TCP && (tcpFlags & TCP_SYN) == 0) {
+          state |= CtFlags.CT_MIDSTREAM;
         }
         long expires = now + config.lifetimeJiffies(protocol, state);
         long renew = config.renewOf(expires, now);
         int generation = config.generation();
         boolean recorded = record(tuple(), svc.hit
-            ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, state | Layouts.CT_NAT, ep.ifindex(), remote,
+            ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, state | CtFlags.CT_NAT, ep.ifindex(), remote,
                 expires, generation, renew)
             : new CtValue(ep.id(), j.ruleId, 0, 0, state, ep.ifindex(), remote, expires, generation, renew));
         if (!recorded) {
-          return drop(Layouts.DROP_CT_CREATE_FAILED, j);
+          return drop(DropReasons.DROP_CT_CREATE_FAILED, j);
         }
         if (svc.record) {
           ct.put(new CtKey(saddr, svc.frontendAddr, sport, svc.frontendPort, protocol, DIR_SERVICE),
               new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(),
-                  Layouts.CT_NAT | (state & (Layouts.CT_SEEN_NON_SYN | Layouts.CT_CLOSING)), ep.ifindex(), remote,
+                  CtFlags.CT_NAT | (state & (CtFlags.CT_SEEN_NON_SYN | CtFlags.CT_CLOSING)), ep.ifindex(), remote,
                   expires,
                   generation, renew));
         }
       }
-      Event verdictEvent = event(Layouts.EVENT_POLICY_VERDICT, FORWARDED, j);
+      Event verdictEvent = event(io.hexgate.datapath.abi.Event.EVENT_POLICY_VERDICT, FORWARDED, j);
       Verdict v = pass(svc);
       return new Verdict(v.tcAction(), v.reason(), v.packet(), Optional.of(verdictEvent));
     }
@@ -648,7 +653,7 @@ public final class JavaDatapath {
     }
 
     private boolean isIcmpError() {
-      return protocol == Layouts.PROTO_ICMP
+      return protocol == Protocols.PROTO_ICMP
           && (icmpType == ICMP_DEST_UNREACH || icmpType == ICMP_TIME_EXCEEDED || icmpType == ICMP_PARAMETERPROB);
     }
 
@@ -673,11 +678,11 @@ public final class JavaDatapath {
       int qSport = 0;
       int qDport = 0;
       switch (qProto) {
-        case Layouts.PROTO_TCP, Layouts.PROTO_UDP, Layouts.PROTO_SCTP -> {
+        case Protocols.PROTO_TCP, Protocols.PROTO_UDP, Protocols.PROTO_SCTP -> {
           qSport = u16(qL4);
           qDport = u16(qL4 + 2);
         }
-        case Layouts.PROTO_ICMP -> {
+        case Protocols.PROTO_ICMP -> {
           int type = u8(qL4);
           if (type == ICMP_ECHO_REQUEST) {
             qSport = u16(qL4 + 4);
@@ -709,7 +714,7 @@ public final class JavaDatapath {
       if (entry == null || !ctSourceOk(entry)) {
         return null;
       }
-      if ((entry.flags() & (Layouts.CT_NAT | Layouts.CT_REPLY)) == Layouts.CT_NAT) {
+      if ((entry.flags() & (CtFlags.CT_NAT | CtFlags.CT_REPLY)) == CtFlags.CT_NAT) {
         quoteRevNat(q, entry.natAddr(), entry.natPort());
       }
       return forward();
@@ -738,7 +743,7 @@ public final class JavaDatapath {
     }
 
     private Verdict reply(CtValue entry) {
-      if ((entry.flags() & Layouts.CT_NAT) != 0) {
+      if ((entry.flags() & CtFlags.CT_NAT) != 0) {
         rewrite(true, saddr, sport, entry.natAddr(), entry.natPort());
       }
       return forward();
@@ -757,18 +762,18 @@ public final class JavaDatapath {
     /** ct_record; the twin forwards rather than routes, but records CT_LOCAL as the kernel does. */
     private boolean record(CtKey key, CtValue entry) {
       boolean egress = key.direction() == DIR_EGRESS;
-      boolean local = maps.endpoints().containsKey(new Layouts.EndpointKey(egress ? key.daddr() : key.saddr()));
+      boolean local = maps.endpoints().containsKey(new EndpointKey(egress ? key.daddr() : key.saddr()));
       if (!charge(entry.endpoint())) {
         return false;
       }
-      ct.put(key, entry.withFlags(entry.flags() | (local && egress ? Layouts.CT_LOCAL : 0)));
-      if ((entry.flags() & Layouts.CT_MIDSTREAM) != 0) {
+      ct.put(key, entry.withFlags(entry.flags() | (local && egress ? CtFlags.CT_LOCAL : 0)));
+      if ((entry.flags() & CtFlags.CT_MIDSTREAM) != 0) {
         return true;
       }
       CtKey r = key.reply();
       CtValue there = ct.get(r);
       if (there == null || isReplyEntry(there) || now >= there.expires()) {
-        ct.put(r, entry.withFlags(entry.flags() | Layouts.CT_REPLY | (local && !egress ? Layouts.CT_LOCAL : 0)));
+        ct.put(r, entry.withFlags(entry.flags() | CtFlags.CT_REPLY | (local && !egress ? CtFlags.CT_LOCAL : 0)));
       }
       return true;
     }
@@ -809,14 +814,14 @@ public final class JavaDatapath {
 
     /** ct_flags_after: the TCP state flags an entry has once this packet passed it. */
     private int flagsAfter(int flags) {
-      if (protocol != Layouts.PROTO_TCP) {
+      if (protocol != Protocols.PROTO_TCP) {
         return flags;
       }
       if ((tcpFlags & (TCP_FIN | TCP_RST)) != 0) {
-        return flags | Layouts.CT_CLOSING;
+        return flags | CtFlags.CT_CLOSING;
       }
       if ((tcpFlags & TCP_SYN) == 0) {
-        return flags | Layouts.CT_SEEN_NON_SYN;
+        return flags | CtFlags.CT_SEEN_NON_SYN;
       }
       return flags;
     }
@@ -832,7 +837,7 @@ public final class JavaDatapath {
       }
       long expires = now + config.lifetimeJiffies(protocol, flags);
       // the connection starts closing: its own entry, or its reply entry marking it
-      if ((flags & ~v.flags() & Layouts.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
+      if ((flags & ~v.flags() & CtFlags.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
           && (closePartner(key, v) || !isReplyEntry(v))) {
         uncharge(v.endpoint());
       }
@@ -845,12 +850,12 @@ public final class JavaDatapath {
     private boolean closePartner(CtKey key, CtValue v) {
       CtKey r = key.reply();
       CtValue other = ct.get(r);
-      if (other == null || ((other.flags() ^ v.flags()) & Layouts.CT_REPLY) == 0
-          || (other.flags() & Layouts.CT_CLOSING) != 0 || now >= other.expires()) {
+      if (other == null || ((other.flags() ^ v.flags()) & CtFlags.CT_REPLY) == 0
+          || (other.flags() & CtFlags.CT_CLOSING) != 0 || now >= other.expires()) {
         return false;
       }
-      ct.put(r, other.withFlags(other.flags() | Layouts.CT_CLOSING)
-          .renewedAt(now, now + config.lifetimeJiffies(Layouts.PROTO_TCP, Layouts.CT_CLOSING), config));
+      ct.put(r, other.withFlags(other.flags() | CtFlags.CT_CLOSING)
+          .renewedAt(now, now + config.lifetimeJiffies(Protocols.PROTO_TCP, CtFlags.CT_CLOSING), config));
       return true;
     }
 
@@ -874,11 +879,11 @@ public final class JavaDatapath {
   }
 
   private static boolean hasPorts(int protocol) {
-    return protocol == Layouts.PROTO_TCP || protocol == Layouts.PROTO_UDP || protocol == Layouts.PROTO_SCTP;
+    return protocol == Protocols.PROTO_TCP || protocol == Protocols.PROTO_UDP || protocol == Protocols.PROTO_SCTP;
   }
 
   private static boolean isReplyEntry(CtValue v) {
-    return (v.flags() & Layouts.CT_REPLY) != 0;
+    return (v.flags() & CtFlags.CT_REPLY) != 0;
   }
 
   /** struct hg_judgement */

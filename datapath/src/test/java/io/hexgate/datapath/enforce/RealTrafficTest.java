@@ -3,6 +3,8 @@ package io.hexgate.datapath.enforce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hexgate.datapath.abi.CtLifetimes;
+import io.hexgate.datapath.abi.MetricsValue;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -117,7 +119,7 @@ class RealTrafficTest {
    * next GC (every 0.5 s) recounts.
    */
   private static final ConntrackOptions CONNTRACK = new ConntrackOptions(16384, 4096,
-      new io.hexgate.datapath.maps.Layouts.CtLifetimes(8000, 60, 1, 60, 60), Duration.ofMillis(500));
+      new CtLifetimes(8000, 60, 1, 60, 60), Duration.ofMillis(500));
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -845,7 +847,7 @@ class RealTrafficTest {
       assertThat(server.getInputStream().read()).isEqualTo('d');
 
       BpfDatapath dp = (BpfDatapath) agents.get(n1.netns()).datapath();
-      long refused = dp.readCounters().packets()[io.hexgate.datapath.maps.Layouts.metricsSlot(155, 2)];
+      long refused = dp.readCounters().packets()[MetricsValue.metricsSlot(155, 2)];
       assertThat(refused).as("xwing's flows over its quota, refused").isGreaterThanOrEqualTo(flows - CONNTRACK.quota());
     }
   }

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.metrics;
 
+import io.hexgate.datapath.abi.DropReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
