@@ -3,7 +3,8 @@
  * The binary layout of every Hexgate map key, value and event, and every constant Java also sees: the
  * contract between the BPF programs, the agent and the Java twin. This file is the source of truth; the
  * package io.hexgate.datapath.abi mirrors it, and tests hold the mirror to it (AbiLayoutTest compares
- * sizes and offsets with the BTF of abi_layout.o, DropReasonsTest the drop reasons with this text).
+ * sizes and offsets with the BTF of abi_layout.o, AbiConstantsTest the drop reasons and
+ * other constants with this text).
  *
  * Byte order: addresses and ports are in network order everywhere (as in the packet, so the programs
  * never convert on the fast path; the LPM trie hg_ipcache compares its address from the first byte).

@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * The drop reasons of lib/abi.h (Cilium's numbers), and Cilium's text for each, as {@code
- * cilium_drop_count_total} labels it. DropReasonsTest fails when the header and this class disagree.
+ * cilium_drop_count_total} labels it. AbiConstantsTest fails when the header and this class disagree.
  */
 public final class DropReasons {
   private DropReasons() {}
