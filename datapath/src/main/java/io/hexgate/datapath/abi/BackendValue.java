@@ -1,9 +1,9 @@
 package io.hexgate.datapath.abi;
 
-import static io.hexgate.datapath.abi.NetOrder.putNet32;
+import static io.hexgate.datapath.abi.NetOrder.getNet16;
 import static io.hexgate.datapath.abi.NetOrder.getNet32;
 import static io.hexgate.datapath.abi.NetOrder.putNet16;
-import static io.hexgate.datapath.abi.NetOrder.getNet16;
+import static io.hexgate.datapath.abi.NetOrder.putNet32;
 
 import io.hexgate.datapath.bpf.Codec;
 import java.nio.ByteBuffer;

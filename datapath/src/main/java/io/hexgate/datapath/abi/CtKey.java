@@ -2,11 +2,10 @@ package io.hexgate.datapath.abi;
 
 import static io.hexgate.datapath.abi.Directions.DIR_EGRESS;
 import static io.hexgate.datapath.abi.Directions.DIR_INGRESS;
-
-import static io.hexgate.datapath.abi.NetOrder.putNet32;
+import static io.hexgate.datapath.abi.NetOrder.getNet16;
 import static io.hexgate.datapath.abi.NetOrder.getNet32;
 import static io.hexgate.datapath.abi.NetOrder.putNet16;
-import static io.hexgate.datapath.abi.NetOrder.getNet16;
+import static io.hexgate.datapath.abi.NetOrder.putNet32;
 
 import io.hexgate.datapath.bpf.Codec;
 import java.nio.ByteBuffer;

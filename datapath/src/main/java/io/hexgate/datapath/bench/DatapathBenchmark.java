@@ -1,12 +1,12 @@
 package io.hexgate.datapath.bench;
 
-import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Identity;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;

@@ -1,14 +1,14 @@
 package io.hexgate.datapath.enforce;
 
+import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.contract.v1.Flow;
+import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.abi.Config;
 import io.hexgate.datapath.abi.DropReasons;
 import io.hexgate.datapath.abi.Event;
 import io.hexgate.datapath.abi.MetricsValue;
 import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.abi.Settings;
-import io.hexgate.contract.v1.EndpointKey;
-import io.hexgate.contract.v1.Flow;
-import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.bpf.BpfMap;

@@ -1,8 +1,8 @@
 package io.hexgate.datapath.enforce;
 
-import io.hexgate.datapath.abi.MetricsValue;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.datapath.abi.MetricsValue;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.maps.ConntrackRevalidator;

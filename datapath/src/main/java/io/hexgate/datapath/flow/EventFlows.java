@@ -1,13 +1,13 @@
 package io.hexgate.datapath.flow;
 
-import io.hexgate.datapath.abi.Directions;
-import io.hexgate.datapath.abi.Event;
-import io.hexgate.datapath.abi.Protocols;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.Protocols;
 import io.hexgate.datapath.maps.Ipv4;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.hexgate.datapath.maps;
 
 import io.hexgate.datapath.abi.CtFlags;
-import io.hexgate.datapath.abi.Directions;
 import io.hexgate.datapath.abi.CtKey;
 import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.Directions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;

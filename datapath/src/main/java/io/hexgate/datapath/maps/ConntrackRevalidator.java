@@ -1,13 +1,13 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
 import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.EndpointKey;
+import io.hexgate.datapath.abi.EndpointValue;
 import io.hexgate.datapath.abi.PolicyValue;
 import io.hexgate.datapath.abi.Protocols;
 import io.hexgate.datapath.abi.Verdicts;
-import io.hexgate.datapath.abi.CtKey;
-import io.hexgate.datapath.abi.CtValue;
-import io.hexgate.datapath.abi.EndpointKey;
-import io.hexgate.datapath.abi.EndpointValue;
 import java.util.Map;
 
 /**

@@ -1,12 +1,12 @@
 package io.hexgate.datapath.maps;
 
 import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtValue;
 import io.hexgate.datapath.bpf.BpfException;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.MapDefinition;
 import io.hexgate.datapath.bpf.Native;
-import io.hexgate.datapath.abi.CtValue;
 import io.hexgate.datapath.pin.MapMigration;
 import java.util.Arrays;
 import java.util.List;

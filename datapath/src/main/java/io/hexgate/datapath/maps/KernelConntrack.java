@@ -1,14 +1,14 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.abi.Config;
 import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
 import io.hexgate.datapath.abi.Protocols;
 import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.TypedMap;
-import io.hexgate.datapath.abi.Config;
-import io.hexgate.datapath.abi.CtKey;
-import io.hexgate.datapath.abi.CtValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,5 @@
 package io.hexgate.datapath.maps;
 
-import io.hexgate.datapath.abi.Directions;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Protocol;
@@ -8,9 +7,9 @@ import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.ServiceBackend;
 import io.hexgate.contract.v1.ServiceState;
-import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.abi.BackendKey;
 import io.hexgate.datapath.abi.BackendValue;
+import io.hexgate.datapath.abi.Directions;
 import io.hexgate.datapath.abi.EndpointValue;
 import io.hexgate.datapath.abi.IpcacheHostKey;
 import io.hexgate.datapath.abi.IpcacheKey;
@@ -19,6 +18,7 @@ import io.hexgate.datapath.abi.PolicyKey;
 import io.hexgate.datapath.abi.PolicyValue;
 import io.hexgate.datapath.abi.ServiceKey;
 import io.hexgate.datapath.abi.ServiceValue;
+import io.hexgate.datapath.agent.AgentState;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;

@@ -1,10 +1,8 @@
 package io.hexgate.datapath.maps;
 
-import io.hexgate.datapath.abi.EndpointKey;
-import io.hexgate.datapath.bpf.BpfObject;
-import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.abi.BackendKey;
 import io.hexgate.datapath.abi.BackendValue;
+import io.hexgate.datapath.abi.EndpointKey;
 import io.hexgate.datapath.abi.EndpointValue;
 import io.hexgate.datapath.abi.IpcacheHostKey;
 import io.hexgate.datapath.abi.IpcacheKey;
@@ -13,6 +11,8 @@ import io.hexgate.datapath.abi.PolicyKey;
 import io.hexgate.datapath.abi.PolicyValue;
 import io.hexgate.datapath.abi.ServiceKey;
 import io.hexgate.datapath.abi.ServiceValue;
+import io.hexgate.datapath.bpf.BpfObject;
+import io.hexgate.datapath.bpf.TypedMap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -12,11 +12,11 @@ import static io.hexgate.datapath.abi.Verdicts.VERDICT_DENY;
 import static io.hexgate.datapath.abi.Verdicts.VERDICT_NONE;
 import static io.hexgate.datapath.abi.Verdicts.VERDICT_REDIRECT;
 
-import io.hexgate.datapath.abi.Protocols;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.datapath.abi.PolicyKey;
 import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.Protocols;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hexgate.datapath.abi.Directions;
 import io.hexgate.datapath.abi.DropReasons;
-import io.hexgate.datapath.abi.Verdicts;
 import io.hexgate.datapath.abi.EndpointKey;
 import io.hexgate.datapath.abi.EndpointValue;
 import io.hexgate.datapath.abi.PolicyKey;
 import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.Verdicts;
 import org.junit.jupiter.api.Test;
 
 /** Loads the packaged object and runs its programs with BPF_PROG_TEST_RUN (root only). */

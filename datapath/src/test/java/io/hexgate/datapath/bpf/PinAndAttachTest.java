@@ -3,8 +3,8 @@ package io.hexgate.datapath.bpf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,9 +2,6 @@ package io.hexgate.datapath.maps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hexgate.datapath.abi.Config;
-import io.hexgate.datapath.abi.DropReasons;
-import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
@@ -15,14 +12,17 @@ import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.ServiceBackend;
 import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
-import io.hexgate.datapath.agent.AgentState;
-import io.hexgate.datapath.bpf.WithLoadedBpfObject;
+import io.hexgate.datapath.abi.Config;
 import io.hexgate.datapath.abi.CtKey;
 import io.hexgate.datapath.abi.CtValue;
-import java.util.HashMap;
-import java.util.Map;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.ScalarCodecs;
+import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.Packets;
+import io.hexgate.datapath.bpf.WithLoadedBpfObject;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

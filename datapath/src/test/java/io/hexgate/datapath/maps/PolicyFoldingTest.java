@@ -3,9 +3,6 @@ package io.hexgate.datapath.maps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.hexgate.datapath.abi.Directions;
-import io.hexgate.datapath.abi.PolicyKey;
-import io.hexgate.datapath.abi.Verdicts;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
@@ -14,17 +11,20 @@ import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
-import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.PolicyKey;
 import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.Verdicts;
+import io.hexgate.datapath.agent.AgentState;
 import java.util.Map;
 import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Example;
 
 /** Random rule maps: the folded hg_policy tables, read as the program reads them, give the rule map's answer. */
 class PolicyFoldingTest {

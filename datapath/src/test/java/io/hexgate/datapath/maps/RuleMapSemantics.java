@@ -1,11 +1,11 @@
 package io.hexgate.datapath.maps;
 
-import io.hexgate.datapath.abi.Verdicts;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.abi.Verdicts;
 import java.util.List;
 
 /**

@@ -1,8 +1,8 @@
 package io.hexgate.datapath.metrics;
 
-import io.hexgate.datapath.abi.DropReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hexgate.datapath.abi.DropReasons;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hexgate.datapath.abi.Config;
 import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.CtKey;
 import io.hexgate.datapath.abi.CtLifetimes;
+import io.hexgate.datapath.abi.CtValue;
 import io.hexgate.datapath.abi.Directions;
 import io.hexgate.datapath.abi.Protocols;
 import io.hexgate.datapath.abi.ScalarCodecs;
@@ -18,8 +20,6 @@ import io.hexgate.datapath.bpf.MapDefinition;
 import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.maps.JiffiesUpgrade;
-import io.hexgate.datapath.abi.CtKey;
-import io.hexgate.datapath.abi.CtValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
