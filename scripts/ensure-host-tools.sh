@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the host tools the datapath and the lab use, when they are missing and we are root on a
-# Debian-like machine: clang and libbpf headers build the BPF programs, libbpf1 loads them, iproute2
+# Debian-like machine: clang, bpftool and libbpf headers build the BPF programs, libbpf1 loads them, iproute2
 # makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables/ethtool/nginx/wrk serve the
 # network benchmarks. Without root it only says what is missing; the parts that need it skip or stop with a message.
 set -euo pipefail
 
 need=()
 command -v clang >/dev/null 2>&1 || need+=(clang llvm)
+command -v bpftool >/dev/null 2>&1 || need+=(bpftool)
 [ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
 ls /usr/lib/*/libbpf.so.1 >/dev/null 2>&1 || need+=(libbpf1)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)

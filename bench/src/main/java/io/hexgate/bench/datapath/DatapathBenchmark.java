@@ -7,6 +7,7 @@ import io.hexgate.contract.v1.Identity;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
@@ -14,7 +15,6 @@ import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.RingBuffer;
-import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
 import java.io.PrintStream;
@@ -117,7 +117,7 @@ public final class DatapathBenchmark {
       ct.keys().forEach(ct::delete);
       setFlags(0);
       if (newConnections) {
-        setFlags(Layouts.CONFIG_NO_CT_CREATE);
+        setFlags(io.hexgate.datapath.abi.Config.CONFIG_NO_CT_CREATE);
       } else {
         check(toPod.testRun(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)), "the client's SYN");
         check(fromPod.testRun(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN), 1, POD_IFINDEX),
@@ -127,7 +127,7 @@ public final class DatapathBenchmark {
     }
 
     void setFlags(int flags) {
-      obj.map("hg_config").update(Layouts.U32.encode(0), Layouts.Config.CODEC.encode(new Layouts.Config(flags).withHz(hz)));
+      obj.map("hg_config").update(ScalarCodecs.U32.encode(0), io.hexgate.datapath.abi.Config.CODEC.encode(new io.hexgate.datapath.abi.Config(flags).withHz(hz)));
     }
 
     @Override

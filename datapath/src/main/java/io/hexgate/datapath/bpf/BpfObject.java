@@ -138,6 +138,29 @@ public final class BpfObject implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Before {@link #load()}: the object's {@code .rodata}, its {@code const volatile} globals (lib/abi.h,
+   * struct hg_settings), which the programs see as constants once loaded. {@code bytes} must be exactly the
+   * section's size.
+   */
+  public BpfObject setReadOnlyData(byte[] bytes) {
+    checkOpen();
+    if (loaded) {
+      throw new IllegalStateException(file + ": .rodata must be set before load");
+    }
+    LibBpf bpf = Native.libbpf();
+    Pointer m = bpf.bpf_object__find_map_by_name(obj, ".rodata");
+    if (m == null) {
+      throw new BpfException(file + " has no .rodata");
+    }
+    int size = bpf.bpf_map__value_size(m);
+    if (size != bytes.length) {
+      throw new BpfException(file + ": .rodata has " + size + " bytes, the settings given have " + bytes.length);
+    }
+    BpfException.check(bpf.bpf_map__set_initial_value(m, bytes, bytes.length), "bpf_map__set_initial_value", ".rodata");
+    return this;
+  }
+
   public BpfObject load() {
     checkOpen();
     BpfException.check(Native.libbpf().bpf_object__load(obj), "bpf_object__load", file);

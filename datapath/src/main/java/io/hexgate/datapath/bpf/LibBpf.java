@@ -50,6 +50,9 @@ public interface LibBpf {
   int bpf_map__set_max_entries(Pointer map, int maxEntries);
 
   /** Before load: reuse the map pinned there if compatible, else create it and pin it there. */
+  /** The bytes an internal map (.rodata, .data) starts with at load; fails unless {@code size} is its size. */
+  int bpf_map__set_initial_value(Pointer map, @In byte[] data, @size_t long size);
+
   int bpf_map__set_pin_path(Pointer map, String path);
 
   String bpf_map__pin_path(Pointer map);

@@ -4,6 +4,12 @@ import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.MetricsValue;
+import io.hexgate.datapath.abi.ScalarCodecs;
+import io.hexgate.datapath.abi.Settings;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.bpf.BpfObject;
@@ -11,7 +17,6 @@ import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
 import io.hexgate.datapath.maps.JiffiesUpgrade;
 import io.hexgate.datapath.maps.KernelConntrack;
-import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
 import io.hexgate.datapath.metrics.AgentMetrics;
@@ -139,7 +144,10 @@ public final class BpfDatapath implements Datapath {
     BpfObject obj = null;
     try {
       ConntrackOptions cto = options.conntrack();
-      obj = BpfObject.openPackaged().setMaxEntries("hg_ct", cto.effectiveMapSize()).pinMapsUnder(options.pinDir());
+      obj = BpfObject.openPackaged()
+          .setReadOnlyData(Settings.CODEC.encode(new Settings(Settings.SETTING_HOST_ROUTING)))
+          .setMaxEntries("hg_ct", cto.effectiveMapSize())
+          .pinMapsUnder(options.pinDir());
       // an upgrade that changed a map's definition, or what conntrack entries mean (their clock): new maps
       // beside the old ones, see MapMigration
       MapMigration migration =
@@ -154,7 +162,7 @@ public final class BpfDatapath implements Datapath {
       ProgramPins.replace(obj, options.pinDir(), PROGRAMS);
       KernelConntrack ct = new KernelConntrack(obj);
       // an adopted map keeps its generation: the connections stamped with it stay valid
-      ct.configure(new Layouts.Config(Layouts.CONFIG_HOST_ROUTING, ct.config().generation(), cto.effectiveQuota(),
+      ct.configure(new Config(0, ct.config().generation(), cto.effectiveQuota(),
           cto.lifetimes()));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
       dp.events.start();

@@ -1,6 +1,6 @@
 package io.hexgate.datapath.enforce;
 
-import io.hexgate.datapath.maps.Layouts.CtLifetimes;
+import io.hexgate.datapath.abi.CtLifetimes;
 import java.time.Duration;
 
 /**

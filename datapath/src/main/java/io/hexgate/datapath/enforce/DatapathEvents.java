@@ -1,11 +1,13 @@
 package io.hexgate.datapath.enforce;
 
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.RingBuffer;
 import io.hexgate.datapath.flow.EventFlows;
-import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.metrics.AgentMetrics;
 import java.nio.ByteBuffer;
@@ -56,8 +58,8 @@ final class DatapathEvents implements AutoCloseable {
 
   /** Events the programs could not write because the ring buffer was full, summed over CPUs. */
   long lost() {
-    byte[] v = lostMap.lookup(Layouts.U32.encode(0));
-    return v == null ? 0 : Layouts.sumPerCpuU64(v);
+    byte[] v = lostMap.lookup(ScalarCodecs.U32.encode(0));
+    return v == null ? 0 : ScalarCodecs.sumPerCpuU64(v);
   }
 
   private void poll() {
@@ -90,9 +92,9 @@ final class DatapathEvents implements AutoCloseable {
   }
 
   private void onEvent(ByteBuffer record) {
-    Layouts.Event e;
+    Event e;
     try {
-      e = Layouts.Event.CODEC.read(record);
+      e = Event.CODEC.read(record);
     } catch (RuntimeException ex) {
       if (metrics != null) {
         metrics.eventUndecodable();
@@ -102,7 +104,7 @@ final class DatapathEvents implements AutoCloseable {
     if (metrics != null) {
       metrics.eventRead();
     }
-    if (e.reason() == Layouts.DROP_CT_CREATE_FAILED) {
+    if (e.reason() == DropReasons.DROP_CT_CREATE_FAILED) {
       connectionRefused.run();
     }
     if (flows != null) {

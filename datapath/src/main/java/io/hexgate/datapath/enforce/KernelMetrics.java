@@ -1,8 +1,9 @@
 package io.hexgate.datapath.enforce;
 
+import io.hexgate.datapath.abi.MetricsValue;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
-import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.metrics.AgentMetrics;
 import java.util.LinkedHashMap;
@@ -40,12 +41,12 @@ final class KernelMetrics implements AgentMetrics.Source {
   /** The per-CPU counters summed, by slot {@code reason * 4 + direction}. */
   @Override
   public AgentMetrics.Counters counters() {
-    long[] packets = new long[Layouts.METRICS_SLOTS];
-    long[] bytes = new long[Layouts.METRICS_SLOTS];
-    for (int slot = 0; slot < Layouts.METRICS_SLOTS; slot++) {
-      byte[] v = metricsMap.lookup(Layouts.U32.encode(slot));
+    long[] packets = new long[MetricsValue.METRICS_SLOTS];
+    long[] bytes = new long[MetricsValue.METRICS_SLOTS];
+    for (int slot = 0; slot < MetricsValue.METRICS_SLOTS; slot++) {
+      byte[] v = metricsMap.lookup(ScalarCodecs.U32.encode(slot));
       if (v != null) {
-        Layouts.MetricsValue sum = Layouts.MetricsValue.sumPerCpu(v);
+        MetricsValue sum = MetricsValue.sumPerCpu(v);
         packets[slot] = sum.packets();
         bytes[slot] = sum.bytes();
       }

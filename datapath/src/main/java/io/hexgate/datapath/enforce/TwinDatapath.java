@@ -2,10 +2,10 @@ package io.hexgate.datapath.enforce;
 
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.datapath.abi.MetricsValue;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
-import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.metrics.AgentMetrics;
 import io.hexgate.datapath.twin.JavaDatapath;
@@ -83,10 +83,10 @@ public final class TwinDatapath implements Datapath {
     return new AgentMetrics.Source() {
       @Override
       public AgentMetrics.Counters counters() {
-        long[] packets = new long[Layouts.METRICS_SLOTS];
-        long[] bytes = new long[Layouts.METRICS_SLOTS];
-        for (int slot = 0; slot < Layouts.METRICS_SLOTS; slot++) {
-          Layouts.MetricsValue v = twin.counter(slot / 4, slot % 4);
+        long[] packets = new long[MetricsValue.METRICS_SLOTS];
+        long[] bytes = new long[MetricsValue.METRICS_SLOTS];
+        for (int slot = 0; slot < MetricsValue.METRICS_SLOTS; slot++) {
+          MetricsValue v = twin.counter(slot / 4, slot % 4);
           packets[slot] = v.packets();
           bytes[slot] = v.bytes();
         }

@@ -6,7 +6,9 @@ import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
-import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.Protocols;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +25,7 @@ public final class EventFlows {
    * The flow of one event. {@code rules} names the policies behind a rule id (from the map contents the
    * event's programs used); unknown ids give a flow without policies.
    */
-  public Flow toFlow(Layouts.Event e, Map<Integer, List<PolicyRef>> rules) {
+  public Flow toFlow(Event e, Map<Integer, List<PolicyRef>> rules) {
     Flow.Builder f =
         Flow.newBuilder()
             .setTimeNanos(e.timeNanos() + wallMinusMonotonic)
@@ -35,7 +37,7 @@ public final class EventFlows {
             .setVerdict(e.reason() == 0 ? Verdict.VERDICT_FORWARDED : Verdict.VERDICT_DROPPED)
             .setDropReason(e.reason())
             .setDirection(direction(e.direction()));
-    if (e.protocol() == Layouts.PROTO_TCP || e.protocol() == Layouts.PROTO_UDP || e.protocol() == Layouts.PROTO_SCTP) {
+    if (e.protocol() == Protocols.PROTO_TCP || e.protocol() == Protocols.PROTO_UDP || e.protocol() == Protocols.PROTO_SCTP) {
       f.setSourcePort(e.sport()).setDestinationPort(e.dport());
     }
     List<PolicyRef> refs = e.ruleId() == 0 ? null : rules.get(e.ruleId());
@@ -52,8 +54,8 @@ public final class EventFlows {
 
   private static TrafficDirection direction(int d) {
     return switch (d) {
-      case Layouts.DIR_INGRESS -> TrafficDirection.TRAFFIC_DIRECTION_INGRESS;
-      case Layouts.DIR_EGRESS -> TrafficDirection.TRAFFIC_DIRECTION_EGRESS;
+      case Directions.DIR_INGRESS -> TrafficDirection.TRAFFIC_DIRECTION_INGRESS;
+      case Directions.DIR_EGRESS -> TrafficDirection.TRAFFIC_DIRECTION_EGRESS;
       default -> TrafficDirection.TRAFFIC_DIRECTION_UNKNOWN;
     };
   }

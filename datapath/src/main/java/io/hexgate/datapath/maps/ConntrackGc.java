@@ -1,7 +1,9 @@
 package io.hexgate.datapath.maps;
 
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.Directions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -34,7 +36,7 @@ public final class ConntrackGc {
    */
   /** Expired, or closing and due before {@code reclaimClosingBefore}. */
   private static boolean over(CtValue v, long now, long reclaimClosingBefore) {
-    return v.expiredAt(now) || ((v.flags() & Layouts.CT_CLOSING) != 0 && v.expires() < reclaimClosingBefore);
+    return v.expiredAt(now) || ((v.flags() & CtFlags.CT_CLOSING) != 0 && v.expires() < reclaimClosingBefore);
   }
 
   public record Pass(List<CtKey> deletions, Map<Integer, Integer> counts, int expired, int cut, int live) {}
@@ -60,7 +62,7 @@ public final class ConntrackGc {
     for (Map.Entry<CtKey, CtValue> e : entries.entrySet()) {
       CtKey k = e.getKey();
       CtValue v = e.getValue();
-      if (k.direction() == Layouts.DIR_SERVICE) {
+      if (k.direction() == Directions.DIR_SERVICE) {
         if (v.expiredAt(now)) {
           gone.add(k);
           expired++;
@@ -96,7 +98,7 @@ public final class ConntrackGc {
       }
       if (!dead) {
         // a closing connection no longer counts against the quota (ct_uncharge)
-        if ((v.flags() & Layouts.CT_CLOSING) == 0) {
+        if ((v.flags() & CtFlags.CT_CLOSING) == 0) {
           counts.merge(v.endpoint(), 1, Integer::sum);
         }
         continue;
@@ -105,8 +107,8 @@ public final class ConntrackGc {
       if (hasReply) {
         gone.add(r);
       }
-      if ((v.flags() & Layouts.CT_NAT) != 0 && k.direction() == Layouts.DIR_EGRESS) {
-        CtKey svc = new CtKey(k.saddr(), v.natAddr(), k.sport(), v.natPort(), k.protocol(), Layouts.DIR_SERVICE);
+      if ((v.flags() & CtFlags.CT_NAT) != 0 && k.direction() == Directions.DIR_EGRESS) {
+        CtKey svc = new CtKey(k.saddr(), v.natAddr(), k.sport(), v.natPort(), k.protocol(), Directions.DIR_SERVICE);
         if (entries.containsKey(svc)) {
           gone.add(svc);
         }

@@ -1,9 +1,13 @@
 package io.hexgate.datapath.maps;
 
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
-import io.hexgate.datapath.maps.Layouts.EndpointKey;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.EndpointKey;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.Verdicts;
 import java.util.Map;
 
 /**
@@ -50,7 +54,7 @@ public final class ConntrackRevalidator {
   public boolean stillAllowed(CtKey k, CtValue v) {
     judged++;
     CtKey c = v.isReply() ? k.reply() : k;
-    boolean egress = c.direction() == Layouts.DIR_EGRESS;
+    boolean egress = c.direction() == Directions.DIR_EGRESS;
     EndpointValue ep = endpoints.get(new EndpointKey(egress ? c.saddr() : c.daddr()));
     // the pod's interface too: a pod recreated on the address has another one
     if (ep == null || ep.id() != v.endpoint() || ep.ifindex() != v.ifindex()) {
@@ -63,22 +67,22 @@ public final class ConntrackRevalidator {
     int proto;
     int port;
     switch (c.protocol()) {
-      case Layouts.PROTO_TCP, Layouts.PROTO_UDP, Layouts.PROTO_SCTP -> {
+      case Protocols.PROTO_TCP, Protocols.PROTO_UDP, Protocols.PROTO_SCTP -> {
         proto = c.protocol();
         port = c.dport();
       }
-      case Layouts.PROTO_ICMP -> {
+      case Protocols.PROTO_ICMP -> {
         // recorded by an echo request: the identifier is the source port; by an echo reply: the destination
-        proto = Layouts.PROTO_ICMP;
+        proto = Protocols.PROTO_ICMP;
         port = c.sport() != 0 || c.dport() == 0 ? ICMP_ECHO_REQUEST : ICMP_ECHO_REPLY;
       }
       default -> {
-        proto = Layouts.PROTO_OTHER;
+        proto = Protocols.PROTO_OTHER;
         port = 0;
       }
     }
-    Layouts.PolicyValue p = policy.lookup(ep.id(), remote, c.direction(), proto, port);
-    return p != null && p.verdict() == Layouts.VERDICT_ALLOW;
+    PolicyValue p = policy.lookup(ep.id(), remote, c.direction(), proto, port);
+    return p != null && p.verdict() == Verdicts.VERDICT_ALLOW;
   }
 
   /** How many entries this instance has judged (tests: revalidation looks only at what it must). */

@@ -1,8 +1,9 @@
 package io.hexgate.datapath.maps;
 
-import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheValue;
+import io.hexgate.contract.net.Ipv4;
+import io.hexgate.datapath.abi.IpcacheHostKey;
+import io.hexgate.datapath.abi.IpcacheKey;
+import io.hexgate.datapath.abi.IpcacheValue;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -26,11 +27,11 @@ public final class IpcacheTable {
       return host.identity();
     }
     for (int len : lengths) {
-      IpcacheValue v = entries.get(new IpcacheKey(len, Layouts.mask(addr, len)));
+      IpcacheValue v = entries.get(new IpcacheKey(len, addr & Ipv4.mask(len)));
       if (v != null) {
         return v.identity();
       }
     }
-    return Layouts.IDENTITY_WORLD;
+    return io.hexgate.datapath.abi.IpcacheValue.IDENTITY_WORLD;
   }
 }

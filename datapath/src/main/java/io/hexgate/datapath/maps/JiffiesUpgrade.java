@@ -1,11 +1,12 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtValue;
 import io.hexgate.datapath.bpf.BpfException;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.MapDefinition;
 import io.hexgate.datapath.bpf.Native;
-import io.hexgate.datapath.maps.Layouts.CtValue;
 import io.hexgate.datapath.pin.MapMigration;
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.function.BinaryOperator;
 
 /**
  * The upgrade from a build whose CT times were nanoseconds of CLOCK_MONOTONIC_COARSE onto jiffies: its
- * pinned hg_config has {@link Layouts.Config#SIZE_BEFORE_JIFFIES} bytes or fewer (no {@code hz}). Both
+ * pinned hg_config has {@link Config#SIZE_BEFORE_JIFFIES} bytes or fewer (no {@code hz}). Both
  * conversions go to {@link MapMigration#prepare(String, BpfObject, java.nio.file.Path, List)}:
  *
  * <ul>
@@ -40,7 +41,7 @@ public final class JiffiesUpgrade {
   /** Whether the pinned maps are of a build before jiffies. */
   static boolean before(Map<String, MapDefinition> pinned) {
     MapDefinition config = pinned.get("hg_config");
-    return config != null && config.valueSize() <= Layouts.Config.SIZE_BEFORE_JIFFIES;
+    return config != null && config.valueSize() <= Config.SIZE_BEFORE_JIFFIES;
   }
 
   public static final MapMigration.Conversion CONNTRACK = new MapMigration.Conversion() {
@@ -76,7 +77,7 @@ public final class JiffiesUpgrade {
 
     public boolean applies(Map<String, MapDefinition> pinned) {
       // only the layout this build knows the fields of (flags, generation, quota, lifetimes)
-      return pinned.containsKey("hg_config") && pinned.get("hg_config").valueSize() == Layouts.Config.SIZE_BEFORE_JIFFIES;
+      return pinned.containsKey("hg_config") && pinned.get("hg_config").valueSize() == Config.SIZE_BEFORE_JIFFIES;
     }
 
     public String describe() {
@@ -84,7 +85,7 @@ public final class JiffiesUpgrade {
     }
 
     public BinaryOperator<byte[]> start(BpfObject obj) {
-      int size = Layouts.Config.CODEC.size();
+      int size = Config.CODEC.size();
       return (k, v) -> Arrays.copyOf(v, size);
     }
   };

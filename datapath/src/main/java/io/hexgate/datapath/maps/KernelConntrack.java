@@ -1,11 +1,14 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.TypedMap;
-import io.hexgate.datapath.maps.Layouts.Config;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +31,10 @@ public final class KernelConntrack {
 
   public KernelConntrack(BpfObject obj) {
     this.clock = new JiffiesClock(obj);
-    this.config = obj.map("hg_config").typed(Layouts.U32, Config.CODEC);
+    this.config = obj.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC);
     this.ct = obj.map("hg_ct").typed(CtKey.CODEC, CtValue.CODEC);
     this.ctCapacity = obj.map("hg_ct").maxEntries();
-    this.counts = obj.map("hg_ct_counts").typed(Layouts.U32, Layouts.CT_COUNT);
+    this.counts = obj.map("hg_ct_counts").typed(ScalarCodecs.U32, ScalarCodecs.CT_COUNT);
   }
 
   public Config config() {
@@ -69,7 +72,7 @@ public final class KernelConntrack {
     long now = clock.now();
     Config c = config();
     long reclaimBefore = entries.size() > ctCapacity / 2
-        ? now + c.lifetimeJiffies(Layouts.PROTO_TCP, Layouts.CT_CLOSING)
+        ? now + c.lifetimeJiffies(Protocols.PROTO_TCP, CtFlags.CT_CLOSING)
             - (long) RECLAIM_CLOSING_AFTER_SECONDS * c.effectiveHz()
         : Long.MIN_VALUE;
     ConntrackGc.Pass pass =

@@ -3,16 +3,21 @@ package io.hexgate.datapath.maps;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.datapath.agent.AgentState;
-import io.hexgate.datapath.maps.Layouts.BackendKey;
-import io.hexgate.datapath.maps.Layouts.BackendValue;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
-import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheValue;
-import io.hexgate.datapath.maps.Layouts.PolicyKey;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
-import io.hexgate.datapath.maps.Layouts.ServiceKey;
-import io.hexgate.datapath.maps.Layouts.ServiceValue;
+import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.contract.v1.ServiceBackend;
+import io.hexgate.contract.v1.ServiceState;
+import io.hexgate.datapath.abi.BackendKey;
+import io.hexgate.datapath.abi.BackendValue;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.IpcacheHostKey;
+import io.hexgate.datapath.abi.IpcacheKey;
+import io.hexgate.datapath.abi.IpcacheValue;
+import io.hexgate.datapath.abi.PolicyKey;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.ServiceKey;
+import io.hexgate.datapath.abi.ServiceValue;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +26,7 @@ import java.util.function.ToIntFunction;
 
 /**
  * The complete contents of the datapath's configuration maps for one desired state, as Java values in the
- * layouts of {@link Layouts}, plus what the agent needs to read events back (rule id → policies, endpoint id
+ * layouts of the package {@code io.hexgate.datapath.abi}, plus what the agent needs to read events back (rule id → policies, endpoint id
  * → endpoint, service id → service). Built by {@link #build}; written to the kernel by {@link MapWriter} and
  * read by the Java twin. Immutable.
  */
@@ -31,7 +36,7 @@ public final class MapContents {
 
   private final Map<IpcacheHostKey, IpcacheValue> ipcacheHosts;
   private final Map<IpcacheKey, IpcacheValue> ipcache;
-  private final Map<Layouts.EndpointKey, EndpointValue> endpoints;
+  private final Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> endpoints;
   private final Map<PolicyKey, PolicyValue> policy;
   private final Map<ServiceKey, ServiceValue> services;
   private final Map<BackendKey, BackendValue> backends;
@@ -44,7 +49,7 @@ public final class MapContents {
   public MapContents(
       Map<IpcacheHostKey, IpcacheValue> ipcacheHosts,
       Map<IpcacheKey, IpcacheValue> ipcache,
-      Map<Layouts.EndpointKey, EndpointValue> endpoints,
+      Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> endpoints,
       Map<PolicyKey, PolicyValue> policy,
       Map<ServiceKey, ServiceValue> services,
       Map<BackendKey, BackendValue> backends,
@@ -76,7 +81,7 @@ public final class MapContents {
     return ipcache;
   }
 
-  public Map<Layouts.EndpointKey, EndpointValue> endpoints() {
+  public Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> endpoints() {
     return endpoints;
   }
 
@@ -126,7 +131,7 @@ public final class MapContents {
    * endpoint's packets as spoofed: fail closed). {@link #build} leaves them 0.
    */
   public MapContents withInterfaces(ToIntFunction<EndpointKey> ifindexOf) {
-    Map<Layouts.EndpointKey, EndpointValue> eps = new HashMap<>();
+    Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> eps = new HashMap<>();
     endpoints.forEach((k, v) -> {
       EndpointKey name = endpointNames.get(v.id());
       eps.put(k, v.withIfindex(name == null ? 0 : ifindexOf.applyAsInt(name)));

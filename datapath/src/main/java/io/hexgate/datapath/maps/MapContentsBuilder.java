@@ -1,17 +1,18 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.abi.Directions;
 import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.datapath.agent.AgentState;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
-import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheValue;
-import io.hexgate.datapath.maps.Layouts.PolicyKey;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.IpcacheHostKey;
+import io.hexgate.datapath.abi.IpcacheKey;
+import io.hexgate.datapath.abi.IpcacheValue;
+import io.hexgate.datapath.abi.PolicyKey;
+import io.hexgate.datapath.abi.PolicyValue;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -30,7 +31,7 @@ final class MapContentsBuilder {
   private final MapContents previous;
   private final Map<IpcacheHostKey, IpcacheValue> ipcacheHosts = new HashMap<>();
   private final Map<IpcacheKey, IpcacheValue> ipcache = new HashMap<>();
-  private final Map<Layouts.EndpointKey, EndpointValue> endpoints = new HashMap<>();
+  private final Map<io.hexgate.datapath.abi.EndpointKey, EndpointValue> endpoints = new HashMap<>();
   private final Map<PolicyKey, PolicyValue> policy = new HashMap<>();
   private final Map<List<PolicyRef>, Integer> ruleIds = new HashMap<>();
   private final Map<Integer, List<PolicyRef>> rules = new HashMap<>();
@@ -148,20 +149,20 @@ final class MapContentsBuilder {
       try {
         Map<PolicyKey, PolicyValue> own = new HashMap<>();
         try {
-          PolicyFolding.fold(id, Layouts.DIR_INGRESS, s.getIngress(), this::ruleId, own);
+          PolicyFolding.fold(id, Directions.DIR_INGRESS, s.getIngress(), this::ruleId, own);
         } catch (IllegalArgumentException ex) {
           throw new IllegalArgumentException("ingress " + ex.getMessage(), ex);
         }
         try {
-          PolicyFolding.fold(id, Layouts.DIR_EGRESS, s.getEgress(), this::ruleId, own);
+          PolicyFolding.fold(id, Directions.DIR_EGRESS, s.getEgress(), this::ruleId, own);
         } catch (IllegalArgumentException ex) {
           throw new IllegalArgumentException("egress " + ex.getMessage(), ex);
         }
         int identity = u32("identity id", s.getIdentity().getId());
-        int flags = (s.getIngress().getEnforcing() ? Layouts.EP_INGRESS_ENFORCING : 0)
-            | (s.getEgress().getEnforcing() ? Layouts.EP_EGRESS_ENFORCING : 0);
+        int flags = (s.getIngress().getEnforcing() ? EndpointValue.EP_INGRESS_ENFORCING : 0)
+            | (s.getEgress().getEnforcing() ? EndpointValue.EP_EGRESS_ENFORCING : 0);
         policy.putAll(own);
-        endpoints.put(new Layouts.EndpointKey(addr), new EndpointValue(id, identity, flags, 0));
+        endpoints.put(new io.hexgate.datapath.abi.EndpointKey(addr), new EndpointValue(id, identity, flags, 0));
         endpointNames.put(id, s.getKey());
       } catch (IllegalArgumentException ex) {
         fail(s.getKey(), where + ": " + ex.getMessage(), previousIdByName);

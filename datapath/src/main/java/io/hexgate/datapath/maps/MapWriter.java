@@ -1,17 +1,18 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.abi.BackendKey;
+import io.hexgate.datapath.abi.BackendValue;
+import io.hexgate.datapath.abi.EndpointKey;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.IpcacheHostKey;
+import io.hexgate.datapath.abi.IpcacheKey;
+import io.hexgate.datapath.abi.IpcacheValue;
+import io.hexgate.datapath.abi.PolicyKey;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.ServiceKey;
+import io.hexgate.datapath.abi.ServiceValue;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.TypedMap;
-import io.hexgate.datapath.maps.Layouts.BackendKey;
-import io.hexgate.datapath.maps.Layouts.BackendValue;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
-import io.hexgate.datapath.maps.Layouts.IpcacheHostKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheKey;
-import io.hexgate.datapath.maps.Layouts.IpcacheValue;
-import io.hexgate.datapath.maps.Layouts.PolicyKey;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
-import io.hexgate.datapath.maps.Layouts.ServiceKey;
-import io.hexgate.datapath.maps.Layouts.ServiceValue;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -33,7 +34,7 @@ import java.util.Objects;
 public final class MapWriter {
   private final TypedMap<IpcacheHostKey, IpcacheValue> ipcacheHosts;
   private final TypedMap<IpcacheKey, IpcacheValue> ipcache;
-  private final TypedMap<Layouts.EndpointKey, EndpointValue> endpoints;
+  private final TypedMap<EndpointKey, EndpointValue> endpoints;
   private final TypedMap<PolicyKey, PolicyValue> policy;
   private final TypedMap<ServiceKey, ServiceValue> services;
   private final TypedMap<BackendKey, BackendValue> backends;
@@ -41,7 +42,7 @@ public final class MapWriter {
   public MapWriter(BpfObject obj) {
     this.ipcacheHosts = obj.map("hg_ipcache_host").typed(IpcacheHostKey.CODEC, IpcacheValue.CODEC);
     this.ipcache = obj.map("hg_ipcache").typed(IpcacheKey.CODEC, IpcacheValue.CODEC);
-    this.endpoints = obj.map("hg_endpoints").typed(Layouts.EndpointKey.CODEC, EndpointValue.CODEC);
+    this.endpoints = obj.map("hg_endpoints").typed(EndpointKey.CODEC, EndpointValue.CODEC);
     this.policy = obj.map("hg_policy").typed(PolicyKey.CODEC, PolicyValue.CODEC);
     this.services = obj.map("hg_services").typed(ServiceKey.CODEC, ServiceValue.CODEC);
     this.backends = obj.map("hg_backends").typed(BackendKey.CODEC, BackendValue.CODEC);

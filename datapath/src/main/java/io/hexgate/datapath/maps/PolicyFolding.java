@@ -1,21 +1,22 @@
 package io.hexgate.datapath.maps;
 
-import static io.hexgate.datapath.maps.Layouts.MATCH_ALL;
-import static io.hexgate.datapath.maps.Layouts.MATCH_L3_L4;
-import static io.hexgate.datapath.maps.Layouts.MATCH_L3_ONLY;
-import static io.hexgate.datapath.maps.Layouts.MATCH_L3_PROTO;
-import static io.hexgate.datapath.maps.Layouts.MATCH_L4_ONLY;
-import static io.hexgate.datapath.maps.Layouts.MATCH_NONE;
-import static io.hexgate.datapath.maps.Layouts.MATCH_PROTO_ONLY;
-import static io.hexgate.datapath.maps.Layouts.VERDICT_ALLOW;
-import static io.hexgate.datapath.maps.Layouts.VERDICT_DENY;
-import static io.hexgate.datapath.maps.Layouts.VERDICT_NONE;
-import static io.hexgate.datapath.maps.Layouts.VERDICT_REDIRECT;
+import static io.hexgate.datapath.abi.Verdicts.MATCH_ALL;
+import static io.hexgate.datapath.abi.Verdicts.MATCH_L3_L4;
+import static io.hexgate.datapath.abi.Verdicts.MATCH_L3_ONLY;
+import static io.hexgate.datapath.abi.Verdicts.MATCH_L3_PROTO;
+import static io.hexgate.datapath.abi.Verdicts.MATCH_L4_ONLY;
+import static io.hexgate.datapath.abi.Verdicts.MATCH_NONE;
+import static io.hexgate.datapath.abi.Verdicts.MATCH_PROTO_ONLY;
+import static io.hexgate.datapath.abi.Verdicts.VERDICT_ALLOW;
+import static io.hexgate.datapath.abi.Verdicts.VERDICT_DENY;
+import static io.hexgate.datapath.abi.Verdicts.VERDICT_NONE;
+import static io.hexgate.datapath.abi.Verdicts.VERDICT_REDIRECT;
 
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
-import io.hexgate.datapath.maps.Layouts.PolicyKey;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import io.hexgate.datapath.abi.PolicyKey;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.Protocols;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +34,11 @@ public final class PolicyFolding {
 
   /** The protocol classes of policy keys, with the port domain the program can look up for each. */
   public enum ProtoClass {
-    TCP(Layouts.PROTO_TCP, 65535),
-    UDP(Layouts.PROTO_UDP, 65535),
-    ICMP(Layouts.PROTO_ICMP, 255),
-    SCTP(Layouts.PROTO_SCTP, 65535),
-    OTHER(Layouts.PROTO_OTHER, 0);
+    TCP(Protocols.PROTO_TCP, 65535),
+    UDP(Protocols.PROTO_UDP, 65535),
+    ICMP(Protocols.PROTO_ICMP, 255),
+    SCTP(Protocols.PROTO_SCTP, 65535),
+    OTHER(Protocols.PROTO_OTHER, 0);
 
     public final int number;
     public final int maxPort;
@@ -50,10 +51,10 @@ public final class PolicyFolding {
     /** The class an IP protocol byte is looked up as. */
     public static ProtoClass of(int ipProtocol) {
       return switch (ipProtocol) {
-        case Layouts.PROTO_TCP -> TCP;
-        case Layouts.PROTO_UDP -> UDP;
-        case Layouts.PROTO_ICMP -> ICMP;
-        case Layouts.PROTO_SCTP -> SCTP;
+        case Protocols.PROTO_TCP -> TCP;
+        case Protocols.PROTO_UDP -> UDP;
+        case Protocols.PROTO_ICMP -> ICMP;
+        case Protocols.PROTO_SCTP -> SCTP;
         default -> OTHER;
       };
     }

@@ -1,10 +1,10 @@
 package io.hexgate.datapath.maps;
 
-import io.hexgate.datapath.maps.Layouts.PolicyKey;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import io.hexgate.datapath.abi.PolicyKey;
+import io.hexgate.datapath.abi.PolicyValue;
 import java.util.Map;
 
-/** hg_policy as the program reads it (policy_lookup in hexgate.bpf.c): the identity's own table, else 0's. */
+/** hg_policy as the program reads it (policy_lookup in lib/policy.h): the identity's own table, else 0's. */
 public final class PolicyTable {
   private final Map<PolicyKey, PolicyValue> entries;
 

@@ -1,6 +1,7 @@
 package io.hexgate.datapath.metrics;
 
 import io.hexgate.contract.v1.EndpointState;
+import io.hexgate.datapath.abi.DropReasons;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

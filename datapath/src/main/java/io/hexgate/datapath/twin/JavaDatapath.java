@@ -1,18 +1,32 @@
 package io.hexgate.datapath.twin;
 
-import static io.hexgate.datapath.maps.Layouts.DIR_EGRESS;
-import static io.hexgate.datapath.maps.Layouts.DIR_INGRESS;
-import static io.hexgate.datapath.maps.Layouts.DIR_NETDEV;
 
 import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
 import io.hexgate.datapath.maps.IpcacheTable;
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
-import io.hexgate.datapath.maps.Layouts.FragKey;
-import io.hexgate.datapath.maps.Layouts.FragValue;
-import io.hexgate.datapath.maps.Layouts.MetricsValue;
+import static io.hexgate.datapath.abi.Directions.DIR_EGRESS;
+import static io.hexgate.datapath.abi.Directions.DIR_INGRESS;
+import static io.hexgate.datapath.abi.Directions.DIR_NETDEV;
+import static io.hexgate.datapath.abi.Directions.DIR_SERVICE;
+import static io.hexgate.datapath.abi.DropReasons.FORWARDED;
+import io.hexgate.datapath.abi.BackendKey;
+import io.hexgate.datapath.abi.BackendValue;
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.EndpointKey;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.FragKey;
+import io.hexgate.datapath.abi.FragValue;
+import io.hexgate.datapath.abi.MetricsValue;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.ServiceKey;
+import io.hexgate.datapath.abi.ServiceValue;
+import io.hexgate.datapath.abi.Verdicts;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.PolicyFolding;
 import io.hexgate.datapath.maps.PolicyTable;
@@ -22,12 +36,12 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * The datapath in Java: the steps of datapath/bpf/hexgate.bpf.c, one for one, on the same {@link MapContents}
+ * The datapath in Java: the steps of datapath/bpf/hexgate_lxc.c, one for one, on the same {@link MapContents}
  * and the same Ethernet frames, with the same verdicts, drop reasons, rewritten bytes, events, counters and
  * conntrack effects. The agent runs it where eBPF is unavailable; the differential test holds it to the
  * kernel. Differences by design: the CT table has no size limit (the kernel's map refuses new connections
  * when full, 155) and event times are 0. Its clock (jiffies, for CT expiries, at the {@code hz} of its
- * {@link Layouts.Config} as in hg_config) is injectable; the kernel's is its jiffies ({@link
+ * {@link Config} as in hg_config) is injectable; the kernel's is its jiffies ({@link
  * io.hexgate.datapath.bpf.JiffiesClock}). Thread-safe (one packet at a time).
  *
  * <p>As the program has them: {@link Packet} parses and rewrites, {@link TwinConntrack} tracks connections,
@@ -55,11 +69,11 @@ public final class JavaDatapath {
   /**
    * @param clock now in jiffies, for CT expiries (the kernel's: its jiffies)
    * @param hz the clock's ticks per second, the hz of the initial configuration (a later {@link #configure}
-   *     gives its own, as hg_config does; 0 = {@link Layouts#HZ_FALLBACK})
+   *     gives its own, as hg_config does; 0 = {@link Config#HZ_FALLBACK})
    */
   public JavaDatapath(MapContents maps, LongSupplier clock, int hz) {
     this.clock = clock;
-    Layouts.Config config = new Layouts.Config(0).withHz(hz);
+    Config config = new Config(0).withHz(hz);
     this.ct = new TwinConntrack(config);
     this.tables = new ProgramRun.Tables(MapContents.EMPTY, null, null, config);
     update(maps);
@@ -78,12 +92,12 @@ public final class JavaDatapath {
   }
 
   /** hg_config: flags, policy generation, connection quota, CT lifetimes, HZ. */
-  public synchronized void configure(Layouts.Config next) {
+  public synchronized void configure(Config next) {
     this.tables = new ProgramRun.Tables(tables.maps(), tables.policy(), tables.ipcache(), next);
     ct.configure(next);
   }
 
-  public synchronized Layouts.Config config() {
+  public synchronized Config config() {
     return tables.config();
   }
 

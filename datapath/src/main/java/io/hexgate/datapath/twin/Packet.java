@@ -1,8 +1,10 @@
 package io.hexgate.datapath.twin;
 
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.FragKey;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.FragKey;
 import java.nio.ByteBuffer;
 
 /**
@@ -64,22 +66,22 @@ final class Packet {
   /** 0 = an IPv4 packet to judge, 1 = pass untouched, negative = drop reason. */
   int parse() {
     if (bytes.length < ETH_HLEN) {
-      return -Layouts.DROP_INVALID;
+      return -DropReasons.DROP_INVALID;
     }
     int proto = u16(12);
     if (proto == 0x0806) {
       return 1;
     }
     if (proto != 0x0800) {
-      return -Layouts.DROP_UNKNOWN_L3;
+      return -DropReasons.DROP_UNKNOWN_L3;
     }
     if (bytes.length < ETH_HLEN + 20) {
-      return -Layouts.DROP_INVALID;
+      return -DropReasons.DROP_INVALID;
     }
     int ihl = u8(ETH_HLEN) & 0xf;
     int version = u8(ETH_HLEN) >> 4;
     if (version != 4 || ihl < 5) {
-      return -Layouts.DROP_INVALID;
+      return -DropReasons.DROP_INVALID;
     }
     saddr = buf.getInt(ETH_HLEN + 12);
     daddr = buf.getInt(ETH_HLEN + 16);
@@ -100,28 +102,28 @@ final class Packet {
   private int parseL4() {
     int avail = bytes.length - l4Off;
     switch (protocol) {
-      case Layouts.PROTO_TCP -> {
+      case Protocols.PROTO_TCP -> {
         if (avail < 20) {
-          return -Layouts.DROP_INVALID;
+          return -DropReasons.DROP_INVALID;
         }
         sport = u16(l4Off);
         dport = u16(l4Off + 2);
         tcpFlags = u8(l4Off + 13);
         policyPort = dport;
-        policyProto = Layouts.PROTO_TCP;
+        policyProto = Protocols.PROTO_TCP;
       }
-      case Layouts.PROTO_UDP, Layouts.PROTO_SCTP -> {
+      case Protocols.PROTO_UDP, Protocols.PROTO_SCTP -> {
         if (avail < 8) {
-          return -Layouts.DROP_INVALID;
+          return -DropReasons.DROP_INVALID;
         }
         sport = u16(l4Off);
         dport = u16(l4Off + 2);
         policyPort = dport;
         policyProto = protocol;
       }
-      case Layouts.PROTO_ICMP -> {
+      case Protocols.PROTO_ICMP -> {
         if (avail < 8) {
-          return -Layouts.DROP_INVALID;
+          return -DropReasons.DROP_INVALID;
         }
         icmpType = u8(l4Off);
         icmpCode = u8(l4Off + 1);
@@ -131,30 +133,30 @@ final class Packet {
           dport = u16(l4Off + 4);
         }
         policyPort = icmpType;
-        policyProto = Layouts.PROTO_ICMP;
+        policyProto = Protocols.PROTO_ICMP;
       }
-      default -> policyProto = Layouts.PROTO_OTHER;
+      default -> policyProto = Protocols.PROTO_OTHER;
     }
     return 0;
   }
 
   static boolean hasPorts(int protocol) {
-    return protocol == Layouts.PROTO_TCP || protocol == Layouts.PROTO_UDP || protocol == Layouts.PROTO_SCTP;
+    return protocol == Protocols.PROTO_TCP || protocol == Protocols.PROTO_UDP || protocol == Protocols.PROTO_SCTP;
   }
 
   boolean isNewRequest() {
-    if (protocol == Layouts.PROTO_TCP) {
+    if (protocol == Protocols.PROTO_TCP) {
       return (tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
     }
-    return protocol == Layouts.PROTO_ICMP && icmpType == ICMP_ECHO_REQUEST;
+    return protocol == Protocols.PROTO_ICMP && icmpType == ICMP_ECHO_REQUEST;
   }
 
   boolean isTracked() {
-    return protocol != Layouts.PROTO_ICMP || icmpType == ICMP_ECHO_REQUEST || icmpType == ICMP_ECHO_REPLY;
+    return protocol != Protocols.PROTO_ICMP || icmpType == ICMP_ECHO_REQUEST || icmpType == ICMP_ECHO_REPLY;
   }
 
   boolean isIcmpError() {
-    return protocol == Layouts.PROTO_ICMP
+    return protocol == Protocols.PROTO_ICMP
         && (icmpType == ICMP_DEST_UNREACH || icmpType == ICMP_TIME_EXCEEDED || icmpType == ICMP_PARAMETERPROB);
   }
 
@@ -179,7 +181,7 @@ final class Packet {
   // ------------------------------------------------------------------------------- rewriting
 
   private int l4CsumOff() {
-    return protocol == Layouts.PROTO_TCP ? 16 : protocol == Layouts.PROTO_UDP ? 6 : 0;
+    return protocol == Protocols.PROTO_TCP ? 16 : protocol == Protocols.PROTO_UDP ? 6 : 0;
   }
 
   /** Rewrites the source or destination address and port, updating the IP and L4 checksums. */
@@ -188,7 +190,7 @@ final class Packet {
     int portOff = l4Off + (source ? 0 : 2);
     boolean l4 = frag != FRAG_LATER;
     int csumOff = l4 ? l4CsumOff() : 0;
-    boolean mangled = protocol == Layouts.PROTO_UDP;
+    boolean mangled = protocol == Protocols.PROTO_UDP;
     if (csumOff != 0) {
       csumOff += l4Off;
       l4Replace(csumOff, mangled, true, oldAddr, newAddr);
@@ -238,11 +240,11 @@ final class Packet {
     int qSport = 0;
     int qDport = 0;
     switch (qProto) {
-      case Layouts.PROTO_TCP, Layouts.PROTO_UDP, Layouts.PROTO_SCTP -> {
+      case Protocols.PROTO_TCP, Protocols.PROTO_UDP, Protocols.PROTO_SCTP -> {
         qSport = u16(qL4);
         qDport = u16(qL4 + 2);
       }
-      case Layouts.PROTO_ICMP -> {
+      case Protocols.PROTO_ICMP -> {
         int type = u8(qL4);
         if (type == ICMP_ECHO_REQUEST) {
           qSport = u16(qL4 + 4);
@@ -257,7 +259,7 @@ final class Packet {
       }
     }
     CtKey t = new CtKey(buf.getInt(ipOff + 12), buf.getInt(ipOff + 16), qSport, qDport, qProto,
-        dir == Layouts.DIR_EGRESS ? Layouts.DIR_INGRESS : Layouts.DIR_EGRESS);
+        dir == Directions.DIR_EGRESS ? Directions.DIR_INGRESS : Directions.DIR_EGRESS);
     return new Quote(t, ipOff, qL4);
   }
 

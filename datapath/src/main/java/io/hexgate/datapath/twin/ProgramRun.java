@@ -1,17 +1,23 @@
 package io.hexgate.datapath.twin;
 
-import static io.hexgate.datapath.maps.Layouts.DIR_EGRESS;
-import static io.hexgate.datapath.maps.Layouts.FORWARDED;
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.EndpointKey;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.Verdicts;
+import static io.hexgate.datapath.abi.Directions.DIR_EGRESS;
+import static io.hexgate.datapath.abi.DropReasons.FORWARDED;
 
 import io.hexgate.datapath.maps.IpcacheTable;
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
-import io.hexgate.datapath.maps.Layouts.Event;
-import io.hexgate.datapath.maps.Layouts.FragKey;
-import io.hexgate.datapath.maps.Layouts.FragValue;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.FragKey;
+import io.hexgate.datapath.abi.FragValue;
+import io.hexgate.datapath.abi.PolicyValue;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.PolicyTable;
 import java.util.Map;
@@ -25,7 +31,7 @@ import java.util.function.LongSupplier;
  */
 final class ProgramRun {
   /** The maps and configuration one run reads, as the programs see them at that moment. */
-  record Tables(MapContents maps, PolicyTable policy, IpcacheTable ipcache, Layouts.Config config) {}
+  record Tables(MapContents maps, PolicyTable policy, IpcacheTable ipcache, Config config) {}
 
   private final Packet p;
   private final int dir;
@@ -79,14 +85,14 @@ final class ProgramRun {
     if (p.parse() == 1) {
       return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty());
     }
-    return drop(Layouts.DROP_EP_NOT_READY, null);
+    return drop(DropReasons.DROP_EP_NOT_READY, null);
   }
 
   /** from_netdev: counts and forwards, except what claims a local pod's source address. */
   Verdict fromNetdev(byte[] frame) {
     p.parse();
-    if (p.saddr != 0 && t.maps().endpoints().containsKey(new Layouts.EndpointKey(p.saddr))) {
-      return drop(Layouts.DROP_INVALID_SIP, null);
+    if (p.saddr != 0 && t.maps().endpoints().containsKey(new EndpointKey(p.saddr))) {
+      return drop(DropReasons.DROP_INVALID_SIP, null);
     }
     counters.count(FORWARDED, dir, frame.length);
     return new Verdict(Verdict.TC_ACT_OK, FORWARDED, frame.clone(), Optional.empty());
@@ -94,11 +100,11 @@ final class ProgramRun {
 
   private int laterFragment() {
     if (!Packet.hasPorts(p.protocol)) {
-      return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+      return -DropReasons.DROP_FRAG_NOT_SUPPORTED;
     }
     FragValue v = frags.get(p.fragKey());
     if (v == null) {
-      return -Layouts.DROP_FRAG_NOT_SUPPORTED;
+      return -DropReasons.DROP_FRAG_NOT_SUPPORTED;
     }
     p.sport = v.sport();
     p.dport = v.dport();
@@ -119,7 +125,7 @@ final class ProgramRun {
         entry = ct.lookupLive(p.tuple(), now);
         if (entry != null) {
           if (!sourceOk(entry.ifindex())) {
-            return drop(Layouts.DROP_INVALID_SIP, null);
+            return drop(DropReasons.DROP_INVALID_SIP, null);
           }
           entry = ct.touch(p.tuple(), entry, p, now);
           return TwinConntrack.isReplyEntry(entry) ? reply(entry) : forward();
@@ -141,15 +147,15 @@ final class ProgramRun {
       if (entry != null && TwinConntrack.isReplyEntry(entry)) {
         if (!p.isNewRequest()) {
           if (!ctSourceOk(entry)) {
-            return drop(Layouts.DROP_INVALID_SIP, null);
+            return drop(DropReasons.DROP_INVALID_SIP, null);
           }
           return reply(ct.touch(key, entry, p, now));
         }
       } else if (entry != null) {
         if (!ctSourceOk(entry)) {
-          return drop(Layouts.DROP_INVALID_SIP, null);
+          return drop(DropReasons.DROP_INVALID_SIP, null);
         }
-        if (!p.isNewRequest() || p.protocol != Layouts.PROTO_TCP) {
+        if (!p.isNewRequest() || p.protocol != Protocols.PROTO_TCP) {
           ct.touch(key, entry, p, now);
           return pass(svc);
         }
@@ -157,21 +163,21 @@ final class ProgramRun {
       }
       if (!p.isNewRequest()) {
         CtValue reverse = ct.lookupLive(key.reply(), now);
-        if (reverse != null && (reverse.flags() & (Layouts.CT_REPLY | Layouts.CT_MIDSTREAM)) == 0) {
+        if (reverse != null && (reverse.flags() & (CtFlags.CT_REPLY | CtFlags.CT_MIDSTREAM)) == 0) {
           if (!ctSourceOk(reverse)) {
-            return drop(Layouts.DROP_INVALID_SIP, null);
+            return drop(DropReasons.DROP_INVALID_SIP, null);
           }
           return reply(ct.touch(key.reply(), reverse, p, now));
         }
       }
     }
 
-    EndpointValue ep = t.maps().endpoints().get(new Layouts.EndpointKey(dir == DIR_EGRESS ? p.saddr : p.daddr));
+    EndpointValue ep = t.maps().endpoints().get(new EndpointKey(dir == DIR_EGRESS ? p.saddr : p.daddr));
     if (ep == null) {
-      return drop(dir == DIR_EGRESS ? Layouts.DROP_INVALID_SIP : Layouts.DROP_UNROUTABLE, null);
+      return drop(dir == DIR_EGRESS ? DropReasons.DROP_INVALID_SIP : DropReasons.DROP_UNROUTABLE, null);
     }
     if (dir == DIR_EGRESS && !sourceOk(ep.ifindex())) {
-      return drop(Layouts.DROP_INVALID_SIP, null);
+      return drop(DropReasons.DROP_INVALID_SIP, null);
     }
     if (p.isIcmpError()) {
       Verdict related = icmpRelated();
@@ -187,10 +193,10 @@ final class ProgramRun {
     if (denied != null) {
       return denied;
     }
-    if (p.isTracked() && (t.config().flags() & Layouts.CONFIG_NO_CT_CREATE) == 0 && !recordConnection(ep, remote, svc, j)) {
-      return drop(Layouts.DROP_CT_CREATE_FAILED, j);
+    if (p.isTracked() && (t.config().flags() & Config.CONFIG_NO_CT_CREATE) == 0 && !recordConnection(ep, remote, svc, j)) {
+      return drop(DropReasons.DROP_CT_CREATE_FAILED, j);
     }
-    Event verdictEvent = event(Layouts.EVENT_POLICY_VERDICT, FORWARDED, j);
+    Event verdictEvent = event(Event.EVENT_POLICY_VERDICT, FORWARDED, j);
     Verdict v = pass(svc);
     return new Verdict(v.tcAction(), v.reason(), v.packet(), Optional.of(verdictEvent));
   }
@@ -203,53 +209,53 @@ final class ProgramRun {
     j.dstIdentity = dir == DIR_EGRESS ? remote : ep.identity();
     j.origDaddr = svc.frontendAddr;
     j.origDport = svc.frontendPort;
-    int verdict = pol == null ? Layouts.VERDICT_NONE : pol.verdict();
+    int verdict = pol == null ? Verdicts.VERDICT_NONE : pol.verdict();
     if (pol != null) {
       j.ruleId = pol.ruleId();
       j.matchType = pol.matchType();
     }
     switch (verdict) {
-      case Layouts.VERDICT_ALLOW -> {
+      case Verdicts.VERDICT_ALLOW -> {
         return null;
       }
-      case Layouts.VERDICT_DENY -> {
-        j.action = Layouts.ACTION_DENY;
-        return drop(Layouts.DROP_POLICY_DENY, j);
+      case Verdicts.VERDICT_DENY -> {
+        j.action = Event.ACTION_DENY;
+        return drop(DropReasons.DROP_POLICY_DENY, j);
       }
-      case Layouts.VERDICT_REDIRECT -> {
-        j.action = Layouts.ACTION_REDIRECT;
-        return drop(Layouts.DROP_PROXY_UNSUPPORTED, j);
+      case Verdicts.VERDICT_REDIRECT -> {
+        j.action = Event.ACTION_REDIRECT;
+        return drop(DropReasons.DROP_PROXY_UNSUPPORTED, j);
       }
       default -> {
-        j.action = Layouts.ACTION_DENY;
-        j.matchType = Layouts.MATCH_NONE;
+        j.action = Event.ACTION_DENY;
+        j.matchType = Verdicts.MATCH_NONE;
         j.ruleId = 0;
-        return drop(Layouts.DROP_POLICY, j);
+        return drop(DropReasons.DROP_POLICY, j);
       }
     }
   }
 
   /** The allowed connection's entries, and its service entry for a new backend choice; false when refused (quota). */
   private boolean recordConnection(EndpointValue ep, int remote, ServiceTranslation svc, Judgement j) {
-    Layouts.Config config = t.config();
+    Config config = t.config();
     int state = TwinConntrack.flagsAfter(p, 0);
-    if (p.protocol == Layouts.PROTO_TCP && (p.tcpFlags & Packet.TCP_SYN) == 0) {
-      state |= Layouts.CT_MIDSTREAM;
+    if (p.protocol == Protocols.PROTO_TCP && (p.tcpFlags & Packet.TCP_SYN) == 0) {
+      state |= CtFlags.CT_MIDSTREAM;
     }
     long expires = now + config.lifetimeJiffies(p.protocol, state);
     long renew = config.renewOf(expires, now);
     int generation = config.generation();
     boolean recorded = ct.record(p.tuple(), svc.hit
-        ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, state | Layouts.CT_NAT, ep.ifindex(), remote,
+        ? new CtValue(ep.id(), j.ruleId, svc.frontendAddr, svc.frontendPort, state | CtFlags.CT_NAT, ep.ifindex(), remote,
             expires, generation, renew)
         : new CtValue(ep.id(), j.ruleId, 0, 0, state, ep.ifindex(), remote, expires, generation, renew), now);
     if (!recorded) {
       return false;
     }
     if (svc.record) {
-      ct.put(new CtKey(p.saddr, svc.frontendAddr, p.sport, svc.frontendPort, p.protocol, Layouts.DIR_SERVICE),
+      ct.put(new CtKey(p.saddr, svc.frontendAddr, p.sport, svc.frontendPort, p.protocol, Directions.DIR_SERVICE),
           new CtValue(ep.id(), 0, svc.backend.addr(), svc.backend.port(),
-              Layouts.CT_NAT | (state & (Layouts.CT_SEEN_NON_SYN | Layouts.CT_CLOSING)), ep.ifindex(), remote,
+              CtFlags.CT_NAT | (state & (CtFlags.CT_SEEN_NON_SYN | CtFlags.CT_CLOSING)), ep.ifindex(), remote,
               expires, generation, renew));
     }
     return true;
@@ -277,14 +283,14 @@ final class ProgramRun {
     if (entry == null || !ctSourceOk(entry)) {
       return null;
     }
-    if ((entry.flags() & (Layouts.CT_NAT | Layouts.CT_REPLY)) == Layouts.CT_NAT) {
+    if ((entry.flags() & (CtFlags.CT_NAT | CtFlags.CT_REPLY)) == CtFlags.CT_NAT) {
       p.quoteRevNat(q, entry.natAddr(), entry.natPort());
     }
     return forward();
   }
 
   private Verdict reply(CtValue entry) {
-    if ((entry.flags() & Layouts.CT_NAT) != 0) {
+    if ((entry.flags() & CtFlags.CT_NAT) != 0) {
       p.rewrite(true, p.saddr, p.sport, entry.natAddr(), entry.natPort());
     }
     return forward();
@@ -306,7 +312,7 @@ final class ProgramRun {
   private Verdict drop(int reason, Judgement j) {
     counters.count(reason, dir, p.length());
     return new Verdict(Verdict.TC_ACT_SHOT, reason, p.bytes,
-        Optional.of(event(j == null ? Layouts.EVENT_DROP : Layouts.EVENT_POLICY_VERDICT, reason, j)));
+        Optional.of(event(j == null ? Event.EVENT_DROP : Event.EVENT_POLICY_VERDICT, reason, j)));
   }
 
   private Event event(int type, int reason, Judgement j) {

@@ -1,14 +1,16 @@
 package io.hexgate.datapath.twin;
 
-import static io.hexgate.datapath.maps.Layouts.DIR_SERVICE;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.Protocols;
+import static io.hexgate.datapath.abi.Directions.DIR_SERVICE;
 
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.BackendKey;
-import io.hexgate.datapath.maps.Layouts.BackendValue;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
-import io.hexgate.datapath.maps.Layouts.ServiceKey;
-import io.hexgate.datapath.maps.Layouts.ServiceValue;
+import io.hexgate.datapath.abi.BackendKey;
+import io.hexgate.datapath.abi.BackendValue;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.ServiceKey;
+import io.hexgate.datapath.abi.ServiceValue;
 import io.hexgate.datapath.maps.MapContents;
 
 /**
@@ -30,7 +32,7 @@ final class ServiceTranslation {
    * no backend.
    */
   int translate(Packet p, MapContents maps, TwinConntrack ct, long now) {
-    if (p.protocol != Layouts.PROTO_TCP && p.protocol != Layouts.PROTO_UDP) {
+    if (p.protocol != Protocols.PROTO_TCP && p.protocol != Protocols.PROTO_UDP) {
       return 0;
     }
     ServiceValue sv = maps.services().get(new ServiceKey(p.daddr, p.dport, p.protocol));
@@ -48,12 +50,12 @@ final class ServiceTranslation {
       backend = new BackendValue(svcCt.natAddr(), svcCt.natPort());
     } else {
       if (sv.count() == 0) {
-        return -Layouts.DROP_NO_SERVICE;
+        return -DropReasons.DROP_NO_SERVICE;
       }
       int slot = Integer.remainderUnsigned(p.tupleHash(), sv.count());
       BackendValue b = maps.backends().get(new BackendKey(sv.serviceId(), slot));
       if (b == null) {
-        return -Layouts.DROP_NO_SERVICE;
+        return -DropReasons.DROP_NO_SERVICE;
       }
       backend = b;
       record = true;

@@ -1,15 +1,18 @@
 package io.hexgate.datapath.twin;
 
-import static io.hexgate.datapath.maps.Layouts.DIR_EGRESS;
-import static io.hexgate.datapath.maps.Layouts.DIR_SERVICE;
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.Protocols;
+import static io.hexgate.datapath.abi.Directions.DIR_EGRESS;
+import static io.hexgate.datapath.abi.Directions.DIR_SERVICE;
 
 import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
-import io.hexgate.datapath.maps.Layouts.EndpointKey;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.EndpointKey;
+import io.hexgate.datapath.abi.EndpointValue;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,11 +26,11 @@ import java.util.Map;
 final class TwinConntrack {
   private final Map<CtKey, CtValue> ct = new LinkedHashMap<>();
   private final Map<Integer, Integer> counts = new HashMap<>();
-  private Layouts.Config config;
+  private Config config;
   private ConntrackRevalidator judge;
   private Map<EndpointKey, EndpointValue> endpoints = Map.of();
 
-  TwinConntrack(Layouts.Config config) {
+  TwinConntrack(Config config) {
     this.config = config;
   }
 
@@ -37,7 +40,7 @@ final class TwinConntrack {
     this.endpoints = endpoints;
   }
 
-  void configure(Layouts.Config next) {
+  void configure(Config next) {
     this.config = next;
   }
 
@@ -73,7 +76,7 @@ final class TwinConntrack {
   }
 
   static boolean isReplyEntry(CtValue v) {
-    return (v.flags() & Layouts.CT_REPLY) != 0;
+    return (v.flags() & CtFlags.CT_REPLY) != 0;
   }
 
   /**
@@ -114,14 +117,14 @@ final class TwinConntrack {
     if (!charge(entry.endpoint())) {
       return false;
     }
-    ct.put(key, entry.withFlags(entry.flags() | (local && egress ? Layouts.CT_LOCAL : 0)));
-    if ((entry.flags() & Layouts.CT_MIDSTREAM) != 0) {
+    ct.put(key, entry.withFlags(entry.flags() | (local && egress ? CtFlags.CT_LOCAL : 0)));
+    if ((entry.flags() & CtFlags.CT_MIDSTREAM) != 0) {
       return true;
     }
     CtKey r = key.reply();
     CtValue there = ct.get(r);
     if (there == null || isReplyEntry(there) || now >= there.expires()) {
-      ct.put(r, entry.withFlags(entry.flags() | Layouts.CT_REPLY | (local && !egress ? Layouts.CT_LOCAL : 0)));
+      ct.put(r, entry.withFlags(entry.flags() | CtFlags.CT_REPLY | (local && !egress ? CtFlags.CT_LOCAL : 0)));
     }
     return true;
   }
@@ -152,14 +155,14 @@ final class TwinConntrack {
 
   /** ct_flags_after: the TCP state flags an entry has once packet {@code p} passed it. */
   static int flagsAfter(Packet p, int flags) {
-    if (p.protocol != Layouts.PROTO_TCP) {
+    if (p.protocol != Protocols.PROTO_TCP) {
       return flags;
     }
     if ((p.tcpFlags & (Packet.TCP_FIN | Packet.TCP_RST)) != 0) {
-      return flags | Layouts.CT_CLOSING;
+      return flags | CtFlags.CT_CLOSING;
     }
     if ((p.tcpFlags & Packet.TCP_SYN) == 0) {
-      return flags | Layouts.CT_SEEN_NON_SYN;
+      return flags | CtFlags.CT_SEEN_NON_SYN;
     }
     return flags;
   }
@@ -175,7 +178,7 @@ final class TwinConntrack {
     }
     long expires = now + config.lifetimeJiffies(p.protocol, flags);
     // the connection starts closing: its own entry, or its reply entry marking it
-    if ((flags & ~v.flags() & Layouts.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
+    if ((flags & ~v.flags() & CtFlags.CT_CLOSING) != 0 && key.direction() != DIR_SERVICE
         && (closePartner(key, v, now) || !isReplyEntry(v))) {
       uncharge(v.endpoint());
     }
@@ -188,12 +191,12 @@ final class TwinConntrack {
   private boolean closePartner(CtKey key, CtValue v, long now) {
     CtKey r = key.reply();
     CtValue other = ct.get(r);
-    if (other == null || ((other.flags() ^ v.flags()) & Layouts.CT_REPLY) == 0
-        || (other.flags() & Layouts.CT_CLOSING) != 0 || now >= other.expires()) {
+    if (other == null || ((other.flags() ^ v.flags()) & CtFlags.CT_REPLY) == 0
+        || (other.flags() & CtFlags.CT_CLOSING) != 0 || now >= other.expires()) {
       return false;
     }
-    ct.put(r, other.withFlags(other.flags() | Layouts.CT_CLOSING)
-        .renewedAt(now, now + config.lifetimeJiffies(Layouts.PROTO_TCP, Layouts.CT_CLOSING), config));
+    ct.put(r, other.withFlags(other.flags() | CtFlags.CT_CLOSING)
+        .renewedAt(now, now + config.lifetimeJiffies(Protocols.PROTO_TCP, CtFlags.CT_CLOSING), config));
     return true;
   }
 }

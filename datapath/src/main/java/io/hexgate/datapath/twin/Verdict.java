@@ -1,6 +1,6 @@
 package io.hexgate.datapath.twin;
 
-import io.hexgate.datapath.maps.Layouts;
+import io.hexgate.datapath.abi.Event;
 import java.util.Optional;
 
 /**
@@ -8,7 +8,7 @@ import java.util.Optional;
  * reason left in {@code skb->cb[0]} (0 forwarded), the packet as it leaves (rewritten when translated), and
  * the ring-buffer event it emitted, if any (with time 0).
  */
-public record Verdict(int tcAction, int reason, byte[] packet, Optional<Layouts.Event> event) {
+public record Verdict(int tcAction, int reason, byte[] packet, Optional<Event> event) {
   public static final int TC_ACT_OK = 0;
   public static final int TC_ACT_SHOT = 2;
 

@@ -4,11 +4,13 @@ import static io.hexgate.datapath.bpf.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.EndpointKey;
-import io.hexgate.datapath.maps.Layouts.EndpointValue;
-import io.hexgate.datapath.maps.Layouts.PolicyKey;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.EndpointKey;
+import io.hexgate.datapath.abi.EndpointValue;
+import io.hexgate.datapath.abi.PolicyKey;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.Verdicts;
 import org.junit.jupiter.api.Test;
 
 /** Loads the packaged object and runs its programs with BPF_PROG_TEST_RUN (root only). */
@@ -22,17 +24,17 @@ class BpfObjectTest extends WithLoadedBpfObject {
 
     BpfProgram.TestRun r = toPod.testRun(syn);
     assertThat(r.retval()).isEqualTo(2); // TC_ACT_SHOT
-    assertThat(r.cb0()).isEqualTo(Layouts.DROP_UNROUTABLE);
+    assertThat(r.cb0()).isEqualTo(DropReasons.DROP_UNROUTABLE);
 
     obj.map("hg_endpoints").typed(EndpointKey.CODEC, EndpointValue.CODEC)
         .put(new EndpointKey(pod), new EndpointValue(7, 1234, 3, 9));
     r = toPod.testRun(syn);
-    assertThat(r.cb0()).isEqualTo(Layouts.DROP_POLICY);
+    assertThat(r.cb0()).isEqualTo(DropReasons.DROP_POLICY);
 
     // allow TCP port 80 from any identity: the identity-0 table's TCP entry and one 16-bit port block
     var policy = obj.map("hg_policy").typed(PolicyKey.CODEC, PolicyValue.CODEC);
-    policy.put(PolicyKey.block(7, 0, Layouts.DIR_INGRESS, 6, 16, 80), new PolicyValue(Layouts.VERDICT_ALLOW, 3, 42));
-    policy.put(PolicyKey.proto(7, 0, Layouts.DIR_INGRESS, 6), new PolicyValue(Layouts.VERDICT_NONE, 0, 0, 1 << 16));
+    policy.put(PolicyKey.block(7, 0, Directions.DIR_INGRESS, 6, 16, 80), new PolicyValue(Verdicts.VERDICT_ALLOW, 3, 42));
+    policy.put(PolicyKey.proto(7, 0, Directions.DIR_INGRESS, 6), new PolicyValue(Verdicts.VERDICT_NONE, 0, 0, 1 << 16));
     r = toPod.testRun(syn);
     assertThat(r.retval()).isEqualTo(0);
     assertThat(r.cb0()).isZero();

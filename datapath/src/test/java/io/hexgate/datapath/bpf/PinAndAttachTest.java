@@ -3,8 +3,8 @@ package io.hexgate.datapath.bpf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.Config;
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +30,12 @@ class PinAndAttachTest {
     Path dir = Path.of("/sys/fs/bpf/hgb-pin-" + ProcessHandle.current().pid());
     try {
       try (BpfObject first = BpfObject.openPackaged().pinMapsUnder(dir).load()) {
-        first.map("hg_config").typed(Layouts.U32, Config.CODEC).put(0, new Config(5));
+        first.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC).put(0, new Config(5));
       }
       assertThat(dir.resolve("hg_policy")).exists();
       assertThat(dir.resolve("hg_events")).exists();
       try (BpfObject second = BpfObject.openPackaged().pinMapsUnder(dir).load()) {
-        assertThat(second.map("hg_config").typed(Layouts.U32, Config.CODEC).get(0)).contains(new Config(5));
+        assertThat(second.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC).get(0)).contains(new Config(5));
       }
     } finally {
       deleteTree(dir);

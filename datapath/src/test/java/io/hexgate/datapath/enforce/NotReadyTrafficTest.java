@@ -20,16 +20,18 @@ import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.contract.v1.Verdict;
 import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.MetricsValue;
 import io.hexgate.datapath.bpf.Tc;
-import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.EchoServer;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
-import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
+import io.hexgate.datapath.netns.TcpProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -200,7 +202,7 @@ class NotReadyTrafficTest {
   }
 
   private static long notReadyDrops(int direction) {
-    return ((BpfDatapath) agent.datapath()).readCounters().packets()[Layouts.metricsSlot(Layouts.DROP_EP_NOT_READY, direction)];
+    return ((BpfDatapath) agent.datapath()).readCounters().packets()[MetricsValue.metricsSlot(DropReasons.DROP_EP_NOT_READY, direction)];
   }
 
   // ------------------------------------------------------------------------------------------ tests
@@ -213,13 +215,13 @@ class NotReadyTrafficTest {
 
     tiefighter = podThroughCni("tiefighter", "10.0.1.12");
     assertThat(filtered(tiefighter)).as("filters on tiefighter's interface from the moment it exists").isTrue();
-    long egressBefore = notReadyDrops(Layouts.DIR_EGRESS);
-    long ingressBefore = notReadyDrops(Layouts.DIR_INGRESS);
+    long egressBefore = notReadyDrops(Directions.DIR_EGRESS);
+    long ingressBefore = notReadyDrops(Directions.DIR_INGRESS);
     // without a filter both would be answered: the deathstar's ingress allows everything so far
     assertThat(connect(tiefighter, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
     assertThat(connect(deathstar, tiefighter.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
-    assertThat(notReadyDrops(Layouts.DIR_EGRESS)).as("not-ready drops of what tiefighter sent").isGreaterThan(egressBefore);
-    assertThat(notReadyDrops(Layouts.DIR_INGRESS)).as("not-ready drops of what was sent to tiefighter").isGreaterThan(ingressBefore);
+    assertThat(notReadyDrops(Directions.DIR_EGRESS)).as("not-ready drops of what tiefighter sent").isGreaterThan(egressBefore);
+    assertThat(notReadyDrops(Directions.DIR_INGRESS)).as("not-ready drops of what was sent to tiefighter").isGreaterThan(ingressBefore);
 
     // a veth someone else made, with no filter: the agent's next pass puts not_ready on it
     PodNetwork rogue = n1.addPod("default", "rogue", "10.0.1.13");
@@ -248,7 +250,7 @@ class NotReadyTrafficTest {
   }
 
   private static boolean notReady(Flow f, String source) {
-    return f.getVerdict() == Verdict.VERDICT_DROPPED && f.getDropReason() == Layouts.DROP_EP_NOT_READY
+    return f.getVerdict() == Verdict.VERDICT_DROPPED && f.getDropReason() == DropReasons.DROP_EP_NOT_READY
         && f.getSourceIp().equals(source);
   }
 

@@ -10,6 +10,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.Ack;
+import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Flow;
@@ -26,18 +27,20 @@ import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
 import io.hexgate.datapath.NodeAgent;
+import io.hexgate.datapath.abi.CtLifetimes;
+import io.hexgate.datapath.abi.MetricsValue;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.MapDefinition;
-import io.hexgate.datapath.pin.MapMigration;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.EchoServer;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
-import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
+import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TrafficLoop;
+import io.hexgate.datapath.pin.MapMigration;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
@@ -118,7 +121,7 @@ class RealTrafficTest {
    * next GC (every 0.5 s) recounts.
    */
   private static final ConntrackOptions CONNTRACK = new ConntrackOptions(16384, 4096,
-      new io.hexgate.datapath.maps.Layouts.CtLifetimes(8000, 60, 1, 60, 60), Duration.ofMillis(500));
+      new CtLifetimes(8000, 60, 1, 60, 60), Duration.ofMillis(500));
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -855,7 +858,7 @@ class RealTrafficTest {
       assertThat(server.getInputStream().read()).isEqualTo('d');
 
       BpfDatapath dp = (BpfDatapath) agents.get(n1.netns()).datapath();
-      long refused = dp.readCounters().packets()[io.hexgate.datapath.maps.Layouts.metricsSlot(155, 2)];
+      long refused = dp.readCounters().packets()[MetricsValue.metricsSlot(155, 2)];
       assertThat(refused).as("xwing's flows over its quota, refused").isGreaterThanOrEqualTo(flows - CONNTRACK.quota());
     }
   }

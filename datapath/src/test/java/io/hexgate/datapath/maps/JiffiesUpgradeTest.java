@@ -2,6 +2,8 @@ package io.hexgate.datapath.maps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtLifetimes;
 import io.hexgate.datapath.bpf.MapDefinition;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,7 @@ class JiffiesUpgradeTest {
   void appliesToPinsWhoseConfigHasNoHz() {
     MapDefinition before = new MapDefinition(2, 4, 32, 1, 0, 0);
     MapDefinition older = new MapDefinition(2, 4, 4, 1, 0, 0);
-    MapDefinition now = new MapDefinition(2, 4, Layouts.Config.CODEC.size(), 1, 0, 0);
+    MapDefinition now = new MapDefinition(2, 4, Config.CODEC.size(), 1, 0, 0);
     assertThat(JiffiesUpgrade.CONNTRACK.applies(Map.of("hg_config", before))).isTrue();
     assertThat(JiffiesUpgrade.CONNTRACK.applies(Map.of("hg_config", older))).isTrue();
     assertThat(JiffiesUpgrade.CONNTRACK.applies(Map.of("hg_config", now))).isFalse();
@@ -47,9 +49,9 @@ class JiffiesUpgradeTest {
 
   @Test
   void theConfigsFieldsAreCarriedAndHzAppendedAsZero() {
-    Layouts.Config c = new Layouts.Config(2, 57, 16384, new Layouts.CtLifetimes(8000, 60, 1, 60, 60));
-    byte[] old = java.util.Arrays.copyOf(Layouts.Config.CODEC.encode(c), Layouts.Config.SIZE_BEFORE_JIFFIES);
+    Config c = new Config(2, 57, 16384, new CtLifetimes(8000, 60, 1, 60, 60));
+    byte[] old = java.util.Arrays.copyOf(Config.CODEC.encode(c), Config.SIZE_BEFORE_JIFFIES);
     byte[] carried = JiffiesUpgrade.CONFIG.start(null).apply(new byte[4], old);
-    assertThat(Layouts.Config.CODEC.decode(carried)).isEqualTo(c.withHz(0));
+    assertThat(Config.CODEC.decode(carried)).isEqualTo(c.withHz(0));
   }
 }

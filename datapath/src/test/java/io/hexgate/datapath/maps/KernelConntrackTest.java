@@ -10,12 +10,19 @@ import io.hexgate.contract.v1.Identity;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtLifetimes;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.WithLoadedBpfObject;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -84,11 +91,11 @@ class KernelConntrackTest extends WithLoadedBpfObject {
 
   @Test
   void aQuotaCounterTakenBelowZeroByTwoCpusNeverRefusesNewConnections() {
-    ct.configure(new Layouts.Config(0, 0, 4, Layouts.CtLifetimes.DEFAULT));
+    ct.configure(new Config(0, 0, 4, CtLifetimes.DEFAULT));
     // two CPUs closing the endpoint's last two connections at once may each take one away from 1: the
     // counter reads -1 (0xffffffff) until the GC's recount, which must not look like a used-up quota
-    var counts = obj.map("hg_ct_counts").typed(Layouts.U32, Layouts.CT_COUNT);
-    int client = contents.endpoints().get(new Layouts.EndpointKey(CLIENT)).id();
+    var counts = obj.map("hg_ct_counts").typed(ScalarCodecs.U32, ScalarCodecs.CT_COUNT);
+    int client = contents.endpoints().get(new io.hexgate.datapath.abi.EndpointKey(CLIENT)).id();
     counts.put(client, -1);
     assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, 1000, 53, new byte[4]))).isZero();
     assertThat(counts.get(client)).contains(0);
@@ -97,13 +104,13 @@ class KernelConntrackTest extends WithLoadedBpfObject {
       assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, port, 53, new byte[4]))).isZero();
     }
     assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, 1005, 53, new byte[4])))
-        .isEqualTo(Layouts.DROP_CT_CREATE_FAILED);
+        .isEqualTo(DropReasons.DROP_CT_CREATE_FAILED);
   }
 
   @Test
   void aUdpConnectionExpiresAfterItsLifetimeAndTheGcDeletesBothEntries() throws Exception {
-    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 1, 60)));
-    CtKey udp = new CtKey(CLIENT, SERVER, 1000, 53, Layouts.PROTO_UDP, Layouts.DIR_EGRESS);
+    ct.configure(new Config(0, 0, 0, new CtLifetimes(3600, 60, 1, 1, 60)));
+    CtKey udp = new CtKey(CLIENT, SERVER, 1000, 53, Protocols.PROTO_UDP, Directions.DIR_EGRESS);
     byte[] answer = Packets.udp(SERVER, CLIENT, 53, 1000, new byte[4]);
     assertThat(reason(fromPod, Packets.udp(CLIENT, SERVER, 1000, 53, new byte[4]))).isZero();
     long now = ct.clock().now();
@@ -113,7 +120,7 @@ class KernelConntrackTest extends WithLoadedBpfObject {
 
     Thread.sleep(1300);
     // expired: the answer is a packet of its own, which the client's ingress (nothing) denies
-    assertThat(reason(toPod, answer)).isEqualTo(Layouts.DROP_POLICY);
+    assertThat(reason(toPod, answer)).isEqualTo(DropReasons.DROP_POLICY);
     ConntrackGc.Pass pass = ct.collectGarbage(contents);
     assertThat(pass.deletions()).containsExactlyInAnyOrder(udp, udp.reply());
     assertThat(ct.entries()).isEmpty();
@@ -121,8 +128,8 @@ class KernelConntrackTest extends WithLoadedBpfObject {
 
   @Test
   void tcpLivesForTheSynLifetimeThenEstablishedAndAFinShortensTheWholeConnection() throws Exception {
-    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
-    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    ct.configure(new Config(0, 0, 0, new CtLifetimes(3600, 60, 1, 30, 60)));
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
     assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN))).isZero();
     assertThat(ct.entries().get(tcp).expires()).isCloseTo(ct.clock().now() + 60 * s, within(s / 2));
     assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK))).isZero();
@@ -132,18 +139,18 @@ class KernelConntrackTest extends WithLoadedBpfObject {
     Map<CtKey, CtValue> e = ct.entries();
     assertThat(e.get(tcp).expires()).isCloseTo(ct.clock().now() + s, within(s / 2));
     assertThat(e.get(tcp.reply()).expires()).isCloseTo(ct.clock().now() + s, within(s / 2));
-    assertThat(e.get(tcp.reply()).flags() & Layouts.CT_CLOSING).isNotZero();
+    assertThat(e.get(tcp.reply()).flags() & CtFlags.CT_CLOSING).isNotZero();
     Thread.sleep(1300);
     assertThat(ct.collectGarbage(contents).deletions()).containsExactlyInAnyOrder(tcp, tcp.reply());
     // the server's last ACK meets no connection now: its egress denies it
     assertThat(reason(fromPod, Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)))
-        .isEqualTo(Layouts.DROP_POLICY);
+        .isEqualTo(DropReasons.DROP_POLICY);
   }
 
   @Test
   void anEstablishedPacketWritesItsEntryAtMostOnceASecondWithTheLifetimeConfiguredThen() throws Exception {
-    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
-    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    ct.configure(new Config(0, 0, 0, new CtLifetimes(3600, 60, 1, 30, 60)));
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
     byte[] ack = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK);
     assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN))).isZero();
     assertThat(reason(toPod, ack)).isZero();
@@ -151,7 +158,7 @@ class KernelConntrackTest extends WithLoadedBpfObject {
     assertThat(established.expires()).isCloseTo(ct.clock().now() + 3600 * s, within(s / 2));
     assertThat(established.renew()).as("its lifetime less a second").isEqualTo(3599 * s);
     // a shorter lifetime: not written again within the second ...
-    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(60, 60, 1, 30, 60)));
+    ct.configure(new Config(0, 0, 0, new CtLifetimes(60, 60, 1, 30, 60)));
     assertThat(reason(toPod, ack)).isZero();
     assertThat(ct.entries().get(tcp)).isEqualTo(established);
     // ... then the next packet gives the entry the lifetime configured now
@@ -163,22 +170,22 @@ class KernelConntrackTest extends WithLoadedBpfObject {
 
   @Test
   void theAgentWritesTheKernelsHzAndWithoutItTheProgramCountsTheFallbacksSlowestTick() {
-    ct.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60)));
+    ct.configure(new Config(0, 0, 0, new CtLifetimes(3600, 60, 1, 30, 60)));
     assertThat(ct.config().hz()).isEqualTo(ct.clock().hz()).isPositive();
     // a zeroed hg_config (before the agent wrote it): 60 s of HG_HZ_FALLBACK (100) jiffies, as the twin counts
-    obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC)
-        .put(0, new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(3600, 60, 1, 30, 60), 0));
-    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    obj.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC)
+        .put(0, new Config(0, 0, 0, new CtLifetimes(3600, 60, 1, 30, 60), 0));
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
     long before = ct.clock().now();
     assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN))).isZero();
     long after = ct.clock().now();
-    assertThat(ct.entries().get(tcp).expires()).isBetween(before + 60 * Layouts.HZ_FALLBACK, after + 60 * Layouts.HZ_FALLBACK);
-    ct.configure(new Layouts.Config(0));
+    assertThat(ct.entries().get(tcp).expires()).isBetween(before + 60 * Config.HZ_FALLBACK, after + 60 * Config.HZ_FALLBACK);
+    ct.configure(new Config(0));
   }
 
   @Test
   void aRevisionMakesTheProgramJudgeAgainOnlyTheConnectionsThatAreUsed() {
-    ct.configure(new Layouts.Config(0, 7, 0, Layouts.CtLifetimes.DEFAULT));
+    ct.configure(new Config(0, 7, 0, CtLifetimes.DEFAULT));
     for (int port = 40000; port < 40050; port++) {
       assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, port, 80, Packets.TCP_SYN))).isZero();
     }
@@ -190,7 +197,7 @@ class KernelConntrackTest extends WithLoadedBpfObject {
     contents = more;
     assertThat(ct.bumpGeneration()).isEqualTo(8);
     assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40003, 80, Packets.TCP_ACK))).isZero();
-    CtKey used = new CtKey(CLIENT, SERVER, 40003, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    CtKey used = new CtKey(CLIENT, SERVER, 40003, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
     Map<CtKey, CtValue> e = ct.entries();
     assertThat(e.get(used).generation()).isEqualTo(8);
     assertThat(e.entrySet().stream().filter(x -> x.getValue().generation() == 8)).as("entries judged").hasSize(1);
@@ -200,8 +207,8 @@ class KernelConntrackTest extends WithLoadedBpfObject {
     writer.write(contents, next);
     contents = next;
     ct.bumpGeneration();
-    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40004, 80, Packets.TCP_ACK))).isEqualTo(Layouts.DROP_POLICY);
-    CtKey cut = new CtKey(CLIENT, SERVER, 40004, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    assertThat(reason(toPod, Packets.tcp(CLIENT, SERVER, 40004, 80, Packets.TCP_ACK))).isEqualTo(DropReasons.DROP_POLICY);
+    CtKey cut = new CtKey(CLIENT, SERVER, 40004, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
     e = ct.entries();
     assertThat(e).hasSize(98).doesNotContainKeys(cut, cut.reply());
     assertThat(e.values()).noneMatch(v -> v.generation() == 9);

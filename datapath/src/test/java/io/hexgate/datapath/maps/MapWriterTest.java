@@ -13,14 +13,17 @@ import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.ServiceBackend;
 import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.agent.AgentState;
-import io.hexgate.datapath.bpf.WithLoadedBpfObject;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
-import java.util.HashMap;
-import java.util.Map;
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.Packets;
+import io.hexgate.datapath.bpf.WithLoadedBpfObject;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -42,8 +45,8 @@ class MapWriterTest extends WithLoadedBpfObject {
     assertThat(st.deletes()).isPositive();
     assertKernelHolds(writer.readKernel(), c2);
     // web kept its id across the revision
-    assertThat(c2.endpoints().get(new Layouts.EndpointKey(Ipv4.parse("10.0.1.5"))))
-        .isEqualTo(c1.endpoints().get(new Layouts.EndpointKey(Ipv4.parse("10.0.1.5"))));
+    assertThat(c2.endpoints().get(new io.hexgate.datapath.abi.EndpointKey(Ipv4.parse("10.0.1.5"))))
+        .isEqualTo(c1.endpoints().get(new io.hexgate.datapath.abi.EndpointKey(Ipv4.parse("10.0.1.5"))));
 
     assertThat(c2.ipcacheHosts()).hasSize(2);
     assertThat(c2.ipcache()).hasSize(1);
@@ -61,7 +64,7 @@ class MapWriterTest extends WithLoadedBpfObject {
   @DisplayName("GO-2024-3072: policy-map updates are atomic with endpoint regeneration")
   void go_2024_3072_packetsJudgedDuringUpdatesMeetTheOldOrTheNewDecision() throws Exception {
     MapWriter writer = new MapWriter(obj);
-    obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_NO_CT_CREATE));
+    obj.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC).put(0, new Config(Config.CONFIG_NO_CT_CREATE));
     int peer = Ipv4.parse("10.0.3.1");
     MapContents one = MapContents.build(withPeer(state(Map.of("web", "10.0.1.5"), 80, 1)), writer.readKernel());
     MapContents two = MapContents.build(withPeer(state(Map.of("web", "10.0.1.5", "cache", "10.0.1.7"), 443, 1)), one);
@@ -87,14 +90,14 @@ class MapWriterTest extends WithLoadedBpfObject {
   @DisplayName("GHSA-68mj-9pjq-mc85: traffic an HTTP rule covers is never forwarded unfiltered during policy churn")
   void ghsa_68mj_9pjq_mc85_l7CoveredTrafficIsNeverForwardedDuringPolicyChurn() throws Exception {
     MapWriter writer = new MapWriter(obj);
-    obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(Layouts.CONFIG_NO_CT_CREATE));
+    obj.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC).put(0, new Config(Config.CONFIG_NO_CT_CREATE));
     int peer = Ipv4.parse("10.0.3.1");
     int web = Ipv4.parse("10.0.1.5");
     MapContents one = MapContents.build(withHttpRule(withPeer(state(Map.of("web", "10.0.1.5"), 443, 1))), writer.readKernel());
     MapContents two = MapContents.build(withHttpRule(withPeer(state(Map.of("web", "10.0.1.5", "cache", "10.0.1.7"), 8443, 1))), one);
     writer.write(writer.readKernel(), one);
     Map<byte[], java.util.Set<Integer>> allowed = new java.util.LinkedHashMap<>();
-    allowed.put(Packets.tcp(peer, web, 40000, 80, Packets.TCP_SYN), java.util.Set.of(Layouts.DROP_PROXY_UNSUPPORTED));
+    allowed.put(Packets.tcp(peer, web, 40000, 80, Packets.TCP_SYN), java.util.Set.of(DropReasons.DROP_PROXY_UNSUPPORTED));
     allowed.put(Packets.tcp(peer, web, 40000, 445, Packets.TCP_SYN), java.util.Set.of(0, 133));
     assertVerdictsDuringChurn(writer, one, two, allowed);
   }
@@ -128,7 +131,7 @@ class MapWriterTest extends WithLoadedBpfObject {
     } finally {
       stop.set(true);
       prober.join(10_000);
-      obj.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).put(0, new Layouts.Config(0));
+      obj.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC).put(0, new Config(0));
       writer.write(writer.readKernel(), MapContents.EMPTY);
     }
     assertThat(wrong).as("verdicts that were neither the old nor the new decision").isEmpty();

@@ -11,17 +11,20 @@ import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.PolicyKey;
+import io.hexgate.datapath.abi.PolicyValue;
+import io.hexgate.datapath.abi.Verdicts;
 import io.hexgate.datapath.agent.AgentState;
-import io.hexgate.datapath.maps.Layouts.PolicyValue;
 import java.util.Map;
 import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Example;
 
 /** Random rule maps: the folded hg_policy tables, read as the program reads them, give the rule map's answer. */
 class PolicyFoldingTest {
@@ -67,8 +70,8 @@ class PolicyFoldingTest {
     assertThat(c.endpointErrors()).isEmpty();
     int ep = c.endpoints().values().iterator().next().id();
     PolicyTable table = new PolicyTable(c.policy());
-    check(c, table, ep, Layouts.DIR_INGRESS, ingress);
-    check(c, table, ep, Layouts.DIR_EGRESS, egress);
+    check(c, table, ep, Directions.DIR_INGRESS, ingress);
+    check(c, table, ep, Directions.DIR_EGRESS, egress);
   }
 
   @Example
@@ -83,9 +86,9 @@ class PolicyFoldingTest {
     // identity 256: its table entry alone (allow everything); identity 0: TCP 1-1024 as 11 port blocks
     // (1, 2-3, 4-7, ..., 512-1023, 1024) and the TCP entry, which answers NONE for the other ports
     assertThat(c.policy().keySet()).filteredOn(k -> k.identity() == 256).singleElement()
-        .satisfies(k -> assertThat(k.prefix()).isEqualTo(Layouts.POLICY_TABLE));
+        .satisfies(k -> assertThat(k.prefix()).isEqualTo(PolicyKey.POLICY_TABLE));
     assertThat(c.policy().keySet()).filteredOn(k -> k.identity() == 0).hasSize(12);
-    assertThat(c.policy().get(Layouts.PolicyKey.proto(1, 0, Layouts.DIR_INGRESS, 6)).prefixes())
+    assertThat(c.policy().get(PolicyKey.proto(1, 0, Directions.DIR_INGRESS, 6)).prefixes())
         .isEqualTo((1 << 16) | (1 << 15) | (1 << 14) | (1 << 13) | (1 << 12) | (1 << 11) | (1 << 10) | (1 << 9)
             | (1 << 8) | (1 << 7));
 
@@ -96,7 +99,7 @@ class PolicyFoldingTest {
             .setAction(Action.ACTION_DENY))
         .build();
     c = MapContents.build(state(hole, RuleMap.getDefaultInstance()), MapContents.EMPTY);
-    assertThat(c.policy().keySet()).filteredOn(k -> k.direction() == Layouts.DIR_INGRESS).hasSize(2);
+    assertThat(c.policy().keySet()).filteredOn(k -> k.direction() == Directions.DIR_INGRESS).hasSize(2);
   }
 
   @Example
@@ -134,7 +137,7 @@ class PolicyFoldingTest {
           RuleMapSemantics.Answer want = RuleMapSemantics.decide(map, remote, proto, lookedUp);
           PolicyValue got = table.lookup(ep, (int) remote, dir, cls.number, lookedUp);
           String where = "dir " + dir + " identity " + remote + " proto " + proto + " port " + lookedUp;
-          int verdict = got == null ? Layouts.VERDICT_NONE : got.verdict();
+          int verdict = got == null ? Verdicts.VERDICT_NONE : got.verdict();
           assertThat(verdict).as(where).isEqualTo(verdictOf(want.action()));
           if (want.action() != null) {
             assertThat(got.matchType()).as(where + " match type").isEqualTo(want.matchType());
@@ -147,12 +150,12 @@ class PolicyFoldingTest {
 
   private static int verdictOf(Action a) {
     if (a == null) {
-      return Layouts.VERDICT_NONE;
+      return Verdicts.VERDICT_NONE;
     }
     return switch (a) {
-      case ACTION_ALLOW -> Layouts.VERDICT_ALLOW;
-      case ACTION_DENY -> Layouts.VERDICT_DENY;
-      case ACTION_REDIRECT -> Layouts.VERDICT_REDIRECT;
+      case ACTION_ALLOW -> Verdicts.VERDICT_ALLOW;
+      case ACTION_DENY -> Verdicts.VERDICT_DENY;
+      case ACTION_REDIRECT -> Verdicts.VERDICT_REDIRECT;
       default -> throw new IllegalArgumentException(a.toString());
     };
   }

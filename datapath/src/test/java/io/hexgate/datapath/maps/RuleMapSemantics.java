@@ -5,6 +5,7 @@ import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.abi.Verdicts;
 import java.util.List;
 
 /**
@@ -35,14 +36,14 @@ final class RuleMapSemantics {
       }
     }
     if (winner == null) {
-      return new Answer(null, List.of(), Layouts.MATCH_NONE);
+      return new Answer(null, List.of(), Verdicts.MATCH_NONE);
     }
     boolean l3 = winner.getRemoteIdentity() != 0;
     boolean any = winner.getProtocol() == Protocol.PROTOCOL_ANY;
     boolean allPorts = winner.getPortFrom() == 0 && winner.getPortTo() == 65535;
-    int match = !allPorts ? (l3 ? Layouts.MATCH_L3_L4 : Layouts.MATCH_L4_ONLY)
-        : any ? (l3 ? Layouts.MATCH_L3_ONLY : Layouts.MATCH_ALL)
-        : (l3 ? Layouts.MATCH_L3_PROTO : Layouts.MATCH_PROTO_ONLY);
+    int match = !allPorts ? (l3 ? Verdicts.MATCH_L3_L4 : Verdicts.MATCH_L4_ONLY)
+        : any ? (l3 ? Verdicts.MATCH_L3_ONLY : Verdicts.MATCH_ALL)
+        : (l3 ? Verdicts.MATCH_L3_PROTO : Verdicts.MATCH_PROTO_ONLY);
     return new Answer(winner.getAction(), winner.getDerivedFromList(), match);
   }
 

@@ -2,6 +2,7 @@ package io.hexgate.datapath.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hexgate.datapath.abi.DropReasons;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

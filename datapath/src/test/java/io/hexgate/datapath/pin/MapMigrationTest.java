@@ -3,6 +3,14 @@ package io.hexgate.datapath.pin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtLifetimes;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.bpf.BpfException;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
@@ -12,9 +20,6 @@ import io.hexgate.datapath.bpf.MapDefinition;
 import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.maps.JiffiesUpgrade;
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,7 +153,7 @@ class MapMigrationTest {
   }
 
   private static CtValue connection(long expires) {
-    return new CtValue(3, 4, 0, 0, Layouts.CT_SEEN_NON_SYN, 7, 300, expires, 1, 0);
+    return new CtValue(3, 4, 0, 0, CtFlags.CT_SEEN_NON_SYN, 7, 300, expires, 1, 0);
   }
 
   /**
@@ -163,13 +168,13 @@ class MapMigrationTest {
     try (BpfObject first = BpfObject.openPackaged().pinMapsUnder(dir).load()) {
       ct = first.map("hg_ct").definition();
     }
-    Layouts.Config config = new Layouts.Config(Layouts.CONFIG_HOST_ROUTING, 57, 4096, Layouts.CtLifetimes.DEFAULT);
-    replace("hg_config", d -> new MapDefinition(d.type(), d.keySize(), Layouts.Config.SIZE_BEFORE_JIFFIES,
-        d.maxEntries(), d.flags(), 0), Layouts.U32.encode(0),
-        Arrays.copyOf(Layouts.Config.CODEC.encode(config), Layouts.Config.SIZE_BEFORE_JIFFIES));
-    CtKey live = new CtKey(1, 2, 10, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
-    CtKey expired = new CtKey(1, 2, 11, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
-    CtKey later = new CtKey(1, 2, 12, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    Config config = new Config(Config.CONFIG_NO_CT_CREATE, 57, 4096, CtLifetimes.DEFAULT);
+    replace("hg_config", d -> new MapDefinition(d.type(), d.keySize(), Config.SIZE_BEFORE_JIFFIES,
+        d.maxEntries(), d.flags(), 0), ScalarCodecs.U32.encode(0),
+        Arrays.copyOf(Config.CODEC.encode(config), Config.SIZE_BEFORE_JIFFIES));
+    CtKey live = new CtKey(1, 2, 10, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
+    CtKey expired = new CtKey(1, 2, 11, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
+    CtKey later = new CtKey(1, 2, 12, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
     BpfMap pinnedCt = BpfMap.openPinned(dir.resolve("hg_ct").toString());
     try {
       TypedMap<CtKey, CtValue> old = pinnedCt.typed(CtKey.CODEC, CtValue.CODEC);
@@ -187,7 +192,7 @@ class MapMigrationTest {
       assertThat(m.changed()).allSatisfy(c -> assertThat(c.entriesFit()).isTrue());
       next.load();
       m.copy(next);
-      assertThat(next.map("hg_config").typed(Layouts.U32, Layouts.Config.CODEC).get(0)).contains(config);
+      assertThat(next.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC).get(0)).contains(config);
       JiffiesClock clock = new JiffiesClock(next);
       long hz = clock.hz();
       long now = clock.now();

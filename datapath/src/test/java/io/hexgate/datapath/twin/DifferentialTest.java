@@ -2,20 +2,25 @@ package io.hexgate.datapath.twin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtLifetimes;
+import io.hexgate.datapath.abi.CtValue;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.FragKey;
+import io.hexgate.datapath.abi.FragValue;
+import io.hexgate.datapath.abi.MetricsValue;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.JiffiesClock;
-import io.hexgate.datapath.bpf.TypedMap;
-import io.hexgate.datapath.maps.ConntrackGc;
-import io.hexgate.datapath.maps.KernelConntrack;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.RingBuffer;
+import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.bpf.WithLoadedBpfObject;
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.CtKey;
-import io.hexgate.datapath.maps.Layouts.CtValue;
-import io.hexgate.datapath.maps.Layouts.Event;
-import io.hexgate.datapath.maps.Layouts.MetricsValue;
+import io.hexgate.datapath.maps.ConntrackGc;
+import io.hexgate.datapath.maps.KernelConntrack;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
 import java.util.ArrayList;
@@ -42,7 +47,7 @@ class DifferentialTest extends WithLoadedBpfObject {
   private static final int MAP_SETS = 8;
   private static final int PACKETS_PER_SET = 13_000;
   private static final int EXPIRY_TOLERANCE_SECONDS = 2;
-  private static final Layouts.CtLifetimes LONG_LIFETIMES = new Layouts.CtLifetimes(7200, 1800, 600, 3000, 2400);
+  private static final CtLifetimes LONG_LIFETIMES = new CtLifetimes(7200, 1800, 600, 3000, 2400);
 
   @Test
   void kernelAndTwinAgreeOnRandomPackets() {
@@ -78,7 +83,7 @@ class DifferentialTest extends WithLoadedBpfObject {
         // a quota small enough to be reached now and then (155)
         int quota = set % 4 == 1 ? 25 + world.rnd.nextInt(20) : 0;
         generation++;
-        Layouts.Config config = new Layouts.Config(0, generation, quota, LONG_LIFETIMES, clock.hz());
+        Config config = new Config(0, generation, quota, LONG_LIFETIMES, clock.hz());
         kernelCt.configure(config);
         twin.configure(config);
         if (set % 2 == 0) {
@@ -178,13 +183,13 @@ class DifferentialTest extends WithLoadedBpfObject {
           assertThat(kernelCt.counts()).as("connections per endpoint, seed " + setSeed)
               .isEqualTo(twin.conntrackCounts());
         }
-        assertThat(frags.typed(Layouts.FragKey.CODEC, Layouts.FragValue.CODEC).entries())
+        assertThat(frags.typed(FragKey.CODEC, FragValue.CODEC).entries())
             .as("fragments, seed " + setSeed).isEqualTo(twin.fragments());
       }
     }
     for (int reason : reasons.keySet()) {
-      for (int dir : new int[] {Layouts.DIR_INGRESS, Layouts.DIR_EGRESS, Layouts.DIR_NETDEV}) {
-        byte[] perCpu = obj.map("hg_metrics").lookup(Layouts.U32.encode(Layouts.metricsSlot(reason, dir)));
+      for (int dir : new int[] {Directions.DIR_INGRESS, Directions.DIR_EGRESS, Directions.DIR_NETDEV}) {
+        byte[] perCpu = obj.map("hg_metrics").lookup(ScalarCodecs.U32.encode(io.hexgate.datapath.abi.MetricsValue.metricsSlot(reason, dir)));
         assertThat(MetricsValue.sumPerCpu(perCpu)).as("counter " + reason + "/" + dir)
             .isEqualTo(twin.counter(reason, dir));
       }

@@ -13,9 +13,17 @@ import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.ServiceBackend;
 import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
+import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.CtFlags;
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.CtLifetimes;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.Verdicts;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.Packets;
-import io.hexgate.datapath.maps.Layouts;
 import io.hexgate.datapath.maps.MapContents;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -75,10 +83,10 @@ class JavaDatapathTest {
     Verdict syn = dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN));
     assertThat(syn.reason()).isZero();
     assertThat(syn.event()).get().satisfies(e -> {
-      assertThat(e.type()).isEqualTo(Layouts.EVENT_POLICY_VERDICT);
+      assertThat(e.type()).isEqualTo(Event.EVENT_POLICY_VERDICT);
       assertThat(e.srcIdentity()).isEqualTo(300);
       assertThat(e.dstIdentity()).isEqualTo(301);
-      assertThat(e.matchType()).isEqualTo(Layouts.MATCH_L3_L4);
+      assertThat(e.matchType()).isEqualTo(Verdicts.MATCH_L3_L4);
     });
     // the server's SYN-ACK and the client's receipt of it: replies, no policy, no event
     Verdict synAck = dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, 0x12), IF_SERVER);
@@ -88,19 +96,19 @@ class JavaDatapathTest {
     // a SYN from server to client on the reversed tuple is a new connection: server egress denies it,
     // though the connection's reply entry is under that very tuple
     assertThat(dp.conntrack()).containsKey(
-        new Layouts.CtKey(SERVER, CLIENT, 80, 40000, Layouts.PROTO_TCP, Layouts.DIR_EGRESS));
+        new CtKey(SERVER, CLIENT, 80, 40000, Protocols.PROTO_TCP, Directions.DIR_EGRESS));
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_SYN), IF_SERVER).reason())
-        .isEqualTo(Layouts.DROP_POLICY);
+        .isEqualTo(DropReasons.DROP_POLICY);
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason()).isZero();
 
     // ping: the request passes, the reply passes, an echo request back is judged (and denied)
     assertThat(dp.fromPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1), IF_CLIENT).reason()).isZero();
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
     assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isZero();
-    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 8, 0, 7, 1), IF_SERVER).reason()).isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 8, 0, 7, 1), IF_SERVER).reason()).isEqualTo(DropReasons.DROP_POLICY);
     // fragmentation needed always passes
     assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 3, 4, 0, 0), IF_SERVER).reason()).isZero();
-    assertThat(dp.counter(Layouts.DROP_POLICY, Layouts.DIR_EGRESS).packets()).isEqualTo(2);
+    assertThat(dp.counter(DropReasons.DROP_POLICY, Directions.DIR_EGRESS).packets()).isEqualTo(2);
   }
 
   /** A new policy generation, as TwinDatapath and BpfDatapath announce a revision that changes policy. */
@@ -124,15 +132,15 @@ class JavaDatapathTest {
     // port 80 no longer allowed: the TCP connection is cut when next used, the ping is not
     bump(dp, contents(state(81), before));
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason())
-        .isEqualTo(Layouts.DROP_POLICY);
+        .isEqualTo(DropReasons.DROP_POLICY);
     assertThat(dp.conntrack()).doesNotContainKey(
-        new Layouts.CtKey(SERVER, CLIENT, 80, 40000, Layouts.PROTO_TCP, Layouts.DIR_EGRESS));
+        new CtKey(SERVER, CLIENT, 80, 40000, Protocols.PROTO_TCP, Directions.DIR_EGRESS));
     // its reply entry went with it: the server's answers are judged (its egress allows nothing), and a
     // packet without SYN would not start a connection whose replies let the client back in anyway
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason())
-        .isEqualTo(Layouts.DROP_POLICY);
+        .isEqualTo(DropReasons.DROP_POLICY);
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason())
-        .isEqualTo(Layouts.DROP_POLICY);
+        .isEqualTo(DropReasons.DROP_POLICY);
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 2)).reason()).isZero();
   }
 
@@ -143,11 +151,11 @@ class JavaDatapathTest {
     Verdict first = dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK), IF_CLIENT);
     assertThat(first.reason()).isZero();
     assertThat(first.event()).isPresent();
-    assertThat(dp.conntrack()).hasSize(1).allSatisfy((k, v) -> assertThat(v.flags() & Layouts.CT_MIDSTREAM).isNotZero());
+    assertThat(dp.conntrack()).hasSize(1).allSatisfy((k, v) -> assertThat(v.flags() & CtFlags.CT_MIDSTREAM).isNotZero());
     assertThat(dp.fromPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK), IF_CLIENT).event()).isEmpty();
     // the answer is not a reply of it: the client's ingress (nothing) judges it
     assertThat(dp.toPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK)).reason())
-        .isEqualTo(Layouts.DROP_POLICY);
+        .isEqualTo(DropReasons.DROP_POLICY);
     assertThat(dp.fromPod(Packets.udp(CLIENT, SERVER, 40000, 53, new byte[4]), IF_CLIENT).reason()).isZero();
     assertThat(dp.conntrack()).hasSize(3);
   }
@@ -162,7 +170,7 @@ class JavaDatapathTest {
     bump(dp, contents(state(81), contents(state(80), MapContents.EMPTY)));
     assertThat(dp.judged()).as("applying the revision looks at no connection").isZero();
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40007, 80, Packets.TCP_ACK)).reason())
-        .isEqualTo(Layouts.DROP_POLICY);
+        .isEqualTo(DropReasons.DROP_POLICY);
     assertThat(dp.judged()).as("one packet, one connection judged").isEqualTo(1);
     assertThat(dp.conntrack()).hasSize(198);
     // the idle ones are the GC's
@@ -178,11 +186,11 @@ class JavaDatapathTest {
   void entriesLiveForTheirProtocolsLifetimeAndTheGcDeletesThemAfter() {
     long[] now = {BOOT_JIFFIES + 3600 * HZ};
     JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0], HZ);
-    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(100, 20, 5, 30, 40), HZ));
+    dp.configure(new Config(0, 0, 0, new CtLifetimes(100, 20, 5, 30, 40), HZ));
     long s = HZ;
     byte[] synIn = Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN);
-    Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
-    Layouts.CtKey ping = new Layouts.CtKey(CLIENT, SERVER, 7, 0, Layouts.PROTO_ICMP, Layouts.DIR_INGRESS);
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
+    CtKey ping = new CtKey(CLIENT, SERVER, 7, 0, Protocols.PROTO_ICMP, Directions.DIR_INGRESS);
     assertThat(dp.toPod(synIn).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 20 * s);
     assertThat(dp.toPod(Packets.icmp(CLIENT, SERVER, 8, 0, 7, 1)).reason()).isZero();
@@ -197,7 +205,7 @@ class JavaDatapathTest {
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] - s / 2 + 100 * s);
     // a second after it was written, it is: with the lifetime configured then
-    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(50, 20, 5, 30, 40), HZ));
+    dp.configure(new Config(0, 0, 0, new CtLifetimes(50, 20, 5, 30, 40), HZ));
     now[0] += s / 2 - 1;
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).as("a jiffy short of the second").isEqualTo(now[0] - s + 1 + 100 * s);
@@ -208,7 +216,7 @@ class JavaDatapathTest {
     // a FIN shortens the connection's life to the closing lifetime
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, 0x11)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 5 * s);
-    assertThat(dp.conntrack().get(tcp).flags() & Layouts.CT_CLOSING).isNotZero();
+    assertThat(dp.conntrack().get(tcp).flags() & CtFlags.CT_CLOSING).isNotZero();
     // ... the whole connection's: its reply entry too, though the server may never answer
     assertThat(dp.conntrack().get(tcp.reply()).expires()).isEqualTo(now[0] + 5 * s);
     // later the connection's entries are absent: the ACK is judged as new (allowed), leaving nothing
@@ -216,18 +224,18 @@ class JavaDatapathTest {
     assertThat(dp.collectGarbage().deletions()).hasSize(4); // TCP and ping, each with its reply entry
     assertThat(dp.conntrack()).isEmpty();
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason())
-        .as("the server's answer, its reply entry gone").isEqualTo(Layouts.DROP_POLICY);
+        .as("the server's answer, its reply entry gone").isEqualTo(DropReasons.DROP_POLICY);
   }
 
   @Test
   void withoutHzLifetimesCountTheFallbacksSlowestTickSoTheyAreNeverLongerThanConfigured() {
     long[] now = {BOOT_JIFFIES};
     JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0], 1000);
-    dp.configure(new Layouts.Config(0, 0, 0, new Layouts.CtLifetimes(100, 20, 5, 30, 40)));
+    dp.configure(new Config(0, 0, 0, new CtLifetimes(100, 20, 5, 30, 40)));
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
-    Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
     // 20 s at HZ 100 on a clock of HZ 1000: 2 s, never 0 (at once) nor a lifetime that never ends
-    assertThat(Layouts.HZ_FALLBACK).isEqualTo(100);
+    assertThat(Config.HZ_FALLBACK).isEqualTo(100);
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 20 * 100);
   }
 
@@ -236,7 +244,7 @@ class JavaDatapathTest {
     long[] now = {BOOT_JIFFIES};
     long s = HZ;
     JavaDatapath dp = new JavaDatapath(contents(state(80), MapContents.EMPTY), () -> now[0], HZ);
-    Layouts.CtKey tcp = new Layouts.CtKey(CLIENT, SERVER, 40000, 80, Layouts.PROTO_TCP, Layouts.DIR_INGRESS);
+    CtKey tcp = new CtKey(CLIENT, SERVER, 40000, 80, Protocols.PROTO_TCP, Directions.DIR_INGRESS);
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_ACK)).reason()).isZero();
     assertThat(dp.conntrack().get(tcp).expires()).isEqualTo(now[0] + 8000 * s);
@@ -261,7 +269,7 @@ class JavaDatapathTest {
         contents(before, MapContents.EMPTY)));
     // the server's answer into the old tuple: not a reply any more (its egress allows nothing)
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40000, Packets.TCP_ACK), IF_SERVER).reason())
-        .isEqualTo(Layouts.DROP_POLICY);
+        .isEqualTo(DropReasons.DROP_POLICY);
     assertThat(dp.conntrack()).isEmpty();
   }
 
@@ -282,17 +290,17 @@ class JavaDatapathTest {
     assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isZero();
     now[0] += 61 * HZ;
     // the echo reply's entry expired: the server's egress (deny all) judges it
-    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.fromPod(Packets.icmp(SERVER, CLIENT, 0, 0, 7, 1), IF_SERVER).reason()).isEqualTo(DropReasons.DROP_POLICY);
   }
 
   @Test
   void anEndpointOverItsQuotaRecordsNoMoreConnections() {
     JavaDatapath dp = datapath();
-    dp.configure(new Layouts.Config(0, 0, 2, Layouts.CtLifetimes.DEFAULT));
+    dp.configure(new Config(0, 0, 2, CtLifetimes.DEFAULT));
     assertThat(dp.fromPod(Packets.udp(CLIENT, SERVER, 1000, 53, new byte[1]), IF_CLIENT).reason()).isZero();
     assertThat(dp.fromPod(Packets.udp(CLIENT, SERVER, 1001, 53, new byte[1]), IF_CLIENT).reason()).isZero();
     Verdict third = dp.fromPod(Packets.udp(CLIENT, SERVER, 1002, 53, new byte[1]), IF_CLIENT);
-    assertThat(third.reason()).isEqualTo(Layouts.DROP_CT_CREATE_FAILED);
+    assertThat(third.reason()).isEqualTo(DropReasons.DROP_CT_CREATE_FAILED);
     assertThat(third.event()).isPresent();
     // the server's own connections are counted apart
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();

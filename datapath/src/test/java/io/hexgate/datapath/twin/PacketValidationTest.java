@@ -3,15 +3,18 @@ package io.hexgate.datapath.twin;
 import static io.hexgate.datapath.bpf.Packets.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hexgate.datapath.abi.CtKey;
+import io.hexgate.datapath.abi.Directions;
+import io.hexgate.datapath.abi.DropReasons;
+import io.hexgate.datapath.abi.Event;
+import io.hexgate.datapath.abi.MetricsValue;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.BpfSupport;
 import io.hexgate.datapath.bpf.Packets;
 import io.hexgate.datapath.bpf.RingBuffer;
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.maps.Layouts.Event;
-import io.hexgate.datapath.maps.Layouts.MetricsValue;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
 import java.nio.ByteBuffer;
@@ -49,7 +52,7 @@ class PacketValidationTest {
 
     long packets(int reason, int dir);
 
-    boolean tracked(Layouts.CtKey k);
+    boolean tracked(CtKey k);
 
     @Override
     default void close() {}
@@ -74,7 +77,7 @@ class PacketValidationTest {
       return dp.counter(reason, dir).packets();
     }
 
-    public boolean tracked(Layouts.CtKey k) {
+    public boolean tracked(CtKey k) {
       return dp.conntrack().containsKey(k);
     }
   }
@@ -110,12 +113,12 @@ class PacketValidationTest {
     }
 
     public long packets(int reason, int dir) {
-      byte[] perCpu = obj.map("hg_metrics").lookup(Layouts.U32.encode(Layouts.metricsSlot(reason, dir)));
+      byte[] perCpu = obj.map("hg_metrics").lookup(ScalarCodecs.U32.encode(io.hexgate.datapath.abi.MetricsValue.metricsSlot(reason, dir)));
       return MetricsValue.sumPerCpu(perCpu).packets();
     }
 
-    public boolean tracked(Layouts.CtKey k) {
-      return obj.map("hg_ct").lookup(Layouts.CtKey.CODEC.encode(k)) != null;
+    public boolean tracked(CtKey k) {
+      return obj.map("hg_ct").lookup(CtKey.CODEC.encode(k)) != null;
     }
 
     @Override
@@ -151,33 +154,33 @@ class PacketValidationTest {
     // the server's egress allows nothing; from the server's interface the client's address would borrow
     // the client's allow-all egress: dropped as an invalid source, counted, with a drop event
     Verdict spoofed = dp.fromPod(Packets.tcp(CLIENT, WORLD, 40000, 443, Packets.TCP_SYN), IF_SERVER);
-    assertThat(spoofed.reason()).isEqualTo(Layouts.DROP_INVALID_SIP);
+    assertThat(spoofed.reason()).isEqualTo(DropReasons.DROP_INVALID_SIP);
     assertThat(spoofed.forwarded()).isFalse();
     assertThat(spoofed.event()).get().satisfies(e -> {
-      assertThat(e.type()).isEqualTo(Layouts.EVENT_DROP);
-      assertThat(e.reason()).isEqualTo(Layouts.DROP_INVALID_SIP);
+      assertThat(e.type()).isEqualTo(io.hexgate.datapath.abi.Event.EVENT_DROP);
+      assertThat(e.reason()).isEqualTo(DropReasons.DROP_INVALID_SIP);
       assertThat(e.saddr()).isEqualTo(CLIENT);
     });
-    assertThat(dp.packets(Layouts.DROP_INVALID_SIP, Layouts.DIR_EGRESS)).isEqualTo(1);
+    assertThat(dp.packets(DropReasons.DROP_INVALID_SIP, Directions.DIR_EGRESS)).isEqualTo(1);
     // an interface nobody knows (0) matches no endpoint: fail closed
     assertThat(dp.fromPod(Packets.tcp(CLIENT, WORLD, 40001, 443, Packets.TCP_SYN), 0).reason())
-        .isEqualTo(Layouts.DROP_INVALID_SIP);
+        .isEqualTo(DropReasons.DROP_INVALID_SIP);
 
     // the client's connection to the world and its reply entry: the server cannot send into them
     assertThat(dp.fromPod(Packets.tcp(CLIENT, WORLD, 40002, 443, Packets.TCP_SYN), IF_CLIENT).reason()).isZero();
     assertThat(dp.fromPod(Packets.tcp(CLIENT, WORLD, 40002, 443, Packets.TCP_ACK), IF_SERVER).reason())
-        .isEqualTo(Layouts.DROP_INVALID_SIP);
+        .isEqualTo(DropReasons.DROP_INVALID_SIP);
     assertThat(dp.fromPod(Packets.tcp(CLIENT, WORLD, 40002, 443, Packets.TCP_ACK), IF_CLIENT).reason()).isZero();
     // nor end them: a SYN on the client's tuple from the server's interface forgets nothing
     assertThat(dp.fromPod(Packets.tcp(CLIENT, WORLD, 40002, 443, Packets.TCP_SYN), IF_SERVER).reason())
-        .isEqualTo(Layouts.DROP_INVALID_SIP);
-    assertThat(dp.tracked(new Layouts.CtKey(CLIENT, WORLD, 40002, 443, 6, Layouts.DIR_EGRESS))).isTrue();
+        .isEqualTo(DropReasons.DROP_INVALID_SIP);
+    assertThat(dp.tracked(new CtKey(CLIENT, WORLD, 40002, 443, 6, Directions.DIR_EGRESS))).isTrue();
     // a connection the server's ingress let in: the client cannot answer in the server's name
     assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40003, 80, Packets.TCP_SYN)).reason()).isZero();
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40003, 0x12), IF_CLIENT).reason())
-        .isEqualTo(Layouts.DROP_INVALID_SIP);
+        .isEqualTo(DropReasons.DROP_INVALID_SIP);
     assertThat(dp.fromPod(Packets.tcp(SERVER, CLIENT, 80, 40003, 0x12), IF_SERVER).reason()).isZero();
-    assertThat(dp.packets(Layouts.DROP_INVALID_SIP, Layouts.DIR_EGRESS)).isEqualTo(5);
+    assertThat(dp.packets(DropReasons.DROP_INVALID_SIP, Directions.DIR_EGRESS)).isEqualTo(5);
   }
 
   @ParameterizedTest
@@ -187,15 +190,15 @@ class PacketValidationTest {
     // packet from outside must not carry a local pod's address, which would be judged as that pod
     Datapath dp = open(where);
     Verdict spoofed = dp.fromNetdev(Packets.tcp(CLIENT, SERVER, 40000, 80, Packets.TCP_SYN));
-    assertThat(spoofed.reason()).isEqualTo(Layouts.DROP_INVALID_SIP);
+    assertThat(spoofed.reason()).isEqualTo(DropReasons.DROP_INVALID_SIP);
     assertThat(spoofed.forwarded()).isFalse();
     assertThat(spoofed.event()).get().satisfies(e -> {
-      assertThat(e.direction()).isEqualTo(Layouts.DIR_NETDEV);
-      assertThat(e.reason()).isEqualTo(Layouts.DROP_INVALID_SIP);
+      assertThat(e.direction()).isEqualTo(Directions.DIR_NETDEV);
+      assertThat(e.reason()).isEqualTo(DropReasons.DROP_INVALID_SIP);
     });
-    assertThat(dp.packets(Layouts.DROP_INVALID_SIP, Layouts.DIR_NETDEV)).isEqualTo(1);
+    assertThat(dp.packets(DropReasons.DROP_INVALID_SIP, Directions.DIR_NETDEV)).isEqualTo(1);
     assertThat(dp.fromNetdev(Packets.tcp(WORLD, SERVER, 40000, 80, Packets.TCP_SYN)).reason()).isZero();
-    assertThat(dp.packets(Layouts.FORWARDED, Layouts.DIR_NETDEV)).isEqualTo(1);
+    assertThat(dp.packets(DropReasons.FORWARDED, Directions.DIR_NETDEV)).isEqualTo(1);
   }
 
   @ParameterizedTest
@@ -204,10 +207,10 @@ class PacketValidationTest {
     Datapath dp = open(where);
     // the server's egress denies all; "fragmentation needed" passes only after the source checks
     assertThat(dp.fromPod(Packets.icmp(WORLD, CLIENT, 3, 4, 0, 0), IF_SERVER).reason())
-        .isEqualTo(Layouts.DROP_INVALID_SIP);
+        .isEqualTo(DropReasons.DROP_INVALID_SIP);
     assertThat(dp.fromPod(Packets.icmp(CLIENT, WORLD, 3, 4, 0, 0), IF_SERVER).reason())
-        .isEqualTo(Layouts.DROP_INVALID_SIP);
-    assertThat(dp.packets(Layouts.DROP_INVALID_SIP, Layouts.DIR_EGRESS)).isEqualTo(2);
+        .isEqualTo(DropReasons.DROP_INVALID_SIP);
+    assertThat(dp.packets(DropReasons.DROP_INVALID_SIP, Directions.DIR_EGRESS)).isEqualTo(2);
     assertThat(dp.fromPod(Packets.icmp(SERVER, WORLD, 3, 4, 0, 0), IF_SERVER).reason()).isZero();
   }
 
@@ -224,17 +227,17 @@ class PacketValidationTest {
     assertThat(v.event()).isEmpty();
     assertThat(v.packet()).isEqualTo(related);
     byte[] unrelated = Packets.icmpError(WORLD, CLIENT, 11, 0, Packets.tcp(CLIENT, SERVER, 40009, 80, Packets.TCP_SYN));
-    assertThat(dp.toPod(unrelated).reason()).isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.toPod(unrelated).reason()).isEqualTo(DropReasons.DROP_POLICY);
     // an error quoting another pod's connection is not this pod's
-    assertThat(dp.toPod(Packets.icmpError(WORLD, SERVER, 11, 0, syn)).reason()).isEqualTo(Layouts.DROP_POLICY);
+    assertThat(dp.toPod(Packets.icmpError(WORLD, SERVER, 11, 0, syn)).reason()).isEqualTo(DropReasons.DROP_POLICY);
     // the server, whose egress denies all, answers the connection its ingress let in with an error
     assertThat(dp.toPod(syn).reason()).isZero();
     assertThat(dp.fromPod(Packets.icmpError(SERVER, CLIENT, 3, 3, syn), IF_SERVER).reason()).isZero();
     assertThat(dp.fromPod(Packets.icmpError(SERVER, CLIENT, 3, 3,
-        Packets.tcp(CLIENT, SERVER, 40009, 80, Packets.TCP_SYN)), IF_SERVER).reason()).isEqualTo(Layouts.DROP_POLICY);
+        Packets.tcp(CLIENT, SERVER, 40009, 80, Packets.TCP_SYN)), IF_SERVER).reason()).isEqualTo(DropReasons.DROP_POLICY);
     // ... but not in the server's name from the client's interface
     assertThat(dp.fromPod(Packets.icmpError(SERVER, CLIENT, 3, 3, syn), IF_CLIENT).reason())
-        .isEqualTo(Layouts.DROP_INVALID_SIP);
+        .isEqualTo(DropReasons.DROP_INVALID_SIP);
   }
 
   @ParameterizedTest
@@ -265,8 +268,8 @@ class PacketValidationTest {
     Datapath dp = open(where);
     byte[][] datagram = Packets.fragments(Packets.udp(CLIENT, SERVER, 5000, 53, new byte[64]), 24);
     // the server's ingress allows TCP 80 only: the UDP datagram is denied, and its later fragment too
-    assertThat(dp.toPod(datagram[0]).reason()).isEqualTo(Layouts.DROP_POLICY);
-    assertThat(dp.toPod(datagram[1]).reason()).isEqualTo(Layouts.DROP_FRAG_NOT_SUPPORTED);
+    assertThat(dp.toPod(datagram[0]).reason()).isEqualTo(DropReasons.DROP_POLICY);
+    assertThat(dp.toPod(datagram[1]).reason()).isEqualTo(DropReasons.DROP_FRAG_NOT_SUPPORTED);
     // the client's egress allows all: the later fragment follows its first
     assertThat(dp.fromPod(datagram[0], IF_CLIENT).reason()).isZero();
     Verdict later = dp.fromPod(datagram[1], IF_CLIENT);
@@ -275,7 +278,7 @@ class PacketValidationTest {
     // one whose first fragment never came
     byte[][] orphan = Packets.fragments(Packets.udp(CLIENT, WORLD, 5001, 53, new byte[64]), 24);
     Verdict dropped = dp.fromPod(orphan[1], IF_CLIENT);
-    assertThat(dropped.reason()).isEqualTo(Layouts.DROP_FRAG_NOT_SUPPORTED);
+    assertThat(dropped.reason()).isEqualTo(DropReasons.DROP_FRAG_NOT_SUPPORTED);
     assertThat(dropped.event()).get().satisfies(e -> assertThat(e.reason()).isEqualTo(157));
     // a service's: later fragments get the backend's address (the first fragment's checksum covers it)
     byte[][] svc = Packets.fragments(Packets.tcp(CLIENT, FRONTEND, 40005, 8000, Packets.TCP_SYN, new byte[40]), 24);
@@ -290,11 +293,11 @@ class PacketValidationTest {
   void eventsTheRingBufferHasNoRoomForAreCountedAsLost() {
     Kernel k = (Kernel) open("kernel");
     BpfMap lost = k.obj.map("hg_lost");
-    assertThat(Layouts.sumPerCpuU64(lost.lookup(Layouts.U32.encode(0)))).isZero();
+    assertThat(ScalarCodecs.sumPerCpuU64(lost.lookup(ScalarCodecs.U32.encode(0)))).isZero();
     // each run drops (no such endpoint) with an event; the 4 MiB buffer holds about 65,000 of them
     k.obj.program("to_pod").testRun(Packets.tcp(WORLD, ip(10, 9, 9, 9), 1, 80, Packets.TCP_SYN), 100_000, 0);
-    long n = Layouts.sumPerCpuU64(lost.lookup(Layouts.U32.encode(0)));
+    long n = ScalarCodecs.sumPerCpuU64(lost.lookup(ScalarCodecs.U32.encode(0)));
     assertThat(n).isBetween(20_000L, 100_000L);
-    assertThat(k.packets(Layouts.DROP_UNROUTABLE, Layouts.DIR_INGRESS)).isEqualTo(100_000);
+    assertThat(k.packets(DropReasons.DROP_UNROUTABLE, Directions.DIR_INGRESS)).isEqualTo(100_000);
   }
 }

@@ -5,7 +5,7 @@ import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
-import io.hexgate.datapath.metrics.DropReasons;
+import io.hexgate.datapath.abi.DropReasons;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;

@@ -1,7 +1,6 @@
 package io.hexgate.lab.starwars;
 
-import io.hexgate.datapath.maps.Layouts;
-import io.hexgate.datapath.metrics.DropReasons;
+import io.hexgate.datapath.abi.DropReasons;
 import io.hexgate.lab.flows.ReportedFlow;
 import java.time.Duration;
 import java.util.List;
@@ -153,12 +152,12 @@ public final class StarWarsChecks {
 
   /** The agents reported the ship's connection dropped by policy (reason 133). */
   public Flow denialReported(String ship) throws Exception {
-    return dropReported(ship, Layouts.DROP_POLICY);
+    return dropReported(ship, DropReasons.DROP_POLICY);
   }
 
   /** The agents reported the ship's connection dropped for want of an L7 proxy (reason 180). */
   public Flow missingProxyReported(String ship) throws Exception {
-    return dropReported(ship, Layouts.DROP_PROXY_UNSUPPORTED);
+    return dropReported(ship, DropReasons.DROP_PROXY_UNSUPPORTED);
   }
 
   /** {@code kubectl describe cnp} shows the policy valid and enforced by every one of {@code nodes}. */

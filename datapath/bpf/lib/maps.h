@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* The maps of DESIGN.md. Sizes are the agent's limits; it reports pressure against max_entries. */
+/*
+ * The maps of DESIGN.md. Sizes are the agent's limits; it reports pressure against max_entries.
+ * Every attach-point file includes this header and bpftool gen object links them into one object: each map
+ * is __weak, so the linker keeps one definition of it (it checks that the definitions agree) and every
+ * program of the object uses that one map.
+ */
 #ifndef HEXGATE_MAPS_H
 #define HEXGATE_MAPS_H
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "hexgate.h"
+#include "abi.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -13,21 +18,21 @@ struct {
 	__type(value, struct hg_ipcache_value);
 	__uint(max_entries, 262144);
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* required for LPM tries */
-} hg_ipcache SEC(".maps");
+} hg_ipcache SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct hg_ipcache_host_key);
 	__type(value, struct hg_ipcache_value);
 	__uint(max_entries, 262144);
-} hg_ipcache_host SEC(".maps");
+} hg_ipcache_host SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct hg_endpoint_key);
 	__type(value, struct hg_endpoint_value);
 	__uint(max_entries, 4096);
-} hg_endpoints SEC(".maps");
+} hg_endpoints SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -35,21 +40,21 @@ struct {
 	__type(value, struct hg_policy_value);
 	__uint(max_entries, 1048576);
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* a million preallocated elements would pin ~100 MB */
-} hg_policy SEC(".maps");
+} hg_policy SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct hg_service_key);
 	__type(value, struct hg_service_value);
 	__uint(max_entries, 65536);
-} hg_services SEC(".maps");
+} hg_services SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct hg_backend_key);
 	__type(value, struct hg_backend_value);
 	__uint(max_entries, 262144);
-} hg_backends SEC(".maps");
+} hg_backends SEC(".maps") __weak;
 
 /* Preallocated, not LRU: one pod's flood must not evict other pods' connections. The agent may set its size
  * before load (bpf_map__set_max_entries); expired entries go by its GC. */
@@ -58,46 +63,46 @@ struct {
 	__type(key, struct hg_ct_key);
 	__type(value, struct hg_ct_value);
 	__uint(max_entries, 262144);
-} hg_ct SEC(".maps");
+} hg_ct SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct hg_frag_key);
 	__type(value, struct hg_frag_value);
 	__uint(max_entries, 8192); /* Cilium's CILIUM_IPV4_FRAG_MAP_MAX_ENTRIES */
-} hg_frags SEC(".maps");
+} hg_frags SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(max_entries, 1);
-} hg_lost SEC(".maps");
+} hg_lost SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32); /* endpoint id */
 	__type(value, struct hg_ct_count);
 	__uint(max_entries, 16384);
-} hg_ct_counts SEC(".maps");
+} hg_ct_counts SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* 4 MiB: about 75,000 events of 56 bytes */
-} hg_events SEC(".maps");
+} hg_events SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct hg_metrics_value);
 	__uint(max_entries, HG_METRICS_SLOTS);
-} hg_metrics SEC(".maps");
+} hg_metrics SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct hg_config);
 	__uint(max_entries, 1);
-} hg_config SEC(".maps");
+} hg_config SEC(".maps") __weak;
 
 #endif /* HEXGATE_MAPS_H */

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The binary layout of every Hexgate map key, value and event: the contract between the BPF programs,
- * the agent (io.hexgate.datapath.maps.Layouts mirrors this file field by field) and the Java twin.
+ * The binary layout of every Hexgate map key, value and event, and every constant Java also sees: the
+ * contract between the BPF programs, the agent and the Java twin. This file is the source of truth; the
+ * package io.hexgate.datapath.abi mirrors it, and tests hold the mirror to it (AbiLayoutTest compares
+ * sizes and offsets with the BTF of abi_layout.o, AbiConstantsTest the drop reasons and
+ * other constants with this text).
  *
  * Byte order: addresses and ports are in network order everywhere (as in the packet, so the programs
  * never convert on the fast path; the LPM trie hg_ipcache compares its address from the first byte).
  * Identifiers are in host order.
  */
-#ifndef HEXGATE_H
-#define HEXGATE_H
+#ifndef HEXGATE_LIB_ABI_H
+#define HEXGATE_LIB_ABI_H
 
 #include <linux/types.h>
 
@@ -179,7 +182,7 @@ struct hg_ct_key {
 #define HG_CT_NAT 1   /* nat_addr/nat_port are set */
 #define HG_CT_REPLY 2 /* the reply entry of the connection under the reversed tuple */
 #define HG_CT_LOCAL 4 /* the pod that receives the packets this entry passes is on this node (from_pod may
-                       * hand them to it past the node's stack: HG_CONFIG_HOST_ROUTING) */
+                       * hand them to it past the node's stack: HG_SETTING_HOST_ROUTING) */
 #define HG_CT_SEEN_NON_SYN 8 /* TCP: a packet without SYN passed this entry; until then it lives for the
                               * SYN timeout */
 #define HG_CT_CLOSING 16     /* TCP: a FIN or RST passed this entry: it lives for the closing lifetime */
@@ -237,11 +240,9 @@ struct hg_frag_value {
 /* hg_lost (PERCPU_ARRAY, one u64): events the ring buffer had no room for. */
 
 /* hg_config (ARRAY, one entry) */
-#define HG_CONFIG_NO_CT_CREATE 1 /* benchmarks only: judge new connections without recording them */
-/* from_pod hands established packets for a pod of this node to that pod's host-side interface, past the
- * node's IP stack; the pod's to_pod judges them there (datapath/DESIGN.md, host routing). Set by the agent;
- * off in BPF_PROG_TEST_RUN comparisons with the Java twin, which does not route. */
-#define HG_CONFIG_HOST_ROUTING 2
+/* Benchmarks only: judge new connections without recording them. A map flag, not a load-time setting:
+ * the benchmark switches it between runs of one loaded object. */
+#define HG_CONFIG_NO_CT_CREATE 1
 
 /* Cilium's conntrack lifetimes (cilium-policy.md §7.4), in seconds; a 0 in hg_config means these. */
 #define HG_CT_LIFETIME_TCP 8000
@@ -269,6 +270,21 @@ struct hg_config {
 	__u32 lifetime_icmp;  /* ICMP echo */
 	__u32 hz; /* the kernel's HZ, jiffies per second (CT times are jiffies), probed by the agent; 0 =
 	           * HG_HZ_FALLBACK */
+};
+
+/*
+ * Load-time settings: the .rodata global hg_settings (const volatile, hexgate_lxc.c), written by the agent
+ * before it loads the object (bpf_map__set_initial_value) and constant once loaded, so a packet pays no map
+ * lookup for them and the verifier prunes the code they switch off. What changes while the programs run
+ * (the policy generation) stays in hg_config.
+ */
+/* from_pod hands established packets for a pod of this node to that pod's host-side interface, past the
+ * node's IP stack; the pod's to_pod judges them there (datapath/DESIGN.md, host routing). Set by the agent;
+ * off in BPF_PROG_TEST_RUN comparisons with the Java twin, which does not route. */
+#define HG_SETTING_HOST_ROUTING 1
+
+struct hg_settings {
+	__u32 flags; /* HG_SETTING_* */
 };
 
 /* hg_events (RINGBUF) records */
@@ -302,4 +318,4 @@ struct hg_event {
 	__u32 length;    /* skb->len */
 };
 
-#endif /* HEXGATE_H */
+#endif /* HEXGATE_LIB_ABI_H */
