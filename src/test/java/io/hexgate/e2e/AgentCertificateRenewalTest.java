@@ -4,26 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.hexgate.contract.v1.CertificateResponse;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.agent.AgentCredentials;
 import io.hexgate.datapath.agent.Backoff;
 import io.hexgate.datapath.agent.CertificateRotation;
 import io.hexgate.datapath.agent.OperatorClient;
+import io.hexgate.operator.AgentEndpoint;
+import io.hexgate.operator.HexgateOperator;
+import io.hexgate.operator.MockApi;
+import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.node.NodeAgentService;
-import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.Endpoint;
-import io.hexgate.operator.policy.PolicyEngine;
-import io.hexgate.operator.tls.AgentTls;
+import io.hexgate.operator.tls.CaSecretStore;
 import io.hexgate.operator.tls.CertificateAuthority;
 import io.hexgate.operator.tls.IssuedCertificate;
-import io.hexgate.operator.tls.NodeCertificates;
 import io.hexgate.operator.tls.Pem;
-import io.hexgate.operator.tls.RenewingCertificate;
-import io.hexgate.operator.tls.RevocationList;
-import io.hexgate.operator.tls.RevokedCertificates;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,9 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -45,39 +41,43 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The agent's certificate renewal against the operator's agent port over real mutual TLS: a short-lived
- * certificate is renewed before it expires, written to the agent's directory, and used for the next
- * connection, with the agent's state kept throughout; a revoked agent gets no new certificate.
+ * The agent's certificate renewal against the operator's agent port over real mutual TLS, certificates
+ * short-lived and the CA and deny list in the operator's Secret: a short-lived certificate is renewed
+ * before it expires, written to the agent's directory, and used for the next connection, with the agent's
+ * state kept throughout; a revoked agent gets no new certificate.
  */
 class AgentCertificateRenewalTest {
   private static final Duration LIFETIME = Duration.ofSeconds(6);
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path certs;
-  private final ExecutorService sender = Executors.newFixedThreadPool(2);
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final List<AutoCloseable> closing = new ArrayList<>();
-  private final RevokedCertificates revoked = new RevokedCertificates();
-  private final CertificateAuthority ca =
-      CertificateAuthority.create("hexgate-ca", Clock.systemUTC()).withLeafValidity(LIFETIME);
-  private NodeAgentService service;
-  private Server server;
+  private final MockApi api = new MockApi();
+  private final KubernetesClient client = api.client();
+  private HexgateOperator operator;
+  private CaSecretStore caSecret;
+  private CertificateAuthority ca;
 
   @BeforeEach
-  void start() throws Exception {
-    PolicyEngine engine = new PolicyEngine();
-    engine.upsertNamespace("default", Map.of());
-    engine.upsertEndpoint(new Endpoint("default", "deathstar", "10.0.1.10", Map.of("org", "empire"), "default", "node-a", List.of()));
-    NodeStateHub hub = new NodeStateHub();
-    hub.changed(engine.snapshot(), Set.of());
-    service = new NodeAgentService(hub, r -> {}, (n, b) -> {}, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    // wired as AgentServer wires it, without the Secret: the deny list is fed directly
-    service.useCertificates(new NodeCertificates(ca, revoked));
-    revoked.onChange(list -> service.endRevokedSessions());
-    RenewingCertificate serving =
-        new RenewingCertificate(() -> ca.withLeafValidity(Duration.ofHours(1)).issueServer("hexgate-operator", List.of("localhost"), List.of()), Clock.systemUTC());
-    closing.add(serving);
-    server = AgentTls.server(0, serving.keyManager(), ca.certificate(), service, revoked::revoked).start();
+  void start() {
+    // the serving certificate and agents' renewals live LIFETIME too
+    operator =
+        HexgateOperator.create(
+            OperatorConfig.builder(client)
+                .withoutLeaderElection()
+                .withoutWatchingApi()
+                .agents(new AgentEndpoint.Tls(0, CaSecretStore.DEFAULT_NAME, List.of(), LIFETIME))
+                .withoutMetrics()
+                .build());
+    operator.start();
+    operator.engine().apply(e -> {
+      e.upsertNamespace("default", Map.of());
+      e.upsertEndpoint(new Endpoint("default", "deathstar", "10.0.1.10", Map.of("org", "empire"), "default", "node-a", List.of()));
+    });
+    // the operator created the CA; agents' first certificates are issued from it (hexgate agent-cert)
+    caSecret = new CaSecretStore(client, client.getNamespace(), CaSecretStore.DEFAULT_NAME, Clock.systemUTC());
+    ca = caSecret.load().orElseThrow().withLeafValidity(LIFETIME);
   }
 
   @AfterEach
@@ -85,9 +85,9 @@ class AgentCertificateRenewalTest {
     for (AutoCloseable c : closing) {
       c.close();
     }
-    server.shutdownNow();
-    sender.shutdownNow();
+    operator.stop();
     scheduler.shutdownNow();
+    api.close();
   }
 
   @Test
@@ -98,7 +98,8 @@ class AgentCertificateRenewalTest {
     Instant firstExpiry = first.getNotAfter().toInstant();
     List<StateUpdate> applied = new CopyOnWriteArrayList<>();
     CertificateRotation rotation = CertificateRotation.load(dir, "node-a", Clock.systemUTC());
-    OperatorClient agent = agent(dir, rotation, applied);
+    OperatorClient agent = agent("node-a", AgentCredentials.channel(target(), rotation, null), applied).renewing(rotation);
+    agent.start();
     await().atMost(WAIT).until(() -> applied.size() == 1);
     long revision = agent.state().revision();
 
@@ -115,12 +116,22 @@ class AgentCertificateRenewalTest {
     assertThat(CertificateAuthority.nodeOf(second)).isEqualTo("node-a");
 
     // reconnected with it at once, resuming: no new snapshot, the applied state never dropped
+    NodeAgentService service = operator.agentService();
     await().atMost(WAIT).until(() -> agent.connects() == 2 && agent.connected() && service.connectedNodes().contains("node-a"));
     assertThat(applied).hasSize(1);
     assertThat(agent.state().revision()).isEqualTo(revision);
 
-    // the new connection presents the new certificate: revoking the old one leaves it alone
-    revoked.update(RevocationList.format(firstSerial) + " node-a replaced\n", "test");
+    // the new connection presents the new certificate: revoking the old one leaves it alone. The deny
+    // list reaches the operator through its watch of the Secret; a witness agent's certificate, revoked
+    // right after, ends the witness's stream once the operator holds both revocations.
+    Path witnessDir = certs.resolve("node-b");
+    IssuedCertificate witness = ca.withLeafValidity(Duration.ofHours(1)).issueAgent("node-b");
+    witness.writeTo(witnessDir);
+    agent("node-b", AgentCredentials.channel(target(), witnessDir, null), new CopyOnWriteArrayList<>()).start();
+    await().atMost(WAIT).until(() -> service.connectedNodes().contains("node-b"));
+    caSecret.revoke(firstSerial, "node-a", "replaced");
+    caSecret.revoke(witness.certificate().getSerialNumber(), "node-b", "witness");
+    await().atMost(WAIT).until(() -> !service.connectedNodes().contains("node-b"));
     Thread.sleep(500);
     assertThat(agent.connected()).isTrue();
     assertThat(agent.connects()).isEqualTo(2);
@@ -140,11 +151,12 @@ class AgentCertificateRenewalTest {
     String before = Files.readString(dir.resolve("tls.crt"));
     CertificateRotation rotation = CertificateRotation.load(dir, "node-a", Clock.systemUTC());
     List<StateUpdate> applied = new CopyOnWriteArrayList<>();
-    OperatorClient agent = agent(dir, rotation, applied);
+    OperatorClient agent = agent("node-a", AgentCredentials.channel(target(), rotation, null), applied).renewing(rotation);
+    agent.start();
     await().atMost(WAIT).until(() -> applied.size() == 1);
 
-    revoked.update(RevocationList.format(issued.certificate().getSerialNumber()) + " node-a stolen\n", "test");
-    await().atMost(WAIT).until(() -> !service.connectedNodes().contains("node-a"));
+    caSecret.revoke(issued.certificate().getSerialNumber(), "node-a", "stolen");
+    await().atMost(WAIT).until(() -> !operator.agentService().connectedNodes().contains("node-a"));
     // past the time it would have been renewed, up to its expiry: refused at every reconnection
     Thread.sleep(Math.max(0, Duration.between(Instant.now(), issued.certificate().getNotAfter().toInstant()).toMillis()));
     assertThat(rotation.certificate()).isEqualTo(issued.certificate());
@@ -214,23 +226,25 @@ class AgentCertificateRenewalTest {
     assertThat(r.certificate()).isEqualTo(good);
   }
 
-  private OperatorClient agent(Path dir, CertificateRotation rotation, List<StateUpdate> applied) {
-    ManagedChannel channel = AgentCredentials.channel("localhost:" + server.getPort(), rotation, null);
+  private String target() {
+    return "localhost:" + operator.agentPort();
+  }
+
+  /** An agent for {@code node} on {@code channel}, not started, recording the updates it applies. */
+  private OperatorClient agent(String node, ManagedChannel channel, List<StateUpdate> applied) {
     OperatorClient c =
         new OperatorClient(
-                channel,
-                "node-a",
-                (u, next) -> {
-                  applied.add(u);
-                  return Map.of();
-                },
-                scheduler,
-                new Backoff(Duration.ofMillis(50), Duration.ofMillis(500)),
-                16)
-            .renewing(rotation);
+            channel,
+            node,
+            (u, next) -> {
+              applied.add(u);
+              return Map.of();
+            },
+            scheduler,
+            new Backoff(Duration.ofMillis(50), Duration.ofMillis(500)),
+            16);
     closing.add(channel::shutdownNow);
     closing.add(c);
-    c.start();
     return c;
   }
 }

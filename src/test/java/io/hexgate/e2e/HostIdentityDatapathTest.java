@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.EchoServer;
@@ -17,30 +17,30 @@ import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
+import io.hexgate.operator.AgentEndpoint;
+import io.hexgate.operator.HexgateOperator;
+import io.hexgate.operator.MockApi;
+import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.node.AgentReport;
-import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.Endpoint;
-import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.Rule;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * The host identity on real connections: a pod under ingress default-deny is reached from its own node's
- * namespace (the kubelet's probes; allow-localhost) once the operator gives node addresses the host
- * identity there, and not from the other node's namespace (remote-node) until a rule allows
- * {@code remote-node}. Needs root and eBPF.
+ * namespace (the kubelet's probes; allow-localhost) once the operator, its engine and Nodes fed by the
+ * test, gives node addresses the host identity there, and not from the other node's namespace
+ * (remote-node) until a rule allows {@code remote-node}. Needs root and eBPF.
  */
 class HostIdentityDatapathTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -49,7 +49,7 @@ class HostIdentityDatapathTest {
 
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final List<AgentReport> reports = new CopyOnWriteArrayList<>();
-  private final ExecutorService sender = Executors.newFixedThreadPool(2);
+  private final MockApi api = new MockApi();
   private ClusterNetwork net;
 
   @AfterEach
@@ -57,7 +57,7 @@ class HostIdentityDatapathTest {
     for (int i = closing.size() - 1; i >= 0; i--) {
       closing.get(i).close();
     }
-    sender.shutdownNow();
+    api.close();
     if (net != null) {
       net.close();
     }
@@ -82,22 +82,30 @@ class HostIdentityDatapathTest {
     closing.add(fromNode1);
     closing.add(fromNode2);
 
-    PolicyEngine engine = new PolicyEngine();
-    engine.upsertNamespace("default", Map.of());
-    engine.upsertEndpoint(new Endpoint("default", "web", web.ip(), Map.of("app", "web"), "default", n1.netns(), List.of()));
-    engine.upsertPolicy(PolicyRef.cnp("default", "lockdown"), List.of(YAML.readValue("""
+    String name = "hg-host-identity-" + System.nanoTime();
+    HexgateOperator operator =
+        HexgateOperator.create(
+            OperatorConfig.builder(api.client())
+                .withoutLeaderElection()
+                .withoutWatchingApi()
+                .agents(new AgentEndpoint.InProcess(name))
+                .withoutMetrics()
+                .build());
+    closing.add(operator);
+    operator.addReportListener(reports::add);
+    operator.start();
+    Rule lockdown = rule("""
         endpointSelector: {matchLabels: {app: web}}
         ingress:
         - fromEndpoints: [{matchLabels: {app: nobody}}]
-        """, Rule.class)), List.of("spec"));
-    NodeStateHub hub = new NodeStateHub();
-    hub.changed(engine.snapshot(), Set.of());
+        """);
+    operator.engine().apply(e -> {
+      e.upsertNamespace("default", Map.of());
+      e.upsertEndpoint(new Endpoint("default", "web", web.ip(), Map.of("app", "web"), "default", n1.netns(), List.of()));
+      e.upsertPolicy(PolicyRef.cnp("default", "lockdown"), List.of(lockdown), List.of("spec"));
+    });
+    NodeStateHub hub = operator.nodes();
 
-    NodeAgentService service =
-        new NodeAgentService(hub, reports::add, (node, batch) -> {}, sender, NodeAgentService.Authentication.TRUST_CLAIM);
-    String name = "hg-host-identity-" + System.nanoTime();
-    Server server = InProcessServerBuilder.forName(name).addService(service).directExecutor().build().start();
-    closing.add(server::shutdownNow);
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     closing.add(channel::shutdownNow);
     closing.add(NodeAgent.start(
@@ -108,20 +116,33 @@ class HostIdentityDatapathTest {
     // kubelet probes included.
     assertThat(TcpProbe.attempt(fromNode1, web.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
 
-    hub.nodeAddresses(Map.of(n1.netns(), Set.of(n1.nodeIp() + "/32"), n2.netns(), Set.of(n2.nodeIp() + "/32")));
+    operator.nodeAddresses().upsert(node(n1));
+    operator.nodeAddresses().upsert(node(n2));
     awaitApplied(hub, n1.netns());
     assertThat(TcpProbe.attempt(fromNode1, web.ip(), 80, Duration.ofSeconds(3))).isEqualTo(Outcome.ANSWERED);
     assertThat(TcpProbe.attempt(fromNode2, web.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
 
-    engine.upsertPolicy(PolicyRef.cnp("default", "nodes"), List.of(YAML.readValue("""
+    Rule remoteNode = rule("""
         endpointSelector: {matchLabels: {app: web}}
         ingress:
         - fromEntities: [remote-node]
           toPorts: [{ports: [{port: "80", protocol: TCP}]}]
-        """, Rule.class)), List.of("spec"));
-    hub.changed(engine.snapshot(), Set.of());
+        """);
+    operator.engine().apply(e -> e.upsertPolicy(PolicyRef.cnp("default", "nodes"), List.of(remoteNode), List.of("spec")));
     awaitApplied(hub, n1.netns());
     assertThat(TcpProbe.attempt(fromNode2, web.ip(), 80, Duration.ofSeconds(3))).isEqualTo(Outcome.ANSWERED);
     assertThat(TcpProbe.attempt(fromNode1, web.ip(), 80, Duration.ofSeconds(3))).isEqualTo(Outcome.ANSWERED);
+  }
+
+  private static Rule rule(String yaml) throws IOException {
+    return YAML.readValue(yaml, Rule.class);
+  }
+
+  /** The node as its Node object reports it: its namespace's uplink address as InternalIP. */
+  private static Node node(NodeNetwork n) {
+    return new NodeBuilder()
+        .withNewMetadata().withName(n.netns()).endMetadata()
+        .withNewStatus().addNewAddress().withType("InternalIP").withAddress(n.nodeIp()).endAddress().endStatus()
+        .build();
   }
 }

@@ -5,10 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.grpc.Grpc;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.Verdict;
 import io.hexgate.datapath.NodeAgent;
@@ -21,16 +19,16 @@ import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
 import io.hexgate.datapath.netns.TrafficLoop;
+import io.hexgate.operator.AgentEndpoint;
+import io.hexgate.operator.HexgateOperator;
+import io.hexgate.operator.MockApi;
+import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.RepoRoot;
 import io.hexgate.operator.node.AgentReport;
-import io.hexgate.operator.node.NodeAgentService;
-import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.Endpoint;
-import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.CiliumNetworkPolicy;
-import io.hexgate.operator.tls.AgentCertificateInterceptor;
-import io.hexgate.operator.tls.AgentTls;
+import io.hexgate.operator.tls.CaSecretStore;
 import io.hexgate.operator.tls.CertificateAuthority;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,17 +38,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Star Wars rule1 from examples/starwars, computed by the operator's policy engine, served over mutual TLS
- * by its NodeAgentService, and enforced by two node agents' eBPF datapaths on real TCP connections between
- * pod namespaces on two node namespaces.
+ * Star Wars rule1 from examples/starwars, computed by the operator's policy engine (fed by the test),
+ * served on the operator's mutual TLS agent port with its CA in a Secret, and enforced by two node
+ * agents' eBPF datapaths on real TCP connections between pod namespaces on two node namespaces.
  */
 class StarWarsDatapathTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -60,19 +56,19 @@ class StarWarsDatapathTest {
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final List<AgentReport> reports = new CopyOnWriteArrayList<>();
   private final List<Flow> flows = new CopyOnWriteArrayList<>();
-  private final ExecutorService sender = Executors.newFixedThreadPool(2);
+  private final MockApi api = new MockApi();
+  private HexgateOperator operator;
   private ClusterNetwork net;
-  private Server server;
 
   @AfterEach
   void stop() throws Exception {
     for (int i = closing.size() - 1; i >= 0; i--) {
       closing.get(i).close();
     }
-    if (server != null) {
-      server.shutdownNow();
+    if (operator != null) {
+      operator.stop();
     }
-    sender.shutdownNow();
+    api.close();
     if (net != null) {
       net.close();
     }
@@ -92,13 +88,8 @@ class StarWarsDatapathTest {
     CiliumNetworkPolicy cnp =
         new ObjectMapper(new YAMLFactory())
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
-    sw.engine().upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
-    NodeStateHub hub = new NodeStateHub();
-    hub.changed(sw.engine().snapshot(), Set.of());
-    CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
-    NodeAgentService service =
-        new NodeAgentService(hub, reports::add, (node, batch) -> {}, sender, NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    serveOverTls(ca, service);
+    operator.engine().apply(e -> e.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec")));
+    CertificateAuthority ca = agentCa();
     Map<NodeNetwork, Process> agents = new java.util.HashMap<>();
     for (NodeNetwork n : List.of(n1, n2)) {
       ca.issueAgent(n.netns()).writeTo(certs.resolve(n.netns()));
@@ -170,7 +161,7 @@ class StarWarsDatapathTest {
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", System.getProperty("java.class.path"),
             "io.hexgate.cli.HexgateCli", "agent",
-            "--node", n.netns(), "--operator", "localhost:" + server.getPort(),
+            "--node", n.netns(), "--operator", "localhost:" + operator.agentPort(),
             "--cert-dir", certs.resolve(n.netns()).toString(), "--netns", n.netns(),
             "--pin-dir", n.pinDir().toString(), "--datapath", "bpf", "--metrics-port", "0")
         .redirectErrorStream(true)
@@ -178,10 +169,13 @@ class StarWarsDatapathTest {
         .start();
   }
 
-  /** Rule1's cast: deathstar and xwing on node n1, tiefighter on n2, each answering on port 80, in the engine. */
+  /**
+   * Rule1's cast: deathstar and xwing on node n1, tiefighter on n2, each answering on port 80, in the
+   * engine of the started {@link #operator}.
+   */
   private record StarWars(
       NodeNetwork n1, NodeNetwork n2, PodNetwork deathstar, PodNetwork xwing, PodNetwork tiefighter,
-      NetNsThread fromXwing, NetNsThread fromTiefighter, PolicyEngine engine) {}
+      NetNsThread fromXwing, NetNsThread fromTiefighter) {}
 
   private StarWars starWars(String netnsPrefix) throws Exception {
     NodeAgent.bpfUnavailable().ifPresent(why -> Assumptions.abort("skipping the eBPF end-to-end test: " + why));
@@ -199,21 +193,31 @@ class StarWarsDatapathTest {
     closing.add(fromXwing);
     closing.add(fromTiefighter);
 
-    PolicyEngine engine = new PolicyEngine();
-    engine.upsertNamespace("default", Map.of());
-    engine.upsertEndpoint(pod(deathstar, Map.of("org", "empire", "class", "deathstar")));
-    engine.upsertEndpoint(pod(xwing, Map.of("org", "alliance", "class", "xwing")));
-    engine.upsertEndpoint(pod(tiefighter, Map.of("org", "empire", "class", "tiefighter")));
-    return new StarWars(n1, n2, deathstar, xwing, tiefighter, fromXwing, fromTiefighter, engine);
+    // agents reach it on its agent port, as in production; the test feeds the engine
+    operator =
+        HexgateOperator.create(
+            OperatorConfig.builder(api.client())
+                .withoutLeaderElection()
+                .withoutWatchingApi()
+                .agents(new AgentEndpoint.Tls(0, CaSecretStore.DEFAULT_NAME, List.of(), CertificateAuthority.LEAF_VALIDITY))
+                .withoutMetrics()
+                .build());
+    operator.addReportListener(reports::add);
+    operator.addFlowListener((node, batch) -> flows.addAll(batch.getFlowsList()));
+    operator.start();
+    operator.engine().apply(e -> {
+      e.upsertNamespace("default", Map.of());
+      e.upsertEndpoint(pod(deathstar, Map.of("org", "empire", "class", "deathstar")));
+      e.upsertEndpoint(pod(xwing, Map.of("org", "alliance", "class", "xwing")));
+      e.upsertEndpoint(pod(tiefighter, Map.of("org", "empire", "class", "tiefighter")));
+    });
+    return new StarWars(n1, n2, deathstar, xwing, tiefighter, fromXwing, fromTiefighter);
   }
 
-  /** Starts {@link #server}: the service over mutual TLS with a server certificate from {@code ca}. */
-  private void serveOverTls(CertificateAuthority ca, NodeAgentService service) throws Exception {
-    server =
-        Grpc.newServerBuilderForPort(0, AgentTls.serverCredentials(ca.issueServer("hexgate-operator", List.of("localhost"), List.of())))
-            .addService(ServerInterceptors.intercept(service, new AgentCertificateInterceptor()))
-            .build()
-            .start();
+  /** The CA the operator created in its Secret, which agents' certificates are issued from (hexgate agent-cert). */
+  private CertificateAuthority agentCa() {
+    KubernetesClient client = api.client();
+    return new CaSecretStore(client, client.getNamespace(), CaSecretStore.DEFAULT_NAME, Clock.systemUTC()).load().orElseThrow();
   }
 
   private static Endpoint pod(PodNetwork p, Map<String, String> labels) {
@@ -228,24 +232,16 @@ class StarWarsDatapathTest {
     PodNetwork deathstar = sw.deathstar();
     NetNsThread fromXwing = sw.fromXwing();
     NetNsThread fromTiefighter = sw.fromTiefighter();
-    NodeStateHub hub = new NodeStateHub();
-    hub.changed(sw.engine().snapshot(), Set.of());
-
-    CertificateAuthority ca = CertificateAuthority.create("hexgate-ca", Clock.systemUTC());
-    NodeAgentService service =
-        new NodeAgentService(
-            hub, reports::add, (node, batch) -> flows.addAll(batch.getFlowsList()), sender,
-            NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
-    serveOverTls(ca, service);
+    CertificateAuthority ca = agentCa();
     for (NodeNetwork n : List.of(n1, n2)) {
       ca.issueAgent(n.netns()).writeTo(certs.resolve(n.netns()));
-      ManagedChannel channel = AgentCredentials.channel("localhost:" + server.getPort(), certs.resolve(n.netns()), null);
+      ManagedChannel channel = AgentCredentials.channel("localhost:" + operator.agentPort(), certs.resolve(n.netns()), null);
       closing.add(channel::shutdownNow);
       closing.add(
           NodeAgent.start(
               new NodeAgent.Config(n.netns(), n.netns(), n.pinDir(), List.of(n.uplink()), 0, NodeAgent.Mode.BPF), channel));
     }
-    await().atMost(WAIT).until(() -> service.connectedNodes().equals(Set.of(n1.netns(), n2.netns())));
+    await().atMost(WAIT).until(() -> operator.agentService().connectedNodes().equals(Set.of(n1.netns(), n2.netns())));
     await().atMost(WAIT).until(() -> reports.stream().filter(AgentReport::ok).map(AgentReport::node).distinct().count() == 2);
 
     // no policy: everyone connects
@@ -255,9 +251,8 @@ class StarWarsDatapathTest {
     CiliumNetworkPolicy cnp =
         new ObjectMapper(new YAMLFactory())
             .readValue(RepoRoot.find().resolve("examples/starwars/sw_l3_l4_policy.yaml").toFile(), CiliumNetworkPolicy.class);
-    sw.engine().upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec"));
-    hub.changed(sw.engine().snapshot(), Set.of());
-    long revision = hub.find(n1.netns()).current().revision();
+    operator.engine().apply(e -> e.upsertPolicy(RULE1, List.of(cnp.getSpec()), List.of("spec")));
+    long revision = operator.nodes().find(n1.netns()).current().revision();
     await().atMost(WAIT).untilAsserted(
         () -> assertThat(reports).anyMatch(r -> r.node().equals(n1.netns()) && r.revision() == revision && r.ok()
             && r.policies().contains(RULE1)));

@@ -353,6 +353,11 @@ public final class HexgateOperator implements AutoCloseable {
     return services;
   }
 
+  /** The Nodes' addresses, given the host and remote-node identities in the agents' IP caches. */
+  public NodeAddresses nodeAddresses() {
+    return nodeAddresses;
+  }
+
   /** What each node's agent says about its kernel, fed by the status tracker from Hellos and ACKs. */
   public NodeEnforcement nodeEnforcement() {
     return kernels;
