@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * state kept throughout; a revoked agent gets no new certificate.
  */
 class AgentCertificateRenewalTest {
-  private static final Duration LIFETIME = Duration.ofSeconds(6);
+  // long enough that the witness step below fits between a renewal and the next one on a loaded machine
+  private static final Duration LIFETIME = Duration.ofSeconds(12);
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path certs;
