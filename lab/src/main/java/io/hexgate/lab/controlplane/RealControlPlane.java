@@ -207,9 +207,15 @@ public final class RealControlPlane implements ControlPlane {
     }
     for (CustomResourceDefinition crd : crds) {
       admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-              .anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())), 30, TimeUnit.SECONDS);
+          .waitUntilCondition(RealControlPlane::established, 30, TimeUnit.SECONDS);
     }
+  }
+
+  // a just-created CRD can have a status with no conditions yet
+  private static boolean established(CustomResourceDefinition crd) {
+    return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus()));
   }
 
   /** Stops the components a lab killed before it could stop them left running in {@code dir}; names them. */
