@@ -17,6 +17,9 @@ scripts/ensure-host-tools.sh
 # the lab's real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl),
 # built once into ~/.cache/hexgate; without Go the lab tests run on the embedded fallback and say so
 scripts/ensure-control-plane.sh >/dev/null || echo "test.sh: the real control plane cannot be built here; lab tests use the embedded fallback" >&2
+# the Debian base of the operator and agent images, made once into ~/.cache/hexgate (needs root the first time);
+# without it the build writes only the bundle image and says so
+scripts/ensure-image-base.sh >/dev/null || echo "test.sh: no image base; the operator and agent images are not built" >&2
 ./mvnw -B -ntp verify
 
 # The shared policy-verdict corpus runs inside the suite (src/test, PolicyVerdictConformanceTest);
