@@ -26,16 +26,19 @@ public final class BuildImages {
     String version = args[2];
     Files.createDirectories(out);
     ImageLog log = new ImageLog();
+    // Jib's layer caches live in the build's output, never in the user's home (which may not be writable)
+    Path cache = out.resolve("jib-cache");
 
-    BundleImage.build(root.resolve("bundle"), out, version, log);
+    BundleImage.build(root.resolve("bundle"), out, cache, version, log);
 
     Optional<Path> base = ImageBase.ensure(root, log);
     if (base.isEmpty()) {
+      Files.deleteIfExists(out.resolve(JvmImage.operator(version).archiveName()));
+      Files.deleteIfExists(out.resolve(JvmImage.agent(version).archiveName()));
       log.skip("operator and agent images", "no image base (see the line of scripts/ensure-image-base.sh above)");
       return;
     }
     CliApplication app = CliApplication.read(root.resolve("cli/target/hexgate.jar"));
-    Path cache = out.resolve("jib-cache");
     JvmImage.operator(version).build(base.get(), app, out, cache, log);
     if (app.containsResource(JvmImage.BPF_OBJECT)) {
       JvmImage.agent(version).build(base.get(), app, out, cache, log);

@@ -29,7 +29,7 @@ final class BundleImage {
     return JvmImage.REGISTRY + NAME + ":v" + version;
   }
 
-  static void build(Path bundle, Path out, String version, ImageLog log) throws Exception {
+  static void build(Path bundle, Path out, Path cache, String version, ImageLog log) throws Exception {
     Path archive = out.resolve(ARCHIVE);
     Path annotations = bundle.resolve("metadata/annotations.yaml");
     if (!Files.isRegularFile(annotations)) {
@@ -52,7 +52,8 @@ final class BundleImage {
         .containerize(Containerizer.to(TarImage.at(archive).named(reference(version)))
             .setOfflineMode(true)
             .setToolName("hexgate-images")
-            .setApplicationLayersCache(Files.createTempDirectory("hexgate-bundle-layers"))
+            .setBaseImageLayersCache(cache.resolve("base-layers"))
+            .setApplicationLayersCache(cache.resolve("layers"))
             .addEventHandler(LogEvent.class, log::jib));
     log.info(String.format("%s %s: %s, %d kB, in %d ms", ARCHIVE, reference(version), container.getDigest(),
         Files.size(archive) >> 10, (System.nanoTime() - started) / 1_000_000));

@@ -100,7 +100,7 @@ record JvmImage(String name, String version, String user, String description) {
         .containerize(Containerizer.to(TarImage.at(archive).named(reference()))
             .setOfflineMode(true)
             .setToolName("hexgate-images")
-            .setBaseImageLayersCache(base.resolveSibling("jib-base-layers"))
+            .setBaseImageLayersCache(cache.resolve("base-layers"))
             .setApplicationLayersCache(cache.resolve("layers"))
             .addEventHandler(LogEvent.class, log::jib));
     log.info(String.format("%s %s: %s, %d MB, %s, user %s, in %d ms", archive.getFileName(), reference(),
