@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The operator deploys the agents a HexgateConfig describes, against the mock API server. */
-class HexgateConfigReconcilerTest {
+public class HexgateConfigReconcilerTest {
   private MockApi api;
   private KubernetesClient kube;
   private HexgateOperator operator;
@@ -52,7 +52,7 @@ class HexgateConfigReconcilerTest {
     api.close();
   }
 
-  static HexgateConfig config(String name) {
+  public static HexgateConfig config(String name) {
     HexgateConfig c = new HexgateConfig();
     c.setMetadata(new ObjectMetaBuilder().withName(name).build());
     c.setSpec(new HexgateConfigSpec());
