@@ -4,11 +4,14 @@ import io.grpc.ManagedChannel;
 import io.hexgate.contract.metrics.MetricsServer;
 import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.agent.AgentCredentials;
+import io.hexgate.datapath.agent.Backoff;
+import io.hexgate.datapath.agent.CertificateBootstrap;
 import io.hexgate.datapath.agent.CertificateRotation;
 import io.hexgate.datapath.enforce.ConntrackOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -25,6 +28,9 @@ import picocli.CommandLine.Option;
       "serves metrics. Where eBPF is unavailable it runs the Java datapath, which enforces nothing."
     })
 public final class AgentCommand implements Callable<Integer> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentCommand.class);
+  private static final Backoff BOOTSTRAP_BACKOFF = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+
   @Option(names = "--node", required = true, description = "Name of the node (its certificate names it).")
   String node;
 
@@ -33,6 +39,12 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--cert-dir", defaultValue = "/etc/hexgate/agent", description = "Directory holding tls.crt, tls.key and ca.crt, from `hexgate agent-cert`; the agent renews tls.crt and tls.key there before they expire, so it must be writable (default: ${DEFAULT-VALUE}).")
   Path certDir;
+
+  @Option(names = "--bootstrap-token-file", paramLabel = "FILE", description = "The agent pod's projected ServiceAccount token (audience hexgate): when --cert-dir holds no usable certificate, the agent asks the operator for one with it, verifying the operator with --ca-file.")
+  Path bootstrapTokenFile;
+
+  @Option(names = "--ca-file", paramLabel = "FILE", description = "With --bootstrap-token-file: the CA the operator's certificate must chain to (the ConfigMap hexgate-ca's ca.crt).")
+  Path caFile;
 
   @Option(names = "--authority", description = "Name the operator's certificate must carry (default: the host of --operator, or hexgate-operator when it is an IP address).")
   String authority;
@@ -61,6 +73,27 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--ct-gc-interval", defaultValue = "30", paramLabel = "SECONDS", description = "How often expired and no longer allowed connections are deleted (default: ${DEFAULT-VALUE}).")
   int ctGcSeconds;
 
+  /**
+   * Until the certificate directory holds a usable certificate, asks the operator for one, retrying with
+   * backoff: the operator may not be up yet, and a refusal (logged with its reason) may be a pod the API
+   * server does not show yet.
+   */
+  private void bootstrap(String auth) throws InterruptedException {
+    Clock clock = Clock.systemUTC();
+    for (int failures = 0; !CertificateBootstrap.usable(certDir, node, caFile, clock); failures++) {
+      try {
+        var cert = CertificateBootstrap.run(certDir, node, operator, auth, caFile, bootstrapTokenFile, clock);
+        LOG.info("bootstrapped the certificate of node {} ({}), valid until {}", node, cert.getSerialNumber().toString(16),
+            cert.getNotAfter().toInstant());
+        return;
+      } catch (RuntimeException e) {
+        Duration delay = BOOTSTRAP_BACKOFF.delay(failures);
+        LOG.warn("cannot bootstrap the certificate of node {} from {}: {}; again in {}", node, operator, e.getMessage(), delay);
+        Thread.sleep(delay.toMillis());
+      }
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     NodeAgent.Mode mode;
@@ -73,6 +106,15 @@ public final class AgentCommand implements Callable<Integer> {
     if (!operator.matches(".+:\\d+")) {
       System.err.println("hexgate agent: --operator must be HOST:PORT, not '" + operator + "'");
       return 2;
+    }
+    String host = operator.substring(0, operator.lastIndexOf(':'));
+    String auth = authority != null ? authority : host.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?") ? "hexgate-operator" : null;
+    if (bootstrapTokenFile != null) {
+      if (caFile == null) {
+        System.err.println("hexgate agent: --bootstrap-token-file needs --ca-file");
+        return 2;
+      }
+      bootstrap(auth);
     }
     for (String f : List.of(AgentCredentials.CERT_FILE, AgentCredentials.KEY_FILE, AgentCredentials.CA_FILE)) {
       if (!Files.isReadable(certDir.resolve(f))) {
@@ -88,8 +130,6 @@ public final class AgentCommand implements Callable<Integer> {
       System.err.println("hexgate agent: " + e.getMessage());
       return 2;
     }
-    String host = operator.substring(0, operator.lastIndexOf(':'));
-    String auth = authority != null ? authority : host.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?") ? "hexgate-operator" : null;
     CertificateRotation rotation;
     try {
       rotation = CertificateRotation.load(certDir, node, Clock.systemUTC());

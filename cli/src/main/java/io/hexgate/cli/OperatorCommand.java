@@ -7,6 +7,7 @@ import io.hexgate.contract.metrics.MetricsServer;
 import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.operator.OperatorMain;
 import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.install.AgentInstall;
 import io.hexgate.operator.AgentEndpoint;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.tls.CaSecretStore;
@@ -75,6 +76,9 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--ca-secret", defaultValue = CaSecretStore.DEFAULT_NAME, description = "Secret holding the agents' CA, in the client's namespace; created if absent (default: ${DEFAULT-VALUE}).")
   String caSecret;
 
+  @Option(names = "--install-agents", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Deploy the node agents the cluster's HexgateConfig describes (a DaemonSet in the operator's namespace, image from $RELATED_IMAGE_AGENT unless it names one, agents told to reach the operator at $POD_IP and --agent-port); needs --agent-server (default: ${DEFAULT-VALUE}).")
+  boolean installAgents;
+
   @Option(names = "--status-node-limit", defaultValue = "100", description = "Nodes listed in a policy's status.nodes; beyond it only failing nodes are (default: ${DEFAULT-VALUE}).")
   int statusNodeLimit;
 
@@ -100,6 +104,9 @@ public final class OperatorCommand implements Callable<Integer> {
             .metricsPort(metricsPort == 0 ? OperatorConfig.NO_METRICS : metricsPort);
     if (agentServer) {
       b.agents(new AgentEndpoint.Tls(agentPort, caSecret, agentDnsNames == null ? List.of() : agentDnsNames, certLifetime));
+      if (installAgents) {
+        b.installAgents(AgentInstall.fromEnvironment(System::getenv, agentPort));
+      }
     } else {
       // --no-agent-server: no port, nothing serves the agents' service
       b.agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.REQUIRE_CERTIFICATE));

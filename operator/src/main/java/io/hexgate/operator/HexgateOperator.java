@@ -17,8 +17,10 @@ import io.hexgate.operator.feed.PolicyFeed;
 import io.hexgate.operator.identity.CrdIdentityAllocator;
 import io.hexgate.operator.identity.IdentityAllocator;
 import io.hexgate.operator.identity.SecurityLabels;
+import io.hexgate.operator.install.HexgateConfigReconciler;
 import io.hexgate.operator.metrics.OperatorMetrics;
 import io.hexgate.operator.node.AgentListeners;
+import io.hexgate.operator.node.AgentReport;
 import io.hexgate.operator.node.AgentReportListener;
 import io.hexgate.operator.node.DesiredStateListener;
 import io.hexgate.operator.node.FlowBatchListener;
@@ -39,7 +41,9 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.cert.X509Certificate;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -80,7 +84,7 @@ public final class HexgateOperator implements AutoCloseable {
   private final AtomicBoolean leader = new AtomicBoolean();
   private MetricsServer metricsServer;
   private Server inProcessServer;
-  private AgentServer agentServer;
+  private volatile AgentServer agentServer;
 
   /** The operator {@code config} describes, not started yet; {@code config.client()} is required. */
   public static HexgateOperator create(OperatorConfig config) {
@@ -160,6 +164,9 @@ public final class HexgateOperator implements AutoCloseable {
             c -> {
               c.withKubernetesClient(client)
                   .withCloseClientOnStop(false)
+                  // plain updates and merge patches: what the agents' objects and HexgateConfig status need
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withSSABasedCreateUpdateMatchForDependentResources(false)
                   .checkingCRDAndValidateLocalModel(false)
                   .withMetrics(feed);
               if (config.leaderElection()) {
@@ -174,6 +181,24 @@ public final class HexgateOperator implements AutoCloseable {
     o.register(new ServiceReconciler(services));
     o.register(new EndpointSliceReconciler(services));
     o.register(new NodeReconciler(nodeAddresses));
+    if (config.agentInstall() != null) {
+      HexgateConfigReconciler installer =
+          new HexgateConfigReconciler(
+              config.agentInstall(), namespace(), this::caCertificate, kernels, agentService::connectedNodes, config.clock());
+      agentListeners.add(
+          new AgentReportListener() {
+            @Override
+            public void reported(AgentReport report) {}
+
+            @Override
+            public void connectionChanged(String node, boolean connected) {
+              installer.refreshAll();
+            }
+          });
+      // deploying agents feeds nothing to the engine: agents must not wait for it
+      feed.ignore(HexgateConfigReconciler.NAME);
+      o.register(installer);
+    }
     return o;
   }
 
@@ -272,12 +297,21 @@ public final class HexgateOperator implements AutoCloseable {
     }
     statusWriter.start();
     if (config.agents() instanceof AgentEndpoint.Tls tls) {
-      String ns = client.getNamespace() == null ? "default" : client.getNamespace();
+      String ns = namespace();
       agentServer =
           AgentServer.start(
               client, ns, tls.caSecret(), tls.port(), tls.dnsNames(ns), agentService, config.clock(),
               tls.certificateLifetime());
     }
+  }
+
+  private String namespace() {
+    return client.getNamespace() == null ? "default" : client.getNamespace();
+  }
+
+  private Optional<X509Certificate> caCertificate() {
+    AgentServer s = agentServer;
+    return s == null ? Optional.empty() : Optional.of(s.caCertificate());
   }
 
   private void collectIdentities() {

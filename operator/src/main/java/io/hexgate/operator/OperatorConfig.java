@@ -1,6 +1,7 @@
 package io.hexgate.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.hexgate.operator.install.AgentInstall;
 import io.hexgate.operator.tls.CaSecretStore;
 import io.hexgate.operator.tls.CertificateAuthority;
 import java.time.Clock;
@@ -35,6 +36,8 @@ import java.util.Objects;
  * @param statusNodeLimit nodes listed in a policy's {@code status.nodes} before only failing ones are
  * @param statusInterval how often policy status is written, at most once per policy
  * @param metricsPort the port serving /metrics and /readyz (0 picks a free one), or {@link #NO_METRICS}
+ * @param agentInstall what the operator deploys node agents with from the cluster's HexgateConfig; null
+ *     when it deploys none (agents run elsewhere, e.g. in the lab's process)
  */
 public record OperatorConfig(
     KubernetesClient client,
@@ -54,7 +57,8 @@ public record OperatorConfig(
     AgentEndpoint agents,
     int statusNodeLimit,
     Duration statusInterval,
-    int metricsPort) {
+    int metricsPort,
+    AgentInstall agentInstall) {
 
   public static final String DEFAULT_CLUSTER_NAME = "default";
   public static final Duration DEFAULT_GC_GRACE = Duration.ofMinutes(15);
@@ -112,7 +116,8 @@ public record OperatorConfig(
         new AgentEndpoint.Tls(DEFAULT_AGENT_PORT, CaSecretStore.DEFAULT_NAME, List.of(), CertificateAuthority.LEAF_VALIDITY),
         DEFAULT_STATUS_NODE_LIMIT,
         Duration.ofSeconds(1),
-        DEFAULT_METRICS_PORT);
+        DEFAULT_METRICS_PORT,
+        null);
   }
 
   /** The defaults to change, starting with the client. */
@@ -151,6 +156,7 @@ public record OperatorConfig(
     private int statusNodeLimit;
     private Duration statusInterval;
     private int metricsPort;
+    private AgentInstall agentInstall;
 
     private Builder(OperatorConfig c) {
       client = c.client;
@@ -171,6 +177,7 @@ public record OperatorConfig(
       statusNodeLimit = c.statusNodeLimit;
       statusInterval = c.statusInterval;
       metricsPort = c.metricsPort;
+      agentInstall = c.agentInstall;
     }
 
     public Builder client(KubernetesClient v) {
@@ -250,11 +257,17 @@ public record OperatorConfig(
       return this;
     }
 
+    /** Deploy the node agents a HexgateConfig describes, with this image and address; null deploys none. */
+    public Builder installAgents(AgentInstall v) {
+      agentInstall = v;
+      return this;
+    }
+
     public OperatorConfig build() {
       return new OperatorConfig(
           client, clock, clusterName, identityGcGrace, identityGcInterval, leaderElection, leaseName,
           leaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, exitOnLostLeadership, watchApi,
-          agents, statusNodeLimit, statusInterval, metricsPort);
+          agents, statusNodeLimit, statusInterval, metricsPort, agentInstall);
     }
   }
 }

@@ -115,7 +115,19 @@ class LeastPrivilegeTest {
                 .agents(new AgentEndpoint.Tls(0, "hexgate-ca", List.of("localhost"), CertificateAuthority.LEAF_VALIDITY))
                 .status(100, Duration.ofMillis(100))
                 .withoutMetrics()
+                .installAgents(new io.hexgate.operator.install.AgentInstall("agent:1", "10.1.0.7", 4250))
                 .build());
+    String ns = operatorClient.getNamespace();
+    var podUid = new java.util.concurrent.atomic.AtomicReference<String>("?"); // the mock gives the pod its uid
+    api.answerTokenReviews(spec -> new io.fabric8.kubernetes.api.model.authentication.TokenReviewStatusBuilder()
+        .withAuthenticated(true)
+        .withAudiences("hexgate")
+        .withNewUser()
+        .withUsername("system:serviceaccount:" + ns + ":hexgate-agent")
+        .addToExtra("authentication.kubernetes.io/pod-name", List.of("hexgate-agent-x"))
+        .addToExtra("authentication.kubernetes.io/pod-uid", List.of(podUid.get()))
+        .endUser()
+        .build());
     try {
       operator.start();
       await().atMost(Duration.ofSeconds(10)).until(operator::isLeader);
@@ -183,6 +195,27 @@ class LeastPrivilegeTest {
           .atMost(Duration.ofSeconds(10))
           .until(() -> kube.resources(CiliumEndpoint.class).inNamespace("shop").withName("web").get() == null);
       kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").delete();
+      // the agents deployed from a HexgateConfig, changed, their metrics turned off; one agent bootstraps
+      kube.resource(io.hexgate.operator.install.HexgateConfigReconcilerTest.config("default")).create();
+      await().atMost(Duration.ofSeconds(15))
+          .until(() -> kube.apps().daemonSets().inNamespace(ns).withName("hexgate-agent").get() != null);
+      var cfg = kube.resources(io.hexgate.operator.install.api.HexgateConfig.class).withName("default").get();
+      cfg.getSpec().agent = new io.hexgate.operator.install.api.AgentSpec();
+      cfg.getSpec().agent.logLevel = "debug";
+      cfg.getSpec().metrics = new io.hexgate.operator.install.api.MetricsSpec();
+      cfg.getSpec().metrics.port = 9964;
+      kube.resource(cfg).update();
+      await().atMost(Duration.ofSeconds(15))
+          .until(() -> kube.services().inNamespace(ns).withName("hexgate-agent-metrics").get().getSpec().getPorts().get(0).getPort() == 9964);
+      cfg = kube.resources(io.hexgate.operator.install.api.HexgateConfig.class).withName("default").get();
+      cfg.getSpec().metrics.enabled = false;
+      kube.resource(cfg).update();
+      await().atMost(Duration.ofSeconds(15))
+          .until(() -> kube.services().inNamespace(ns).withName("hexgate-agent-metrics").get() == null);
+      podUid.set(kube.resource(io.hexgate.operator.bootstrap.BootstrapFixtures.agentPod(ns, "hexgate-agent-x", null, "node-a"))
+          .create().getMetadata().getUid());
+      assertThat(io.hexgate.operator.bootstrap.BootstrapFixtures.bootstrap(operator.agentService(), "node-a", "token"))
+          .as("bootstrap answer").startsWith("-----BEGIN CERTIFICATE-----");
       Thread.sleep(500);
     } finally {
       operator.stop();

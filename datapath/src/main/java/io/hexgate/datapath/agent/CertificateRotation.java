@@ -130,6 +130,15 @@ public final class CertificateRotation {
 
   /** A new key pair, kept here, and the PEM certificate request for it (replacing any earlier pending one). */
   public synchronized String request() {
+    Request r = newRequest(node);
+    pending = r.pair();
+    return r.pem();
+  }
+
+  /** A new EC P-256 key pair and a PEM certificate request for {@code CN=node:<node>} signed by it. */
+  record Request(KeyPair pair, String pem) {}
+
+  static Request newRequest(String node) {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -142,8 +151,7 @@ public final class CertificateRotation {
       try (JcaPEMWriter pem = new JcaPEMWriter(w)) {
         pem.writeObject(csr);
       }
-      pending = pair;
-      return w.toString();
+      return new Request(pair, w.toString());
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IllegalStateException("cannot make a certificate request", e);
     } catch (IOException e) {
@@ -164,15 +172,32 @@ public final class CertificateRotation {
     if (pending == null) {
       throw new IllegalArgumentException("a certificate arrived that no request of this agent asked for");
     }
+    X509Certificate cert = checkIssued(response.getCertificatePem(), response.getCaPem(), pending, ca, node, clock, dir);
+    PrivateKey key = pending.getPrivate();
+    write(cert, key);
+    use(cert, key);
+    pending = null;
+    renewed.forEach(Runnable::run);
+    return cert;
+  }
+
+  /**
+   * The certificate the operator issued for {@code requested}'s key, once it is checked: for that key,
+   * from {@code ca}, valid now and naming {@code node}.
+   *
+   * @throws IllegalArgumentException why it is not taken
+   */
+  static X509Certificate checkIssued(
+      String certificatePem, String caPem, KeyPair requested, X509Certificate ca, String node, Clock clock, Path dir) {
     X509Certificate cert;
     X509Certificate responseCa;
     try {
-      cert = parseCertificate(response.getCertificatePem());
-      responseCa = parseCertificate(response.getCaPem());
+      cert = parseCertificate(certificatePem);
+      responseCa = parseCertificate(caPem);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("the operator's certificate is unreadable: " + e.getMessage(), e);
     }
-    if (!cert.getPublicKey().equals(pending.getPublic())) {
+    if (!cert.getPublicKey().equals(requested.getPublic())) {
       throw new IllegalArgumentException("the certificate is not for the key this agent asked for");
     }
     if (!responseCa.equals(ca)) {
@@ -188,11 +213,6 @@ public final class CertificateRotation {
     if (!(NODE_CN_PREFIX + node).equals(cn)) {
       throw new IllegalArgumentException("the certificate names " + cn + ", not " + NODE_CN_PREFIX + node);
     }
-    PrivateKey key = pending.getPrivate();
-    write(cert, key);
-    use(cert, key);
-    pending = null;
-    renewed.forEach(Runnable::run);
     return cert;
   }
 
@@ -202,6 +222,11 @@ public final class CertificateRotation {
   }
 
   private void write(X509Certificate cert, PrivateKey key) {
+    write(dir, cert, key);
+  }
+
+  /** Writes the key and then the certificate over the directory's, each in full before an atomic rename. */
+  static void write(Path dir, X509Certificate cert, PrivateKey key) {
     Path keyNew = dir.resolve(AgentCredentials.KEY_FILE + NEW);
     Path certNew = dir.resolve(AgentCredentials.CERT_FILE + NEW);
     try {
@@ -240,7 +265,7 @@ public final class CertificateRotation {
     }
   }
 
-  private static boolean pairMatches(Path cert, Path key) {
+  static boolean pairMatches(Path cert, Path key) {
     try {
       return matches(readCertificate(cert), readKey(key));
     } catch (RuntimeException e) {
@@ -264,7 +289,7 @@ public final class CertificateRotation {
     }
   }
 
-  private static X509Certificate readCertificate(Path file) {
+  static X509Certificate readCertificate(Path file) {
     try {
       return parseCertificate(Files.readString(file, StandardCharsets.US_ASCII));
     } catch (IOException | GeneralSecurityException e) {
@@ -289,7 +314,7 @@ public final class CertificateRotation {
         CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
   }
 
-  private static String commonName(X509Certificate cert) {
+  static String commonName(X509Certificate cert) {
     var cns = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
     return cns.length == 1 ? cns[0].getFirst().getValue().toString() : cert.getSubjectX500Principal().getName();
   }
@@ -303,7 +328,7 @@ public final class CertificateRotation {
     return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
   }
 
-  private static void writeSynced(Path file, String text, boolean secret) throws IOException {
+  static void writeSynced(Path file, String text, boolean secret) throws IOException {
     Files.deleteIfExists(file);
     if (secret) {
       try {

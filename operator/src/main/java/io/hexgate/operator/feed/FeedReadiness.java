@@ -31,6 +31,7 @@ public final class FeedReadiness implements Metrics {
   private final List<Controller<? extends HasMetadata>> controllers = new CopyOnWriteArrayList<>();
   private final List<Runnable> onFed = new CopyOnWriteArrayList<>();
   private final List<Runnable> onUnfed = new CopyOnWriteArrayList<>();
+  private final Set<String> ignored = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Object lock = new Object();
   // guarded by lock
   private boolean tracking;
@@ -40,6 +41,11 @@ public final class FeedReadiness implements Metrics {
 
   public FeedReadiness(Metrics delegate) {
     this.delegate = delegate;
+  }
+
+  /** Leaves the controller named {@code controller} out: it feeds nothing to the engine. */
+  public void ignore(String controller) {
+    ignored.add(controller);
   }
 
   /** Runs {@code r} (on a reconcile or timer thread; it must only flip flags or schedule work) once fed. */
@@ -137,6 +143,9 @@ public final class FeedReadiness implements Metrics {
     Set<String> keys = new HashSet<>();
     for (Controller<? extends HasMetadata> c : controllers) {
       String name = c.getConfiguration().getName();
+      if (ignored.contains(name)) {
+        continue;
+      }
       keys.addAll(
           c.getEventSourceManager().getControllerEventSource().keys()
               .map(id -> key(name, id))

@@ -1,9 +1,12 @@
 package io.hexgate.operator.node;
 
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.hexgate.contract.v1.AgentMessage;
+import io.hexgate.contract.v1.BootstrapRequest;
+import io.hexgate.contract.v1.BootstrapResponse;
 import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.contract.v1.OperatorMessage;
 import java.security.cert.X509Certificate;
@@ -35,6 +38,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
   private final BooleanSupplier serving;
   private final ConcurrentMap<String, AgentSession> sessions = new ConcurrentHashMap<>();
   private volatile AgentCertificates certificates = AgentCertificates.NONE;
+  private volatile AgentBootstrap bootstrap = AgentBootstrap.NONE;
 
   /**
    * @param sender runs the work of sending updates (diffing and encoding) off the engine's thread
@@ -94,6 +98,25 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
         new AgentSession(this, (ServerCallStreamObserver<OperatorMessage>) responseObserver, verified, certificate);
     session.start();
     return session;
+  }
+
+  /**
+   * An agent without a certificate asks for its first one. Served by every replica, leading or not: it
+   * needs the CA and the API server, not the engine.
+   */
+  @Override
+  public void bootstrap(BootstrapRequest request, StreamObserver<BootstrapResponse> responseObserver) {
+    try {
+      responseObserver.onNext(bootstrap.bootstrap(request));
+      responseObserver.onCompleted();
+    } catch (StatusException e) {
+      responseObserver.onError(e);
+    }
+  }
+
+  /** Who issues agents their first certificate; none until set (bootstraps are then refused). */
+  public void useBootstrap(AgentBootstrap bootstrap) {
+    this.bootstrap = bootstrap;
   }
 
   /** Where revocations are looked up and renewals signed; none until set (renewals are then refused). */

@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.operator.node.VerifiedNode;
 import java.math.BigInteger;
 import java.security.cert.Certificate;
@@ -20,11 +21,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts the node named by the peer's verified client certificate (and the certificate) into the call's
- * {@link VerifiedNode} context; refuses calls without one, and calls whose certificate is revoked. The TLS
- * layer has already checked the chain against the CA.
+ * {@link VerifiedNode} context; refuses calls without one, except {@code Bootstrap} made without any client
+ * certificate (it carries a pod's token instead), and calls whose certificate is revoked. The TLS layer has
+ * already checked the chain against the CA.
  */
 public final class AgentCertificateInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(AgentCertificateInterceptor.class);
+
+  private static final String BOOTSTRAP = NodeAgentGrpc.getBootstrapMethod().getFullMethodName();
 
   private final Predicate<BigInteger> revoked;
 
@@ -53,6 +57,9 @@ public final class AgentCertificateInterceptor implements ServerInterceptor {
       } catch (SSLPeerUnverifiedException e) {
         node = null;
       }
+    }
+    if (node == null && cert == null && BOOTSTRAP.equals(call.getMethodDescriptor().getFullMethodName())) {
+      return next.startCall(call, headers); // the one call that proves who it is by other means
     }
     if (node == null) {
       call.close(Status.UNAUTHENTICATED.withDescription("no agent client certificate"), new Metadata());

@@ -2,9 +2,12 @@ package io.hexgate.operator.tls;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
+import io.hexgate.operator.bootstrap.PodTokens;
+import io.hexgate.operator.bootstrap.TokenBootstrap;
 import io.hexgate.operator.node.NodeAgentService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The running agent port: the CA from its Secret (created on first start), a server certificate for the
  * given DNS names renewed before it expires, the Secret's deny list watched (a newly revoked certificate's
- * open stream is ended), agents' renewal requests signed, and {@link AgentTls#server} around the service.
+ * open stream is ended), agents' renewal requests signed, first certificates issued for agent pods' bound
+ * tokens ({@link TokenBootstrap}), and {@link AgentTls#server} around the service.
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
@@ -23,11 +27,13 @@ public final class AgentServer implements AutoCloseable {
   private final Server server;
   private final RenewingCertificate serving;
   private final AutoCloseable revocationWatch;
+  private final X509Certificate ca;
 
-  private AgentServer(Server server, RenewingCertificate serving, AutoCloseable revocationWatch) {
+  private AgentServer(Server server, RenewingCertificate serving, AutoCloseable revocationWatch, X509Certificate ca) {
     this.server = server;
     this.serving = serving;
     this.revocationWatch = revocationWatch;
+    this.ca = ca;
   }
 
   public static AgentServer start(
@@ -62,6 +68,7 @@ public final class AgentServer implements AutoCloseable {
           }
         });
     service.useCertificates(new NodeCertificates(ca, revoked));
+    service.useBootstrap(new TokenBootstrap(new PodTokens(client, namespace), ca, revoked, clock));
     AutoCloseable watch = store.watchRevocations(revoked);
     String cn = dnsNames.isEmpty() ? "hexgate-operator" : dnsNames.get(0);
     RenewingCertificate serving = new RenewingCertificate(() -> ca.issueServer(cn, dnsNames, List.of()), clock);
@@ -69,12 +76,17 @@ public final class AgentServer implements AutoCloseable {
       Server server = AgentTls.server(port, serving.keyManager(), ca.certificate(), service, revoked::revoked).start();
       log.info("agent port {} up (mTLS, CA in Secret({}/{}), names {}, {} revoked certificate(s))",
           server.getPort(), namespace, caSecret, dnsNames, revoked.current().entries().size());
-      return new AgentServer(server, serving, watch);
+      return new AgentServer(server, serving, watch, ca.certificate());
     } catch (IOException e) {
       serving.close();
       closeQuietly(watch);
       throw new UncheckedIOException("cannot listen for agents on port " + port, e);
     }
+  }
+
+  /** The CA agents' certificates chain to, and the operator's: its public part is what agents trust. */
+  public X509Certificate caCertificate() {
+    return ca;
   }
 
   public int port() {

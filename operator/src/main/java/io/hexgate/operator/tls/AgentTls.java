@@ -14,20 +14,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.net.ssl.X509KeyManager;
 
-/** The agent port's TLS: the operator's certificate, and client certificates required. */
+/**
+ * The agent port's TLS: the operator's certificate, and client certificates checked against the CA when
+ * presented. They are optional at the TLS layer only so that an agent without one can call Bootstrap;
+ * {@link AgentCertificateInterceptor} refuses every other call without one.
+ */
 public final class AgentTls {
   private AgentTls() {}
 
   /**
-   * Mutual TLS: the server presents {@code server}; every client must present a certificate the
-   * server's CA issued (use with {@link AgentCertificateInterceptor} to learn its node).
+   * Mutual TLS: the server presents {@code server}; a client certificate must be one the server's CA
+   * issued (use with {@link AgentCertificateInterceptor} to learn its node).
    */
   public static ServerCredentials serverCredentials(IssuedCertificate server) {
     try {
       return TlsServerCredentials.newBuilder()
           .keyManager(IssuedCertificate.stream(server.certificatePem()), IssuedCertificate.stream(server.keyPem()))
           .trustManager(IssuedCertificate.stream(server.caPem()))
-          .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+          .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
           .build();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the operator's certificate", e);
@@ -43,7 +47,7 @@ public final class AgentTls {
       return TlsServerCredentials.newBuilder()
           .keyManager(keyManager)
           .trustManager(IssuedCertificate.stream(Pem.certificate(ca)))
-          .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+          .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
           .build();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the CA certificate", e);

@@ -60,7 +60,7 @@ import org.junit.jupiter.api.Test;
  * only for the node the stream authenticated as.
  */
 @EnableKubernetesMockClient(crud = true)
-class AgentCertificatesTest {
+public class AgentCertificatesTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   /** How long a revocation may take to end an open stream. */
   private static final Duration REVOCATION_BOUND = Duration.ofSeconds(5);
@@ -228,7 +228,7 @@ class AgentCertificatesTest {
     return RevocationList.format(cert.certificate().getSerialNumber());
   }
 
-  static KeyPair keyPair() {
+  public static KeyPair keyPair() {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -238,7 +238,7 @@ class AgentCertificatesTest {
     }
   }
 
-  static String csr(String subject, KeyPair pair) {
+  public static String csr(String subject, KeyPair pair) {
     return csrWithForeignKey(subject, pair, pair);
   }
 
