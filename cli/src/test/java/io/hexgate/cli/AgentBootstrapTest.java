@@ -3,9 +3,6 @@ package io.hexgate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -22,6 +19,7 @@ import io.hexgate.datapath.agent.Backoff;
 import io.hexgate.datapath.agent.CertificateBootstrap;
 import io.hexgate.datapath.agent.CertificateRotation;
 import io.hexgate.datapath.agent.OperatorClient;
+import io.hexgate.operator.bootstrap.BootstrapFixtures;
 import io.hexgate.operator.node.FlowBatchListener;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;
@@ -72,26 +70,11 @@ class AgentBootstrapTest {
   void start() throws Exception {
     api.init();
     client = api.createClient();
-    String uid = client.pods().inNamespace(NS).resource(new PodBuilder()
-            .withNewMetadata().withName("hexgate-agent-x").withNamespace(NS)
-            .addNewOwnerReference().withApiVersion("apps/v1").withKind("DaemonSet").withName("hexgate-agent").withUid("ds")
-            .withController(true).endOwnerReference().endMetadata()
-            .withNewSpec().withNodeName("node-a").addNewContainer().withName("agent").withImage("agent:1").endContainer()
-            .endSpec().build())
+    String uid = client.pods().inNamespace(NS).resource(BootstrapFixtures.agentPod(NS, "hexgate-agent-x", null, "node-a"))
         .create().getMetadata().getUid();
-    api.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(201, request -> {
-          TokenReview review = Serialization.unmarshal(request.getBody().readUtf8(), TokenReview.class);
-          review.setStatus("pod-token".equals(review.getSpec().getToken())
-              ? new TokenReviewStatusBuilder().withAuthenticated(true).withAudiences("hexgate")
-                  .withNewUser().withUsername("system:serviceaccount:" + NS + ":hexgate-agent")
-                  .addToExtra("authentication.kubernetes.io/pod-name", List.of("hexgate-agent-x"))
-                  .addToExtra("authentication.kubernetes.io/pod-uid", List.of(uid))
-                  .endUser().build()
-              : new TokenReviewStatusBuilder().withAuthenticated(false).withError("invalid bearer token").build());
-          return review;
-        })
-        .always();
+    BootstrapFixtures.answerTokenReviews(api, spec -> "pod-token".equals(spec.getToken())
+        ? BootstrapFixtures.agentToken(NS, "hexgate-agent-x", uid).build()
+        : BootstrapFixtures.invalidToken());
     service = new NodeAgentService(new NodeStateHub(), r -> {}, FlowBatchListener.NONE, sender,
         NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
     port = AgentServer.start(client, NS, "hexgate-ca", 0, List.of("localhost"), service, CLOCK);

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.hexgate.contract.v1.BootstrapRequest;
@@ -52,15 +50,10 @@ class TokenBootstrapTest {
 
   @BeforeEach
   void start() {
-    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(201, request -> {
-          TokenReview review = Serialization.unmarshal(request.getBody().readUtf8(), TokenReview.class);
-          audiencesAsked.add(review.getSpec().getAudiences());
-          review.setStatus(tokens.getOrDefault(review.getSpec().getToken(),
-              new TokenReviewStatusBuilder().withAuthenticated(false).withError("invalid bearer token").build()));
-          return review;
-        })
-        .always();
+    BootstrapFixtures.answerTokenReviews(server, spec -> {
+      audiencesAsked.add(spec.getAudiences());
+      return tokens.getOrDefault(spec.getToken(), BootstrapFixtures.invalidToken());
+    });
     bootstrap = new TokenBootstrap(new PodTokens(client, NS), ca, revoked, Clock.systemUTC());
   }
 
@@ -75,14 +68,7 @@ class TokenBootstrapTest {
 
   /** A token the API server authenticates as {@code user}, bound to pod {@code name} ({@code uid}). */
   private static TokenReviewStatusBuilder token(String user, String name, String uid) {
-    return new TokenReviewStatusBuilder()
-        .withAuthenticated(true)
-        .withAudiences("hexgate")
-        .withNewUser()
-        .withUsername(user)
-        .addToExtra(PodTokens.POD_NAME, List.of(name))
-        .addToExtra(PodTokens.POD_UID, List.of(uid))
-        .endUser();
+    return BootstrapFixtures.agentToken(NS, name, uid).editUser().withUsername(user).endUser();
   }
 
   private static BootstrapRequest request(String node, String token, String csr) {

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
@@ -75,19 +72,9 @@ class BootstrapOverTlsTest {
   void start() {
     podUid = client.pods().inNamespace(NS).resource(BootstrapFixtures.agentPod(NS, "hexgate-agent-x", null, "node-a"))
         .create().getMetadata().getUid();
-    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(201, request -> {
-          TokenReview review = Serialization.unmarshal(request.getBody().readUtf8(), TokenReview.class);
-          review.setStatus("pod-token".equals(review.getSpec().getToken())
-              ? new TokenReviewStatusBuilder().withAuthenticated(true).withAudiences("hexgate")
-                  .withNewUser().withUsername("system:serviceaccount:" + NS + ":hexgate-agent")
-                  .addToExtra("authentication.kubernetes.io/pod-name", List.of("hexgate-agent-x"))
-                  .addToExtra("authentication.kubernetes.io/pod-uid", List.of(podUid))
-                  .endUser().build()
-              : new TokenReviewStatusBuilder().withAuthenticated(false).withError("invalid bearer token").build());
-          return review;
-        })
-        .always();
+    BootstrapFixtures.answerTokenReviews(server, spec -> "pod-token".equals(spec.getToken())
+        ? BootstrapFixtures.agentToken(NS, "hexgate-agent-x", podUid).build()
+        : BootstrapFixtures.invalidToken());
     service = new NodeAgentService(new NodeStateHub(), r -> {}, FlowBatchListener.NONE, sender,
         NodeAgentService.Authentication.REQUIRE_CERTIFICATE);
     port = AgentServer.start(client, NS, "hexgate-ca", 0, List.of("localhost"), service, Clock.systemUTC());
