@@ -86,18 +86,7 @@ public final class MockApi implements AutoCloseable {
    * says of the request's token and audiences.
    */
   public void answerTokenReviews(java.util.function.Function<io.fabric8.kubernetes.api.model.authentication.TokenReviewSpec, io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus> review) {
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(
-            201,
-            request -> {
-              var in = Serialization.unmarshal(request.getBody().readUtf8(), io.fabric8.kubernetes.api.model.authentication.TokenReview.class);
-              in.setStatus(review.apply(in.getSpec()));
-              return in;
-            })
-        .always();
+    io.hexgate.operator.bootstrap.BootstrapFixtures.answerTokenReviews(server, review);
   }
 
   /** A new client of its own, as a separate process would have; closed with this mock. */

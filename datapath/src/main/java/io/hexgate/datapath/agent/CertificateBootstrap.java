@@ -3,6 +3,7 @@ package io.hexgate.datapath.agent;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.hexgate.contract.v1.BootstrapRequest;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * An agent's first certificate, when its directory has none it can use: a new key, a certificate request
@@ -47,7 +49,8 @@ public final class CertificateBootstrap {
    * Asks the operator at {@code target} once and installs the answer in {@code dir}.
    *
    * @param authority the name the operator's certificate must carry (null: the host of {@code target})
-   * @throws StatusRuntimeException when the operator refuses (its description says why) or is unreachable
+   * @throws StatusRuntimeException when the operator refuses (its description says why), is unreachable, or
+   *     is not trusted (its certificate does not chain to the CA file, or does not name {@code authority})
    * @throws IllegalArgumentException when its answer is not a certificate this agent can use
    */
   public static X509Certificate run(
@@ -82,10 +85,35 @@ public final class CertificateBootstrap {
       CertificateRotation.writeSynced(dir.resolve(AgentCredentials.CA_FILE), response.getCaPem(), false);
       CertificateRotation.write(dir, cert, request.pair().getPrivate());
       return cert;
+    } catch (StatusRuntimeException e) {
+      throw untrusted(e, target, authority, caFile);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the certificate to " + dir, e);
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /**
+   * {@code e}, or when the TLS handshake failed, UNAVAILABLE saying so: gRPC reports a rejected server
+   * certificate as a bare "io exception", which would send one looking for a network problem.
+   */
+  private static StatusRuntimeException untrusted(StatusRuntimeException e, String target, String authority, Path caFile) {
+    Throwable handshake = e;
+    while (handshake != null && !(handshake instanceof SSLHandshakeException)) {
+      handshake = handshake.getCause();
+    }
+    if (handshake == null) {
+      return e;
+    }
+    Throwable root = handshake;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return Status.UNAVAILABLE
+        .withDescription("the operator at " + target + " is not trusted: its certificate does not chain to the CA in "
+            + caFile + (authority == null ? "" : " or does not name " + authority) + " (" + root.getMessage() + ")")
+        .withCause(e)
+        .asRuntimeException();
   }
 }

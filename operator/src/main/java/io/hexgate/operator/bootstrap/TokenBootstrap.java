@@ -63,7 +63,7 @@ public final class TokenBootstrap implements AgentBootstrap {
       }
       X509Certificate cert;
       try {
-        cert = ca.signAgentRequest(node, request.getCsrPem());
+        cert = ca.signAgentRequest(pod.node(), request.getCsrPem()); // the verified pod's node, whatever the request names
       } catch (IllegalArgumentException e) {
         throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException();
       }

@@ -2,16 +2,24 @@ package io.hexgate.operator.bootstrap;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenReview;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewSpec;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatusBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
 import io.hexgate.contract.v1.BootstrapRequest;
 import io.hexgate.contract.v1.BootstrapResponse;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.AgentCertificatesTest;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
-/** An agent pod of the DaemonSet, and a bootstrap request with a fresh key. */
+/** An agent pod of the DaemonSet, its token as the API server reviews it, and a bootstrap request with a fresh key. */
 public final class BootstrapFixtures {
   private BootstrapFixtures() {}
 
@@ -49,5 +57,36 @@ public final class BootstrapFixtures {
           public void onCompleted() {}
         });
     return out.get(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Answers the mock API server's TokenReviews (its CRUD store would echo them back without a status)
+   * with what {@code review} says of the request's token and audiences.
+   */
+  public static void answerTokenReviews(KubernetesMockServer server, Function<TokenReviewSpec, TokenReviewStatus> review) {
+    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+        .andReply(201, request -> {
+          TokenReview in = Serialization.unmarshal(request.getBody().readUtf8(), TokenReview.class);
+          in.setStatus(review.apply(in.getSpec()));
+          return in;
+        })
+        .always();
+  }
+
+  /** What the API server says of the bound token (audience hexgate) of the agent pod {@code pod} ({@code uid}). */
+  public static TokenReviewStatusBuilder agentToken(String namespace, String pod, String uid) {
+    return new TokenReviewStatusBuilder()
+        .withAuthenticated(true)
+        .withAudiences("hexgate")
+        .withNewUser()
+        .withUsername("system:serviceaccount:" + namespace + ":hexgate-agent")
+        .addToExtra("authentication.kubernetes.io/pod-name", List.of(pod))
+        .addToExtra("authentication.kubernetes.io/pod-uid", List.of(uid))
+        .endUser();
+  }
+
+  /** What the API server says of a token it does not authenticate. */
+  public static TokenReviewStatus invalidToken() {
+    return new TokenReviewStatusBuilder().withAuthenticated(false).withError("invalid bearer token").build();
   }
 }

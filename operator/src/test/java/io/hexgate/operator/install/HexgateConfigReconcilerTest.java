@@ -16,6 +16,20 @@ import io.hexgate.operator.install.api.AgentSpec;
 import io.hexgate.operator.install.api.HexgateConfig;
 import io.hexgate.operator.install.api.HexgateConfigSpec;
 import io.hexgate.operator.tls.CertificateAuthority;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.StreamObserver;
+import io.hexgate.contract.v1.AgentMessage;
+import io.hexgate.contract.v1.Hello;
+import io.hexgate.contract.v1.NodeAgentGrpc;
+import io.hexgate.contract.v1.OperatorMessage;
+import io.hexgate.operator.tls.CaSecretStore;
+import io.hexgate.operator.tls.IssuedCertificate;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -160,5 +174,99 @@ public class HexgateConfigReconcilerTest {
     });
     assertThat(daemonSet().getMetadata().getOwnerReferences()).singleElement()
         .satisfies(o -> assertThat(o.getName()).isEqualTo("default"));
+  }
+
+  @Test
+  void statusCountsEnforcingAgentsAndIsDegradedWhileAKernelDoesNotEnforce() throws Exception {
+    kube.resource(config("default")).create();
+    await().atMost(Duration.ofSeconds(15)).until(() -> daemonSet() != null);
+    DaemonSet ds = daemonSet();
+    ds.setStatus(new DaemonSetStatusBuilder().withDesiredNumberScheduled(2).withNumberReady(2).withUpdatedNumberScheduled(2)
+        .withObservedGeneration(ds.getMetadata().getGeneration()).build());
+    kube.resource(ds).updateStatus();
+
+    Agent a = new Agent("node-a", true, "");
+    Agent b = new Agent("node-b", false, "the Java datapath enforces nothing");
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      var status = kube.resources(HexgateConfig.class).withName("default").get().getStatus();
+      assertThat(status.desiredAgents).isEqualTo(2);
+      assertThat(status.readyAgents).isEqualTo(2);
+      assertThat(status.enforcingAgents).isEqualTo(1);
+      assertThat(condition(status, "Available").getStatus()).isEqualTo("True");
+      assertThat(condition(status, "Available").getMessage()).isEqualTo("2 of 2 agents ready");
+      assertThat(condition(status, "Progressing").getStatus()).isEqualTo("False");
+      var degraded = condition(status, "Degraded");
+      assertThat(degraded.getStatus()).isEqualTo("True");
+      assertThat(degraded.getReason()).isEqualTo("KernelNotEnforcing");
+      assertThat(degraded.getMessage())
+          .isEqualTo("1 agent(s) say their kernel does not enforce: node-b (the Java datapath enforces nothing)");
+    });
+
+    // node-b's agent comes back with its eBPF datapath loaded
+    b.close();
+    await().atMost(Duration.ofSeconds(15)).until(() -> !operator.agentService().connectedNodes().contains("node-b"));
+    b = new Agent("node-b", true, "");
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      var status = kube.resources(HexgateConfig.class).withName("default").get().getStatus();
+      assertThat(status.enforcingAgents).isEqualTo(2);
+      assertThat(condition(status, "Degraded").getStatus()).isEqualTo("False");
+      assertThat(condition(status, "Degraded").getReason()).isEqualTo("AsExpected");
+    });
+
+    // an agent not ready any more: no longer Available
+    ds = daemonSet();
+    ds.setStatus(new DaemonSetStatusBuilder(ds.getStatus()).withNumberReady(1).build());
+    kube.resource(ds).updateStatus();
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      var status = kube.resources(HexgateConfig.class).withName("default").get().getStatus();
+      assertThat(status.readyAgents).isEqualTo(1);
+      assertThat(status.desiredAgents).isEqualTo(2);
+      assertThat(condition(status, "Available").getStatus()).isEqualTo("False");
+      assertThat(condition(status, "Available").getMessage()).isEqualTo("1 of 2 agents ready");
+    });
+    a.close();
+    b.close();
+  }
+
+  private static io.fabric8.kubernetes.api.model.Condition condition(
+      io.hexgate.operator.install.api.HexgateConfigStatus status, String type) {
+    return status.conditions.stream().filter(c -> type.equals(c.getType())).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type + " condition in " + status.conditions));
+  }
+
+  /** An agent of {@code node} connected to the operator's port with a certificate of its CA, saying whether its kernel enforces. */
+  private final class Agent implements AutoCloseable {
+    private final ManagedChannel channel;
+
+    Agent(String node, boolean enforcing, String reason) throws Exception {
+      IssuedCertificate cert = new CaSecretStore(kube, ns, "hexgate-ca", Clock.systemUTC()).load().orElseThrow().issueAgent(node);
+      channel = Grpc.newChannelBuilderForAddress("localhost", operator.agentPort(), TlsChannelCredentials.newBuilder()
+              .trustManager(pem(cert.caPem()))
+              .keyManager(pem(cert.certificatePem()), pem(cert.keyPem()))
+              .build())
+          .build();
+      NodeAgentGrpc.newStub(channel).connect(new StreamObserver<OperatorMessage>() {
+        @Override
+        public void onNext(OperatorMessage m) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      }).onNext(AgentMessage.newBuilder()
+          .setHello(Hello.newBuilder().setNode(node).setEnforcing(enforcing).setNotEnforcingReason(reason))
+          .build());
+      await().atMost(Duration.ofSeconds(15)).until(() -> operator.agentService().connectedNodes().contains(node));
+    }
+
+    private static InputStream pem(String text) {
+      return new ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public void close() {
+      channel.shutdownNow();
+    }
   }
 }
