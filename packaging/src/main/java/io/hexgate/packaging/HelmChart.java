@@ -51,7 +51,8 @@ final class HelmChart {
     }
     files.put(DIR + "templates/deployment.yaml", header + deployment());
     Examples.hexgateConfig(sources).ifPresent(config -> files.put(DIR + "templates/hexgateconfig.yaml", header + hexgateConfig(config)));
-    files.put(DIR + "templates/refuse-beside-cilium.yaml", header + refuseBesideCilium(sources));
+    // a template comment: a YAML one would render as a document holding no object
+    files.put(DIR + "templates/refuse-beside-cilium.yaml", "{{- /* " + header.substring(2).strip() + " */}}\n" + refuseBesideCilium(sources));
     return files;
   }
 

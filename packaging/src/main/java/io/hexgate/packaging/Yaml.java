@@ -42,10 +42,10 @@ final class Yaml {
     }
   }
 
-  /** Every document of a multi-document YAML text. */
+  /** Every object of a multi-document YAML text (documents holding none are left out). */
   static List<JsonNode> readAll(String text) {
     try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(text)) {
-      return docs.readAll().stream().filter(d -> d != null && !d.isNull() && !d.isMissingNode()).toList();
+      return docs.readAll().stream().filter(d -> d != null && d.isObject() && !d.isEmpty()).toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
