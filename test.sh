@@ -17,6 +17,9 @@ scripts/ensure-host-tools.sh
 # the lab's real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl),
 # built once into ~/.cache/hexgate; without Go the lab tests run on the embedded fallback and say so
 scripts/ensure-control-plane.sh >/dev/null || echo "test.sh: the real control plane cannot be built here; lab tests use the embedded fallback" >&2
+# operator-sdk and helm, built once into ~/.cache/hexgate; without them the packaging module's bundle and
+# chart validation tests are skipped and say so
+scripts/ensure-olm-tools.sh >/dev/null || echo "test.sh: operator-sdk and helm cannot be built here; bundle and chart validation tests are skipped" >&2
 ./mvnw -B -ntp verify
 
 # The shared policy-verdict corpus runs inside the suite (src/test, PolicyVerdictConformanceTest);

@@ -131,8 +131,9 @@ final class HelmChart {
 
   /**
    * Renders nothing, or fails the install: when Cilium runs on the cluster (it registers ciliumnodes, which
-   * Hexgate does not ship), or when a cilium.io CRD Hexgate ships exists without Hexgate's label (helm keeps
-   * an existing CRD as it is, so another installer's would stay under Hexgate).
+   * Hexgate does not ship), or when a cilium.io CRD Hexgate ships exists without Hexgate's label. (Helm 3
+   * keeps an existing CRD as it is, so another installer's would stay under Hexgate; Helm 4 server-side
+   * applies crds/ first, failing on a conflict with another manager's fields, and relabels the CRD if not.)
    */
   private static String refuseBesideCilium(Sources sources) {
     List<String> cilium = new ArrayList<>();
