@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The example objects the console offers (the CSV's alm-examples) and deploy/ and the chart create: the
@@ -29,7 +30,7 @@ final class Examples {
    * The HexgateConfig {@code default}: its spec holds each top-level field the schema gives a default for, at
    * that default, so the example shows what an empty spec means.
    */
-  static java.util.Optional<ObjectNode> hexgateConfig(Sources sources) {
+  static Optional<ObjectNode> hexgateConfig(Sources sources) {
     return sources.crd(HEXGATE_CONFIG).map(crd -> {
       ObjectNode config = Yaml.header(crd.group() + "/" + crd.storageVersion(), crd.kind(), "default", null, null);
       ObjectNode spec = config.putObject("spec");
@@ -44,7 +45,7 @@ final class Examples {
   }
 
   /** The example of {@code crd}'s kind, if there is one. */
-  static java.util.Optional<ObjectNode> of(Crd crd, List<ObjectNode> examples) {
+  static Optional<ObjectNode> of(Crd crd, List<ObjectNode> examples) {
     return examples.stream()
         .filter(e -> e.path("kind").asText().equals(crd.kind())
             && e.path("apiVersion").asText().startsWith(crd.group() + "/"))

@@ -173,7 +173,7 @@ final class HelmChart {
     List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
-      if (line.strip().equals(first) || line.strip().startsWith(first + " ") || line.strip().equals(first.replace(":", ":"))) {
+      if (line.strip().equals(first)) {
         int indent = line.length() - line.stripLeading().length();
         int end = i + 1;
         while (end < lines.size() && !lines.get(end).isBlank()

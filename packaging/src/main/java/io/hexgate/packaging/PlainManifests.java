@@ -2,6 +2,7 @@ package io.hexgate.packaging;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +17,7 @@ final class PlainManifests {
   static List<ObjectNode> hexgate(Sources sources) {
     OperatorSettings settings = OperatorSettings.shipped();
     List<ObjectNode> objects = new ArrayList<>();
-    Map<String, String> labels = new java.util.LinkedHashMap<>(Names.labels(null));
+    Map<String, String> labels = new LinkedHashMap<>(Names.labels(null));
     // the agents need privileged pods (eBPF, host network): namespaces default to a stricter Pod Security level
     labels.put("pod-security.kubernetes.io/enforce", "privileged");
     objects.add(Yaml.header("v1", "Namespace", settings.namespace(), null, labels));
