@@ -4,14 +4,14 @@
 # release, compiled by this machine's Go from the Go module proxy into a cache outside the checkout,
 # and reused while present. Prints one line per tool, `<name>=<path of the binary>`, on stdout;
 # progress goes to stderr with each build's time. With --check it builds nothing: it prints the paths
-# when both are built, and otherwise those that are, exiting 3 (what the tests use, so that a test run never starts a build).
+# of those that are built and exits 3 unless both are (the tests use it: a test run never builds).
 #
 # Both are built the way their Makefiles build them: no cgo, operator-sdk with the
 # containers_image_openpgp tag (the default gpgme backend of containers/image needs cgo), and the
 # version strings their `version` commands print set by -ldflags.
 set -euo pipefail
 
-OPERATOR_SDK_VERSION=v1.42.3   # newest release; its go.mod has no replace directive, so `go install` works
+OPERATOR_SDK_VERSION=v1.42.3   # newest release; its go.mod has no replace directive (v1.40.0's has)
 HELM_VERSION=v4.3.2            # newest helm; needs go 1.26.0
 
 cache_root="${HEXGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hexgate}"
