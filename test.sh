@@ -20,6 +20,9 @@ scripts/ensure-control-plane.sh >/dev/null || echo "test.sh: the real control pl
 # the Debian base of the operator and agent images, made once into ~/.cache/hexgate (needs root the first time);
 # without it the build writes only the bundle image and says so
 scripts/ensure-image-base.sh >/dev/null || echo "test.sh: no image base; the operator and agent images are not built" >&2
+# operator-sdk and helm, built once into ~/.cache/hexgate; without them the packaging module's bundle and
+# chart validation tests are skipped and say so
+scripts/ensure-olm-tools.sh >/dev/null || echo "test.sh: operator-sdk and helm cannot be built here; bundle and chart validation tests are skipped" >&2
 ./mvnw -B -ntp verify
 
 # The shared policy-verdict corpus runs inside the suite (src/test, PolicyVerdictConformanceTest);

@@ -144,7 +144,7 @@ class RealControlPlaneTest {
   void removingAnyRuleOfTheBundleBreaksANamedOperation() throws Exception {
     Map<String, Integer> covered = new TreeMap<>();
     for (RuleUse use : RULE_USES) {
-      JsonNode role = YAML.readTree(LabSession.ROOT.resolve("bundle/manifests").resolve(use.manifest()).toFile());
+      JsonNode role = YAML.readTree(LabSession.ROOT.resolve("config/rbac").resolve(use.manifest()).toFile());
       int index = -1;
       for (int i = 0; i < role.path("rules").size(); i++) {
         for (JsonNode r : role.path("rules").get(i).path("resources")) {
@@ -177,7 +177,7 @@ class RealControlPlaneTest {
       }
     }
     for (String manifest : List.of("hexgate-operator.clusterrole.yaml", "hexgate-operator.role.yaml")) {
-      int rules = YAML.readTree(LabSession.ROOT.resolve("bundle/manifests").resolve(manifest).toFile()).path("rules").size();
+      int rules = YAML.readTree(LabSession.ROOT.resolve("config/rbac").resolve(manifest).toFile()).path("rules").size();
       assertThat(covered.get(manifest)).as("every rule of %s has its operation in the table", manifest).isEqualTo(rules);
     }
   }
@@ -229,7 +229,7 @@ class RealControlPlaneTest {
 
   /** The rules of a bundle manifest as kubectl prints them: {@code resource.group} to its verbs. */
   static Map<String, Set<String>> rules(String manifest) throws Exception {
-    JsonNode role = YAML.readTree(LabSession.ROOT.resolve("bundle/manifests").resolve(manifest).toFile());
+    JsonNode role = YAML.readTree(LabSession.ROOT.resolve("config/rbac").resolve(manifest).toFile());
     Map<String, Set<String>> out = new TreeMap<>();
     for (JsonNode rule : role.path("rules")) {
       for (JsonNode group : rule.path("apiGroups")) {

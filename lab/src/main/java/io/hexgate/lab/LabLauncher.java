@@ -156,7 +156,7 @@ public final class LabLauncher {
     }
     cmd.addAll(List.of("-cp", classpath, MAIN_CLASS, "--state-dir", stateDir.toString(), "--prefix", prefix,
         "--nodes", Integer.toString(nodes), "--crds", crdDir.toAbsolutePath().toString(),
-        "--bundle", home.resolve("bundle/manifests").toString(), "--control-plane", binaries));
+        "--bundle", home.resolve("config/rbac").toString(), "--control-plane", binaries));
     Process lab = new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))

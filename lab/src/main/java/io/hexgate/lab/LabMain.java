@@ -88,7 +88,7 @@ public final class LabMain {
     int nodes = 2;
     Path state = LabOptions.defaultStateDir();
     Path crds = Path.of("crds");
-    Path bundle = Path.of("bundle/manifests");
+    Path bundle = Path.of("config/rbac");
     Path controlPlane = null;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;

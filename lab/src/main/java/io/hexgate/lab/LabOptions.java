@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * @param stateDir where the kubeconfig, pid, log and ready marker live
  * @param crdDir the CRDs the API server starts with
  * @param controlPlane the directory of the real control plane's binaries, or null for the embedded fallback
- * @param bundleDir the operator's ServiceAccount and RBAC ({@code bundle/manifests}), applied as an OLM install would
+ * @param bundleDir the operator's ServiceAccount and RBAC ({@code config/rbac}), applied as an OLM install would
  */
 public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir) {
   public static final String DEFAULT_PREFIX = "hxl-";

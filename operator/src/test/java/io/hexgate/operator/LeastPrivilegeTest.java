@@ -25,7 +25,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shipped RBAC (bundle/manifests) is least-privilege: a run of the real operator doing what the other
+ * The shipped RBAC (config/rbac) is least-privilege: a run of the real operator doing what the other
  * operator tests do (namespaces, pods, every policy kind, CiliumEndpoints, identity allocation and GC,
  * policy status, the leader Lease, the CA Secret) is recorded at the mock API server, each request mapped
  * to (apiGroup, resource[/subresource], verb), and compared with the rules: nothing used may be missing,
@@ -274,7 +274,7 @@ class LeastPrivilegeTest {
   }
 
   private static JsonNode manifest(String file) throws IOException {
-    Path f = RepoRoot.find().resolve("bundle/manifests").resolve(file);
+    Path f = RepoRoot.find().resolve("config/rbac").resolve(file);
     return new ObjectMapper(new YAMLFactory()).readTree(f.toFile());
   }
 

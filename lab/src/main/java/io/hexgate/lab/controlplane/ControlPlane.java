@@ -21,7 +21,7 @@ public interface ControlPlane extends AutoCloseable {
   KubernetesClient node(String name);
 
   /**
-   * A client for the operator: under its ServiceAccount with the RBAC of {@code bundle/manifests}, from a
+   * A client for the operator: under its ServiceAccount with the RBAC of {@code config/rbac}, from a
    * token the API server issued, where the control plane authorizes; the admin client where it does not.
    */
   KubernetesClient operator();

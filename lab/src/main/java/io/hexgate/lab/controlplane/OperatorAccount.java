@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * The operator's identity in the lab, as an OLM install makes it: the ServiceAccount, Roles and bindings of
- * {@code bundle/manifests} applied unchanged, and clients that authenticate with tokens the API server
+ * {@code config/rbac} applied unchanged, and clients that authenticate with tokens the API server
  * issues for that ServiceAccount (TokenRequest, as the kubelet does for a pod), asked for again before they
  * expire.
  */
