@@ -2,7 +2,9 @@
 # Installs the host tools the datapath and the lab use, when they are missing and we are root on a
 # Debian-like machine: clang, bpftool and libbpf headers build the BPF programs, libbpf1 loads them, iproute2
 # makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables/ethtool/nginx/wrk serve the
-# network benchmarks. Without root it only says what is missing; the parts that need it skip or stop with a message.
+# network benchmarks, runc and umoci run the lab's pods whose image is a Hexgate image archive as containers, and
+# busybox-static (a static /bin/busybox) fills the tiny image the lab's container tests build. Without root it only
+# says what is missing; the parts that need it skip or stop with a message.
 set -euo pipefail
 
 need=()
@@ -18,6 +20,9 @@ command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ethtool >/dev/null 2>&1 || need+=(ethtool)
 command -v nginx >/dev/null 2>&1 || need+=(nginx)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v runc >/dev/null 2>&1 || need+=(runc)
+command -v umoci >/dev/null 2>&1 || need+=(umoci)
+{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
