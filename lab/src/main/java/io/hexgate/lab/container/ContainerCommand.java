@@ -86,21 +86,9 @@ public record ContainerCommand(List<String> args, Map<String, String> env) {
     if (from.getFieldRef() != null) {
       String path = from.getFieldRef().getFieldPath();
       return switch (path) {
-        case "metadata.name" -> pod.getMetadata().getName();
-        case "metadata.namespace" -> ns;
-        case "metadata.uid" -> pod.getMetadata().getUid();
-        case "spec.nodeName" -> pod.getSpec().getNodeName();
-        case "spec.serviceAccountName" -> serviceAccount(pod);
         case "status.podIP" -> addresses.podIp();
         case "status.hostIP" -> addresses.hostIp();
-        default -> {
-          var m = java.util.regex.Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
-          if (!m.matches()) {
-            throw new IllegalStateException("the lab does not support the field " + path + " of the downward API");
-          }
-          Map<String, String> map = m.group(1).equals("labels") ? pod.getMetadata().getLabels() : pod.getMetadata().getAnnotations();
-          yield map == null ? "" : map.getOrDefault(m.group(2), "");
-        }
+        default -> podField(pod, path);
       };
     }
     if (from.getConfigMapKeyRef() != null) {
@@ -122,6 +110,25 @@ public record ContainerCommand(List<String> args, Map<String, String> env) {
       return v == null ? null : new String(v, StandardCharsets.UTF_8);
     }
     throw new IllegalStateException("the lab supports env valueFrom fieldRef, configMapKeyRef and secretKeyRef only");
+  }
+
+  /** A field of the pod's own object, for the downward API (env and volumes). */
+  static String podField(Pod pod, String path) {
+    return switch (path) {
+      case "metadata.name" -> pod.getMetadata().getName();
+      case "metadata.namespace" -> pod.getMetadata().getNamespace();
+      case "metadata.uid" -> pod.getMetadata().getUid();
+      case "spec.nodeName" -> pod.getSpec().getNodeName();
+      case "spec.serviceAccountName" -> serviceAccount(pod);
+      default -> {
+        var m = java.util.regex.Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
+        if (!m.matches()) {
+          throw new IllegalStateException("the lab does not support the field " + path + " of the downward API");
+        }
+        Map<String, String> map = m.group(1).equals("labels") ? pod.getMetadata().getLabels() : pod.getMetadata().getAnnotations();
+        yield map == null ? "" : map.getOrDefault(m.group(2), "");
+      }
+    };
   }
 
   static String serviceAccount(Pod pod) {

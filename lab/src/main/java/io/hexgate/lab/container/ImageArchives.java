@@ -63,7 +63,7 @@ public final class ImageArchives {
   /** {@code image} unpacked into a runtime bundle with its config; the same for every pod using it. */
   public synchronized UnpackedImage unpack(String image) throws IOException {
     Path archive = archiveFor(image).orElseThrow(() -> new IllegalArgumentException("no archive in " + archiveDir + " holds " + image));
-    JsonNode index = JSON.readTree(Commands.run(Duration.ofSeconds(30), List.of("tar", "-xOf", archive.toString(), "index.json")).orThrow().stdout());
+    JsonNode index = JSON.readTree(readIndex(archive).orThrow().stdout());
     JsonNode manifestRef = index.path("manifests").path(0);
     String digest = manifestRef.path("digest").asText();
     if (!digest.startsWith("sha256:")) {
@@ -96,13 +96,19 @@ public final class ImageArchives {
     return u;
   }
 
+  /** The archive's index.json, whether the tar names it {@code index.json} or {@code ./index.json}. */
+  private static Commands.Result readIndex(Path archive) {
+    return Commands.run(Duration.ofSeconds(30), List.of("tar", "-xOf", archive.toString(), "--wildcards", "--no-anchored", "--exclude=blobs/*",
+        "--exclude=./blobs/*", "index.json"));
+  }
+
   private static Path blob(Path layout, String digest) {
     String[] parts = digest.split(":", 2);
     return layout.resolve("blobs").resolve(parts[0]).resolve(parts[1]);
   }
 
   private static Optional<String> refName(Path archive) {
-    Commands.Result r = Commands.run(Duration.ofSeconds(30), List.of("tar", "-xOf", archive.toString(), "index.json"));
+    Commands.Result r = readIndex(archive);
     if (!r.ok()) {
       return Optional.empty(); // not an OCI layout archive
     }

@@ -72,7 +72,9 @@ final class PodVolumes implements AutoCloseable {
       for (Volume vol : pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
         v.paths.put(vol.getName(), v.make(vol));
       }
-      if (caPem != null && !Boolean.FALSE.equals(pod.getSpec().getAutomountServiceAccountToken())) {
+      // the real API server's ServiceAccount admission adds a kube-api-access-* volume itself
+      boolean admitted = v.paths.keySet().stream().anyMatch(n -> n.startsWith("kube-api-access-"));
+      if (caPem != null && !admitted && !Boolean.FALSE.equals(pod.getSpec().getAutomountServiceAccountToken())) {
         Path d = v.volumeDir(API_ACCESS);
         v.writeToken(d.resolve("token"), null, API_ACCESS_TOKEN_SECONDS);
         write(d.resolve("ca.crt"), caPem.getBytes(StandardCharsets.UTF_8), 0644);
@@ -133,8 +135,16 @@ final class PodVolumes implements AutoCloseable {
           writeConfigMap(d, p.getConfigMap().getName(), p.getConfigMap().getItems(), mode, p.getConfigMap().getOptional());
         } else if (p.getSecret() != null) {
           writeSecret(d, p.getSecret().getName(), p.getSecret().getItems(), mode, p.getSecret().getOptional());
+        } else if (p.getDownwardAPI() != null) {
+          for (var item : p.getDownwardAPI().getItems()) {
+            if (item.getFieldRef() == null) {
+              throw new IllegalStateException("volume " + vol.getName() + ": the lab projects downward API fields, not resources");
+            }
+            String value = ContainerCommand.podField(pod, item.getFieldRef().getFieldPath());
+            write(d.resolve(item.getPath()), value.getBytes(StandardCharsets.UTF_8), item.getMode() != null ? item.getMode() : mode == null ? 0644 : mode);
+          }
         } else {
-          throw new IllegalStateException("volume " + vol.getName() + ": the lab projects ServiceAccount tokens, ConfigMaps and Secrets only");
+          throw new IllegalStateException("volume " + vol.getName() + ": the lab projects ServiceAccount tokens, ConfigMaps, Secrets and the downward API only");
         }
       }
       return d;
