@@ -14,7 +14,7 @@ import java.util.Set;
  * The OCI runtime spec (config.json) of one container, with the defaults containerd gives a Kubernetes
  * container: new mount, PID, UTS and IPC namespaces, the pod's network namespace joined, containerd's
  * default capabilities (effective only for root), runc's masked and read-only paths, {@code /sys} read-only,
- * no new privileges unless escalation is allowed; privileged containers get every capability, a writable
+ * no new privileges unless escalation is allowed, the lab's own rlimits; privileged containers get every capability, a writable
  * {@code /sys} and no masks. No seccomp profile (Kubernetes' default is Unconfined), no AppArmor, no
  * resource limits.
  */
@@ -57,7 +57,6 @@ final class RuntimeSpec {
     process.put("env", env);
     process.put("cwd", cwd.isEmpty() ? "/" : cwd);
     process.put("capabilities", Map.of("bounding", caps, "effective", active, "permitted", active, "inheritable", List.of(), "ambient", List.of()));
-    process.put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "hard", 1048576, "soft", 1048576)));
     process.put("noNewPrivileges", !escalation);
 
     List<Map<String, Object>> mounts = new ArrayList<>();
