@@ -85,6 +85,7 @@ final class RunningContainer implements AutoCloseable {
 
   private void supervise() {
     Duration backoff = FIRST_BACKOFF;
+    int runs = 0;
     while (!stopping) {
       Instant started = Instant.now();
       int code;
@@ -94,7 +95,8 @@ final class RunningContainer implements AutoCloseable {
         JSON.writeValue(dir.resolve("bundle/config.json").toFile(), spec);
         Process p = Runc.run(id, dir.resolve("bundle"), logFile);
         runc = p;
-        state = new State(true, started, state.restartCount(), state.lastExitCode(), state.finishedAt(), false, false);
+        // a kubelet counts a restart when the new container starts
+        state = new State(true, started, runs++, state.lastExitCode(), state.finishedAt(), false, false);
         changed.run();
         code = p.waitFor();
       } catch (IOException | RuntimeException e) {
@@ -108,7 +110,7 @@ final class RunningContainer implements AutoCloseable {
       Instant finished = Instant.now();
       boolean again = !stopping && ("Always".equals(restartPolicy) || "OnFailure".equals(restartPolicy) && code != 0);
       log.info("container {}: exited with {}{}", id, code, again ? ", restarting in " + backoff.toSeconds() + " s" : "");
-      state = new State(false, started, state.restartCount() + (again ? 1 : 0), code, finished, !again, false);
+      state = new State(false, started, state.restartCount(), code, finished, !again, false);
       changed.run();
       if (!again) {
         return;
