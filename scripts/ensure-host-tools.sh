@@ -2,8 +2,10 @@
 # Installs the host tools the datapath and the lab use, when they are missing and we are root on a
 # Debian-like machine: clang, bpftool and libbpf headers build the BPF programs, libbpf1 loads them, iproute2
 # makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables/ethtool/nginx/wrk serve the
-# network benchmarks, umoci/runc/skopeo unpack, run and inspect the container images. Without root it only says
-# what is missing; the parts that need it skip or stop with a message.
+# network benchmarks, umoci/runc/skopeo unpack, run and inspect the container images (the lab runs pods whose image
+# is a Hexgate image archive as runc containers), and busybox-static (a static /bin/busybox) fills the tiny image the
+# lab's container tests build. Without root it only says what is missing; the parts that need it skip or stop with a
+# message.
 set -euo pipefail
 
 need=()
@@ -22,6 +24,7 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need+=(runc)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -20,6 +20,11 @@ import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.lab.api.LabApiServer;
 import io.hexgate.lab.cni.LabCni;
 import io.hexgate.lab.cni.ResolvConf;
+import io.hexgate.lab.container.ApiServerRelay;
+import io.hexgate.lab.container.ContainerHost;
+import io.hexgate.lab.container.ImageArchives;
+import io.hexgate.lab.container.NodeFilesystem;
+import io.hexgate.lab.container.Runc;
 import io.hexgate.lab.controllers.ClusterInformers;
 import io.hexgate.lab.controlplane.ControlPlane;
 import io.hexgate.lab.controlplane.EmbeddedControlPlane;
@@ -74,6 +79,9 @@ public final class Lab implements AutoCloseable {
   static final Duration IDENTITY_GC_INTERVAL = Duration.ofSeconds(10);
   /** Under the state directory: the real control plane's data, certificates, kubeconfigs and logs. */
   public static final String CONTROL_PLANE_DIR = "control-plane";
+  /** Under the state directory: unpacked images, and per node its containers, pods' volumes and container logs. */
+  public static final String CONTAINERS_DIR = "containers";
+  private ImageArchives images;
 
   private final LabOptions options;
   private final Clock clock = Clock.systemUTC();
@@ -178,7 +186,7 @@ public final class Lab implements AutoCloseable {
       // API server has no authorizer (and its watches ignore field selectors): the shared informer serves
       SharedIndexInformer<Pod> pods = controlPlane.embedded() ? informers.pods()
           : nodeClient.pods().inAnyNamespace().withField("spec.nodeName", node.name()).runnableInformer(0);
-      LabCni cni = new LabCni(nodeClient, pods, node, dns, this::nameserver, clock, this::inDatapath, this::podFilter);
+      LabCni cni = new LabCni(nodeClient, pods, node, dns, this::nameserver, clock, this::inDatapath, this::podFilter, containerHost(node, nodeClient, progress));
       closing.add(cni); // closed before the network: workloads stop before their namespaces go
       if (pods != informers.pods()) {
         nodePods.add(pods);
@@ -218,6 +226,32 @@ public final class Lab implements AutoCloseable {
       progress.println("the node agents do not enforce in the kernel here, so ClusterIPs do not route (no kube-proxy:"
           + " the datapath translates them); pods resolve names through the DNS pod's own address");
     }
+  }
+
+  /**
+   * The node's container runtime, when the lab has an image store and runc and umoci are here (else the
+   * images of the store are unsupported images like any other), with its relay to the API server.
+   */
+  private ContainerHost containerHost(NodeNetwork node, KubernetesClient nodeClient, PrintStream progress) throws Exception {
+    if (options.imageDir() == null) {
+      return null;
+    }
+    Optional<String> why = Runc.unavailable();
+    if (why.isPresent()) {
+      if (node.index() == 1) {
+        progress.println("pods of the images in " + options.imageDir() + " cannot run as containers: " + why.get());
+      }
+      return null;
+    }
+    if (images == null) {
+      step(progress, "running pods of the images in " + options.imageDir() + " as runc containers");
+      images = new ImageArchives(options.imageDir(), options.stateDir().resolve(CONTAINERS_DIR).resolve("images"));
+    }
+    ApiServerRelay relay = ApiServerRelay.start(node.netns(), controlPlane.url());
+    closing.add(relay);
+    String ca = controlPlane instanceof RealControlPlane real ? real.caPem() : null;
+    Path dir = options.stateDir().resolve(CONTAINERS_DIR).resolve(node.name());
+    return new ContainerHost(images, dir, options.prefix(), nodeClient, ca, ApiServerRelay.serviceEnv(), new NodeFilesystem(dir.resolve("root")));
   }
 
   /** One node agent per node, in this process, inside the node's namespace, talking to the operator in-process. */

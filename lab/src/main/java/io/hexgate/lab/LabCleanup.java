@@ -39,8 +39,10 @@ public final class LabCleanup {
     if (prefix == null || prefix.isEmpty()) {
       throw new IllegalArgumentException("an empty prefix would remove every namespace on the machine");
     }
+    // containers first: runc stops their processes, and their overlays and namespaces are let go
+    List<String> containers = io.hexgate.lab.container.Runc.deleteAll(prefix);
     List<String> namespaces = NetNs.list().stream().filter(n -> n.startsWith(prefix)).toList();
-    int killed = killProcessesIn(namespaces);
+    int killed = killProcessesIn(namespaces) + containers.size();
     List<String> links = rootLinks(prefix);
     List<String> pins = children(ClusterNetwork.PIN_ROOT, prefix);
     List<String> etc = children(ResolvConf.ETC_NETNS, prefix);

@@ -157,6 +157,9 @@ public final class LabLauncher {
     cmd.addAll(List.of("-cp", classpath, MAIN_CLASS, "--state-dir", stateDir.toString(), "--prefix", prefix,
         "--nodes", Integer.toString(nodes), "--crds", crdDir.toAbsolutePath().toString(),
         "--bundle", home.resolve("config/rbac").toString(), "--control-plane", binaries));
+    if (Files.isDirectory(home.resolve(LabMain.DEFAULT_IMAGES))) {
+      cmd.addAll(List.of("--images", home.resolve(LabMain.DEFAULT_IMAGES).toString()));
+    }
     Process lab = new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))

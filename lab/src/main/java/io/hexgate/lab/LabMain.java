@@ -13,12 +13,15 @@ import java.util.concurrent.TimeUnit;
  * its pid first and a ready marker once the lab is up. Its shutdown hook takes everything down again, also
  * when the signal comes while the lab is still starting.
  *
- * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded}.
+ * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded [--images DIR]}
+ * ({@code --images}: the OCI archives whose images run as containers, by default {@value #DEFAULT_IMAGES} when it exists).
  */
 public final class LabMain {
   public static final String PID_FILE = "lab.pid";
   public static final String READY_FILE = "lab.ready";
   public static final String EMBEDDED = "embedded";
+  /** Where the {@code images} module writes its archives, relative to the checkout. */
+  public static final String DEFAULT_IMAGES = "images/target";
 
   private LabMain() {}
 
@@ -90,6 +93,7 @@ public final class LabMain {
     Path crds = Path.of("crds");
     Path bundle = Path.of("config/rbac");
     Path controlPlane = null;
+    Path images = Files.isDirectory(Path.of(DEFAULT_IMAGES)) ? Path.of(DEFAULT_IMAGES) : null;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -104,6 +108,7 @@ public final class LabMain {
         case "--state-dir" -> state = Path.of(require(args[i], value));
         case "--crds" -> crds = Path.of(require(args[i], value));
         case "--bundle" -> bundle = Path.of(require(args[i], value));
+        case "--images" -> images = Path.of(require(args[i], value));
         case "--control-plane" -> {
           String v = require(args[i], value);
           controlPlane = v.equals(EMBEDDED) ? null : Path.of(v).toAbsolutePath();
@@ -112,7 +117,8 @@ public final class LabMain {
       }
       i++;
     }
-    return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath(), controlPlane, bundle.toAbsolutePath());
+    return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath(), controlPlane, bundle.toAbsolutePath(),
+        images == null ? null : images.toAbsolutePath());
   }
 
   private static String require(String option, String value) {

@@ -12,8 +12,10 @@ import java.nio.file.Path;
  * @param crdDir the CRDs the API server starts with
  * @param controlPlane the directory of the real control plane's binaries, or null for the embedded fallback
  * @param bundleDir the operator's ServiceAccount and RBAC ({@code config/rbac}), applied as an OLM install would
+ * @param imageDir OCI image archives whose images the nodes run as containers (null: none; other images
+ *     keep their built-in workloads)
  */
-public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir) {
+public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir, Path imageDir) {
   public static final String DEFAULT_PREFIX = "hxl-";
   public static final String ZONE = "cluster.local";
   public static final String SERVICE_RANGE = "10.96.0.0/16";
@@ -28,6 +30,16 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, P
     }
   }
 
+  /** A lab without an image store. */
+  public LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir) {
+    this(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, null);
+  }
+
+  /** The same lab running the images of the archives in {@code dir} as containers. */
+  public LabOptions withImages(Path dir) {
+    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, dir);
+  }
+
   /** {@code ~/.hexgate/lab}: the kubeconfig path stays the same from one lab to the next. */
   public static Path defaultStateDir() {
     return Path.of(System.getProperty("user.home"), ".hexgate", "lab");
@@ -35,7 +47,7 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, P
 
   /** The same lab on the embedded fallback control plane. */
   public LabOptions embedded() {
-    return new LabOptions(prefix, nodes, stateDir, crdDir, null, bundleDir);
+    return new LabOptions(prefix, nodes, stateDir, crdDir, null, bundleDir, imageDir);
   }
 
   public Path kubeconfig() {

@@ -18,6 +18,8 @@ import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.lab.controllers.Events;
 import io.hexgate.lab.controllers.Keys;
 import io.hexgate.lab.controllers.ReconcileLoop;
+import io.hexgate.lab.container.ContainerHost;
+import io.hexgate.lab.container.ContainerPod;
 import io.hexgate.lab.dns.ClusterDns;
 import io.hexgate.lab.workload.DeathstarApi;
 import io.hexgate.lab.workload.DnsWorkload;
@@ -60,6 +62,7 @@ public final class LabCni implements AutoCloseable {
   private final Map<String, PodSandbox> sandboxes = new ConcurrentHashMap<>();
   private final Predicate<PodNetwork> datapathReady;
   private final HostSideFilter hostSideFilter;
+  private final ContainerHost containerHost;
 
   /**
    * Whether the node's datapath has taken the pod in (its agent applied the pod's endpoint): a pod is
@@ -97,6 +100,23 @@ public final class LabCni implements AutoCloseable {
       Clock clock,
       DatapathGate datapathReady,
       HostSideFilter hostSideFilter) {
+    this(nodeClient, pods, node, dns, nameserver, clock, datapathReady, hostSideFilter, null);
+  }
+
+  /**
+   * As above, and the pods whose images {@code containerHost} has run as containers (null: none do).
+   */
+  public LabCni(
+      KubernetesClient nodeClient,
+      SharedIndexInformer<Pod> pods,
+      NodeNetwork node,
+      ClusterDns dns,
+      Supplier<String> nameserver,
+      Clock clock,
+      DatapathGate datapathReady,
+      HostSideFilter hostSideFilter,
+      ContainerHost containerHost) {
+    this.containerHost = containerHost;
     this.datapathReady = datapathReady;
     this.hostSideFilter = hostSideFilter;
     this.client = nodeClient;
@@ -133,7 +153,11 @@ public final class LabCni implements AutoCloseable {
   /** The pods this CNI has set up, by {@code namespace/name}, with their addresses. */
   public Map<String, PodNetwork> pods() {
     Map<String, PodNetwork> out = new HashMap<>();
-    sandboxes.forEach((k, s) -> out.put(k, s.network()));
+    sandboxes.forEach((k, s) -> {
+      if (s.network() != null) {
+        out.put(k, s.network());
+      }
+    });
     return out;
   }
 
@@ -177,6 +201,9 @@ public final class LabCni implements AutoCloseable {
   private PodSandbox setUp(Pod pod, NodeNetwork node) {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
+    if (containerHost != null && containerHost.runs(pod)) {
+      return setUpContainers(pod, node);
+    }
     PodNetwork net = node.addPod(ns, name, hostSideFilter.forNode(node));
     List<Workload> workloads = new ArrayList<>();
     List<String> problems = new ArrayList<>();
@@ -208,6 +235,36 @@ public final class LabCni implements AutoCloseable {
     return new PodSandbox(Keys.of(pod), pod.getMetadata().getUid(), net, workloads, problems);
   }
 
+  /**
+   * A pod whose images are in the lab's image store: its containers in its own network namespace, or in the
+   * node's for {@code hostNetwork} (with the machine's resolv.conf, as a kubelet's {@code ClusterFirst}
+   * falls back to for host-network pods).
+   */
+  private PodSandbox setUpContainers(Pod pod, NodeNetwork node) {
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    boolean host = Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
+    PodNetwork net = host ? null : node.addPod(ns, name, hostSideFilter.forNode(node));
+    List<String> problems = new ArrayList<>();
+    ContainerPod containers = null;
+    try {
+      java.nio.file.Path resolv = java.nio.file.Path.of("/etc/resolv.conf");
+      if (net != null) {
+        ResolvConf.write(net.netns(), ns, dns.zone(), nameserver.get());
+        resolv = ResolvConf.ETC_NETNS.resolve(net.netns()).resolve("resolv.conf");
+      }
+      String key = Keys.of(pod);
+      containers = containerHost.start(pod, net == null ? node.netns() : net.netns(), net == null ? node.nodeIp() : net.ip(), node.nodeIp(),
+          host ? node.name() : name, resolv, () -> loop.enqueue(key));
+    } catch (Exception e) {
+      problems.addAll(pod.getSpec().getContainers().stream().map(Container::getName).toList());
+      events.warning(pod, "Failed", "Error: " + e.getMessage());
+      log.warn("pod {}/{}: cannot start its containers: {}", ns, name, e.toString());
+    }
+    log.info("pod {}/{}: containers on {} ({})", ns, name, node.name(), net == null ? "host network" : net.ip());
+    return new PodSandbox(Keys.of(pod), pod.getMetadata().getUid(), node, net, List.of(), problems, containers);
+  }
+
   private Workload start(WorkloadKind kind, PodNetwork net, String podName) throws Exception {
     return switch (kind) {
       case DEATHSTAR -> {
@@ -223,11 +280,14 @@ public final class LabCni implements AutoCloseable {
   private void writeStatus(Pod pod, PodSandbox sandbox) {
     Pod current = new io.fabric8.kubernetes.api.model.PodBuilder(pod).build();
     PodStatus old = current.getStatus();
-    boolean runs = sandbox.problems().isEmpty();
-    boolean ready = runs && datapathReady.test(sandbox.network());
-    String phase = runs ? "Running" : "Pending";
-    if (old != null && sandbox.network().ip().equals(old.getPodIP()) && phase.equals(old.getPhase())
-        && io.hexgate.lab.controllers.PodConditions.ready(current) == ready) {
+    ContainerPod cp = sandbox.containers();
+    boolean runs = sandbox.problems().isEmpty() && (cp == null || "Running".equals(cp.phase()));
+    boolean ready = runs && (cp == null || cp.ready()) && (sandbox.network() == null || datapathReady.test(sandbox.network()));
+    String phase = cp != null && sandbox.problems().isEmpty() ? cp.phase() : runs ? "Running" : "Pending";
+    List<ContainerStatus> containerStates = cp == null ? null : cp.statuses();
+    if (old != null && sandbox.ip().equals(old.getPodIP()) && phase.equals(old.getPhase())
+        && io.hexgate.lab.controllers.PodConditions.ready(current) == ready
+        && (containerStates == null || sameContainers(containerStates, old.getContainerStatuses()))) {
       if (runs && !ready) {
         loop.enqueueAfter(Keys.of(pod), DATAPATH_POLL);
       }
@@ -235,7 +295,7 @@ public final class LabCni implements AutoCloseable {
     }
     String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     List<ContainerStatus> containers = new ArrayList<>();
-    for (Container c : current.getSpec().getContainers()) {
+    for (Container c : cp != null ? List.<Container>of() : current.getSpec().getContainers()) {
       boolean broken = sandbox.problems().contains(c.getName());
       ContainerStatusBuilder b =
           new ContainerStatusBuilder()
@@ -254,12 +314,15 @@ public final class LabCni implements AutoCloseable {
       }
       containers.add(b.build());
     }
-    String nodeIp = sandbox.network().node().nodeIp();
+    if (containerStates != null) {
+      containers = containerStates;
+    }
+    String nodeIp = sandbox.node().nodeIp();
     current.setStatus(
         new PodStatusBuilder()
             .withPhase(phase)
-            .withPodIP(sandbox.network().ip())
-            .addNewPodIP(sandbox.network().ip())
+            .withPodIP(sandbox.ip())
+            .addNewPodIP(sandbox.ip())
             .withHostIP(nodeIp)
             .addNewHostIP(nodeIp)
             .withStartTime(now)
@@ -277,10 +340,28 @@ public final class LabCni implements AutoCloseable {
     if (runs && !ready) {
       loop.enqueueAfter(Keys.of(pod), DATAPATH_POLL);
     }
-    if (ready) {
+    if (ready && cp != null) {
+      events.normal(current, "Started", "Started " + cp.describe() + " in " + sandbox.netns());
+    } else if (ready) {
       events.normal(current, "Started", "Started " + sandbox.workloads().stream().map(Workload::describe).reduce((a, b) -> a + ", " + b)
           .orElse("an idle pod (commands run through hexgate lab exec)") + " in " + sandbox.network().netns());
     }
+  }
+
+  /** Whether what the API has of the containers is what they are now (restarts, exits and readiness are news). */
+  private static boolean sameContainers(List<ContainerStatus> now, List<ContainerStatus> written) {
+    if (written == null || written.size() != now.size()) {
+      return false;
+    }
+    for (int i = 0; i < now.size(); i++) {
+      ContainerStatus a = now.get(i);
+      ContainerStatus b = written.get(i);
+      if (!java.util.Objects.equals(a.getReady(), b.getReady()) || !java.util.Objects.equals(a.getRestartCount(), b.getRestartCount())
+          || !java.util.Objects.equals(a.getState(), b.getState())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static PodCondition condition(String type, boolean status, String now, String reason) {
@@ -290,9 +371,11 @@ public final class LabCni implements AutoCloseable {
   private void tearDown(PodSandbox s) {
     sandboxes.remove(s.key(), s);
     s.stop();
-    s.network().node().removePod(s.network().namespace(), s.network().name());
-    ResolvConf.delete(s.network().netns());
-    log.info("pod {}: released {} and its network namespace", s.key(), s.network().ip());
+    if (s.network() != null) {
+      s.network().node().removePod(s.network().namespace(), s.network().name());
+      ResolvConf.delete(s.network().netns());
+      log.info("pod {}: released {} and its network namespace", s.key(), s.network().ip());
+    }
   }
 
   /** Stops every workload and removes every pod namespace this CNI made. */

@@ -39,7 +39,7 @@ public final class ControlPlanePki {
     this.ca = ca;
   }
 
-  /** A new CA, the API server's serving certificate for {@code localhost}/127.0.0.1 and the token keys, written into {@code dir}. */
+  /** A new CA, the API server's serving certificate for {@code localhost}/127.0.0.1 (and the address containers reach it at) and the token keys, written into {@code dir}. */
   public static ControlPlanePki create(Path dir) {
     CertificateAuthority ca = CertificateAuthority.create("hexgate-lab-kubernetes-ca", Clock.systemUTC()).withLeafValidity(VALIDITY);
     ControlPlanePki pki = new ControlPlanePki(dir, ca);
@@ -47,7 +47,7 @@ public final class ControlPlanePki {
       Files.createDirectories(dir);
       Files.writeString(pki.caFile(), Pem.certificate(ca.certificate()));
       IssuedCertificate serving =
-          ca.issueServer("kube-apiserver", List.of("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"), List.of("127.0.0.1"));
+          ca.issueServer("kube-apiserver", List.of("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"), List.of("127.0.0.1", io.hexgate.lab.container.ApiServerRelay.ADDRESS));
       Files.writeString(pki.servingCertFile(), serving.certificatePem());
       writePrivate(pki.servingKeyFile(), serving.keyPem());
       KeyPair tokens = newKeyPair();

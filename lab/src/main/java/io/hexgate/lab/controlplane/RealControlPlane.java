@@ -261,6 +261,11 @@ public final class RealControlPlane implements ControlPlane {
     return false;
   }
 
+  /** The cluster CA in PEM, as pods find it in their API access volume. */
+  public String caPem() {
+    return pki.caPem();
+  }
+
   /** The Kubernetes release the binaries report, e.g. {@code v1.37.2}. */
   public String release() {
     return release;
