@@ -246,6 +246,19 @@ public final class RealControlPlane implements ControlPlane {
     return clients.computeIfAbsent("operator", k -> operatorAccount.client());
   }
 
+  /**
+   * Writes {@code <name>.kubeconfig} into this control plane's directory for a client certificate of
+   * {@code user} in {@code groups}, for another component the lab runs against it (such as OLM).
+   */
+  public Path writeComponentKubeconfig(String name, String user, String... groups) {
+    return pki.writeKubeconfig(dir.resolve(name + ".kubeconfig"), url, user, pki.client(user, groups));
+  }
+
+  /** Where the components' data, kubeconfigs, logs and pid files live (the next lab stops what the pid files name). */
+  public Path dir() {
+    return dir;
+  }
+
   @Override
   public void writeKubeconfig(Path file) {
     pki.writeKubeconfig(file, url, "hexgate-lab-admin", pki.client("hexgate-lab-admin", "system:masters"));
