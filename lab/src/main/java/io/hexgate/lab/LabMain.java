@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * its pid first and a ready marker once the lab is up. Its shutdown hook takes everything down again, also
  * when the signal comes while the lab is still starting.
  *
- * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded}.
+ * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded [--olm DIR]}.
  */
 public final class LabMain {
   public static final String PID_FILE = "lab.pid";
@@ -90,6 +90,7 @@ public final class LabMain {
     Path crds = Path.of("crds");
     Path bundle = Path.of("bundle/manifests");
     Path controlPlane = null;
+    Path olm = null;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -104,6 +105,7 @@ public final class LabMain {
         case "--state-dir" -> state = Path.of(require(args[i], value));
         case "--crds" -> crds = Path.of(require(args[i], value));
         case "--bundle" -> bundle = Path.of(require(args[i], value));
+        case "--olm" -> olm = Path.of(require(args[i], value)).toAbsolutePath();
         case "--control-plane" -> {
           String v = require(args[i], value);
           controlPlane = v.equals(EMBEDDED) ? null : Path.of(v).toAbsolutePath();
@@ -112,7 +114,7 @@ public final class LabMain {
       }
       i++;
     }
-    return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath(), controlPlane, bundle.toAbsolutePath());
+    return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath(), controlPlane, bundle.toAbsolutePath(), olm);
   }
 
   private static String require(String option, String value) {

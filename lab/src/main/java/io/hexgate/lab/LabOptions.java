@@ -12,14 +12,24 @@ import java.nio.file.Path;
  * @param crdDir the CRDs the API server starts with
  * @param controlPlane the directory of the real control plane's binaries, or null for the embedded fallback
  * @param bundleDir the operator's ServiceAccount and RBAC ({@code bundle/manifests}), applied as an OLM install would
+ * @param olm the directory of OLM's binaries and CRDs ({@code scripts/ensure-olm.sh}) to run OLM against the real
+ *     control plane with, or null for a lab without OLM
  */
-public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir) {
+public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir, Path olm) {
   public static final String DEFAULT_PREFIX = "hxl-";
   public static final String ZONE = "cluster.local";
   public static final String SERVICE_RANGE = "10.96.0.0/16";
   public static final String DNS_IP = "10.96.0.10";
 
+  /** A lab without OLM. */
+  public LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir) {
+    this(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, null);
+  }
+
   public LabOptions {
+    if (olm != null && controlPlane == null) {
+      throw new IllegalArgumentException("--olm needs the real control plane");
+    }
     if (nodes < 1 || nodes > 245) {
       throw new IllegalArgumentException("--nodes: " + nodes + " is not within 1..245");
     }
@@ -36,6 +46,11 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, P
   /** The same lab on the embedded fallback control plane. */
   public LabOptions embedded() {
     return new LabOptions(prefix, nodes, stateDir, crdDir, null, bundleDir);
+  }
+
+  /** The same lab running OLM from the binaries in {@code olmDir}. */
+  public LabOptions withOlm(Path olmDir) {
+    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, olmDir);
   }
 
   public Path kubeconfig() {
