@@ -36,19 +36,9 @@ if [ "${1:-}" = "--if-built" ]; then
   exit 4
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "hexgate: no Go toolchain: cannot build OLM $OLM_VERSION (needs go 1.26.3)" >&2
-  exit 3
-fi
-go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
-if [ "${go_minor:-0}" -lt 26 ]; then
-  echo "hexgate: $(go env GOVERSION) is too old to build OLM $OLM_VERSION (needs go 1.26.3)" >&2
-  exit 3
-fi
-
-mkdir -p "$dir"
-exec 9>"$dir/.lock"
-flock 9
+. "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh"
+require_go "OLM $OLM_VERSION" 26
+lock_build_dir "$dir"
 if complete; then   # another process built it while we waited
   echo "$dir"
   exit 0
