@@ -23,18 +23,8 @@ complete() {
   for c in "${COMPONENTS[@]}"; do [ -x "$bin/$c" ] || return 1; done
 }
 
-if complete; then
-  echo "$bin"
-  exit 0
-fi
-
 . "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh"
-require_go "Kubernetes $K8S_VERSION" 26
-lock_build_dir "$dir"
-if complete; then   # another process built it while we waited
-  echo "$bin"
-  exit 0
-fi
+start_build "Kubernetes $K8S_VERSION" 26 "$dir" "$bin"
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 mkdir -p "$bin" "$dir/k8s" "$dir/etcd"

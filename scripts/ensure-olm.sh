@@ -27,22 +27,8 @@ complete() {
   ls "$dir"/crds/*.yaml >/dev/null 2>&1
 }
 
-if complete; then
-  echo "$dir"
-  exit 0
-fi
-if [ "${1:-}" = "--if-built" ]; then
-  echo "hexgate: OLM $OLM_VERSION is not built; scripts/ensure-olm.sh builds it" >&2
-  exit 4
-fi
-
 . "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh"
-require_go "OLM $OLM_VERSION" 26
-lock_build_dir "$dir"
-if complete; then   # another process built it while we waited
-  echo "$dir"
-  exit 0
-fi
+start_build "OLM $OLM_VERSION" 26 "$dir" "$dir" "${1:-}"
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 mkdir -p "$bin" "$dir/module"

@@ -1,9 +1,20 @@
 # Sourced by the scripts that build a pinned Go tool once into ~/.cache/hexgate (ensure-control-plane.sh,
-# ensure-olm.sh): the checks and the lock they share.
+# ensure-olm.sh): what they do before building, the same in each.
 
-# require_go WHAT MINOR: exits 3, saying why, unless a Go 1.MINOR or newer is on the PATH to build WHAT with.
-require_go() {
-  local what=$1 minor=$2 have
+# start_build WHAT MINOR DIR PRINTED [--if-built]: when the caller's `complete` holds, prints PRINTED and
+# exits 0. Otherwise exits 4 with --if-built (nothing is built), exits 3 unless a Go 1.MINOR or newer is on
+# the PATH to build WHAT with, and waits for DIR's lock (held until the script exits: another build of the
+# same tool), after which the other build may have completed it.
+start_build() {
+  local what=$1 minor=$2 dir=$3 printed=$4 mode=${5:-} have
+  if complete; then
+    echo "$printed"
+    exit 0
+  fi
+  if [ "$mode" = "--if-built" ]; then
+    echo "hexgate: $what is not built; $0 builds it" >&2
+    exit 4
+  fi
   if ! command -v go >/dev/null 2>&1; then
     echo "hexgate: no Go toolchain: cannot build $what (needs go 1.$minor)" >&2
     exit 3
@@ -13,11 +24,11 @@ require_go() {
     echo "hexgate: $(go env GOVERSION) is too old to build $what (needs go 1.$minor)" >&2
     exit 3
   fi
-}
-
-# lock_build_dir DIR: makes DIR and waits until no other build holds its lock (held until the script exits).
-lock_build_dir() {
-  mkdir -p "$1"
-  exec 9>"$1/.lock"
+  mkdir -p "$dir"
+  exec 9>"$dir/.lock"
   flock 9
+  if complete; then
+    echo "$printed"
+    exit 0
+  fi
 }
