@@ -194,7 +194,8 @@ public final class RealControlPlane implements ControlPlane {
     apiServer.await(() -> "ok".equals(get(tls, url.resolve("/readyz"))), START_SECONDS);
   }
 
-  private void installCrds(List<Path> crdFiles) throws IOException {
+  /** Creates the CRDs in {@code crdFiles} and waits until each is established. */
+  public void installCrds(List<Path> crdFiles) throws IOException {
     KubernetesClient admin = admin();
     List<CustomResourceDefinition> crds = new ArrayList<>();
     for (Path f : crdFiles) {

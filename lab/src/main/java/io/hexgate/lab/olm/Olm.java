@@ -2,30 +2,26 @@ package io.hexgate.lab.olm;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.hexgate.lab.controlplane.ComponentProcess;
 import io.hexgate.lab.controlplane.RealControlPlane;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * OLM (v0) run against the lab's real control plane, as a cluster runs it: OLM's CRDs, the {@code olm}
@@ -87,7 +83,7 @@ public final class Olm implements AutoCloseable {
   private void startAll(PrintStream progress) throws Exception {
     long t0 = System.nanoTime();
     progress.println("starting OLM " + binaries.version() + " (olm and catalog operators, as " + USER + " with OLM's ClusterRole: every verb on every resource)");
-    installCrds();
+    controlPlane.installCrds(binaries.crds());
     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).serverSideApply();
     admin.rbac().clusterRoles().resource(new ClusterRoleBuilder()
             .withNewMetadata().withName(CLUSTER_ROLE).endMetadata()
@@ -127,28 +123,6 @@ public final class Olm implements AutoCloseable {
     ComponentProcess olmOperator = operators.get(0);
     olmOperator.await(() -> operatorGroupSynced(NAMESPACE, "olm-operators") && operators.get(1).process().isAlive(), START_SECONDS);
     progress.printf("OLM up in %.1f s (logs olm.log and catalog.log in %s)%n", (System.nanoTime() - t0) / 1e9, dir);
-  }
-
-  private void installCrds() throws IOException {
-    List<CustomResourceDefinition> crds = new ArrayList<>();
-    for (Path f : binaries.crds()) {
-      try (InputStream in = Files.newInputStream(f)) {
-        crds.add(admin.apiextensions().v1().customResourceDefinitions().load(in).item());
-      }
-    }
-    for (CustomResourceDefinition crd : crds) {
-      // server-side: the CSV CRD's schema is far larger than the last-applied annotation may be
-      admin.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
-    }
-    for (CustomResourceDefinition crd : crds) {
-      admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-          .waitUntilCondition(Olm::established, 30, TimeUnit.SECONDS);
-    }
-  }
-
-  private static boolean established(CustomResourceDefinition crd) {
-    return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
-        && crd.getStatus().getConditions().stream().anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private boolean operatorGroupSynced(String namespace, String name) {
@@ -239,10 +213,6 @@ public final class Olm implements AutoCloseable {
     if (server != null) {
       server.close();
     }
-  }
-
-  KubernetesClient admin() {
-    return admin;
   }
 
   /** The end of the olm and catalog operators' logs, for failure messages. */
