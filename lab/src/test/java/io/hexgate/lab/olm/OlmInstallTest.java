@@ -88,7 +88,8 @@ class OlmInstallTest {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
       GenericKubernetesResource installPlan = olm.resources(Olm.OPERATORS_V1ALPHA1, "InstallPlan").inNamespace(NAMESPACE).withName(plan).get();
       assertThat((String) installPlan.get("status", "phase")).isEqualTo("Complete");
-      assertThat((Object) installPlan.get("status", "bundleLookups")).isNull();
+      Object bundleLookups = installPlan.get("status", "bundleLookups");
+      assertThat(bundleLookups).isNull();
     });
     assertThat(admin.batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
 
