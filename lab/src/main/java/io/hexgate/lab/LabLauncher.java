@@ -10,6 +10,7 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
 import io.hexgate.lab.controlplane.RealControlPlane;
+import io.hexgate.lab.olm.OlmBinaries;
 import io.hexgate.operator.kube.KubernetesErrors;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -101,6 +102,16 @@ public final class LabLauncher {
    */
   public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, String classpath, Duration timeout)
       throws IOException, InterruptedException {
+    return up(prefix, nodes, crdDir, controlPlane, false, classpath, timeout);
+  }
+
+  /**
+   * As {@link #up(String, int, Path, ControlPlaneChoice, String, Duration)}, with OLM running against the real
+   * control plane when {@code olm} is set (built first by {@code scripts/ensure-olm.sh} if needed; the embedded
+   * control plane cannot run it).
+   */
+  public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, boolean olm, String classpath, Duration timeout)
+      throws IOException, InterruptedException {
     String problem = rootProblem();
     if (problem != null) {
       err.println(problem);
@@ -143,6 +154,19 @@ public final class LabLauncher {
         out.println(EMBEDDED_BANNER);
       }
     }
+    String olmDir = null;
+    if (olm) {
+      if (binaries.equals(LabMain.EMBEDDED)) {
+        err.println("hexgate lab: --olm needs the real control plane");
+        return 1;
+      }
+      Optional<OlmBinaries> built = OlmBinaries.ensure(home, out);
+      if (built.isEmpty()) {
+        err.println("hexgate lab: OLM cannot be built here (see above; " + OlmBinaries.SCRIPT + " builds it)");
+        return 1;
+      }
+      olmDir = built.get().dir().toString();
+    }
     Path log = stateDir.resolve(LOG_FILE);
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid"); // a session of its own: Ctrl-C in this shell later does not reach it
@@ -159,6 +183,9 @@ public final class LabLauncher {
         "--bundle", home.resolve("config/rbac").toString(), "--control-plane", binaries));
     if (Files.isDirectory(home.resolve(LabMain.DEFAULT_IMAGES))) {
       cmd.addAll(List.of("--images", home.resolve(LabMain.DEFAULT_IMAGES).toString()));
+    }
+    if (olmDir != null) {
+      cmd.addAll(List.of("--olm", olmDir));
     }
     Process lab = new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

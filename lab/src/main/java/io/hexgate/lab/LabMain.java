@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * its pid first and a ready marker once the lab is up. Its shutdown hook takes everything down again, also
  * when the signal comes while the lab is still starting.
  *
- * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded [--images DIR]}
+ * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded [--images DIR] [--olm DIR]}
  * ({@code --images}: the OCI archives whose images run as containers, by default {@value #DEFAULT_IMAGES} when it exists).
  */
 public final class LabMain {
@@ -94,6 +94,7 @@ public final class LabMain {
     Path bundle = Path.of("config/rbac");
     Path controlPlane = null;
     Path images = Files.isDirectory(Path.of(DEFAULT_IMAGES)) ? Path.of(DEFAULT_IMAGES) : null;
+    Path olm = null;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -109,6 +110,7 @@ public final class LabMain {
         case "--crds" -> crds = Path.of(require(args[i], value));
         case "--bundle" -> bundle = Path.of(require(args[i], value));
         case "--images" -> images = Path.of(require(args[i], value));
+        case "--olm" -> olm = Path.of(require(args[i], value)).toAbsolutePath();
         case "--control-plane" -> {
           String v = require(args[i], value);
           controlPlane = v.equals(EMBEDDED) ? null : Path.of(v).toAbsolutePath();
@@ -118,7 +120,7 @@ public final class LabMain {
       i++;
     }
     return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath(), controlPlane, bundle.toAbsolutePath(),
-        images == null ? null : images.toAbsolutePath());
+        images == null ? null : images.toAbsolutePath(), olm);
   }
 
   private static String require(String option, String value) {

@@ -14,14 +14,20 @@ import java.nio.file.Path;
  * @param bundleDir the operator's ServiceAccount and RBAC ({@code config/rbac}), applied as an OLM install would
  * @param imageDir OCI image archives whose images the nodes run as containers (null: none; other images
  *     keep their built-in workloads)
+ * @param olm the directory of OLM's binaries and CRDs ({@code scripts/ensure-olm.sh}) to run OLM against the real
+ *     control plane with, or null for a lab without OLM
  */
-public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir, Path imageDir) {
+public record LabOptions(
+    String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir, Path imageDir, Path olm) {
   public static final String DEFAULT_PREFIX = "hxl-";
   public static final String ZONE = "cluster.local";
   public static final String SERVICE_RANGE = "10.96.0.0/16";
   public static final String DNS_IP = "10.96.0.10";
 
   public LabOptions {
+    if (olm != null && controlPlane == null) {
+      throw new IllegalArgumentException("--olm needs the real control plane");
+    }
     if (nodes < 1 || nodes > 245) {
       throw new IllegalArgumentException("--nodes: " + nodes + " is not within 1..245");
     }
@@ -30,14 +36,14 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, P
     }
   }
 
-  /** A lab without an image store. */
+  /** A lab without an image store and without OLM. */
   public LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir) {
-    this(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, null);
+    this(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, null, null);
   }
 
   /** The same lab running the images of the archives in {@code dir} as containers. */
   public LabOptions withImages(Path dir) {
-    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, dir);
+    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, dir, olm);
   }
 
   /** {@code ~/.hexgate/lab}: the kubeconfig path stays the same from one lab to the next. */
@@ -47,7 +53,12 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, P
 
   /** The same lab on the embedded fallback control plane. */
   public LabOptions embedded() {
-    return new LabOptions(prefix, nodes, stateDir, crdDir, null, bundleDir, imageDir);
+    return new LabOptions(prefix, nodes, stateDir, crdDir, null, bundleDir, imageDir, olm);
+  }
+
+  /** The same lab running OLM from the binaries in {@code olmDir}. */
+  public LabOptions withOlm(Path olmDir) {
+    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, imageDir, olmDir);
   }
 
   public Path kubeconfig() {

@@ -71,6 +71,11 @@ public final class LabCommand implements Runnable {
             + " fallback API server (no authentication, no RBAC).")
     String controlPlane;
 
+    @Option(names = "--olm",
+        description = "Also run OLM (v0: the olm and catalog operators, built once with Go by scripts/ensure-olm.sh) against the real"
+            + " control plane, in namespace olm.")
+    boolean olm;
+
     @Override
     public Integer call() throws Exception {
       LabLauncher.ControlPlaneChoice choice;
@@ -83,7 +88,7 @@ public final class LabCommand implements Runnable {
         return 2;
       }
       Path dir = crds != null ? crds : Path.of(System.getProperty("hexgate.home", "."), "crds");
-      return parent.launcher().up(prefix, nodes, dir, choice, classpath(), Duration.ofSeconds(timeoutSeconds));
+      return parent.launcher().up(prefix, nodes, dir, choice, olm, classpath(), Duration.ofSeconds(timeoutSeconds));
     }
   }
 
