@@ -215,9 +215,9 @@ class LeastPrivilegeTest {
       });
       await().atMost(Duration.ofSeconds(15))
           .until(() -> kube.services().inNamespace(ns).withName("hexgate-agent-metrics").get() == null);
-      podUid.set(kube.resource(io.hexgate.operator.bootstrap.BootstrapFixtures.agentPod(ns, "hexgate-agent-x", null, "node-a"))
+      podUid.set(kube.resource(io.hexgate.operator.tls.BootstrapFixtures.agentPod(ns, "hexgate-agent-x", null, "node-a"))
           .create().getMetadata().getUid());
-      assertThat(io.hexgate.operator.bootstrap.BootstrapFixtures.bootstrap(operator.agentService(), "node-a", "token"))
+      assertThat(io.hexgate.operator.tls.BootstrapFixtures.bootstrap(operator.agentService(), "node-a", "token"))
           .as("bootstrap answer").startsWith("-----BEGIN CERTIFICATE-----");
       Thread.sleep(500);
     } finally {
