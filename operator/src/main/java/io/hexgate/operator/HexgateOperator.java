@@ -14,6 +14,7 @@ import io.hexgate.operator.feed.PolicyFeed;
 import io.hexgate.operator.identity.CrdIdentityAllocator;
 import io.hexgate.operator.identity.IdentityAllocator;
 import io.hexgate.operator.identity.SecurityLabels;
+import io.hexgate.operator.install.CiliumPresence;
 import io.hexgate.operator.install.HexgateConfigReconciler;
 import io.hexgate.operator.metrics.OperatorMetrics;
 import io.hexgate.operator.node.AgentListeners;
@@ -240,6 +241,7 @@ public final class HexgateOperator implements AutoCloseable {
    * synced), the identity collector and the status writer.
    *
    * @throws UncheckedIOException when the metrics or agent port cannot be listened on
+   * @throws IllegalStateException when Cilium runs on the cluster (see {@link CiliumPresence})
    */
   public void start() {
     LOG.info(
@@ -257,6 +259,7 @@ public final class HexgateOperator implements AutoCloseable {
       leader.set(true); // the caller feeds the engine: it holds everything there is
       hub.fed();
     } else {
+      CiliumPresence.refuseBesideCilium(client);
       if (!config.leaderElection()) {
         startLeading();
       }
