@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hexgate.operator.OperatorConfig;
+import io.hexgate.operator.install.AgentInstall;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -24,7 +25,14 @@ class OperatorCommandTest {
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
     assertThat(c.exitOnLostLeadership()).isTrue();
-    assertThat(c).isEqualTo(OperatorConfig.defaults());
+    // the process deploys the agents a HexgateConfig describes, from its environment; the library does not
+    assertThat(c.agentInstall()).isEqualTo(AgentInstall.fromEnvironment(System::getenv, 4250));
+    assertThat(c).isEqualTo(OperatorConfig.defaults().toBuilder().installAgents(c.agentInstall()).build());
+  }
+
+  @Test
+  void shouldLeaveTheAgentsAloneWhenAsked() {
+    assertThat(parse("--no-install-agents").agentInstall()).isNull();
   }
 
   @Test
