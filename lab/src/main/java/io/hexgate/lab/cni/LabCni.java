@@ -181,7 +181,13 @@ public final class LabCni implements AutoCloseable {
       existing = null;
     }
     if (existing == null) {
-      existing = setUp(pod, node);
+      try {
+        existing = setUp(pod, node);
+      } catch (RuntimeException e) {
+        // retried by the loop; the event says why the pod waits, as a kubelet's does
+        events.warning(pod, "FailedCreatePodSandBox", "Failed to create pod sandbox: " + e.getMessage());
+        throw e;
+      }
       sandboxes.put(key, existing);
     }
     writeStatus(pod, existing);
