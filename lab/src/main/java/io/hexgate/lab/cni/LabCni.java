@@ -332,7 +332,8 @@ public final class LabCni implements AutoCloseable {
             .withHostIP(nodeIp)
             .addNewHostIP(nodeIp)
             .withStartTime(now)
-            .withQosClass("BestEffort")
+            // the API server set the class at creation from the requests and limits, and never lets it change
+            .withQosClass(old != null && old.getQosClass() != null ? old.getQosClass() : "BestEffort")
             .withConditions(
                 condition("PodReadyToStartContainers", true, now, null),
                 condition("Initialized", true, now, null),
