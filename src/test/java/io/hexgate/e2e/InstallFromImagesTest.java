@@ -331,7 +331,8 @@ class InstallFromImagesTest {
     await("the hexgate namespace gone", 120, () -> lab.kubectl("get", "namespace", "hexgate", "--ignore-not-found", "-o", "name").out(), String::isBlank);
     String types = String.join(",", lab.kubectl("api-resources", "--verbs=list", "-o", "name").out().lines().toList());
     Run left = lab.kubectl("get", types, "-A", "-l", HEXGATE, "-o", "name");
-    assertThat(left.out()).as("objects labelled part-of hexgate: " + left.err()).isBlank();
+    assertThat(left.code()).as(left.err()).isZero();
+    assertThat(left.out()).as("objects labelled part-of hexgate").isBlank();
     Run crds = lab.kubectl("get", "crd", "-o", "name");
     assertThat(crds.out()).doesNotContain("cilium.io", "hexgate.io");
     assertThat(lab.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name").out()).doesNotContain("hexgate");
