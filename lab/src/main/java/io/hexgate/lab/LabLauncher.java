@@ -111,6 +111,14 @@ public final class LabLauncher {
    */
   public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, LabOptions.Hexgate hexgate, Path images,
       String classpath, Duration timeout) throws IOException, InterruptedException {
+    Path home = Path.of(System.getProperty("hexgate.home", ".")).toAbsolutePath();
+    boolean installed = hexgate == LabOptions.Hexgate.FROM_IMAGES;
+    Path imageDir = images != null ? images.toAbsolutePath() : home.resolve(LabMain.DEFAULT_IMAGES);
+    if (installed && (controlPlane == ControlPlaneChoice.EMBEDDED || !Files.isDirectory(imageDir))) {
+      err.println("hexgate lab: Hexgate from its images needs the real control plane and the images in " + imageDir
+          + " (./mvnw -pl images -am package)");
+      return 2;
+    }
     String problem = rootProblem();
     if (problem != null) {
       err.println(problem);
@@ -140,15 +148,7 @@ public final class LabLauncher {
     try (var w = Files.newBufferedWriter(stateDir.resolve(PROPERTIES_FILE), StandardCharsets.UTF_8)) {
       props.store(w, "hexgate lab");
     }
-    Path home = Path.of(System.getProperty("hexgate.home", ".")).toAbsolutePath();
     String binaries = LabMain.EMBEDDED;
-    boolean installed = hexgate == LabOptions.Hexgate.FROM_IMAGES;
-    Path imageDir = images != null ? images.toAbsolutePath() : home.resolve(LabMain.DEFAULT_IMAGES);
-    if (installed && (controlPlane == ControlPlaneChoice.EMBEDDED || !Files.isDirectory(imageDir))) {
-      err.println("hexgate lab: Hexgate from its images needs the real control plane and the images in " + imageDir
-          + " (./mvnw -pl images -am package)");
-      return 2;
-    }
     if (installed) {
       controlPlane = ControlPlaneChoice.REAL;
     }
