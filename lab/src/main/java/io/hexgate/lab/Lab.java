@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * The whole lab in one process: the control plane (real, or the embedded fallback) with the CRDs, node
  * namespaces joined by a bridge, for each node what its kubelet and CNI do, cluster DNS (a {@code coredns}
  * Deployment in {@code kube-system} behind the {@code kube-dns} Service at 10.96.0.10), the operator, and
- * one node agent per node inside its namespace.
+ * one node agent per node inside its namespace; or, with {@link LabOptions.Hexgate#FROM_IMAGES}, no operator and
+ * no agent until someone installs Hexgate from its images, as into a fresh cluster.
  * {@link #close()} takes everything down again, and {@link LabCleanup} removes what a crashed lab left.
  */
 public final class Lab implements AutoCloseable {
