@@ -107,6 +107,26 @@ final class LabSession {
     }, last -> hexgate("lab", "flows", "--state-dir", state.toString(), "--last", Integer.toString(last)).out().lines().toList());
   }
 
+  /**
+   * The demo's first act, asserted: both ships land; rule1 is applied and both nodes enforce it within
+   * {@code seconds}; then the tiefighter still lands and the xwing is denied. Returns the xwing's request.
+   */
+  StarWarsChecks.Request rule1LetsOnlyTheEmpireLand(StarWarsChecks ships, int seconds) throws Exception {
+    assertPassed(ships.canLand("xwing"));
+    assertPassed(ships.canLand("tiefighter"));
+    Run policy = kubectl("apply", "-f", ROOT.resolve("examples/starwars/sw_l3_l4_policy.yaml").toString());
+    assertThat(policy.out()).as(policy.err()).contains("ciliumnetworkpolicy.cilium.io/rule1 created");
+    assertPassed(StarWarsChecks.enforcedEverywhere("rule1", awaitEnforced("rule1", seconds), 2));
+    assertPassed(ships.canLand("tiefighter"));
+    StarWarsChecks.Request blocked = ships.isDenied("xwing");
+    assertPassed(blocked);
+    return blocked;
+  }
+
+  private static void assertPassed(StarWarsChecks.Outcome outcome) {
+    assertThat(outcome.passed()).as(outcome.describe()).isTrue();
+  }
+
   Run run(List<String> cmd, int seconds) throws IOException, InterruptedException {
     Path out = Files.createTempFile(state, "out", ".txt");
     Path err = Files.createTempFile(state, "err", ".txt");

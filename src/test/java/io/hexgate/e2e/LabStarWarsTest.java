@@ -53,16 +53,7 @@ class LabStarWarsTest {
     String bpf = NodeAgent.bpfUnavailable().orElse(null);
     Assumptions.assumeTrue(bpf == null, () -> "policy steps skipped: the eBPF datapath is unavailable (" + bpf + ")");
     StarWarsChecks ships = lab.starWars();
-    assertPassed(ships.canLand("xwing"));
-    assertPassed(ships.canLand("tiefighter"));
-
-    Run policy = lab.kubectl("apply", "-f", EXAMPLES.resolve("sw_l3_l4_policy.yaml").toString());
-    assertThat(policy.out()).as(policy.err()).contains("ciliumnetworkpolicy.cilium.io/rule1 created");
-    assertPassed(StarWarsChecks.enforcedEverywhere("rule1", lab.awaitEnforced("rule1", 30), 2));
-
-    assertPassed(ships.canLand("tiefighter"));
-    StarWarsChecks.Request blocked = ships.isDenied("xwing");
-    assertPassed(blocked);
+    StarWarsChecks.Request blocked = lab.rule1LetsOnlyTheEmpireLand(ships, 30);
     assertThat(blocked.reply().err()).contains("command terminated with exit code 28");
     StarWarsChecks.Flow reported = ships.denialReported("xwing");
     assertPassed(reported);

@@ -85,9 +85,18 @@ public final class NodeAgent implements AutoCloseable {
     this.scheduler = scheduler;
   }
 
-  /** Why the eBPF datapath cannot run in this process, or empty when it can be tried. */
+  /**
+   * Why the eBPF datapath cannot run in this process with namespaces made for it (tests, the lab), or empty
+   * when it can be tried.
+   */
   public static Optional<String> bpfUnavailable() {
     Optional<String> ns = NetNs.unavailable();
+    return ns.isPresent() ? ns : datapathUnavailable();
+  }
+
+  /** Why the eBPF datapath cannot be loaded into this process's or an existing namespace, as an agent does. */
+  private static Optional<String> datapathUnavailable() {
+    Optional<String> ns = NetNs.unavailableToEnter();
     if (ns.isPresent()) {
       return ns;
     }
@@ -175,13 +184,13 @@ public final class NodeAgent implements AutoCloseable {
     switch (config.mode()) {
       case JAVA -> why = "--datapath java";
       case BPF -> {
-        bpfUnavailable().ifPresent(w -> {
+        datapathUnavailable().ifPresent(w -> {
           throw new IllegalStateException("the eBPF datapath is unavailable: " + w);
         });
         return BpfDatapath.open(options, flows, metrics);
       }
       default -> {
-        Optional<String> unavailable = bpfUnavailable();
+        Optional<String> unavailable = datapathUnavailable();
         if (unavailable.isEmpty()) {
           try {
             return BpfDatapath.open(options, flows, metrics);

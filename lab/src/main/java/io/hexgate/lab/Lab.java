@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
  * The whole lab in one process: the control plane (real, or the embedded fallback) with the CRDs, node
  * namespaces joined by a bridge, for each node what its kubelet and CNI do, cluster DNS (a {@code coredns}
  * Deployment in {@code kube-system} behind the {@code kube-dns} Service at 10.96.0.10), the operator, and
- * one node agent per node inside its namespace.
+ * one node agent per node inside its namespace; or, with {@link LabOptions.Hexgate#FROM_IMAGES}, no operator and
+ * no agent until someone installs Hexgate from its images, as into a fresh cluster.
  * {@link #close()} takes everything down again, and {@link LabCleanup} removes what a crashed lab left.
  */
 public final class Lab implements AutoCloseable {
@@ -151,9 +152,11 @@ public final class Lab implements AutoCloseable {
     if (!leftovers.nothing()) {
       progress.println("cleaned up after an earlier lab: " + leftovers);
     }
-    List<Path> crds = LabApiServer.crdFiles(options.crdDir());
+    // Hexgate installed from its images brings its own CRDs, account and RBAC, as on a fresh cluster
+    List<Path> crds = installed() ? List.of() : LabApiServer.crdFiles(options.crdDir());
     if (options.controlPlane() != null) {
-      controlPlane = RealControlPlane.start(options.controlPlane(), options.stateDir().resolve(CONTROL_PLANE_DIR), crds, options.bundleDir(), progress);
+      controlPlane = RealControlPlane.start(options.controlPlane(), options.stateDir().resolve(CONTROL_PLANE_DIR), crds,
+          installed() ? null : options.bundleDir(), progress);
     } else {
       step(progress, "starting the embedded API server with the CRDs of " + options.crdDir());
       controlPlane = EmbeddedControlPlane.start(crds);
@@ -206,6 +209,14 @@ public final class Lab implements AutoCloseable {
 
     // the DNS pod is scheduled and its namespace made while the operator and the agents start
     createDns();
+    if (installed()) {
+      flowServer = FlowServer.start(flowLog, this::addressName);
+      closing.add(flowServer);
+      progress.println("Hexgate is not running: install it from the images in " + options.imageDir()
+          + " (kubectl apply -f deploy/hexgate.yaml, helm install or OLM, then a HexgateConfig); until an agent"
+          + " runs on a node, its pods (cluster DNS too) wait for the agent's not_ready filter");
+      return;
+    }
     step(progress, "starting the operator" + (controlPlane.embedded() ? "" : " as its ServiceAccount, with the RBAC of " + options.bundleDir()));
     // agents run in this process and name their node themselves: there is no one else to trust
     operator = HexgateOperator.create(
@@ -246,6 +257,9 @@ public final class Lab implements AutoCloseable {
     }
     Optional<String> why = Runc.unavailable();
     if (why.isPresent()) {
+      if (installed()) {
+        throw new IllegalStateException("Hexgate from its images needs containers: " + why.get());
+      }
       if (node.index() == 1) {
         progress.println("pods of the images in " + options.imageDir() + " cannot run as containers: " + why.get());
       }
@@ -287,6 +301,10 @@ public final class Lab implements AutoCloseable {
    * its banner says, and gets nothing.
    */
   private NodeNetwork.HostSideSetup podFilter(NodeNetwork node) {
+    if (installed()) {
+      Path pins = LabOptions.installedAgentPinDir(node.name());
+      return ifname -> NotReadyFilter.attachPinned(pins, NetNs.ifIndex(ifname));
+    }
     NodeAgent agent = agentsByNode.get(node.name());
     if (agent != null && !agent.datapath().enforcesInKernel()) {
       return NodeNetwork.HostSideSetup.NONE;
@@ -296,6 +314,9 @@ public final class Lab implements AutoCloseable {
 
   /** Whether the agent of the pod's node has applied the pod's endpoint (true where no agent runs). */
   private boolean inDatapath(PodNetwork pod) {
+    if (installed()) {
+      return filterLifted(pod);
+    }
     NodeAgent agent = agentsByNode.get(pod.node().name());
     if (agent == null) {
       return true;
@@ -303,6 +324,27 @@ public final class Lab implements AutoCloseable {
     EndpointState e =
         agent.client().state().endpoints().get(EndpointKey.newBuilder().setNamespace(pod.namespace()).setName(pod.name()).build());
     return e != null && e.getIp().equals(pod.ip());
+  }
+
+  /**
+   * Whether the agent, in a process the lab does not see into, has put the pod's endpoint filters in
+   * place of not_ready: it attaches them only once the endpoint is written to its maps.
+   */
+  private static boolean filterLifted(PodNetwork pod) {
+    try {
+      return NetNs.call(pod.node().netns(), () -> {
+        int ifindex = NetNs.ifIndex(pod.hostSide());
+        return ifindex != 0 && NotReadyFilter.lifted(ifindex);
+      });
+    } catch (Exception e) {
+      log.debug("pod {}/{}: cannot read its interface's filters: {}", pod.namespace(), pod.name(), e.toString());
+      return false;
+    }
+  }
+
+  /** Whether Hexgate is installed into this lab from its images rather than run by the lab. */
+  private boolean installed() {
+    return options.hexgate() == LabOptions.Hexgate.FROM_IMAGES;
   }
 
   /** Who has {@code ip} in this lab: {@code namespace/pod}, {@code namespace/service (ClusterIP)}, a node, else the address. */
@@ -338,7 +380,7 @@ public final class Lab implements AutoCloseable {
   /** What pods' resolv.conf names: the kube-dns ClusterIP when agents translate it, else the DNS pod. */
   private String nameserver() {
     String direct = dnsPodIp;
-    return agents || direct == null ? LabOptions.DNS_IP : direct;
+    return agents || installed() || direct == null ? LabOptions.DNS_IP : direct;
   }
 
   /** The kube-dns Service and the coredns Deployment; {@link #awaitDns} waits until the pod answers. */

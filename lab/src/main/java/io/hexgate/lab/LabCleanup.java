@@ -2,6 +2,7 @@ package io.hexgate.lab;
 
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.Commands;
+import io.hexgate.datapath.netns.FileTrees;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.lab.cni.ResolvConf;
 import java.io.IOException;
@@ -44,9 +45,16 @@ public final class LabCleanup {
     List<String> namespaces = NetNs.list().stream().filter(n -> n.startsWith(prefix)).toList();
     int killed = killProcessesIn(namespaces) + containers.size();
     List<String> links = rootLinks(prefix);
-    List<String> pins = children(ClusterNetwork.PIN_ROOT, prefix);
+    List<String> pins = pinDirs(prefix);
     List<String> etc = children(ResolvConf.ETC_NETNS, prefix);
     ClusterNetwork.cleanup(prefix);
+    for (String installed : installedAgentPins()) {
+      try {
+        FileTrees.delete(ClusterNetwork.PIN_ROOT.resolve(installed));
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot remove the pins under " + ClusterNetwork.PIN_ROOT.resolve(installed) + ": " + e.getMessage(), e);
+      }
+    }
     ResolvConf.deleteAll(prefix);
     return new Removed(killed, namespaces, links, pins, etc);
   }
@@ -54,7 +62,7 @@ public final class LabCleanup {
   /** What {@link #clean} would remove now, without removing it. */
   public static Removed leftovers(String prefix) {
     List<String> namespaces = NetNs.list().stream().filter(n -> n.startsWith(prefix)).toList();
-    return new Removed(processesIn(namespaces).size(), namespaces, rootLinks(prefix), children(ClusterNetwork.PIN_ROOT, prefix),
+    return new Removed(processesIn(namespaces).size(), namespaces, rootLinks(prefix), pinDirs(prefix),
         children(ResolvConf.ETC_NETNS, prefix));
   }
 
@@ -119,6 +127,21 @@ public final class LabCleanup {
       }
     }
     return names;
+  }
+
+  /**
+   * The lab's pin directories: its own agents' (named after the node namespaces, so with the prefix) and
+   * those of agents installed from their image, which pin under the node's name, as on any node.
+   */
+  private static List<String> pinDirs(String prefix) {
+    List<String> all = new ArrayList<>(children(ClusterNetwork.PIN_ROOT, prefix));
+    all.addAll(installedAgentPins());
+    return all;
+  }
+
+  private static List<String> installedAgentPins() {
+    return children(ClusterNetwork.PIN_ROOT, "").stream()
+        .filter(n -> n.matches("node-\\d+")).toList(); // LabOptions.nodeName
   }
 
   private static List<String> children(Path dir, String prefix) {

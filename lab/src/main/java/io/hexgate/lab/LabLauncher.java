@@ -102,16 +102,25 @@ public final class LabLauncher {
    */
   public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, String classpath, Duration timeout)
       throws IOException, InterruptedException {
-    return up(prefix, nodes, crdDir, controlPlane, false, classpath, timeout);
+    return up(prefix, nodes, crdDir, controlPlane, LabOptions.Hexgate.IN_PROCESS, null, false, classpath, timeout);
   }
 
   /**
-   * As {@link #up(String, int, Path, ControlPlaneChoice, String, Duration)}, with OLM running against the real
-   * control plane when {@code olm} is set (built first by {@code scripts/ensure-olm.sh} if needed; the embedded
-   * control plane cannot run it).
+   * As above, with Hexgate run by {@code hexgate} ({@link LabOptions.Hexgate#FROM_IMAGES} needs the real control
+   * plane and the images, and leaves installing Hexgate to the user), the image store {@code images} (null:
+   * {@value LabMain#DEFAULT_IMAGES} of the checkout when it exists), and OLM running against the real control
+   * plane when {@code olm} is set (built first by {@code scripts/ensure-olm.sh} if needed).
    */
-  public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, boolean olm, String classpath, Duration timeout)
-      throws IOException, InterruptedException {
+  public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, LabOptions.Hexgate hexgate, Path images,
+      boolean olm, String classpath, Duration timeout) throws IOException, InterruptedException {
+    Path home = Path.of(System.getProperty("hexgate.home", ".")).toAbsolutePath();
+    boolean installed = hexgate == LabOptions.Hexgate.FROM_IMAGES;
+    Path imageDir = images != null ? images.toAbsolutePath() : home.resolve(LabMain.DEFAULT_IMAGES);
+    if (installed && (controlPlane == ControlPlaneChoice.EMBEDDED || !Files.isDirectory(imageDir))) {
+      err.println("hexgate lab: Hexgate from its images needs the real control plane and the images in " + imageDir
+          + " (./mvnw -pl images -am package)");
+      return 2;
+    }
     String problem = rootProblem();
     if (problem != null) {
       err.println(problem);
@@ -141,8 +150,10 @@ public final class LabLauncher {
     try (var w = Files.newBufferedWriter(stateDir.resolve(PROPERTIES_FILE), StandardCharsets.UTF_8)) {
       props.store(w, "hexgate lab");
     }
-    Path home = Path.of(System.getProperty("hexgate.home", ".")).toAbsolutePath();
     String binaries = LabMain.EMBEDDED;
+    if (installed) {
+      controlPlane = ControlPlaneChoice.REAL;
+    }
     if (controlPlane != ControlPlaneChoice.EMBEDDED) {
       Optional<Path> bin = ControlPlaneBinaries.ensure(home, out);
       if (bin.isPresent()) {
@@ -181,9 +192,10 @@ public final class LabLauncher {
     cmd.addAll(List.of("-cp", classpath, MAIN_CLASS, "--state-dir", stateDir.toString(), "--prefix", prefix,
         "--nodes", Integer.toString(nodes), "--crds", crdDir.toAbsolutePath().toString(),
         "--bundle", home.resolve("config/rbac").toString(), "--control-plane", binaries));
-    if (Files.isDirectory(home.resolve(LabMain.DEFAULT_IMAGES))) {
-      cmd.addAll(List.of("--images", home.resolve(LabMain.DEFAULT_IMAGES).toString()));
+    if (Files.isDirectory(imageDir)) {
+      cmd.addAll(List.of("--images", imageDir.toString()));
     }
+    cmd.addAll(List.of("--hexgate", hexgate.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')));
     if (olmDir != null) {
       cmd.addAll(List.of("--olm", olmDir));
     }
@@ -238,7 +250,9 @@ public final class LabLauncher {
       r.load(in);
     }
     out.println("Lab ready (pid " + lab.pid() + "): API server " + r.getProperty("api") + ", " + nodes + " nodes, "
-        + ("true".equals(r.getProperty("agents")) ? "node agents enforcing." : "no node agents (nothing enforces policy yet)."));
+        + (LabOptions.Hexgate.FROM_IMAGES.name().equals(r.getProperty("hexgate"))
+            ? "Hexgate not installed (kubectl apply -f deploy/hexgate.yaml, then deploy/hexgateconfig.yaml; pods wait for the agents)."
+            : "true".equals(r.getProperty("agents")) ? "node agents enforcing." : "no node agents (nothing enforces policy yet)."));
     out.println("export KUBECONFIG=" + kubeconfig());
     return 0;
   }

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
  * its pid first and a ready marker once the lab is up. Its shutdown hook takes everything down again, also
  * when the signal comes while the lab is still starting.
  *
- * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded [--images DIR] [--olm DIR]}
- * ({@code --images}: the OCI archives whose images run as containers, by default {@value #DEFAULT_IMAGES} when it exists).
+ * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded [--images DIR]
+ * [--hexgate in-process|from-images] [--olm DIR]} ({@code --images}: the OCI archives whose images run as containers, by default
+ * {@value #DEFAULT_IMAGES} when it exists; {@code --hexgate}: see {@link LabOptions.Hexgate}).
  */
 public final class LabMain {
   public static final String PID_FILE = "lab.pid";
@@ -75,7 +76,7 @@ public final class LabMain {
     writeAtomically(
         options.stateDir().resolve(READY_FILE),
         "api=" + lab.controlPlane().url() + "\nnodes=" + options.nodes() + "\nprefix=" + options.prefix() + "\nagents=" + lab.agentsRunning()
-            + "\nflows=" + lab.flowsUrl() + "\n");
+            + "\nflows=" + lab.flowsUrl() + "\nhexgate=" + options.hexgate() + "\n");
     System.out.println("hexgate lab: ready; API at " + lab.controlPlane().url() + ", kubeconfig " + options.kubeconfig());
     stopped.await();
   }
@@ -94,6 +95,7 @@ public final class LabMain {
     Path bundle = Path.of("config/rbac");
     Path controlPlane = null;
     Path images = Files.isDirectory(Path.of(DEFAULT_IMAGES)) ? Path.of(DEFAULT_IMAGES) : null;
+    LabOptions.Hexgate hexgate = LabOptions.Hexgate.IN_PROCESS;
     Path olm = null;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
@@ -110,6 +112,7 @@ public final class LabMain {
         case "--crds" -> crds = Path.of(require(args[i], value));
         case "--bundle" -> bundle = Path.of(require(args[i], value));
         case "--images" -> images = Path.of(require(args[i], value));
+        case "--hexgate" -> hexgate = LabOptions.Hexgate.valueOf(require(args[i], value).toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
         case "--olm" -> olm = Path.of(require(args[i], value)).toAbsolutePath();
         case "--control-plane" -> {
           String v = require(args[i], value);
@@ -120,7 +123,7 @@ public final class LabMain {
       i++;
     }
     return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath(), controlPlane, bundle.toAbsolutePath(),
-        images == null ? null : images.toAbsolutePath(), olm);
+        images == null ? null : images.toAbsolutePath(), hexgate, olm);
   }
 
   private static String require(String option, String value) {

@@ -71,6 +71,16 @@ public final class LabCommand implements Runnable {
             + " fallback API server (no authentication, no RBAC).")
     String controlPlane;
 
+    @Option(names = "--hexgate", defaultValue = "in-process", paramLabel = "in-process|from-images",
+        description = "in-process (default): the lab runs the operator and one agent per node itself; from-images: it runs"
+            + " neither, and Hexgate is installed as on a cluster (kubectl apply -f deploy/hexgate.yaml, Helm, OLM), its operator"
+            + " and agents running as containers of images/target (needs the real control plane).")
+    String hexgate;
+
+    @Option(names = "--images", paramLabel = "DIR",
+        description = "OCI image archives whose images the nodes run as containers (default: images/target of this checkout).")
+    Path images;
+
     @Option(names = "--olm",
         description = "Also run OLM (v0: the olm and catalog operators, built once with Go by scripts/ensure-olm.sh) against the real"
             + " control plane, in namespace olm.")
@@ -79,6 +89,13 @@ public final class LabCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       LabLauncher.ControlPlaneChoice choice;
+      LabOptions.Hexgate who;
+      try {
+        who = LabOptions.Hexgate.valueOf(hexgate.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+      } catch (IllegalArgumentException e) {
+        System.err.println("hexgate lab up: --hexgate: '" + hexgate + "' is not one of in-process, from-images");
+        return 2;
+      }
       try {
         new LabOptions(prefix, nodes, Path.of("."), Path.of("."), null, Path.of("."));
         choice = LabLauncher.ControlPlaneChoice.valueOf(controlPlane.toUpperCase(java.util.Locale.ROOT));
@@ -88,7 +105,7 @@ public final class LabCommand implements Runnable {
         return 2;
       }
       Path dir = crds != null ? crds : Path.of(System.getProperty("hexgate.home", "."), "crds");
-      return parent.launcher().up(prefix, nodes, dir, choice, olm, classpath(), Duration.ofSeconds(timeoutSeconds));
+      return parent.launcher().up(prefix, nodes, dir, choice, who, images, olm, classpath(), Duration.ofSeconds(timeoutSeconds));
     }
   }
 

@@ -40,6 +40,16 @@ class LabCommandTest {
     Run prefix = run("lab", "up", "--prefix", "much-too-long", "--state-dir", state.toString());
     assertThat(prefix.code()).isEqualTo(2);
     assertThat(prefix.err()).contains("--prefix: 'much-too-long' must be 1 to 8 characters");
+    Run hexgate = run("lab", "up", "--hexgate", "sideways", "--state-dir", state.toString());
+    assertThat(hexgate.code()).isEqualTo(2);
+    assertThat(hexgate.err()).contains("--hexgate: 'sideways' is not one of in-process, from-images");
+    // installed from its images, Hexgate needs the real control plane (its TokenReviews, RBAC) and the images
+    Run embedded = run("lab", "up", "--hexgate", "from-images", "--control-plane", "embedded", "--state-dir", state.toString());
+    assertThat(embedded.code()).isEqualTo(2);
+    assertThat(embedded.err()).contains("Hexgate from its images needs the real control plane");
+    Run noImages = run("lab", "up", "--hexgate", "from-images", "--images", state.resolve("none").toString(), "--state-dir", state.toString());
+    assertThat(noImages.code()).isEqualTo(2);
+    assertThat(noImages.err()).contains("and the images in " + state.resolve("none"));
   }
 
   @Test

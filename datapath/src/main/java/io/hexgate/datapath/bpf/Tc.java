@@ -112,4 +112,24 @@ public final class Tc {
     BpfException.check(ret, "bpf_tc_query", "ifindex " + ifindex + " " + hook);
     return OptionalInt.of(o.getInt(OPTS_PROG_ID));
   }
+
+  /** struct bpf_prog_info up to its name (linux/bpf.h): char name[16] at offset 64. */
+  private static final int PROG_INFO_NAME_END = 80;
+
+  /** The kernel's name of program {@code id} (at most 15 characters), as {@link #query} finds it; empty when it is gone. */
+  public static java.util.Optional<String> programName(int id) {
+    int fd = Native.libbpf().bpf_prog_get_fd_by_id(id);
+    if (fd < 0) {
+      return java.util.Optional.empty();
+    }
+    try {
+      Pointer info = Native.allocate(PROG_INFO_NAME_END);
+      Pointer len = Native.allocate(4);
+      len.putInt(0, PROG_INFO_NAME_END);
+      BpfException.check(Native.libbpf().bpf_obj_get_info_by_fd(fd, info, len), "bpf_obj_get_info_by_fd", "program " + id);
+      return java.util.Optional.of(info.getString(64, 16, java.nio.charset.StandardCharsets.US_ASCII));
+    } finally {
+      Native.libc().close(fd);
+    }
+  }
 }

@@ -50,6 +50,23 @@ public final class NotReadyFilter {
     }
   }
 
+  /**
+   * Whether the agent has put the endpoint's own filters on {@code ifindex}: both hooks carry a Hexgate
+   * filter (its handle and priority) and neither is a not_ready program. The agent attaches them only once
+   * the endpoint's state is written to its maps, so this is the kernel's own word that the pod's datapath is
+   * in force, readable outside the agent's process (a CNI's readiness gate). Call on a thread inside the
+   * node's network namespace.
+   */
+  public static boolean lifted(int ifindex) {
+    for (Tc.Hook hook : Tc.Hook.values()) {
+      var id = Tc.query(ifindex, hook, TcAttachments.HANDLE, TcAttachments.PRIORITY);
+      if (id.isEmpty() || Tc.programName(id.getAsInt()).map(n -> n.startsWith("not_ready")).orElse(true)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static int open(Path pinDir, String program) {
     Path pin = pin(pinDir, program);
     if (!Files.exists(pin)) {

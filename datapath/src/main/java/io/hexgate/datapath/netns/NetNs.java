@@ -24,6 +24,24 @@ public final class NetNs {
    * it can. Tests skip with this message.
    */
   public static java.util.Optional<String> unavailable() {
+    java.util.Optional<String> enter = unavailableToEnter();
+    if (enter.isPresent()) {
+      return enter;
+    }
+    boolean ip =
+        Stream.of(System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":"))
+            .anyMatch(d -> Files.isExecutable(Path.of(d, "ip")));
+    if (!ip) {
+      return java.util.Optional.of("the `ip` command (iproute2) is not on the PATH");
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * Why this process cannot enter namespaces that exist, its own included (not Linux, not root), or empty
+   * when it can: all a node agent needs, which makes none (its image has no {@code ip}).
+   */
+  public static java.util.Optional<String> unavailableToEnter() {
     if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux")) {
       return java.util.Optional.of("network namespaces need Linux, this is " + System.getProperty("os.name"));
     }
@@ -34,12 +52,6 @@ public final class NetNs {
       }
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       return java.util.Optional.of("cannot call libc through jnr-ffi: " + e);
-    }
-    boolean ip =
-        Stream.of(System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":"))
-            .anyMatch(d -> Files.isExecutable(Path.of(d, "ip")));
-    if (!ip) {
-      return java.util.Optional.of("the `ip` command (iproute2) is not on the PATH");
     }
     return java.util.Optional.empty();
   }

@@ -201,6 +201,11 @@ class NotReadyTrafficTest {
     });
   }
 
+  /** What a CNI outside the agent reads as "the pod's datapath is in force". */
+  private static boolean lifted(PodNetwork p) throws Exception {
+    return in.get(n1.name()).call(() -> NotReadyFilter.lifted(NetNs.ifIndex(p.hostSide())));
+  }
+
   private static long notReadyDrops(int direction) {
     return ((BpfDatapath) agent.datapath()).readCounters().packets()[MetricsValue.metricsSlot(DropReasons.DROP_EP_NOT_READY, direction)];
   }
@@ -215,6 +220,7 @@ class NotReadyTrafficTest {
 
     tiefighter = podThroughCni("tiefighter", "10.0.1.12");
     assertThat(filtered(tiefighter)).as("filters on tiefighter's interface from the moment it exists").isTrue();
+    assertThat(lifted(tiefighter)).as("not_ready is what it carries").isFalse();
     long egressBefore = notReadyDrops(Directions.DIR_EGRESS);
     long ingressBefore = notReadyDrops(Directions.DIR_INGRESS);
     // without a filter both would be answered: the deathstar's ingress allows everything so far
@@ -237,11 +243,13 @@ class NotReadyTrafficTest {
     long revision = operator.revision(n1.netns());
     operator.serve();
     await().atMost(WAIT).until(() -> operator.revision(n1.netns()) > revision && awaitAck().getOk());
+    assertThat(lifted(tiefighter)).as("its endpoint's own filters replaced not_ready").isTrue();
     assertThat(connect(tiefighter, deathstar.ip(), 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
     assertThat(connect(deathstar, tiefighter.ip(), 80, ALLOWED)).isEqualTo(Outcome.ANSWERED);
     assertThat(connect(xwing, deathstar.ip(), 80, DENIED)).as("policy still judges").isEqualTo(Outcome.TIMED_OUT);
     // rogue has no endpoint in the state: not_ready keeps dropping it
     assertThat(filtered(rogue)).isTrue();
+    assertThat(lifted(rogue)).isFalse();
     assertThat(connect(rogue, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
 
     // the drops became flows, reason 203, once the agent could send them
@@ -267,6 +275,7 @@ class NotReadyTrafficTest {
     started(late);
     await().atMost(Duration.ofSeconds(5)).until(() -> filtered(late));
     assertThat(connect(late, deathstar.ip(), 80, DENIED)).isEqualTo(Outcome.TIMED_OUT);
+    assertThat(lifted(late)).as("a rejected revision lifts nothing").isFalse();
     assertThat(connect(tiefighter, deathstar.ip(), 80, ALLOWED)).as("the last good state stays").isEqualTo(Outcome.ANSWERED);
 
     StateUpdate.Builder good = state(true);

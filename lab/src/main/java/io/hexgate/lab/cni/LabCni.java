@@ -181,7 +181,13 @@ public final class LabCni implements AutoCloseable {
       existing = null;
     }
     if (existing == null) {
-      existing = setUp(pod, node);
+      try {
+        existing = setUp(pod, node);
+      } catch (RuntimeException e) {
+        // retried by the loop; the event says why the pod waits, as a kubelet's does
+        events.warning(pod, "FailedCreatePodSandBox", "Failed to create pod sandbox: " + e.getMessage());
+        throw e;
+      }
       sandboxes.put(key, existing);
     }
     writeStatus(pod, existing);
@@ -326,7 +332,8 @@ public final class LabCni implements AutoCloseable {
             .withHostIP(nodeIp)
             .addNewHostIP(nodeIp)
             .withStartTime(now)
-            .withQosClass("BestEffort")
+            // the API server set the class at creation from the requests and limits, and never lets it change
+            .withQosClass(old != null && old.getQosClass() != null ? old.getQosClass() : "BestEffort")
             .withConditions(
                 condition("PodReadyToStartContainers", true, now, null),
                 condition("Initialized", true, now, null),

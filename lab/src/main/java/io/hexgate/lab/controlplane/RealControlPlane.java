@@ -37,12 +37,11 @@ public final class RealControlPlane implements ControlPlane {
   public static final String SERVICE_RANGE = "10.96.0.0/16";
   /**
    * The controller manager's defaults, without those for kinds the lab never runs (jobs, autoscaling,
-   * volumes, stateful sets, daemon sets, disruption budgets, quotas, certificate signing, node IPAM: the
-   * lab's nodes come with their pod CIDRs).
+   * volumes, stateful sets, disruption budgets, quotas, certificate signing, node IPAM: the lab's nodes come
+   * with their pod CIDRs). Daemon sets run: the agents installed from their image are one.
    */
   static final String CONTROLLERS = "*," + String.join(",", List.of(
       "-cronjob-controller",
-      "-daemonset-controller",
       "-horizontal-pod-autoscaler-controller",
       "-job-controller",
       "-statefulset-controller",
@@ -90,7 +89,8 @@ public final class RealControlPlane implements ControlPlane {
   /**
    * Starts the control plane from the binaries in {@code bin}, keeping its data, logs and certificates in
    * {@code dir} (emptied first; components an earlier lab left running there are stopped), installs the
-   * CRDs and the operator's ServiceAccount with the RBAC of {@code bundleManifests}.
+   * CRDs and the operator's ServiceAccount with the RBAC of {@code bundleManifests} (null: none, Hexgate is
+   * installed into the cluster later as on any other).
    */
   public static RealControlPlane start(Path bin, Path dir, List<Path> crdFiles, Path bundleManifests, PrintStream progress) throws Exception {
     List<String> stopped = stopLeftovers(dir);
@@ -184,7 +184,9 @@ public final class RealControlPlane implements ControlPlane {
     clients.put("admin", client(adminConfig, null));
 
     installCrds(crdFiles);
-    operatorAccount = OperatorAccount.install(admin(), bundleManifests, url, pki.caPem());
+    if (bundleManifests != null) {
+      operatorAccount = OperatorAccount.install(admin(), bundleManifests, url, pki.caPem());
+    }
     progress.printf("control plane up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
   }
 
@@ -244,6 +246,9 @@ public final class RealControlPlane implements ControlPlane {
 
   @Override
   public KubernetesClient operator() {
+    if (operatorAccount == null) {
+      throw new IllegalStateException("this control plane made no operator account: Hexgate is installed into it, not by the lab");
+    }
     return clients.computeIfAbsent("operator", k -> operatorAccount.client());
   }
 

@@ -52,7 +52,7 @@ class ContainerPodsTest {
     buildBusyboxArchive(images.resolve("busybox.oci.tar"));
     Path root = RepoRoot.find();
     Path bin = ControlPlaneBinaries.ensure(root, System.out).orElse(null);
-    LabOptions options = new LabOptions(PREFIX, 1, work.resolve("state"), root.resolve("crds"), bin, root.resolve("config/rbac"), images, null);
+    LabOptions options = new LabOptions(PREFIX, 1, work.resolve("state"), root.resolve("crds"), bin, root.resolve("config/rbac"), images);
     lab = Lab.start(options, System.out);
     client = lab.client();
   }
