@@ -11,9 +11,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.e2e.LabSession.Run;
@@ -127,8 +124,25 @@ class RealControlPlaneTest {
           RealControlPlaneTest::patchRule1StatusAsOperator),
       new RuleUse("hexgate-operator.clusterrole.yaml", "ciliumidentities", "the identity allocator recovers identities", asOperator("get", "ciliumidentities")),
       new RuleUse("hexgate-operator.clusterrole.yaml", "ciliumendpoints", "the endpoint writer lists CiliumEndpoints", asOperator("get", "ciliumendpoints", "-A")),
+      new RuleUse("hexgate-operator.clusterrole.yaml", "hexgateconfigs", "the installer lists HexgateConfigs", asOperator("get", "hexgateconfigs")),
+      new RuleUse("hexgate-operator.clusterrole.yaml", "hexgateconfigs/status", "the installer patches a HexgateConfig's status",
+          () -> patchStatusAsOperator("/apis/hexgate.io/v1alpha1/hexgateconfigs/rbac-probe/status")),
+      new RuleUse("hexgate-operator.clusterrole.yaml", "tokenreviews", "a bootstrapping agent's token is reviewed",
+          RealControlPlaneTest::reviewTokenAsOperator),
+      // allowed, the answer is NotFound: no Cilium here
+      new RuleUse("hexgate-operator.clusterrole.yaml", "customresourcedefinitions", "the operator looks for Cilium before it starts",
+          asOperator("get", "crd", "ciliumnodes.cilium.io")),
       new RuleUse("hexgate-operator.role.yaml", "leases", "the leader elector reads its Lease", asOperator("get", "lease", "hexgate-operator", "-n", "hexgate")),
-      new RuleUse("hexgate-operator.role.yaml", "secrets", "the agents' CA is read from its Secret", asOperator("get", "secrets", "-n", "hexgate")));
+      new RuleUse("hexgate-operator.role.yaml", "secrets", "the agents' CA is read from its Secret", asOperator("get", "secrets", "-n", "hexgate")),
+      new RuleUse("hexgate-operator.role.yaml", "daemonsets", "the installer lists the agents' DaemonSet", asOperator("get", "daemonsets", "-n", "hexgate")),
+      new RuleUse("hexgate-operator.role.yaml", "configmaps", "the installer lists the agents' ConfigMaps", asOperator("get", "configmaps", "-n", "hexgate")),
+      new RuleUse("hexgate-operator.role.yaml", "serviceaccounts", "the installer lists the agents' ServiceAccount",
+          asOperator("get", "serviceaccounts", "-n", "hexgate")),
+      new RuleUse("hexgate-operator.role.yaml", "services", "the installer creates the agents' metrics Service",
+          asOperator("create", "service", "clusterip", "rbac-probe", "--tcp=9962:9962", "-n", "hexgate", "--dry-run=server")),
+      // allowed, the answer is NotFound
+      new RuleUse("hexgate-operator.role.yaml", "pods", "a bootstrapping agent's pod is read",
+          asOperator("get", "pod", "rbac-probe", "-n", "hexgate")));
 
   /** A rule of a bundle role (found by a resource it names) and an attempt at what the operator does with it. */
   record RuleUse(String manifest, String resource, String operation, Attempt attempt) {}
@@ -191,16 +205,38 @@ class RealControlPlaneTest {
     };
   }
 
+  private static String reviewTokenAsOperator() throws Exception {
+    Path review = state.resolve("tokenreview.yaml");
+    Files.writeString(review, """
+        apiVersion: authentication.k8s.io/v1
+        kind: TokenReview
+        spec:
+          token: not-a-token
+          audiences: [hexgate]
+        """);
+    return asOperator("create", "-f", review.toString(), "-o", "name").run();
+  }
+
   private static String patchRule1StatusAsOperator() throws Exception {
+    return patchStatusAsOperator("/apis/cilium.io/v2/namespaces/default/ciliumnetworkpolicies/rule1/status");
+  }
+
+  /**
+   * An empty merge patch of a status as the operator sends it: the request alone, without reading the object
+   * first as kubectl and fabric8's patch do. The error when refused, else empty (a missing object is fine).
+   */
+  private static String patchStatusAsOperator(String path) throws Exception {
     String token = lab.kubectl("create", "token", "hexgate-operator", "-n", "hexgate").out().trim();
     Config admin = Config.fromKubeconfig(null, state.resolve("kubeconfig").toFile());
     Config operator = new ConfigBuilder(admin).withClientCertData(null).withClientKeyData(null).withOauthToken(token).build();
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(operator).build()) {
-      client.genericKubernetesResources("cilium.io/v2", "CiliumNetworkPolicy").inNamespace("default").withName("rule1")
-          .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), "{}");
-      return "";
-    } catch (KubernetesClientException e) {
-      return e.getMessage();
+      var http = client.getHttpClient();
+      var request = http.newHttpRequestBuilder()
+          .uri(client.getMasterUrl().toString().replaceAll("/$", "") + path)
+          .method("PATCH", "application/merge-patch+json", "{}")
+          .build();
+      var response = http.sendAsync(request, String.class).get(30, TimeUnit.SECONDS);
+      return response.code() == 403 ? JSON.readTree(response.body()).path("message").asText() : "";
     }
   }
 
