@@ -23,6 +23,9 @@ scripts/ensure-image-base.sh >/dev/null || echo "test.sh: no image base; the ope
 # operator-sdk and helm, built once into ~/.cache/hexgate; without them the packaging module's bundle and
 # chart validation tests are skipped and say so
 scripts/ensure-olm-tools.sh >/dev/null || echo "test.sh: operator-sdk and helm cannot be built here; bundle and chart validation tests are skipped" >&2
+# OLM v0's olm and catalog operators and opm, built once into ~/.cache/hexgate; without them the lab's OLM
+# install tests are skipped and say so
+scripts/ensure-olm.sh >/dev/null || echo "test.sh: OLM cannot be built here; the OLM install tests are skipped" >&2
 ./mvnw -B -ntp verify
 
 # The shared policy-verdict corpus runs inside the suite (src/test, PolicyVerdictConformanceTest);

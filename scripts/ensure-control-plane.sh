@@ -23,28 +23,8 @@ complete() {
   for c in "${COMPONENTS[@]}"; do [ -x "$bin/$c" ] || return 1; done
 }
 
-if complete; then
-  echo "$bin"
-  exit 0
-fi
-
-if ! command -v go >/dev/null 2>&1; then
-  echo "hexgate: no Go toolchain: cannot build the control plane (Kubernetes $K8S_VERSION needs go 1.26)" >&2
-  exit 3
-fi
-go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
-if [ "${go_minor:-0}" -lt 26 ]; then
-  echo "hexgate: $(go env GOVERSION) is too old to build Kubernetes $K8S_VERSION (needs go 1.26)" >&2
-  exit 3
-fi
-
-mkdir -p "$dir"
-exec 9>"$dir/.lock"
-flock 9
-if complete; then   # another process built it while we waited
-  echo "$bin"
-  exit 0
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh"
+start_build "Kubernetes $K8S_VERSION" 26 "$dir" "$bin"
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 mkdir -p "$bin" "$dir/k8s" "$dir/etcd"

@@ -19,7 +19,7 @@ import io.hexgate.datapath.agent.Backoff;
 import io.hexgate.datapath.agent.CertificateBootstrap;
 import io.hexgate.datapath.agent.CertificateRotation;
 import io.hexgate.datapath.agent.OperatorClient;
-import io.hexgate.operator.bootstrap.BootstrapFixtures;
+import io.hexgate.operator.tls.BootstrapFixtures;
 import io.hexgate.operator.node.FlowBatchListener;
 import io.hexgate.operator.node.NodeAgentService;
 import io.hexgate.operator.node.NodeStateHub;

@@ -30,6 +30,8 @@ import io.hexgate.lab.controlplane.ControlPlane;
 import io.hexgate.lab.controlplane.EmbeddedControlPlane;
 import io.hexgate.lab.controlplane.RealControlPlane;
 import io.hexgate.lab.node.NodeRegistration;
+import io.hexgate.lab.olm.Olm;
+import io.hexgate.lab.olm.OlmBinaries;
 import io.hexgate.lab.dns.ClusterDns;
 import io.hexgate.lab.dns.DnsMessage;
 import io.hexgate.lab.flows.FlowLog;
@@ -93,6 +95,7 @@ public final class Lab implements AutoCloseable {
   private ClusterInformers informers;
   private final FlowLog flowLog = new FlowLog(2000);
   private FlowServer flowServer;
+  private Olm olm;
   private volatile String dnsPodIp;
   private volatile boolean agents;
   private volatile boolean aborted;
@@ -232,6 +235,11 @@ public final class Lab implements AutoCloseable {
     startAgents(progress);
     step(progress, "waiting for cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
     awaitDns();
+    if (options.olm() != null && controlPlane instanceof RealControlPlane real) {
+      step(progress, "starting OLM against the control plane");
+      olm = Olm.start(new OlmBinaries(options.olm()), real, progress);
+      closing.add(olm);
+    }
     if (!agents) {
       progress.println("the node agents do not enforce in the kernel here, so ClusterIPs do not route (no kube-proxy:"
           + " the datapath translates them); pods resolve names through the DNS pod's own address");
@@ -456,6 +464,11 @@ public final class Lab implements AutoCloseable {
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /** OLM running against this lab's control plane, when it was started with it ({@link LabOptions#olm()}). */
+  public Optional<Olm> olm() {
+    return Optional.ofNullable(olm);
   }
 
   public ClusterNetwork network() {

@@ -10,6 +10,7 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
 import io.hexgate.lab.controlplane.RealControlPlane;
+import io.hexgate.lab.olm.OlmBinaries;
 import io.hexgate.operator.kube.KubernetesErrors;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -101,16 +102,17 @@ public final class LabLauncher {
    */
   public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, String classpath, Duration timeout)
       throws IOException, InterruptedException {
-    return up(prefix, nodes, crdDir, controlPlane, LabOptions.Hexgate.IN_PROCESS, null, classpath, timeout);
+    return up(prefix, nodes, crdDir, controlPlane, LabOptions.Hexgate.IN_PROCESS, null, false, classpath, timeout);
   }
 
   /**
    * As above, with Hexgate run by {@code hexgate} ({@link LabOptions.Hexgate#FROM_IMAGES} needs the real control
-   * plane and the images, and leaves installing Hexgate to the user), and the image store {@code images}
-   * (null: {@value LabMain#DEFAULT_IMAGES} of the checkout when it exists).
+   * plane and the images, and leaves installing Hexgate to the user), the image store {@code images} (null:
+   * {@value LabMain#DEFAULT_IMAGES} of the checkout when it exists), and OLM running against the real control
+   * plane when {@code olm} is set (built first by {@code scripts/ensure-olm.sh} if needed).
    */
   public int up(String prefix, int nodes, Path crdDir, ControlPlaneChoice controlPlane, LabOptions.Hexgate hexgate, Path images,
-      String classpath, Duration timeout) throws IOException, InterruptedException {
+      boolean olm, String classpath, Duration timeout) throws IOException, InterruptedException {
     String problem = rootProblem();
     if (problem != null) {
       err.println(problem);
@@ -163,6 +165,19 @@ public final class LabLauncher {
         out.println(EMBEDDED_BANNER);
       }
     }
+    String olmDir = null;
+    if (olm) {
+      if (binaries.equals(LabMain.EMBEDDED)) {
+        err.println("hexgate lab: --olm needs the real control plane");
+        return 1;
+      }
+      Optional<OlmBinaries> built = OlmBinaries.ensure(home, out);
+      if (built.isEmpty()) {
+        err.println("hexgate lab: OLM cannot be built here (see above; " + OlmBinaries.SCRIPT + " builds it)");
+        return 1;
+      }
+      olmDir = built.get().dir().toString();
+    }
     Path log = stateDir.resolve(LOG_FILE);
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid"); // a session of its own: Ctrl-C in this shell later does not reach it
@@ -181,6 +196,9 @@ public final class LabLauncher {
       cmd.addAll(List.of("--images", imageDir.toString()));
     }
     cmd.addAll(List.of("--hexgate", hexgate.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')));
+    if (olmDir != null) {
+      cmd.addAll(List.of("--olm", olmDir));
+    }
     Process lab = new ProcessBuilder(cmd)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * when the signal comes while the lab is still starting.
  *
  * <p>Arguments: {@code --state-dir DIR --prefix PREFIX --nodes N --crds DIR --bundle DIR --control-plane BIN|embedded [--images DIR]
- * [--hexgate in-process|from-images]} ({@code --images}: the OCI archives whose images run as containers, by default
+ * [--hexgate in-process|from-images] [--olm DIR]} ({@code --images}: the OCI archives whose images run as containers, by default
  * {@value #DEFAULT_IMAGES} when it exists; {@code --hexgate}: see {@link LabOptions.Hexgate}).
  */
 public final class LabMain {
@@ -96,6 +96,7 @@ public final class LabMain {
     Path controlPlane = null;
     Path images = Files.isDirectory(Path.of(DEFAULT_IMAGES)) ? Path.of(DEFAULT_IMAGES) : null;
     LabOptions.Hexgate hexgate = LabOptions.Hexgate.IN_PROCESS;
+    Path olm = null;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -112,6 +113,7 @@ public final class LabMain {
         case "--bundle" -> bundle = Path.of(require(args[i], value));
         case "--images" -> images = Path.of(require(args[i], value));
         case "--hexgate" -> hexgate = LabOptions.Hexgate.valueOf(require(args[i], value).toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        case "--olm" -> olm = Path.of(require(args[i], value)).toAbsolutePath();
         case "--control-plane" -> {
           String v = require(args[i], value);
           controlPlane = v.equals(EMBEDDED) ? null : Path.of(v).toAbsolutePath();
@@ -121,7 +123,7 @@ public final class LabMain {
       i++;
     }
     return new LabOptions(prefix, nodes, state.toAbsolutePath(), crds.toAbsolutePath(), controlPlane, bundle.toAbsolutePath(),
-        images == null ? null : images.toAbsolutePath(), hexgate);
+        images == null ? null : images.toAbsolutePath(), hexgate, olm);
   }
 
   private static String require(String option, String value) {

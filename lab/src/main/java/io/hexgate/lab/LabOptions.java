@@ -15,9 +15,11 @@ import java.nio.file.Path;
  * @param imageDir OCI image archives whose images the nodes run as containers (null: none; other images
  *     keep their built-in workloads)
  * @param hexgate who runs Hexgate: the lab itself, or whoever installs it from its images
+ * @param olm the directory of OLM's binaries and CRDs ({@code scripts/ensure-olm.sh}) to run OLM against the real
+ *     control plane with, or null for a lab without OLM
  */
 public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir, Path imageDir,
-    Hexgate hexgate) {
+    Hexgate hexgate, Path olm) {
   public static final String DEFAULT_PREFIX = "hxl-";
   public static final String ZONE = "cluster.local";
   public static final String SERVICE_RANGE = "10.96.0.0/16";
@@ -47,6 +49,9 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, P
       throw new IllegalArgumentException("Hexgate from its images needs the real control plane and the images"
           + (imageDir == null ? " (no image directory; ./mvnw -pl images -am package builds images/target)" : ""));
     }
+    if (olm != null && controlPlane == null) {
+      throw new IllegalArgumentException("--olm needs the real control plane");
+    }
     if (nodes < 1 || nodes > 245) {
       throw new IllegalArgumentException("--nodes: " + nodes + " is not within 1..245");
     }
@@ -55,24 +60,24 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, P
     }
   }
 
-  /** A lab without an image store. */
+  /** A lab without an image store and without OLM. */
   public LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir) {
-    this(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, null, Hexgate.IN_PROCESS);
+    this(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, null, Hexgate.IN_PROCESS, null);
   }
 
   /** A lab running Hexgate in its own process. */
   public LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, Path controlPlane, Path bundleDir, Path imageDir) {
-    this(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, imageDir, Hexgate.IN_PROCESS);
+    this(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, imageDir, Hexgate.IN_PROCESS, null);
   }
 
   /** The same lab with Hexgate run by {@code who}. */
   public LabOptions withHexgate(Hexgate who) {
-    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, imageDir, who);
+    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, imageDir, who, olm);
   }
 
   /** The same lab running the images of the archives in {@code dir} as containers. */
   public LabOptions withImages(Path dir) {
-    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, dir, hexgate);
+    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, dir, hexgate, olm);
   }
 
   /** {@code ~/.hexgate/lab}: the kubeconfig path stays the same from one lab to the next. */
@@ -82,7 +87,12 @@ public record LabOptions(String prefix, int nodes, Path stateDir, Path crdDir, P
 
   /** The same lab on the embedded fallback control plane. */
   public LabOptions embedded() {
-    return new LabOptions(prefix, nodes, stateDir, crdDir, null, bundleDir, imageDir, hexgate);
+    return new LabOptions(prefix, nodes, stateDir, crdDir, null, bundleDir, imageDir, hexgate, olm);
+  }
+
+  /** The same lab running OLM from the binaries in {@code olmDir}. */
+  public LabOptions withOlm(Path olmDir) {
+    return new LabOptions(prefix, nodes, stateDir, crdDir, controlPlane, bundleDir, imageDir, hexgate, olmDir);
   }
 
   public Path kubeconfig() {

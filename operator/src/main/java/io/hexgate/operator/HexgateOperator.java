@@ -2,10 +2,7 @@ package io.hexgate.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
-import io.hexgate.contract.metrics.MetricsServer;
 import io.hexgate.contract.thread.DaemonThreads;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.operator.endpoint.PodReconciler;
 import io.hexgate.operator.feed.CiliumNetworkPolicyReconciler;
 import io.hexgate.operator.feed.ClusterwideNetworkPolicyReconciler;
@@ -17,10 +14,10 @@ import io.hexgate.operator.feed.PolicyFeed;
 import io.hexgate.operator.identity.CrdIdentityAllocator;
 import io.hexgate.operator.identity.IdentityAllocator;
 import io.hexgate.operator.identity.SecurityLabels;
+import io.hexgate.operator.install.CiliumPresence;
 import io.hexgate.operator.install.HexgateConfigReconciler;
 import io.hexgate.operator.metrics.OperatorMetrics;
 import io.hexgate.operator.node.AgentListeners;
-import io.hexgate.operator.node.AgentReport;
 import io.hexgate.operator.node.AgentReportListener;
 import io.hexgate.operator.node.DesiredStateListener;
 import io.hexgate.operator.node.FlowBatchListener;
@@ -39,11 +36,8 @@ import io.hexgate.operator.status.PolicyStatusWriter;
 import io.hexgate.operator.tls.AgentServer;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.security.cert.X509Certificate;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,9 +76,7 @@ public final class HexgateOperator implements AutoCloseable {
   private final Operator operator; // null when the caller feeds the engine
   private final ScheduledExecutorService gc;
   private final AtomicBoolean leader = new AtomicBoolean();
-  private MetricsServer metricsServer;
-  private Server inProcessServer;
-  private volatile AgentServer agentServer;
+  private final OperatorPorts ports = new OperatorPorts();
 
   /** The operator {@code config} describes, not started yet; {@code config.client()} is required. */
   public static HexgateOperator create(OperatorConfig config) {
@@ -184,17 +176,8 @@ public final class HexgateOperator implements AutoCloseable {
     if (config.agentInstall() != null) {
       HexgateConfigReconciler installer =
           new HexgateConfigReconciler(
-              config.agentInstall(), namespace(), this::caCertificate, kernels, agentService::connectedNodes, config.clock());
-      agentListeners.add(
-          new AgentReportListener() {
-            @Override
-            public void reported(AgentReport report) {}
-
-            @Override
-            public void connectionChanged(String node, boolean connected) {
-              installer.refreshAll();
-            }
-          });
+              config.agentInstall(), namespace(), ports::caCertificate, kernels, agentService::connectedNodes, config.clock());
+      agentListeners.add(installer); // agents connecting and leaving change its status
       // deploying agents feeds nothing to the engine: agents must not wait for it
       feed.ignore(HexgateConfigReconciler.NAME);
       o.register(installer);
@@ -258,6 +241,7 @@ public final class HexgateOperator implements AutoCloseable {
    * synced), the identity collector and the status writer.
    *
    * @throws UncheckedIOException when the metrics or agent port cannot be listened on
+   * @throws IllegalStateException when Cilium runs on the cluster (see {@link CiliumPresence})
    */
   public void start() {
     LOG.info(
@@ -266,23 +250,16 @@ public final class HexgateOperator implements AutoCloseable {
         config.clusterName(),
         config.leaderElection() ? "on, Lease " + config.leaseName() : "off");
     if (config.metricsPort() != OperatorConfig.NO_METRICS) {
-      try {
-        metricsServer = MetricsServer.start(config.metricsPort(), "hexgate-metrics", metrics::scrape, this::servesAgents);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot serve metrics on port " + config.metricsPort(), e);
-      }
+      ports.serveMetrics(config.metricsPort(), metrics::scrape, this::servesAgents);
     }
     if (config.agents() instanceof AgentEndpoint.InProcess p) {
-      try {
-        inProcessServer = InProcessServerBuilder.forName(p.name()).addService(agentService).directExecutor().build().start();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot serve agents in process as " + p.name(), e);
-      }
+      ports.serveInProcess(p.name(), agentService);
     }
     if (operator == null) {
       leader.set(true); // the caller feeds the engine: it holds everything there is
       hub.fed();
     } else {
+      CiliumPresence.refuseBesideCilium(client);
       if (!config.leaderElection()) {
         startLeading();
       }
@@ -298,20 +275,15 @@ public final class HexgateOperator implements AutoCloseable {
     statusWriter.start();
     if (config.agents() instanceof AgentEndpoint.Tls tls) {
       String ns = namespace();
-      agentServer =
+      ports.serveTls(
           AgentServer.start(
               client, ns, tls.caSecret(), tls.port(), tls.dnsNames(ns), agentService, config.clock(),
-              tls.certificateLifetime());
+              tls.certificateLifetime()));
     }
   }
 
   private String namespace() {
     return client.getNamespace() == null ? "default" : client.getNamespace();
-  }
-
-  private Optional<X509Certificate> caCertificate() {
-    AgentServer s = agentServer;
-    return s == null ? Optional.empty() : Optional.of(s.caCertificate());
   }
 
   private void collectIdentities() {
@@ -329,16 +301,8 @@ public final class HexgateOperator implements AutoCloseable {
   }
 
   public void stop() {
-    if (agentServer != null) {
-      agentServer.close();
-    }
-    if (inProcessServer != null) {
-      inProcessServer.shutdownNow();
-    }
+    ports.close();
     sender.shutdownNow();
-    if (metricsServer != null) {
-      metricsServer.close();
-    }
     gc.shutdownNow();
     statusWriter.close();
     if (operator != null) {
@@ -374,12 +338,12 @@ public final class HexgateOperator implements AutoCloseable {
 
   /** The port metrics are served on, once started; -1 without metrics. */
   public int metricsPort() {
-    return metricsServer == null ? -1 : metricsServer.port();
+    return ports.metricsPort();
   }
 
   /** The port agents connect to over mutual TLS, once started; -1 for other endpoints. */
   public int agentPort() {
-    return agentServer == null ? -1 : agentServer.port();
+    return ports.agentPort();
   }
 
   /** The cluster's ClusterIP Services and their ready backends, as the agents receive them. */

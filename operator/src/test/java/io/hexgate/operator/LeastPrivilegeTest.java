@@ -199,22 +199,25 @@ class LeastPrivilegeTest {
       kube.resource(io.hexgate.operator.install.HexgateConfigReconcilerTest.config("default")).create();
       await().atMost(Duration.ofSeconds(15))
           .until(() -> kube.apps().daemonSets().inNamespace(ns).withName("hexgate-agent").get() != null);
-      var cfg = kube.resources(io.hexgate.operator.install.api.HexgateConfig.class).withName("default").get();
-      cfg.getSpec().agent = new io.hexgate.operator.install.api.AgentSpec();
-      cfg.getSpec().agent.logLevel = "debug";
-      cfg.getSpec().metrics = new io.hexgate.operator.install.api.MetricsSpec();
-      cfg.getSpec().metrics.port = 9964;
-      kube.resource(cfg).update();
+      // patches, not updates: the operator writes the status meanwhile
+      kube.resources(io.hexgate.operator.install.api.HexgateConfig.class).withName("default").edit(cfg -> {
+        cfg.getSpec().agent = new io.hexgate.operator.install.api.AgentSpec();
+        cfg.getSpec().agent.logLevel = "debug";
+        cfg.getSpec().metrics = new io.hexgate.operator.install.api.MetricsSpec();
+        cfg.getSpec().metrics.port = 9964;
+        return cfg;
+      });
       await().atMost(Duration.ofSeconds(15))
           .until(() -> kube.services().inNamespace(ns).withName("hexgate-agent-metrics").get().getSpec().getPorts().get(0).getPort() == 9964);
-      cfg = kube.resources(io.hexgate.operator.install.api.HexgateConfig.class).withName("default").get();
-      cfg.getSpec().metrics.enabled = false;
-      kube.resource(cfg).update();
+      kube.resources(io.hexgate.operator.install.api.HexgateConfig.class).withName("default").edit(cfg -> {
+        cfg.getSpec().metrics.enabled = false;
+        return cfg;
+      });
       await().atMost(Duration.ofSeconds(15))
           .until(() -> kube.services().inNamespace(ns).withName("hexgate-agent-metrics").get() == null);
-      podUid.set(kube.resource(io.hexgate.operator.bootstrap.BootstrapFixtures.agentPod(ns, "hexgate-agent-x", null, "node-a"))
+      podUid.set(kube.resource(io.hexgate.operator.tls.BootstrapFixtures.agentPod(ns, "hexgate-agent-x", null, "node-a"))
           .create().getMetadata().getUid());
-      assertThat(io.hexgate.operator.bootstrap.BootstrapFixtures.bootstrap(operator.agentService(), "node-a", "token"))
+      assertThat(io.hexgate.operator.tls.BootstrapFixtures.bootstrap(operator.agentService(), "node-a", "token"))
           .as("bootstrap answer").startsWith("-----BEGIN CERTIFICATE-----");
       Thread.sleep(500);
     } finally {

@@ -86,7 +86,7 @@ public final class MockApi implements AutoCloseable {
    * says of the request's token and audiences.
    */
   public void answerTokenReviews(java.util.function.Function<io.fabric8.kubernetes.api.model.authentication.TokenReviewSpec, io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus> review) {
-    io.hexgate.operator.bootstrap.BootstrapFixtures.answerTokenReviews(server, review);
+    io.hexgate.operator.tls.BootstrapFixtures.answerTokenReviews(server, review);
   }
 
   /** A new client of its own, as a separate process would have; closed with this mock. */

@@ -81,6 +81,11 @@ public final class LabCommand implements Runnable {
         description = "OCI image archives whose images the nodes run as containers (default: images/target of this checkout).")
     Path images;
 
+    @Option(names = "--olm",
+        description = "Also run OLM (v0: the olm and catalog operators, built once with Go by scripts/ensure-olm.sh) against the real"
+            + " control plane, in namespace olm.")
+    boolean olm;
+
     @Override
     public Integer call() throws Exception {
       LabLauncher.ControlPlaneChoice choice;
@@ -100,7 +105,7 @@ public final class LabCommand implements Runnable {
         return 2;
       }
       Path dir = crds != null ? crds : Path.of(System.getProperty("hexgate.home", "."), "crds");
-      return parent.launcher().up(prefix, nodes, dir, choice, who, images, classpath(), Duration.ofSeconds(timeoutSeconds));
+      return parent.launcher().up(prefix, nodes, dir, choice, who, images, olm, classpath(), Duration.ofSeconds(timeoutSeconds));
     }
   }
 

@@ -10,11 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * One control plane binary run as a child process, its output in {@code <name>.log} and its pid in
- * {@code <name>.pid} (so that a lab killed before it could stop its children has them stopped by the next
- * one, see {@link #stopLeftovers}).
+ * One control plane binary (or another cluster component the lab runs beside it, such as OLM) run as a child
+ * process, its output in {@code <name>.log} and its pid in {@code <name>.pid} (so that a lab killed before it
+ * could stop its children has them stopped by the next one, see {@link #stopLeftovers}).
  */
-final class ComponentProcess implements AutoCloseable {
+public final class ComponentProcess implements AutoCloseable {
   private final String name;
   private final Path log;
   private final Path pidFile;
@@ -28,7 +28,11 @@ final class ComponentProcess implements AutoCloseable {
   }
 
   static ComponentProcess start(Path binary, List<String> args, Path dir) throws IOException {
-    String name = binary.getFileName().toString();
+    return start(binary.getFileName().toString(), binary, args, java.util.Map.of(), dir);
+  }
+
+  /** Starts {@code binary} with {@code env} added to this process's environment, logging to {@code <name>.log} in {@code dir}. */
+  public static ComponentProcess start(String name, Path binary, List<String> args, java.util.Map<String, String> env, Path dir) throws IOException {
     Path log = dir.resolve(name + ".log");
     List<String> cmd = new ArrayList<>();
     cmd.add(binary.toString());
@@ -36,22 +40,23 @@ final class ComponentProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     // a Go runtime per component on 2 cores: keep their heaps from growing far past what they use
     pb.environment().putIfAbsent("GOGC", "50");
+    pb.environment().putAll(env);
     Process p = pb.start();
     Path pidFile = dir.resolve(name + ".pid");
     Files.writeString(pidFile, p.pid() + "\n" + binary + "\n");
     return new ComponentProcess(name, log, pidFile, p);
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
-  Process process() {
+  public Process process() {
     return process;
   }
 
   /** Waits until {@code ready} holds; fails with the end of the component's log if it exits or the time runs out. */
-  void await(BooleanSupplier ready, long timeoutSeconds) throws InterruptedException {
+  public void await(BooleanSupplier ready, long timeoutSeconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
     while (!ready.getAsBoolean()) {
       if (!process.isAlive()) {
@@ -65,7 +70,7 @@ final class ComponentProcess implements AutoCloseable {
   }
 
   /** The last lines the component wrote. */
-  String tail() {
+  public String tail() {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
@@ -92,7 +97,7 @@ final class ComponentProcess implements AutoCloseable {
   }
 
   /** Stops the components an earlier lab in {@code dir} left running (their pid files name them). */
-  static List<String> stopLeftovers(Path dir) throws IOException {
+  public static List<String> stopLeftovers(Path dir) throws IOException {
     List<String> stopped = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return stopped;

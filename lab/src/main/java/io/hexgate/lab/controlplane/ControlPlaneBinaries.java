@@ -27,16 +27,27 @@ public final class ControlPlaneBinaries {
 
   /** The directory with all five binaries, built first if needed; empty (with why on {@code progress}) when they cannot be had. */
   public static Optional<Path> ensure(Path hexgateHome, PrintStream progress) throws IOException, InterruptedException {
-    Path script = hexgateHome.resolve(SCRIPT);
+    Optional<Path> bin = runBuildScript(hexgateHome.resolve(SCRIPT), List.of(), "the control plane", BUILD_MINUTES, progress);
+    return bin.filter(b -> COMPONENTS.stream().allMatch(c -> Files.isExecutable(b.resolve(c))));
+  }
+
+  /**
+   * Runs a script (with {@code args}) that builds a cached tool and prints its directory as its last line on stdout; the
+   * script's own {@code hexgate:} lines on stderr go on as progress, Go's (downloads, compiler errors) are
+   * shown only when it fails. Empty (with why on {@code progress}) when the tool cannot be had.
+   */
+  public static Optional<Path> runBuildScript(Path script, List<String> args, String what, long minutes, PrintStream progress)
+      throws IOException, InterruptedException {
     if (!Files.isExecutable(script)) {
-      progress.println("no " + script + " to build the control plane with");
+      progress.println("no " + script + " to build " + what + " with");
       return Optional.empty();
     }
-    Path printed = Files.createTempFile("hexgate-control-plane", ".out");
-    Process p = new ProcessBuilder(script.toString()).redirectOutput(printed.toFile()).start();
-    // the script's own lines go on as progress; Go's (downloads, compiler errors) are kept for a failure
+    Path printed = Files.createTempFile("hexgate-build", ".out");
+    List<String> cmd = new java.util.ArrayList<>(List.of(script.toString()));
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectOutput(printed.toFile()).start();
     java.util.Deque<String> goOutput = new java.util.concurrent.ConcurrentLinkedDeque<>();
-    Thread relay = DaemonThreads.start("control-plane-build-progress", () -> {
+    Thread relay = DaemonThreads.start("build-progress", () -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
         r.lines().forEach(l -> {
           if (l.startsWith("hexgate:")) {
@@ -52,20 +63,19 @@ public final class ControlPlaneBinaries {
         // the script's exit code says what matters
       }
     });
-    boolean done = p.waitFor(BUILD_MINUTES, TimeUnit.MINUTES);
+    boolean done = p.waitFor(minutes, TimeUnit.MINUTES);
     relay.join(1000);
     String out = Files.readString(printed, StandardCharsets.UTF_8).trim();
     Files.delete(printed);
     if (!done) {
       p.destroyForcibly();
-      progress.println("building the control plane took longer than " + BUILD_MINUTES + " minutes; stopped");
+      progress.println("building " + what + " took longer than " + minutes + " minutes; stopped");
       return Optional.empty();
     }
     if (p.exitValue() != 0 || out.isEmpty()) {
       goOutput.forEach(l -> progress.println("  " + l));
       return Optional.empty();
     }
-    Path bin = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
-    return COMPONENTS.stream().allMatch(c -> Files.isExecutable(bin.resolve(c))) ? Optional.of(bin) : Optional.empty();
+    return Optional.of(Path.of(out.lines().reduce((a, b) -> b).orElseThrow()));
   }
 }

@@ -196,7 +196,8 @@ public final class RealControlPlane implements ControlPlane {
     apiServer.await(() -> "ok".equals(get(tls, url.resolve("/readyz"))), START_SECONDS);
   }
 
-  private void installCrds(List<Path> crdFiles) throws IOException {
+  /** Creates the CRDs in {@code crdFiles} and waits until each is established. */
+  public void installCrds(List<Path> crdFiles) throws IOException {
     KubernetesClient admin = admin();
     List<CustomResourceDefinition> crds = new ArrayList<>();
     for (Path f : crdFiles) {
@@ -249,6 +250,19 @@ public final class RealControlPlane implements ControlPlane {
       throw new IllegalStateException("this control plane made no operator account: Hexgate is installed into it, not by the lab");
     }
     return clients.computeIfAbsent("operator", k -> operatorAccount.client());
+  }
+
+  /**
+   * Writes {@code <name>.kubeconfig} into this control plane's directory for a client certificate of
+   * {@code user} in {@code groups}, for another component the lab runs against it (such as OLM).
+   */
+  public Path writeComponentKubeconfig(String name, String user, String... groups) {
+    return pki.writeKubeconfig(dir.resolve(name + ".kubeconfig"), url, user, pki.client(user, groups));
+  }
+
+  /** Where the components' data, kubeconfigs, logs and pid files live (the next lab stops what the pid files name). */
+  public Path dir() {
+    return dir;
   }
 
   @Override

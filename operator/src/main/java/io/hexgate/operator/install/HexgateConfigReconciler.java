@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.hexgate.operator.install.api.HexgateConfig;
 import io.hexgate.operator.install.api.HexgateConfigStatus;
+import io.hexgate.operator.node.AgentReport;
+import io.hexgate.operator.node.AgentReportListener;
 import io.hexgate.operator.node.NodeEnforcement;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 // deletions arrive as reconciles: the next oldest HexgateConfig takes over (no finalizer is needed)
 @ControllerConfiguration(name = HexgateConfigReconciler.NAME, triggerReconcilerOnAllEvents = true)
-public final class HexgateConfigReconciler implements Reconciler<HexgateConfig> {
+public final class HexgateConfigReconciler implements Reconciler<HexgateConfig>, AgentReportListener {
   public static final String NAME = "hexgateconfigs";
   static final int REFRESH_SECONDS = 30;
   private static final Logger log = LoggerFactory.getLogger(HexgateConfigReconciler.class);
@@ -107,6 +109,16 @@ public final class HexgateConfigReconciler implements Reconciler<HexgateConfig> 
   /** Re-reads the status of every HexgateConfig soon: an agent connected, left or changed what it says. */
   public void refreshAll() {
     known.forEach(agentEvents::propagateEvent);
+  }
+
+  @Override
+  public void reported(AgentReport report) {
+    // nothing to count: connections change the agents' counts, and kernels arrive through NodeEnforcement
+  }
+
+  @Override
+  public void connectionChanged(String node, boolean connected) {
+    refreshAll();
   }
 
   @Override

@@ -2,8 +2,6 @@ package io.hexgate.operator.tls;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
-import io.hexgate.operator.bootstrap.PodTokens;
-import io.hexgate.operator.bootstrap.TokenBootstrap;
 import io.hexgate.operator.node.NodeAgentService;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -126,11 +126,13 @@ public class HexgateConfigReconcilerTest {
   void aSpecChangeChangesThePodTemplateAndStatusFollowsTheDaemonSet() {
     kube.resource(config("default")).create();
     await().atMost(Duration.ofSeconds(15)).until(() -> daemonSet() != null);
-    HexgateConfig cfg = kube.resources(HexgateConfig.class).withName("default").get();
-    cfg.getSpec().agent = new AgentSpec();
-    cfg.getSpec().agent.image = "ghcr.io/hexgate-io/hexgate-agent:0.1.1";
-    cfg.getSpec().agent.logLevel = "debug";
-    kube.resource(cfg).update();
+    // a patch, not an update: the operator writes status meanwhile, which would make an update conflict
+    kube.resources(HexgateConfig.class).withName("default").edit(cfg -> {
+      cfg.getSpec().agent = new AgentSpec();
+      cfg.getSpec().agent.image = "ghcr.io/hexgate-io/hexgate-agent:0.1.1";
+      cfg.getSpec().agent.logLevel = "debug";
+      return cfg;
+    });
     await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
       DaemonSet ds = daemonSet();
       assertThat(ds.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).endsWith(":0.1.1");

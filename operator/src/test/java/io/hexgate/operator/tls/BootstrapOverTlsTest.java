@@ -24,7 +24,6 @@ import io.hexgate.contract.v1.BootstrapResponse;
 import io.hexgate.contract.v1.Hello;
 import io.hexgate.contract.v1.NodeAgentGrpc;
 import io.hexgate.contract.v1.OperatorMessage;
-import io.hexgate.operator.bootstrap.BootstrapFixtures;
 import io.hexgate.operator.node.AgentCertificatesTest;
 import io.hexgate.operator.node.FlowBatchListener;
 import io.hexgate.operator.node.NodeAgentService;

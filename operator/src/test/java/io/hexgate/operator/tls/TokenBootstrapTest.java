@@ -1,4 +1,4 @@
-package io.hexgate.operator.bootstrap;
+package io.hexgate.operator.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,10 +14,6 @@ import io.grpc.StatusException;
 import io.hexgate.contract.v1.BootstrapRequest;
 import io.hexgate.contract.v1.BootstrapResponse;
 import io.hexgate.operator.node.AgentCertificatesTest;
-import io.hexgate.operator.tls.CertificateAuthority;
-import io.hexgate.operator.tls.Pem;
-import io.hexgate.operator.tls.RevocationList;
-import io.hexgate.operator.tls.RevokedCertificates;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package io.hexgate.operator.bootstrap;
+package io.hexgate.operator.tls;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;

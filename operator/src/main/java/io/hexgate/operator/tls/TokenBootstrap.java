@@ -1,14 +1,10 @@
-package io.hexgate.operator.bootstrap;
+package io.hexgate.operator.tls;
 
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.hexgate.contract.v1.BootstrapRequest;
 import io.hexgate.contract.v1.BootstrapResponse;
 import io.hexgate.operator.node.AgentBootstrap;
-import io.hexgate.operator.tls.CertificateAuthority;
-import io.hexgate.operator.tls.Pem;
-import io.hexgate.operator.tls.RevocationList;
-import io.hexgate.operator.tls.RevokedCertificates;
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
