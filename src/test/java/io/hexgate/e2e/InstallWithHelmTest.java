@@ -94,7 +94,7 @@ class InstallWithHelmTest {
   @Order(4)
   void deletingTheHexgateConfigThenUninstallingLeavesOnlyTheCrds() throws Exception {
     hexgate.deleteHexgateConfig();
-    Run uninstalled = helm("uninstall", "hexgate", "--namespace", "hexgate", "--wait");
+    Run uninstalled = helm("uninstall", "hexgate", "--namespace", "hexgate");
     assertThat(uninstalled.code()).as(uninstalled.out() + uninstalled.err()).isZero();
     hexgate.await("the operator's pod gone", 60, () -> hexgate.pods(InstalledHexgate.NAMESPACE, InstalledHexgate.OPERATOR), List::isEmpty);
 

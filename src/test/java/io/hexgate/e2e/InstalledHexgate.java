@@ -135,9 +135,13 @@ final class InstalledHexgate {
     return new TreeSet<>(left.out().lines().filter(l -> !l.isBlank()).toList());
   }
 
-  /** Every namespaced object in {@code namespace} ({@code kind.group/name}, sorted); empty when the namespace is gone. */
+  /**
+   * Every namespaced object in {@code namespace} but its events ({@code kind.group/name}, sorted); empty when the
+   * namespace is gone. Events are the cluster's record of what happened there, not objects anyone installed.
+   */
   TreeSet<String> objectsIn(String namespace) throws Exception {
-    String types = String.join(",", lab.kubectl("api-resources", "--verbs=list", "--namespaced=true", "-o", "name").out().lines().toList());
+    String types = String.join(",", lab.kubectl("api-resources", "--verbs=list", "--namespaced=true", "-o", "name").out().lines()
+        .filter(t -> !t.equals("events") && !t.equals("events.events.k8s.io")).toList());
     Run left = lab.kubectl("get", types, "-n", namespace, "--ignore-not-found", "-o", "name");
     assertThat(left.code()).as(left.err()).isZero();
     return new TreeSet<>(left.out().lines().filter(l -> !l.isBlank()).toList());
