@@ -87,7 +87,7 @@ public final class ContainerPod implements Workload {
         RunningContainer rc = new RunningContainer(id, c.getName(), cdir, image.rootfs(), spec, pod.getSpec().getRestartPolicy(), logFile, changed);
         started.add(rc);
         if (c.getReadinessProbe() != null) {
-          ReadinessProbe.attach(c.getReadinessProbe(), where.netns(), where.podIp(), rc, probes, changed);
+          ReadinessProbe.attach(c.getReadinessProbe(), c.getPorts(), where.netns(), where.podIp(), rc, probes, changed);
         }
         rc.start();
       }

@@ -25,6 +25,8 @@ import javax.net.ssl.X509TrustManager;
  */
 final class ReadinessProbe {
   private final Probe probe;
+  /** The container's ports, by which a probe may name its port. */
+  private final java.util.List<io.fabric8.kubernetes.api.model.ContainerPort> ports;
   private final String netns;
   private final String podIp;
   private final RunningContainer container;
@@ -32,16 +34,19 @@ final class ReadinessProbe {
   private int failures;
   private volatile boolean ready;
 
-  private ReadinessProbe(Probe probe, String netns, String podIp, RunningContainer container) {
+  private ReadinessProbe(Probe probe, java.util.List<io.fabric8.kubernetes.api.model.ContainerPort> ports, String netns, String podIp,
+      RunningContainer container) {
     this.probe = probe;
+    this.ports = ports == null ? java.util.List.of() : ports;
     this.netns = netns;
     this.podIp = podIp;
     this.container = container;
   }
 
   /** Probes {@code container} on {@code timer} and makes its readiness follow; {@code changed} runs when it flips. */
-  static void attach(Probe probe, String netns, String podIp, RunningContainer container, ScheduledExecutorService timer, Runnable changed) {
-    ReadinessProbe p = new ReadinessProbe(probe, netns, podIp, container);
+  static void attach(Probe probe, java.util.List<io.fabric8.kubernetes.api.model.ContainerPort> ports, String netns, String podIp,
+      RunningContainer container, ScheduledExecutorService timer, Runnable changed) {
+    ReadinessProbe p = new ReadinessProbe(probe, ports, netns, podIp, container);
     container.readiness(() -> p.ready);
     long period = probe.getPeriodSeconds() == null ? 10 : probe.getPeriodSeconds();
     long delay = probe.getInitialDelaySeconds() == null ? 0 : probe.getInitialDelaySeconds();
@@ -105,7 +110,9 @@ final class ReadinessProbe {
     if (p.getIntVal() != null) {
       return p.getIntVal();
     }
-    throw new IllegalStateException("named probe ports are not supported in the lab: " + p.getStrVal());
+    // a name: the container port of that name, as a kubelet resolves it
+    return ports.stream().filter(cp -> p.getStrVal().equals(cp.getName())).map(cp -> cp.getContainerPort()).findFirst()
+        .orElseThrow(() -> new IllegalStateException("the container has no port named " + p.getStrVal()));
   }
 
   /** One HTTP/1.0 GET on a socket opened on this (namespace-bound) thread; the status code. */
