@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,11 +100,13 @@ class InstallWithHelmTest {
     hexgate.await("the operator's pod gone", 60, () -> hexgate.pods(InstalledHexgate.NAMESPACE, InstalledHexgate.OPERATOR), List::isEmpty);
 
     TreeSet<String> crds = InstalledHexgate.hexgateCrds();
-    assertThat(hexgate.labelledObjects()).as("objects labelled part-of hexgate: Helm keeps the chart's CRDs, and nothing else stays")
+    SoftAssertions left = new SoftAssertions();
+    left.assertThat(hexgate.labelledObjects()).as("objects labelled part-of hexgate: Helm keeps the chart's CRDs, and nothing else stays")
         .isEqualTo(crds);
     // the namespace --create-namespace made is Helm's to keep too; in it, only what Kubernetes puts in every namespace
-    assertThat(hexgate.objectsIn(InstalledHexgate.NAMESPACE)).as("what stays in namespace hexgate")
+    left.assertThat(hexgate.objectsIn(InstalledHexgate.NAMESPACE)).as("what stays in namespace hexgate")
         .containsExactlyInAnyOrder("configmap/kube-root-ca.crt", "serviceaccount/default");
-    assertThat(hexgate.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name").out()).doesNotContain("hexgate");
+    left.assertThat(hexgate.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name").out()).doesNotContain("hexgate");
+    left.assertAll();
   }
 }
