@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -99,14 +98,9 @@ class InstallWithHelmTest {
     assertThat(uninstalled.code()).as(uninstalled.out() + uninstalled.err()).isZero();
     hexgate.await("the operator's pod gone", 60, () -> hexgate.pods(InstalledHexgate.NAMESPACE, InstalledHexgate.OPERATOR), List::isEmpty);
 
-    TreeSet<String> crds = InstalledHexgate.hexgateCrds();
     SoftAssertions left = new SoftAssertions();
-    left.assertThat(hexgate.labelledObjects()).as("objects labelled part-of hexgate: Helm keeps the chart's CRDs, and nothing else stays")
-        .isEqualTo(crds);
-    // the namespace --create-namespace made is Helm's to keep too; in it, only what Kubernetes puts in every namespace
-    left.assertThat(hexgate.objectsIn(InstalledHexgate.NAMESPACE)).as("what stays in namespace hexgate")
-        .containsExactlyInAnyOrder("configmap/kube-root-ca.crt", "serviceaccount/default");
-    left.assertThat(hexgate.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name").out()).doesNotContain("hexgate");
+    // the namespace --create-namespace made is Helm's to keep
+    hexgate.assertOnlyTheCrdsLeft(left, "Helm keeps the chart's CRDs");
     left.assertAll();
   }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -125,6 +126,27 @@ final class InstalledHexgate {
         () -> lab.kubectl("get", "daemonsets,pods,configmaps,services,serviceaccounts", "-n", NAMESPACE, "-l", AGENTS, "-o", "name").out(),
         String::isBlank);
     assertThat(pods(NAMESPACE, OPERATOR)).as("the operator stays").hasSize(1);
+  }
+
+  /**
+   * What must hold once Hexgate was removed but its namespace kept: of all objects labelled part-of hexgate
+   * only the CRDs stay ({@code whyCrdsStay}: who keeps them); no ClusterRole or binding of Hexgate's; in namespace
+   * {@value #NAMESPACE} only what Kubernetes puts in every namespace and {@code installersOwn}. Into {@code left},
+   * so that every leftover is named at once.
+   */
+  void assertOnlyTheCrdsLeft(SoftAssertions left, String whyCrdsStay, String... installersOwn) throws Exception {
+    // what the removed objects owned goes with them, through the garbage collector: give it time
+    TreeSet<String> crds = hexgateCrds();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!labelledObjects().equals(crds) && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+    }
+    left.assertThat(labelledObjects()).as("objects labelled part-of hexgate: " + whyCrdsStay + ", and nothing else stays")
+        .isEqualTo(crds);
+    left.assertThat(lab.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name").out()).doesNotContain("hexgate");
+    List<String> expected = new ArrayList<>(List.of("configmap/kube-root-ca.crt", "serviceaccount/default"));
+    expected.addAll(List.of(installersOwn));
+    left.assertThat(objectsIn(NAMESPACE)).as("what stays in namespace " + NAMESPACE).containsExactlyInAnyOrderElementsOf(expected);
   }
 
   /** Every object of every listable type, in any namespace, labelled part-of hexgate ({@code kind.group/name}, sorted). */
