@@ -100,7 +100,7 @@ class InstallWithHelmTest {
 
     SoftAssertions left = new SoftAssertions();
     // the namespace --create-namespace made is Helm's to keep
-    hexgate.assertOnlyTheCrdsLeft(left, "Helm keeps the chart's CRDs");
+    hexgate.assertOnlyTheCrdsLeft(left, "Helm keeps the chart's CRDs", null);
     left.assertAll();
   }
 }

@@ -115,8 +115,11 @@ class InstallWithOlmTest {
         () -> hexgate.kubectl("get", "deployments,pods", "-n", "hexgate", "-o", "name").out(), String::isBlank);
 
     SoftAssertions left = new SoftAssertions();
-    // the namespace and its OperatorGroup are the installer's, as on a cluster
-    hexgate.assertOnlyTheCrdsLeft(left, "OLM never deletes CRDs", "operatorgroup.operators.coreos.com/hexgate");
+    // the namespace and its OperatorGroup are the installer's, as on a cluster; OLM keeps the aggregated
+    // ClusterRoles it made for the CRD it keeps, and those of the OperatorGroup
+    hexgate.assertOnlyTheCrdsLeft(left, "OLM never deletes CRDs",
+        "hexgateconfigs\\.hexgate\\.io-v1alpha1-(admin|edit|view|crdview)|olm\\.og\\.hexgate\\.(admin|edit|view)-\\w+",
+        "operatorgroup.operators.coreos.com/hexgate");
     Run owned = hexgate.kubectl("get", "serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,deployments,services,secrets,configmaps",
         "-A", "-l", "olm.owner=" + CSV, "-o", "name");
     left.assertThat(owned.out()).as("what OLM made for the CSV: " + owned.err()).isBlank();

@@ -130,11 +130,13 @@ final class InstalledHexgate {
 
   /**
    * What must hold once Hexgate was removed but its namespace kept: of all objects labelled part-of hexgate
-   * only the CRDs stay ({@code whyCrdsStay}: who keeps them); no ClusterRole or binding of Hexgate's; in namespace
-   * {@value #NAMESPACE} only what Kubernetes puts in every namespace and {@code installersOwn}. Into {@code left},
-   * so that every leftover is named at once.
+   * only the CRDs stay ({@code whyCrdsStay}: who keeps them); of the ClusterRoles and bindings named after
+   * hexgate, only those whose names match {@code installersClusterRbac} (the installer's own, null: none); in
+   * namespace {@value #NAMESPACE} only what Kubernetes puts in every namespace and {@code installersOwn}. Into
+   * {@code left}, so that every leftover is named at once.
    */
-  void assertOnlyTheCrdsLeft(SoftAssertions left, String whyCrdsStay, String... installersOwn) throws Exception {
+  void assertOnlyTheCrdsLeft(SoftAssertions left, String whyCrdsStay, String installersClusterRbac, String... installersOwn)
+      throws Exception {
     // what the removed objects owned goes with them, through the garbage collector: give it time
     TreeSet<String> crds = hexgateCrds();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -143,7 +145,10 @@ final class InstalledHexgate {
     }
     left.assertThat(labelledObjects()).as("objects labelled part-of hexgate: " + whyCrdsStay + ", and nothing else stays")
         .isEqualTo(crds);
-    left.assertThat(lab.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name").out()).doesNotContain("hexgate");
+    left.assertThat(lab.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name").out().lines()
+            .map(l -> l.substring(l.indexOf('/') + 1)).filter(n -> n.contains("hexgate"))
+            .filter(n -> installersClusterRbac == null || !n.matches(installersClusterRbac)).toList())
+        .as("ClusterRoles and bindings named after hexgate").isEmpty();
     List<String> expected = new ArrayList<>(List.of("configmap/kube-root-ca.crt", "serviceaccount/default"));
     expected.addAll(List.of(installersOwn));
     left.assertThat(objectsIn(NAMESPACE)).as("what stays in namespace " + NAMESPACE).containsExactlyInAnyOrderElementsOf(expected);
