@@ -215,6 +215,7 @@ public final class Lab implements AutoCloseable {
       progress.println("Hexgate is not running: install it from the images in " + options.imageDir()
           + " (kubectl apply -f deploy/hexgate.yaml, helm install or OLM, then a HexgateConfig); until an agent"
           + " runs on a node, its pods (cluster DNS too) wait for the agent's not_ready filter");
+      startOlm(progress);
       return;
     }
     step(progress, "starting the operator" + (controlPlane.embedded() ? "" : " as its ServiceAccount, with the RBAC of " + options.bundleDir()));
@@ -236,14 +237,18 @@ public final class Lab implements AutoCloseable {
     startAgents(progress);
     step(progress, "waiting for cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
     awaitDns();
+    startOlm(progress);
+    if (!agents) {
+      progress.println("the node agents do not enforce in the kernel here, so ClusterIPs do not route (no kube-proxy:"
+          + " the datapath translates them); pods resolve names through the DNS pod's own address");
+    }
+  }
+
+  private void startOlm(PrintStream progress) throws Exception {
     if (options.olm() != null && controlPlane instanceof RealControlPlane real) {
       step(progress, "starting OLM against the control plane");
       olm = Olm.start(new OlmBinaries(options.olm()), real, progress);
       closing.add(olm);
-    }
-    if (!agents) {
-      progress.println("the node agents do not enforce in the kernel here, so ClusterIPs do not route (no kube-proxy:"
-          + " the datapath translates them); pods resolve names through the DNS pod's own address");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.hexgate.operator;
 
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.hexgate.contract.thread.DaemonThreads;
@@ -16,6 +17,7 @@ import io.hexgate.operator.identity.IdentityAllocator;
 import io.hexgate.operator.identity.SecurityLabels;
 import io.hexgate.operator.install.CiliumPresence;
 import io.hexgate.operator.install.HexgateConfigReconciler;
+import io.hexgate.operator.install.OperatorDeployment;
 import io.hexgate.operator.metrics.OperatorMetrics;
 import io.hexgate.operator.node.AgentListeners;
 import io.hexgate.operator.node.AgentReportListener;
@@ -38,6 +40,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.io.UncheckedIOException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -244,6 +247,7 @@ public final class HexgateOperator implements AutoCloseable {
    * @throws IllegalStateException when Cilium runs on the cluster (see {@link CiliumPresence})
    */
   public void start() {
+    Optional<OwnerReference> installedBy = operator == null ? Optional.empty() : OperatorDeployment.owner(client, namespace());
     LOG.info(
         "starting against {} (cluster {}, leader election {})",
         client.getMasterUrl(),
@@ -260,7 +264,10 @@ public final class HexgateOperator implements AutoCloseable {
       hub.fed();
     } else {
       CiliumPresence.refuseBesideCilium(client);
-      if (!config.leaderElection()) {
+      if (config.leaderElection()) {
+        installedBy.ifPresent(d -> OperatorDeployment.createLease(client,
+            config.leaseNamespace() != null ? config.leaseNamespace() : namespace(), config.leaseName(), d));
+      } else {
         startLeading();
       }
       operator.start(); // returns once every informer has synced
@@ -278,7 +285,7 @@ public final class HexgateOperator implements AutoCloseable {
       ports.serveTls(
           AgentServer.start(
               client, ns, tls.caSecret(), tls.port(), tls.dnsNames(ns), agentService, config.clock(),
-              tls.certificateLifetime()));
+              tls.certificateLifetime(), installedBy.orElse(null)));
     }
   }
 

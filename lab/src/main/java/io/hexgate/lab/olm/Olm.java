@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,18 +60,21 @@ public final class Olm implements AutoCloseable {
   private final OlmBinaries binaries;
   private final RealControlPlane controlPlane;
   private final KubernetesClient admin;
+  /** Where OLM's operators log and the catalogs served for bundles live: the control plane's directory. */
+  private final Path dir;
   private final List<ComponentProcess> operators = new ArrayList<>();
   private final Map<String, ComponentProcess> catalogServers = new ConcurrentHashMap<>();
 
-  private Olm(OlmBinaries binaries, RealControlPlane controlPlane) {
+  private Olm(OlmBinaries binaries, RealControlPlane controlPlane, KubernetesClient admin, Path dir) {
     this.binaries = binaries;
     this.controlPlane = controlPlane;
-    this.admin = controlPlane.admin();
+    this.admin = admin;
+    this.dir = dir;
   }
 
   /** Installs OLM's CRDs, namespace and RBAC, starts both operators and waits until the olm operator acts. */
   public static Olm start(OlmBinaries binaries, RealControlPlane controlPlane, PrintStream progress) throws Exception {
-    Olm olm = new Olm(binaries, controlPlane);
+    Olm olm = new Olm(binaries, controlPlane, controlPlane.admin(), controlPlane.dir());
     try {
       olm.startAll(progress);
     } catch (Exception | Error e) {
@@ -78,6 +82,16 @@ public final class Olm implements AutoCloseable {
       throw e;
     }
     return olm;
+  }
+
+  /**
+   * The OLM another process started against a lab ({@code hexgate lab up --olm}), to install and uninstall
+   * bundles through from this one: {@code admin} is a client of that lab's admin, {@code controlPlaneDir} the
+   * lab's control plane directory (OLM's logs; the catalogs this process serves, their pid files there so that
+   * {@code hexgate lab down} stops them should this process not). Closing it stops only those catalogs.
+   */
+  public static Olm attach(OlmBinaries binaries, KubernetesClient admin, Path controlPlaneDir) {
+    return new Olm(binaries, null, admin, controlPlaneDir);
   }
 
   private void startAll(PrintStream progress) throws Exception {
@@ -98,7 +112,6 @@ public final class Olm implements AutoCloseable {
             .build())
         .serverSideApply();
 
-    Path dir = controlPlane.dir();
     Map<String, String> env = Map.of("KUBECONFIG", controlPlane.writeComponentKubeconfig("olm", USER).toString());
     // both serve health and metrics on :8080 of the host; the second one's listener fails, which they only log
     operators.add(ComponentProcess.start("olm", binaries.olm(), List.of(
@@ -148,7 +161,7 @@ public final class Olm implements AutoCloseable {
   }
 
   public InstalledBundle installBundle(Path bundleDir, String namespace, Duration timeout) throws Exception {
-    Path catalogs = controlPlane.dir().resolve("olm-catalogs");
+    Path catalogs = dir.resolve("olm-catalogs");
     BundleCatalog catalog = BundleCatalog.render(binaries.opm(), bundleDir.toAbsolutePath(), catalogs.resolve(namespace + "-" + bundleDir.getFileName()));
     String source = catalog.packageName() + "-catalog";
     String address = serveCatalog(source, catalog);
@@ -195,7 +208,7 @@ public final class Olm implements AutoCloseable {
     ComponentProcess server = ComponentProcess.start("opm-" + source, binaries.opm(), List.of(
         // no profiling listener (its default port would be shared by every catalog), no container termination log
         "serve", catalog.dir().toString(), "--port=" + port, "--pprof-addr=", "--termination-log=/dev/null"),
-        Map.of(), controlPlane.dir());
+        Map.of(), dir);
     catalogServers.put(source, server);
     server.await(() -> accepts(port), START_SECONDS);
     return "127.0.0.1:" + port;
@@ -215,11 +228,19 @@ public final class Olm implements AutoCloseable {
     }
   }
 
-  /** The end of the olm and catalog operators' logs, for failure messages. */
+  /** The end of the olm and catalog operators' logs, for failure messages (read from their files: they may be another process's children). */
   String logTails() {
     StringBuilder s = new StringBuilder();
-    for (ComponentProcess p : operators) {
-      s.append("--- ").append(p.name()).append(".log ends:\n").append(p.tail()).append('\n');
+    for (String name : List.of("olm", "catalog")) {
+      Path log = dir.resolve(name + ".log");
+      String tail;
+      try {
+        List<String> lines = Files.readAllLines(log);
+        tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+      } catch (IOException e) {
+        tail = "(no log: " + e.getMessage() + ")";
+      }
+      s.append("--- ").append(name).append(".log ends:\n").append(tail).append('\n');
     }
     return s.toString();
   }

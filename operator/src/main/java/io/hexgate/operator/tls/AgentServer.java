@@ -1,5 +1,6 @@
 package io.hexgate.operator.tls;
 
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
 import io.hexgate.operator.node.NodeAgentService;
@@ -42,10 +43,13 @@ public final class AgentServer implements AutoCloseable {
       List<String> dnsNames,
       NodeAgentService service,
       Clock clock) {
-    return start(client, namespace, caSecret, port, dnsNames, service, clock, CertificateAuthority.LEAF_VALIDITY);
+    return start(client, namespace, caSecret, port, dnsNames, service, clock, CertificateAuthority.LEAF_VALIDITY, null);
   }
 
-  /** @param certificateLifetime of the certificates issued: the serving one and agents' renewals */
+  /**
+   * @param certificateLifetime of the certificates issued: the serving one and agents' renewals
+   * @param caOwner of the CA Secret when this creates it (null: none)
+   */
   public static AgentServer start(
       KubernetesClient client,
       String namespace,
@@ -54,8 +58,9 @@ public final class AgentServer implements AutoCloseable {
       List<String> dnsNames,
       NodeAgentService service,
       Clock clock,
-      Duration certificateLifetime) {
-    CaSecretStore store = new CaSecretStore(client, namespace, caSecret, clock);
+      Duration certificateLifetime,
+      OwnerReference caOwner) {
+    CaSecretStore store = new CaSecretStore(client, namespace, caSecret, clock, caOwner);
     CertificateAuthority ca = store.loadOrCreate().withLeafValidity(certificateLifetime);
     RevokedCertificates revoked = new RevokedCertificates();
     revoked.onChange(

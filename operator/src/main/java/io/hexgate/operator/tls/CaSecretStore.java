@@ -1,5 +1,6 @@
 package io.hexgate.operator.tls;
 
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,6 +12,7 @@ import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -30,12 +32,19 @@ public final class CaSecretStore {
   private final String namespace;
   private final String name;
   private final Clock clock;
+  private final OwnerReference owner;
 
   public CaSecretStore(KubernetesClient client, String namespace, String name, Clock clock) {
+    this(client, namespace, name, clock, null);
+  }
+
+  /** @param owner of the Secret it creates (null: none), which Kubernetes deletes it with */
+  public CaSecretStore(KubernetesClient client, String namespace, String name, Clock clock, OwnerReference owner) {
     this.client = client;
     this.namespace = namespace;
     this.name = name;
     this.clock = clock;
+    this.owner = owner;
   }
 
   /** The CA in the Secret, if the Secret exists; never creates one (for issuing outside the operator). */
@@ -57,6 +66,7 @@ public final class CaSecretStore {
             .withName(name)
             .withNamespace(namespace)
             .withLabels(Map.of("app.kubernetes.io/part-of", "hexgate", "app.kubernetes.io/component", "ca"))
+            .withOwnerReferences(owner == null ? List.of() : List.of(owner))
             .endMetadata()
             .withType("kubernetes.io/tls")
             .withData(
