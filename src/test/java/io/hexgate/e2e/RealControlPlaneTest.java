@@ -140,6 +140,9 @@ class RealControlPlaneTest {
           asOperator("get", "serviceaccounts", "-n", "hexgate")),
       new RuleUse("hexgate-operator.role.yaml", "services", "the installer creates the agents' metrics Service",
           asOperator("create", "service", "clusterip", "rbac-probe", "--tcp=9962:9962", "-n", "hexgate", "--dry-run=server")),
+      // allowed, the answer is NotFound: the lab runs the operator in its own process
+      new RuleUse("hexgate-operator.role.yaml", "deployments", "the operator finds its own Deployment, to own the CA Secret and Lease",
+          asOperator("get", "deployment", "hexgate-operator", "-n", "hexgate")),
       // allowed, the answer is NotFound
       new RuleUse("hexgate-operator.role.yaml", "pods", "a bootstrapping agent's pod is read",
           asOperator("get", "pod", "rbac-probe", "-n", "hexgate")));
