@@ -90,21 +90,7 @@ public final class LabCni implements AutoCloseable {
    * @param pods the pods the node sees (the real API server's Node authorizer lets it watch only those
    *     bound to it, with the {@code spec.nodeName} field selector); started by the caller after this
    *     constructor, so that the first list arrives as additions. Pods bound elsewhere are ignored.
-   */
-  public LabCni(
-      KubernetesClient nodeClient,
-      SharedIndexInformer<Pod> pods,
-      NodeNetwork node,
-      ClusterDns dns,
-      Supplier<String> nameserver,
-      Clock clock,
-      DatapathGate datapathReady,
-      HostSideFilter hostSideFilter) {
-    this(nodeClient, pods, node, dns, nameserver, clock, datapathReady, hostSideFilter, null);
-  }
-
-  /**
-   * As above, and the pods whose images {@code containerHost} has run as containers (null: none do).
+   * @param containerHost runs the pods whose images it has as containers (null: none do)
    */
   public LabCni(
       KubernetesClient nodeClient,

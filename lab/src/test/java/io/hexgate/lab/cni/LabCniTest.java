@@ -48,7 +48,7 @@ class LabCniTest {
     ClusterDns dns = new ClusterDns("cluster.local", informers.services().getStore(), informers.endpointSlices().getStore());
     for (var node : network.nodes()) {
       cnis.add(new LabCni(client, informers.pods(), node, dns, () -> "10.96.0.10", Clock.systemUTC(),
-          pod -> !pod.name().equals("gated") || datapathHasIt.get(), LabCni.HostSideFilter.NONE));
+          pod -> !pod.name().equals("gated") || datapathHasIt.get(), LabCni.HostSideFilter.NONE, null));
     }
     informers.start();
   }
