@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.e2e.LabSession.Run;
-import io.hexgate.lab.container.Runc;
 import io.hexgate.lab.starwars.StarWarsChecks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +19,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -57,28 +53,21 @@ class InstallFromImagesTest {
 
   @TempDir static Path state;
   @TempDir static Path images;
+  private static InstalledHexgate hexgate;
   private static LabSession lab;
   private static long started;
 
   @BeforeAll
   static void up() throws Exception {
     started = System.nanoTime();
-    List<String> missing = new ArrayList<>();
-    for (String archive : List.of(OPERATOR_ARCHIVE, AGENT_ARCHIVE)) {
-      if (!Files.isRegularFile(IMAGES.resolve(archive))) {
-        missing.add(IMAGES.resolve(archive) + " (./mvnw -pl images -am package)");
-      }
-    }
-    Runc.unavailable().ifPresent(missing::add);
-    NodeAgent.bpfUnavailable().ifPresent(why -> missing.add("eBPF: " + why));
-    Assumptions.assumeTrue(missing.isEmpty(), () -> "skipped: Hexgate from its images needs " + String.join(", ", missing));
-    LabSession.kubectlPath(); // skips without the real control plane
+    InstalledHexgate.assumeRunnable();
     // the lab's image store: the two archives, and the agent's again under a second tag
     for (String archive : List.of(OPERATOR_ARCHIVE, AGENT_ARCHIVE)) {
       Files.createSymbolicLink(images.resolve(archive), IMAGES.resolve(archive).toAbsolutePath());
     }
     retag(IMAGES.resolve(AGENT_ARCHIVE), images.resolve("hexgate-agent-next.oci.tar"), AGENT_IMAGE_NEXT);
-    lab = LabSession.up(PREFIX, state, "--hexgate", "from-images", "--images", images.toString());
+    hexgate = InstalledHexgate.up(PREFIX, state, images);
+    lab = hexgate.lab();
   }
 
   @AfterAll
@@ -121,8 +110,8 @@ class InstallFromImagesTest {
     assertThat(applied.out()).contains("namespace/hexgate created", "customresourcedefinition.apiextensions.k8s.io/hexgateconfigs.hexgate.io created",
         "deployment.apps/hexgate-operator created");
 
-    JsonNode pod = await("the operator pod Ready", 120, () -> pods("hexgate", "app.kubernetes.io/component=operator"),
-        ps -> ps.size() == 1 && ready(ps.get(0))).get(0);
+    JsonNode pod = hexgate.await("the operator pod Ready", 120, () -> hexgate.pods("hexgate", "app.kubernetes.io/component=operator"),
+        ps -> ps.size() == 1 && InstalledHexgate.ready(ps.get(0))).get(0);
     JsonNode status = pod.path("status").path("containerStatuses").get(0);
     assertThat(status.path("image").asText()).isEqualTo(OPERATOR_IMAGE);
     assertThat(status.path("containerID").asText()).startsWith("runc://");
@@ -143,12 +132,12 @@ class InstallFromImagesTest {
     Run applied = lab.kubectl("apply", "-f", LabSession.ROOT.resolve("deploy/hexgateconfig.yaml").toString());
     assertThat(applied.out()).as(applied.err()).contains("hexgateconfig.hexgate.io/default created");
 
-    JsonNode config = await("HexgateConfig status desired 2, ready 2, enforcing 2, Available", 180, InstallFromImagesTest::hexgateConfig,
+    JsonNode config = hexgate.await("HexgateConfig status desired 2, ready 2, enforcing 2, Available", 180, hexgate::hexgateConfig,
         c -> c.path("status").path("desiredAgents").asInt() == 2 && c.path("status").path("readyAgents").asInt() == 2
-            && c.path("status").path("enforcingAgents").asInt() == 2 && condition(c, "Available").equals("True"));
+            && c.path("status").path("enforcingAgents").asInt() == 2 && InstalledHexgate.condition(c, "Available").equals("True"));
     assertThat(config.path("status").path("observedGeneration").asLong()).isEqualTo(config.path("metadata").path("generation").asLong());
 
-    List<JsonNode> agents = pods("hexgate", AGENTS);
+    List<JsonNode> agents = hexgate.pods("hexgate", AGENTS);
     assertThat(agents).hasSize(2);
     assertThat(agents.stream().map(p -> p.path("spec").path("nodeName").asText()).toList()).containsExactlyInAnyOrder("node-1", "node-2");
     for (JsonNode a : agents) {
@@ -160,7 +149,7 @@ class InstallFromImagesTest {
       assertThat(Path.of("/sys/fs/bpf/hexgate", node, "prog_not_ready_from_pod")).as("the agent's pins at its default place").exists();
     }
     // cluster DNS waited for the agents' not_ready filter on its node, and came up behind it
-    await("the coredns pod Ready", 60, () -> pods("kube-system", "k8s-app=kube-dns"), ps -> ps.size() == 1 && ready(ps.get(0)));
+    hexgate.await("the coredns pod Ready", 60, () -> hexgate.pods("kube-system", "k8s-app=kube-dns"), ps -> ps.size() == 1 && InstalledHexgate.ready(ps.get(0)));
   }
 
   @Test
@@ -169,14 +158,14 @@ class InstallFromImagesTest {
     Run created = lab.kubectl("apply", "-f", EXAMPLES.resolve("http-sw-app.yaml").toString());
     assertThat(created.code()).as(created.err()).isZero();
     lab.awaitRunning(4);
-    await("the Star Wars pods Ready", 60, () -> pods("default", "org in (empire,alliance)"), ps -> ps.size() == 4 && ps.stream().allMatch(InstallFromImagesTest::ready));
+    hexgate.await("the Star Wars pods Ready", 60, () -> hexgate.pods("default", "org in (empire,alliance)"), ps -> ps.size() == 4 && ps.stream().allMatch(InstalledHexgate::ready));
     lab.rule1LetsOnlyTheEmpireLand(lab.starWars(), 60);
   }
 
   @Test
   @Order(4)
   void theAgentPodHoldsNoCredentialTheApiServerHonours() throws Exception {
-    JsonNode agent = pods("hexgate", AGENTS).get(0);
+    JsonNode agent = hexgate.pods("hexgate", AGENTS).get(0);
     Path root = Path.of("/proc", Long.toString(containerPid(agent)), "root");
     assertThat(root.resolve("var/run/secrets/kubernetes.io")).as("no ServiceAccount token of the API's audience mounted").doesNotExist();
     String token = Files.readString(root.resolve("var/run/secrets/hexgate/token")).trim();
@@ -235,7 +224,7 @@ class InstallFromImagesTest {
   @Order(5)
   void aNewAgentImageTagRollsOneNodeAtATimeWithNoWrongVerdict() throws Exception {
     Map<String, String> before = new HashMap<>();
-    for (JsonNode a : pods("hexgate", AGENTS)) {
+    for (JsonNode a : hexgate.pods("hexgate", AGENTS)) {
       before.put(a.path("spec").path("nodeName").asText(), a.path("metadata").path("uid").asText());
     }
     AtomicBoolean stop = new AtomicBoolean();
@@ -252,15 +241,15 @@ class InstallFromImagesTest {
       assertThat(patched.code()).as(patched.err()).isZero();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
       while (true) {
-        List<JsonNode> agents = pods("hexgate", AGENTS);
-        int readyNodes = (int) agents.stream().filter(InstallFromImagesTest::ready).map(a -> a.path("spec").path("nodeName").asText()).distinct().count();
+        List<JsonNode> agents = hexgate.pods("hexgate", AGENTS);
+        int readyNodes = (int) agents.stream().filter(InstalledHexgate::ready).map(a -> a.path("spec").path("nodeName").asText()).distinct().count();
         minReady = Math.min(minReady, readyNodes);
         String line = agents.stream().map(a -> a.path("spec").path("nodeName").asText() + "=" + a.path("spec").path("containers").get(0).path("image").asText()
-            .replaceAll(".*:", "") + (ready(a) ? "/ready" : "/not-ready")).sorted().toList().toString();
+            .replaceAll(".*:", "") + (InstalledHexgate.ready(a) ? "/ready" : "/not-ready")).sorted().toList().toString();
         if (timeline.isEmpty() || !timeline.get(timeline.size() - 1).endsWith(line)) {
           timeline.add(String.format("%.1fs %s", (deadline - System.nanoTime()) / -1e9 + 240, line));
         }
-        boolean done = agents.size() == 2 && agents.stream().allMatch(a -> ready(a) && !before.containsValue(a.path("metadata").path("uid").asText())
+        boolean done = agents.size() == 2 && agents.stream().allMatch(a -> InstalledHexgate.ready(a) && !before.containsValue(a.path("metadata").path("uid").asText())
             && a.path("spec").path("containers").get(0).path("image").asText().equals(AGENT_IMAGE_NEXT));
         if (done) {
           break;
@@ -268,7 +257,7 @@ class InstallFromImagesTest {
         assertThat(System.nanoTime()).as("the rollout did not finish: " + timeline).isLessThan(deadline);
         Thread.sleep(200);
       }
-      await("HexgateConfig enforcing 2 again", 120, InstallFromImagesTest::hexgateConfig,
+      hexgate.await("HexgateConfig enforcing 2 again", 120, hexgate::hexgateConfig,
           c -> c.path("status").path("readyAgents").asInt() == 2 && c.path("status").path("enforcingAgents").asInt() == 2
               && c.path("status").path("updatedAgents").asInt() == 2);
       Thread.sleep(2000); // some traffic after
@@ -308,10 +297,10 @@ class InstallFromImagesTest {
   void deletingTheHexgateConfigRemovesTheAgentsAndWhatTheyNeeded() throws Exception {
     Run deleted = lab.kubectl("delete", "hexgateconfig", "default", "--wait=false");
     assertThat(deleted.code()).as(deleted.err()).isZero();
-    await("the agents' objects gone", 120,
+    hexgate.await("the agents' objects gone", 120,
         () -> lab.kubectl("get", "daemonsets,pods,configmaps,services,serviceaccounts", "-n", "hexgate", "-l", AGENTS, "-o", "name").out(),
         String::isBlank);
-    assertThat(pods("hexgate", "app.kubernetes.io/component=operator")).as("the operator stays").hasSize(1);
+    assertThat(hexgate.pods("hexgate", "app.kubernetes.io/component=operator")).as("the operator stays").hasSize(1);
   }
 
   @Test
@@ -319,7 +308,7 @@ class InstallFromImagesTest {
   void deletingTheInstallLeavesNoHexgateObject() throws Exception {
     Run deleted = lab.kubectl("delete", "-f", LabSession.ROOT.resolve("deploy/hexgate.yaml").toString(), "--wait=false");
     assertThat(deleted.code()).as(deleted.out() + deleted.err()).isZero();
-    await("the hexgate namespace gone", 120, () -> lab.kubectl("get", "namespace", "hexgate", "--ignore-not-found", "-o", "name").out(), String::isBlank);
+    hexgate.await("the hexgate namespace gone", 120, () -> lab.kubectl("get", "namespace", "hexgate", "--ignore-not-found", "-o", "name").out(), String::isBlank);
     String types = String.join(",", lab.kubectl("api-resources", "--verbs=list", "-o", "name").out().lines().toList());
     Run left = lab.kubectl("get", types, "-A", "-l", HEXGATE, "-o", "name");
     assertThat(left.code()).as(left.err()).isZero();
@@ -335,32 +324,6 @@ class InstallFromImagesTest {
     List<String> all = new ArrayList<>(a);
     all.addAll(List.of(b));
     return all;
-  }
-
-  private static List<JsonNode> pods(String namespace, String selector) throws Exception {
-    Run r = lab.kubectl("get", "pods", "-n", namespace, "-l", selector, "-o", "json");
-    assertThat(r.code()).as(r.err()).isZero();
-    List<JsonNode> out = new ArrayList<>();
-    JSON.readTree(r.out()).path("items").forEach(out::add);
-    return out;
-  }
-
-  private static JsonNode hexgateConfig() throws Exception {
-    Run r = lab.kubectl("get", "hexgateconfig", "default", "-o", "json");
-    return r.code() == 0 ? JSON.readTree(r.out()) : JSON.createObjectNode();
-  }
-
-  private static String condition(JsonNode o, String type) {
-    for (JsonNode c : o.path("status").path("conditions")) {
-      if (type.equals(c.path("type").asText())) {
-        return c.path("status").asText();
-      }
-    }
-    return "";
-  }
-
-  private static boolean ready(JsonNode pod) {
-    return pod.path("metadata").path("deletionTimestamp").isMissingNode() && condition(pod, "Ready").equals("True");
   }
 
   /** The pid of the pod's (first) container's process, as runc knows it. */
@@ -383,37 +346,5 @@ class InstallFromImagesTest {
   private static String capabilities(long pid) throws Exception {
     return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream().filter(l -> l.startsWith("CapEff:"))
         .map(l -> l.substring("CapEff:".length()).trim()).findFirst().orElseThrow();
-  }
-
-  @FunctionalInterface
-  private interface Probe<T> {
-    T get() throws Exception;
-  }
-
-  private static <T> T await(String what, int seconds, Probe<T> probe, Predicate<T> done) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    T last;
-    while (!done.test(last = probe.get())) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + seconds + " s: " + what + "; last seen: " + last + "\n" + diagnostics());
-      }
-      Thread.sleep(500);
-    }
-    return last;
-  }
-
-  private static String diagnostics() throws Exception {
-    StringBuilder b = new StringBuilder(lab.kubectl("get", "pods", "-A", "-o", "wide").out());
-    b.append(lab.kubectl("get", "events", "-A", "--sort-by=.lastTimestamp").out().lines().skip(0).reduce("", (x, y) -> x + "\n" + y));
-    Path logs = state.resolve("containers");
-    if (Files.isDirectory(logs)) {
-      try (var files = Files.walk(logs)) {
-        for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
-          List<String> lines = Files.readAllLines(f);
-          b.append("\n--- ").append(f).append('\n').append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
-        }
-      }
-    }
-    return b.toString();
   }
 }

@@ -46,6 +46,19 @@ final class InstalledHexgate {
    * plane, the archives).
    */
   static InstalledHexgate up(String prefix, Path state, String... extraArgs) throws Exception {
+    assumeRunnable();
+    return up(prefix, state, IMAGES, extraArgs);
+  }
+
+  /** As above, with the lab's image store in {@code images}; call {@link #assumeRunnable()} first. */
+  static InstalledHexgate up(String prefix, Path state, Path images, String... extraArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--hexgate", "from-images", "--images", images.toAbsolutePath().toString()));
+    args.addAll(List.of(extraArgs));
+    return new InstalledHexgate(LabSession.up(prefix, state, args.toArray(String[]::new)));
+  }
+
+  /** Skips the test, naming what is missing for Hexgate from its images: the archives, runc, eBPF, the real control plane. */
+  static void assumeRunnable() throws Exception {
     List<String> missing = new ArrayList<>();
     for (String archive : List.of("hexgate-operator.oci.tar", "hexgate-agent.oci.tar")) {
       if (!Files.isRegularFile(IMAGES.resolve(archive))) {
@@ -56,9 +69,6 @@ final class InstalledHexgate {
     NodeAgent.bpfUnavailable().ifPresent(why -> missing.add("eBPF: " + why));
     Assumptions.assumeTrue(missing.isEmpty(), () -> "skipped: Hexgate from its images needs " + String.join(", ", missing));
     LabSession.kubectlPath(); // skips without the real control plane
-    List<String> args = new ArrayList<>(List.of("--hexgate", "from-images", "--images", IMAGES.toAbsolutePath().toString()));
-    args.addAll(List.of(extraArgs));
-    return new InstalledHexgate(LabSession.up(prefix, state, args.toArray(String[]::new)));
   }
 
   LabSession lab() {
