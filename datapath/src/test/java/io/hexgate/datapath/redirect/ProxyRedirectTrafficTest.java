@@ -1,6 +1,7 @@
 package io.hexgate.datapath.redirect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.hexgate.contract.v1.Action;
@@ -19,6 +20,7 @@ import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.enforce.BpfDatapath;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.EchoServer;
+import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
@@ -79,8 +81,16 @@ class ProxyRedirectTrafficTest {
     closeables.add(EchoServer.start(server, 81));
     node = n1.enter();
     inClient = client.enter();
+    // strict reverse-path filtering would refuse the ingress proxy's packets on lo: the datapath lowers it
+    NetNs.sysctl(n1.netns(), "net.ipv4.conf.all.rp_filter", "1");
     datapath = BpfDatapath.open(new BpfDatapath.Options(n1.netns(), n1.pinDir(), n1.netns(), List.of(n1.uplink()),
         Duration.ofSeconds(1)), flows::add, null);
+    assertThat(sysctl("net.ipv4.conf.all.rp_filter")).isEqualTo("0");
+    assertThat(sysctl("net.ipv4.conf.lo.rp_filter")).isEqualTo("0");
+  }
+
+  private static String sysctl(String key) {
+    return NetNs.exec(n1.netns(), Duration.ofSeconds(5), "sysctl", "-n", key).orThrow().stdout().trim();
   }
 
   @AfterAll
@@ -147,6 +157,27 @@ class ProxyRedirectTrafficTest {
           assertThat(f.getDestinationIp()).isEqualTo(server.ip());
         }));
     assertThat(TcpProbe.attempt(inClient, server.ip(), 81, ALLOWED)).isEqualTo(Outcome.ANSWERED);
+  }
+
+  @Test
+  void aRestartedProxyEndsProxiedConnectionsLeavesOthersAndTakesNewOnes() throws Exception {
+    apply(allowAll(), rules(redirect(ID_CLIENT, 80), allow(ID_CLIENT, 81)));
+    relay = TransparentRelay.start(node, ProxyMarks.MARK_FROM_INGRESS_PROXY);
+    datapath.proxyListener(ProxyDirection.INGRESS, relay.fd());
+    TcpProbe.Connection proxied = TcpProbe.Connection.open(inClient, server.ip(), 80, ALLOWED);
+    TcpProbe.Connection plain = TcpProbe.Connection.open(inClient, server.ip(), 81, ALLOWED);
+    try (proxied; plain) {
+      assertThat(proxied.exchange("one")).isEqualTo("server:one");
+      assertThat(plain.exchange("one")).isEqualTo("server:one");
+
+      relay.close(); // the proxy goes: the kernel closes its sockets
+      relay = TransparentRelay.start(node, ProxyMarks.MARK_FROM_INGRESS_PROXY);
+      datapath.proxyListener(ProxyDirection.INGRESS, relay.fd());
+
+      assertThatThrownBy(() -> proxied.exchange("two")).isInstanceOf(java.io.IOException.class);
+      assertThat(plain.exchange("two")).isEqualTo("server:two");
+      assertRelayed();
+    }
   }
 
   /** client → server:80 is answered by the server through the relay, which saw the original addresses. */
