@@ -5,6 +5,7 @@ import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.abi.Settings;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.agent.KernelEnforcement;
@@ -22,6 +23,10 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.pin.BpfFs;
 import io.hexgate.datapath.pin.MapMigration;
+import io.hexgate.datapath.proxy.ProxyDirection;
+import io.hexgate.datapath.redirect.ProxyRouting;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +58,7 @@ public final class BpfDatapath implements Datapath {
   private static final Logger log = LoggerFactory.getLogger(BpfDatapath.class);
   public static final Path PIN_ROOT = Path.of("/sys/fs/bpf/hexgate");
   private static final List<String> PROGRAMS =
-      List.of("from_pod", "to_pod", "from_netdev", NotReadyFilter.FROM_POD, NotReadyFilter.TO_POD);
+      List.of("from_pod", "to_pod", "from_netdev", NotReadyFilter.FROM_POD, NotReadyFilter.TO_POD, "to_proxy");
   /** Maps the programs write themselves: after a migration, what the old programs added meanwhile is copied too. */
   private static final Set<String> KERNEL_WRITTEN = Set.of("hg_ct");
 
@@ -115,7 +120,7 @@ public final class BpfDatapath implements Datapath {
     this.writer = new MapWriter(obj);
     this.conntrack = new KernelConntrack(obj);
     this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"),
-        obj.program(NotReadyFilter.FROM_POD), obj.program(NotReadyFilter.TO_POD));
+        obj.program(NotReadyFilter.FROM_POD), obj.program(NotReadyFilter.TO_POD), obj.program("to_proxy"));
     this.current = adopted ? writer.readKernel() : MapContents.EMPTY;
     this.inForce = current;
     this.timer =
@@ -161,6 +166,13 @@ public final class BpfDatapath implements Datapath {
       ct.configure(new Config(0, ct.config().generation(), cto.effectiveQuota(),
           cto.lifetimes()));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
+      // before any connection can be redirected: without the route, a proxied connection's marked packets
+      // would be forwarded to their destination past the proxy
+      net.call(() -> {
+        ProxyRouting.install(options.node());
+        dp.tc.attachLoopback();
+        return null;
+      });
       dp.events.start();
       dp.guardInterfaces();
       long retryMs = options.retryInterval().toMillis();
@@ -178,13 +190,30 @@ public final class BpfDatapath implements Datapath {
                   : "adopted the pinned maps of a previous agent; its programs enforce until the first revision",
           options.netns() != null ? ", network namespace " + options.netns() : "");
       return dp;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       if (obj != null) {
         obj.close();
       }
       net.close();
-      throw e;
+      throw e instanceof RuntimeException r ? r : new IllegalStateException("node " + options.node()
+          + ": cannot prepare delivery to the L7 proxy: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Registers the L7 proxy's listening socket of direction {@code d} (an fd of this process, a TCP socket
+   * listening in the node's network namespace, IP_TRANSPARENT) in {@code hg_proxy_sockets}: new connections
+   * that direction's policy redirects go to it from now on. A closed socket leaves the map by itself; a
+   * restarted proxy registers its new listeners again.
+   */
+  public void proxyListener(ProxyDirection d, int fd) throws Exception {
+    byte[] key = ScalarCodecs.U32.encode(d.slot());
+    byte[] value = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(fd).array();
+    net.call(() -> {
+      obj.map("hg_proxy_sockets").update(key, value);
+      return null;
+    });
+    log.info("node {}: L7 proxy {} listener registered (fd {})", options.node(), d, fd);
   }
 
   /** The maps whose pinned definition differed from this build's, and how they were replaced. */
@@ -388,6 +417,7 @@ public final class BpfDatapath implements Datapath {
       net.call(
           () -> {
             tc.detachAll();
+            ProxyRouting.remove();
             return null;
           });
     }
