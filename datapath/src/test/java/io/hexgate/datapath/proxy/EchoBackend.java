@@ -19,6 +19,7 @@ final class EchoBackend implements AutoCloseable {
   record Seen(String method, String target, Map<String, List<String>> headers, int clientPort) {}
 
   final List<Seen> seen = new CopyOnWriteArrayList<>();
+  final List<String> remoteAddresses = new CopyOnWriteArrayList<>();
   private final HttpServer server;
 
   EchoBackend() throws IOException {
@@ -35,6 +36,7 @@ final class EchoBackend implements AutoCloseable {
   private void handle(HttpExchange x) throws IOException {
     byte[] in = x.getRequestBody().readAllBytes();
     String target = x.getRequestURI().toString();
+    remoteAddresses.add(x.getRemoteAddress().getAddress().getHostAddress());
     seen.add(new Seen(x.getRequestMethod(), target, Map.copyOf(x.getRequestHeaders()),
         x.getRemoteAddress().getPort()));
     if (target.startsWith("/slow")) {
