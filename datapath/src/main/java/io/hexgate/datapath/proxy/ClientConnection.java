@@ -37,6 +37,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: judges each request, forwards the allowed ones over its own upstream connection and
@@ -44,6 +46,9 @@ import java.util.concurrent.TimeUnit;
  * responses to earlier requests. Everything runs on the client channel's event loop, the upstream's too.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+  /** Requests read ahead of their answers; beyond this the client's pipeline waits in its socket. */
+  private static final int MAX_PIPELINED = 64;
   private static final byte[] ACCESS_DENIED = "Access denied\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private enum Body { NONE, FORWARD, DISCARD }
@@ -128,6 +133,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     px.flows().request(ends, e, d.allowed());
     px.metrics().request(e.method, protocol, direction);
     exchanges.add(e);
+    if (exchanges.size() >= MAX_PIPELINED) {
+      updateReading();
+    }
     if (d.allowed()) {
       body = Body.FORWARD;
       toUpstream(req);
@@ -171,7 +179,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private void stopReading() {
     closing = true;
     body = Body.NONE;
-    client.config().setAutoRead(false);
+    updateReading();
+  }
+
+  /**
+   * Reads from the client unless a closing answer is queued, too many requests wait for theirs, or the
+   * server's socket is full.
+   */
+  private void updateReading() {
+    boolean read = !closing && exchanges.size() < MAX_PIPELINED && (upstream == null || upstream.isWritable());
+    if (client.config().isAutoRead() != read) {
+      client.config().setAutoRead(read);
+    }
   }
 
   private static void stripUpgrade(HttpHeaders h) {
@@ -290,10 +309,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (wrote) {
       client.flush();
     }
+    updateReading();
   }
 
   private void release() {
     closing = true;
+    for (Exchange e : exchanges) {
+      ReferenceCountUtil.release(e.localResponse);
+    }
     exchanges.clear();
     if (upstream != null) {
       upstream.close();
@@ -364,12 +387,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     cancelHeaderTimer();
     body = Body.NONE;
-    for (Exchange e : exchanges) {
-      if (e.localResponse != null) {
-        ReferenceCountUtil.release(e.localResponse);
-      }
-    }
-    exchanges.clear();
+    release();
     if (pendingUpstream != null) {
       pendingUpstream.forEach(ReferenceCountUtil::release);
       pendingUpstream.clear();
@@ -382,6 +400,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("client connection {} failed", ends, cause);
     ctx.close();
   }
 
@@ -484,9 +503,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      if (!closing) {
-        client.config().setAutoRead(ctx.channel().isWritable());
-      }
+      updateReading();
       ctx.fireChannelWritabilityChanged();
     }
 
@@ -509,6 +526,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug("upstream connection of {} failed", ends, cause);
       ctx.close();
     }
   }

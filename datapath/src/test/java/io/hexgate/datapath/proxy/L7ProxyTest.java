@@ -150,6 +150,43 @@ class L7ProxyTest {
   }
 
   @Test
+  void relaysAnUpgradeTheMatchingRuleAsksFor() throws Exception {
+    try (ServerSocket upgrading = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Thread server = new Thread(() -> switchAndEcho(upgrading));
+      server.start();
+      proxy.close();
+      List<HttpMatch> rules = List.of(HttpMatch.newBuilder().setPath("/echo").addHeaders("Upgrade: echo").build());
+      proxy = L7Proxy.start(ProxyOptions.plain((InetSocketAddress) upgrading.getLocalSocketAddress()),
+          (d, client, srv) -> Optional.of(new ConnectionPolicy(1, 2, rules, List.of())), flows::add, registry);
+      try (RawHttp c = connect()) {
+        RawHttp.Response r = c.send("GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+            .read();
+        assertThat(r.code()).isEqualTo(101);
+        c.send("ping\n");
+        assertThat(c.read(5)).isEqualTo("ping\n");
+      }
+      server.join(5_000);
+    }
+  }
+
+  /** Answers one upgrade request with 101, then echoes the raw bytes. */
+  private static void switchAndEcho(ServerSocket s) {
+    try (java.net.Socket c = s.accept()) {
+      java.io.InputStream in = c.getInputStream();
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n")) {
+        head.append((char) in.read());
+      }
+      c.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      c.getOutputStream().write(in.readNBytes(5));
+      c.getOutputStream().flush();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void aBadRequestLineGets400AndClosesOnlyItsConnection() throws Exception {
     malformed("GARBAGE\r\n\r\n", 400);
   }

@@ -65,6 +65,11 @@ final class RawHttp implements AutoCloseable {
         raw.toString(StandardCharsets.ISO_8859_1));
   }
 
+  /** Reads exactly {@code n} raw bytes (an upgraded protocol's). */
+  String read(int n) throws IOException {
+    return new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
+  }
+
   /** Whether the proxy closed the connection (reads end of stream). */
   boolean closedByPeer() throws IOException {
     try {
