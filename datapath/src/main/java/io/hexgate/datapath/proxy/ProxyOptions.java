@@ -46,22 +46,22 @@ public record ProxyOptions(
 
   /** The agent's options: both directions on {@code 127.0.0.1:0}, original destinations. */
   public static ProxyOptions transparent(ThreadFactory threads) {
-    Map<ProxyDirection, InetSocketAddress> listen = new EnumMap<>(ProxyDirection.class);
-    for (ProxyDirection d : ProxyDirection.values()) {
-      listen.put(d, new InetSocketAddress("127.0.0.1", 0));
-    }
-    return new ProxyOptions(true, listen, (client, local) -> local, 2, threads, 8192, 60 * 1024,
+    return new ProxyOptions(true, loopback(), (client, local) -> local, 2, threads, 8192, 60 * 1024,
         Duration.ofSeconds(10), 10_000);
   }
 
   /** Plain sockets, one listener on {@code 127.0.0.1:0} per direction, every connection to {@code upstream}. */
   public static ProxyOptions plain(InetSocketAddress upstream) {
+    return new ProxyOptions(false, loopback(), (client, local) -> upstream, 1, Thread::new, 8192, 60 * 1024,
+        Duration.ofSeconds(10), 10_000);
+  }
+
+  private static Map<ProxyDirection, InetSocketAddress> loopback() {
     Map<ProxyDirection, InetSocketAddress> listen = new EnumMap<>(ProxyDirection.class);
     for (ProxyDirection d : ProxyDirection.values()) {
       listen.put(d, new InetSocketAddress("127.0.0.1", 0));
     }
-    return new ProxyOptions(false, listen, (client, local) -> upstream, 1, Thread::new, 8192, 60 * 1024,
-        Duration.ofSeconds(10), 10_000);
+    return listen;
   }
 
   public ProxyOptions withDestination(BiFunction<InetSocketAddress, InetSocketAddress, InetSocketAddress> d) {
