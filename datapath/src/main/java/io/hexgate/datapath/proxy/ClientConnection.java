@@ -98,10 +98,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpRequest req) {
       request(req);
-    }
-    if (msg instanceof HttpContent c) {
+      if (req.decoderResult().isFailure()) {
+        // the decoder's stand-in for a malformed request is a full one, with an (empty) body to free
+        ReferenceCountUtil.release(msg);
+      }
+    } else if (msg instanceof HttpContent c) {
       content(c);
-    } else if (!(msg instanceof HttpRequest)) {
+    } else {
       ReferenceCountUtil.release(msg);
     }
   }
@@ -155,6 +158,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void content(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      // a broken body (a bad chunk size): the request cannot be delimited, nor anything after it
+      c.release();
+      DefaultFullHttpResponse r = error(HttpResponseStatus.BAD_REQUEST);
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      release();
+      client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
     if (body == Body.FORWARD) {
       toUpstream(c);
     } else {

@@ -214,6 +214,15 @@ class L7ProxyTest {
     }
   }
 
+  @Test
+  void aBrokenChunkGets400() throws Exception {
+    try (RawHttp c = connect()) {
+      c.send("POST /v1/request HTTP/1.1\r\nHost: deathstar\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n");
+      assertThat(c.read().code()).isEqualTo(400);
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
+
   private ProxyOptions small() {
     return ProxyOptions.plain(backend.address())
         .withLimits(256, 1024, Duration.ofMillis(300), 100);
