@@ -23,6 +23,7 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.pin.BpfFs;
 import io.hexgate.datapath.pin.MapMigration;
+import io.hexgate.datapath.proxy.L7Proxy;
 import io.hexgate.datapath.proxy.ProxyDirection;
 import io.hexgate.datapath.redirect.ProxyRouting;
 import java.nio.ByteBuffer;
@@ -57,6 +58,8 @@ import org.slf4j.LoggerFactory;
 public final class BpfDatapath implements Datapath {
   private static final Logger log = LoggerFactory.getLogger(BpfDatapath.class);
   public static final Path PIN_ROOT = Path.of("/sys/fs/bpf/hexgate");
+  /** How long a dead L7 proxy stays down before it is started again: redirected connections drop meanwhile. */
+  static final java.time.Duration PROXY_RESTART_DELAY = java.time.Duration.ofSeconds(2);
   private static final List<String> PROGRAMS =
       List.of("from_pod", "to_pod", "from_netdev", NotReadyFilter.FROM_POD, NotReadyFilter.TO_POD, "to_proxy");
   /** Maps the programs write themselves: after a migration, what the old programs added meanwhile is copied too. */
@@ -71,7 +74,7 @@ public final class BpfDatapath implements Datapath {
    * @param conntrack map size, quota, lifetimes and GC interval
    */
   public record Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval,
-      ConntrackOptions conntrack) {
+      ConntrackOptions conntrack, boolean l7Proxy) {
     public Options {
       if (node == null || node.isBlank()) {
         throw new IllegalArgumentException("BpfDatapath options: node must not be empty");
@@ -82,8 +85,18 @@ public final class BpfDatapath implements Datapath {
       conntrack = conntrack != null ? conntrack : ConntrackOptions.DEFAULT;
     }
 
+    public Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval,
+        ConntrackOptions conntrack) {
+      this(node, pinDir, netns, uplinks, retryInterval, conntrack, true);
+    }
+
     public Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval) {
       this(node, pinDir, netns, uplinks, retryInterval, ConntrackOptions.DEFAULT);
+    }
+
+    /** Without the node's L7 proxy: whoever opens the datapath registers listeners of its own (tests). */
+    public Options withoutL7Proxy() {
+      return new Options(node, pinDir, netns, uplinks, retryInterval, conntrack, false);
     }
   }
 
@@ -100,6 +113,7 @@ public final class BpfDatapath implements Datapath {
   private final KernelMetrics kernelMetrics;
   private final AgentMetrics metrics;
   private final MapMigration migration;
+  private final NodeProxy proxy;
 
   // net thread only
   private MapContents current;
@@ -130,6 +144,8 @@ public final class BpfDatapath implements Datapath {
     this.events = new DatapathEvents(options.node(), obj.map("hg_events"), obj.map("hg_lost"), flows, () -> inForce,
         gc::collectSoon, metrics);
     this.kernelMetrics = new KernelMetrics(obj, () -> inForce, gc::entries, events::lost);
+    this.proxy = new NodeProxy(options.node(), options.netns() != null ? NetNs.path(options.netns()) : null, flows,
+        metrics != null ? metrics.registry() : null, this::registerProxyListener, PROXY_RESTART_DELAY);
   }
 
   /**
@@ -174,9 +190,17 @@ public final class BpfDatapath implements Datapath {
         return null;
       });
       dp.events.start();
+      // before the first revision: a previous agent's redirect entries may already send connections here,
+      // and until the revision arrives the proxy knows no rules and answers every request 403
+      if (options.l7Proxy()) {
+        dp.proxy.ensureRunning();
+      }
       dp.guardInterfaces();
       long retryMs = options.retryInterval().toMillis();
       dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
+      if (options.l7Proxy()) {
+        dp.timer.scheduleWithFixedDelay(dp.proxy::ensureRunning, retryMs, retryMs, TimeUnit.MILLISECONDS);
+      }
       dp.gc.schedule(cto.gcInterval());
       log.info(
           "node {}: eBPF datapath loaded, maps pinned under {} ({}){}",
@@ -207,13 +231,27 @@ public final class BpfDatapath implements Datapath {
    * restarted proxy registers its new listeners again.
    */
   public void proxyListener(ProxyDirection d, int fd) throws Exception {
+    registerProxyListener(d, fd);
+  }
+
+  private void registerProxyListener(ProxyDirection d, int fd) {
     byte[] key = ScalarCodecs.U32.encode(d.slot());
     byte[] value = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(fd).array();
-    net.call(() -> {
-      obj.map("hg_proxy_sockets").update(key, value);
-      return null;
-    });
+    try {
+      net.call(() -> {
+        obj.map("hg_proxy_sockets").update(key, value);
+        return null;
+      });
+    } catch (Exception e) {
+      throw new IllegalStateException("node " + options.node() + ": cannot register the L7 proxy's " + d
+          + " listener: " + e.getMessage(), e);
+    }
     log.info("node {}: L7 proxy {} listener registered (fd {})", options.node(), d, fd);
+  }
+
+  /** The node's L7 proxy while it runs, else null (tests kill it to see the datapath fail closed). */
+  public L7Proxy l7Proxy() {
+    return proxy.proxy();
   }
 
   /** The maps whose pinned definition differed from this build's, and how they were replaced. */
@@ -259,6 +297,7 @@ public final class BpfDatapath implements Datapath {
     MapContents from = current;
     current = to;
     inForce = to;
+    proxy.policy(next);
     // established packets skip the policy lookup: connections are judged again when next used (or by the
     // GC while idle), not by walking the CT map here
     boolean rejudge = ConntrackRevalidator.needed(from, to);
@@ -403,6 +442,7 @@ public final class BpfDatapath implements Datapath {
     }
     closed = true;
     timer.shutdownNow();
+    proxy.close();
     events.close();
     obj.close();
     net.close();

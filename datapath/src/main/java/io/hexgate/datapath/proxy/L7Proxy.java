@@ -139,6 +139,11 @@ public final class L7Proxy implements AutoCloseable {
     return a;
   }
 
+  /** Whether both listeners are open and the event loops run: a proxy that is not must be started anew. */
+  public boolean serving() {
+    return !group.isShuttingDown() && listeners.values().stream().allMatch(Channel::isActive);
+  }
+
   /** Abrupt: every socket closed at once, as a crash would. */
   public void kill() {
     channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -2,16 +2,16 @@ package io.hexgate.datapath.redirect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.hexgate.datapath.redirect.PodRules.allow;
+import static io.hexgate.datapath.redirect.PodRules.allowAll;
+import static io.hexgate.datapath.redirect.PodRules.endpoint;
+import static io.hexgate.datapath.redirect.PodRules.key;
+import static io.hexgate.datapath.redirect.PodRules.redirect;
+import static io.hexgate.datapath.redirect.PodRules.rules;
 import static org.awaitility.Awaitility.await;
 
-import io.hexgate.contract.v1.Action;
-import io.hexgate.contract.v1.EndpointKey;
-import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.Flow;
-import io.hexgate.contract.v1.Identity;
-import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
-import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.abi.DropReasons;
@@ -84,7 +84,7 @@ class ProxyRedirectTrafficTest {
     // strict reverse-path filtering would refuse the ingress proxy's packets on lo: the datapath lowers it
     NetNs.sysctl(n1.netns(), "net.ipv4.conf.all.rp_filter", "1");
     datapath = BpfDatapath.open(new BpfDatapath.Options(n1.netns(), n1.pinDir(), n1.netns(), List.of(n1.uplink()),
-        Duration.ofSeconds(1)), flows::add, null);
+        Duration.ofSeconds(1)).withoutL7Proxy(), flows::add, null);
     assertThat(sysctl("net.ipv4.conf.all.rp_filter")).isEqualTo("0");
     assertThat(sysctl("net.ipv4.conf.lo.rp_filter")).isEqualTo("0");
   }
@@ -203,37 +203,5 @@ class ProxyRedirectTrafficTest {
         key("client"), endpoint("client", client.ip(), ID_CLIENT, none, clientEgress)),
         Map.of(server.ip() + "/32", ID_SERVER, client.ip() + "/32", ID_CLIENT), Map.of());
     assertThat(datapath.apply(StateUpdate.getDefaultInstance(), s)).isEmpty();
-  }
-
-  private static EndpointKey key(String name) {
-    return EndpointKey.newBuilder().setNamespace("default").setName(name).build();
-  }
-
-  private static EndpointState endpoint(String name, String ip, long identity, RuleMap ingress, RuleMap egress) {
-    return EndpointState.newBuilder().setKey(key(name)).setIp(ip).setIdentity(Identity.newBuilder().setId(identity))
-        .setIngress(ingress).setEgress(egress).build();
-  }
-
-  private static RuleMap allowAll() {
-    return RuleMap.newBuilder().setEnforcing(false)
-        .addEntries(RuleMapEntry.newBuilder().setProtocol(Protocol.PROTOCOL_ANY).setPortTo(65535)
-            .setAction(Action.ACTION_ALLOW)).build();
-  }
-
-  private static RuleMap rules(RuleMapEntry... entries) {
-    return RuleMap.newBuilder().setEnforcing(true).addAllEntries(List.of(entries)).build();
-  }
-
-  private static RuleMapEntry allow(long identity, int port) {
-    return entry(identity, port, Action.ACTION_ALLOW);
-  }
-
-  private static RuleMapEntry redirect(long identity, int port) {
-    return entry(identity, port, Action.ACTION_REDIRECT);
-  }
-
-  private static RuleMapEntry entry(long identity, int port, Action action) {
-    return RuleMapEntry.newBuilder().setRemoteIdentity(identity).setProtocol(Protocol.PROTOCOL_TCP)
-        .setPortFrom(port).setPortTo(port).setAction(action).build();
   }
 }
