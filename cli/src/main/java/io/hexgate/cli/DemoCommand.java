@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
  * The Star Wars demo of Cilium's getting-started guide, for real: brings the lab up on its Kubernetes
  * control plane, deploys the guide's manifests with that release's {@code kubectl}, makes real connections from the ships' network
  * namespaces, applies the guide's policies (the L7 one enforced by the node's L7 proxy), shows {@code kubectl
- * describe cnp rule1} and the last flows, the proxy's HTTP requests among them, and takes the lab down again, also on Ctrl-C or failure. Exits 0 only when every step turned out as expected.
+ * describe cnp rule1} and the last flows, the proxy's HTTP requests among them, and takes the lab down
+ * again, also on Ctrl-C or failure. Exits 0 only when every step turned out as expected.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the Star Wars demo of Cilium's getting-started guide in the lab (needs root), then take the lab down.")

@@ -55,7 +55,7 @@ public final class FlowLine {
     s.append("  ").append(verdict(f.getVerdict()));
     if (l7 && f.getL7().hasHttp()) {
       s.append(" (").append(httpSummary(f.getL7())).append(')');
-    } else if (f.getVerdict() == Verdict.VERDICT_DROPPED) {
+    } else if (f.getVerdict() == Verdict.VERDICT_DROPPED && !(l7 && f.getDropReason() == 0)) {
       s.append(" (").append(DropReasons.text(f.getDropReason())).append(", reason ").append(f.getDropReason()).append(')');
     }
     if (f.getPoliciesCount() > 0) {
