@@ -48,6 +48,7 @@ public final class ProxyRouting {
       check(nl, nl.request(route(Rtnetlink.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL)), Rtnetlink.EEXIST, "adding route");
     }
     relaxReversePathFilter(node);
+    noTcpEarlyDemux(node);
   }
 
   /** Removes the rule and the route (decommissioning); what is gone already is fine. */
@@ -95,6 +96,23 @@ public final class ProxyRouting {
       write(all, "0");
       log.info("node {}: net.ipv4.conf.all.rp_filter was 1 (strict); set to 0 so that packets for the L7 proxy"
           + " can arrive on lo with a pod's source address (other interfaces keep their own setting)", node);
+    }
+  }
+
+  /**
+   * Early demux attaches the established socket of a packet's tuple while it is being received, before
+   * routing; a proxied connection's tuple is also the proxy's socket's (its accepted socket is the server,
+   * its upstream the client), so a packet of it arriving from the uplink would carry the proxy's socket to
+   * the forwarding path, which drops every packet that carries a socket ({@code ip_forward}), instead of
+   * reaching the pod's to_pod and from there the proxy. Without early demux the socket is found after
+   * routing, on local delivery only.
+   */
+  private static void noTcpEarlyDemux(String node) {
+    Path demux = IPV4_CONF.getParent().resolve("tcp_early_demux");
+    if (!read(demux).equals("0")) {
+      write(demux, "0");
+      log.info("node {}: net.ipv4.tcp_early_demux set to 0: the L7 proxy's sockets share their tuples with"
+          + " forwarded connections", node);
     }
   }
 

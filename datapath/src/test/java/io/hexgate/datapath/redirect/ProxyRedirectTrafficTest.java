@@ -87,6 +87,8 @@ class ProxyRedirectTrafficTest {
         Duration.ofSeconds(1)).withoutL7Proxy(), flows::add, null);
     assertThat(sysctl("net.ipv4.conf.all.rp_filter")).isEqualTo("0");
     assertThat(sysctl("net.ipv4.conf.lo.rp_filter")).isEqualTo("0");
+    assertThat(sysctl("net.ipv4.tcp_early_demux")).as("a proxied tuple's packets from the uplink are forwarded")
+        .isEqualTo("0");
   }
 
   private static String sysctl(String key) {
