@@ -1,0 +1,44 @@
+package io.hexgate.bench.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class PacingTest {
+  @Test
+  void connectionsTimesOneRequestPerDelayPlusLatencyMakeTheRate() {
+    Pacing p = Pacing.forRate(10_000, 2, 100);
+    assertThat(p.connections()).isEqualTo(100);
+    // 100 connections, one request each per 10 ms: 9.9 ms of delay + 0.1 ms of latency
+    assertThat(p.meanDelayMillis()).isCloseTo(9.9, within(1e-9));
+    assertThat(p.connections() * 1000 / (p.meanDelayMillis() + 0.1)).isCloseTo(10_000, within(1e-6));
+  }
+
+  @Test
+  void everyThreadGetsAConnectionAndTheCapKeepsHighRatesPossible() {
+    Pacing slow = Pacing.forRate(50, 2, 0);
+    assertThat(slow.connections()).isEqualTo(2);
+    assertThat(slow.meanDelayMillis()).isCloseTo(40, within(1e-9));
+
+    Pacing fast = Pacing.forRate(500_000, 2, 50);
+    assertThat(fast.connections()).isEqualTo(Pacing.MAX_CONNECTIONS);
+    assertThat(fast.meanDelayMillis()).isCloseTo(1.95, within(1e-9));
+
+    // latency longer than the period: no delay at all, wrk's fastest
+    assertThat(Pacing.forRate(500_000, 2, 5_000).meanDelayMillis()).isZero();
+  }
+
+  @Test
+  void theScriptDrawsWholeMillisecondsAveragingTheMean() {
+    String s = Pacing.forRate(10_000, 2, 100).script();
+    assertThat(s).contains("wrk.method = \"POST\"", "local floor, fraction = 9, 0.900000", "function delay()");
+  }
+
+  @Test
+  void nonsenseRatesAreRefused() {
+    assertThatThrownBy(() -> Pacing.forRate(0, 2, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Pacing.forRate(Double.NaN, 2, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+}
