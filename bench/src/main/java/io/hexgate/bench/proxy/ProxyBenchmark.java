@@ -163,18 +163,22 @@ public final class ProxyBenchmark {
         return r;
       });
       double halfRate = ProxyResult.median(values.get(Setup.DIRECT).get(Metric.RATE)) / 2;
-      Map<Setup, Path> paced = new EnumMap<>(Setup.class);
+      Map<Setup, Pacing> pacing = new EnumMap<>(Setup.class);
       for (Setup s : Setup.values()) {
         if (!missing.containsKey(s)) {
+          // one unmeasured run per setup finds the delay that leaves room for its latency under this load
           Pacing p = Pacing.forRate(halfRate, THREADS, ProxyResult.median(values.get(s).get(Metric.P50)));
-          paced.put(s, script("paced-" + s.name().toLowerCase(Locale.ROOT), p.script()));
-          progress.accept(String.format(Locale.ROOT, "%s at about %,.0f requests/s: %d connections, %.2f ms mean delay",
-              s.label, halfRate, p.connections(), p.meanDelayMillis()));
+          WrkReport r = wrk(s, THREADS, p.connections(), true, script("paced", p.script()));
+          pacing.put(s, p.adjusted(r.requestsPerSecond()));
+          progress.accept(String.format(Locale.ROOT, "%s at about %,.0f requests/s: %d connections, %.2f ms mean delay "
+              + "(calibration run: %,.0f/s)", s.label, halfRate, p.connections(), pacing.get(s).meanDelayMillis(),
+              r.requestsPerSecond()));
         }
       }
       phase("half the direct maximum rate", values, missing, (s, round) -> {
-        Pacing p = Pacing.forRate(halfRate, THREADS, ProxyResult.median(values.get(s).get(Metric.P50)));
-        WrkReport r = wrk(s, THREADS, p.connections(), true, paced.get(s));
+        Pacing p = pacing.get(s);
+        WrkReport r = wrk(s, THREADS, p.connections(), true, script("paced", p.script()));
+        pacing.put(s, p.adjusted(r.requestsPerSecond()));
         values.get(s).get(Metric.P99_HALF_RATE)[round] = r.micros(99);
         values.get(s).get(Metric.HALF_RATE_ACHIEVED)[round] = r.requestsPerSecond();
         return r;

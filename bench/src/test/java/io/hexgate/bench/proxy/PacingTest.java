@@ -37,6 +37,18 @@ class PacingTest {
   }
 
   @Test
+  void aRunThatFellShortShortensTheDelayByWhatEachConnectionLost() {
+    Pacing p = Pacing.forRate(10_000, 2, 0); // 100 connections, 10 ms
+    // 8,000/s: each connection took 12.5 ms a request, 2.5 ms more than aimed at
+    Pacing q = p.adjusted(8_000);
+    assertThat(q.connections()).isEqualTo(100);
+    assertThat(q.meanDelayMillis()).isCloseTo(7.5, within(1e-9));
+    // a path that cannot reach the rate at all gets no delay, not a negative one
+    assertThat(p.adjusted(1_000).meanDelayMillis()).isZero();
+    assertThat(p.adjusted(0).meanDelayMillis()).isZero();
+  }
+
+  @Test
   void nonsenseRatesAreRefused() {
     assertThatThrownBy(() -> Pacing.forRate(0, 2, 0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Pacing.forRate(Double.NaN, 2, 0)).isInstanceOf(IllegalArgumentException.class);
