@@ -26,25 +26,36 @@ public final class IdleConnections {
   private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(10);
 
   /**
+   * @param opened connections opened: {@code requested}, or fewer when the open-file limit allows fewer
    * @param answered connections that got the answer to their one request
    * @param open of those, still open after the collection (the far side may close idle connections)
+   * @param limit why fewer were opened than requested, or null
    */
-  public record Heap(int requested, int answered, int open, long usedBefore, long usedAfter, String failure) {
+  public record Heap(int requested, int opened, int answered, int open, long usedBefore, long usedAfter, String limit,
+      String failure) {
     static Heap notMeasured(int requested, String why) {
-      return new Heap(requested, 0, 0, 0, 0, why);
+      return new Heap(requested, 0, 0, 0, 0, 0, null, why);
     }
 
-    double usedAfterMiB() {
-      return usedAfter / 1048576.0;
+    /** The heap used with {@code requested} connections: measured, or extrapolated linearly from fewer. */
+    public double usedMiB() {
+      double used = opened == requested ? usedAfter : usedBefore + (usedAfter - usedBefore) * (double) requested / opened;
+      return used / 1048576.0;
     }
 
-    String describe() {
-      if (failure != null && answered == 0) {
+    public boolean extrapolated() {
+      return opened < requested;
+    }
+
+    public String describe() {
+      if (answered == 0) {
         return failure;
       }
       return String.format(Locale.ROOT, "%,d of %,d connections answered, %,d still open at the reading; heap used "
-          + "after a full GC %.1f MiB (%.1f MiB before opening them, +%.1f MiB)%s", answered, requested, open,
+          + "after a full GC %.1f MiB (%.1f MiB before opening them, +%.1f MiB)%s%s", answered, opened, open,
           usedAfter / 1048576.0, usedBefore / 1048576.0, (usedAfter - usedBefore) / 1048576.0,
+          extrapolated() ? String.format(Locale.ROOT, "; %s: only %,d opened, %.1f MiB extrapolated linearly to %,d",
+              limit, opened, usedMiB(), requested) : "",
           failure == null ? "" : "; " + failure);
     }
   }
@@ -55,21 +66,26 @@ public final class IdleConnections {
    * Opens {@code count} connections from {@code client}'s namespace to {@code target}, sends {@code request}
    * once on each and reads its answer (ending in {@code answerEnd}), then reads the heap; closes them all.
    */
-  static Heap measure(NetNsThread client, InetSocketAddress target, int count, String request, String answerEnd)
+  static Heap measure(NetNsThread client, InetSocketAddress target, int requested, String request, String answerEnd)
       throws Exception {
-    String limit = raiseFileLimit(count);
+    String limit = raiseFileLimit(requested);
+    int count = requested;
     if (limit != null) {
-      return Heap.notMeasured(count, limit);
+      count = (int) Math.max(0, Math.min(requested, (softFileLimit() - openFiles() - 1_000) / 3));
+      if (count < 100) {
+        return Heap.notMeasured(requested, limit);
+      }
     }
+    int opening = count;
     long before = heapAfterGc();
-    List<SocketChannel> channels = new ArrayList<>(count);
+    List<SocketChannel> channels = new ArrayList<>(opening);
     try {
       return client.call(() -> {
         String failure = null;
         int answered = 0;
         try (Selector selector = Selector.open()) {
-          for (int start = 0; start < count && failure == null; start += BATCH) {
-            int n = Math.min(BATCH, count - start);
+          for (int start = 0; start < opening && failure == null; start += BATCH) {
+            int n = Math.min(BATCH, opening - start);
             int ok = batch(selector, target, n, request, answerEnd, channels);
             answered += ok;
             if (ok < n) {
@@ -90,7 +106,7 @@ public final class IdleConnections {
             // counted as closed
           }
         }
-        return new Heap(count, answered, open, before, after, failure);
+        return new Heap(requested, opening, answered, open, before, after, limit, failure);
       });
     } finally {
       for (SocketChannel c : channels) {
@@ -163,7 +179,14 @@ public final class IdleConnections {
     long pid = ProcessHandle.current().pid();
     Commands.Result r = Commands.run(Duration.ofSeconds(10),
         List.of("prlimit", "--pid", String.valueOf(pid), "--nofile=" + wanted + ":" + wanted));
-    return r.ok() ? null : "cannot raise the open-file limit to " + wanted + " (prlimit): " + r.stderr().strip();
+    return r.ok() ? null : "the open-file limit is " + softFileLimit() + " and cannot be raised to " + wanted
+        + " (prlimit: " + r.stderr().replaceFirst("^prlimit: ", "").strip() + ")";
+  }
+
+  private static long openFiles() throws IOException {
+    try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
   }
 
   private static long softFileLimit() {

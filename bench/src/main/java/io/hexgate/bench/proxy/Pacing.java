@@ -12,8 +12,8 @@ import java.util.Locale;
  */
 public record Pacing(double rate, int connections, double meanDelayMillis) {
   /** The delay each connection aims at: long against a request's latency, so latency's share stays small. */
-  static final double AIMED_DELAY_MILLIS = 10;
-  static final int MAX_CONNECTIONS = 1_000;
+  static final double AIMED_DELAY_MILLIS = 5;
+  static final int MAX_CONNECTIONS = 500;
 
   /**
    * Connections and delay for {@code rate} requests/s on {@code threads} wrk threads (at least one

@@ -72,10 +72,11 @@ public record ProxyResult(Config config, Map<Setup, Map<Metric, double[]>> value
       if (heap.answered() == 0) {
         t.add(new Target(what, proxy ? "not measured: no idle connection was answered (see above)" : why, null));
       } else {
-        boolean all = heap.open() == heap.requested();
-        t.add(new Target(what, String.format(Locale.ROOT, "%.1f MiB%s", heap.usedAfterMiB(),
+        boolean all = heap.open() == heap.opened();
+        t.add(new Target(what, String.format(Locale.ROOT, "%.1f MiB%s%s", heap.usedMiB(),
+            heap.extrapolated() ? String.format(Locale.ROOT, " (extrapolated from %,d)", heap.opened()) : "",
             all ? "" : String.format(Locale.ROOT, " (only %,d open)", heap.open())),
-            all && heap.usedAfterMiB() < HEAP_LIMIT_MIB));
+            all && heap.usedMiB() < HEAP_LIMIT_MIB));
       }
     }
     return t;

@@ -10,9 +10,9 @@ class PacingTest {
   @Test
   void connectionsTimesOneRequestPerDelayPlusLatencyMakeTheRate() {
     Pacing p = Pacing.forRate(10_000, 2, 100);
-    assertThat(p.connections()).isEqualTo(100);
-    // 100 connections, one request each per 10 ms: 9.9 ms of delay + 0.1 ms of latency
-    assertThat(p.meanDelayMillis()).isCloseTo(9.9, within(1e-9));
+    assertThat(p.connections()).isEqualTo(50);
+    // 50 connections, one request each per 5 ms: 4.9 ms of delay + 0.1 ms of latency
+    assertThat(p.meanDelayMillis()).isCloseTo(4.9, within(1e-9));
     assertThat(p.connections() * 1000 / (p.meanDelayMillis() + 0.1)).isCloseTo(10_000, within(1e-6));
   }
 
@@ -24,7 +24,7 @@ class PacingTest {
 
     Pacing fast = Pacing.forRate(500_000, 2, 50);
     assertThat(fast.connections()).isEqualTo(Pacing.MAX_CONNECTIONS);
-    assertThat(fast.meanDelayMillis()).isCloseTo(1.95, within(1e-9));
+    assertThat(fast.meanDelayMillis()).isCloseTo(0.95, within(1e-9));
 
     // latency longer than the period: no delay at all, wrk's fastest
     assertThat(Pacing.forRate(500_000, 2, 5_000).meanDelayMillis()).isZero();
@@ -33,16 +33,16 @@ class PacingTest {
   @Test
   void theScriptDrawsWholeMillisecondsAveragingTheMean() {
     String s = Pacing.forRate(10_000, 2, 100).script();
-    assertThat(s).contains("wrk.method = \"POST\"", "local floor, fraction = 9, 0.900000", "function delay()");
+    assertThat(s).contains("wrk.method = \"POST\"", "local floor, fraction = 4, 0.900000", "function delay()");
   }
 
   @Test
   void aRunThatFellShortShortensTheDelayByWhatEachConnectionLost() {
-    Pacing p = Pacing.forRate(10_000, 2, 0); // 100 connections, 10 ms
-    // 8,000/s: each connection took 12.5 ms a request, 2.5 ms more than aimed at
+    Pacing p = Pacing.forRate(10_000, 2, 0); // 50 connections, 5 ms
+    // 8,000/s: each connection took 6.25 ms a request, 1.25 ms more than aimed at
     Pacing q = p.adjusted(8_000);
-    assertThat(q.connections()).isEqualTo(100);
-    assertThat(q.meanDelayMillis()).isCloseTo(7.5, within(1e-9));
+    assertThat(q.connections()).isEqualTo(50);
+    assertThat(q.meanDelayMillis()).isCloseTo(3.75, within(1e-9));
     // a path that cannot reach the rate at all gets no delay, not a negative one
     assertThat(p.adjusted(1_000).meanDelayMillis()).isZero();
     assertThat(p.adjusted(0).meanDelayMillis()).isZero();
