@@ -19,7 +19,6 @@ import io.hexgate.datapath.bpf.Tc;
 import io.hexgate.datapath.enforce.BpfDatapath;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.Commands;
-import io.hexgate.datapath.netns.FileTrees;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
@@ -290,14 +289,8 @@ public final class NetworkBenchmark {
   }
 
   public Result run() throws Exception {
-    Map<Setup, Map<Metric, double[]>> values = new EnumMap<>(Setup.class);
-    for (Setup s : config.setups()) {
-      Map<Metric, double[]> m = new EnumMap<>(Metric.class);
-      for (Metric metric : config.metrics()) {
-        m.put(metric, new double[config.rounds()]);
-      }
-      values.put(s, m);
-    }
+    Map<Setup, Map<Metric, double[]>> values =
+        PairedRounds.table(Setup.class, config.setups(), Metric.class, config.metrics(), config.rounds());
     long slice = config.perPoint().toNanos();
     long settle = Math.max(Duration.ofMillis(100).toNanos(), slice / 5);
     try {
@@ -398,48 +391,13 @@ public final class NetworkBenchmark {
   }
 
   private void tearDown() {
-    for (AutoCloseable c : servers) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // best effort: the namespaces go next
-      }
-    }
-    for (NetNsThread t : java.util.Arrays.asList(inClient, inServer)) {
-      if (t != null) {
-        t.close();
-      }
-    }
+    List<AutoCloseable> parts = new ArrayList<>(servers);
+    parts.addAll(java.util.Arrays.asList(inClient, inServer));
     for (BpfDatapath d : hexgate.values()) {
-      try {
-        d.uninstall();
-      } catch (Exception ignored) {
-        // the namespaces and pins go next
-      }
+      parts.add(d::uninstall);
     }
-    if (emptyObject != null) {
-      emptyObject.close();
-    }
-    if (inNode != null) {
-      inNode.close();
-    }
-    if (net != null) {
-      net.close();
-    }
-    for (Path p : java.util.Arrays.asList(nftOn, nftOff)) {
-      deleteTree(p);
-    }
-  }
-
-  private static void deleteTree(Path p) {
-    if (p == null) {
-      return;
-    }
-    try {
-      FileTrees.delete(p);
-    } catch (IOException ignored) {
-      // a temporary file left behind
-    }
+    parts.addAll(java.util.Arrays.asList(emptyObject, inNode, net, BenchHost.deletion(nftOn), BenchHost.deletion(nftOff)));
+    BenchHost.closeAll(parts);
   }
 
   private static void daemon(String name, Runnable r) {

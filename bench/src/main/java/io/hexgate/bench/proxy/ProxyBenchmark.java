@@ -3,6 +3,7 @@ package io.hexgate.bench.proxy;
 import io.hexgate.bench.traffic.BenchEndpoints;
 import io.hexgate.bench.traffic.BenchHost;
 import io.hexgate.bench.traffic.NginxProcess;
+import io.hexgate.bench.traffic.PairedRounds;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.HttpMatch;
 import io.hexgate.contract.v1.IpcacheEntry;
@@ -14,7 +15,6 @@ import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.enforce.BpfDatapath;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.Commands;
-import io.hexgate.datapath.netns.FileTrees;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
@@ -121,14 +121,8 @@ public final class ProxyBenchmark {
   }
 
   public ProxyResult run() throws Exception {
-    Map<Setup, Map<Metric, double[]>> values = new EnumMap<>(Setup.class);
-    for (Setup s : Setup.values()) {
-      Map<Metric, double[]> m = new EnumMap<>(Metric.class);
-      for (Metric metric : Metric.values()) {
-        m.put(metric, new double[config.rounds()]);
-      }
-      values.put(s, m);
-    }
+    Map<Setup, Map<Metric, double[]>> values =
+        PairedRounds.table(Setup.class, List.of(Setup.values()), Metric.class, List.of(Metric.values()), config.rounds());
     Map<Setup, String> missing = new EnumMap<>(Setup.class);
     try {
       build();
@@ -397,32 +391,9 @@ public final class ProxyBenchmark {
   }
 
   private void tearDown() {
-    for (AutoCloseable c : servers) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // best effort: the namespaces go next
-      }
-    }
-    if (inClient != null) {
-      inClient.close();
-    }
-    if (datapath != null) {
-      try {
-        datapath.uninstall();
-      } catch (Exception ignored) {
-        // the namespaces and pins go next
-      }
-    }
-    if (net != null) {
-      net.close();
-    }
-    if (scripts != null) {
-      try {
-        FileTrees.delete(scripts);
-      } catch (IOException ignored) {
-        // temporary scripts left behind
-      }
-    }
+    List<AutoCloseable> parts = new ArrayList<>(servers);
+    parts.addAll(java.util.Arrays.asList(inClient, datapath == null ? null : datapath::uninstall, net,
+        BenchHost.deletion(scripts)));
+    BenchHost.closeAll(parts);
   }
 }

@@ -38,6 +38,28 @@ public final class BenchHost {
     return Runtime.getRuntime().availableProcessors() >= 2;
   }
 
+  /**
+   * Tears a benchmark down in order, best effort: each part (null: never made) is closed even when an earlier
+   * one failed, since what comes last (the namespaces) takes the rest with it.
+   */
+  public static void closeAll(java.util.List<? extends AutoCloseable> parts) {
+    for (AutoCloseable c : parts) {
+      if (c == null) {
+        continue;
+      }
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // best effort, see above
+      }
+    }
+  }
+
+  /** Deletes a temporary file or tree, if there is one. */
+  public static AutoCloseable deletion(java.nio.file.Path p) {
+    return p == null ? null : () -> io.hexgate.datapath.netns.FileTrees.delete(p);
+  }
+
   public static void sleep(long nanos) throws InterruptedException {
     Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
   }

@@ -10,6 +10,20 @@ import java.util.Arrays;
 public final class PairedRounds {
   private PairedRounds() {}
 
+  /** values[setup][metric], one slot per round, for the setups and metrics measured. */
+  public static <S extends Enum<S>, M extends Enum<M>> java.util.Map<S, java.util.Map<M, double[]>> table(
+      Class<S> setupType, java.util.Collection<S> setups, Class<M> metricType, java.util.Collection<M> metrics, int rounds) {
+    java.util.Map<S, java.util.Map<M, double[]>> values = new java.util.EnumMap<>(setupType);
+    for (S s : setups) {
+      java.util.Map<M, double[]> m = new java.util.EnumMap<>(metricType);
+      for (M metric : metrics) {
+        m.put(metric, new double[rounds]);
+      }
+      values.put(s, m);
+    }
+    return values;
+  }
+
   public static double median(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);
