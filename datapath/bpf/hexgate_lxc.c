@@ -20,6 +20,7 @@
 #include "lib/csum.h"
 #include "lib/lb.h"
 #include "lib/icmp.h"
+#include "lib/proxy.h"
 
 #define AF_INET 2 /* <sys/socket.h> is libc's, not the BPF target's */
 
@@ -32,6 +33,7 @@ const volatile struct hg_settings hg_settings = {};
  * where the pod's to_pod judges it as always. Anything the FIB does not simply forward (local addresses, no
  * route, too big) takes the IP stack. (Handing the packet straight into the pod with bpf_redirect_peer
  * skipped to_pod as well, but measured slower: the receiving socket then often meets its owner's lock.)
+ * A proxied connection's packets go to the proxy instead.
  */
 static __always_inline int deliver(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
 				   const struct hg_ct_value *ct)
@@ -39,6 +41,9 @@ static __always_inline int deliver(struct __sk_buff *skb, const struct hg_pkt *p
 	struct bpf_fib_lookup fib = {};
 	struct bpf_redir_neigh nh = {};
 
+	/* in to_pod a reply here belongs to the pod's own (egress) connection: its proxy is the egress one */
+	if (ct->flags & HG_CT_PROXY)
+		return proxy_deliver(skb, dir, HG_MARK_FROM_EGRESS_PROXY);
 	if (dir != HG_DIR_EGRESS || !(ct->flags & HG_CT_LOCAL) || !(hg_settings.flags & HG_SETTING_HOST_ROUTING))
 		return forward(skb, dir);
 	fib.family = AF_INET;
@@ -55,10 +60,16 @@ static __always_inline int deliver(struct __sk_buff *skb, const struct hg_pkt *p
 	return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
 }
 
-/* A reply passes; the reply of a translated connection comes from the backend: show the frontend. */
+/*
+ * A reply passes; the reply of a translated connection comes from the backend: show the frontend. A proxied
+ * connection's replies go to the proxy untranslated (its upstream socket is connected to the backend),
+ * except in to_pod those the egress proxy sends the pod as the server.
+ */
 static __always_inline int reply(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
 				 const struct hg_ct_value *ct)
 {
+	if ((ct->flags & HG_CT_PROXY) && !(dir == HG_DIR_INGRESS && has_mark(skb, HG_MARK_FROM_EGRESS_PROXY)))
+		return proxy_deliver(skb, dir, HG_MARK_FROM_EGRESS_PROXY);
 	if ((ct->flags & HG_CT_NAT) &&
 	    rewrite(skb, p, true, p->tuple.saddr, p->tuple.sport, ct->nat_addr, ct->nat_port))
 		return drop(skb, p, dir, DROP_INVALID, NULL);
@@ -78,6 +89,11 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	struct hg_ct_key rev;
 	struct hg_config *cfg;
 	bool looked_up = false;
+	/* HG_CT_PROXY when the connection goes through the proxy */
+	__u16 proxy = 0;
+	/* to_pod: sent by the ingress proxy, which judged this pod's ingress already (upstream of a redirect) */
+	bool from_ingress_proxy = dir == HG_DIR_INGRESS && p->tuple.protocol == HG_PROTO_TCP &&
+				  has_mark(skb, HG_MARK_FROM_INGRESS_PROXY);
 	__u32 zero = 0;
 	__u32 remote;
 	__u64 now;
@@ -127,8 +143,10 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 			/* before a SYN may forget the connection: not one from a neighbour's interface */
 			if (!ct_source_ok(skb, dir, ct))
 				return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
-			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP) {
+			/* the proxy's upstream SYN shares the tuple of the connection it serves */
+			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP || from_ingress_proxy) {
 				ct_touch(&p->tuple, ct, p, cfg, now);
+				proxy = ct->flags & HG_CT_PROXY;
 				goto pass;
 			}
 			/* Forget the old connection, so that a denied SYN leaves nothing established behind. */
@@ -166,14 +184,14 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 			return forward(skb, dir);
 	}
 	remote = identity_of(dir == HG_DIR_EGRESS ? p->tuple.daddr : p->tuple.saddr);
-	pol = policy_lookup(ep->id, remote, dir, p);
+	pol = from_ingress_proxy ? NULL : policy_lookup(ep->id, remote, dir, p);
 
 	j.endpoint = ep->id;
 	j.src_identity = dir == HG_DIR_EGRESS ? ep->identity : remote;
 	j.dst_identity = dir == HG_DIR_EGRESS ? remote : ep->identity;
 	j.orig_daddr = svc.frontend_addr;
 	j.orig_dport = svc.frontend_port;
-	verdict = pol ? pol->verdict : HG_VERDICT_NONE;
+	verdict = from_ingress_proxy ? HG_VERDICT_ALLOW : pol ? pol->verdict : HG_VERDICT_NONE;
 	if (pol) {
 		j.rule_id = pol->rule_id;
 		j.match_type = pol->match_type;
@@ -185,9 +203,20 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		j.action = HG_ACTION_DENY;
 		return drop(skb, p, dir, DROP_POLICY_DENY, &j);
 	case HG_VERDICT_REDIRECT:
-		/* No proxy yet: an L7 connection is refused rather than let through unfiltered. */
+		/* To the proxy, or refused rather than let through unfiltered. The egress listener takes the SYN
+		 * here (tc ingress); to_pod's packets reach the ingress listener through lo's to_proxy. */
 		j.action = HG_ACTION_REDIRECT;
-		return drop(skb, p, dir, DROP_PROXY_UNSUPPORTED, &j);
+		if (p->tuple.protocol != HG_PROTO_TCP)
+			return drop(skb, p, dir, DROP_PROXY_UNSUPPORTED, &j);
+		if (dir == HG_DIR_EGRESS && is_new_request(p))
+			ret = proxy_assign(skb, HG_PROXY_SLOT_EGRESS);
+		else
+			ret = proxy_listening(dir == HG_DIR_EGRESS ? HG_PROXY_SLOT_EGRESS : HG_PROXY_SLOT_INGRESS) ?
+				      0 : DROP_PROXY_LOOKUP_FAILED;
+		if (ret)
+			return drop(skb, p, dir, ret, &j);
+		proxy = HG_CT_PROXY;
+		break;
 	default:
 		j.action = HG_ACTION_DENY;
 		j.match_type = HG_MATCH_NONE;
@@ -201,7 +230,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		entry.ifindex = ep->ifindex;
 		entry.peer_identity = remote;
 		entry.generation = cfg->generation;
-		entry.flags = ct_flags_after(p, 0);
+		entry.flags = ct_flags_after(p, proxy | (from_ingress_proxy ? HG_CT_PROXY : 0));
 		/* A TCP packet without SYN records its own direction only: after a connection is cut, the
 		 * server's retransmissions pass if its egress allows them, but leave nothing that would let the
 		 * cut client's packets back in as replies. */
@@ -237,12 +266,17 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 				return drop(skb, p, dir, DROP_CT_CREATE_FAILED, &j);
 		}
 	}
-	emit(skb, p, HG_EVENT_POLICY_VERDICT, dir, HG_FORWARDED, &j);
+	/* the proxy's upstream was judged by the proxy: no second verdict */
+	if (!from_ingress_proxy)
+		emit(skb, p, HG_EVENT_POLICY_VERDICT, dir, HG_FORWARDED, &j);
 
 pass:
 	if (svc.hit &&
 	    rewrite(skb, p, false, svc.frontend_addr, svc.frontend_port, svc.backend.addr, svc.backend.port))
 		return drop(skb, p, dir, DROP_INVALID, NULL);
+	/* in to_pod a connection of the pod's ingress: its proxy is the ingress one */
+	if (proxy)
+		return proxy_deliver(skb, dir, HG_MARK_FROM_INGRESS_PROXY);
 	return forward(skb, dir);
 }
 

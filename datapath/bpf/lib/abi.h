@@ -34,7 +34,9 @@
 #define DROP_CT_CREATE_FAILED 155    /* the CT map refused the new entry */
 #define DROP_FRAG_NOT_SUPPORTED 157  /* a later IPv4 fragment whose first fragment was not forwarded */
 #define DROP_NO_SERVICE 158          /* service frontend without backends */
-#define DROP_PROXY_UNSUPPORTED 180   /* L7 redirect: there is no proxy yet, fail closed */
+#define DROP_PROXY_LOOKUP_FAILED 178 /* L7 redirect: no proxy listener in hg_proxy_sockets */
+#define DROP_PROXY_ASSIGN_FAILED 179 /* L7 redirect: bpf_sk_assign refused the listener */
+#define DROP_PROXY_UNSUPPORTED 180   /* L7 redirect of a protocol the proxy does not take (not TCP) */
 #define DROP_POLICY_DENY 181         /* a deny entry matched */
 #define DROP_EP_NOT_READY 203        /* not_ready: the interface's endpoint has no policy in force yet */
 
@@ -188,6 +190,8 @@ struct hg_ct_key {
 #define HG_CT_CLOSING 16     /* TCP: a FIN or RST passed this entry: it lives for the closing lifetime */
 #define HG_CT_MIDSTREAM 32   /* TCP: recorded by a packet without SYN: it has no reply entry, and the
                               * reversed lookup ignores it (it passes only its own direction) */
+#define HG_CT_PROXY 64       /* TCP: the connection goes through the node's L7 proxy (its policy entry is
+                              * REDIRECT): the pod's packets are delivered to the proxy's sockets */
 
 struct hg_ct_value {
 	__u32 endpoint; /* endpoint id that judged the connection */
@@ -236,6 +240,27 @@ struct hg_frag_value {
 	__u16 sport; /* network order */
 	__u16 dport;
 };
+
+/*
+ * The L7 proxy (datapath/DESIGN.md, "L7 redirect to the proxy"). skb->mark values under HG_MARK_MASK, with
+ * Cilium's numbers. A pod cannot set them: crossing the veth into the node's namespace scrubs the mark.
+ *   HG_MARK_TO_PROXY            set by the programs on a packet for a local proxy socket; the agent's
+ *                               policy route (fwmark 0x200/0xf00 lookup 2004: local 0.0.0.0/0 dev lo)
+ *                               delivers it locally whatever its destination address
+ *   HG_MARK_FROM_INGRESS_PROXY  SO_MARK of the proxy's sockets of connections the destination's ingress
+ *                               policy redirected (listener and upstream)
+ *   HG_MARK_FROM_EGRESS_PROXY   the same for connections the source's egress policy redirected
+ * hg_proxy_sockets (SOCKMAP, u32 slot -> listening socket): HG_PROXY_SLOT_INGRESS / _EGRESS, written by the
+ * agent with the listeners' fds; a closed socket leaves the map by itself.
+ */
+#define HG_MARK_MASK 0x0F00
+#define HG_MARK_TO_PROXY 0x0200
+#define HG_MARK_FROM_INGRESS_PROXY 0x0A00
+#define HG_MARK_FROM_EGRESS_PROXY 0x0B00
+#define HG_PROXY_SLOT_INGRESS 0
+#define HG_PROXY_SLOT_EGRESS 1
+/* to_pod hands packets for the ingress proxy to lo's ingress (tc egress cannot bpf_sk_assign) */
+#define HG_LOOPBACK_IFINDEX 1
 
 /* hg_lost (PERCPU_ARRAY, one u64): events the ring buffer had no room for. */
 

@@ -203,7 +203,9 @@ static __noinline bool ct_still_allowed(const struct hg_ct_key *k, const struct 
 		break;
 	}
 	pol = policy_lookup_port(ep->id, remote, c.direction, proto, port);
-	return pol && pol->verdict == HG_VERDICT_ALLOW;
+	/* a proxied connection stands while its entry still redirects (or allows: the proxy then denies) */
+	return pol && (pol->verdict == HG_VERDICT_ALLOW ||
+		       ((v->flags & HG_CT_PROXY) && pol->verdict == HG_VERDICT_REDIRECT));
 }
 
 /*

@@ -105,4 +105,13 @@ struct {
 	__uint(max_entries, 1);
 } hg_config SEC(".maps") __weak;
 
+/* The proxy's listening sockets by slot (HG_PROXY_SLOT_*), written by the agent: never migrated, a new proxy
+ * registers its listeners again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 2);
+} hg_proxy_sockets SEC(".maps") __weak;
+
 #endif /* HEXGATE_MAPS_H */

@@ -75,11 +75,18 @@ class DemoCommandTest {
         .contains("-- curl -s --max-time 3 -XPOST deathstar.default.svc.cluster.local/v1/request-landing\ncommand terminated with exit code 28")
         .contains("Policy validation succeeded")
         .contains("DROPPED (Policy denied, reason 133)")
+        // the L7 step: the proxy answers the PUT itself, and its flows name each request, verdict and policy
+        .contains("-- curl -s --max-time 5 -XPUT deathstar.default.svc.cluster.local/v1/exhaust-port\nAccess denied")
+        .contains("$ ./hexgate lab flows --state-dir " + state.resolve("lab") + " --pod deathstar --type l7 --last 6")
+        .contains("http-request ingress  FORWARDED (HTTP/1.1 POST http://deathstar.default.svc.cluster.local/v1/request-landing)"
+            + "  policy default/rule1")
+        .contains("http-request ingress  DROPPED (HTTP/1.1 PUT http://deathstar.default.svc.cluster.local/v1/exhaust-port)"
+            + "  policy default/rule1")
         .contains("$ ./hexgate lab down")
         .contains("every step turned out as described; nothing left behind")
-        .doesNotContain("UNEXPECTED", "Panic: deathstar exploded");
-    // both ships land before rule1, tiefighter once more under it
-    assertThat(printed.split("\nShip landed\n", -1)).as(printed).hasSizeGreaterThanOrEqualTo(4);
+        .doesNotContain("UNEXPECTED", "Panic: deathstar exploded", "later issue", "reason 180");
+    // both ships land before rule1, tiefighter once more under it and once under its L7 rule
+    assertThat(printed.split("\nShip landed\n", -1)).as(printed).hasSizeGreaterThanOrEqualTo(5);
     assertThat(printed.lines().filter(l -> l.trim().matches("Enforcing:\\s+true")).count()).as(printed).isEqualTo(2);
     LabCleanup.Removed left = LabCleanup.leftovers(PREFIX);
     assertThat(left.nothing()).as("left behind: " + left).isTrue();

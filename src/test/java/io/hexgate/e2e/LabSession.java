@@ -165,6 +165,23 @@ final class LabSession {
     return describe;
   }
 
+  /**
+   * Waits until the policy's current generation is the one its Enforced condition speaks of, True, then
+   * until both nodes enforce it: after an update the status still shows the previous generation for a
+   * while. Returns what {@code kubectl describe cnp NAME} printed last.
+   */
+  String awaitGenerationEnforced(String policy, long seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    String jsonpath = "jsonpath={.metadata.generation} {.status.conditions[?(@.type==\"Enforced\")].observedGeneration}"
+        + " {.status.conditions[?(@.type==\"Enforced\")].status}";
+    String[] f;
+    do {
+      Thread.sleep(250);
+      f = kubectl("get", "cnp", policy, "-o", jsonpath).out().trim().split("\\s+");
+    } while (!(f.length == 3 && f[0].equals(f[1]) && f[2].equals("True")) && System.nanoTime() < deadline);
+    return awaitEnforced(policy, Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime())));
+  }
+
   static long countEnforcing(String describe) {
     return describe.lines().filter(l -> l.trim().matches("Enforcing:\\s+true")).count();
   }

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The lab as a user drives it: {@code hexgate lab up}, the real {@code kubectl apply} of Cilium's Star Wars
  * manifests, connections through {@code hexgate lab exec} (real TCP from pod namespaces to the deathstar's
- * ClusterIP, by its DNS name), rule1, {@code kubectl describe cnp}, {@code hexgate lab down}. Needs root;
+ * ClusterIP, by its DNS name), rule1 at L3/L4 and then with its HTTP rule (the L7 proxy answering the
+ * forbidden PUT, its flows naming each request, verdict and policy), {@code kubectl describe cnp},
+ * {@code hexgate lab down}. Needs root;
  * the policy steps also need eBPF. Each skips with the reason otherwise.
  */
 class LabStarWarsTest {
@@ -61,6 +63,34 @@ class LabStarWarsTest {
     assertThat(reported.flow().orElseThrow().destinationPort()).isEqualTo(80);
     // rule1 is L3/L4 only: the allowed ship reaches every path, which is why the guide goes on to L7
     assertPassed(ships.exhaustPortExplodes("tiefighter"));
+
+    // rule1 with an HTTP rule: connections to the deathstar go to the node's L7 proxy, which judges each request
+    Run l7 = lab.kubectl("apply", "-f", EXAMPLES.resolve("sw_l3_l4_l7_policy.yaml").toString());
+    assertThat(l7.out()).as(l7.err()).contains("ciliumnetworkpolicy.cilium.io/rule1 configured");
+    assertPassed(StarWarsChecks.enforcedEverywhere("rule1", lab.awaitGenerationEnforced("rule1", 30), 2));
+    assertPassed(ships.canLand("tiefighter"));
+    StarWarsChecks.Request exhaust = ships.exhaustPortDeniedAtL7("tiefighter");
+    assertPassed(exhaust);
+    // the proxy's own 403 body: the deathstar never saw the PUT
+    assertThat(exhaust.reply().out()).isEqualTo("Access denied\r\n");
+    assertPassed(ships.isDenied("xwing"));
+
+    assertPassed(ships.redirectReported("tiefighter", "rule1"));
+    StarWarsChecks.Flow landing = ships.landingReported("tiefighter", "rule1");
+    assertPassed(landing);
+    assertThat(landing.flow().orElseThrow().destination()).startsWith("default/deathstar-");
+    assertThat(landing.flow().orElseThrow().destinationPort()).isEqualTo(80);
+    StarWarsChecks.Flow denied = ships.exhaustPortDenialReported("tiefighter", "rule1");
+    assertPassed(denied);
+    assertThat(denied.flow().orElseThrow().http().orElseThrow().protocol()).isEqualTo("HTTP/1.1");
+    Run l7Flows = lab.hexgate("lab", "flows", "--state-dir", state.toString(), "--type", "l7", "--pod", "tiefighter", "--last", "100");
+    assertThat(l7Flows.code()).as(l7Flows.err()).isZero();
+    assertThat(l7Flows.out().lines()).isNotEmpty().allMatch(l -> l.contains(" http-request ") || l.contains(" http-response "));
+    assertThat(l7Flows.out())
+        .contains("http-request ingress  FORWARDED (HTTP/1.1 POST http://" + StarWarsChecks.LANDING + ")  policy default/rule1")
+        .contains("http-request ingress  DROPPED (HTTP/1.1 PUT http://" + StarWarsChecks.EXHAUST_PORT + ")  policy default/rule1")
+        .containsPattern("default/tiefighter:\\d+ \\(ID:\\d+\\) <- default/deathstar-\\S+:80 \\(ID:\\d+\\)  http-response ingress"
+            + "  FORWARDED \\(HTTP/1\\.1 200 \\d+ms \\(POST http://" + StarWarsChecks.LANDING.replace(".", "\\.") + "\\)\\)");
 
     Run listed = lab.kubectl("get", "cnp,cep");
     assertThat(listed.out()).contains("rule1", "xwing", "tiefighter", "deathstar-");

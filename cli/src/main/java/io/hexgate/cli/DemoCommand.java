@@ -11,6 +11,7 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.lab.LabCleanup;
 import io.hexgate.lab.LabLauncher;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
+import io.hexgate.lab.flows.FlowFilter;
 import io.hexgate.lab.starwars.StarWarsChecks;
 import io.hexgate.lab.LabOptions;
 import java.io.File;
@@ -33,8 +34,9 @@ import picocli.CommandLine.Option;
 /**
  * The Star Wars demo of Cilium's getting-started guide, for real: brings the lab up on its Kubernetes
  * control plane, deploys the guide's manifests with that release's {@code kubectl}, makes real connections from the ships' network
- * namespaces, applies the guide's policies, shows {@code kubectl describe cnp rule1} and the last flows, and
- * takes the lab down again, also on Ctrl-C or failure. Exits 0 only when every step turned out as expected.
+ * namespaces, applies the guide's policies (the L7 one enforced by the node's L7 proxy), shows {@code kubectl
+ * describe cnp rule1} and the last flows, the proxy's HTTP requests among them, and takes the lab down
+ * again, also on Ctrl-C or failure. Exits 0 only when every step turned out as expected.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the Star Wars demo of Cilium's getting-started guide in the lab (needs root), then take the lab down.")
@@ -179,7 +181,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (up != 0) {
       throw new Abort("the lab did not come up (exit code " + up + ")");
     }
-    StarWarsChecks ships = new StarWarsChecks(this::exec, last -> launcher.lastFlows(last, null).orElse(List.of()));
+    StarWarsChecks ships = new StarWarsChecks(this::exec, last -> launcher.lastFlows(last, FlowFilter.ALL).orElse(List.of()));
 
     heading("Deploy the demo application: the deathstar Deployment and Service, the tiefighter and xwing pods");
     create(kubectlPath, "create", dir.resolve("http-sw-app.yaml"));
@@ -198,30 +200,28 @@ public final class DemoCommand implements Callable<Integer> {
     expect(ships.isDenied("xwing"));
     heading("Observe: the flows to and from the deathstar pods, as the node agents reported them");
     expect(ships.denialReported("xwing"));
-    flows(8);
+    flows(8, FlowFilter.pod("deathstar"));
 
     heading("Apply an L7 policy: tiefighter may only POST /v1/request-landing, not PUT /v1/exhaust-port");
     create(kubectlPath, "apply", dir.resolve("sw_l3_l4_l7_policy.yaml"));
     awaitEnforced(kubectlPath);
-    StarWarsChecks.Request exhaust = ships.exhaustPortDeniedAtL7("tiefighter");
-    if (exhaust.answer() == StarWarsChecks.Answer.ACCESS_DENIED) {
-      note("The L7 proxy answered Access denied (HTTP 403), as in Cilium's guide.");
-    } else if (exhaust.answer() == StarWarsChecks.Answer.TIMED_OUT) {
-      note("This step needs the L7 proxy (a later issue). In Cilium's guide the proxy answers `Access denied`");
-      note("(HTTP 403) here. Hexgate has no L7 proxy yet, so the datapath fails closed on traffic an L7 rule covers:");
-      note("tiefighter's connection to the deathstar's port 80 was dropped (reason 180, Proxy redirection not");
-      note("supported) and curl timed out. The exhaust port was not reached, but neither is the allowed request:");
-      expect(ships.landsOrFailsClosedUnderL7("tiefighter"));
-      expect(ships.missingProxyReported("tiefighter"));
-    } else {
-      expect(exhaust);
-    }
+    note("Connections to the deathstar's port 80 now go to the node's L7 proxy, which judges every HTTP request.");
+    expect(ships.canLand("tiefighter"));
+    expect(ships.exhaustPortDeniedAtL7("tiefighter"));
+    note("The proxy answered the PUT itself (HTTP 403 Forbidden, Access denied): the deathstar never saw it.");
+    expect(ships.isDenied("xwing"));
+
+    heading("Observe: the L7 proxy's flows, each HTTP request and response with its verdict and the policy that decided");
+    expect(ships.redirectReported("tiefighter", "rule1"));
+    expect(ships.landingReported("tiefighter", "rule1"));
+    expect(ships.exhaustPortDenialReported("tiefighter", "rule1"));
+    flows(6, new FlowFilter("deathstar", null, "l7"));
 
     heading("Inspect the policy: valid, and enforced by every node");
     expect(StarWarsChecks.enforcedEverywhere("rule1", kubectl(kubectlPath, "describe", "cnp", "rule1").out(), nodes));
 
-    heading("The last flows the node agents reported (source and destination pod:port, verdict, drop reason)");
-    flows(8);
+    heading("The last flows the node agents reported (source and destination pod:port, verdict, drop reason or HTTP request)");
+    flows(10, FlowFilter.pod("deathstar"));
   }
 
   /** {@code kubectl create|apply -f FILE}; the demo cannot go on without the file's objects. */
@@ -232,9 +232,11 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private void flows(int last) throws IOException, InterruptedException {
-    command("./hexgate lab flows" + stateDirOption() + " --pod deathstar --last " + last);
-    launcher.lastFlows(last, "deathstar").orElse(List.of()).forEach(out::println);
+  private void flows(int last, FlowFilter filter) throws IOException, InterruptedException {
+    command("./hexgate lab flows" + stateDirOption() + (filter.pod() == null ? "" : " --pod " + filter.pod().replaceFirst("^default/", ""))
+        + (filter.protocol() == null ? "" : " --protocol " + filter.protocol()) + (filter.type() == null ? "" : " --type " + filter.type())
+        + " --last " + last);
+    launcher.lastFlows(last, filter).orElse(List.of()).forEach(out::println);
   }
 
   private void tearDown() {

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
+import io.hexgate.lab.flows.FlowFilter;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
 import io.hexgate.lab.controlplane.RealControlPlane;
 import io.hexgate.lab.olm.OlmBinaries;
@@ -337,11 +338,10 @@ public final class LabLauncher {
   }
 
   /**
-   * The newest {@code last} flows the running lab's agents reported, one line each, oldest first; only those
-   * from or to pods whose {@code [namespace/]name} starts with {@code pod} when it is not null; empty when no
-   * lab of this state directory runs.
+   * The newest {@code last} flows the running lab's agents reported that {@code filter} selects, one line
+   * each, oldest first; empty when no lab of this state directory runs.
    */
-  public Optional<List<String>> lastFlows(int last, String pod) throws IOException, InterruptedException {
+  public Optional<List<String>> lastFlows(int last, FlowFilter filter) throws IOException, InterruptedException {
     Path ready = stateDir.resolve(LabMain.READY_FILE);
     if (running().isEmpty() || !Files.exists(ready)) {
       return Optional.empty();
@@ -356,8 +356,7 @@ public final class LabLauncher {
     }
     var http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     var response = http.send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "?last=" + last
-            + (pod == null ? "" : "&pod=" + java.net.URLEncoder.encode(pod, StandardCharsets.UTF_8)))).timeout(Duration.ofSeconds(10)).build(),
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "?last=" + last + filter.query())).timeout(Duration.ofSeconds(10)).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     if (response.statusCode() != 200) {
       throw new IOException("flows: " + response.body().trim());
@@ -365,11 +364,11 @@ public final class LabLauncher {
     return Optional.of(response.body().lines().toList());
   }
 
-  /** Prints the newest {@code last} flows (from or to pods named {@code pod}, if not null), as {@code hexgate lab flows} does. */
-  public int flows(int last, String pod) throws IOException, InterruptedException {
+  /** Prints the newest {@code last} flows {@code filter} selects, as {@code hexgate lab flows} does. */
+  public int flows(int last, FlowFilter filter) throws IOException, InterruptedException {
     Optional<List<String>> lines;
     try {
-      lines = lastFlows(last, pod);
+      lines = lastFlows(last, filter);
     } catch (IOException e) {
       err.println("hexgate lab flows: " + e.getMessage());
       return 1;

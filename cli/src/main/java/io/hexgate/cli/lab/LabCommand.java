@@ -2,6 +2,7 @@ package io.hexgate.cli.lab;
 
 import io.hexgate.lab.LabLauncher;
 import io.hexgate.lab.LabOptions;
+import io.hexgate.lab.flows.FlowFilter;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,7 +142,8 @@ public final class LabCommand implements Runnable {
   }
 
   @Command(name = "flows", mixinStandardHelpOptions = true,
-      description = "Print the last flows the node agents reported (source and destination pod, port, verdict, drop reason, policy, node), oldest first.")
+      description = "Print the last flows the node agents and their L7 proxies reported (source and destination pod, port, "
+          + "verdict, drop reason or HTTP request and response, policy, node), oldest first, as hubble observe does.")
   static final class Flows implements Callable<Integer> {
     @CommandLine.ParentCommand LabCommand parent;
 
@@ -151,13 +153,28 @@ public final class LabCommand implements Runnable {
     @Option(names = "--pod", paramLabel = "[NAMESPACE/]NAME", description = "Only flows from or to pods whose name starts with NAME (namespace default), as hubble observe --pod.")
     String pod;
 
+    @Option(names = "--protocol", paramLabel = "PROTOCOL",
+        description = "Only flows of this protocol: tcp, udp, icmp, icmpv6, sctp, or http (the L7 proxy's HTTP requests and responses), as hubble observe --protocol.")
+    String protocol;
+
+    @Option(names = "--type", paramLabel = "TYPE",
+        description = "Only flows of this type: l7 (the L7 proxy's requests and responses) or l3-l4 (the datapath's verdicts and drops).")
+    String type;
+
     @Override
     public Integer call() throws Exception {
       if (last < 1 || last > io.hexgate.lab.flows.FlowServer.MAX_LAST) {
         System.err.println("hexgate lab flows: --last: " + last + " is not within 1.." + io.hexgate.lab.flows.FlowServer.MAX_LAST);
         return 2;
       }
-      return parent.launcher().flows(last, pod);
+      FlowFilter filter;
+      try {
+        filter = new FlowFilter(pod, protocol, type);
+      } catch (IllegalArgumentException e) {
+        System.err.println("hexgate lab flows: --" + e.getMessage());
+        return 2;
+      }
+      return parent.launcher().flows(last, filter);
     }
   }
 }

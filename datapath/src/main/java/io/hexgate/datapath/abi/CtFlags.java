@@ -16,4 +16,6 @@ public final class CtFlags {
   public static final int CT_CLOSING = 16;
   /** TCP: recorded by a packet without SYN: no reply entry, and the reversed lookup ignores it. */
   public static final int CT_MIDSTREAM = 32;
+  /** TCP: the connection goes through the node's L7 proxy (its policy entry is REDIRECT). */
+  public static final int CT_PROXY = 64;
 }

@@ -18,6 +18,8 @@ public final class DropReasons {
   public static final int DROP_CT_CREATE_FAILED = 155;
   public static final int DROP_FRAG_NOT_SUPPORTED = 157;
   public static final int DROP_NO_SERVICE = 158;
+  public static final int DROP_PROXY_LOOKUP_FAILED = 178;
+  public static final int DROP_PROXY_ASSIGN_FAILED = 179;
   public static final int DROP_PROXY_UNSUPPORTED = 180;
   public static final int DROP_POLICY_DENY = 181;
   public static final int DROP_EP_NOT_READY = 203;
@@ -32,6 +34,8 @@ public final class DropReasons {
           Map.entry(DROP_CT_CREATE_FAILED, "CT: Map insertion failed"),
           Map.entry(DROP_FRAG_NOT_SUPPORTED, "IP fragmentation not supported"),
           Map.entry(DROP_NO_SERVICE, "Service backend not found"),
+          Map.entry(DROP_PROXY_LOOKUP_FAILED, "Proxy lookup failed"),
+          Map.entry(DROP_PROXY_ASSIGN_FAILED, "Proxy assignment failed"),
           Map.entry(DROP_PROXY_UNSUPPORTED, "Proxy redirection not supported for protocol"),
           Map.entry(DROP_POLICY_DENY, "Policy denied by denylist"),
           Map.entry(DROP_EP_NOT_READY, "Endpoint policy program not available"));

@@ -22,6 +22,7 @@ public final class BpfProgram {
   private static final int OFF_DURATION = 64;
   // struct __sk_buff (uapi, kernel 6.x)
   private static final int SKB_SIZE = 192;
+  private static final int SKB_MARK = 8;
   private static final int SKB_INGRESS_IFINDEX = 36;
   private static final int SKB_CB = 48;
   private static final int MAX_PACKET = 9216;
@@ -49,9 +50,9 @@ public final class BpfProgram {
 
   /**
    * Result of one BPF_PROG_TEST_RUN: the program's return code, the packet after it, {@code skb->cb[0..4]}
-   * as it left them, and the kernel's average duration per repetition.
+   * and {@code skb->mark} as it left them, and the kernel's average duration per repetition.
    */
-  public record TestRun(int retval, byte[] packet, int[] cb, long durationNanos) {
+  public record TestRun(int retval, byte[] packet, int[] cb, long durationNanos, int mark) {
     public int cb0() {
       return cb[0];
     }
@@ -68,7 +69,12 @@ public final class BpfProgram {
 
   /** As {@link #testRun(byte[], int)}, the packet having arrived on interface {@code ingressIfindex}
    *  ({@code skb->ingress_ifindex}; needs no such interface). */
-  public synchronized TestRun testRun(byte[] packet, int repeat, int ingressIfindex) {
+  public TestRun testRun(byte[] packet, int repeat, int ingressIfindex) {
+    return testRun(packet, repeat, ingressIfindex, 0);
+  }
+
+  /** As {@link #testRun(byte[], int, int)}, the packet carrying {@code skb->mark} {@code mark}. */
+  public synchronized TestRun testRun(byte[] packet, int repeat, int ingressIfindex, int mark) {
     if (packet.length < 14 || packet.length > MAX_PACKET) {
       throw new IllegalArgumentException(name + ": test packet of " + packet.length + " bytes (14.." + MAX_PACKET + ")");
     }
@@ -82,6 +88,7 @@ public final class BpfProgram {
     dataIn.put(0, packet, 0, packet.length);
     ctxIn.setMemory(0, SKB_SIZE, (byte) 0);
     ctxIn.putInt(SKB_INGRESS_IFINDEX, ingressIfindex);
+    ctxIn.putInt(SKB_MARK, mark);
     opts.setMemory(0, OPTS_SIZE, (byte) 0);
     opts.putLong(0, OPTS_SIZE);
     opts.putAddress(OFF_DATA_IN, dataIn.address());
@@ -100,7 +107,8 @@ public final class BpfProgram {
     for (int i = 0; i < cb.length; i++) {
       cb[i] = ctxOut.getInt(SKB_CB + 4L * i);
     }
-    return new TestRun(opts.getInt(OFF_RETVAL), out, cb, Integer.toUnsignedLong(opts.getInt(OFF_DURATION)));
+    return new TestRun(opts.getInt(OFF_RETVAL), out, cb, Integer.toUnsignedLong(opts.getInt(OFF_DURATION)),
+        ctxOut.getInt(SKB_MARK));
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.abi.Config;
+import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.abi.Settings;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.agent.KernelEnforcement;
@@ -22,6 +23,11 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.pin.BpfFs;
 import io.hexgate.datapath.pin.MapMigration;
+import io.hexgate.datapath.proxy.L7Proxy;
+import io.hexgate.datapath.proxy.ProxyDirection;
+import io.hexgate.datapath.redirect.ProxyRouting;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +58,10 @@ import org.slf4j.LoggerFactory;
 public final class BpfDatapath implements Datapath {
   private static final Logger log = LoggerFactory.getLogger(BpfDatapath.class);
   public static final Path PIN_ROOT = Path.of("/sys/fs/bpf/hexgate");
+  /** How long a dead L7 proxy stays down before it is started again: redirected connections drop meanwhile. */
+  static final java.time.Duration PROXY_RESTART_DELAY = java.time.Duration.ofSeconds(2);
   private static final List<String> PROGRAMS =
-      List.of("from_pod", "to_pod", "from_netdev", NotReadyFilter.FROM_POD, NotReadyFilter.TO_POD);
+      List.of("from_pod", "to_pod", "from_netdev", NotReadyFilter.FROM_POD, NotReadyFilter.TO_POD, "to_proxy");
   /** Maps the programs write themselves: after a migration, what the old programs added meanwhile is copied too. */
   private static final Set<String> KERNEL_WRITTEN = Set.of("hg_ct");
 
@@ -66,7 +74,7 @@ public final class BpfDatapath implements Datapath {
    * @param conntrack map size, quota, lifetimes and GC interval
    */
   public record Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval,
-      ConntrackOptions conntrack) {
+      ConntrackOptions conntrack, boolean l7Proxy) {
     public Options {
       if (node == null || node.isBlank()) {
         throw new IllegalArgumentException("BpfDatapath options: node must not be empty");
@@ -77,8 +85,18 @@ public final class BpfDatapath implements Datapath {
       conntrack = conntrack != null ? conntrack : ConntrackOptions.DEFAULT;
     }
 
+    public Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval,
+        ConntrackOptions conntrack) {
+      this(node, pinDir, netns, uplinks, retryInterval, conntrack, true);
+    }
+
     public Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval) {
       this(node, pinDir, netns, uplinks, retryInterval, ConntrackOptions.DEFAULT);
+    }
+
+    /** Without the node's L7 proxy: whoever opens the datapath registers listeners of its own (tests). */
+    public Options withoutL7Proxy() {
+      return new Options(node, pinDir, netns, uplinks, retryInterval, conntrack, false);
     }
   }
 
@@ -95,6 +113,7 @@ public final class BpfDatapath implements Datapath {
   private final KernelMetrics kernelMetrics;
   private final AgentMetrics metrics;
   private final MapMigration migration;
+  private final NodeProxy proxy;
 
   // net thread only
   private MapContents current;
@@ -115,7 +134,7 @@ public final class BpfDatapath implements Datapath {
     this.writer = new MapWriter(obj);
     this.conntrack = new KernelConntrack(obj);
     this.tc = new TcAttachments(options.node(), adopted, obj.program("from_pod"), obj.program("to_pod"), obj.program("from_netdev"),
-        obj.program(NotReadyFilter.FROM_POD), obj.program(NotReadyFilter.TO_POD));
+        obj.program(NotReadyFilter.FROM_POD), obj.program(NotReadyFilter.TO_POD), obj.program("to_proxy"));
     this.current = adopted ? writer.readKernel() : MapContents.EMPTY;
     this.inForce = current;
     this.timer =
@@ -125,6 +144,8 @@ public final class BpfDatapath implements Datapath {
     this.events = new DatapathEvents(options.node(), obj.map("hg_events"), obj.map("hg_lost"), flows, () -> inForce,
         gc::collectSoon, metrics);
     this.kernelMetrics = new KernelMetrics(obj, () -> inForce, gc::entries, events::lost);
+    this.proxy = new NodeProxy(options.node(), options.netns() != null ? NetNs.path(options.netns()) : null, flows,
+        metrics != null ? metrics.registry() : null, this::registerProxyListener, PROXY_RESTART_DELAY);
   }
 
   /**
@@ -161,10 +182,25 @@ public final class BpfDatapath implements Datapath {
       ct.configure(new Config(0, ct.config().generation(), cto.effectiveQuota(),
           cto.lifetimes()));
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
+      // before any connection can be redirected: without the route, a proxied connection's marked packets
+      // would be forwarded to their destination past the proxy
+      net.call(() -> {
+        ProxyRouting.install(options.node());
+        dp.tc.attachLoopback();
+        return null;
+      });
       dp.events.start();
+      // before the first revision: a previous agent's redirect entries may already send connections here,
+      // and until the revision arrives the proxy knows no rules and answers every request 403
+      if (options.l7Proxy()) {
+        dp.proxy.ensureRunning();
+      }
       dp.guardInterfaces();
       long retryMs = options.retryInterval().toMillis();
       dp.timer.scheduleWithFixedDelay(dp::retryAttach, retryMs, retryMs, TimeUnit.MILLISECONDS);
+      if (options.l7Proxy()) {
+        dp.timer.scheduleWithFixedDelay(dp.proxy::ensureRunning, retryMs, retryMs, TimeUnit.MILLISECONDS);
+      }
       dp.gc.schedule(cto.gcInterval());
       log.info(
           "node {}: eBPF datapath loaded, maps pinned under {} ({}){}",
@@ -178,13 +214,44 @@ public final class BpfDatapath implements Datapath {
                   : "adopted the pinned maps of a previous agent; its programs enforce until the first revision",
           options.netns() != null ? ", network namespace " + options.netns() : "");
       return dp;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       if (obj != null) {
         obj.close();
       }
       net.close();
-      throw e;
+      throw e instanceof RuntimeException r ? r : new IllegalStateException("node " + options.node()
+          + ": cannot prepare delivery to the L7 proxy: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Registers the L7 proxy's listening socket of direction {@code d} (an fd of this process, a TCP socket
+   * listening in the node's network namespace, IP_TRANSPARENT) in {@code hg_proxy_sockets}: new connections
+   * that direction's policy redirects go to it from now on. A closed socket leaves the map by itself; a
+   * restarted proxy registers its new listeners again.
+   */
+  public void proxyListener(ProxyDirection d, int fd) throws Exception {
+    registerProxyListener(d, fd);
+  }
+
+  private void registerProxyListener(ProxyDirection d, int fd) {
+    byte[] key = ScalarCodecs.U32.encode(d.slot());
+    byte[] value = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(fd).array();
+    try {
+      net.call(() -> {
+        obj.map("hg_proxy_sockets").update(key, value);
+        return null;
+      });
+    } catch (Exception e) {
+      throw new IllegalStateException("node " + options.node() + ": cannot register the L7 proxy's " + d
+          + " listener: " + e.getMessage(), e);
+    }
+    log.info("node {}: L7 proxy {} listener registered (fd {})", options.node(), d, fd);
+  }
+
+  /** The node's L7 proxy while it runs, else null (tests kill it to see the datapath fail closed). */
+  public L7Proxy l7Proxy() {
+    return proxy.proxy();
   }
 
   /** The maps whose pinned definition differed from this build's, and how they were replaced. */
@@ -230,6 +297,7 @@ public final class BpfDatapath implements Datapath {
     MapContents from = current;
     current = to;
     inForce = to;
+    proxy.policy(next);
     // established packets skip the policy lookup: connections are judged again when next used (or by the
     // GC while idle), not by walking the CT map here
     boolean rejudge = ConntrackRevalidator.needed(from, to);
@@ -374,6 +442,7 @@ public final class BpfDatapath implements Datapath {
     }
     closed = true;
     timer.shutdownNow();
+    proxy.close();
     events.close();
     obj.close();
     net.close();
@@ -388,6 +457,7 @@ public final class BpfDatapath implements Datapath {
       net.call(
           () -> {
             tc.detachAll();
+            ProxyRouting.remove();
             return null;
           });
     }

@@ -2,6 +2,7 @@ package io.hexgate.datapath.enforce;
 
 import io.hexgate.contract.PodInterfaces;
 import io.hexgate.contract.v1.EndpointKey;
+import io.hexgate.datapath.abi.ProxyMarks;
 import io.hexgate.datapath.bpf.BpfException;
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.Tc;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The datapath's tc filters on one node: {@code from_pod} on the ingress and {@code to_pod} on the egress
- * hook of each endpoint's host-side interface, {@code from_netdev} on the uplinks' ingress, and
+ * hook of each endpoint's host-side interface, {@code from_netdev} on the uplinks' ingress, {@code to_proxy}
+ * on lo's ingress, and
  * {@code not_ready_from_pod} / {@code not_ready_to_pod} (drop everything, 203) on every other pod
  * interface ({@code lxc…}): one whose endpoint is not in the applied state yet, or no longer. Every filter
  * has the same handle and priority, so attaching over an existing one (a previous agent's, the CNI's
@@ -38,6 +40,9 @@ final class TcAttachments {
   private final BpfProgram fromNetdev;
   private final BpfProgram notReadyFromPod;
   private final BpfProgram notReadyToPod;
+  private final BpfProgram toProxy;
+  /** lo's ifindex while to_proxy is attached there */
+  private int loopback;
   /** endpoint → ifindex its filters are on */
   private final Map<EndpointKey, Integer> attached = new HashMap<>();
   /** endpoint → why it is not attached (retried) */
@@ -56,7 +61,7 @@ final class TcAttachments {
   private final Set<Integer> seen = new java.util.HashSet<>();
 
   TcAttachments(String node, boolean adopted, BpfProgram fromPod, BpfProgram toPod, BpfProgram fromNetdev,
-      BpfProgram notReadyFromPod, BpfProgram notReadyToPod) {
+      BpfProgram notReadyFromPod, BpfProgram notReadyToPod, BpfProgram toProxy) {
     this.node = node;
     this.adopted = adopted;
     this.fromPod = fromPod;
@@ -64,6 +69,16 @@ final class TcAttachments {
     this.fromNetdev = fromNetdev;
     this.notReadyFromPod = notReadyFromPod;
     this.notReadyToPod = notReadyToPod;
+    this.toProxy = toProxy;
+  }
+
+  /**
+   * Attaches {@code to_proxy} to lo's ingress, where to_pod hands the ingress proxy's packets (over a previous
+   * agent's, atomically). It passes every packet it was not sent.
+   */
+  void attachLoopback() {
+    attach(ProxyMarks.LOOPBACK_IFINDEX, Tc.Hook.INGRESS, toProxy);
+    loopback = ProxyMarks.LOOPBACK_IFINDEX;
   }
 
   /**
@@ -207,6 +222,10 @@ final class TcAttachments {
       }
     }
     uplinks.clear();
+    if (loopback != 0) {
+      Tc.detach(loopback, Tc.Hook.INGRESS, HANDLE, PRIORITY);
+      loopback = 0;
+    }
   }
 
   /** Attaches k's filters unless they are on its current interface; true if it attached now. */

@@ -2,6 +2,7 @@ package io.hexgate.datapath.flow;
 
 import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.Flow;
+import io.hexgate.contract.v1.FlowType;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.TrafficDirection;
@@ -34,7 +35,8 @@ public final class EventFlows {
             .setSourceIp(Ipv4.format(e.saddr()))
             .setDestinationIp(Ipv4.format(e.daddr()))
             .setProtocol(protocol(e.protocol()))
-            .setVerdict(e.reason() == 0 ? Verdict.VERDICT_FORWARDED : Verdict.VERDICT_DROPPED)
+            .setType(FlowType.FLOW_TYPE_L3_L4)
+            .setVerdict(verdict(e))
             .setDropReason(e.reason())
             .setDirection(direction(e.direction()));
     if (e.protocol() == Protocols.PROTO_TCP || e.protocol() == Protocols.PROTO_UDP || e.protocol() == Protocols.PROTO_SCTP) {
@@ -45,6 +47,18 @@ public final class EventFlows {
       f.addAllPolicies(refs);
     }
     return f.build();
+  }
+
+  /**
+   * A connection its policy sends to the L7 proxy is REDIRECTED, as Hubble says; dropped on the way there
+   * (no listener, say) it stays DROPPED with its reason.
+   */
+  private static Verdict verdict(Event e) {
+    if (e.reason() != 0) {
+      return Verdict.VERDICT_DROPPED;
+    }
+    return e.type() == Event.EVENT_POLICY_VERDICT && e.action() == Event.ACTION_REDIRECT
+        ? Verdict.VERDICT_REDIRECTED : Verdict.VERDICT_FORWARDED;
   }
 
   private static Protocol protocol(int p) {

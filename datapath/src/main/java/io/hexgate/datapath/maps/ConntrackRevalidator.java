@@ -1,5 +1,6 @@
 package io.hexgate.datapath.maps;
 
+import io.hexgate.datapath.abi.CtFlags;
 import io.hexgate.datapath.abi.CtKey;
 import io.hexgate.datapath.abi.CtValue;
 import io.hexgate.datapath.abi.Directions;
@@ -49,7 +50,7 @@ public final class ConntrackRevalidator {
 
   /**
    * Whether connection entry or reply entry {@code k} → {@code v} would be allowed as new now (for a reply
-   * entry: its connection, the reversed tuple). Not for service entries, which hold a backend choice.
+   * entry: its connection, the reversed tuple); a proxied one, redirected. Not for service entries, which hold a backend choice.
    */
   public boolean stillAllowed(CtKey k, CtValue v) {
     judged++;
@@ -82,7 +83,9 @@ public final class ConntrackRevalidator {
       }
     }
     PolicyValue p = policy.lookup(ep.id(), remote, c.direction(), proto, port);
-    return p != null && p.verdict() == Verdicts.VERDICT_ALLOW;
+    // a proxied connection stands while its entry still redirects (or allows: the proxy then denies)
+    return p != null && (p.verdict() == Verdicts.VERDICT_ALLOW
+        || (v.flags() & CtFlags.CT_PROXY) != 0 && p.verdict() == Verdicts.VERDICT_REDIRECT);
   }
 
   /** How many entries this instance has judged (tests: revalidation looks only at what it must). */

@@ -63,6 +63,23 @@ public final class NetNsThread implements Executor, AutoCloseable {
     return new NetNsThread(nsFile.toString(), nsFile);
   }
 
+  /**
+   * Threads that enter the namespace a file refers to before they run anything: for thread pools whose
+   * threads create sockets there (the L7 proxy's event loops), since a socket belongs to the namespace of
+   * the thread that creates it.
+   */
+  public static java.util.concurrent.ThreadFactory factory(String prefix, Path nsFile) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(() -> {
+        setns(nsFile);
+        r.run();
+      }, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   public String name() {
     return name;
   }

@@ -96,7 +96,11 @@ public final class JavaDatapath {
   }
 
   private ProgramRun run(byte[] frame, int dir, int ingressIfindex) {
-    return new ProgramRun(frame, dir, ingressIfindex, tables, ct, frags, counters, clock);
+    return run(frame, dir, ingressIfindex, 0);
+  }
+
+  private ProgramRun run(byte[] frame, int dir, int ingressIfindex, int mark) {
+    return new ProgramRun(frame, dir, ingressIfindex, mark, tables, ct, frags, counters, clock);
   }
 
   /**
@@ -104,12 +108,33 @@ public final class JavaDatapath {
    * ({@code skb->ingress_ifindex}; compared with the endpoint's and the connection's).
    */
   public synchronized Verdict fromPod(byte[] frame, int ifindex) {
-    return run(frame, DIR_EGRESS, ifindex).handle();
+    return fromPod(frame, ifindex, 0);
+  }
+
+  /** As {@link #fromPod(byte[], int)}, the packet carrying {@code skb->mark} {@code mark}. */
+  public synchronized Verdict fromPod(byte[] frame, int ifindex, int mark) {
+    return run(frame, DIR_EGRESS, ifindex, mark).handle();
   }
 
   /** The program on the host side's egress: packets delivered to the pod. */
   public synchronized Verdict toPod(byte[] frame) {
-    return run(frame, DIR_INGRESS, 0).handle();
+    return toPod(frame, 0);
+  }
+
+  /**
+   * As {@link #toPod(byte[])}, the packet carrying {@code skb->mark} {@code mark}: the proxy's sockets mark
+   * what they send ({@link io.hexgate.datapath.abi.ProxyMarks}).
+   */
+  public synchronized Verdict toPod(byte[] frame, int mark) {
+    return run(frame, DIR_INGRESS, 0, mark).handle();
+  }
+
+  /**
+   * to_proxy, on lo's ingress: what to_pod sent to the ingress proxy. The twin has no proxy listener, so a
+   * marked SYN is dropped (178); everything else passes.
+   */
+  public synchronized Verdict toProxy(byte[] frame, int mark) {
+    return run(frame, DIR_INGRESS, 0, mark).toProxy();
   }
 
   /** not_ready_from_pod: the host side's ingress before the endpoint's policy is in force. */

@@ -6,6 +6,7 @@ import io.hexgate.datapath.abi.Directions;
 import io.hexgate.datapath.abi.DropReasons;
 import io.hexgate.datapath.abi.EndpointKey;
 import io.hexgate.datapath.abi.Protocols;
+import io.hexgate.datapath.abi.ProxyMarks;
 import io.hexgate.datapath.abi.Verdicts;
 import static io.hexgate.datapath.abi.Directions.DIR_EGRESS;
 import static io.hexgate.datapath.abi.DropReasons.FORWARDED;
@@ -41,13 +42,16 @@ final class ProgramRun {
   private final Map<FragKey, FragValue> frags;
   private final TwinCounters counters;
   private final LongSupplier clock;
+  /** skb->mark: as the packet came, then as the program leaves it */
+  private int mark;
   private long now;
 
-  ProgramRun(byte[] frame, int dir, int ingressIfindex, Tables tables, TwinConntrack ct, Map<FragKey, FragValue> frags,
+  ProgramRun(byte[] frame, int dir, int ingressIfindex, int mark, Tables tables, TwinConntrack ct, Map<FragKey, FragValue> frags,
       TwinCounters counters, LongSupplier clock) {
     this.p = new Packet(frame);
     this.dir = dir;
     this.ingressIfindex = ingressIfindex;
+    this.mark = mark;
     this.t = tables;
     this.ct = ct;
     this.frags = frags;
@@ -59,7 +63,7 @@ final class ProgramRun {
   Verdict handle() {
     int ret = p.parse();
     if (ret == 1) {
-      return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty());
+      return untouched();
     }
     if (ret < 0) {
       return drop(-ret, null);
@@ -83,7 +87,7 @@ final class ProgramRun {
   /** not_ready: everything but ARP dropped (203) with a drop event. */
   Verdict notReady() {
     if (p.parse() == 1) {
-      return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty());
+      return untouched();
     }
     return drop(DropReasons.DROP_EP_NOT_READY, null);
   }
@@ -95,7 +99,25 @@ final class ProgramRun {
       return drop(DropReasons.DROP_INVALID_SIP, null);
     }
     counters.count(FORWARDED, dir, frame.length);
-    return new Verdict(Verdict.TC_ACT_OK, FORWARDED, frame.clone(), Optional.empty());
+    return new Verdict(Verdict.TC_ACT_OK, FORWARDED, frame.clone(), Optional.empty(), mark);
+  }
+
+  /**
+   * to_proxy on lo's ingress: a marked SYN goes to the ingress listener, and the twin has none (178); every
+   * other packet passes untouched.
+   */
+  Verdict toProxy() {
+    if (!ProxyMarks.is(mark, ProxyMarks.MARK_TO_PROXY) || p.parse() != 0) {
+      return untouched();
+    }
+    if (p.protocol == Protocols.PROTO_TCP && p.isNewRequest()) {
+      return drop(DropReasons.DROP_PROXY_LOOKUP_FAILED, null);
+    }
+    return untouched();
+  }
+
+  private Verdict untouched() {
+    return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty(), mark);
   }
 
   private int laterFragment() {
@@ -120,6 +142,9 @@ final class ProgramRun {
     p.tupleDir = dir;
     CtValue entry = null;
     boolean lookedUp = false;
+    // to_pod: sent by the ingress proxy, which judged this pod's ingress already (upstream of a redirect)
+    boolean fromIngressProxy = dir == Directions.DIR_INGRESS && p.protocol == Protocols.PROTO_TCP
+        && ProxyMarks.is(mark, ProxyMarks.MARK_FROM_INGRESS_PROXY);
     if (dir == DIR_EGRESS) {
       if (p.isTracked() && !p.isNewRequest()) {
         entry = ct.lookupLive(p.tuple(), now);
@@ -128,7 +153,7 @@ final class ProgramRun {
             return drop(DropReasons.DROP_INVALID_SIP, null);
           }
           entry = ct.touch(p.tuple(), entry, p, now);
-          return TwinConntrack.isReplyEntry(entry) ? reply(entry) : forward();
+          return TwinConntrack.isReplyEntry(entry) ? reply(entry) : deliver(entry);
         }
         lookedUp = true;
       }
@@ -155,9 +180,9 @@ final class ProgramRun {
         if (!ctSourceOk(entry)) {
           return drop(DropReasons.DROP_INVALID_SIP, null);
         }
-        if (!p.isNewRequest() || p.protocol != Protocols.PROTO_TCP) {
+        if (!p.isNewRequest() || p.protocol != Protocols.PROTO_TCP || fromIngressProxy) {
           ct.touch(key, entry, p, now);
-          return pass(svc);
+          return pass(svc, (entry.flags() & CtFlags.CT_PROXY) != 0);
         }
         ct.forget(key);
       }
@@ -189,27 +214,34 @@ final class ProgramRun {
       }
     }
     int remote = t.ipcache().identityOf(dir == DIR_EGRESS ? p.daddr : p.saddr);
-    Verdict denied = judge(ep, remote, svc, j);
+    Verdict denied = judge(ep, remote, svc, j, fromIngressProxy);
     if (denied != null) {
       return denied;
     }
-    if (p.isTracked() && (t.config().flags() & Config.CONFIG_NO_CT_CREATE) == 0 && !recordConnection(ep, remote, svc, j)) {
+    if (p.isTracked() && (t.config().flags() & Config.CONFIG_NO_CT_CREATE) == 0
+        && !recordConnection(ep, remote, svc, j, fromIngressProxy ? CtFlags.CT_PROXY : 0)) {
       return drop(DropReasons.DROP_CT_CREATE_FAILED, j);
     }
+    Verdict v = pass(svc, false);
+    if (fromIngressProxy) {
+      return v; // the proxy judged it: no second verdict
+    }
     Event verdictEvent = event(Event.EVENT_POLICY_VERDICT, FORWARDED, j);
-    Verdict v = pass(svc);
-    return new Verdict(v.tcAction(), v.reason(), v.packet(), Optional.of(verdictEvent));
+    return new Verdict(v.tcAction(), v.reason(), v.packet(), Optional.of(verdictEvent), v.mark());
   }
 
-  /** The endpoint's policy for the packet, filled into {@code j}: null when allowed, else the drop. */
-  private Verdict judge(EndpointValue ep, int remote, ServiceTranslation svc, Judgement j) {
-    PolicyValue pol = t.policy().lookup(ep.id(), remote, dir, p.policyProto, p.policyPort);
+  /**
+   * The endpoint's policy for the packet, filled into {@code j}: null when allowed (or from the ingress
+   * proxy, which judged it), else the drop.
+   */
+  private Verdict judge(EndpointValue ep, int remote, ServiceTranslation svc, Judgement j, boolean fromIngressProxy) {
+    PolicyValue pol = fromIngressProxy ? null : t.policy().lookup(ep.id(), remote, dir, p.policyProto, p.policyPort);
     j.endpoint = ep.id();
     j.srcIdentity = dir == DIR_EGRESS ? ep.identity() : remote;
     j.dstIdentity = dir == DIR_EGRESS ? remote : ep.identity();
     j.origDaddr = svc.frontendAddr;
     j.origDport = svc.frontendPort;
-    int verdict = pol == null ? Verdicts.VERDICT_NONE : pol.verdict();
+    int verdict = fromIngressProxy ? Verdicts.VERDICT_ALLOW : pol == null ? Verdicts.VERDICT_NONE : pol.verdict();
     if (pol != null) {
       j.ruleId = pol.ruleId();
       j.matchType = pol.matchType();
@@ -223,8 +255,10 @@ final class ProgramRun {
         return drop(DropReasons.DROP_POLICY_DENY, j);
       }
       case Verdicts.VERDICT_REDIRECT -> {
+        // the twin has no proxy listener: a TCP connection meets an empty hg_proxy_sockets (178)
         j.action = Event.ACTION_REDIRECT;
-        return drop(DropReasons.DROP_PROXY_UNSUPPORTED, j);
+        return drop(p.protocol == Protocols.PROTO_TCP ? DropReasons.DROP_PROXY_LOOKUP_FAILED
+            : DropReasons.DROP_PROXY_UNSUPPORTED, j);
       }
       default -> {
         j.action = Event.ACTION_DENY;
@@ -236,9 +270,9 @@ final class ProgramRun {
   }
 
   /** The allowed connection's entries, and its service entry for a new backend choice; false when refused (quota). */
-  private boolean recordConnection(EndpointValue ep, int remote, ServiceTranslation svc, Judgement j) {
+  private boolean recordConnection(EndpointValue ep, int remote, ServiceTranslation svc, Judgement j, int proxy) {
     Config config = t.config();
-    int state = TwinConntrack.flagsAfter(p, 0);
+    int state = TwinConntrack.flagsAfter(p, proxy);
     if (p.protocol == Protocols.PROTO_TCP && (p.tcpFlags & Packet.TCP_SYN) == 0) {
       state |= CtFlags.CT_MIDSTREAM;
     }
@@ -289,30 +323,57 @@ final class ProgramRun {
     return forward();
   }
 
+  /**
+   * reply: a proxied connection's replies go to the proxy untranslated, except in to_pod those the egress
+   * proxy sends the pod as the server.
+   */
   private Verdict reply(CtValue entry) {
+    if ((entry.flags() & CtFlags.CT_PROXY) != 0
+        && !(dir == Directions.DIR_INGRESS && ProxyMarks.is(mark, ProxyMarks.MARK_FROM_EGRESS_PROXY))) {
+      return proxyDeliver(ProxyMarks.MARK_FROM_EGRESS_PROXY);
+    }
     if ((entry.flags() & CtFlags.CT_NAT) != 0) {
       p.rewrite(true, p.saddr, p.sport, entry.natAddr(), entry.natPort());
     }
-    return forward();
+    return deliver(entry);
   }
 
-  private Verdict pass(ServiceTranslation svc) {
+  /** deliver: the twin does not route; a proxied connection's packets go to the proxy. */
+  private Verdict deliver(CtValue entry) {
+    return (entry.flags() & CtFlags.CT_PROXY) != 0 ? proxyDeliver(ProxyMarks.MARK_FROM_EGRESS_PROXY) : forward();
+  }
+
+  private Verdict pass(ServiceTranslation svc, boolean proxied) {
     svc.pass(p);
-    return forward();
+    return proxied ? proxyDeliver(ProxyMarks.MARK_FROM_INGRESS_PROXY) : forward();
+  }
+
+  /**
+   * proxy_deliver: marked for the proxy, from_pod's into the stack, to_pod's into lo's ingress; to_pod
+   * passes what the proxy itself sends ({@code fromMark}) on to the pod.
+   */
+  private Verdict proxyDeliver(int fromMark) {
+    if (dir == Directions.DIR_INGRESS && ProxyMarks.is(mark, fromMark)) {
+      return forward();
+    }
+    mark = ProxyMarks.MARK_TO_PROXY;
+    counters.count(FORWARDED, dir, p.length());
+    return new Verdict(dir == DIR_EGRESS ? Verdict.TC_ACT_OK : Verdict.TC_ACT_REDIRECT, FORWARDED, p.bytes,
+        Optional.empty(), mark);
   }
 
   // ------------------------------------------------------------------------------- verdicts and events
 
   private Verdict forward() {
     counters.count(FORWARDED, dir, p.length());
-    return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty());
+    return new Verdict(Verdict.TC_ACT_OK, FORWARDED, p.bytes, Optional.empty(), mark);
   }
 
   /** j null: a drop event; else a policy-verdict event. Dropped packets leave unmodified. */
   private Verdict drop(int reason, Judgement j) {
     counters.count(reason, dir, p.length());
     return new Verdict(Verdict.TC_ACT_SHOT, reason, p.bytes,
-        Optional.of(event(j == null ? Event.EVENT_DROP : Event.EVENT_POLICY_VERDICT, reason, j)));
+        Optional.of(event(j == null ? Event.EVENT_DROP : Event.EVENT_POLICY_VERDICT, reason, j)), mark);
   }
 
   private Event event(int type, int reason, Judgement j) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class AbiConstantsTest {
   private static final Path ABI_H = Path.of("bpf/lib/abi.h");
-  private static final Pattern DEFINE = Pattern.compile("(?m)^#define\\s+(\\w+)\\s+(\\d+)\\b");
+  private static final Pattern DEFINE = Pattern.compile("(?m)^#define\\s+(\\w+)\\s+(0x[0-9a-fA-F]+|\\d+)\\b");
 
   /** C prefix, Java class, Java prefix: every C constant starting with the C prefix has its Java twin. */
   private record Family(String cPrefix, Class<?> java, String javaPrefix) {}
@@ -36,7 +36,10 @@ class AbiConstantsTest {
       new Family("HG_CT_", CtFlags.class, "CT_"),
       new Family("HG_EVENT_", Event.class, "EVENT_"),
       new Family("HG_ACTION_", Event.class, "ACTION_"),
-      new Family("HG_SETTING_", Settings.class, "SETTING_"));
+      new Family("HG_SETTING_", Settings.class, "SETTING_"),
+      new Family("HG_MARK_", ProxyMarks.class, "MARK_"),
+      new Family("HG_PROXY_SLOT_", ProxyMarks.class, "SLOT_"),
+      new Family("HG_LOOPBACK_IFINDEX", ProxyMarks.class, "LOOPBACK_IFINDEX"));
 
   @Test
   void shouldMirrorEveryConstantOfTheHeader() throws IOException {
@@ -93,7 +96,7 @@ class AbiConstantsTest {
     Matcher m = DEFINE.matcher(header);
     while (m.find()) {
       if (m.group(1).startsWith(prefix)) {
-        found.put(m.group(1), Integer.parseInt(m.group(2)));
+        found.put(m.group(1), Integer.decode(m.group(2)));
       }
     }
     return found;

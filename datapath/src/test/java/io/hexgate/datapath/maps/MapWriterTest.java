@@ -82,9 +82,9 @@ class MapWriterTest extends WithLoadedBpfObject {
   }
 
   /**
-   * Advisory GHSA-68mj-9pjq-mc85: Cilium intermittently forwarded traffic its HTTP rules covered. Until the
-   * L7 proxy exists, such traffic is dropped (180), and no revision, however often policy changes around
-   * it, ever lets it through unfiltered.
+   * Advisory GHSA-68mj-9pjq-mc85: Cilium intermittently forwarded traffic its HTTP rules covered. Such
+   * traffic goes to the L7 proxy or, with no proxy listening (as here), is dropped (178), and no revision,
+   * however often policy changes around it, ever lets it through unfiltered.
    */
   @Test
   @DisplayName("GHSA-68mj-9pjq-mc85: traffic an HTTP rule covers is never forwarded unfiltered during policy churn")
@@ -97,7 +97,7 @@ class MapWriterTest extends WithLoadedBpfObject {
     MapContents two = MapContents.build(withHttpRule(withPeer(state(Map.of("web", "10.0.1.5", "cache", "10.0.1.7"), 8443, 1))), one);
     writer.write(writer.readKernel(), one);
     Map<byte[], java.util.Set<Integer>> allowed = new java.util.LinkedHashMap<>();
-    allowed.put(Packets.tcp(peer, web, 40000, 80, Packets.TCP_SYN), java.util.Set.of(DropReasons.DROP_PROXY_UNSUPPORTED));
+    allowed.put(Packets.tcp(peer, web, 40000, 80, Packets.TCP_SYN), java.util.Set.of(DropReasons.DROP_PROXY_LOOKUP_FAILED));
     allowed.put(Packets.tcp(peer, web, 40000, 445, Packets.TCP_SYN), java.util.Set.of(0, 133));
     assertVerdictsDuringChurn(writer, one, two, allowed);
   }

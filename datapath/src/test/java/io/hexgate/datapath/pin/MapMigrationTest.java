@@ -20,7 +20,14 @@ import io.hexgate.datapath.bpf.MapDefinition;
 import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.maps.JiffiesUpgrade;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -38,6 +45,7 @@ import org.junit.jupiter.api.Test;
 class MapMigrationTest {
   private static final int BPF_MAP_TYPE_HASH = 1;
   private static final int BPF_MAP_TYPE_LRU_HASH = 9;
+  private static final int BPF_MAP_TYPE_SOCKMAP = 15;
   private final Path dir = Path.of("/sys/fs/bpf/hgb-migrate-" + ProcessHandle.current().pid());
 
   @BeforeAll
@@ -218,6 +226,56 @@ class MapMigrationTest {
     try (BpfObject again = BpfObject.openPackaged().pinMapsUnder(dir)) {
       assertThat(MapMigration.prepare("n", again, dir, JiffiesUpgrade.CONVERSIONS).needed()).isFalse();
       again.load();
+    }
+  }
+
+  /**
+   * The proxy's SOCKMAP: pins of a build without it get it created beside them; a changed one is replaced
+   * empty, its sockets never copied (a lookup reads a socket's cookie, not an fd): the proxy registers its
+   * listeners again.
+   */
+  @Test
+  void proxySocketsAreCreatedOrReplacedButNeverCopied() throws Exception {
+    try (BpfObject first = BpfObject.openPackaged().pinMapsUnder(dir).load()) {
+      assertThat(first.map("hg_proxy_sockets").definition().type()).isEqualTo(BPF_MAP_TYPE_SOCKMAP);
+    }
+    Files.delete(dir.resolve("hg_proxy_sockets")); // as a build before the proxy left its pins
+    try (BpfObject next = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      assertThat(MapMigration.prepare("n", next, dir).needed()).isFalse();
+      next.load();
+      assertThat(dir.resolve("hg_proxy_sockets")).exists();
+    }
+
+    EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+    try {
+      EpollServerSocketChannel listener = (EpollServerSocketChannel) new ServerBootstrap().group(group)
+          .channel(EpollServerSocketChannel.class).childHandler(new ChannelInboundHandlerAdapter())
+          .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+      byte[] fd = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(listener.fd().intValue()).array();
+      replace("hg_proxy_sockets", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize(), 4, 0, 0),
+          bytes(4, 0), fd);
+      try (BpfObject next = BpfObject.openPackaged().pinMapsUnder(dir)) {
+        MapMigration m = MapMigration.prepare("n", next, dir);
+        assertThat(m.changed()).singleElement().satisfies(c -> {
+          assertThat(c.name()).isEqualTo("hg_proxy_sockets");
+          assertThat(c.entriesFit()).isFalse();
+        });
+        next.load();
+        m.copy(next);
+        assertThat(next.map("hg_proxy_sockets").definition().maxEntries()).isEqualTo(2);
+        // a SOCKMAP's keys are its slots, full or not: a lookup finds a socket (its cookie) or nothing
+        BpfMap old = BpfMap.openPinned(dir.resolve("previous/hg_proxy_sockets").toString());
+        try {
+          assertThat(old.lookup(bytes(4, 0))).isNotNull();
+        } finally {
+          old.closeFd();
+        }
+        assertThat(next.map("hg_proxy_sockets").lookup(bytes(4, 0))).isNull();
+        m.finish(next, Set.of("hg_ct"));
+      }
+      listener.close().sync();
+    } finally {
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
     }
   }
 

@@ -11,6 +11,7 @@ import io.hexgate.datapath.abi.Event;
 import io.hexgate.datapath.abi.FragKey;
 import io.hexgate.datapath.abi.FragValue;
 import io.hexgate.datapath.abi.MetricsValue;
+import io.hexgate.datapath.abi.ProxyMarks;
 import io.hexgate.datapath.abi.ScalarCodecs;
 import io.hexgate.datapath.bpf.BpfMap;
 import io.hexgate.datapath.bpf.BpfProgram;
@@ -58,6 +59,7 @@ class DifferentialTest extends WithLoadedBpfObject {
     BpfProgram fromNetdev = obj.program("from_netdev");
     BpfProgram notReadyFromPod = obj.program("not_ready_from_pod");
     BpfProgram notReadyToPod = obj.program("not_ready_to_pod");
+    BpfProgram toProxy = obj.program("to_proxy");
     BpfMap ct = obj.map("hg_ct");
     BpfMap frags = obj.map("hg_frags");
     List<Event> kernelEvents = new ArrayList<>();
@@ -66,6 +68,7 @@ class DifferentialTest extends WithLoadedBpfObject {
     int total = 0;
     int errorsPassed = 0;
     int laterFragmentsPassed = 0;
+    int proxied = 0;
     KernelConntrack kernelCt = new KernelConntrack(obj);
     JiffiesClock clock = kernelCt.clock();
     JavaDatapath twin = new JavaDatapath(MapContents.EMPTY, clock::now, clock.hz());
@@ -117,8 +120,8 @@ class DifferentialTest extends WithLoadedBpfObject {
 
         for (int i = 0; i < PACKETS_PER_SET; i++) {
           RandomWorld.Shot shot = world.next();
-          String what = "seed " + setSeed + " packet " + i + " " + shot.hookName() + " if " + shot.ifindex() + " "
-              + HexFormat.of().formatHex(shot.frame());
+          String what = "seed " + setSeed + " packet " + i + " " + shot.hookName() + " if " + shot.ifindex()
+              + " mark " + Integer.toHexString(shot.mark()) + " " + HexFormat.of().formatHex(shot.frame());
           BpfProgram.TestRun k;
           BpfProgram program = switch (shot.hook()) {
             case RandomWorld.FROM_POD -> fromPod;
@@ -126,21 +129,39 @@ class DifferentialTest extends WithLoadedBpfObject {
             default -> fromNetdev;
           };
           try {
-            k = program.testRun(shot.frame(), 1, shot.ifindex());
+            k = program.testRun(shot.frame(), 1, shot.ifindex(), shot.mark());
           } catch (RuntimeException e) {
             throw new AssertionError(what, e);
           }
           Verdict t = switch (shot.hook()) {
-            case RandomWorld.FROM_POD -> twin.fromPod(shot.frame(), shot.ifindex());
-            case RandomWorld.TO_POD -> twin.toPod(shot.frame());
+            case RandomWorld.FROM_POD -> twin.fromPod(shot.frame(), shot.ifindex(), shot.mark());
+            case RandomWorld.TO_POD -> twin.toPod(shot.frame(), shot.mark());
             default -> twin.fromNetdev(shot.frame());
           };
           assertThat(k.cb0()).as(what + ": reason").isEqualTo(t.reason());
           assertThat(k.retval()).as(what + ": tc action").isEqualTo(t.tcAction());
+          assertThat(k.mark()).as(what + ": mark").isEqualTo(t.mark());
           assertThat(HexFormat.of().formatHex(k.packet())).as(what + ": output").isEqualTo(
               HexFormat.of().formatHex(t.packet()));
           t.event().ifPresent(twinEvents::add);
           reasons.merge(t.reason(), 1, Integer::sum);
+          if (t.toProxy()) {
+            proxied++;
+          }
+          // what to_pod turned into lo's ingress meets to_proxy there; now and then other frames do too,
+          // marked or not
+          if (t.tcAction() == Verdict.TC_ACT_REDIRECT || i % 16 == 11) {
+            byte[] f = t.tcAction() == Verdict.TC_ACT_REDIRECT ? t.packet() : shot.frame();
+            int mark = t.tcAction() == Verdict.TC_ACT_REDIRECT ? t.mark()
+                : world.rnd.nextBoolean() ? ProxyMarks.MARK_TO_PROXY : shot.mark();
+            BpfProgram.TestRun kl = toProxy.testRun(f, 1, 0, mark);
+            Verdict tl = twin.toProxy(f, mark);
+            assertThat(kl.cb0()).as(what + ": to_proxy reason").isEqualTo(tl.reason());
+            assertThat(kl.retval()).as(what + ": to_proxy tc action").isEqualTo(tl.tcAction());
+            assertThat(kl.mark()).as(what + ": to_proxy mark").isEqualTo(tl.mark());
+            tl.event().ifPresent(twinEvents::add);
+            reasons.merge(tl.reason(), 1, Integer::sum);
+          }
           if (t.forwarded() && shot.hook() != RandomWorld.FROM_NETDEV) {
             byte[] f = shot.frame();
             if (f.length > 34 && (f[23] & 0xff) == 1 && java.util.Set.of(3, 11, 12).contains(f[34] & 0xff)) {
@@ -195,12 +216,15 @@ class DifferentialTest extends WithLoadedBpfObject {
       }
     }
     System.out.printf("differential test: %d packets, seed %d, reasons %s, %d rewritten by translation, "
-        + "%d ICMP errors and %d later fragments passed, %d connections cut by the GC%n", total, seed, reasons,
-        rewritten, errorsPassed, laterFragmentsPassed, gcCut);
+        + "%d ICMP errors and %d later fragments passed, %d connections cut by the GC, %d packets to the proxy%n",
+        total, seed, reasons, rewritten, errorsPassed, laterFragmentsPassed, gcCut, proxied);
     assertThat(total).isGreaterThanOrEqualTo(100_000);
-    // every path was taken: forwarded, policy (133/181/180), service (158), malformed (134/139/157),
-    // wrong endpoint (132/151), quota (155), no policy in force yet (203), and translation both ways
-    assertThat(reasons.keySet()).contains(0, 132, 133, 134, 139, 151, 155, 157, 158, 180, 181, 203);
+    // every path was taken: forwarded, policy (133/181), redirect without a proxy listener (178) or of a
+    // protocol it does not take (180), service (158), malformed (134/139/157), wrong endpoint (132/151),
+    // quota (155), no policy in force yet (203), translation both ways, and connections the proxy's upstream
+    // recorded, whose other packets go to the proxy
+    assertThat(reasons.keySet()).contains(0, 132, 133, 134, 139, 151, 155, 157, 158, 178, 180, 181, 203);
+    assertThat(proxied).isGreaterThan(50);
     assertThat(rewritten).isGreaterThan(100);
     assertThat(errorsPassed).isGreaterThan(50);
     assertThat(laterFragmentsPassed).isGreaterThan(50);

@@ -97,7 +97,7 @@ class PacketValidationTest {
       BpfProgram.TestRun r = obj.program(program).testRun(frame, 1, ifindex);
       ring.consume();
       Optional<Event> e = events.isEmpty() ? Optional.empty() : Optional.of(events.get(0).withoutTime());
-      return new Verdict(r.retval(), r.cb0(), r.packet(), e);
+      return new Verdict(r.retval(), r.cb0(), r.packet(), e, r.mark());
     }
 
     public Verdict fromPod(byte[] frame, int ifindex) {

@@ -14,6 +14,7 @@ import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.Packets;
+import io.hexgate.datapath.abi.ProxyMarks;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -147,9 +148,13 @@ final class RandomWorld {
   static final int TO_POD = 1;
   static final int FROM_NETDEV = 2;
 
-  /** A packet, the hook it goes to (FROM_POD, TO_POD, FROM_NETDEV) and, for from_pod, the interface it
-   *  arrives on. */
-  record Shot(byte[] frame, int hook, int ifindex) {
+  /** A packet, the hook it goes to (FROM_POD, TO_POD, FROM_NETDEV), for from_pod the interface it
+   *  arrives on, and its skb->mark. */
+  record Shot(byte[] frame, int hook, int ifindex, int mark) {
+    Shot(byte[] frame, int hook, int ifindex) {
+      this(frame, hook, ifindex, 0);
+    }
+
     boolean fromPod() {
       return hook == FROM_POD;
     }
@@ -229,7 +234,7 @@ final class RandomWorld {
     if (rnd.nextInt(8) == 0) {
       setIpId(parts[1], rnd.nextInt(65536)); // belongs to no first fragment, most likely
     }
-    Shot later = new Shot(parts[1], first.hook(), first.ifindex());
+    Shot later = new Shot(parts[1], first.hook(), first.ifindex(), first.mark());
     if (rnd.nextInt(6) == 0) {
       return later; // the first fragment never came
     }
@@ -306,13 +311,19 @@ final class RandomWorld {
 
   private Shot shot(byte[] f, boolean fromPod) {
     if (!fromPod) {
-      return new Shot(f, TO_POD, 0);
+      // now and then as the proxy's sockets mark what they send (its upstream, its answers), or with a mark
+      // no socket of the proxy sets
+      int r = rnd.nextInt(24);
+      int mark = r < 3 ? ProxyMarks.MARK_FROM_INGRESS_PROXY : r < 5 ? ProxyMarks.MARK_FROM_EGRESS_PROXY
+          : r == 5 ? ProxyMarks.MARK_TO_PROXY | rnd.nextInt(0x100) : 0;
+      return new Shot(f, TO_POD, 0, mark);
     }
     int own = ifindexOfAddr(ByteBuffer.wrap(f).getInt(26));
     // now and then from another pod's interface (a spoofed source), or one nobody knows
     int r = rnd.nextInt(25);
     int ifindex = r == 0 ? 0 : r == 1 ? 20 + rnd.nextInt(localPods.size()) : own;
-    return new Shot(f, FROM_POD, ifindex);
+    // a mark here never comes from a pod (the veth scrubs it); from_pod must not care
+    return new Shot(f, FROM_POD, ifindex, rnd.nextInt(40) == 0 ? ProxyMarks.MARK_FROM_INGRESS_PROXY : 0);
   }
 
   /** Sends the packet where it would meet a program: from_pod of a local source, to_pod of a local

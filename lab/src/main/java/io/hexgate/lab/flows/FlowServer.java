@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.util.Comparator;
 import java.util.List;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +14,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Serves the lab's last flows on loopback, for {@code hexgate lab flows}: {@code GET /flows?last=N&pod=[NS/]NAME}
- * answers one {@link FlowLine} per line, oldest first.
+ * Serves the lab's last flows on loopback, for {@code hexgate lab flows}: {@code GET /flows?last=N} with the
+ * criteria of a {@link FlowFilter} ({@code &pod=[NS/]NAME&protocol=P&type=T}) answers one {@link FlowLine}
+ * per line, oldest first.
  */
 public final class FlowServer implements AutoCloseable {
   public static final int MAX_LAST = 10_000;
@@ -46,10 +46,9 @@ public final class FlowServer implements AutoCloseable {
       try {
         String query = exchange.getRequestURI().getRawQuery();
         int last = last(query);
-        String pod = pod(query);
+        FlowFilter filter = FlowFilter.parse(query);
         List<FlowLog.Entry> matching = log.last(Integer.MAX_VALUE).stream()
-            .filter(e -> pod == null || names.apply(e.flow().getSourceIp()).startsWith(pod)
-                || names.apply(e.flow().getDestinationIp()).startsWith(pod))
+            .filter(e -> filter.test(e.flow(), names))
             // agents report in batches, node by node: order by when the flows happened
             .sorted(Comparator.comparingLong(e -> e.flow().getTimeNanos()))
             .toList();
@@ -69,22 +68,6 @@ public final class FlowServer implements AutoCloseable {
         }
       }
     }
-  }
-
-  /** {@code pod=[NAMESPACE/]NAME-PREFIX}, as {@code hubble observe --pod}: flows from or to such pods; null for all. */
-  static String pod(String query) {
-    if (query != null) {
-      for (String kv : query.split("&")) {
-        if (kv.startsWith("pod=")) {
-          String pod = URLDecoder.decode(kv.substring(4), StandardCharsets.UTF_8);
-          if (pod.isEmpty()) {
-            throw new IllegalArgumentException("pod: empty");
-          }
-          return pod.contains("/") ? pod : "default/" + pod;
-        }
-      }
-    }
-    return null;
   }
 
   static int last(String query) {

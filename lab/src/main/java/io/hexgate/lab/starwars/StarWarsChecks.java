@@ -5,11 +5,13 @@ import io.hexgate.lab.flows.ReportedFlow;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The questions Cilium's Star Wars demo asks of a running cluster, each answered with an {@link Outcome}:
  * can a ship land, is it denied, does the exhaust port explode or is the PUT denied at L7, did the node
- * agents report a connection dropped and why, is a policy enforced everywhere. {@code hexgate demo} tells
+ * agents report a connection dropped and why, did the L7 proxy report each request with its verdict and
+ * policy, is a policy enforced everywhere. {@code hexgate demo} tells
  * the story with them and the end-to-end tests assert on them, so both mean the same by "denied". How a
  * command reaches a pod and where flows come from is the caller's: the demo runs them in its own process
  * and prints them, the tests run {@code hexgate lab exec} and {@code hexgate lab flows} as a user would.
@@ -80,7 +82,7 @@ public final class StarWarsChecks {
     }
   }
 
-  /** A dropped flow the node agents reported, if they did. */
+  /** A flow the node agents or their L7 proxies reported, if they did. */
   public record Flow(String expectation, Optional<ReportedFlow> flow) implements Outcome {
     @Override
     public boolean passed() {
@@ -133,21 +135,12 @@ public final class StarWarsChecks {
   }
 
   /**
-   * PUT /v1/exhaust-port is denied at L7: an L7 proxy answers Access denied (HTTP 403); without one the
-   * datapath fails closed, dropping the connection, and curl times out. The answer says which.
+   * PUT /v1/exhaust-port is denied at L7: the L7 proxy answers the request itself, Access denied (HTTP
+   * 403), and the deathstar never sees it.
    */
   public Request exhaustPortDeniedAtL7(String ship) throws Exception {
-    Reply r = put(ship, BLOCKED_SECONDS);
-    Answer a = Answer.of(r);
-    return request("PUT /v1/exhaust-port under the L7 rule is denied (Access denied, or a time-out without an L7 proxy)", r,
-        a == Answer.ACCESS_DENIED || a == Answer.TIMED_OUT);
-  }
-
-  /** Under an L7 rule without an L7 proxy, the allowed POST lands or is dropped with the rest of the connection. */
-  public Request landsOrFailsClosedUnderL7(String ship) throws Exception {
-    Reply r = post(ship, BLOCKED_SECONDS);
-    Answer a = Answer.of(r);
-    return request(ship + "'s POST under the L7 rule: landed or dropped", r, a == Answer.LANDED || a == Answer.TIMED_OUT);
+    Reply r = put(ship, ALLOWED_SECONDS);
+    return request(ship + "'s PUT /v1/exhaust-port is denied at L7 (Access denied)", r, Answer.of(r) == Answer.ACCESS_DENIED);
   }
 
   /** The agents reported the ship's connection dropped by policy (reason 133). */
@@ -155,9 +148,20 @@ public final class StarWarsChecks {
     return dropReported(ship, DropReasons.DROP_POLICY);
   }
 
-  /** The agents reported the ship's connection dropped for want of an L7 proxy (reason 180). */
-  public Flow missingProxyReported(String ship) throws Exception {
-    return dropReported(ship, DropReasons.DROP_PROXY_UNSUPPORTED);
+  /** The agents reported the ship's connection to the deathstar sent to the L7 proxy under {@code policy}. */
+  public Flow redirectReported(String ship, String policy) throws Exception {
+    return reported("a flow shows " + ship + "'s connection REDIRECTED to the L7 proxy by " + policy,
+        f -> f.source().equals("default/" + ship) && f.verdict().equals("REDIRECTED") && f.policies().contains("default/" + policy));
+  }
+
+  /** The L7 proxy reported the ship's POST /v1/request-landing forwarded under {@code policy}. */
+  public Flow landingReported(String ship, String policy) throws Exception {
+    return httpRequestReported(ship, "POST", LANDING, "FORWARDED", policy);
+  }
+
+  /** The L7 proxy reported the ship's PUT /v1/exhaust-port dropped under {@code policy}. */
+  public Flow exhaustPortDenialReported(String ship, String policy) throws Exception {
+    return httpRequestReported(ship, "PUT", EXHAUST_PORT, "DROPPED", policy);
   }
 
   /** {@code kubectl describe cnp} shows the policy valid and enforced by every one of {@code nodes}. */
@@ -168,13 +172,24 @@ public final class StarWarsChecks {
   }
 
   private Flow dropReported(String ship, int reason) throws Exception {
-    String source = "default/" + ship;
-    String expectation = "a flow shows " + ship + "'s connection dropped (" + DropReasons.text(reason) + ", reason " + reason + ")";
+    return reported("a flow shows " + ship + "'s connection dropped (" + DropReasons.text(reason) + ", reason " + reason + ")",
+        f -> f.source().equals("default/" + ship) && f.dropped() && f.dropReason() == reason);
+  }
+
+  private Flow httpRequestReported(String ship, String method, String url, String verdict, String policy) throws Exception {
+    String full = "http://" + url;
+    return reported("an L7 flow shows " + ship + "'s " + method + " " + full + " " + verdict + " by " + policy,
+        f -> f.source().equals("default/" + ship) && f.httpRequest() && f.verdict().equals(verdict)
+            && f.http().filter(h -> h.method().equals(method) && h.url().equals(full)).isPresent()
+            && f.policies().contains("default/" + policy));
+  }
+
+  private Flow reported(String expectation, Predicate<ReportedFlow> wanted) throws Exception {
     long deadline = System.nanoTime() + FLOW_WAIT.toNanos();
     while (true) {
       Optional<ReportedFlow> seen = flows.last(FLOWS_SEARCHED).stream()
           .flatMap(l -> ReportedFlow.parse(l).stream())
-          .filter(f -> f.source().equals(source) && f.dropped() && f.dropReason() == reason)
+          .filter(wanted)
           .findFirst();
       if (seen.isPresent() || System.nanoTime() > deadline) {
         return new Flow(expectation, seen);

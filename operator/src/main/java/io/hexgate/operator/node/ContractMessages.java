@@ -5,6 +5,7 @@ import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.HeaderMatch;
 import io.hexgate.contract.v1.HttpMatch;
 import io.hexgate.contract.v1.Identity;
+import io.hexgate.contract.v1.MismatchAction;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
@@ -105,9 +106,21 @@ final class ContractMessages {
       if (m.value() != null) {
         hb.setValue(m.value());
       }
+      if (m.mismatch() != null) {
+        hb.setMismatch(mismatch(m.mismatch()));
+      }
       b.addHeaderMatches(hb);
     }
     return b.build();
+  }
+
+  static MismatchAction mismatch(io.hexgate.operator.policy.api.HeaderMatch.Mismatch m) {
+    return switch (m) {
+      case LOG -> MismatchAction.MISMATCH_ACTION_LOG;
+      case ADD -> MismatchAction.MISMATCH_ACTION_ADD;
+      case DELETE -> MismatchAction.MISMATCH_ACTION_DELETE;
+      case REPLACE -> MismatchAction.MISMATCH_ACTION_REPLACE;
+    };
   }
 
   static io.hexgate.contract.v1.PolicyRef policyRef(PolicyRef r) {

@@ -20,8 +20,12 @@ public record HttpMatch(
 
   private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
 
-  /** A required header: name, and the exact value when given (null: presence is enough). */
-  public record Header(String name, String value, boolean fromSecret) {}
+  /**
+   * A header rule: name, and the exact value when given (null: presence is enough). With a mismatch action
+   * (non-null) a missing or different header does not refuse the request: the proxy logs it, or adds,
+   * deletes or replaces the header.
+   */
+  public record Header(String name, String value, boolean fromSecret, HeaderMatch.Mismatch mismatch) {}
 
   public HttpMatch {
     headers = headers == null ? List.of() : List.copyOf(headers);
@@ -32,20 +36,24 @@ public record HttpMatch(
     List<Header> hm =
         r.headerMatches == null
             ? List.of()
-            : r.headerMatches.stream()
-                .map(HttpMatch::header)
-                .filter(java.util.Objects::nonNull)
-                .toList();
+            : r.headerMatches.stream().map(HttpMatch::header).toList();
     return new HttpMatch(r.method, r.path, r.host, r.headers, hm);
   }
 
   private static Header header(HeaderMatch m) {
-    // A mismatch action (LOG, ADD, DELETE, REPLACE) makes Envoy act on the request instead of
-    // rejecting it, so only headerMatches without one restrict access.
-    if (m.mismatch != null) {
+    return new Header(m.name, m.value, m.secret != null, mismatch(m.mismatch));
+  }
+
+  /** The validator rejects unknown names; were one to get here, the header would restrict access. */
+  private static HeaderMatch.Mismatch mismatch(String name) {
+    if (name == null) {
       return null;
     }
-    return new Header(m.name, m.value, m.secret != null);
+    try {
+      return HeaderMatch.Mismatch.valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   public boolean matches(HttpRequest req) {
@@ -64,6 +72,11 @@ public record HttpMatch(
       }
     }
     for (Header h : headerMatches) {
+      if (h.mismatch() != null) {
+        // a mismatch action (LOG, ADD, DELETE, REPLACE) makes the proxy act on the request instead of
+        // refusing it: only headerMatches without one restrict access
+        continue;
+      }
       String v = req.header(h.name());
       // A value kept in a Secret is not visible offline: fail closed.
       if (v == null || h.fromSecret() || (h.value() != null && !h.value().equals(v))) {

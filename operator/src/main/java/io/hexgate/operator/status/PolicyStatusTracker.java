@@ -2,7 +2,8 @@ package io.hexgate.operator.status;
 
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowBatch;
-import io.hexgate.contract.v1.Verdict;
+import io.hexgate.contract.v1.FlowType;
+import io.hexgate.contract.v1.L7FlowType;
 import io.hexgate.operator.node.AgentReport;
 import io.hexgate.operator.node.AgentReportListener;
 import io.hexgate.operator.node.FlowBatchListener;
@@ -195,7 +196,7 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
   public void received(String node, FlowBatch batch) {
     Map<PolicyRef, long[]> counts = new HashMap<>();
     for (Flow f : batch.getFlowsList()) {
-      int slot = f.getVerdict() == Verdict.VERDICT_FORWARDED ? 0 : f.getVerdict() == Verdict.VERDICT_DROPPED ? 1 : -1;
+      int slot = slot(f);
       if (slot < 0) {
         continue;
       }
@@ -225,6 +226,22 @@ public final class PolicyStatusTracker implements RenderedStateListener, AgentRe
             }
           });
     }
+  }
+
+  /**
+   * Which counter a flow adds to: 0 allowed, 1 denied, -1 none. A connection redirected to the L7 proxy
+   * was allowed at L3/L4; the proxy then judges each request on it (a 403 is that policy's denial). A
+   * response only answers a request already counted.
+   */
+  private static int slot(Flow f) {
+    if (f.getType() == FlowType.FLOW_TYPE_L7 && (f.getIsReply() || f.getL7().getType() == L7FlowType.L7_FLOW_TYPE_RESPONSE)) {
+      return -1;
+    }
+    return switch (f.getVerdict()) {
+      case VERDICT_FORWARDED, VERDICT_REDIRECTED -> 0;
+      case VERDICT_DROPPED -> 1;
+      default -> -1;
+    };
   }
 
   // ------------------------------------------------------------------ output

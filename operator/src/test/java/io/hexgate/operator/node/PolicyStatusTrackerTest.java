@@ -165,6 +165,44 @@ class PolicyStatusTrackerTest {
     assertThat(t.desired(StarWars.RULE1).flows.allowed).isEqualTo(3);
   }
 
+  @Test
+  void shouldCountRedirectedConnectionsAsAllowedAndEachL7RequestOnce() {
+    PolicyStatusTracker t = tracker(100);
+    StarWars.applyRule1(engine);
+    validity.record(StarWars.RULE1, 1L, List.of());
+    change(t);
+    io.hexgate.contract.v1.Flow.Builder rule1 = io.hexgate.contract.v1.Flow.newBuilder()
+        .addPolicies(io.hexgate.contract.v1.PolicyRef.newBuilder().setKind(StarWars.RULE1.kind()).setNamespace("default").setName("rule1"));
+    io.hexgate.contract.v1.Flow redirected = rule1.clone().setType(io.hexgate.contract.v1.FlowType.FLOW_TYPE_L3_L4)
+        .setVerdict(io.hexgate.contract.v1.Verdict.VERDICT_REDIRECTED).build();
+    io.hexgate.contract.v1.Flow landing = l7(rule1, io.hexgate.contract.v1.L7FlowType.L7_FLOW_TYPE_REQUEST, false,
+        io.hexgate.contract.v1.Verdict.VERDICT_FORWARDED, "POST", 0);
+    io.hexgate.contract.v1.Flow landed = l7(rule1, io.hexgate.contract.v1.L7FlowType.L7_FLOW_TYPE_RESPONSE, true,
+        io.hexgate.contract.v1.Verdict.VERDICT_FORWARDED, "POST", 200);
+    io.hexgate.contract.v1.Flow exhaust = l7(rule1, io.hexgate.contract.v1.L7FlowType.L7_FLOW_TYPE_REQUEST, false,
+        io.hexgate.contract.v1.Verdict.VERDICT_DROPPED, "PUT", 0);
+    io.hexgate.contract.v1.Flow forbidden = l7(rule1, io.hexgate.contract.v1.L7FlowType.L7_FLOW_TYPE_RESPONSE, true,
+        io.hexgate.contract.v1.Verdict.VERDICT_FORWARDED, "PUT", 403);
+
+    // two connections to the proxy: one POST that landed, one PUT the proxy refused with its own 403
+    t.received("node-a", io.hexgate.contract.v1.FlowBatch.newBuilder().addFlows(redirected).addFlows(redirected).build());
+    assertThat(t.desired(StarWars.RULE1).flows.allowed).isEqualTo(2);
+    t.received("node-a", io.hexgate.contract.v1.FlowBatch.newBuilder().addFlows(landing).addFlows(exhaust).build());
+    t.received("node-a", io.hexgate.contract.v1.FlowBatch.newBuilder().addFlows(landed).addFlows(forbidden).build());
+
+    PolicyStatus s = t.desired(StarWars.RULE1);
+    assertThat(s.flows.allowed).isEqualTo(3); // the two connections and the POST, not its answer
+    assertThat(s.flows.denied).isEqualTo(1); // the PUT, not the proxy's 403
+  }
+
+  private static io.hexgate.contract.v1.Flow l7(io.hexgate.contract.v1.Flow.Builder base, io.hexgate.contract.v1.L7FlowType type,
+      boolean reply, io.hexgate.contract.v1.Verdict verdict, String method, int code) {
+    return base.clone().setType(io.hexgate.contract.v1.FlowType.FLOW_TYPE_L7).setIsReply(reply).setVerdict(verdict)
+        .setL7(io.hexgate.contract.v1.Layer7.newBuilder().setType(type)
+            .setHttp(io.hexgate.contract.v1.HTTP.newBuilder().setMethod(method).setCode(code).setProtocol("HTTP/1.1")))
+        .build();
+  }
+
   static final class PolicyTrackerAssert {
     static void enforced(PolicyStatus s, String status) {
       assertThat(s.conditions).filteredOn(c -> c.getType().equals("Enforced")).singleElement()

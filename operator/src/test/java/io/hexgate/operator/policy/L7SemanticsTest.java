@@ -113,6 +113,18 @@ class L7SemanticsTest {
   }
 
   @Test
+  void shouldNeverRefuseOverAHeaderMatchWithAMismatchAction() {
+    // §2.7: with a mismatch action the proxy logs, adds, deletes or replaces the header instead of refusing.
+    cluster("""
+            - headerMatches: [{name: X-Env, value: prod, mismatch: REPLACE}, {name: X-Id, mismatch: LOG}]
+              path: /v1/.*
+            """)
+        .assertHttpAllowed("default/client", "default/api", "80/tcp", request("GET", "/v1/a", "X-Env: dev"))
+        .assertHttpAllowed("default/client", "default/api", "80/tcp", request("GET", "/v1/a"))
+        .assertHttpDenied("default/client", "default/api", "80/tcp", request("GET", "/v2/a"));
+  }
+
+  @Test
   void shouldMatchHostAsWholeRegex() {
     // §2.7: host is a regex on the Host header; like path it must match the whole value.
     cluster("""

@@ -1,0 +1,110 @@
+package io.hexgate.datapath.proxy;
+
+import io.hexgate.contract.v1.Flow;
+import io.hexgate.contract.v1.FlowType;
+import io.hexgate.contract.v1.HTTP;
+import io.hexgate.contract.v1.HTTPHeader;
+import io.hexgate.contract.v1.L7FlowType;
+import io.hexgate.contract.v1.Layer7;
+import io.hexgate.contract.v1.Protocol;
+import io.hexgate.contract.v1.TrafficDirection;
+import io.hexgate.contract.v1.Verdict;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Hubble's L7 flows of the proxy: one per request, one per response. */
+final class L7Flows {
+  private static final Logger log = LoggerFactory.getLogger(L7Flows.class);
+  /** Values Hubble never shows (its default redaction), compared in lower case. */
+  private static final Set<String> HIDDEN =
+      Set.of("authorization", "cookie", "set-cookie", "proxy-authorization");
+
+  private final Consumer<Flow> sink;
+
+  L7Flows(Consumer<Flow> sink) {
+    this.sink = sink;
+  }
+
+  void request(ConnectionEnds c, Exchange e, boolean forwarded) {
+    HTTP.Builder http = HTTP.newBuilder().setMethod(e.method).setUrl(e.url).setProtocol(e.protocol);
+    headers(http, e.requestHeaders);
+    Flow.Builder f = base(c, e.policy, c.client(), c.server())
+        .setVerdict(forwarded ? Verdict.VERDICT_FORWARDED : Verdict.VERDICT_DROPPED)
+        .setL7(Layer7.newBuilder().setType(L7FlowType.L7_FLOW_TYPE_REQUEST).setHttp(http));
+    emit(f.build());
+  }
+
+  void response(ConnectionEnds c, Exchange e, int code, HttpHeaders headers, long latencyNanos) {
+    HTTP.Builder http =
+        HTTP.newBuilder().setCode(code).setMethod(e.method).setUrl(e.url).setProtocol(e.protocol);
+    headers(http, headers);
+    Flow.Builder f = base(c, e.policy, c.server(), c.client())
+        .setVerdict(Verdict.VERDICT_FORWARDED)
+        .setIsReply(true)
+        .setL7(Layer7.newBuilder()
+            .setType(L7FlowType.L7_FLOW_TYPE_RESPONSE)
+            .setLatencyNs(latencyNanos)
+            .setHttp(http));
+    if (e.policy != null) {
+      // the reply goes the other way: its source is the request's destination
+      f.setSourceIdentity(e.policy.destinationIdentity()).setDestinationIdentity(e.policy.sourceIdentity());
+    }
+    emit(f.build());
+  }
+
+  /** A connection refused before any request was read (too many open connections). */
+  void refused(ConnectionEnds c) {
+    emit(base(c, null, c.client(), c.server())
+        .setVerdict(Verdict.VERDICT_DROPPED)
+        .setL7(Layer7.newBuilder().setType(L7FlowType.L7_FLOW_TYPE_REQUEST))
+        .build());
+  }
+
+  private static Flow.Builder base(ConnectionEnds c, ConnectionPolicy p, InetSocketAddress src,
+      InetSocketAddress dst) {
+    Flow.Builder f = Flow.newBuilder()
+        .setTimeNanos(nowNanos())
+        .setSourceIp(src.getAddress().getHostAddress())
+        .setSourcePort(src.getPort())
+        .setDestinationIp(dst.getAddress().getHostAddress())
+        .setDestinationPort(dst.getPort())
+        .setProtocol(Protocol.PROTOCOL_TCP)
+        .setDirection(c.direction() == ProxyDirection.INGRESS
+            ? TrafficDirection.TRAFFIC_DIRECTION_INGRESS
+            : TrafficDirection.TRAFFIC_DIRECTION_EGRESS)
+        .setType(FlowType.FLOW_TYPE_L7)
+        .setProxyPort(c.proxyPort());
+    if (p != null) {
+      f.setSourceIdentity(p.sourceIdentity()).setDestinationIdentity(p.destinationIdentity())
+          .addAllPolicies(p.policies());
+    }
+    return f;
+  }
+
+  private static void headers(HTTP.Builder http, HttpHeaders headers) {
+    for (Map.Entry<String, String> h : headers) {
+      String key = h.getKey();
+      boolean hide = HIDDEN.contains(key.toLowerCase(java.util.Locale.ROOT));
+      http.addHeaders(HTTPHeader.newBuilder().setKey(key).setValue(hide ? "HIDDEN" : h.getValue()));
+    }
+  }
+
+  private static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  private void emit(Flow f) {
+    try {
+      sink.accept(f);
+    } catch (RuntimeException e) {
+      // a failing consumer must not break the connection the flow describes
+      log.warn("L7 flow consumer failed", e);
+    }
+  }
+}
