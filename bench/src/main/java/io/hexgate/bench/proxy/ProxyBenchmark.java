@@ -133,8 +133,8 @@ public final class ProxyBenchmark {
           if (s != Setup.HEXGATE) {
             throw new IllegalStateException(s.label + " does not answer: " + why);
           }
-          missing.put(s, "no proxy answered: " + why + " (until the datapath runs the proxy, it drops redirected "
-              + "connections with reason 180)");
+          missing.put(s, "no proxy answered: " + why + " (the datapath drops redirected connections when no proxy "
+              + "listens: 178, or 180 where it has none)");
           progress.accept(s.label + ": " + missing.get(s));
         }
       }
