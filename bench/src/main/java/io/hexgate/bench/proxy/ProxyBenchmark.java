@@ -60,6 +60,7 @@ public final class ProxyBenchmark {
   private static final long HOST_ID = 1;
   private static final int THREADS = 2;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+  private static final int WARM_UP_SECONDS = 4;
 
   /** The path the client's requests take. */
   public enum Setup {
@@ -145,6 +146,17 @@ public final class ProxyBenchmark {
         progress.accept(refusal);
       }
       Path post = script("post", WrkScripts.POST);
+      // the proxy runs in this JVM: until the JIT has compiled its paths, its rate climbs from round to round
+      progress.accept("warming up every path at saturation (unmeasured, " + WARM_UP_SECONDS + " s each)");
+      for (Setup s : Setup.values()) {
+        if (!missing.containsKey(s)) {
+          String failure = wrk(s, THREADS, config.connections(), false, post, WARM_UP_SECONDS).failure();
+          if (failure != null) {
+            missing.put(s, "warm-up: " + failure);
+            progress.accept(s.label + " left out: " + missing.get(s));
+          }
+        }
+      }
       phase("saturation", values, missing, (s, round) -> {
         WrkReport r = wrk(s, THREADS, config.connections(), false, post);
         values.get(s).get(Metric.RATE)[round] = r.requestsPerSecond();
@@ -276,14 +288,18 @@ public final class ProxyBenchmark {
 
   /** One wrk run in the client pod against {@code s}, bounded by its duration plus a margin. */
   private WrkReport wrk(Setup s, int threads, int connections, boolean latency, Path script) {
+    return wrk(s, threads, connections, latency, script, config.seconds());
+  }
+
+  private WrkReport wrk(Setup s, int threads, int connections, boolean latency, Path script, int seconds) {
     InetSocketAddress to = target(s);
     List<String> cmd = new ArrayList<>(List.of("wrk", "-t", String.valueOf(threads), "-c", String.valueOf(connections),
-        "-d", config.seconds() + "s", "--timeout", "1s", "-s", script.toString()));
+        "-d", seconds + "s", "--timeout", "1s", "-s", script.toString()));
     if (latency) {
       cmd.add("--latency");
     }
     cmd.add("http://" + to.getHostString() + ":" + to.getPort() + PATH);
-    Commands.Result r = NetNs.exec(client.netns(), Duration.ofSeconds(config.seconds() + 15L), cmd.toArray(new String[0]));
+    Commands.Result r = NetNs.exec(client.netns(), Duration.ofSeconds(seconds + 15L), cmd.toArray(new String[0]));
     if (!r.ok()) {
       throw new IllegalStateException("wrk against " + s.label + " failed (exit " + r.exitCode() + "): "
           + r.stderr().strip() + r.stdout().strip());
