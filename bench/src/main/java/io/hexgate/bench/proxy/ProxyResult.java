@@ -105,7 +105,8 @@ public record ProxyResult(Config config, Map<Setup, Map<Metric, double[]>> value
 
   public String markdown() {
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "After an unmeasured warm-up at saturation, %d rounds of one %d s wrk run per setup (order shuffled each round); "
+    b.append(String.format(Locale.ROOT, "After an unmeasured warm-up at saturation, %d rounds of one %d s wrk run per "
+        + "setup (order shuffled each round); "
         + "saturation: wrk -t 2 -c %d; unloaded: wrk -t 1 -c 1 --latency; half rate: about %,.0f requests/s "
         + "(half the direct median), paced by a Lua delay() — approximate, the achieved rate is shown. Medians; "
         + "ratios and added latencies are medians of the values paired within a round.%n%n",
