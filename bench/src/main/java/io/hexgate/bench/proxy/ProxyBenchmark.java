@@ -81,7 +81,9 @@ public final class ProxyBenchmark {
     P50,
     P99,
     P99_HALF_RATE,
-    HALF_RATE_ACHIEVED
+    HALF_RATE_ACHIEVED,
+    /** This JVM's collection time (ms) during the setup's runs of a round, all metrics: it hosts the proxy. */
+    GC_MILLIS
   }
 
   /**
@@ -214,7 +216,9 @@ public final class ProxyBenchmark {
         if (missing.containsKey(s)) {
           continue;
         }
+        long gcBefore = gcMillis();
         WrkReport r = m.measure(s, round);
+        values.get(s).get(Metric.GC_MILLIS)[round] += gcMillis() - gcBefore;
         String failure = r.failure();
         if (failure != null) {
           if (s == Setup.DIRECT) {
@@ -231,6 +235,14 @@ public final class ProxyBenchmark {
       }
       progress.accept(line.toString());
     }
+  }
+
+  private static long gcMillis() {
+    long ms = 0;
+    for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      ms += Math.max(0, gc.getCollectionTime());
+    }
+    return ms;
   }
 
   private IdleConnections.Heap heap(Map<Setup, String> missing) throws Exception {

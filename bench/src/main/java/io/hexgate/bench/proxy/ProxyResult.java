@@ -109,21 +109,21 @@ public record ProxyResult(Config config, Map<Setup, Map<Metric, double[]>> value
         + "setup (order shuffled each round); "
         + "saturation: wrk -t 2 -c %d; unloaded: wrk -t 1 -c 1 --latency; half rate: about %,.0f requests/s "
         + "(half the direct median), paced by a Lua delay() — approximate, the achieved rate is shown. Medians; "
-        + "ratios and added latencies are medians of the values paired within a round.%n%n",
+        + "ratios and added latencies are medians of the values paired within a round. JVM GC ms: collection time of this JVM, which hosts the proxy, during the setup's runs of a round.%n%n",
         config.rounds(), config.seconds(), config.connections(), halfRate));
     b.append("| setup | requests/s | vs direct | p50 unloaded µs | added | p99 unloaded µs | added "
-        + "| p99 at half rate µs | added | achieved rate/s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "| p99 at half rate µs | added | achieved rate/s | JVM GC ms |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Setup s : Setup.values()) {
       if (!measured(s)) {
-        b.append("| ").append(s.label).append(" | ").append(missing.get(s)).append(" |||||||||\n");
+        b.append("| ").append(s.label).append(" | ").append(missing.get(s)).append(" ||||||||||\n");
         continue;
       }
       boolean ref = s == Setup.DIRECT;
-      b.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %.0f | %s | %.0f | %s | %.0f | %s | %,.0f |%n", s.label,
+      b.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %.0f | %s | %.0f | %s | %.0f | %s | %,.0f | %.0f |%n", s.label,
           median(s, Metric.RATE), ref ? "1" : String.format(Locale.ROOT, "%.2f×", ratio(s, Setup.DIRECT, Metric.RATE)),
           median(s, Metric.P50), ref ? "" : added(s, Metric.P50), median(s, Metric.P99), ref ? "" : added(s, Metric.P99),
           median(s, Metric.P99_HALF_RATE), ref ? "" : added(s, Metric.P99_HALF_RATE),
-          median(s, Metric.HALF_RATE_ACHIEVED)));
+          median(s, Metric.HALF_RATE_ACHIEVED), median(s, Metric.GC_MILLIS)));
     }
     if (refusal != null) {
       b.append('\n').append(refusal).append('\n');
