@@ -1,24 +1,24 @@
 package io.hexgate.bench.datapath;
 
+import io.hexgate.bench.traffic.BenchEndpoints;
+import io.hexgate.bench.traffic.BenchHost;
+import io.hexgate.bench.traffic.NginxProcess;
+import io.hexgate.bench.traffic.PairedRounds;
 import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
-import io.hexgate.contract.v1.EndpointState;
-import io.hexgate.contract.v1.Identity;
 import io.hexgate.contract.v1.IpcacheEntry;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.StateUpdate;
-import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.Tc;
 import io.hexgate.datapath.enforce.BpfDatapath;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.Commands;
-import io.hexgate.datapath.netns.FileTrees;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
@@ -150,33 +150,15 @@ public final class NetworkBenchmark {
 
     /** The first and third quartile of the paired ratios: how far one round's ratio strays. */
     public double[] quartiles(Setup a, Setup b, Metric m) {
-      double[] r = ratios(a, b, m);
-      java.util.Arrays.sort(r);
-      return new double[] {quantile(r, 0.25), quantile(r, 0.75)};
+      return PairedRounds.quartiles(ratios(a, b, m));
     }
 
     private double[] ratios(Setup a, Setup b, Metric m) {
-      double[] x = values.get(a).get(m);
-      double[] y = values.get(b).get(m);
-      double[] r = new double[x.length];
-      for (int i = 0; i < r.length; i++) {
-        r[i] = x[i] / y[i];
-      }
-      return r;
+      return PairedRounds.ratios(values.get(a).get(m), values.get(b).get(m));
     }
 
     private static double median(double[] v) {
-      double[] s = v.clone();
-      java.util.Arrays.sort(s);
-      return quantile(s, 0.5);
-    }
-
-    /** Linear interpolation between the closest ranks of the sorted {@code s}. */
-    private static double quantile(double[] s, double q) {
-      double pos = q * (s.length - 1);
-      int lo = (int) Math.floor(pos);
-      int hi = Math.min(s.length - 1, lo + 1);
-      return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+      return PairedRounds.median(v);
     }
 
     /**
@@ -282,7 +264,6 @@ public final class NetworkBenchmark {
   private BpfProgram emptyProgram;
   /** Two agents' datapaths, each with its maps written once: switching between them is one reattach. */
   private final Map<Setup, BpfDatapath> hexgate = new EnumMap<>(Setup.class);
-  private Path nginxDir;
   private Path nftOn;
   private Path nftOff;
   private Setup active;
@@ -299,36 +280,17 @@ public final class NetworkBenchmark {
 
   /** Why the benchmark cannot run here with {@code config}, or null. */
   public static String unavailable(Config config) {
-    var ns = NetNs.unavailable();
-    if (ns.isPresent()) {
-      return ns.get();
-    }
-    var bpf = io.hexgate.datapath.bpf.Native.unavailableReason();
-    if (bpf.isPresent()) {
-      return bpf.get();
-    }
     List<String> tools = new ArrayList<>(List.of("iperf3", "iptables-restore", "nft", "nginx", "wrk", "taskset"));
     if (!config.segmentationOffload()) {
       tools.add("ethtool");
     }
-    for (String tool : tools) {
-      if (Commands.run(Duration.ofSeconds(5), List.of("sh", "-c", "command -v " + tool)).exitCode() != 0) {
-        return tool + " is not installed (Debian: apt-get install -y iperf3 iptables nftables nginx wrk ethtool)"
-            + (tool.equals("ethtool") ? "; or run with --segmentation-offload" : "");
-      }
-    }
-    return null;
+    String why = BenchHost.unavailable(tools, "Debian: apt-get install -y iperf3 iptables nftables nginx wrk ethtool");
+    return why != null && why.startsWith("ethtool ") ? why + "; or run with --segmentation-offload" : why;
   }
 
   public Result run() throws Exception {
-    Map<Setup, Map<Metric, double[]>> values = new EnumMap<>(Setup.class);
-    for (Setup s : config.setups()) {
-      Map<Metric, double[]> m = new EnumMap<>(Metric.class);
-      for (Metric metric : config.metrics()) {
-        m.put(metric, new double[config.rounds()]);
-      }
-      values.put(s, m);
-    }
+    Map<Setup, Map<Metric, double[]>> values =
+        PairedRounds.table(Setup.class, config.setups(), Metric.class, config.metrics(), config.rounds());
     long slice = config.perPoint().toNanos();
     long settle = Math.max(Duration.ofMillis(100).toNanos(), slice / 5);
     try {
@@ -365,7 +327,7 @@ public final class NetworkBenchmark {
   }
 
   private static void sleep(long nanos) throws InterruptedException {
-    Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+    BenchHost.sleep(nanos);
   }
 
   // ------------------------------------------------------------------------------------------ topology
@@ -429,48 +391,13 @@ public final class NetworkBenchmark {
   }
 
   private void tearDown() {
-    for (AutoCloseable c : servers) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // best effort: the namespaces go next
-      }
-    }
-    for (NetNsThread t : java.util.Arrays.asList(inClient, inServer)) {
-      if (t != null) {
-        t.close();
-      }
-    }
+    List<AutoCloseable> parts = new ArrayList<>(servers);
+    parts.addAll(java.util.Arrays.asList(inClient, inServer));
     for (BpfDatapath d : hexgate.values()) {
-      try {
-        d.uninstall();
-      } catch (Exception ignored) {
-        // the namespaces and pins go next
-      }
+      parts.add(d::uninstall);
     }
-    if (emptyObject != null) {
-      emptyObject.close();
-    }
-    if (inNode != null) {
-      inNode.close();
-    }
-    if (net != null) {
-      net.close();
-    }
-    for (Path p : java.util.Arrays.asList(nginxDir, nftOn, nftOff)) {
-      deleteTree(p);
-    }
-  }
-
-  private static void deleteTree(Path p) {
-    if (p == null) {
-      return;
-    }
-    try {
-      FileTrees.delete(p);
-    } catch (IOException ignored) {
-      // a temporary file left behind
-    }
+    parts.addAll(java.util.Arrays.asList(emptyObject, inNode, net, BenchHost.deletion(nftOn), BenchHost.deletion(nftOff)));
+    BenchHost.closeAll(parts);
   }
 
   private static void daemon(String name, Runnable r) {
@@ -518,14 +445,10 @@ public final class NetworkBenchmark {
 
   /** nginx in the server pod: a 3-byte answer on {@link #HTTP_PORT}, and its request counter (stub_status). */
   private void startNginx() throws Exception {
-    nginxDir = Files.createTempDirectory("hexgate-bench-nginx-");
-    Path conf = nginxDir.resolve("nginx.conf");
-    Files.writeString(conf, String.join("\n",
+    servers.add(NginxProcess.start(server.netns(), String.join("\n",
         // one worker on CPU 1, wrk's one thread on CPU 0: see wrk()
         "worker_processes 1;",
         twoCpus() ? "worker_cpu_affinity 10;" : "",
-        "pid " + nginxDir.resolve("nginx.pid") + ";",
-        "error_log " + nginxDir.resolve("error.log") + ";",
         "events { worker_connections 1024; }",
         "http {",
         "  access_log off;",
@@ -535,26 +458,7 @@ public final class NetworkBenchmark {
         "    location = /status { stub_status; }",
         "    location / { return 200 \"ok\\n\"; }",
         "  }",
-        "}", ""), StandardCharsets.UTF_8);
-    Process nginx = NetNs.start(server.netns(), "nginx", "-p", nginxDir.toString(), "-c", conf.toString(), "-g",
-        "daemon off; master_process on;");
-    servers.add(() -> {
-      nginx.destroy();
-      nginx.waitFor();
-    });
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
-      try {
-        nginxRequests();
-        return;
-      } catch (IOException e) {
-        if (!nginx.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("nginx did not start in the server pod: "
-              + (Files.exists(nginxDir.resolve("error.log")) ? Files.readString(nginxDir.resolve("error.log")) : e));
-        }
-        Thread.sleep(50);
-      }
-    }
+        "}", ""), this::nginxRequests));
   }
 
   private static final Pattern STUB_STATUS = Pattern.compile("\\n\\s*(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*\\n");
@@ -665,26 +569,11 @@ public final class NetworkBenchmark {
         u.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(rule[0] + "/32").setIdentity(identity));
       }
     }
-    RuleMap open = RuleMap.newBuilder().addEntries(RuleMapEntry.newBuilder().setPortTo(65535)).build();
-    u.addUpsertEndpoints(endpoint(client, CLIENT_ID, open, open));
-    u.addUpsertEndpoints(endpoint(server, SERVER_ID, ingress.build(), open));
+    u.addUpsertEndpoints(BenchEndpoints.endpoint(client, CLIENT_ID, BenchEndpoints.OPEN, BenchEndpoints.OPEN));
+    u.addUpsertEndpoints(BenchEndpoints.endpoint(server, SERVER_ID, ingress.build(), BenchEndpoints.OPEN));
     u.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(client.ip() + "/32").setIdentity(CLIENT_ID));
     u.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(server.ip() + "/32").setIdentity(SERVER_ID));
-    StateUpdate update = u.build();
-    Map<EndpointKey, String> errors = datapath.apply(update, AgentState.EMPTY.apply(update));
-    if (!errors.isEmpty()) {
-      throw new IllegalStateException("Hexgate could not enforce the benchmark's endpoints: " + errors);
-    }
-  }
-
-  private static EndpointState endpoint(PodNetwork p, long identity, RuleMap ingress, RuleMap egress) {
-    return EndpointState.newBuilder()
-        .setKey(EndpointKey.newBuilder().setNamespace(p.namespace()).setName(p.name()))
-        .setIp(p.ip())
-        .setIdentity(Identity.newBuilder().setId(identity))
-        .setIngress(ingress)
-        .setEgress(egress)
-        .build();
+    BenchEndpoints.apply(datapath, u.build());
   }
 
   /**
@@ -899,7 +788,7 @@ public final class NetworkBenchmark {
   }
 
   private static boolean twoCpus() {
-    return Runtime.getRuntime().availableProcessors() >= 2;
+    return BenchHost.twoCpus();
   }
 
   /** Bytes received on {@code dev} of the calling thread's network namespace (/proc/thread-self/net/dev). */

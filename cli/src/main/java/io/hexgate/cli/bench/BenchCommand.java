@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks of Hexgate's components on synthetic workloads.",
-    subcommands = {PolicyBenchCommand.class, OperatorBenchCommand.class, DatapathBenchCommand.class, NetworkBenchCommand.class})
+    subcommands = {PolicyBenchCommand.class, OperatorBenchCommand.class, DatapathBenchCommand.class, NetworkBenchCommand.class,
+        ProxyBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
