@@ -2,8 +2,6 @@ package io.hexgate.datapath.redirect;
 
 import static io.hexgate.datapath.redirect.PodRules.allow;
 import static io.hexgate.datapath.redirect.PodRules.allowAll;
-import static io.hexgate.datapath.redirect.PodRules.endpoint;
-import static io.hexgate.datapath.redirect.PodRules.key;
 import static io.hexgate.datapath.redirect.PodRules.redirect;
 import static io.hexgate.datapath.redirect.PodRules.rules;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,8 +9,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowType;
+import io.hexgate.contract.v1.HeaderMatch;
 import io.hexgate.contract.v1.HttpMatch;
 import io.hexgate.contract.v1.L7FlowType;
+import io.hexgate.contract.v1.MismatchAction;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.contract.v1.TrafficDirection;
@@ -149,6 +149,24 @@ class L7ProxyTrafficTest {
   }
 
   @Test
+  void anEmptyRuleListAllowsEveryRequestAndAMismatchActionRewritesTheHeader() throws Exception {
+    apply(allowAll(), rules(redirect(ID_CLIENT, 80)));
+    try (RawHttp c = RawHttp.open(inClient, server.ip(), 80, ALLOWED)) {
+      assertThat(c.request("PUT", "/v1/exhaust-port", "").status()).isEqualTo(200);
+    }
+    HttpMatch tieOnly = HttpMatch.newBuilder().setPath("/v1/request-landing").addHeaderMatches(
+        HeaderMatch.newBuilder().setName("X-Ship").setValue("tie").setMismatch(MismatchAction.MISMATCH_ACTION_REPLACE))
+        .build();
+    apply(allowAll(), rules(redirect(ID_CLIENT, 80, tieOnly)));
+    try (RawHttp c = RawHttp.open(inClient, server.ip(), 80, ALLOWED)) {
+      RawHttp.Response r = c.request("POST", "/v1/request-landing", "", "X-Ship: xwing");
+      assertThat(r.status()).as("a mismatch action does not refuse").isEqualTo(200);
+      assertThat(r.header("X-Seen-Ship")).as("REPLACE rewrote the value").isEqualTo("tie");
+      assertThat(c.request("PUT", "/v1/exhaust-port", "", "X-Ship: tie").status()).isEqualTo(403);
+    }
+  }
+
+  @Test
   void theSameClientIsL7FilteredOnOnePortAndPlainlyAllowedOnAnother() throws Exception {
     try (RawHttp c = RawHttp.open(inClient, server.ip(), 8080, ALLOWED)) {
       RawHttp.Response r = c.request("PUT", "/v1/exhaust-port", "");
@@ -242,13 +260,8 @@ class L7ProxyTrafficTest {
   }
 
   private static void apply(RuleMap clientEgress, RuleMap serverIngress) throws Exception {
-    RuleMap none = RuleMap.newBuilder().setEnforcing(true).build();
-    revision++;
-    AgentState s = new AgentState("e", revision, Map.of(
-        key("server"), endpoint("server", server.ip(), ID_SERVER, serverIngress, allowAll()),
-        key("client"), endpoint("client", client.ip(), ID_CLIENT, none, clientEgress)),
-        Map.of(server.ip() + "/32", ID_SERVER, client.ip() + "/32", ID_CLIENT, remote.ip() + "/32", ID_CLIENT),
-        Map.of());
+    AgentState s = new PodRules.TwoPods(server, ID_SERVER, client, ID_CLIENT)
+        .state(++revision, clientEgress, serverIngress, Map.of(remote.ip() + "/32", ID_CLIENT));
     assertThat(datapath.apply(StateUpdate.getDefaultInstance(), s)).isEmpty();
   }
 }
