@@ -11,6 +11,7 @@ import io.hexgate.datapath.agent.OperatorClient;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.enforce.BpfDatapath;
+import io.hexgate.datapath.enforce.BpfDatapathOptions;
 import io.hexgate.datapath.enforce.ConntrackOptions;
 import io.hexgate.datapath.enforce.Datapath;
 import io.hexgate.datapath.enforce.TwinDatapath;
@@ -177,8 +178,8 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private static Datapath openDatapath(Config config, java.util.function.Consumer<Flow> flows, AgentMetrics metrics) {
-    BpfDatapath.Options options =
-        new BpfDatapath.Options(config.node(), config.pinDir(), config.netns(), config.uplinks(), Duration.ofSeconds(1),
+    BpfDatapathOptions options =
+        new BpfDatapathOptions(config.node(), config.pinDir(), config.netns(), config.uplinks(), Duration.ofSeconds(1),
             config.conntrack());
     String why;
     switch (config.mode()) {

@@ -17,6 +17,7 @@ import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.Tc;
 import io.hexgate.datapath.enforce.BpfDatapath;
+import io.hexgate.datapath.enforce.BpfDatapathOptions;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
@@ -365,7 +366,7 @@ public final class NetworkBenchmark {
       if (config.setups().contains(s)) {
         Path pins = node.pinDir().resolveSibling(node.pinDir().getFileName() + (s == Setup.HEXGATE_SMALL ? "" : "-large"));
         BpfDatapath d = BpfDatapath.open(
-            new BpfDatapath.Options(node.netns(), pins, node.netns(), List.of(node.uplink()), Duration.ofMinutes(10)),
+            new BpfDatapathOptions(node.netns(), pins, node.netns(), List.of(node.uplink()), Duration.ofMinutes(10)),
             null, null);
         hexgate.put(s, d);
         applyHexgate(d, s == Setup.HEXGATE_SMALL ? config.smallRules() : config.largeRules());

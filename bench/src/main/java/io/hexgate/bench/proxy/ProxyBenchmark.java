@@ -13,6 +13,7 @@ import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.enforce.BpfDatapath;
+import io.hexgate.datapath.enforce.BpfDatapathOptions;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
@@ -376,7 +377,7 @@ public final class ProxyBenchmark {
         "  }",
         "}", ""), () -> ready(Setup.NGINX)));
     datapath = BpfDatapath.open(
-        new BpfDatapath.Options(node.netns(), node.pinDir(), node.netns(), List.of(node.uplink()), Duration.ofMinutes(10)),
+        new BpfDatapathOptions(node.netns(), node.pinDir(), node.netns(), List.of(node.uplink()), Duration.ofMinutes(10)),
         flow -> {}, null);
     applyPolicy();
     System.gc(); // what loading left for the collector is not the measurement's to pay

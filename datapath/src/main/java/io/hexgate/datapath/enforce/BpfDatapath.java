@@ -4,15 +4,11 @@ import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.EndpointKey;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.StateUpdate;
-import io.hexgate.datapath.abi.Config;
-import io.hexgate.datapath.abi.ScalarCodecs;
-import io.hexgate.datapath.abi.Settings;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.agent.KernelEnforcement;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.maps.ConntrackGc;
 import io.hexgate.datapath.maps.ConntrackRevalidator;
-import io.hexgate.datapath.maps.JiffiesUpgrade;
 import io.hexgate.datapath.maps.KernelConntrack;
 import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.maps.MapWriter;
@@ -21,14 +17,10 @@ import io.hexgate.contract.PodInterfaces;
 import io.hexgate.datapath.netns.FileTrees;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
-import io.hexgate.datapath.pin.BpfFs;
 import io.hexgate.datapath.pin.MapMigration;
 import io.hexgate.datapath.proxy.L7Proxy;
 import io.hexgate.datapath.proxy.ProxyDirection;
 import io.hexgate.datapath.redirect.ProxyRouting;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -65,42 +57,7 @@ public final class BpfDatapath implements Datapath {
   /** Maps the programs write themselves: after a migration, what the old programs added meanwhile is copied too. */
   private static final Set<String> KERNEL_WRITTEN = Set.of("hg_ct");
 
-  /**
-   * @param node the node's name (logs)
-   * @param pinDir where maps and programs are pinned (default {@code /sys/fs/bpf/hexgate/<node>})
-   * @param netns the node's network namespace name, or null for this process's own
-   * @param uplinks the node's uplink interfaces, for {@code from_netdev}
-   * @param retryInterval how often endpoints that could not be attached are retried
-   * @param conntrack map size, quota, lifetimes and GC interval
-   */
-  public record Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval,
-      ConntrackOptions conntrack, boolean l7Proxy) {
-    public Options {
-      if (node == null || node.isBlank()) {
-        throw new IllegalArgumentException("BpfDatapath options: node must not be empty");
-      }
-      pinDir = pinDir != null ? pinDir : PIN_ROOT.resolve(node);
-      uplinks = List.copyOf(uplinks);
-      retryInterval = retryInterval != null ? retryInterval : Duration.ofSeconds(1);
-      conntrack = conntrack != null ? conntrack : ConntrackOptions.DEFAULT;
-    }
-
-    public Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval,
-        ConntrackOptions conntrack) {
-      this(node, pinDir, netns, uplinks, retryInterval, conntrack, true);
-    }
-
-    public Options(String node, Path pinDir, String netns, List<String> uplinks, Duration retryInterval) {
-      this(node, pinDir, netns, uplinks, retryInterval, ConntrackOptions.DEFAULT);
-    }
-
-    /** Without the node's L7 proxy: whoever opens the datapath registers listeners of its own (tests). */
-    public Options withoutL7Proxy() {
-      return new Options(node, pinDir, netns, uplinks, retryInterval, conntrack, false);
-    }
-  }
-
-  private final Options options;
+  private final BpfDatapathOptions options;
   private final NetNsThread net;
   private final BpfObject obj;
   private final MapWriter writer;
@@ -123,7 +80,7 @@ public final class BpfDatapath implements Datapath {
   private volatile MapContents inForce;
   private volatile boolean closed;
 
-  private BpfDatapath(Options options, NetNsThread net, BpfObject obj, boolean adopted, Consumer<Flow> flows,
+  private BpfDatapath(BpfDatapathOptions options, NetNsThread net, BpfObject obj, boolean adopted, Consumer<Flow> flows,
       AgentMetrics metrics, MapMigration migration) {
     this.options = options;
     this.migration = migration;
@@ -153,34 +110,15 @@ public final class BpfDatapath implements Datapath {
    * pinned in {@code options.pinDir()} (creating and pinning them on a first start), pins the programs, and
    * starts reading events into {@code flows}. Nothing is attached until the first {@link #apply}.
    */
-  public static BpfDatapath open(Options options, Consumer<Flow> flows, AgentMetrics metrics) {
-    BpfFs.ensureMounted(BpfFs.DEFAULT_MOUNT);
-    boolean adopted = Files.exists(options.pinDir().resolve("hg_policy"));
+  public static BpfDatapath open(BpfDatapathOptions options, Consumer<Flow> flows, AgentMetrics metrics) {
     NetNsThread net =
         options.netns() != null ? NetNsThread.enter(options.netns()) : NetNsThread.enter(Path.of("/proc/self/ns/net"));
-    BpfObject obj = null;
+    LoadedObject loaded = null;
     try {
-      ConntrackOptions cto = options.conntrack();
-      obj = BpfObject.openPackaged()
-          .setReadOnlyData(Settings.CODEC.encode(new Settings(Settings.SETTING_HOST_ROUTING)))
-          .setMaxEntries("hg_ct", cto.effectiveMapSize())
-          .pinMapsUnder(options.pinDir());
-      // an upgrade that changed a map's definition, or what conntrack entries mean (their clock): new maps
-      // beside the old ones, see MapMigration
-      MapMigration migration =
-          MapMigration.prepare(options.node(), obj, options.pinDir(), JiffiesUpgrade.CONVERSIONS);
-      try {
-        obj.load();
-      } catch (RuntimeException e) {
-        migration.rollback();
-        throw e;
-      }
-      migration.copy(obj);
-      ProgramPins.replace(obj, options.pinDir(), PROGRAMS);
-      KernelConntrack ct = new KernelConntrack(obj);
-      // an adopted map keeps its generation: the connections stamped with it stay valid
-      ct.configure(new Config(0, ct.config().generation(), cto.effectiveQuota(),
-          cto.lifetimes()));
+      loaded = LoadedObject.load(options, PROGRAMS);
+      BpfObject obj = loaded.obj();
+      boolean adopted = loaded.adopted();
+      MapMigration migration = loaded.migration();
       BpfDatapath dp = new BpfDatapath(options, net, obj, adopted, flows, metrics, migration);
       // before any connection can be redirected: without the route, a proxied connection's marked packets
       // would be forwarded to their destination past the proxy
@@ -201,22 +139,13 @@ public final class BpfDatapath implements Datapath {
       if (options.l7Proxy()) {
         dp.timer.scheduleWithFixedDelay(dp.proxy::ensureRunning, retryMs, retryMs, TimeUnit.MILLISECONDS);
       }
-      dp.gc.schedule(cto.gcInterval());
-      log.info(
-          "node {}: eBPF datapath loaded, maps pinned under {} ({}){}",
-          options.node(),
-          options.pinDir(),
-          !adopted ? "first start on this node"
-              : migration.needed()
-                  ? "adopted the pinned maps of a previous agent except " + migration.changed().stream()
-                      .map(MapMigration.Changed::name).toList() + ", created anew; its programs enforce on its"
-                      + " maps until the first revision"
-                  : "adopted the pinned maps of a previous agent; its programs enforce until the first revision",
-          options.netns() != null ? ", network namespace " + options.netns() : "");
+      dp.gc.schedule(options.conntrack().gcInterval());
+      log.info("node {}: eBPF datapath loaded, maps pinned under {} ({}){}", options.node(), options.pinDir(),
+          loaded.describe(), options.netns() != null ? ", network namespace " + options.netns() : "");
       return dp;
     } catch (Exception e) {
-      if (obj != null) {
-        obj.close();
+      if (loaded != null) {
+        loaded.obj().close();
       }
       net.close();
       throw e instanceof RuntimeException r ? r : new IllegalStateException("node " + options.node()
@@ -235,18 +164,7 @@ public final class BpfDatapath implements Datapath {
   }
 
   private void registerProxyListener(ProxyDirection d, int fd) {
-    byte[] key = ScalarCodecs.U32.encode(d.slot());
-    byte[] value = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(fd).array();
-    try {
-      net.call(() -> {
-        obj.map("hg_proxy_sockets").update(key, value);
-        return null;
-      });
-    } catch (Exception e) {
-      throw new IllegalStateException("node " + options.node() + ": cannot register the L7 proxy's " + d
-          + " listener: " + e.getMessage(), e);
-    }
-    log.info("node {}: L7 proxy {} listener registered (fd {})", options.node(), d, fd);
+    new ProxySockets(options.node(), net, obj.map("hg_proxy_sockets")).register(d, fd);
   }
 
   /** The node's L7 proxy while it runs, else null (tests kill it to see the datapath fail closed). */
@@ -264,7 +182,7 @@ public final class BpfDatapath implements Datapath {
     return adopted;
   }
 
-  public Options options() {
+  public BpfDatapathOptions options() {
     return options;
   }
 

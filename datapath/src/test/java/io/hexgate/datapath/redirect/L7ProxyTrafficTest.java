@@ -21,6 +21,7 @@ import io.hexgate.datapath.NodeAgent;
 import io.hexgate.datapath.abi.DropReasons;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.enforce.BpfDatapath;
+import io.hexgate.datapath.enforce.BpfDatapathOptions;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
@@ -84,7 +85,7 @@ class L7ProxyTrafficTest {
     closeables.add(LandingApi.start(server, 8080));
     inClient = client.enter();
     inRemote = remote.enter();
-    datapath = BpfDatapath.open(new BpfDatapath.Options(n1.netns(), n1.pinDir(), n1.netns(), List.of(n1.uplink()),
+    datapath = BpfDatapath.open(new BpfDatapathOptions(n1.netns(), n1.pinDir(), n1.netns(), List.of(n1.uplink()),
         Duration.ofSeconds(1)), flows::add, null);
   }
 

@@ -16,6 +16,7 @@ import io.hexgate.datapath.abi.DropReasons;
 import io.hexgate.datapath.abi.ProxyMarks;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.enforce.BpfDatapath;
+import io.hexgate.datapath.enforce.BpfDatapathOptions;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.EchoServer;
 import io.hexgate.datapath.netns.NetNs;
@@ -81,7 +82,7 @@ class ProxyRedirectTrafficTest {
     inClient = client.enter();
     // strict reverse-path filtering would refuse the ingress proxy's packets on lo: the datapath lowers it
     NetNs.sysctl(n1.netns(), "net.ipv4.conf.all.rp_filter", "1");
-    datapath = BpfDatapath.open(new BpfDatapath.Options(n1.netns(), n1.pinDir(), n1.netns(), List.of(n1.uplink()),
+    datapath = BpfDatapath.open(new BpfDatapathOptions(n1.netns(), n1.pinDir(), n1.netns(), List.of(n1.uplink()),
         Duration.ofSeconds(1)).withoutL7Proxy(), flows::add, null);
     assertThat(sysctl("net.ipv4.conf.all.rp_filter")).isEqualTo("0");
     assertThat(sysctl("net.ipv4.conf.lo.rp_filter")).isEqualTo("0");
