@@ -37,7 +37,12 @@ public final class ProxyRouting {
   private static final int RTPROT_STATIC = 4;
   private static final int NLM_F_EXCL = 0x200;
   private static final int NLM_F_CREATE = 0x400;
-  private static final Path IPV4_CONF = Path.of("/proc/sys/net/ipv4/conf");
+  /**
+   * Where the host's network sysctls are writable: a container's own {@code /proc/sys} is read-only, so the
+   * agent's DaemonSet mounts the host's {@code /proc/sys/net} here (as Cilium's does); sysctls resolve in the
+   * writer's network namespace, the node's.
+   */
+  public static final Path HOST_PROC_SYS_NET = Path.of("/host/proc/sys/net");
 
   private ProxyRouting() {}
 
@@ -47,7 +52,16 @@ public final class ProxyRouting {
       check(nl, nl.request(rule(Rtnetlink.RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL)), Rtnetlink.EEXIST, "adding rule");
       check(nl, nl.request(route(Rtnetlink.RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL)), Rtnetlink.EEXIST, "adding route");
     }
-    relaxReversePathFilter(node);
+    Path ipv4 = (Files.isDirectory(HOST_PROC_SYS_NET) ? HOST_PROC_SYS_NET : Path.of("/proc/sys/net")).resolve("ipv4");
+    try {
+      relaxReversePathFilter(node, ipv4.resolve("conf"));
+      noTcpEarlyDemux(node, ipv4);
+    } catch (UncheckedIOException e) {
+      // fails closed: without them the kernel drops some proxied packets, it never forwards them past the proxy
+      log.error("node {}: cannot set the sysctls the L7 proxy needs ({}); L7-filtered connections from other"
+          + " nodes, or on a node with strict rp_filter, will not get through. Mount the host's /proc/sys/net at"
+          + " {} writable", node, e.getMessage(), HOST_PROC_SYS_NET);
+    }
   }
 
   /** Removes the rule and the route (decommissioning); what is gone already is fine. */
@@ -88,13 +102,33 @@ public final class ProxyRouting {
    * strict (1) refuses a pod's address there (its route leads to the pod's interface, not lo); loose (2) and
    * off accept it. So lo's is 0, and "all"'s is lowered from strict to off, as Cilium does.
    */
-  private static void relaxReversePathFilter(String node) {
-    write(IPV4_CONF.resolve("lo/rp_filter"), "0");
-    Path all = IPV4_CONF.resolve("all/rp_filter");
+  private static void relaxReversePathFilter(String node, Path conf) {
+    Path lo = conf.resolve("lo/rp_filter");
+    if (!read(lo).equals("0")) {
+      write(lo, "0");
+    }
+    Path all = conf.resolve("all/rp_filter");
     if (read(all).equals("1")) {
       write(all, "0");
       log.info("node {}: net.ipv4.conf.all.rp_filter was 1 (strict); set to 0 so that packets for the L7 proxy"
           + " can arrive on lo with a pod's source address (other interfaces keep their own setting)", node);
+    }
+  }
+
+  /**
+   * Early demux attaches the established socket of a packet's tuple while it is being received, before
+   * routing; a proxied connection's tuple is also the proxy's socket's (its accepted socket is the server,
+   * its upstream the client), so a packet of it arriving from the uplink would carry the proxy's socket to
+   * the forwarding path, which drops every packet that carries a socket ({@code ip_forward}), instead of
+   * reaching the pod's to_pod and from there the proxy. Without early demux the socket is found after
+   * routing, on local delivery only.
+   */
+  private static void noTcpEarlyDemux(String node, Path ipv4) {
+    Path demux = ipv4.resolve("tcp_early_demux");
+    if (!read(demux).equals("0")) {
+      write(demux, "0");
+      log.info("node {}: net.ipv4.tcp_early_demux set to 0: the L7 proxy's sockets share their tuples with"
+          + " forwarded connections", node);
     }
   }
 

@@ -2,8 +2,6 @@ package io.hexgate.datapath.redirect;
 
 import static io.hexgate.datapath.redirect.PodRules.allow;
 import static io.hexgate.datapath.redirect.PodRules.allowAll;
-import static io.hexgate.datapath.redirect.PodRules.endpoint;
-import static io.hexgate.datapath.redirect.PodRules.key;
 import static io.hexgate.datapath.redirect.PodRules.redirect;
 import static io.hexgate.datapath.redirect.PodRules.rules;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,8 +9,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.contract.v1.FlowType;
+import io.hexgate.contract.v1.HeaderMatch;
 import io.hexgate.contract.v1.HttpMatch;
 import io.hexgate.contract.v1.L7FlowType;
+import io.hexgate.contract.v1.MismatchAction;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.contract.v1.TrafficDirection;
@@ -48,6 +48,7 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   node n1: server 10.0.1.30 (HTTP on 80 and 8080), client 10.0.1.31
+ *   node n2: remote 10.0.2.31 (no agent on n2: its packets reach n1 unfiltered; n1 knows it as the client's identity)
  * </pre>
  */
 class L7ProxyTrafficTest {
@@ -63,7 +64,9 @@ class L7ProxyTrafficTest {
   private static ClusterNetwork net;
   private static PodNetwork server;
   private static PodNetwork client;
+  private static PodNetwork remote;
   private static NetNsThread inClient;
+  private static NetNsThread inRemote;
   private static final List<AutoCloseable> closeables = new ArrayList<>();
   private static final List<Flow> flows = new CopyOnWriteArrayList<>();
   private static BpfDatapath datapath;
@@ -76,9 +79,11 @@ class L7ProxyTrafficTest {
     NodeNetwork n1 = net.addNode("n1", 1);
     server = n1.addPod("default", "server", "10.0.1.30");
     client = n1.addPod("default", "client", "10.0.1.31");
+    remote = net.addNode("n2", 2).addPod("default", "remote", "10.0.2.31");
     closeables.add(LandingApi.start(server, 80));
     closeables.add(LandingApi.start(server, 8080));
     inClient = client.enter();
+    inRemote = remote.enter();
     datapath = BpfDatapath.open(new BpfDatapath.Options(n1.netns(), n1.pinDir(), n1.netns(), List.of(n1.uplink()),
         Duration.ofSeconds(1)), flows::add, null);
   }
@@ -93,6 +98,7 @@ class L7ProxyTrafficTest {
     }
     if (inClient != null) {
       inClient.close();
+      inRemote.close();
     }
     if (net != null) {
       net.close();
@@ -126,6 +132,37 @@ class L7ProxyTrafficTest {
       assertThat(c.request("DELETE", "/v1/info", "", "X-Pilot: luke").status()).as("the method regex").isEqualTo(403);
       assertThat(c.request("POST", "/v1/request-landing", "").body()).as("still usable after denials")
           .isEqualTo("Ship landed\n");
+    }
+  }
+
+  @Test
+  void aClientOnAnotherNodeIsJudgedByTheSameRulesThroughTheUplink() throws Exception {
+    // its packets come from the uplink and are forwarded to the server's interface: the proxy's own socket
+    // of the same tuple must not catch them on the way (early demux)
+    try (RawHttp c = RawHttp.open(inRemote, server.ip(), 80, ALLOWED)) {
+      RawHttp.Response landed = c.request("POST", "/v1/request-landing", "");
+      assertThat(landed.body()).isEqualTo("Ship landed\n");
+      assertThat(landed.header("X-Seen-From")).isEqualTo(remote.ip());
+      assertThat(c.request("PUT", "/v1/exhaust-port", "").body()).isEqualTo("Access denied\r\n");
+      assertThat(c.request("POST", "/v1/request-landing", "").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anEmptyRuleListAllowsEveryRequestAndAMismatchActionRewritesTheHeader() throws Exception {
+    apply(allowAll(), rules(redirect(ID_CLIENT, 80)));
+    try (RawHttp c = RawHttp.open(inClient, server.ip(), 80, ALLOWED)) {
+      assertThat(c.request("PUT", "/v1/exhaust-port", "").status()).isEqualTo(200);
+    }
+    HttpMatch tieOnly = HttpMatch.newBuilder().setPath("/v1/request-landing").addHeaderMatches(
+        HeaderMatch.newBuilder().setName("X-Ship").setValue("tie").setMismatch(MismatchAction.MISMATCH_ACTION_REPLACE))
+        .build();
+    apply(allowAll(), rules(redirect(ID_CLIENT, 80, tieOnly)));
+    try (RawHttp c = RawHttp.open(inClient, server.ip(), 80, ALLOWED)) {
+      RawHttp.Response r = c.request("POST", "/v1/request-landing", "", "X-Ship: xwing");
+      assertThat(r.status()).as("a mismatch action does not refuse").isEqualTo(200);
+      assertThat(r.header("X-Seen-Ship")).as("REPLACE rewrote the value").isEqualTo("tie");
+      assertThat(c.request("PUT", "/v1/exhaust-port", "", "X-Ship: tie").status()).isEqualTo(403);
     }
   }
 
@@ -223,12 +260,8 @@ class L7ProxyTrafficTest {
   }
 
   private static void apply(RuleMap clientEgress, RuleMap serverIngress) throws Exception {
-    RuleMap none = RuleMap.newBuilder().setEnforcing(true).build();
-    revision++;
-    AgentState s = new AgentState("e", revision, Map.of(
-        key("server"), endpoint("server", server.ip(), ID_SERVER, serverIngress, allowAll()),
-        key("client"), endpoint("client", client.ip(), ID_CLIENT, none, clientEgress)),
-        Map.of(server.ip() + "/32", ID_SERVER, client.ip() + "/32", ID_CLIENT), Map.of());
+    AgentState s = new PodRules.TwoPods(server, ID_SERVER, client, ID_CLIENT)
+        .state(++revision, clientEgress, serverIngress, Map.of(remote.ip() + "/32", ID_CLIENT));
     assertThat(datapath.apply(StateUpdate.getDefaultInstance(), s)).isEmpty();
   }
 }

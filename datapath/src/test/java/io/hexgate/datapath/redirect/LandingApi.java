@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * An HTTP server in a pod that lands every ship ({@code Ship landed}) and says, in {@code X-Seen-From},
- * which address the request came from: the proxy must connect from the client's own.
+ * which address the request came from (the proxy must connect from the client's own), and in
+ * {@code X-Seen-Ship} the {@code X-Ship} header it received.
  */
 final class LandingApi implements AutoCloseable {
   private final HttpServer server;
@@ -30,6 +31,10 @@ final class LandingApi implements AutoCloseable {
       byte[] answer = "Ship landed\n".getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("X-Seen-From", exchange.getRemoteAddress().getAddress().getHostAddress());
       exchange.getResponseHeaders().add("X-Seen-Method", exchange.getRequestMethod());
+      String ship = exchange.getRequestHeaders().getFirst("X-Ship");
+      if (ship != null) {
+        exchange.getResponseHeaders().add("X-Seen-Ship", ship);
+      }
       exchange.sendResponseHeaders(200, answer.length);
       exchange.getResponseBody().write(answer);
       exchange.close();

@@ -9,7 +9,11 @@ import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
+import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.netns.PodNetwork;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Rule maps and endpoints of pods in namespace {@code default}, as the operator would send them. */
 final class PodRules {
@@ -17,6 +21,24 @@ final class PodRules {
       PolicyRef.newBuilder().setKind("CiliumNetworkPolicy").setNamespace("default").setName("rule1").build();
 
   private PodRules() {}
+
+  /** A server and a client pod with their identities: the node's desired state for given rules. */
+  record TwoPods(PodNetwork server, long serverId, PodNetwork client, long clientId) {
+    /**
+     * The server's ingress and the client's egress as given, the other directions as no policy (server
+     * egress) or enforcing with no rule (client ingress); {@code moreIpcache} adds addresses of other nodes.
+     */
+    AgentState state(long revision, RuleMap clientEgress, RuleMap serverIngress, Map<String, Long> moreIpcache) {
+      Map<String, Long> ipcache = new HashMap<>(moreIpcache);
+      ipcache.put(server.ip() + "/32", serverId);
+      ipcache.put(client.ip() + "/32", clientId);
+      return new AgentState("e", revision, Map.of(
+          key("server"), endpoint("server", server.ip(), serverId, serverIngress, allowAll()),
+          key("client"), endpoint("client", client.ip(), clientId, RuleMap.newBuilder().setEnforcing(true).build(),
+              clientEgress)),
+          ipcache, Map.of());
+    }
+  }
 
   static EndpointKey key(String name) {
     return EndpointKey.newBuilder().setNamespace("default").setName(name).build();

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static io.hexgate.datapath.redirect.PodRules.allow;
 import static io.hexgate.datapath.redirect.PodRules.allowAll;
-import static io.hexgate.datapath.redirect.PodRules.endpoint;
-import static io.hexgate.datapath.redirect.PodRules.key;
 import static io.hexgate.datapath.redirect.PodRules.redirect;
 import static io.hexgate.datapath.redirect.PodRules.rules;
 import static org.awaitility.Awaitility.await;
@@ -87,6 +85,8 @@ class ProxyRedirectTrafficTest {
         Duration.ofSeconds(1)).withoutL7Proxy(), flows::add, null);
     assertThat(sysctl("net.ipv4.conf.all.rp_filter")).isEqualTo("0");
     assertThat(sysctl("net.ipv4.conf.lo.rp_filter")).isEqualTo("0");
+    assertThat(sysctl("net.ipv4.tcp_early_demux")).as("a proxied tuple's packets from the uplink are forwarded")
+        .isEqualTo("0");
   }
 
   private static String sysctl(String key) {
@@ -196,12 +196,8 @@ class ProxyRedirectTrafficTest {
   // ------------------------------------------------------------------------------------------ state
 
   private static void apply(RuleMap clientEgress, RuleMap serverIngress) throws Exception {
-    RuleMap none = RuleMap.newBuilder().setEnforcing(true).build();
-    revision++;
-    AgentState s = new AgentState("e", revision, Map.of(
-        key("server"), endpoint("server", server.ip(), ID_SERVER, serverIngress, allowAll()),
-        key("client"), endpoint("client", client.ip(), ID_CLIENT, none, clientEgress)),
-        Map.of(server.ip() + "/32", ID_SERVER, client.ip() + "/32", ID_CLIENT), Map.of());
+    AgentState s = new PodRules.TwoPods(server, ID_SERVER, client, ID_CLIENT)
+        .state(++revision, clientEgress, serverIngress, Map.of());
     assertThat(datapath.apply(StateUpdate.getDefaultInstance(), s)).isEmpty();
   }
 }

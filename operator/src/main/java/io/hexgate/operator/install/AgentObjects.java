@@ -54,6 +54,8 @@ public final class AgentObjects {
   public static final String CA_FILE = CA_DIR + "/" + CA_KEY;
   public static final String CERT_DIR = "/var/lib/hexgate/certs";
   public static final String BPF_DIR = "/sys/fs/bpf";
+  /** Where the agent finds the host's network sysctls (the agent's ProxyRouting.HOST_PROC_SYS_NET). */
+  static final String HOST_PROC_SYS_NET = "/host/proc/sys/net";
   /** Pod template annotations whose change rolls the agents: the settings and the CA they trust. */
   public static final String CONFIG_HASH = "hexgate.io/config-sha256";
   public static final String CA_HASH = "hexgate.io/ca-sha256";
@@ -185,7 +187,9 @@ public final class AgentObjects {
                 new VolumeMountBuilder().withName("token").withMountPath(TOKEN_DIR).withReadOnly(true).build(),
                 new VolumeMountBuilder().withName("ca").withMountPath(CA_DIR).withReadOnly(true).build(),
                 new VolumeMountBuilder().withName("certs").withMountPath(CERT_DIR).build(),
-                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build(),
+                // the L7 proxy's sysctls (rp_filter, tcp_early_demux): the container's own /proc/sys is read-only
+                new VolumeMountBuilder().withName("host-proc-sys-net").withMountPath(HOST_PROC_SYS_NET).build());
     if (metrics.enabled()) {
       container
           .addNewPort().withName("metrics").withContainerPort(metrics.port()).withProtocol("TCP").endPort()
@@ -231,7 +235,9 @@ public final class AgentObjects {
                 .build(),
             new VolumeBuilder().withName("ca").withNewConfigMap().withName(CA_CONFIG_MAP).endConfigMap().build(),
             new VolumeBuilder().withName("certs").withNewEmptyDir().endEmptyDir().build(),
-            new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
+            new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build(),
+            new VolumeBuilder().withName("host-proc-sys-net").withNewHostPath().withPath("/proc/sys/net")
+                .withType("Directory").endHostPath().build())
         .endSpec()
         .endTemplate()
         .endSpec()
