@@ -168,6 +168,21 @@ class L7ProxyTrafficTest {
   }
 
   @Test
+  void theEgressProxysUpstreamIsStillJudgedByTheServersIngress() throws Exception {
+    // GHSA-hxv8-4j4r-cqgv: a connection the client's egress sends through the proxy must still meet the
+    // server's ingress policy when the proxy forwards it; here that policy admits the client on 80 only
+    apply(rules(redirect(ID_SERVER, 8080)), rules(allow(ID_CLIENT, 80)));
+    try (RawHttp c = RawHttp.open(inClient, server.ip(), 8080, ALLOWED)) {
+      assertThat(c.request("GET", "/public", "").status()).as("the proxy could not reach the server").isEqualTo(503);
+    }
+    assertThat(flows).anySatisfy(f -> {
+      assertThat(f.getDropReason()).isEqualTo(DropReasons.DROP_POLICY);
+      assertThat(f.getDirection()).isEqualTo(TrafficDirection.TRAFFIC_DIRECTION_INGRESS);
+      assertThat(f.getDestinationPort()).isEqualTo(8080);
+    });
+  }
+
+  @Test
   void theSameClientIsL7FilteredOnOnePortAndPlainlyAllowedOnAnother() throws Exception {
     try (RawHttp c = RawHttp.open(inClient, server.ip(), 8080, ALLOWED)) {
       RawHttp.Response r = c.request("PUT", "/v1/exhaust-port", "");
