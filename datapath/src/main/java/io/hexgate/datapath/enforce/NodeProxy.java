@@ -1,6 +1,5 @@
 package io.hexgate.datapath.enforce;
 
-import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.netns.NetNsThread;
@@ -10,6 +9,7 @@ import io.hexgate.datapath.proxy.ProxyDirection;
 import io.hexgate.datapath.proxy.ProxyOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BiConsumer;
@@ -94,7 +94,7 @@ final class NodeProxy implements AutoCloseable {
 
   private ProxyOptions options() {
     return ProxyOptions.transparent(
-        nsFile == null ? DaemonThreads.factory("hexgate-proxy") : NetNsThread.factory("hexgate-proxy", nsFile));
+        nsFile == null ? new DefaultThreadFactory("hexgate-proxy", true) : NetNsThread.factory("hexgate-proxy", nsFile));
   }
 
   /** The running proxy, or null. */

@@ -66,12 +66,14 @@ public final class NetNsThread implements Executor, AutoCloseable {
   /**
    * Threads that enter the namespace a file refers to before they run anything: for thread pools whose
    * threads create sockets there (the L7 proxy's event loops), since a socket belongs to the namespace of
-   * the thread that creates it.
+   * the thread that creates it. They are Netty {@code FastThreadLocalThread}s: on other threads Netty's
+   * pooled allocator keeps no per-thread cache and every buffer goes through the shared arenas.
    */
   public static java.util.concurrent.ThreadFactory factory(String prefix, Path nsFile) {
     java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
     return r -> {
-      Thread t = new Thread(() -> {
+      // Netty's thread class: its event loops then use their fast thread-locals (buffer pool caches)
+      Thread t = new io.netty.util.concurrent.FastThreadLocalThread(() -> {
         setns(nsFile);
         r.run();
       }, prefix + "-" + n.incrementAndGet());

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.proxy;
 
+import io.hexgate.contract.v1.HttpMatch;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -59,6 +60,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private final ResponseEncoder encoder;
   private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
   private ConnectionEnds ends;
+  private L7Flows.Connection flows;
+  /** The rules of the last policy answer, kept while the answer is the same (the agent caches it). */
+  private List<HttpMatch> rulesOf;
+  private HttpRules rules;
   private Channel client;
   private Channel upstream;
   private List<Object> pendingUpstream;
@@ -83,6 +88,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     InetSocketAddress local = (InetSocketAddress) client.localAddress();
     ends = new ConnectionEnds(direction, remote, px.options().destination().apply(remote, local),
         local.getPort());
+    flows = px.flows().connection(ends);
     ctx.fireChannelActive();
   }
 
@@ -121,7 +127,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     Optional<ConnectionPolicy> policy = px.policy().lookup(direction, ends.client(), ends.server());
     HttpRules.Decision d = policy.isEmpty()
         ? HttpRules.Decision.DENIED
-        : HttpRules.compile(policy.get().http()).decide(req);
+        : rules(policy.get().http()).decide(req);
     if (d.allowed() && !d.upgradeAllowed()) {
       stripUpgrade(req.headers());
     }
@@ -133,7 +139,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         protocol, req.headers(), policy.orElse(null));
     e.upgradeAllowed = d.upgradeAllowed();
     e.closeAfter = !HttpUtil.isKeepAlive(req);
-    px.flows().request(ends, e, d.allowed());
+    flows.request(e, d.allowed());
     px.metrics().request(e.method, protocol, direction);
     exchanges.add(e);
     if (exchanges.size() >= MAX_PIPELINED) {
@@ -155,6 +161,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       body = Body.DISCARD;
     }
     drain();
+  }
+
+  /** {@link HttpRules#compile} compares the whole list with its cache's; the same list needs no compare. */
+  private HttpRules rules(List<HttpMatch> http) {
+    if (http != rulesOf) {
+      rules = HttpRules.compile(http);
+      rulesOf = http;
+    }
+    return rules;
   }
 
   private void content(HttpContent c) {
@@ -303,7 +318,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       e.localResponse = null;
       if (e.observed) {
         long latency = System.nanoTime() - e.startNanos;
-        px.flows().response(ends, e, r.status().code(), r.headers(), latency);
+        flows.response(e, r.status().code(), r.headers(), latency);
         px.metrics().response(e.method, e.protocol, r.status().code(), direction, latency);
       }
       if (e.closeAfter) {
@@ -475,7 +490,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       if (!informational) {
         started = true;
         long latency = System.nanoTime() - e.startNanos;
-        px.flows().response(ends, e, code, r.headers(), latency);
+        flows.response(e, code, r.headers(), latency);
         px.metrics().response(e.method, e.protocol, code, direction, latency);
         if (!HttpUtil.isKeepAlive(r)) {
           e.closeAfter = true;

@@ -19,9 +19,12 @@ final class HttpMetrics {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
 
   private final MeterRegistry registry;
-  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
-  private final Map<String, Counter> responses = new ConcurrentHashMap<>();
-  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+  private final Map<Labels, Counter> requests = new ConcurrentHashMap<>();
+  private final Map<Labels, Counter> responses = new ConcurrentHashMap<>();
+  private final Map<Labels, Timer> durations = new ConcurrentHashMap<>();
+
+  /** A meter's label values: a cheap map key (no string building per request). */
+  private record Labels(String method, String protocol, int status, ProxyDirection direction) {}
 
   HttpMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -32,31 +35,50 @@ final class HttpMetrics {
   }
 
   void request(String method, String protocol, ProxyDirection d) {
-    String reporter = reporter(d);
-    requests.computeIfAbsent(method + ' ' + protocol + ' ' + reporter,
-        k -> Counter.builder("hubble.http.requests")
-            .description("Count of HTTP requests")
-            .tag("method", method).tag("protocol", protocol).tag("reporter", reporter)
-            .register(registry))
-        .increment();
+    Labels request = new Labels(method, protocol, 0, d);
+    Counter c = requests.get(request);
+    if (c == null) {
+      c = requests.computeIfAbsent(request, this::requestCounter);
+    }
+    c.increment();
   }
 
   void response(String method, String protocol, int status, ProxyDirection d, long latencyNanos) {
-    String reporter = reporter(d);
-    String code = Integer.toString(status);
-    responses.computeIfAbsent(method + ' ' + protocol + ' ' + code + ' ' + reporter,
-        k -> Counter.builder("hubble.http.responses")
-            .description("Count of HTTP responses")
-            .tag("method", method).tag("protocol", protocol).tag("status", code).tag("reporter", reporter)
-            .register(registry))
-        .increment();
-    durations.computeIfAbsent(method + ' ' + reporter,
-        k -> Timer.builder("hubble.http.request.duration")
-            .description("Quantiles of HTTP request duration in seconds")
-            .tag("method", method).tag("reporter", reporter)
-            .serviceLevelObjectives(BUCKETS)
-            .register(registry))
-        .record(latencyNanos, TimeUnit.NANOSECONDS);
+    Labels response = new Labels(method, protocol, status, d);
+    Counter c = responses.get(response);
+    if (c == null) {
+      c = responses.computeIfAbsent(response, this::responseCounter);
+    }
+    c.increment();
+    Labels duration = new Labels(method, "", 0, d);
+    Timer t = durations.get(duration);
+    if (t == null) {
+      t = durations.computeIfAbsent(duration, this::durationTimer);
+    }
+    t.record(latencyNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Counter requestCounter(Labels l) {
+    return Counter.builder("hubble.http.requests")
+        .description("Count of HTTP requests")
+        .tag("method", l.method()).tag("protocol", l.protocol()).tag("reporter", reporter(l.direction()))
+        .register(registry);
+  }
+
+  private Counter responseCounter(Labels l) {
+    return Counter.builder("hubble.http.responses")
+        .description("Count of HTTP responses")
+        .tag("method", l.method()).tag("protocol", l.protocol()).tag("status", Integer.toString(l.status()))
+        .tag("reporter", reporter(l.direction()))
+        .register(registry);
+  }
+
+  private Timer durationTimer(Labels l) {
+    return Timer.builder("hubble.http.request.duration")
+        .description("Quantiles of HTTP request duration in seconds")
+        .tag("method", l.method()).tag("reporter", reporter(l.direction()))
+        .serviceLevelObjectives(BUCKETS)
+        .register(registry);
   }
 
   private static Duration[] buckets(double... seconds) {

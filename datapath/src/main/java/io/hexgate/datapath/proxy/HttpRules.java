@@ -85,7 +85,32 @@ public final class HttpRules {
     }
   }
 
-  private record Rule(Pattern method, Pattern path, Pattern host, List<Header> required, List<Header> actions,
+  /**
+   * A regex over the whole value; one without any metacharacter (as {@code POST} or {@code /v1/items}) is
+   * compared as a string, which matches exactly the same values without a {@link java.util.regex.Matcher}
+   * per request.
+   */
+  private record FullMatch(String literal, Pattern pattern) {
+    private static final String META = "\\^$.|?*+()[]{}";
+
+    static FullMatch of(String regex) {
+      if (regex == null) {
+        return null;
+      }
+      for (int i = 0; i < regex.length(); i++) {
+        if (META.indexOf(regex.charAt(i)) >= 0) {
+          return new FullMatch(null, Pattern.compile(regex));
+        }
+      }
+      return new FullMatch(regex, null);
+    }
+
+    boolean matches(String value) {
+      return literal != null ? literal.equals(value) : pattern.matcher(value).matches();
+    }
+  }
+
+  private record Rule(FullMatch method, FullMatch path, FullMatch host, List<Header> required, List<Header> actions,
       boolean requiresUpgrade) {
 
     static Rule of(HttpMatch m) {
@@ -121,18 +146,18 @@ public final class HttpRules {
       return new Header(name, value, false, MismatchAction.MISMATCH_ACTION_NONE);
     }
 
-    private static Pattern regex(String s) {
-      return s == null ? null : Pattern.compile(s);
+    private static FullMatch regex(String s) {
+      return FullMatch.of(s);
     }
 
     boolean matches(HttpRequest req) {
-      if (method != null && !method.matcher(req.method().name()).matches()) {
+      if (method != null && !method.matches(req.method().name())) {
         return false;
       }
-      if (path != null && !path.matcher(RequestTarget.path(req.uri())).matches()) {
+      if (path != null && !path.matches(RequestTarget.path(req.uri()))) {
         return false;
       }
-      if (host != null && !host.matcher(RequestTarget.authority(req)).matches()) {
+      if (host != null && !host.matches(RequestTarget.authority(req))) {
         return false;
       }
       HttpHeaders h = req.headers();

@@ -11,8 +11,9 @@ import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +21,6 @@ import org.slf4j.LoggerFactory;
 /** Hubble's L7 flows of the proxy: one per request, one per response. */
 final class L7Flows {
   private static final Logger log = LoggerFactory.getLogger(L7Flows.class);
-  /** Values Hubble never shows (its default redaction), compared in lower case. */
-  private static final Set<String> HIDDEN =
-      Set.of("authorization", "cookie", "set-cookie", "proxy-authorization");
 
   private final Consumer<Flow> sink;
 
@@ -30,31 +28,65 @@ final class L7Flows {
     this.sink = sink;
   }
 
-  void request(ConnectionEnds c, Exchange e, boolean forwarded) {
-    HTTP.Builder http = HTTP.newBuilder().setMethod(e.method).setUrl(e.url).setProtocol(e.protocol);
-    headers(http, e.requestHeaders);
-    Flow.Builder f = base(c, e.policy, c.client(), c.server())
-        .setVerdict(forwarded ? Verdict.VERDICT_FORWARDED : Verdict.VERDICT_DROPPED)
-        .setL7(Layer7.newBuilder().setType(L7FlowType.L7_FLOW_TYPE_REQUEST).setHttp(http));
-    emit(f.build());
+  /** The flows of one connection: what its flows share is built once, not per request. */
+  Connection connection(ConnectionEnds c) {
+    return new Connection(c);
   }
 
-  void response(ConnectionEnds c, Exchange e, int code, HttpHeaders headers, long latencyNanos) {
-    HTTP.Builder http =
-        HTTP.newBuilder().setCode(code).setMethod(e.method).setUrl(e.url).setProtocol(e.protocol);
-    headers(http, headers);
-    Flow.Builder f = base(c, e.policy, c.server(), c.client())
-        .setVerdict(Verdict.VERDICT_FORWARDED)
-        .setIsReply(true)
-        .setL7(Layer7.newBuilder()
-            .setType(L7FlowType.L7_FLOW_TYPE_RESPONSE)
-            .setLatencyNs(latencyNanos)
-            .setHttp(http));
-    if (e.policy != null) {
-      // the reply goes the other way: its source is the request's destination
-      f.setSourceIdentity(e.policy.destinationIdentity()).setDestinationIdentity(e.policy.sourceIdentity());
+  /** Only ever used on its connection's event loop. */
+  final class Connection {
+    private final Flow requestBase;
+    private final Flow responseBase;
+    private ConnectionPolicy policy;
+    private Flow requestWithPolicy;
+    private Flow responseWithPolicy;
+
+    private Connection(ConnectionEnds c) {
+      requestBase = base(c, null, c.client(), c.server()).build();
+      responseBase = base(c, null, c.server(), c.client()).setVerdict(Verdict.VERDICT_FORWARDED)
+          .setIsReply(true).build();
     }
-    emit(f.build());
+
+    void request(Exchange e, boolean forwarded) {
+      HTTP.Builder http = HTTP.newBuilder().setMethod(e.method).setUrl(e.url).setProtocol(e.protocol);
+      headers(http, e.requestHeaders);
+      Flow.Builder f = template(e.policy, true).toBuilder()
+          .setTimeNanos(nowNanos())
+          .setVerdict(forwarded ? Verdict.VERDICT_FORWARDED : Verdict.VERDICT_DROPPED)
+          .setL7(Layer7.newBuilder().setType(L7FlowType.L7_FLOW_TYPE_REQUEST).setHttp(http));
+      emit(f.build());
+    }
+
+    void response(Exchange e, int code, HttpHeaders headers, long latencyNanos) {
+      HTTP.Builder http =
+          HTTP.newBuilder().setCode(code).setMethod(e.method).setUrl(e.url).setProtocol(e.protocol);
+      headers(http, headers);
+      Flow.Builder f = template(e.policy, false).toBuilder()
+          .setTimeNanos(nowNanos())
+          .setL7(Layer7.newBuilder()
+              .setType(L7FlowType.L7_FLOW_TYPE_RESPONSE)
+              .setLatencyNs(latencyNanos)
+              .setHttp(http));
+      emit(f.build());
+    }
+
+    private Flow template(ConnectionPolicy p, boolean request) {
+      if (p == null) {
+        return request ? requestBase : responseBase;
+      }
+      if (p != policy) {
+        // the policy answer is cached per connection by the agent: it changes only with a new revision
+        policy = p;
+        requestWithPolicy = requestBase.toBuilder()
+            .setSourceIdentity(p.sourceIdentity()).setDestinationIdentity(p.destinationIdentity())
+            .addAllPolicies(p.policies()).build();
+        // the reply goes the other way: its source is the request's destination
+        responseWithPolicy = responseBase.toBuilder()
+            .setSourceIdentity(p.destinationIdentity()).setDestinationIdentity(p.sourceIdentity())
+            .addAllPolicies(p.policies()).build();
+      }
+      return request ? requestWithPolicy : responseWithPolicy;
+    }
   }
 
   /** A connection refused before any request was read (too many open connections). */
@@ -87,10 +119,27 @@ final class L7Flows {
   }
 
   private static void headers(HTTP.Builder http, HttpHeaders headers) {
+    List<HTTPHeader> list = new ArrayList<>(headers.size());
     for (Map.Entry<String, String> h : headers) {
       String key = h.getKey();
-      boolean hide = HIDDEN.contains(key.toLowerCase(java.util.Locale.ROOT));
-      http.addHeaders(HTTPHeader.newBuilder().setKey(key).setValue(hide ? "HIDDEN" : h.getValue()));
+      list.add(HTTPHeader.newBuilder().setKey(key).setValue(hidden(key) ? "HIDDEN" : h.getValue()).build());
+    }
+    http.addAllHeaders(list);
+  }
+
+  /** Values Hubble never shows (its default redaction). */
+  private static boolean hidden(String name) {
+    switch (name.length()) {
+      case 6:
+        return name.equalsIgnoreCase("cookie");
+      case 10:
+        return name.equalsIgnoreCase("set-cookie");
+      case 13:
+        return name.equalsIgnoreCase("authorization");
+      case 19:
+        return name.equalsIgnoreCase("proxy-authorization");
+      default:
+        return false;
     }
   }
 

@@ -52,7 +52,8 @@ public record ProxyOptions(
 
   /** Plain sockets, one listener on {@code 127.0.0.1:0} per direction, every connection to {@code upstream}. */
   public static ProxyOptions plain(InetSocketAddress upstream) {
-    return new ProxyOptions(false, loopback(), (client, local) -> upstream, 1, Thread::new, 8192, 60 * 1024,
+    return new ProxyOptions(false, loopback(), (client, local) -> upstream, 1,
+        new io.netty.util.concurrent.DefaultThreadFactory("hexgate-proxy"), 8192, 60 * 1024,
         Duration.ofSeconds(10), 10_000);
   }
 

@@ -56,6 +56,19 @@ class HttpRulesTest {
   }
 
   @Test
+  void aPathWithoutMetacharactersMatchesItselfOnlyAndOneWithThemStaysARegex() {
+    List<HttpMatch> plain = List.of(HttpMatch.newBuilder().setPath("/a-b=c,d").build());
+    assertThat(allows(plain, get("/a-b=c,d"))).isTrue();
+    assertThat(allows(plain, get("/A-B=C,D"))).isFalse();
+    assertThat(allows(plain, get("/a-b=c,dd"))).isFalse();
+
+    List<HttpMatch> dotted = List.of(HttpMatch.newBuilder().setPath("/v1/a.b").build());
+    assertThat(allows(dotted, get("/v1/a.b"))).isTrue();
+    assertThat(allows(dotted, get("/v1/axb"))).as("'.' is any character").isTrue();
+    assertThat(allows(dotted, get("/v1/a.bc"))).isFalse();
+  }
+
+  @Test
   void methodIsAWholeValueRegex() {
     List<HttpMatch> rules = List.of(HttpMatch.newBuilder().setMethod("GET|HEAD").build());
     assertThat(allows(rules, get("/"))).isTrue();
