@@ -2,8 +2,6 @@ package io.hexgate.datapath.proxy;
 
 import io.hexgate.contract.v1.HttpMatch;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -20,19 +18,15 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,28 +44,27 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   /** Requests read ahead of their answers; beyond this the client's pipeline waits in its socket. */
   private static final int MAX_PIPELINED = 64;
-  private static final byte[] ACCESS_DENIED = "Access denied\r\n".getBytes(StandardCharsets.US_ASCII);
 
-  private enum Body { NONE, FORWARD, DISCARD }
+  enum Body { NONE, FORWARD, DISCARD }
 
-  private final ProxyContext px;
-  private final ProxyDirection direction;
-  private final RequestDecoder decoder;
-  private final ResponseEncoder encoder;
-  private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
-  private ConnectionEnds ends;
-  private L7Flows.Connection flows;
+  final ProxyContext px;
+  final ProxyDirection direction;
+  final RequestDecoder decoder;
+  final ResponseEncoder encoder;
+  final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
+  ConnectionEnds ends;
+  L7Flows.Connection flows;
   /** The rules of the last policy answer, kept while the answer is the same (the agent caches it). */
   private List<HttpMatch> rulesOf;
   private HttpRules rules;
-  private Channel client;
-  private Channel upstream;
+  Channel client;
+  Channel upstream;
   private List<Object> pendingUpstream;
   private boolean upstreamDirty;
-  private Body body = Body.NONE;
+  Body body = Body.NONE;
   /** A final answer that closes the connection is queued: nothing more is read. */
-  private boolean closing;
-  private boolean tunnel;
+  boolean closing;
+  boolean tunnel;
   private ScheduledFuture<?> headerTimer;
 
   ClientConnection(ProxyContext px, ProxyDirection direction, RequestDecoder decoder, ResponseEncoder encoder) {
@@ -129,7 +122,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ? HttpRules.Decision.DENIED
         : rules(policy.get().http()).decide(req);
     if (d.allowed() && !d.upgradeAllowed()) {
-      stripUpgrade(req.headers());
+      LocalAnswers.stripUpgrade(req.headers());
     }
     String protocol = req.protocolVersion().text();
     String host = req.headers().get(HttpHeaderNames.HOST);
@@ -150,7 +143,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       toUpstream(req);
       return;
     }
-    e.localResponse = forbidden();
+    e.localResponse = LocalAnswers.forbidden(client.alloc());
     boolean hasBody = HttpUtil.getContentLength(req, 0L) > 0 || HttpUtil.isTransferEncodingChunked(req);
     if (hasBody && HttpUtil.is100ContinueExpected(req)) {
       // the client waits for 100 before sending its body: answer without reading it, then close, since
@@ -176,7 +169,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (c.decoderResult().isFailure()) {
       // a broken body (a bad chunk size): the request cannot be delimited, nor anything after it
       c.release();
-      DefaultFullHttpResponse r = error(HttpResponseStatus.BAD_REQUEST);
+      DefaultFullHttpResponse r = LocalAnswers.error(client.alloc(), HttpResponseStatus.BAD_REQUEST);
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       release();
       client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
@@ -196,7 +189,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private void fail(HttpResponseStatus status) {
     Exchange e = new Exchange("", "", "HTTP/1.1", new DefaultHttpHeaders(), null);
     e.observed = false;
-    e.localResponse = error(status);
+    e.localResponse = LocalAnswers.error(client.alloc(), status);
     e.closeAfter = true;
     exchanges.add(e);
     stopReading();
@@ -213,33 +206,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * Reads from the client unless a closing answer is queued, too many requests wait for theirs, or the
    * server's socket is full.
    */
-  private void updateReading() {
+  void updateReading() {
     boolean read = !closing && exchanges.size() < MAX_PIPELINED && (upstream == null || upstream.isWritable());
     if (client.config().isAutoRead() != read) {
       client.config().setAutoRead(read);
     }
   }
 
-  private static void stripUpgrade(HttpHeaders h) {
-    if (!h.contains(HttpHeaderNames.UPGRADE)) {
-      return;
-    }
-    h.remove(HttpHeaderNames.UPGRADE);
-    h.remove("HTTP2-Settings");
-    List<String> kept = new ArrayList<>();
-    for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : v.split(",")) {
-        String t = token.trim();
-        if (!t.isEmpty() && !t.equalsIgnoreCase("upgrade") && !t.equalsIgnoreCase("http2-settings")) {
-          kept.add(t);
-        }
-      }
-    }
-    h.remove(HttpHeaderNames.CONNECTION);
-    if (!kept.isEmpty()) {
-      h.set(HttpHeaderNames.CONNECTION, String.join(", ", kept));
-    }
-  }
 
   private void toUpstream(HttpObject o) {
     if (upstream == null && pendingUpstream == null) {
@@ -263,7 +236,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), new Upstream());
+            ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), new UpstreamConnection(ClientConnection.this));
           }
         });
     if (px.options().transparent()) {
@@ -300,17 +273,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** Every request still waiting for the server gets 503; the connection stays for the next ones. */
-  private void unavailable() {
+  void unavailable() {
     for (Exchange e : exchanges) {
       if (e.localResponse == null) {
-        e.localResponse = error(HttpResponseStatus.SERVICE_UNAVAILABLE);
+        e.localResponse = LocalAnswers.error(client.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE);
       }
     }
     drain();
   }
 
   /** Writes the answers of the proxy's own at the head of the queue, in order. */
-  private void drain() {
+  void drain() {
     boolean wrote = false;
     while (!exchanges.isEmpty() && exchanges.peek().localResponse != null) {
       Exchange e = exchanges.poll();
@@ -339,7 +312,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     updateReading();
   }
 
-  private void release() {
+  void release() {
     closing = true;
     for (Exchange e : exchanges) {
       ReferenceCountUtil.release(e.localResponse);
@@ -350,23 +323,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private DefaultFullHttpResponse forbidden() {
-    ByteBuf content = client.alloc().buffer(ACCESS_DENIED.length).writeBytes(ACCESS_DENIED);
-    DefaultFullHttpResponse r =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FORBIDDEN, content);
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, ACCESS_DENIED.length);
-    return r;
-  }
 
-  private DefaultFullHttpResponse error(HttpResponseStatus status) {
-    byte[] text = (status.reasonPhrase() + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        client.alloc().buffer(text.length).writeBytes(text));
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
-    return r;
-  }
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
@@ -439,122 +396,5 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     // below the HTTP codecs: the bytes of the upgraded protocol go as they are
     upstream.pipeline().firstContext().write(msg, upstream.voidPromise());
     upstreamDirty = true;
-  }
-
-  /** The server's side of the connection, on the same event loop. */
-  private final class Upstream extends ChannelInboundHandlerAdapter {
-    private boolean informational;
-    private boolean switching;
-    /** A final response head went to the client and its end has not. */
-    private boolean started;
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (tunnel) {
-        client.write(msg, client.voidPromise());
-        return;
-      }
-      Exchange e = exchanges.peek();
-      if (e == null || e.localResponse != null) {
-        // a response nobody asked for: the server does not speak HTTP as expected
-        ReferenceCountUtil.release(msg);
-        ctx.close();
-        return;
-      }
-      if (msg instanceof HttpResponse r) {
-        response(ctx, e, r);
-      }
-      if (msg instanceof HttpContent c) {
-        client.write(c, client.voidPromise());
-        if (c instanceof LastHttpContent) {
-          ended(e);
-        }
-      } else if (!(msg instanceof HttpResponse)) {
-        ReferenceCountUtil.release(msg);
-      }
-    }
-
-    private void response(ChannelHandlerContext ctx, Exchange e, HttpResponse r) {
-      int code = r.status().code();
-      if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-        if (!e.upgradeAllowed) {
-          ReferenceCountUtil.release(r);
-          client.close();
-          ctx.close();
-          return;
-        }
-        switching = true;
-      } else if (r.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-        informational = true;
-      }
-      if (!informational) {
-        started = true;
-        long latency = System.nanoTime() - e.startNanos;
-        flows.response(e, code, r.headers(), latency);
-        px.metrics().response(e.method, e.protocol, code, direction, latency);
-        if (!HttpUtil.isKeepAlive(r)) {
-          e.closeAfter = true;
-        }
-      }
-      encoder.answering(e);
-      client.write(r, client.voidPromise());
-    }
-
-    private void ended(Exchange e) {
-      if (informational) {
-        informational = false;
-        return;
-      }
-      started = false;
-      exchanges.poll();
-      if (switching) {
-        switching = false;
-        tunnel = true;
-        client.pipeline().remove(encoder);
-        client.pipeline().remove(decoder);
-        return;
-      }
-      if (e.closeAfter) {
-        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        release();
-        return;
-      }
-      drain();
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      client.flush();
-      ctx.fireChannelReadComplete();
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      updateReading();
-      ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      if (upstream == ctx.channel()) {
-        upstream = null;
-      }
-      if (tunnel || informational || switching || started) {
-        // the server went away in the middle of a response (or of an upgraded stream): nothing to mend
-        client.close();
-      } else if (client.isActive() && !closing) {
-        if (body == Body.FORWARD) {
-          body = Body.DISCARD;
-        }
-        unavailable();
-      }
-      ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      log.debug("upstream connection of {} failed", ends, cause);
-      ctx.close();
-    }
   }
 }
