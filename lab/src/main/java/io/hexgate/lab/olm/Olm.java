@@ -219,8 +219,27 @@ public final class Olm implements AutoCloseable {
    * RBAC it made for the CSV; CRDs and custom resources stay), and the CatalogSource with its {@code opm}.
    */
   public void uninstall(InstalledBundle bundle) {
-    resources(OPERATORS_V1ALPHA1, "Subscription").inNamespace(bundle.namespace()).withName(bundle.packageName()).delete();
-    resources(OPERATORS_V1ALPHA1, "ClusterServiceVersion").inNamespace(bundle.namespace()).withName(bundle.csvName()).delete();
+    var subscription = resources(OPERATORS_V1ALPHA1, "Subscription").inNamespace(bundle.namespace())
+        .withName(bundle.packageName());
+    var csv = resources(OPERATORS_V1ALPHA1, "ClusterServiceVersion").inNamespace(bundle.namespace())
+        .withName(bundle.csvName());
+    subscription.delete();
+    // OLM's order: the Subscription gone first, or its InstallPlan may bring the CSV back; and should a slow
+    // catalog operator still do so, the CSV is deleted again until it stays gone
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    while (subscription.get() != null && System.nanoTime() < deadline) {
+      sleep(200);
+    }
+    while (System.nanoTime() < deadline) {
+      if (csv.get() == null) {
+        sleep(2_000);
+        if (csv.get() == null) {
+          break;
+        }
+      }
+      csv.delete();
+      sleep(500);
+    }
     resources(OPERATORS_V1ALPHA1, "CatalogSource").inNamespace(NAMESPACE).withName(bundle.catalogSource()).delete();
     ComponentProcess server = catalogServers.remove(bundle.catalogSource());
     if (server != null) {
@@ -254,6 +273,15 @@ public final class Olm implements AutoCloseable {
       operators.get(i).close();
     }
     operators.clear();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while uninstalling a bundle", e);
+    }
   }
 
   private static boolean accepts(int port) {
