@@ -165,9 +165,11 @@ class LeaderElectionTest {
     await().atMost(LEASE.multipliedBy(3)).until(follower::isLeader);
     assertThat(Duration.ofNanos(System.nanoTime() - died)).isLessThan(LEASE.plusMillis(1500));
 
-    CiliumNetworkPolicy v2 = kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").get();
-    v2.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "8080";
-    kube.resource(v2).update();
+    // a patch, not get-and-update: the new leader writes the policy's status meanwhile
+    kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").edit(p -> {
+      p.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "8080";
+      return p;
+    });
 
     NodeStateHub hub = hubs.get(followerName);
     await()
