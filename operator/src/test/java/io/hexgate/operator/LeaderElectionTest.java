@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.hexgate.operator.endpoint.api.CiliumEndpoint;
 import io.hexgate.operator.policy.PolicyRef;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -165,10 +166,13 @@ class LeaderElectionTest {
     await().atMost(LEASE.multipliedBy(3)).until(follower::isLeader);
     assertThat(Duration.ofNanos(System.nanoTime() - died)).isLessThan(LEASE.plusMillis(1500));
 
-    // a patch, not get-and-update: the new leader writes the policy's status meanwhile
-    kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").edit(p -> {
-      p.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "8080";
-      return p;
+    // the new leader writes the policy's status meanwhile: a change made on an older version is refused
+    // (409), and made again on the current one, as kubectl would
+    await().atMost(Duration.ofSeconds(10)).ignoreException(KubernetesClientException.class).until(() -> {
+      CiliumNetworkPolicy v2 = kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").get();
+      v2.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "8080";
+      kube.resource(v2).update();
+      return true;
     });
 
     NodeStateHub hub = hubs.get(followerName);
