@@ -215,7 +215,7 @@ public final class BpfDatapath implements Datapath {
     MapContents from = current;
     current = to;
     inForce = to;
-    proxy.policy(next);
+    proxy.policy(next, to);
     // established packets skip the policy lookup: connections are judged again when next used (or by the
     // GC while idle), not by walking the CT map here
     boolean rejudge = ConntrackRevalidator.needed(from, to);

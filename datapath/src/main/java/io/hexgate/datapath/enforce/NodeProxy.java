@@ -2,6 +2,8 @@ package io.hexgate.datapath.enforce;
 
 import io.hexgate.contract.v1.Flow;
 import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.maps.IpcacheTable;
+import io.hexgate.datapath.maps.MapContents;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.proxy.AppliedL7Policy;
 import io.hexgate.datapath.proxy.L7Proxy;
@@ -54,8 +56,8 @@ final class NodeProxy implements AutoCloseable {
   }
 
   /** The rules of a revision just put in force: every later request is judged by them. */
-  void policy(AgentState state) {
-    policy = new AppliedL7Policy(state);
+  void policy(AgentState state, MapContents contents) {
+    policy = new AppliedL7Policy(state, new IpcacheTable(contents.ipcacheHosts(), contents.ipcache()));
   }
 
   /** Starts the proxy when it is not running and its restart delay has passed; idempotent. */

@@ -8,6 +8,7 @@ import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.maps.IpcacheTable;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,38 +31,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * every request asks again.
  */
 public final class AppliedL7Policy implements L7Policy {
-  public static final AppliedL7Policy EMPTY = new AppliedL7Policy(AgentState.EMPTY);
-  private static final long WORLD = 2;
+  public static final AppliedL7Policy EMPTY =
+      new AppliedL7Policy(AgentState.EMPTY, new IpcacheTable(Map.of(), Map.of()));
 
   private final Map<Integer, EndpointState> endpointsByIp = new HashMap<>();
-  private final Map<Integer, Long> hostIdentities = new HashMap<>();
-  private final Map<Integer, Map<Integer, Long>> prefixIdentities = new HashMap<>();
-  private final int[] prefixLengths;
+  private final IpcacheTable ipcache;
   private final Map<Key, Optional<ConnectionPolicy>> cache = new ConcurrentHashMap<>();
 
   private record Key(ProxyDirection direction, int local, int remote, int port) {}
 
-  public AppliedL7Policy(AgentState state) {
+  /** @param ipcache the IP cache as the kernel holds it for {@code state}, so that both name a peer alike */
+  public AppliedL7Policy(AgentState state, IpcacheTable ipcache) {
     for (EndpointState e : state.endpoints().values()) {
       if (!e.getIp().isEmpty() && !Ipv4.isIpv6(e.getIp())) {
         endpointsByIp.put(Ipv4.parse(e.getIp()), e);
       }
     }
-    TreeSet<Integer> lengths = new TreeSet<>();
-    state.ipcache().forEach((prefix, identity) -> {
-      if (Ipv4.isIpv6(prefix)) {
-        return;
-      }
-      Ipv4.Cidr c = Ipv4.parsePrefix(prefix);
-      if (c.prefixLength() == 32) {
-        hostIdentities.put(c.network(), identity);
-      } else {
-        prefixIdentities.computeIfAbsent(c.prefixLength(), l -> new HashMap<>())
-            .put(c.network(), identity);
-        lengths.add(c.prefixLength());
-      }
-    });
-    prefixLengths = lengths.descendingSet().stream().mapToInt(Integer::intValue).toArray();
+    this.ipcache = ipcache;
   }
 
   @Override
@@ -83,7 +68,7 @@ public final class AppliedL7Policy implements L7Policy {
     if (local == null) {
       return Optional.empty();
     }
-    long remote = identityOf(k.remote());
+    long remote = ipcache.identityOf(k.remote());
     boolean ingress = k.direction() == ProxyDirection.INGRESS;
     RuleMap map = ingress ? local.getIngress() : local.getEgress();
     boolean denied = false;
@@ -130,21 +115,6 @@ public final class AppliedL7Policy implements L7Policy {
     return (e.getRemoteIdentity() == 0 || e.getRemoteIdentity() == remote)
         && (e.getProtocol() == Protocol.PROTOCOL_ANY || e.getProtocol() == Protocol.PROTOCOL_TCP)
         && e.getPortFrom() <= port && port <= e.getPortTo();
-  }
-
-  /** The IP cache's answer for an address: its /32, else the longest prefix, else world. */
-  long identityOf(int address) {
-    Long host = hostIdentities.get(address);
-    if (host != null) {
-      return host;
-    }
-    for (int len : prefixLengths) {
-      Long id = prefixIdentities.get(len).get(address & Ipv4.mask(len));
-      if (id != null) {
-        return id;
-      }
-    }
-    return WORLD;
   }
 
   private static int toInt(Inet4Address a) {

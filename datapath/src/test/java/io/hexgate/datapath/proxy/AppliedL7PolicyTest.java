@@ -14,6 +14,8 @@ import io.hexgate.contract.v1.RuleMap;
 import io.hexgate.contract.v1.RuleMapEntry;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.datapath.agent.AgentState;
+import io.hexgate.datapath.maps.IpcacheTable;
+import io.hexgate.datapath.maps.MapContents;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
@@ -47,7 +49,9 @@ class AppliedL7PolicyTest {
         .addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix("10.0.1.6/32").setIdentity(200))
         .addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix("10.0.1.9/32").setIdentity(300))
         .build();
-    return new AppliedL7Policy(AgentState.EMPTY.apply(u));
+    AgentState state = AgentState.EMPTY.apply(u);
+    MapContents contents = MapContents.build(state, MapContents.EMPTY);
+    return new AppliedL7Policy(state, new IpcacheTable(contents.ipcacheHosts(), contents.ipcache()));
   }
 
   private static RuleMap map(RuleMapEntry... entries) {
@@ -99,9 +103,10 @@ class AppliedL7PolicyTest {
   }
 
   @Test
-  void unknownAddressesAreWorld() {
-    AppliedL7Policy p = policy(map(), map());
-    assertThat(p.identityOf(0xC0000201)).isEqualTo(2);
+  void anAddressOutsideTheIpCacheIsWorld() {
+    AppliedL7Policy p = policy(map(entry(2, 80, 80, Action.ACTION_REDIRECT, List.of(GET_ALL), RULE1)), map());
+    assertThat(p.lookup(ProxyDirection.INGRESS, new InetSocketAddress("192.0.2.1", 40000), DEATHSTAR_80))
+        .contains(new ConnectionPolicy(2, 300, List.of(GET_ALL), List.of(RULE1)));
     assertThat(AppliedL7Policy.EMPTY.lookup(ProxyDirection.INGRESS, TIEFIGHTER, DEATHSTAR_80)).isEmpty();
   }
 }
