@@ -41,6 +41,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class CertificateAuthority {
   public static final String KEY_ALGORITHM = "EC";
   static final String NODE_CN_PREFIX = "node:";
+  // an agent's certificate authenticates it to the operator and its Hubble server to the relay
+  private static final KeyPurposeId[] AGENT_PURPOSES = {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth};
   private static final String SIGNATURE = "SHA256withECDSA";
   private static final Duration CA_VALIDITY = Duration.ofDays(3650);
   public static final Duration LEAF_VALIDITY = Duration.ofDays(365);
@@ -107,7 +109,16 @@ public final class CertificateAuthority {
     if (node == null || node.isBlank()) {
       throw new IllegalArgumentException("node name must not be empty");
     }
-    return issue(NODE_CN_PREFIX + node, List.of(), KeyPurposeId.id_kp_clientAuth, List.of(), List.of());
+    return issue(NODE_CN_PREFIX + node, List.of(), AGENT_PURPOSES, List.of(hubbleServerName(node)), List.of());
+  }
+
+  /**
+   * The name an agent's Hubble server (port 4244) presents and the relay verifies, in Hubble's scheme
+   * {@code <node>.<cluster>.hubble-grpc.cilium.io} with dots replaced by dashes; the cluster is always
+   * {@code default}, as for a Cilium cluster without a name.
+   */
+  public static String hubbleServerName(String node) {
+    return node.replace('.', '-') + ".default.hubble-grpc.cilium.io";
   }
 
   /**
@@ -129,7 +140,7 @@ public final class CertificateAuthority {
               + ", but this agent's certificate is for CN=" + cn);
     }
     try {
-      return certify(cn, List.of(), KeyPurposeId.id_kp_clientAuth, List.of(), List.of(), csr.publicKey());
+      return certify(cn, List.of(), AGENT_PURPOSES, List.of(hubbleServerName(node)), List.of(), csr.publicKey());
     } catch (GeneralSecurityException | CertIOException e) {
       throw new IllegalStateException("cannot sign the certificate request of node " + node, e);
     }
@@ -137,7 +148,7 @@ public final class CertificateAuthority {
 
   /** A server certificate for the operator, valid for the given DNS names and IP addresses. */
   public IssuedCertificate issueServer(String commonName, List<String> dnsNames, List<String> ipAddresses) {
-    return issue(commonName, List.of(), KeyPurposeId.id_kp_serverAuth, dnsNames, ipAddresses);
+    return issue(commonName, List.of(), new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth}, dnsNames, ipAddresses);
   }
 
   /**
@@ -145,7 +156,7 @@ public final class CertificateAuthority {
    * each organization as one of its groups (as {@code CN=admin, O=system:masters}).
    */
   public IssuedCertificate issueClient(String user, List<String> groups) {
-    return issue(user, groups, KeyPurposeId.id_kp_clientAuth, List.of(), List.of());
+    return issue(user, groups, new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}, List.of(), List.of());
   }
 
   /** The node an agent certificate names, or null if it is not an agent certificate. */
@@ -161,7 +172,7 @@ public final class CertificateAuthority {
         : null;
   }
 
-  private IssuedCertificate issue(String cn, List<String> organizations, KeyPurposeId purpose, List<String> dns, List<String> ips) {
+  private IssuedCertificate issue(String cn, List<String> organizations, KeyPurposeId[] purpose, List<String> dns, List<String> ips) {
     KeyPair pair = newKeyPair();
     try {
       return new IssuedCertificate(certify(cn, organizations, purpose, dns, ips, pair.getPublic()), pair.getPrivate(), certificate);
@@ -170,7 +181,7 @@ public final class CertificateAuthority {
     }
   }
 
-  private X509Certificate certify(String cn, List<String> organizations, KeyPurposeId purpose, List<String> dns, List<String> ips, PublicKey pub)
+  private X509Certificate certify(String cn, List<String> organizations, KeyPurposeId[] purpose, List<String> dns, List<String> ips, PublicKey pub)
       throws GeneralSecurityException, CertIOException {
     Instant now = clock.instant();
     X500Name issuer = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());

@@ -144,7 +144,9 @@ public class AgentCertificatesTest {
     assertThat(renewed.getPublicKey()).isEqualTo(pair.getPublic());
     assertThat(renewed.getSerialNumber()).isNotEqualTo(cert.certificate().getSerialNumber());
     renewed.verify(ca.certificate().getPublicKey());
-    assertThat(renewed.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2"); // clientAuth only
+    // clientAuth to the operator, serverAuth for its Hubble server, under the name the relay verifies
+    assertThat(renewed.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.1");
+    assertThat(renewed.getSubjectAlternativeNames()).containsExactly(List.of(2, "node-a.default.hubble-grpc.cilium.io"));
     assertThat(Pem.parseCertificate(r.getCaPem())).isEqualTo(ca.certificate());
     // one per stream: the agent is to reconnect with it
     assertThat(a.renew(csr("CN=node:node-a", keyPair())).getError()).contains("reconnect with it");
