@@ -5,6 +5,7 @@ import io.hexgate.contract.hubble.flow.Flow;
 import io.hexgate.contract.hubble.flow.LostEvent;
 import io.hexgate.contract.hubble.flow.LostEventSource;
 import io.hexgate.contract.hubble.observer.ExportEvent;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.observer.filter.FlowFilters;
 import io.hexgate.observer.filter.FlowPredicate;
 import io.hexgate.observer.json.HubbleJson;
@@ -58,9 +59,7 @@ public final class FlowExporter implements AutoCloseable {
     this.mask = options.fieldMask();
     this.sink = sink;
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
-    this.writer = new Thread(this::writeUntilStopped, "hubble-exporter " + options.file());
-    writer.setDaemon(true);
-    writer.start();
+    this.writer = DaemonThreads.start("hubble-exporter " + options.file(), this::writeUntilStopped);
   }
 
   private static LineSink open(ExportOptions options, Clock clock) {

@@ -15,29 +15,26 @@ final class NamePatterns {
   private NamePatterns() {}
 
   static Pattern fqdns(List<String> patterns, String where, String field, FilterErrors errors) {
-    StringBuilder regex = new StringBuilder("\\A(?:");
-    boolean valid = true;
-    for (int i = 0; i < patterns.size(); i++) {
-      if (i > 0) {
-        regex.append('|');
-      }
-      String problem = appendFqdn(regex, patterns.get(i));
-      if (problem != null) {
-        errors.add(where, field, problem + " in " + Quote.of(patterns.get(i)));
-        valid = false;
-      }
-    }
-    return valid ? Pattern.compile(regex.append(")\\z").toString()) : null;
+    return anyOf(patterns, NamePatterns::appendFqdn, where, field, errors);
   }
 
   static Pattern nodeNames(List<String> patterns, String where, String field, FilterErrors errors) {
+    return anyOf(patterns, NamePatterns::appendNodeName, where, field, errors);
+  }
+
+  /** Appends one pattern's regex; returns what is wrong with the pattern, or null. */
+  private interface Appender {
+    String append(StringBuilder regex, String pattern);
+  }
+
+  private static Pattern anyOf(List<String> patterns, Appender appender, String where, String field, FilterErrors errors) {
     StringBuilder regex = new StringBuilder("\\A(?:");
     boolean valid = true;
     for (int i = 0; i < patterns.size(); i++) {
       if (i > 0) {
         regex.append('|');
       }
-      String problem = appendNodeName(regex, patterns.get(i));
+      String problem = appender.append(regex, patterns.get(i));
       if (problem != null) {
         errors.add(where, field, problem + " in " + Quote.of(patterns.get(i)));
         valid = false;
