@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * flag to the blacklist. Conflicting flags are refused with the CLI's own messages.
  */
 final class FilterFlags {
-  /** Flags of which at most one may be given (a single-name group: may be repeated, listed for completeness). */
+  /** Groups of flags of which at most one may be given (a flag may still be repeated). */
   private static final List<List<String>> CONFLICTS = List.of(
       List.of("from-fqdn", "from-ip", "ip", "fqdn", "from-namespace", "namespace", "from-all-namespaces", "all-namespaces"),
       List.of("from-fqdn", "from-ip", "ip", "fqdn", "from-pod", "pod"),

@@ -3,6 +3,7 @@ package io.hexgate.cli.observe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
+import io.hexgate.cli.CliRun;
 import io.hexgate.contract.hubble.observer.GetFlowsRequest;
 import io.hexgate.contract.hubble.observer.GetFlowsResponse;
 import io.hexgate.contract.hubble.relay.NodeState;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Timestamp;
+import io.hexgate.cli.CliRun;
 import io.hexgate.cli.HexgateCli;
 import io.hexgate.contract.hubble.flow.FlowFilter;
 import io.hexgate.contract.hubble.observer.GetFlowsRequest;

@@ -2,6 +2,7 @@ package io.hexgate.cli.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hexgate.cli.CliRun;
 import io.hexgate.contract.hubble.observer.GetFlowsRequest;
 import io.hexgate.contract.hubble.observer.GetFlowsResponse;
 import io.hexgate.lab.hubble.HubbleBinary;

@@ -1,13 +1,13 @@
-package io.hexgate.cli.observe;
+package io.hexgate.cli;
 
-import io.hexgate.cli.HexgateCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** One {@code hexgate} command run in this JVM, its exit code and what it printed. */
-record CliRun(int exitCode, String out, String err) {
-  static synchronized CliRun of(String... args) {
+public record CliRun(int exitCode, String out, String err) {
+  /** Runs {@code hexgate ARGS} with standard output and error captured (one run at a time). */
+  public static synchronized CliRun of(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream oldOut = System.out;
