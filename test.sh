@@ -26,6 +26,9 @@ scripts/ensure-olm-tools.sh >/dev/null || echo "test.sh: operator-sdk and helm c
 # OLM v0's olm and catalog operators and opm, built once into ~/.cache/hexgate; without them the lab's OLM
 # install tests are skipped and say so
 scripts/ensure-olm.sh >/dev/null || echo "test.sh: OLM cannot be built here; the OLM install tests are skipped" >&2
+# the stock hubble CLI, built once into ~/.cache/hexgate; without it the tests that run it against Hexgate's Hubble
+# servers are skipped and say so
+scripts/ensure-hubble.sh >/dev/null || echo "test.sh: the hubble CLI cannot be built here; the stock hubble CLI tests are skipped" >&2
 ./mvnw -B -ntp verify
 
 # The shared policy-verdict corpus runs inside the suite (src/test, PolicyVerdictConformanceTest);

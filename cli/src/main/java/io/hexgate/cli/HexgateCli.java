@@ -4,6 +4,8 @@ import io.hexgate.cli.bench.BenchCommand;
 import ch.qos.logback.classic.Level;
 import io.hexgate.cli.lab.LabCommand;
 import io.hexgate.cli.logging.LogSettings;
+import io.hexgate.cli.observe.ObserveCommand;
+import io.hexgate.cli.observe.StatusCommand;
 import io.hexgate.cli.policy.PolicyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +19,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     version = "hexgate 0.1.0",
     description = "Identity-aware network policy and flow visibility for Kubernetes, compatible with Cilium policies.",
-    subcommands = {PolicyCommand.class, DemoCommand.class, LabCommand.class, OperatorCommand.class, AgentCommand.class, AgentCertCommand.class, BenchCommand.class})
+    subcommands = {PolicyCommand.class, DemoCommand.class, LabCommand.class, OperatorCommand.class, AgentCommand.class, AgentCertCommand.class, BenchCommand.class,
+        ObserveCommand.class, StatusCommand.class})
 public final class HexgateCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -2,11 +2,8 @@ package io.hexgate.cli.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hexgate.cli.HexgateCli;
-import java.io.ByteArrayOutputStream;
+import io.hexgate.cli.CliRun;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,35 +41,20 @@ class PolicyTraceCommandTest {
           toPorts: [{ports: [{port: "80", protocol: TCP}]}]
       """;
 
-  record Run(int exitCode, String out, String err) {}
-
-  private Run run(String yaml, String... extra) throws IOException {
+  private CliRun run(String yaml, String... extra) throws IOException {
     Path f = tmp.resolve("cluster.yaml");
     Files.writeString(f, yaml);
     List<String> args = new ArrayList<>(List.of("policy", "trace", "--offline", "-f", f.toString()));
     args.addAll(List.of(extra));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    int rc;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      rc = HexgateCli.commandLine().execute(args.toArray(String[]::new));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return CliRun.of(args.toArray(String[]::new));
   }
 
   @Test
   void shouldPrintOneFinalVerdictAndExitZero() throws IOException {
-    Run allowed = run(CLUSTER, "--src", "default/client", "--dst", "default/web", "--dport", "80/tcp");
+    CliRun allowed = run(CLUSTER, "--src", "default/client", "--dst", "default/web", "--dport", "80/tcp");
     assertThat(allowed.exitCode()).isZero();
     assertThat(allowed.out().lines().filter(l -> l.startsWith("Final verdict:"))).containsExactly("Final verdict: ALLOWED");
-    Run denied = run(CLUSTER, "--src", "default/client", "--dst", "default/web", "--dport", "81");
+    CliRun denied = run(CLUSTER, "--src", "default/client", "--dst", "default/web", "--dport", "81");
     assertThat(denied.exitCode()).isZero();
     assertThat(denied.out().lines().filter(l -> l.startsWith("Final verdict:"))).containsExactly("Final verdict: DENIED");
   }
@@ -89,7 +71,7 @@ class PolicyTraceCommandTest {
         "/tcp       | --dport /tcp: \"\" is not a port number (0-65535)",
       })
   void shouldRejectBadDportWithExitCodeTwo(String dport, String message) throws IOException {
-    Run r = run(CLUSTER, "--src", "default/client", "--dst", "default/web", "--dport", dport);
+    CliRun r = run(CLUSTER, "--src", "default/client", "--dst", "default/web", "--dport", dport);
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).isEqualTo("hexgate: " + message + System.lineSeparator());
     assertThat(r.out()).doesNotContain("Final verdict");
@@ -97,7 +79,7 @@ class PolicyTraceCommandTest {
 
   @Test
   void shouldReportInvalidPolicyWithFileObjectAndPathAndExitTwo() throws IOException {
-    Run r =
+    CliRun r =
         run(CLUSTER.replace("port: \"80\"", "port: eighty"), "--src", "default/client", "--dst", "default/web", "--dport", "80");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err())
@@ -109,7 +91,7 @@ class PolicyTraceCommandTest {
 
   @Test
   void shouldReportUnknownPodAndExitTwo() throws IOException {
-    Run r = run(CLUSTER, "--src", "default/xwing", "--dst", "default/web", "--dport", "80");
+    CliRun r = run(CLUSTER, "--src", "default/xwing", "--dst", "default/web", "--dport", "80");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err())
         .isEqualTo("hexgate: --src default/xwing: unknown pod: no Pod (or workload) named \"xwing\" in namespace"
@@ -118,7 +100,7 @@ class PolicyTraceCommandTest {
 
   @Test
   void shouldReportUnparseableYamlAndExitTwo() throws IOException {
-    Run r = run("kind: [Pod\n", "--src", "default/client", "--dst", "default/web", "--dport", "80");
+    CliRun r = run("kind: [Pod\n", "--src", "default/client", "--dst", "default/web", "--dport", "80");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).startsWith("hexgate: " + tmp.resolve("cluster.yaml") + ": not valid YAML: line ");
     assertThat(r.err().lines()).hasSize(1);
