@@ -219,6 +219,10 @@ final class FlowFilterCompiler {
       Set<String> ids = Set.copyOf(filter.getTraceIdList());
       parts.add(f -> ids.contains(f.getTraceContext().getParent().getTraceId()));
     }
+    if (filter.getIpTraceIdCount() > 0) {
+      Set<Long> ids = Set.copyOf(filter.getIpTraceIdList());
+      parts.add(f -> f.hasIpTraceId() && ids.contains(f.getIpTraceId().getTraceId()));
+    }
     if (filter.getNodeNameCount() > 0) {
       Pattern pattern = NamePatterns.nodeNames(filter.getNodeNameList(), where, "node_name", errors);
       parts.add(f -> {
