@@ -8,7 +8,9 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Hubble's context options, which every flow metric accepts: {@code sourceContext} / {@code destinationContext}
@@ -232,6 +234,34 @@ final class ContextLabels {
       all[i] = destinationValue;
     }
     return all;
+  }
+
+  /**
+   * Removes from {@code series} those that name pod {@code namespace/pod}, as Hubble does a while after a pod
+   * is deleted so that its series do not pile up: those whose {@code source} or {@code destination} is
+   * {@code namespace/pod} by the {@code pod} context, and those whose {@code source_namespace} and
+   * {@code source_pod} (or the destination's) are both labels and name it.
+   */
+  void forgetPod(String namespace, String pod, List<Series<?>> series) {
+    List<Map<String, String>> matches = new ArrayList<>();
+    if (Stream.of(source, sourceEgress, sourceIngress).anyMatch(ids -> ids.contains(Identifier.POD))) {
+      matches.add(Map.of("source", namespace + "/" + pod));
+    }
+    if (Stream.of(destination, destinationEgress, destinationIngress).anyMatch(ids -> ids.contains(Identifier.POD))) {
+      matches.add(Map.of("destination", namespace + "/" + pod));
+    }
+    List<Label> listed = List.of(labels);
+    if (listed.contains(Label.SOURCE_NAMESPACE) && listed.contains(Label.SOURCE_POD)) {
+      matches.add(Map.of("source_namespace", namespace, "source_pod", pod));
+    }
+    if (listed.contains(Label.DESTINATION_NAMESPACE) && listed.contains(Label.DESTINATION_POD)) {
+      matches.add(Map.of("destination_namespace", namespace, "destination_pod", pod));
+    }
+    for (Map<String, String> m : matches) {
+      for (Series<?> s : series) {
+        s.removeMatching(m);
+      }
+    }
   }
 
   private static List<Identifier> pick(Flow flow, List<Identifier> any, List<Identifier> egress,

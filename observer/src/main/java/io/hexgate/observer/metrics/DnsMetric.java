@@ -14,7 +14,7 @@ import java.util.Map;
  * Options {@code query} (adds the query name as label {@code query}) and {@code ignoreAAAA} (skips
  * AAAA-only lookups). A denied query counts as a query with rcode {@code Policy denied}.
  */
-final class DnsMetric implements FlowMetric {
+final class DnsMetric extends FlowMetric {
   private static final Map<Integer, String> RCODES = Map.ofEntries(
       Map.entry(0, "No Error"), Map.entry(1, "Format Error"), Map.entry(2, "Server Failure"),
       Map.entry(3, "Non-Existent Domain"), Map.entry(4, "Not Implemented"), Map.entry(5, "Query Refused"),
@@ -28,22 +28,21 @@ final class DnsMetric implements FlowMetric {
 
   private final boolean includeQuery;
   private final boolean ignoreAaaa;
-  private final ContextLabels context;
   private final Series<CounterDataPoint> queries;
   private final Series<CounterDataPoint> responses;
   private final Series<CounterDataPoint> responseTypes;
 
   DnsMetric(MetricOptions options, PrometheusRegistry registry) {
+    super(options, registry);
     includeQuery = options.flag("query");
     ignoreAaaa = options.flag("ignoreAAAA");
-    context = ContextLabels.parse(options);
     String[] counted = includeQuery
         ? context.names("rcode", "qtypes", "ips_returned", "query") : context.names("rcode", "qtypes", "ips_returned");
     String[] types = includeQuery ? context.names("type", "qtypes", "query") : context.names("type", "qtypes");
-    queries = Series.counter(registry, "hubble_dns_queries_total", "Number of DNS queries observed", false, counted);
-    responses = Series.counter(registry, "hubble_dns_responses_total", "Number of DNS responses observed", false,
+    queries = counter("hubble_dns_queries_total", "Number of DNS queries observed", false, counted);
+    responses = counter("hubble_dns_responses_total", "Number of DNS responses observed", false,
         counted);
-    responseTypes = Series.counter(registry, "hubble_dns_response_types_total", "Number of DNS response types",
+    responseTypes = counter("hubble_dns_response_types_total", "Number of DNS response types",
         false, types);
   }
 

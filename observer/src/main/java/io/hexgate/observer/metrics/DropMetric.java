@@ -6,13 +6,12 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /** {@code drop}: {@code hubble_drop_total{reason,protocol}}, each dropped flow by its DropReason's name. */
-final class DropMetric implements FlowMetric {
-  private final ContextLabels context;
+final class DropMetric extends FlowMetric {
   private final Series<CounterDataPoint> drops;
 
   DropMetric(MetricOptions options, PrometheusRegistry registry) {
-    context = ContextLabels.parse(options);
-    drops = Series.counter(registry, "hubble_drop_total", "Number of drops", false,
+    super(options, registry);
+    drops = counter("hubble_drop_total", "Number of drops", false,
         context.names("reason", "protocol"));
   }
 

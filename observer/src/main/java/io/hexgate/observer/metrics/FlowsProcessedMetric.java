@@ -5,13 +5,12 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /** {@code flow}: {@code hubble_flows_processed_total{protocol,type,subtype,verdict}}, every flow. */
-final class FlowsProcessedMetric implements FlowMetric {
-  private final ContextLabels context;
+final class FlowsProcessedMetric extends FlowMetric {
   private final Series<CounterDataPoint> flows;
 
   FlowsProcessedMetric(MetricOptions options, PrometheusRegistry registry) {
-    context = ContextLabels.parse(options);
-    flows = Series.counter(registry, "hubble_flows_processed_total", "Total number of flows processed", false,
+    super(options, registry);
+    flows = counter("hubble_flows_processed_total", "Total number of flows processed", false,
         context.names("protocol", "type", "subtype", "verdict"));
   }
 

@@ -13,22 +13,21 @@ import java.util.List;
  * {@code port}) of flows to {@code reserved:world} that are not replies. Drops count only when policy denied
  * them unless {@code any-drop}; {@code syn-only} counts TCP connection attempts only.
  */
-final class FlowsToWorldMetric implements FlowMetric {
+final class FlowsToWorldMetric extends FlowMetric {
   /** A dual-stack cluster's world identities carry {@code world-ipv4} / {@code world-ipv6} beside or instead. */
   private static final List<String> WORLD = List.of("reserved:world", "reserved:world-ipv4", "reserved:world-ipv6");
 
   private final boolean anyDrop;
   private final boolean port;
   private final boolean synOnly;
-  private final ContextLabels context;
   private final Series<CounterDataPoint> flows;
 
   FlowsToWorldMetric(MetricOptions options, PrometheusRegistry registry) {
+    super(options, registry);
     anyDrop = options.flag("any-drop");
     port = options.flag("port");
     synOnly = options.flag("syn-only");
-    context = ContextLabels.parse(options);
-    flows = Series.counter(registry, "hubble_flows_to_world_total", "Total number of flows to reserved:world", false,
+    flows = counter("hubble_flows_to_world_total", "Total number of flows to reserved:world", false,
         port ? context.names("protocol", "verdict", "port") : context.names("protocol", "verdict"));
   }
 

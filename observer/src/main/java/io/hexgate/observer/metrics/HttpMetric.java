@@ -11,36 +11,35 @@ import io.prometheus.metrics.model.snapshots.Labels;
 /**
  * {@code httpV2}: {@code hubble_http_requests_total{method,protocol,status,reporter}} and
  * {@code hubble_http_request_duration_seconds{method,reporter}}, counted on responses, whose source and
- * destination context is the request's. Legacy {@code http}: {@code hubble_http_requests_total{method,protocol,reporter}}
- * on requests, {@code hubble_http_responses_total{method,protocol,status,reporter}} and the duration on
+ * destination context is the request's. Legacy {@code http}:
+ * {@code hubble_http_requests_total{method,protocol,reporter}} on requests, {@code hubble_http_responses_total{method,protocol,status,reporter}} and the duration on
  * responses. With {@code exemplars=true} each observation carries the flow's trace id as exemplar
  * {@code traceID} (shown in the OpenMetrics exposition).
  */
-final class HttpMetric implements FlowMetric {
+final class HttpMetric extends FlowMetric {
   private static final String DURATION_HELP = "Quantiles of HTTP request duration in seconds";
 
   private final boolean v2;
   private final boolean exemplars;
-  private final ContextLabels context;
   private final Series<CounterDataPoint> requests;
   private final Series<CounterDataPoint> responses;
   private final Series<DistributionDataPoint> duration;
 
   HttpMetric(MetricOptions options, PrometheusRegistry registry, boolean v2) {
+    super(options, registry);
     this.v2 = v2;
     this.exemplars = exemplars(options);
-    context = ContextLabels.parse(options);
     if (v2) {
-      requests = Series.counter(registry, "hubble_http_requests_total", "Count of HTTP requests", exemplars,
+      requests = counter("hubble_http_requests_total", "Count of HTTP requests", exemplars,
           context.names("method", "protocol", "status", "reporter"));
       responses = null;
     } else {
-      requests = Series.counter(registry, "hubble_http_requests_total", "Count of HTTP requests", exemplars,
+      requests = counter("hubble_http_requests_total", "Count of HTTP requests", exemplars,
           context.names("method", "protocol", "reporter"));
-      responses = Series.counter(registry, "hubble_http_responses_total", "Count of HTTP responses", exemplars,
+      responses = counter("hubble_http_responses_total", "Count of HTTP responses", exemplars,
           context.names("method", "protocol", "status", "reporter"));
     }
-    duration = Series.histogram(registry, "hubble_http_request_duration_seconds", DURATION_HELP, exemplars,
+    duration = histogram("hubble_http_request_duration_seconds", DURATION_HELP, exemplars,
         context.names("method", "reporter"));
   }
 

@@ -57,8 +57,8 @@ public final class HubbleMetrics {
 
   /**
    * Hubble's {@code --hubble-metrics} value: metric names separated by spaces, each optionally followed by
-   * {@code :} and options separated by {@code ;}, e.g.
-   * {@code "dns drop tcp flow port-distribution icmp httpV2:exemplars=true;labelsContext=source_namespace,destination_namespace"}.
+   * {@code :} and options separated by {@code ;}, e.g. {@code "dns drop tcp flow port-distribution icmp
+   * httpV2:exemplars=true;labelsContext=source_namespace,destination_namespace"}.
    * Metrics: dns, drop, flow, flows-to-world, http, httpV2, icmp, kafka, policy, port-distribution, tcp.
    * Blank enables none.
    *
@@ -114,6 +114,17 @@ public final class HubbleMetrics {
   public void onFlow(Flow flow) {
     for (FlowMetric m : metrics) {
       m.onFlow(flow);
+    }
+  }
+
+  /**
+   * Removes the series that name a deleted pod: by the {@code pod} source / destination context, or by both
+   * {@code source_namespace} and {@code source_pod} (or the destination's) labels. Hubble does this a minute
+   * after the deletion, so that flows still in flight are counted first; that delay is the caller's to keep.
+   */
+  public void forgetPod(String namespace, String pod) {
+    for (FlowMetric m : metrics) {
+      m.forgetPod(namespace, pod);
     }
   }
 

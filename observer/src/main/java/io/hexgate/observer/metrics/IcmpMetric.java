@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code icmp}: {@code hubble_icmp_total{family,type}}, the type named as Hubble names it (gopacket's names:
  * {@code EchoRequest}, {@code DestinationUnreachable(Port)}, {@code 42(0)} for a type it does not know).
  */
-final class IcmpMetric implements FlowMetric {
+final class IcmpMetric extends FlowMetric {
   private record TypeNames(String type, Map<Integer, String> codes) {}
 
   private static final Map<Integer, TypeNames> V4 = Map.ofEntries(
@@ -53,12 +53,11 @@ final class IcmpMetric implements FlowMetric {
       Map.entry(136, new TypeNames("NeighborAdvertisement", null)),
       Map.entry(137, new TypeNames("Redirect", null)));
 
-  private final ContextLabels context;
   private final Series<CounterDataPoint> messages;
 
   IcmpMetric(MetricOptions options, PrometheusRegistry registry) {
-    context = ContextLabels.parse(options);
-    messages = Series.counter(registry, "hubble_icmp_total", "Number of ICMP messages", false,
+    super(options, registry);
+    messages = counter("hubble_icmp_total", "Number of ICMP messages", false,
         context.names("family", "type"));
   }
 

@@ -11,16 +11,15 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * {@code kafka}: {@code hubble_kafka_requests_total{topic,api_key,error_code,reporter}} and
  * {@code hubble_kafka_request_duration_seconds{topic,api_key,reporter}}, counted on Kafka request records.
  */
-final class KafkaMetric implements FlowMetric {
-  private final ContextLabels context;
+final class KafkaMetric extends FlowMetric {
   private final Series<CounterDataPoint> requests;
   private final Series<DistributionDataPoint> duration;
 
   KafkaMetric(MetricOptions options, PrometheusRegistry registry) {
-    context = ContextLabels.parse(options);
-    requests = Series.counter(registry, "hubble_kafka_requests_total", "Count of Kafka requests", false,
+    super(options, registry);
+    requests = counter("hubble_kafka_requests_total", "Count of Kafka requests", false,
         context.names("topic", "api_key", "error_code", "reporter"));
-    duration = Series.histogram(registry, "hubble_kafka_request_duration_seconds",
+    duration = histogram("hubble_kafka_request_duration_seconds",
         "Quantiles of HTTP request duration in seconds", false, context.names("topic", "api_key", "reporter"));
   }
 

@@ -9,16 +9,15 @@ import java.util.Locale;
  * {@code policy}: {@code hubble_policy_verdicts_total{direction,match,action}} for policy-verdict events (the
  * match type lower-cased) and L7 events ({@code l7/http}, {@code l7/dns}, {@code l7/kafka}).
  */
-final class PolicyVerdictMetric implements FlowMetric {
+final class PolicyVerdictMetric extends FlowMetric {
   /** The host may reach every local endpoint: its verdicts say nothing about policy. */
   private static final int HOST_IDENTITY = 1;
 
-  private final ContextLabels context;
   private final Series<CounterDataPoint> verdicts;
 
   PolicyVerdictMetric(MetricOptions options, PrometheusRegistry registry) {
-    context = ContextLabels.parse(options);
-    verdicts = Series.counter(registry, "hubble_policy_verdicts_total",
+    super(options, registry);
+    verdicts = counter("hubble_policy_verdicts_total",
         "Total number of Cilium network policy verdicts", false, context.names("direction", "match", "action"));
   }
 

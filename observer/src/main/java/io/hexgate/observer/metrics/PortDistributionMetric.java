@@ -10,13 +10,12 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * {@code port-distribution}: {@code hubble_port_distribution_total{protocol,port}} of forwarded flows known
  * not to be replies (a reply's destination port is the client's ephemeral one); ICMP counts under port 0.
  */
-final class PortDistributionMetric implements FlowMetric {
-  private final ContextLabels context;
+final class PortDistributionMetric extends FlowMetric {
   private final Series<CounterDataPoint> ports;
 
   PortDistributionMetric(MetricOptions options, PrometheusRegistry registry) {
-    context = ContextLabels.parse(options);
-    ports = Series.counter(registry, "hubble_port_distribution_total",
+    super(options, registry);
+    ports = counter("hubble_port_distribution_total",
         "Numbers of packets distributed by destination port", false, context.names("protocol", "port"));
   }
 

@@ -21,17 +21,19 @@ final class Series<D extends DataPoint> {
   private static final double[] DEFAULT_BUCKETS = {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10};
 
   private final StatefulMetric<D, ?> metric;
+  private final List<String> labelNames;
   private final Map<List<String>, D> series = new ConcurrentHashMap<>();
 
-  private Series(StatefulMetric<D, ?> metric) {
+  private Series(StatefulMetric<D, ?> metric, String... labelNames) {
     this.metric = metric;
+    this.labelNames = List.of(labelNames);
   }
 
   /** A counter named with its {@code _total}. */
   static Series<CounterDataPoint> counter(PrometheusRegistry registry, String name, String help, boolean exemplars,
       String... labelNames) {
     Counter.Builder b = Counter.builder().name(name).help(help).labelNames(labelNames);
-    return new Series<>((exemplars ? b.withExemplars() : b.withoutExemplars()).register(registry));
+    return new Series<>((exemplars ? b.withExemplars() : b.withoutExemplars()).register(registry), labelNames);
   }
 
   /** A classic histogram with Prometheus' default buckets. */
@@ -39,12 +41,36 @@ final class Series<D extends DataPoint> {
       boolean exemplars, String... labelNames) {
     Histogram.Builder b = Histogram.builder().name(name).help(help).labelNames(labelNames)
         .classicOnly().classicUpperBounds(DEFAULT_BUCKETS);
-    return new Series<>((exemplars ? b.withExemplars() : b.withoutExemplars()).register(registry));
+    return new Series<>((exemplars ? b.withExemplars() : b.withoutExemplars()).register(registry), labelNames);
   }
 
   D get(String... labelValues) {
     List<String> key = Arrays.asList(labelValues);
     D d = series.get(key);
     return d != null ? d : series.computeIfAbsent(key, k -> metric.labelValues(labelValues));
+  }
+
+  /** Removes the series whose labels include all of {@code labels} (none when the metric lacks one of them). */
+  void removeMatching(Map<String, String> labels) {
+    int[] index = new int[labels.size()];
+    String[] value = new String[labels.size()];
+    int i = 0;
+    for (Map.Entry<String, String> l : labels.entrySet()) {
+      int at = labelNames.indexOf(l.getKey());
+      if (at < 0) {
+        return;
+      }
+      index[i] = at;
+      value[i++] = l.getValue();
+    }
+    series.keySet().removeIf(values -> {
+      for (int j = 0; j < index.length; j++) {
+        if (!values.get(index[j]).equals(value[j])) {
+          return false;
+        }
+      }
+      metric.remove(values.toArray(new String[0]));
+      return true;
+    });
   }
 }

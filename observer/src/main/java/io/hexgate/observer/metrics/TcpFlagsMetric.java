@@ -7,13 +7,12 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /** {@code tcp}: {@code hubble_tcp_flags_total{flag,family}}: SYN, SYN-ACK, FIN, RST of forwarded TCP flows. */
-final class TcpFlagsMetric implements FlowMetric {
-  private final ContextLabels context;
+final class TcpFlagsMetric extends FlowMetric {
   private final Series<CounterDataPoint> flags;
 
   TcpFlagsMetric(MetricOptions options, PrometheusRegistry registry) {
-    context = ContextLabels.parse(options);
-    flags = Series.counter(registry, "hubble_tcp_flags_total", "TCP flag occurrences", false,
+    super(options, registry);
+    flags = counter("hubble_tcp_flags_total", "TCP flag occurrences", false,
         context.names("flag", "family"));
   }
 

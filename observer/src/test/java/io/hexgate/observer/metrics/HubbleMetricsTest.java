@@ -262,6 +262,41 @@ class HubbleMetricsTest {
   }
 
   @Test
+  void aDeletedPodsSeriesAreForgotten() {
+    HubbleMetrics metrics = HubbleMetrics.parse("flow:destinationContext=pod"
+        + " httpV2:labelsContext=source_namespace,source_pod,destination_namespace drop:sourceContext=namespace");
+    metrics.onFlow(policyAllowed());
+    metrics.onFlow(trace(0, udp(53), false).toBuilder().setDestination(CLIENT).build());
+    metrics.onFlow(httpResponse(200, 1_000_000, ""));
+    metrics.onFlow(drop(133, DropReason.POLICY_DENIED, udp(53)));
+
+    metrics.forgetPod("shop", "api-0");
+
+    String scrape = metrics.scrape();
+    assertThat(series(scrape, "hubble_flows_processed_total")).containsExactlyInAnyOrder(
+        "hubble_flows_processed_total{destination=\"shop/web-7d4b9-x2x\",protocol=\"HTTP\",subtype=\"HTTP\","
+            + "type=\"L7\",verdict=\"FORWARDED\"} 1.0",
+        "hubble_flows_processed_total{destination=\"shop/web-7d4b9-x2x\",protocol=\"UDP\",subtype=\"to-endpoint\","
+            + "type=\"Trace\",verdict=\"FORWARDED\"} 1.0");
+    // the response's source is api-0, but from the request's point of view web is the source
+    assertThat(series(scrape, "hubble_http_requests_total")).hasSize(1);
+    // namespaces name no pod
+    assertThat(series(scrape, "hubble_drop_total")).hasSize(1);
+
+    metrics.forgetPod("shop", "web-7d4b9-x2x");
+    scrape = metrics.scrape();
+    assertThat(series(scrape, "hubble_flows_processed_total")).isEmpty();
+    assertThat(series(scrape, "hubble_http_requests_total")).isEmpty();
+    assertThat(series(scrape, "hubble_http_request_duration_seconds_count")).isEmpty();
+    assertThat(series(scrape, "hubble_drop_total")).hasSize(1);
+
+    metrics.onFlow(policyAllowed());
+    assertThat(series(metrics.scrape(), "hubble_flows_processed_total")).containsExactly(
+        "hubble_flows_processed_total{destination=\"shop/api-0\",protocol=\"TCP\",subtype=\"\","
+            + "type=\"PolicyVerdict\",verdict=\"FORWARDED\"} 1.0");
+  }
+
+  @Test
   void eventKindsWithoutAnEventTypeOrUnknownToHubbleAreLabelledAsHubbleDoes() {
     HubbleMetrics metrics = HubbleMetrics.parse("flow icmp");
     // an L7 record that left its event type out still counts as L7
