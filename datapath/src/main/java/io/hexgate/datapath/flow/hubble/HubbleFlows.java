@@ -40,6 +40,7 @@ public final class HubbleFlows {
   static final int MONITOR_L7 = 129;
 
   static final int DROP_POLICY_DENIED = 133;
+  static final int DROP_POLICY_DENY = 181;
 
   private static final CiliumEventType POLICY_VERDICT = CiliumEventType.newBuilder().setType(MONITOR_POLICY_VERDICT).build();
   private static final CiliumEventType L7 = CiliumEventType.newBuilder().setType(MONITOR_L7).build();
@@ -211,7 +212,8 @@ public final class HubbleFlows {
    */
   private void policies(Flow.Builder b, io.hexgate.contract.v1.Flow f, NameTable table, boolean dropped,
       int dropReason, boolean ingress, boolean egress, boolean destinationLocal) {
-    if (!ingress && !egress) {
+    if ((!ingress && !egress) || (dropped && dropReason != DROP_POLICY_DENIED && dropReason != DROP_POLICY_DENY)) {
+      // a drop for another reason (no proxy listener, say) was not the policies' doing
       return;
     }
     List<PolicyRef> refs = f.getPoliciesList();

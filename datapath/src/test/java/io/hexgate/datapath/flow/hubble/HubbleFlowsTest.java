@@ -206,6 +206,13 @@ class HubbleFlowsTest {
     assertThat(f.getEventType().getType()).isEqualTo(5);
     assertThat(f.getIsReply().getValue()).isFalse();
     assertThat(bare(f.getIngressAllowedByList())).containsExactly(policy(RULE1));
+
+    Flow noListener = hubble.toHubble(events.toFlow(tcp(Event.EVENT_POLICY_VERDICT, Directions.DIR_INGRESS,
+        Event.ACTION_REDIRECT, Verdicts.MATCH_L3_L4, DropReasons.DROP_PROXY_LOOKUP_FAILED, 0x02, TIEFIGHTER_ID,
+        DEATHSTAR_ID, TIEFIGHTER, DEATHSTAR, 5555, 80, 3, null, 0), Map.of(3, List.of(RULE1))));
+    assertThat(noListener.getVerdict()).isEqualTo(Verdict.DROPPED);
+    assertThat(noListener.getDropReasonDesc()).isEqualTo(DropReason.SOCKET_LOOKUP_FAILED);
+    assertThat(noListener.getIngressDeniedByList()).as("the policy redirected, the proxy was missing").isEmpty();
   }
 
   @Test
