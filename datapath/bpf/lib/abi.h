@@ -328,7 +328,7 @@ struct hg_event {
 	__u8 match_type; /* HG_MATCH_* (policy verdicts) */
 	__u16 reason;    /* 0 forwarded, else the drop reason */
 	__u8 protocol;   /* IP protocol byte of the packet */
-	__u8 pad;
+	__u8 tcp_flags;  /* TCP: the flags byte (0 for later fragments) */
 	__u32 endpoint;  /* 0 when unknown */
 	__u32 src_identity;
 	__u32 dst_identity;
@@ -339,7 +339,8 @@ struct hg_event {
 	__u32 rule_id;
 	__u32 orig_daddr; /* the service frontend before translation, 0 when none */
 	__u16 orig_dport;
-	__u16 pad2;
+	__u8 icmp_type;  /* ICMP: type and code of the message */
+	__u8 icmp_code;
 	__u32 length;    /* skb->len */
 };
 

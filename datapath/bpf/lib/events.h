@@ -58,6 +58,9 @@ static __always_inline void emit(struct __sk_buff *skb, const struct hg_pkt *p, 
 	e->daddr = p->tuple.daddr;
 	e->sport = p->tuple.sport;
 	e->dport = p->tuple.dport;
+	e->tcp_flags = p->tcp_flags;
+	e->icmp_type = p->icmp_type;
+	e->icmp_code = p->icmp_code;
 	e->length = skb->len;
 	if (j) {
 		e->action = j->action;

@@ -17,6 +17,7 @@ public record Event(
     int matchType,
     int reason,
     int protocol,
+    int tcpFlags,
     int endpoint,
     int srcIdentity,
     int dstIdentity,
@@ -27,6 +28,8 @@ public record Event(
     int ruleId,
     int origDaddr,
     int origDport,
+    int icmpType,
+    int icmpCode,
     int length) {
   public static final int EVENT_POLICY_VERDICT = 1;
   public static final int EVENT_DROP = 2;
@@ -45,7 +48,7 @@ public record Event(
     public void write(Event e, ByteBuffer b) {
       b.putLong(e.timeNanos);
       b.put((byte) e.type).put((byte) e.direction).put((byte) e.action).put((byte) e.matchType);
-      b.putShort((short) e.reason).put((byte) e.protocol).put((byte) 0);
+      b.putShort((short) e.reason).put((byte) e.protocol).put((byte) e.tcpFlags);
       b.putInt(e.endpoint).putInt(e.srcIdentity).putInt(e.dstIdentity);
       putNet32(b, e.saddr);
       putNet32(b, e.daddr);
@@ -54,7 +57,7 @@ public record Event(
       b.putInt(e.ruleId);
       putNet32(b, e.origDaddr);
       putNet16(b, e.origDport);
-      b.putShort((short) 0);
+      b.put((byte) e.icmpType).put((byte) e.icmpCode);
       b.putInt(e.length);
     }
 
@@ -66,7 +69,7 @@ public record Event(
       int match = Byte.toUnsignedInt(b.get());
       int reason = Short.toUnsignedInt(b.getShort());
       int proto = Byte.toUnsignedInt(b.get());
-      b.get();
+      int flags = Byte.toUnsignedInt(b.get());
       int ep = b.getInt();
       int src = b.getInt();
       int dst = b.getInt();
@@ -77,16 +80,17 @@ public record Event(
       int rule = b.getInt();
       int od = getNet32(b);
       int op = getNet16(b);
-      b.getShort();
+      int icmpType = Byte.toUnsignedInt(b.get());
+      int icmpCode = Byte.toUnsignedInt(b.get());
       int len = b.getInt();
-      return new Event(t, type, dir, action, match, reason, proto, ep, src, dst, saddr, daddr, sport, dport, rule, od,
-          op, len);
+      return new Event(t, type, dir, action, match, reason, proto, flags, ep, src, dst, saddr, daddr, sport, dport,
+          rule, od, op, icmpType, icmpCode, len);
     }
   };
 
   /** The same event without its kernel timestamp, for comparisons with the twin. */
   public Event withoutTime() {
-    return new Event(0, type, direction, action, matchType, reason, protocol, endpoint, srcIdentity, dstIdentity,
-        saddr, daddr, sport, dport, ruleId, origDaddr, origDport, length);
+    return new Event(0, type, direction, action, matchType, reason, protocol, tcpFlags, endpoint, srcIdentity,
+        dstIdentity, saddr, daddr, sport, dport, ruleId, origDaddr, origDport, icmpType, icmpCode, length);
   }
 }

@@ -12,21 +12,30 @@ import java.util.Map;
 
 /**
  * The node's desired state as the agent holds it: the operator's epoch and revision, the node's endpoints,
- * the cluster-wide IP cache (prefix → identity) and the ClusterIP services. Immutable; {@link #apply} makes
- * the next one.
+ * the cluster-wide IP cache (prefix → identity) and the ClusterIP services. {@code ipcachePods} holds the IP
+ * cache entries that name a pod (namespace, name, labels), by prefix: only flows read them. Immutable;
+ * {@link #apply} makes the next one.
  */
 public record AgentState(
     String epoch,
     long revision,
     Map<EndpointKey, EndpointState> endpoints,
     Map<String, Long> ipcache,
-    Map<ServiceFrontend, ServiceState> services) {
+    Map<ServiceFrontend, ServiceState> services,
+    Map<String, IpcacheEntry> ipcachePods) {
   public static final AgentState EMPTY = new AgentState("", 0, Map.of(), Map.of(), Map.of());
 
   public AgentState {
     endpoints = Collections.unmodifiableMap(endpoints);
     ipcache = Collections.unmodifiableMap(ipcache);
     services = Collections.unmodifiableMap(services);
+    ipcachePods = Collections.unmodifiableMap(ipcachePods);
+  }
+
+  /** A state whose IP cache names no pods. */
+  public AgentState(String epoch, long revision, Map<EndpointKey, EndpointState> endpoints, Map<String, Long> ipcache,
+      Map<ServiceFrontend, ServiceState> services) {
+    this(epoch, revision, endpoints, ipcache, services, Map.of());
   }
 
   /** Whether {@code u} can be applied on top of this state: a snapshot always, a delta only on its base. */
@@ -45,13 +54,22 @@ public record AgentState(
     u.getRemoveEndpointsList().forEach(eps::remove);
     u.getUpsertEndpointsList().forEach(e -> eps.put(e.getKey(), e));
     Map<String, Long> cache = ipcache;
+    Map<String, IpcacheEntry> pods = ipcachePods;
     if (u.getSnapshot() || u.getUpsertIpcacheCount() > 0 || u.getRemoveIpcacheCount() > 0) {
       Map<String, Long> next = u.getSnapshot() ? new HashMap<>() : new HashMap<>(ipcache);
+      Map<String, IpcacheEntry> nextPods = u.getSnapshot() ? new HashMap<>() : new HashMap<>(ipcachePods);
       u.getRemoveIpcacheList().forEach(next::remove);
+      u.getRemoveIpcacheList().forEach(nextPods::remove);
       for (IpcacheEntry e : u.getUpsertIpcacheList()) {
         next.put(e.getPrefix(), e.getIdentity());
+        if (e.getPodName().isEmpty() && e.getLabelsCount() == 0) {
+          nextPods.remove(e.getPrefix());
+        } else {
+          nextPods.put(e.getPrefix(), e);
+        }
       }
       cache = next;
+      pods = nextPods;
     }
     Map<ServiceFrontend, ServiceState> svcs = services;
     if (u.getSnapshot() || u.getUpsertServicesCount() > 0 || u.getRemoveServicesCount() > 0) {
@@ -60,6 +78,6 @@ public record AgentState(
       u.getUpsertServicesList().forEach(s -> next.put(s.getFrontend(), s));
       svcs = next;
     }
-    return new AgentState(u.getEpoch(), u.getRevision(), eps, cache, svcs);
+    return new AgentState(u.getEpoch(), u.getRevision(), eps, cache, svcs, pods);
   }
 }

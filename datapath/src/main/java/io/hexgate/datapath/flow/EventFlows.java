@@ -2,6 +2,7 @@ package io.hexgate.datapath.flow;
 
 import io.hexgate.contract.net.Ipv4;
 import io.hexgate.contract.v1.Flow;
+import io.hexgate.contract.v1.FlowEventKind;
 import io.hexgate.contract.v1.FlowType;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.Protocol;
@@ -41,6 +42,18 @@ public final class EventFlows {
             .setDirection(direction(e.direction()));
     if (e.protocol() == Protocols.PROTO_TCP || e.protocol() == Protocols.PROTO_UDP || e.protocol() == Protocols.PROTO_SCTP) {
       f.setSourcePort(e.sport()).setDestinationPort(e.dport());
+    }
+    if (e.protocol() == Protocols.PROTO_TCP) {
+      f.setTcpFlags(e.tcpFlags());
+    } else if (e.protocol() == Protocols.PROTO_ICMP) {
+      f.setIcmpType(e.icmpType()).setIcmpCode(e.icmpCode());
+    }
+    f.setEventKind(e.type() == Event.EVENT_POLICY_VERDICT ? FlowEventKind.FLOW_EVENT_KIND_POLICY_VERDICT
+            : e.type() == Event.EVENT_DROP ? FlowEventKind.FLOW_EVENT_KIND_DROP : FlowEventKind.FLOW_EVENT_KIND_UNKNOWN)
+        .setEndpointId(e.endpoint())
+        .setPolicyMatchType(e.matchType());
+    if (e.origDaddr() != 0) {
+      f.setOriginalDestinationIp(Ipv4.format(e.origDaddr())).setOriginalDestinationPort(e.origDport());
     }
     List<PolicyRef> refs = e.ruleId() == 0 ? null : rules.get(e.ruleId());
     if (refs != null) {

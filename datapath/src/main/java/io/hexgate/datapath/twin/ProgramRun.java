@@ -378,7 +378,8 @@ final class ProgramRun {
 
   private Event event(int type, int reason, Judgement j) {
     Judgement k = j == null ? new Judgement() : j;
-    return new Event(0, type, dir, k.action, k.matchType, reason, p.protocol, k.endpoint, k.srcIdentity,
-        k.dstIdentity, p.saddr, p.daddr, p.sport, p.dport, k.ruleId, k.origDaddr, k.origDport, p.length());
+    return new Event(0, type, dir, k.action, k.matchType, reason, p.protocol, p.tcpFlags, k.endpoint,
+        k.srcIdentity, k.dstIdentity, p.saddr, p.daddr, p.sport, p.dport, k.ruleId, k.origDaddr, k.origDport,
+        p.icmpType, p.icmpCode, p.length());
   }
 }

@@ -35,9 +35,17 @@ final class ContractMessages {
   }
 
   static RuleMap ruleMap(io.hexgate.operator.policy.RuleMap m) {
+    return ruleMap(m, java.util.List.of());
+  }
+
+  /** {@code defaultDenyBy}: the policies that make the direction enforcing, for flows of what no entry matches. */
+  static RuleMap ruleMap(io.hexgate.operator.policy.RuleMap m, java.util.List<PolicyRef> defaultDenyBy) {
     RuleMap.Builder b = RuleMap.newBuilder().setEnforcing(m.enforcing());
     for (io.hexgate.operator.policy.RuleMapEntry e : m.entries()) {
       b.addEntries(entry(e));
+    }
+    if (m.enforcing()) {
+      defaultDenyBy.forEach(r -> b.addDefaultDenyBy(policyRef(r)));
     }
     return b.build();
   }

@@ -1,30 +1,48 @@
 package io.hexgate.operator.node;
 
+import io.hexgate.contract.v1.IpcacheEntry;
 import io.hexgate.operator.identity.Identity;
+import io.hexgate.operator.identity.Label;
 import io.hexgate.operator.identity.ReservedIdentity;
 import io.hexgate.operator.identity.CidrPrefix;
 import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.PolicySnapshot;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * The cluster-wide address → identity table every node receives: each pod IP as a host prefix, and each
  * CIDR prefix a rule names ({@code entries}); and the nodes' own addresses ({@code nodes}, by node name),
  * which depend on who looks: {@link #entriesFor} gives a node's own addresses {@code reserved:host} and
- * the other nodes' {@code reserved:remote-node}. Immutable.
+ * the other nodes' {@code reserved:remote-node}. {@code pods} names the pod behind each pod prefix, so that
+ * agents name pods of other nodes in their flows. Immutable.
  */
-public record IpCache(Map<String, Long> entries, Map<String, Set<String>> nodes) {
-  public static final IpCache EMPTY = new IpCache(Map.of(), Map.of());
+public record IpCache(Map<String, Long> entries, Map<String, Set<String>> nodes, Map<String, Pod> pods) {
+  public static final IpCache EMPTY = new IpCache(Map.of(), Map.of(), Map.of());
+
+  /** The pod holding a prefix, with its identity and that identity's labels ({@code source:key=value}). */
+  public record Pod(String namespace, String name, long identity, List<String> labels) {
+    public Pod {
+      labels = List.copyOf(labels);
+    }
+  }
 
   public IpCache {
     entries = Map.copyOf(entries);
     nodes = Map.copyOf(nodes);
+    pods = Map.copyOf(pods);
   }
 
   public IpCache(Map<String, Long> entries) {
-    this(entries, Map.of());
+    this(entries, Map.of(), Map.of());
+  }
+
+  public IpCache(Map<String, Long> entries, Map<String, Set<String>> nodes) {
+    this(entries, nodes, Map.of());
   }
 
   /** Reads the pods and CIDR prefixes off the engine, with no node addresses. */
@@ -33,19 +51,50 @@ public record IpCache(Map<String, Long> entries, Map<String, Set<String>> nodes)
     for (Map.Entry<CidrPrefix, Long> e : engine.cidrIdentities().entrySet()) {
       out.put(e.getKey().toString(), e.getValue());
     }
+    Map<String, Pod> pods = new HashMap<>();
+    // one list per identity, shared by its pods: comparing caches then mostly compares instances
+    Map<Long, List<String>> labels = new HashMap<>();
     // Pods after CIDRs: a pod's own /32 is more specific than any rule's prefix anyway.
     for (Endpoint ep : engine.endpoints()) {
       Identity id = engine.identityOf(ep.key());
       if (ep.ip() != null && !ep.ip().isEmpty() && id != null) {
-        out.put(ep.ip() + (ep.ip().indexOf(':') >= 0 ? "/128" : "/32"), id.id());
+        String prefix = ep.ip() + (ep.ip().indexOf(':') >= 0 ? "/128" : "/32");
+        out.put(prefix, id.id());
+        pods.put(prefix, new Pod(ep.namespace(), ep.name(), id.id(), labels.computeIfAbsent(id.id(), x -> labels(id))));
       }
     }
-    return new IpCache(out);
+    return new IpCache(out, Map.of(), pods);
+  }
+
+  private static List<String> labels(Identity id) {
+    List<String> out = new ArrayList<>();
+    for (Label l : id.labels()) {
+      out.add(l.toString());
+    }
+    return List.copyOf(out);
   }
 
   /** The same pods and prefixes with these node addresses. */
   public IpCache withNodes(Map<String, Set<String>> next) {
-    return next.equals(nodes) ? this : new IpCache(entries, next);
+    return next.equals(nodes) ? this : new IpCache(entries, next, pods);
+  }
+
+  /**
+   * The contract entry of {@code prefix} with identity {@code identity} (as {@link #entriesFor} gives it):
+   * with the pod's name and labels when the prefix is a pod's address and still carries its identity.
+   */
+  public IpcacheEntry entry(String prefix, long identity) {
+    IpcacheEntry.Builder b = IpcacheEntry.newBuilder().setPrefix(prefix).setIdentity(identity);
+    Pod pod = pods.get(prefix);
+    if (pod != null && pod.identity() == identity) {
+      b.setNamespace(pod.namespace()).setPodName(pod.name()).addAllLabels(pod.labels());
+    }
+    return b.build();
+  }
+
+  /** Whether {@code prefix} names another pod here than in {@code other}. */
+  boolean podChanged(String prefix, IpCache other) {
+    return !Objects.equals(pods.get(prefix), other.pods.get(prefix));
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.hexgate.operator.node;
 
 import io.hexgate.contract.v1.EndpointState;
-import io.hexgate.contract.v1.IpcacheEntry;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.contract.v1.StateUpdate;
 import io.hexgate.operator.service.Services;
@@ -85,7 +84,16 @@ public record NodeDesiredState(
 
     io.hexgate.contract.v1.RuleMap get(PolicySnapshot engine, Endpoint e, long identity, Direction d) {
       Key k = new Key(identity, d, d == Direction.INGRESS ? e.namedPorts() : List.of());
-      return maps.computeIfAbsent(k, x -> ContractMessages.ruleMap(engine.ruleMap(e.key(), d)));
+      return maps.computeIfAbsent(k, x -> ContractMessages.ruleMap(engine.ruleMap(e.key(), d), defaultDenyBy(engine, identity, d)));
+    }
+
+    /** The policies whose rules put the identity's endpoints in default deny for {@code d}. */
+    private static List<PolicyRef> defaultDenyBy(PolicySnapshot engine, long identity, Direction d) {
+      IdentityPolicy ip = engine.policy(identity);
+      if (ip == null) {
+        return List.of();
+      }
+      return ip.rules().stream().filter(r -> r.defaultDeny(d)).map(r -> r.origin()).distinct().sorted().toList();
     }
   }
 
@@ -148,7 +156,7 @@ public record NodeDesiredState(
     endpoints.values().forEach(e -> b.addUpsertEndpoints(e.state()));
     ipcache.entriesFor(node).entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
-        .forEach(e -> b.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(e.getKey()).setIdentity(e.getValue())));
+        .forEach(e -> b.addUpsertIpcache(ipcache.entry(e.getKey(), e.getValue())));
     b.addAllUpsertServices(services.byFrontend().values());
     return b.build();
   }
@@ -175,8 +183,8 @@ public record NodeDesiredState(
       new TreeMap<>(now)
           .forEach(
               (prefix, id) -> {
-                if (!id.equals(then.get(prefix))) {
-                  b.addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix(prefix).setIdentity(id));
+                if (!id.equals(then.get(prefix)) || ipcache.podChanged(prefix, base.ipcache)) {
+                  b.addUpsertIpcache(ipcache.entry(prefix, id));
                 }
               });
       new TreeMap<>(then).keySet().stream().filter(p -> !now.containsKey(p)).forEach(b::addRemoveIpcache);
