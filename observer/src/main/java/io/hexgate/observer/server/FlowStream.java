@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.hexgate.contract.hubble.flow.Flow;
 import io.hexgate.contract.hubble.flow.LostEvent;
+import io.hexgate.contract.hubble.flow.LostEventSource;
 import io.hexgate.contract.hubble.observer.GetFlowsRequest;
 import io.hexgate.contract.hubble.observer.GetFlowsResponse;
 import io.hexgate.observer.buffer.FlowRing;
@@ -43,6 +44,8 @@ final class FlowStream implements Runnable {
   private final long number;
   private final long sinceNanos;
   private final long untilNanos;
+  // without follow, the stream ends where the buffer ended when it began, however fast flows arrive
+  private final long endBefore;
   private final String nodeName;
   private final Clock clock;
   private final Executor executor;
@@ -66,6 +69,7 @@ final class FlowStream implements Runnable {
     this.executor = executor;
     this.calls = calls;
     this.reader = startOf(ring, request, filter);
+    this.endBefore = follow ? Long.MAX_VALUE : ring.nextSequence();
   }
 
   /**
@@ -153,11 +157,11 @@ final class FlowStream implements Runnable {
           return;
         }
         RingEntry entry = reader.next();
+        if (!follow && (entry == null || entry.sequence() >= endBefore)) {
+          finish(Status.OK);
+          return;
+        }
         if (entry == null) {
-          if (!follow) {
-            finish(Status.OK);
-            return;
-          }
           state.set(CAUGHT_UP);
           // a write between next() and CAUGHT_UP saw RUNNING and left it to us: look once more
           if (reader.hasNext() && state.compareAndSet(CAUGHT_UP, RUNNING)) {
@@ -183,6 +187,11 @@ final class FlowStream implements Runnable {
     if (entry instanceof RingEntry.LostEntry lost) {
       // lost events bypass filters and time bounds, and do not count towards number
       LostEvent event = lost.event();
+      if (event.getSource() == LostEventSource.HUBBLE_RING_BUFFER
+          && event.getNumEventsLost() > endBefore - lost.sequence()) {
+        // lapped without following: what was written after the request began was never asked for
+        event = event.toBuilder().setNumEventsLost(endBefore - lost.sequence()).build();
+      }
       calls.onNext(GetFlowsResponse.newBuilder()
           .setLostEvents(event)
           .setNodeName(nodeName)

@@ -271,10 +271,29 @@ class LocalObserverTest {
     client.call.cancel("done", null);
   }
 
+  @Test
+  void shouldEndAReadOfTheBufferWhereItEndedWhenTheRequestCameEvenWhenLapped() throws Exception {
+    serve(7);
+    writeFlows(0, 6);
+    BlockingQueue<GetFlowsResponse> received = new LinkedBlockingQueue<>();
+    ManualClient client = new ManualClient(received);
+    ObserverGrpc.newStub(channel).getFlows(GetFlowsRequest.newBuilder().setFirst(true).build(), client);
+    assertThat(second(received.poll(5, TimeUnit.SECONDS))).isEqualTo("0");
+
+    writeFlows(7, 26);
+    client.call.request(100);
+
+    // it missed 1..6 of what it asked for; 7..26 came after the request
+    assertThat(second(received.poll(5, TimeUnit.SECONDS))).isEqualTo("lost:6");
+    assertThat(client.completed.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(received).isEmpty();
+  }
+
   /** A GetFlows client with manual flow control: it asks for one response, then only when told. */
   private static final class ManualClient implements ClientResponseObserver<GetFlowsRequest, GetFlowsResponse> {
     private final BlockingQueue<GetFlowsResponse> received;
     volatile ClientCallStreamObserver<GetFlowsRequest> call;
+    final java.util.concurrent.CountDownLatch completed = new java.util.concurrent.CountDownLatch(1);
 
     ManualClient(BlockingQueue<GetFlowsResponse> received) {
       this.received = received;
@@ -295,7 +314,9 @@ class LocalObserverTest {
     public void onError(Throwable t) {}
 
     @Override
-    public void onCompleted() {}
+    public void onCompleted() {
+      completed.countDown();
+    }
   }
 
   @Test
