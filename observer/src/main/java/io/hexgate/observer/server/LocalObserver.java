@@ -15,6 +15,7 @@ import io.hexgate.contract.hubble.observer.GetNamespacesResponse;
 import io.hexgate.contract.hubble.observer.ObserverGrpc;
 import io.hexgate.contract.hubble.observer.ServerStatusRequest;
 import io.hexgate.contract.hubble.observer.ServerStatusResponse;
+import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.observer.buffer.FlowRing;
 import io.hexgate.observer.filter.FlowFilters;
 import io.hexgate.observer.filter.FlowPredicate;
@@ -27,7 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Hubble's local observer, as each agent serves it on 4244: GetFlows from the agent's {@link FlowRing}
@@ -43,7 +43,7 @@ public final class LocalObserver extends ObserverGrpc.ObserverImplBase {
   private final Instant started;
   private final FlowRate rate = new FlowRate();
   private final SeenNamespaces namespaces = new SeenNamespaces();
-  // streams only signal it and park nothing on it; idle threads go away, so it needs no closing
+  // sends the streams' flows; idle threads go away after a while, so it needs no closing
   private final ExecutorService streams;
 
   public LocalObserver(String nodeName, FlowRing ring, Clock clock, String version) {
@@ -56,14 +56,8 @@ public final class LocalObserver extends ObserverGrpc.ObserverImplBase {
   }
 
   private static ExecutorService streamExecutor(String nodeName) {
-    AtomicInteger threads = new AtomicInteger();
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), task -> {
-          Thread thread = new Thread(task, "hubble-flows-" + nodeName + "-" + threads.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        });
-    return executor;
+    return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        DaemonThreads.factory("hubble-flows-" + nodeName));
   }
 
   /** A flow the agent observed: named after this node if it is not yet, kept in the ring, sent to followers. */

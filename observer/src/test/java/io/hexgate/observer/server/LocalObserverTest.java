@@ -2,6 +2,7 @@ package io.hexgate.observer.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Int32Value;
@@ -88,6 +89,13 @@ class LocalObserverTest {
     return responses;
   }
 
+  /** The description of the INVALID_ARGUMENT the request is answered with. */
+  private String invalidArgument(GetFlowsRequest request) {
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> all(request));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    return e.getStatus().getDescription();
+  }
+
   /** Seconds after T0 of the flows among the responses, and "lost:N" for lost events. */
   private static List<String> seconds(List<GetFlowsResponse> responses) {
     return responses.stream().map(LocalObserverTest::second).toList();
@@ -157,11 +165,8 @@ class LocalObserverTest {
   void shouldRejectFirstWithFollow() throws Exception {
     serve(15);
 
-    assertThatThrownBy(() -> all(GetFlowsRequest.newBuilder().setFirst(true).setFollow(true).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(e.getStatus().getDescription()).isEqualTo("first cannot be specified with follow");
-        });
+    assertThat(invalidArgument(GetFlowsRequest.newBuilder().setFirst(true).setFollow(true).build()))
+        .isEqualTo("first cannot be specified with follow");
   }
 
   @Test
@@ -196,12 +201,9 @@ class LocalObserverTest {
         .setExperimental(GetFlowsRequest.Experimental.newBuilder().setFieldMask(mask)).build()).get(0);
     assertThat(experimental.getFlow()).isEqualTo(masked);
 
-    assertThatThrownBy(() -> all(GetFlowsRequest.newBuilder()
+    assertThat(invalidArgument(GetFlowsRequest.newBuilder()
         .setFieldMask(FieldMask.newBuilder().addPaths("source.pod")).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(e.getStatus().getDescription()).contains("source.pod");
-        });
+        .contains("\"source.pod\"");
   }
 
   @Test
