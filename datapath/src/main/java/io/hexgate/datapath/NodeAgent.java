@@ -16,6 +16,9 @@ import io.hexgate.datapath.enforce.ConntrackOptions;
 import io.hexgate.datapath.enforce.Datapath;
 import io.hexgate.datapath.enforce.TwinDatapath;
 import io.hexgate.datapath.flow.FlowBatcher;
+import io.hexgate.datapath.flow.hubble.FlowNames;
+import io.hexgate.datapath.observe.AgentObserver;
+import io.hexgate.datapath.observe.ObserveOptions;
 import io.hexgate.datapath.metrics.AgentMetrics;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
@@ -27,6 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+  /** What the agent tells Hubble clients it is (ServerStatus, the hubble-server-version header). */
+  public static final String VERSION = "hexgate-" + java.util.Objects.requireNonNullElse(NodeAgent.class.getPackage().getImplementationVersion(), "dev");
 
   /** Which datapath to run. */
   public enum Mode {
@@ -56,14 +62,24 @@ public final class NodeAgent implements AutoCloseable {
    * @param conntrack the eBPF datapath's connection tracking settings
    */
   public record Config(String node, String netns, Path pinDir, List<String> uplinks, int metricsPort, Mode mode,
-      ConntrackOptions conntrack) {
+      ConntrackOptions conntrack, ObserveOptions observe) {
     public Config {
       uplinks = List.copyOf(uplinks);
       conntrack = conntrack != null ? conntrack : ConntrackOptions.DEFAULT;
+      observe = observe != null ? observe : ObserveOptions.NONE;
+    }
+
+    public Config(String node, String netns, Path pinDir, List<String> uplinks, int metricsPort, Mode mode,
+        ConntrackOptions conntrack) {
+      this(node, netns, pinDir, uplinks, metricsPort, mode, conntrack, ObserveOptions.NONE);
     }
 
     public Config(String node, String netns, Path pinDir, List<String> uplinks, int metricsPort, Mode mode) {
       this(node, netns, pinDir, uplinks, metricsPort, mode, ConntrackOptions.DEFAULT);
+    }
+
+    public Config withObserve(ObserveOptions options) {
+      return new Config(node, netns, pinDir, uplinks, metricsPort, mode, conntrack, options);
     }
   }
 
@@ -73,16 +89,18 @@ public final class NodeAgent implements AutoCloseable {
   private final MetricsServer metricsServer;
   private final OperatorClient client;
   private final FlowBatcher batcher;
+  private final AgentObserver observer;
   private final ScheduledExecutorService scheduler;
 
   private NodeAgent(Config config, Datapath datapath, AgentMetrics metrics, MetricsServer metricsServer,
-      OperatorClient client, FlowBatcher batcher, ScheduledExecutorService scheduler) {
+      OperatorClient client, FlowBatcher batcher, AgentObserver observer, ScheduledExecutorService scheduler) {
     this.config = config;
     this.datapath = datapath;
     this.metrics = metrics;
     this.metricsServer = metricsServer;
     this.client = client;
     this.batcher = batcher;
+    this.observer = observer;
     this.scheduler = scheduler;
   }
 
@@ -129,12 +147,16 @@ public final class NodeAgent implements AutoCloseable {
     // The client first (not started): the datapath's event thread may deliver flows from the moment it is
     // opened (a previous agent's programs keep filling the pinned ring buffer), and the client queues them.
     AtomicReference<Datapath> datapathRef = new AtomicReference<>();
+    FlowNames names = new FlowNames();
     DesiredStateApplier applier =
         new DesiredStateApplier() {
           @Override
           public java.util.Map<io.hexgate.contract.v1.EndpointKey, String> apply(
               io.hexgate.contract.v1.StateUpdate u, io.hexgate.datapath.agent.AgentState next) throws Exception {
-            return datapathRef.get().apply(u, next);
+            Datapath d = datapathRef.get();
+            java.util.Map<io.hexgate.contract.v1.EndpointKey, String> failed = d.apply(u, next);
+            names.update(next, d.endpointIds());
+            return failed;
           }
 
           @Override
@@ -152,29 +174,48 @@ public final class NodeAgent implements AutoCloseable {
       client.renewing(rotation);
     }
     FlowBatcher batcher = new FlowBatcher(200, 500, scheduler, client::sendFlows);
+    // the kernel's lost events are read through the datapath, which is opened after the observer
+    AtomicReference<AgentMetrics.Source> kernel = new AtomicReference<>();
+    AgentObserver observer;
+    try {
+      observer = AgentObserver.start(config.node(), config.netns(), config.observe(), names, VERSION,
+          () -> kernel.get() == null ? 0 : kernel.get().lostEvents());
+    } catch (IOException | RuntimeException e) {
+      batcher.close();
+      scheduler.shutdownNow();
+      throw e;
+    }
     Datapath datapath;
     try {
-      datapath = openDatapath(config, batcher::add, metrics);
+      datapath = openDatapath(config, f -> {
+        batcher.add(f);
+        observer.accept(f);
+      }, metrics);
     } catch (RuntimeException e) {
+      observer.close();
       batcher.close();
       scheduler.shutdownNow();
       throw e;
     }
     datapathRef.set(datapath);
     metrics.source(datapath.metricsSource());
+    kernel.set(datapath.metricsSource());
+    scheduler.scheduleWithFixedDelay(observer::pollKernelLoss, 1, 1, TimeUnit.SECONDS);
     MetricsServer server = null;
     try {
       server = config.metricsPort() == 0 ? null : serveMetrics(config, metrics);
     } catch (IOException | RuntimeException e) {
+      observer.close();
       batcher.close();
       datapath.close();
       scheduler.shutdownNow();
       throw e;
     }
     client.start();
-    log.info("node agent of {} started: {}{}", config.node(), datapath.describe(),
-        server != null ? ", metrics on :" + server.port() + "/metrics" : "");
-    return new NodeAgent(config, datapath, metrics, server, client, batcher, scheduler);
+    log.info("node agent of {} started: {}{}{}", config.node(), datapath.describe(),
+        server != null ? ", metrics on :" + server.port() + "/metrics" : "",
+        observer.port() != 0 ? ", flows (Hubble) on :" + observer.port() : "");
+    return new NodeAgent(config, datapath, metrics, server, client, batcher, observer, scheduler);
   }
 
   private static Datapath openDatapath(Config config, java.util.function.Consumer<Flow> flows, AgentMetrics metrics) {
@@ -252,6 +293,11 @@ public final class NodeAgent implements AutoCloseable {
     return metrics;
   }
 
+  /** This node's flows as Hubble serves them. */
+  public AgentObserver observer() {
+    return observer;
+  }
+
   public Config config() {
     return config;
   }
@@ -261,6 +307,7 @@ public final class NodeAgent implements AutoCloseable {
   public void close() {
     client.close();
     batcher.close();
+    observer.close();
     if (metricsServer != null) {
       metricsServer.close();
     }

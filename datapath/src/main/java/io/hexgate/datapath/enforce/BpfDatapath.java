@@ -192,6 +192,12 @@ public final class BpfDatapath implements Datapath {
   }
 
   @Override
+  public java.util.Map<Integer, io.hexgate.contract.v1.EndpointKey> endpointIds() {
+    MapContents c = inForce;
+    return c == null ? java.util.Map.of() : c.endpointNames();
+  }
+
+  @Override
   public String describe() {
     return "eBPF datapath of node " + options.node() + " (pinned under " + options.pinDir() + ")";
   }

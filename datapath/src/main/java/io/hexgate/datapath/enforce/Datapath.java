@@ -21,6 +21,9 @@ public interface Datapath extends DesiredStateApplier, AutoCloseable {
   /** One line for logs and banners: what enforces, where. */
   String describe();
 
+  /** The endpoints in force by the id the programs know them by (what events carry). */
+  java.util.Map<Integer, io.hexgate.contract.v1.EndpointKey> endpointIds();
+
   /** The counters and map pressure the agent's metrics read. */
   AgentMetrics.Source metricsSource();
 

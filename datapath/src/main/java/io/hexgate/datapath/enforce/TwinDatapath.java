@@ -39,6 +39,11 @@ public final class TwinDatapath implements Datapath {
   }
 
   /** The contents of the last applied revision. */
+  @Override
+  public java.util.Map<Integer, io.hexgate.contract.v1.EndpointKey> endpointIds() {
+    return contents().endpointNames();
+  }
+
   public synchronized MapContents contents() {
     return contents;
   }

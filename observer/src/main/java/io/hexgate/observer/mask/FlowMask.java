@@ -22,10 +22,10 @@ import java.util.Set;
 public final class FlowMask {
   public static final FlowMask ALL = new FlowMask(null);
 
-  // Fields Hubble's flow.Flow has and Hexgate's never fills: the CLI's default masks name some
-  // (v1.19 sends ip_trace_id), so they are accepted and keep nothing.
+  // Fields Hubble's flow.Flow has and Hexgate's leaves out: a client's mask may name them, so they are
+  // accepted and keep nothing.
   private static final Map<String, Set<String>> HUBBLE_FIELDS_LEFT_OUT = Map.of(
-      "flow.Flow", Set.of("tunnel", "file", "ip_trace_id", "debug_capture_point", "sock_xlate_point", "aggregate"),
+      "flow.Flow", Set.of("tunnel", "file", "debug_capture_point", "sock_xlate_point", "aggregate"),
       "flow.Layer4", Set.of("VRRP", "IGMP"));
 
   /** Fields to keep; a null value keeps the whole field, a map keeps only those sub-fields. Null = all. */
