@@ -122,7 +122,7 @@ final class L7Flows {
     List<HTTPHeader> list = new ArrayList<>(headers.size());
     for (Map.Entry<String, String> h : headers) {
       String key = h.getKey();
-      list.add(HTTPHeader.newBuilder().setKey(key).setValue(hidden(key) ? "HIDDEN" : h.getValue()).build());
+      list.add(HTTPHeader.newBuilder().setKey(key).setValue(hidden(key) ? "HUBBLE_REDACTED" : h.getValue()).build());
     }
     http.addAllHeaders(list);
   }

@@ -268,8 +268,8 @@ class L7ProxyTest {
     assertThat(req.getL7().getHttp().getProtocol()).isEqualTo("HTTP/1.1");
     assertThat(req.getL7().getHttp().getHeadersList())
         .extracting(HTTPHeader::getKey, HTTPHeader::getValue)
-        .contains(org.assertj.core.groups.Tuple.tuple("Authorization", "HIDDEN"),
-            org.assertj.core.groups.Tuple.tuple("Cookie", "HIDDEN"),
+        .contains(org.assertj.core.groups.Tuple.tuple("Authorization", "HUBBLE_REDACTED"),
+            org.assertj.core.groups.Tuple.tuple("Cookie", "HUBBLE_REDACTED"),
             org.assertj.core.groups.Tuple.tuple("Host", "deathstar"));
 
     Flow resp = flows.get(1);
@@ -283,7 +283,7 @@ class L7ProxyTest {
     assertThat(resp.getL7().getHttp().getHeadersList())
         .filteredOn(h -> h.getKey().equalsIgnoreCase("Set-Cookie"))
         .extracting(HTTPHeader::getValue)
-        .containsExactly("HIDDEN");
+        .containsExactly("HUBBLE_REDACTED");
 
     assertThat(flows.get(2).getVerdict()).isEqualTo(Verdict.VERDICT_DROPPED);
     assertThat(flows.get(2).getL7().getHttp().getUrl()).isEqualTo("http://deathstar/denied");

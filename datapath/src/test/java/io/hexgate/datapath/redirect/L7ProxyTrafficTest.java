@@ -217,7 +217,7 @@ class L7ProxyTrafficTest {
       assertThat(l7(L7FlowType.L7_FLOW_TYPE_REQUEST)).anySatisfy(f -> {
         assertThat(f.getVerdict()).isEqualTo(Verdict.VERDICT_FORWARDED);
         assertThat(f.getL7().getHttp().getHeadersList())
-            .anySatisfy(h -> assertThat(h.getValue()).as(h.getKey()).isEqualTo("HIDDEN"));
+            .anySatisfy(h -> assertThat(h.getValue()).as(h.getKey()).isEqualTo("HUBBLE_REDACTED"));
       });
       assertThat(l7(L7FlowType.L7_FLOW_TYPE_RESPONSE)).anySatisfy(f -> {
         assertThat(f.getL7().getHttp().getCode()).isEqualTo(200);

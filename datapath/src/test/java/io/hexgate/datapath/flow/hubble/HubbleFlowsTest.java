@@ -249,7 +249,7 @@ class HubbleFlowsTest {
         .setL7(Layer7.newBuilder().setType(io.hexgate.contract.v1.L7FlowType.L7_FLOW_TYPE_REQUEST)
             .setHttp(HTTP.newBuilder().setMethod("POST").setProtocol("HTTP/1.1")
                 .setUrl("http://deathstar.default.svc.cluster.local/v1/request-landing")
-                .addHeaders(HTTPHeader.newBuilder().setKey("Authorization").setValue("HIDDEN"))))
+                .addHeaders(HTTPHeader.newBuilder().setKey("Authorization").setValue("HUBBLE_REDACTED"))))
         .build();
     Flow f = hubble.toHubble(request);
 
@@ -260,7 +260,7 @@ class HubbleFlowsTest {
     assertThat(f.getIsReply().getValue()).isFalse();
     assertThat(f.getL7().getType()).isEqualTo(L7FlowType.REQUEST);
     assertThat(f.getL7().getHttp().getMethod()).isEqualTo("POST");
-    assertThat(f.getL7().getHttp().getHeaders(0).getValue()).isEqualTo("HIDDEN");
+    assertThat(f.getL7().getHttp().getHeaders(0).getValue()).isEqualTo("HUBBLE_REDACTED");
     assertThat(f.getSummary())
         .isEqualTo("HTTP/1.1 POST http://deathstar.default.svc.cluster.local/v1/request-landing");
     assertThat(f.getProxyPort()).isEqualTo(15001);
