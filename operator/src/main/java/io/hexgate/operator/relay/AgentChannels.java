@@ -71,14 +71,22 @@ final class AgentChannels implements AutoCloseable {
     return List.copyOf(byName.values());
   }
 
-  /** Whether some peer's channel is connected (or cannot say, being a channel without states). */
+  /**
+   * Whether some peer's channel is connected, or idle after having been (channels go idle when unused; this
+   * reconnects them), or cannot say (a channel without states).
+   */
   synchronized boolean anyConnected() {
-    return byName.values().stream().anyMatch(a -> a.channel() != null && state(a.channel(), false) == ConnectivityState.READY);
+    return byName.values().stream()
+        .filter(a -> a.channel() != null)
+        .map(a -> state(a.channel(), true))
+        .anyMatch(s -> s == ConnectivityState.READY || s == ConnectivityState.IDLE);
   }
 
   /**
-   * Completes with whether {@code agent} is connected within {@code timeout}: at once when it is, and as
-   * soon as a fresh attempt (any reconnect backoff skipped) fails when it is not.
+   * Completes with whether {@code agent} is connected within {@code timeout}: at once when it is, or when
+   * its last attempt failed (as Hubble Relay counts a peer in TRANSIENT_FAILURE unavailable; the next attempt
+   * is made at once rather than after the channel's backoff, so that an agent back up is found by the next
+   * request), otherwise as soon as the attempt under way succeeds or fails.
    */
   static CompletableFuture<Boolean> reachable(Agent agent, Duration timeout) {
     ManagedChannel ch = agent.channel();
@@ -86,37 +94,33 @@ final class AgentChannels implements AutoCloseable {
       return CompletableFuture.completedFuture(false);
     }
     ConnectivityState now = state(ch, true);
-    if (now == ConnectivityState.READY || now == ConnectivityState.SHUTDOWN) {
-      return CompletableFuture.completedFuture(now == ConnectivityState.READY);
+    switch (now) {
+      case READY:
+        return CompletableFuture.completedFuture(true);
+      case TRANSIENT_FAILURE:
+        ch.resetConnectBackoff();
+        return CompletableFuture.completedFuture(false);
+      case SHUTDOWN:
+        return CompletableFuture.completedFuture(false);
+      default:
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        await(ch, now, result);
+        return result.completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
-    CompletableFuture<Boolean> result = new CompletableFuture<>();
-    boolean failedBefore = now == ConnectivityState.TRANSIENT_FAILURE;
-    await(ch, now, !failedBefore, result);
-    if (failedBefore) {
-      ch.resetConnectBackoff();
-    }
-    return result.completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  // READY completes true; SHUTDOWN false; TRANSIENT_FAILURE false once an attempt made after the call failed
-  private static void await(ManagedChannel ch, ConnectivityState from, boolean attempted, CompletableFuture<Boolean> result) {
+  // IDLE and CONNECTING lead to READY (true), or to TRANSIENT_FAILURE or SHUTDOWN (false)
+  private static void await(ManagedChannel ch, ConnectivityState from, CompletableFuture<Boolean> result) {
     ch.notifyWhenStateChanged(
         from,
         () -> {
           ConnectivityState s = ch.getState(false);
           switch (s) {
             case READY -> result.complete(true);
-            case SHUTDOWN -> result.complete(false);
-            case TRANSIENT_FAILURE -> {
-              if (attempted) {
-                result.complete(false);
-              } else if (!result.isDone()) {
-                await(ch, s, false, result);
-              }
-            }
+            case TRANSIENT_FAILURE, SHUTDOWN -> result.complete(false);
             default -> {
               if (!result.isDone()) {
-                await(ch, s, attempted || s == ConnectivityState.CONNECTING, result);
+                await(ch, s, result);
               }
             }
           }
