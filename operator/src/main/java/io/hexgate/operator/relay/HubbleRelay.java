@@ -20,6 +20,7 @@ import io.hexgate.contract.hubble.observer.TLS;
 import io.hexgate.contract.hubble.relay.NodeState;
 import io.hexgate.contract.thread.DaemonThreads;
 import io.hexgate.observer.peer.PeerDirectory;
+import io.hexgate.observer.peer.PeerInfo;
 import io.hexgate.operator.relay.AgentChannels.Agent;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -104,79 +105,95 @@ public final class HubbleRelay extends ObserverGrpc.ObserverImplBase implements 
     return ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(options.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  // the answer made from the peers' answers, or INTERNAL naming what went wrong
+  private static <T, R> void reply(
+      StreamObserver<R> out, CompletableFuture<List<Answer<T>>> answers, Function<List<Answer<T>>, R> make) {
+    answers
+        .thenApply(make)
+        .whenComplete(
+            (r, e) -> {
+              if (e != null) {
+                LOG.warn("answering from the peers failed", e);
+                out.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+              } else {
+                out.onNext(r);
+                out.onCompleted();
+              }
+            });
+  }
+
   @Override
   public void serverStatus(ServerStatusRequest request, StreamObserver<ServerStatusResponse> responseObserver) {
-    ask(s -> s.serverStatus(request))
-        .thenAccept(
-            answers -> {
-              ServerStatusResponse.Builder out = ServerStatusResponse.newBuilder().setVersion(options.version());
-              List<String> unavailable = new ArrayList<>();
-              int connected = 0;
-              for (Answer<ServerStatusResponse> a : answers) {
-                if (a.value().isEmpty()) {
-                  unavailable.add(a.agent().name());
-                  continue;
-                }
-                connected++;
-                ServerStatusResponse s = a.value().get();
-                out.setNumFlows(out.getNumFlows() + s.getNumFlows())
-                    .setMaxFlows(out.getMaxFlows() + s.getMaxFlows())
-                    .setSeenFlows(out.getSeenFlows() + s.getSeenFlows())
-                    .setUptimeNs(Math.max(out.getUptimeNs(), s.getUptimeNs()))
-                    .setFlowsRate(out.getFlowsRate() + s.getFlowsRate());
-              }
-              out.setNumConnectedNodes(UInt32Value.of(connected))
-                  .setNumUnavailableNodes(UInt32Value.of(unavailable.size()))
-                  .addAllUnavailableNodes(unavailable.subList(0, Math.min(MAX_UNAVAILABLE_NAMES, unavailable.size())));
-              responseObserver.onNext(out.build());
-              responseObserver.onCompleted();
-            });
+    reply(responseObserver, ask(s -> s.serverStatus(request)), this::status);
+  }
+
+  // sums, the longest uptime, and how many nodes answered and did not (naming ten of those)
+  private ServerStatusResponse status(List<Answer<ServerStatusResponse>> answers) {
+    ServerStatusResponse.Builder out = ServerStatusResponse.newBuilder().setVersion(options.version());
+    List<String> unavailable = new ArrayList<>();
+    int connected = 0;
+    for (Answer<ServerStatusResponse> a : answers) {
+      if (a.value().isEmpty()) {
+        unavailable.add(a.agent().name());
+        continue;
+      }
+      connected++;
+      ServerStatusResponse s = a.value().get();
+      out.setNumFlows(out.getNumFlows() + s.getNumFlows())
+          .setMaxFlows(out.getMaxFlows() + s.getMaxFlows())
+          .setSeenFlows(out.getSeenFlows() + s.getSeenFlows())
+          .setUptimeNs(Math.max(out.getUptimeNs(), s.getUptimeNs()))
+          .setFlowsRate(out.getFlowsRate() + s.getFlowsRate());
+    }
+    return out.setNumConnectedNodes(UInt32Value.of(connected))
+        .setNumUnavailableNodes(UInt32Value.of(unavailable.size()))
+        .addAllUnavailableNodes(unavailable.subList(0, Math.min(MAX_UNAVAILABLE_NAMES, unavailable.size())))
+        .build();
   }
 
   @Override
   public void getNodes(GetNodesRequest request, StreamObserver<GetNodesResponse> responseObserver) {
-    ask(s -> s.serverStatus(ServerStatusRequest.getDefaultInstance()))
-        .thenAccept(
-            answers -> {
-              GetNodesResponse.Builder out = GetNodesResponse.newBuilder();
-              for (Answer<ServerStatusResponse> a : answers) {
-                Node.Builder n =
-                    Node.newBuilder()
-                        .setName(a.agent().name())
-                        .setAddress(a.agent().peer().target())
-                        .setTls(TLS.newBuilder().setEnabled(a.agent().peer().tls()).setServerName(
-                            a.agent().peer().tls() ? a.agent().peer().tlsServerName() : ""));
-                if (!a.reachable()) {
-                  n.setState(NodeState.NODE_UNAVAILABLE);
-                } else if (a.value().isEmpty()) {
-                  n.setState(NodeState.NODE_ERROR);
-                } else {
-                  ServerStatusResponse s = a.value().get();
-                  n.setState(NodeState.NODE_CONNECTED)
-                      .setVersion(s.getVersion())
-                      .setUptimeNs(s.getUptimeNs())
-                      .setNumFlows(s.getNumFlows())
-                      .setMaxFlows(s.getMaxFlows())
-                      .setSeenFlows(s.getSeenFlows());
-                }
-                out.addNodes(n);
-              }
-              responseObserver.onNext(out.build());
-              responseObserver.onCompleted();
-            });
+    reply(responseObserver, ask(s -> s.serverStatus(ServerStatusRequest.getDefaultInstance())), HubbleRelay::nodes);
+  }
+
+  private static GetNodesResponse nodes(List<Answer<ServerStatusResponse>> answers) {
+    GetNodesResponse.Builder out = GetNodesResponse.newBuilder();
+    for (Answer<ServerStatusResponse> a : answers) {
+      PeerInfo peer = a.agent().peer();
+      Node.Builder n =
+          Node.newBuilder()
+              .setName(peer.name())
+              .setAddress(peer.target())
+              .setTls(TLS.newBuilder().setEnabled(peer.tls()).setServerName(peer.tls() ? peer.tlsServerName() : ""));
+      if (!a.reachable()) {
+        n.setState(NodeState.NODE_UNAVAILABLE);
+      } else if (a.value().isEmpty()) {
+        n.setState(NodeState.NODE_ERROR);
+      } else {
+        ServerStatusResponse s = a.value().get();
+        n.setState(NodeState.NODE_CONNECTED)
+            .setVersion(s.getVersion())
+            .setUptimeNs(s.getUptimeNs())
+            .setNumFlows(s.getNumFlows())
+            .setMaxFlows(s.getMaxFlows())
+            .setSeenFlows(s.getSeenFlows());
+      }
+      out.addNodes(n);
+    }
+    return out.build();
   }
 
   @Override
   public void getNamespaces(GetNamespacesRequest request, StreamObserver<GetNamespacesResponse> responseObserver) {
-    ask(s -> s.getNamespaces(request))
-        .thenAccept(
-            answers -> {
-              TreeSet<Namespace> all =
-                  new TreeSet<>(Comparator.comparing(Namespace::getCluster).thenComparing(Namespace::getNamespace));
-              answers.forEach(a -> a.value().ifPresent(r -> all.addAll(r.getNamespacesList())));
-              responseObserver.onNext(GetNamespacesResponse.newBuilder().addAllNamespaces(all).build());
-              responseObserver.onCompleted();
-            });
+    reply(
+        responseObserver,
+        ask(s -> s.getNamespaces(request)),
+        answers -> {
+          TreeSet<Namespace> all =
+              new TreeSet<>(Comparator.comparing(Namespace::getCluster).thenComparing(Namespace::getNamespace));
+          answers.forEach(a -> a.value().ifPresent(r -> all.addAll(r.getNamespacesList())));
+          return GetNamespacesResponse.newBuilder().addAllNamespaces(all).build();
+        });
   }
 
   @Override

@@ -61,6 +61,11 @@ final class FakeAgent implements AutoCloseable {
         .build();
   }
 
+  /** Its Observer service, to serve elsewhere too. */
+  ObserverGrpc.ObserverImplBase observer() {
+    return new Observer();
+  }
+
   String address() {
     return address;
   }
