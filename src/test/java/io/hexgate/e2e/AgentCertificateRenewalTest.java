@@ -70,6 +70,7 @@ class AgentCertificateRenewalTest {
                 .withoutWatchingApi()
                 .agents(new AgentEndpoint.Tls(0, CaSecretStore.DEFAULT_NAME, List.of(), LIFETIME))
                 .withoutMetrics()
+                .withoutRelay()
                 .build());
     operator.start();
     operator.engine().apply(e -> {

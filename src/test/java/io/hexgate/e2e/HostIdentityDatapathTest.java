@@ -90,6 +90,7 @@ class HostIdentityDatapathTest {
                 .withoutWatchingApi()
                 .agents(new AgentEndpoint.InProcess(name))
                 .withoutMetrics()
+                .withoutRelay()
                 .build());
     closing.add(operator);
     operator.addReportListener(reports::add);

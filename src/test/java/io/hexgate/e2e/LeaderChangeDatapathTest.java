@@ -148,6 +148,7 @@ class LeaderChangeDatapathTest {
                 .agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.TRUST_CLAIM))
                 .status(PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(500))
                 .withoutMetrics()
+                .withoutRelay()
                 .build());
     services.put(name, op.agentService());
     hubs.put(name, op.nodes());

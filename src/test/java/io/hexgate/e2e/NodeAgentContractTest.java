@@ -92,6 +92,7 @@ class NodeAgentContractTest {
                 .withoutWatchingApi()
                 .agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.REQUIRE_CERTIFICATE))
                 .withoutMetrics()
+                .withoutRelay()
                 .build());
     operator.addReportListener(reports::add);
     operator.addFlowListener((node, batch) -> flowNodes.add(node));

@@ -201,6 +201,7 @@ class StarWarsDatapathTest {
                 .withoutWatchingApi()
                 .agents(new AgentEndpoint.Tls(0, CaSecretStore.DEFAULT_NAME, List.of(), CertificateAuthority.LEAF_VALIDITY))
                 .withoutMetrics()
+                .withoutRelay()
                 .build());
     operator.addReportListener(reports::add);
     operator.addFlowListener((node, batch) -> flows.addAll(batch.getFlowsList()));

@@ -30,6 +30,7 @@ import io.hexgate.operator.node.NodeReconciler;
 import io.hexgate.operator.node.NodeStateHub;
 import io.hexgate.operator.policy.PolicyEngine;
 import io.hexgate.operator.policy.PolicyValidity;
+import io.hexgate.operator.relay.AgentPeers;
 import io.hexgate.operator.service.EndpointSliceReconciler;
 import io.hexgate.operator.service.ServiceReconciler;
 import io.hexgate.operator.service.ServiceTable;
@@ -67,6 +68,7 @@ public final class HexgateOperator implements AutoCloseable {
   private final PolicyValidity validity;
   private final ServiceTable services;
   private final NodeAddresses nodeAddresses;
+  private final AgentPeers peers; // the agents the Hubble relay reaches
   private final OperatorMetrics metrics;
   private final FeedReadiness feed;
   private final NodeEnforcement kernels;
@@ -94,17 +96,8 @@ public final class HexgateOperator implements AutoCloseable {
     NodeEnforcement kernels = new NodeEnforcement();
     PolicyStatusTracker tracker =
         new PolicyStatusTracker(hub, validity, config.clock(), config.statusNodeLimit(), kernels);
-    return new HexgateOperator(
-        config,
-        allocator,
-        writer,
-        validity,
-        metrics,
-        new FeedReadiness(metrics.reconciles()),
-        kernels,
-        hub,
-        tracker,
-        new AgentListeners(tracker));
+    return new HexgateOperator(config, allocator, writer, validity, metrics, new FeedReadiness(metrics.reconciles()),
+        kernels, hub, tracker, new AgentListeners(tracker));
   }
 
   private HexgateOperator(
@@ -151,6 +144,7 @@ public final class HexgateOperator implements AutoCloseable {
     services.addListener(hub::services);
     nodeAddresses.addListener(hub::nodeAddresses);
     hub.nodeAddresses(nodeAddresses.all());
+    this.peers = AgentPeers.listening(config.clusterName(), config.relay(), nodeAddresses, agentListeners);
   }
 
   private Operator reconcilers(PolicyFeed policies) {
@@ -241,9 +235,9 @@ public final class HexgateOperator implements AutoCloseable {
 
   /**
    * Starts serving metrics, the agents' endpoint, the reconcilers (returning once every informer has
-   * synced), the identity collector and the status writer.
+   * synced), the identity collector, the status writer and the Hubble relay.
    *
-   * @throws UncheckedIOException when the metrics or agent port cannot be listened on
+   * @throws UncheckedIOException when the metrics, agent or relay port cannot be listened on
    * @throws IllegalStateException when Cilium runs on the cluster (see {@link CiliumPresence})
    */
   public void start() {
@@ -287,6 +281,7 @@ public final class HexgateOperator implements AutoCloseable {
               client, ns, tls.caSecret(), tls.port(), tls.dnsNames(ns), agentService, config.clock(),
               tls.certificateLifetime(), installedBy.orElse(null)));
     }
+    ports.serveRelay(config.relay(), peers); // after the agents' CA, which issues its client certificate
   }
 
   private String namespace() {
@@ -351,6 +346,11 @@ public final class HexgateOperator implements AutoCloseable {
   /** The port agents connect to over mutual TLS, once started; -1 for other endpoints. */
   public int agentPort() {
     return ports.agentPort();
+  }
+
+  /** The Hubble relay's port, once started; -1 without one. */
+  public int relayPort() {
+    return ports.relayPort();
   }
 
   /** The cluster's ClusterIP Services and their ready backends, as the agents receive them. */

@@ -2,6 +2,7 @@ package io.hexgate.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hexgate.operator.install.AgentInstall;
+import io.hexgate.operator.relay.RelayConfig;
 import io.hexgate.operator.tls.CaSecretStore;
 import io.hexgate.operator.tls.CertificateAuthority;
 import java.time.Clock;
@@ -38,6 +39,7 @@ import java.util.Objects;
  * @param metricsPort the port serving /metrics and /readyz (0 picks a free one), or {@link #NO_METRICS}
  * @param agentInstall what the operator deploys node agents with from the cluster's HexgateConfig; null
  *     when it deploys none (agents run elsewhere, e.g. in the lab's process)
+ * @param relay the Hubble relay this replica serves (port 4245 by default); null for none
  */
 public record OperatorConfig(
     KubernetesClient client,
@@ -58,7 +60,8 @@ public record OperatorConfig(
     int statusNodeLimit,
     Duration statusInterval,
     int metricsPort,
-    AgentInstall agentInstall) {
+    AgentInstall agentInstall,
+    RelayConfig relay) {
 
   public static final String DEFAULT_CLUSTER_NAME = "default";
   public static final Duration DEFAULT_GC_GRACE = Duration.ofMinutes(15);
@@ -95,7 +98,8 @@ public record OperatorConfig(
 
   /**
    * What {@code hexgate operator} runs with: Cilium's GC timings, a 15 s lease, leader election on, agents
-   * over mutual TLS on port 4250, status written at most every second, metrics on 9963. No client yet.
+   * over mutual TLS on port 4250, status written at most every second, metrics on 9963, the Hubble relay
+   * on 4245. No client yet.
    */
   public static OperatorConfig defaults() {
     return new OperatorConfig(
@@ -117,7 +121,8 @@ public record OperatorConfig(
         DEFAULT_STATUS_NODE_LIMIT,
         Duration.ofSeconds(1),
         DEFAULT_METRICS_PORT,
-        null);
+        null,
+        RelayConfig.defaults());
   }
 
   /** The defaults to change, starting with the client. */
@@ -157,6 +162,7 @@ public record OperatorConfig(
     private Duration statusInterval;
     private int metricsPort;
     private AgentInstall agentInstall;
+    private RelayConfig relay;
 
     private Builder(OperatorConfig c) {
       client = c.client;
@@ -178,6 +184,7 @@ public record OperatorConfig(
       statusInterval = c.statusInterval;
       metricsPort = c.metricsPort;
       agentInstall = c.agentInstall;
+      relay = c.relay;
     }
 
     public Builder client(KubernetesClient v) {
@@ -263,11 +270,21 @@ public record OperatorConfig(
       return this;
     }
 
+    /** Serve the Hubble relay as {@code v} says; null serves none. */
+    public Builder relay(RelayConfig v) {
+      relay = v;
+      return this;
+    }
+
+    public Builder withoutRelay() {
+      return relay(null);
+    }
+
     public OperatorConfig build() {
       return new OperatorConfig(
           client, clock, clusterName, identityGcGrace, identityGcInterval, leaderElection, leaseName,
           leaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, exitOnLostLeadership, watchApi,
-          agents, statusNodeLimit, statusInterval, metricsPort, agentInstall);
+          agents, statusNodeLimit, statusInterval, metricsPort, agentInstall, relay);
     }
   }
 }

@@ -4,6 +4,10 @@ import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.contract.metrics.MetricsServer;
+import io.hexgate.observer.peer.PeerDirectory;
+import io.hexgate.operator.relay.OperatorRelay;
+import io.hexgate.operator.relay.RelayConfig;
+import io.hexgate.operator.relay.RelayOptions;
 import io.hexgate.operator.tls.AgentServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,14 +17,15 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * What one operator replica listens on: metrics and readiness, and the agents' endpoint (in process, or
- * mutual TLS with the CA that also signs the agents' certificates). Each is opened at most once and
- * closed by {@link #close()}.
+ * What one operator replica listens on: metrics and readiness, the agents' endpoint (in process, or
+ * mutual TLS with the CA that also signs the agents' certificates) and the Hubble relay. Each is opened
+ * at most once and closed by {@link #close()}.
  */
 final class OperatorPorts implements AutoCloseable {
   private MetricsServer metrics;
   private Server inProcess;
   private volatile AgentServer agents; // read by the agents' installer for the CA it publishes
+  private OperatorRelay relay;
 
   /** @throws UncheckedIOException when the port cannot be listened on */
   void serveMetrics(int port, Supplier<String> scrape, BooleanSupplier ready) {
@@ -43,6 +48,26 @@ final class OperatorPorts implements AutoCloseable {
     agents = server;
   }
 
+  /**
+   * The relay {@code config} describes (none when null) over {@code peers}, reaching agents with a client
+   * certificate from the agents' CA if there is one.
+   *
+   * @throws UncheckedIOException when the relay port cannot be listened on
+   */
+  void serveRelay(RelayConfig config, PeerDirectory peers) {
+    if (config == null) {
+      return;
+    }
+    AgentServer tls = agents;
+    relay = OperatorRelay.start(config, peers, tls == null ? null : () -> tls.issueClient(OperatorRelay.CLIENT_NAME),
+        RelayOptions.defaults(OperatorRelay.NODE_NAME, OperatorRelay.VERSION));
+  }
+
+  /** The Hubble relay's port, once started; -1 without one. */
+  int relayPort() {
+    return relay == null ? -1 : relay.port();
+  }
+
   /** The port metrics are served on, once started; -1 without metrics. */
   int metricsPort() {
     return metrics == null ? -1 : metrics.port();
@@ -62,6 +87,9 @@ final class OperatorPorts implements AutoCloseable {
 
   @Override
   public void close() {
+    if (relay != null) {
+      relay.close();
+    }
     if (agents != null) {
       agents.close();
     }

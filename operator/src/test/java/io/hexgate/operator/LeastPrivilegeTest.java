@@ -115,6 +115,7 @@ class LeastPrivilegeTest {
                 .agents(new AgentEndpoint.Tls(0, "hexgate-ca", List.of("localhost"), CertificateAuthority.LEAF_VALIDITY))
                 .status(100, Duration.ofMillis(100))
                 .withoutMetrics()
+                .withoutRelay()
                 .installAgents(new io.hexgate.operator.install.AgentInstall("agent:1", "10.1.0.7", 4250))
                 .build());
     String ns = operatorClient.getNamespace();

@@ -18,6 +18,7 @@ public final class TestOperator {
         .clock(clock)
         .withoutLeaderElection()
         .withoutMetrics()
+        .withoutRelay()
         .agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.REQUIRE_CERTIFICATE))
         .status(OperatorConfig.DEFAULT_STATUS_NODE_LIMIT, Duration.ofMillis(200));
   }

@@ -137,6 +137,7 @@ public final class OperatorBenchmark {
                 .withoutWatchingApi()
                 .agents(new AgentEndpoint.InProcess(name))
                 .withoutMetrics()
+                .withoutRelay()
                 .build());
     EngineWriter writer = operator.engine();
     NodeStateHub hub = operator.nodes();

@@ -42,6 +42,7 @@ class OperatorOnLabApiTest {
             .agents(new AgentEndpoint.ServedByCaller(NodeAgentService.Authentication.REQUIRE_CERTIFICATE))
             .status(PolicyStatusTracker.DEFAULT_NODE_LIMIT, Duration.ofMillis(200))
             .withoutMetrics()
+            .withoutRelay()
             .build());
     operator.start();
   }

@@ -26,6 +26,7 @@ public final class NodeAddresses {
   private static final Set<String> TYPES = Set.of("InternalIP", "ExternalIP");
 
   private final Map<String, Set<String>> byNode = new TreeMap<>();
+  private final Map<String, String> internalIps = new TreeMap<>();
   private final List<Consumer<Map<String, Set<String>>>> listeners = new CopyOnWriteArrayList<>();
 
   public void addListener(Consumer<Map<String, Set<String>>> listener) {
@@ -63,14 +64,37 @@ public final class NodeAddresses {
   }
 
   public void upsert(Node n) {
-    set(n.getMetadata().getName(), of(n));
+    set(n.getMetadata().getName(), of(n), internalIp(n));
   }
 
   public void delete(String node) {
-    set(node, Set.of());
+    set(node, Set.of(), null);
   }
 
-  private synchronized void set(String node, Set<String> addresses) {
+  // the first InternalIP that is an IP literal; null when there is none
+  private static String internalIp(Node n) {
+    if (n.getStatus() == null || n.getStatus().getAddresses() == null) {
+      return null;
+    }
+    for (NodeAddress a : n.getStatus().getAddresses()) {
+      if (a != null && "InternalIP".equals(a.getType()) && a.getAddress() != null && a.getAddress().indexOf('/') < 0) {
+        try {
+          CidrPrefix.parse(a.getAddress().trim());
+          return a.getAddress().trim();
+        } catch (InvalidCidrException e) {
+          // of(n) warns about it
+        }
+      }
+    }
+    return null;
+  }
+
+  private synchronized void set(String node, Set<String> addresses, String internalIp) {
+    if (internalIp == null) {
+      internalIps.remove(node);
+    } else {
+      internalIps.put(node, internalIp);
+    }
     Set<String> old = byNode.get(node);
     if (addresses.isEmpty() ? old == null : addresses.equals(old)) {
       return;
@@ -83,6 +107,20 @@ public final class NodeAddresses {
     Map<String, Set<String>> next = Map.copyOf(byNode);
     // under the lock, so that listeners hear tables in the order they were made
     listeners.forEach(l -> l.accept(next));
+  }
+
+  /**
+   * Each node's address for Hubble peers: its first InternalIP, else the first of its addresses; read it
+   * in a listener to see the table that listener is told of.
+   */
+  public synchronized Map<String, String> peerAddresses() {
+    Map<String, String> out = new TreeMap<>();
+    byNode.forEach((node, prefixes) -> out.put(node, internalIps.getOrDefault(node, host(prefixes.iterator().next()))));
+    return out;
+  }
+
+  private static String host(String prefix) {
+    return prefix.substring(0, prefix.indexOf('/'));
   }
 
   /** The current table. */

@@ -26,9 +26,9 @@ public final class AgentServer implements AutoCloseable {
   private final Server server;
   private final RenewingCertificate serving;
   private final AutoCloseable revocationWatch;
-  private final X509Certificate ca;
+  private final CertificateAuthority ca;
 
-  private AgentServer(Server server, RenewingCertificate serving, AutoCloseable revocationWatch, X509Certificate ca) {
+  private AgentServer(Server server, RenewingCertificate serving, AutoCloseable revocationWatch, CertificateAuthority ca) {
     this.server = server;
     this.serving = serving;
     this.revocationWatch = revocationWatch;
@@ -79,7 +79,7 @@ public final class AgentServer implements AutoCloseable {
       Server server = AgentTls.server(port, serving.keyManager(), ca.certificate(), service, revoked::revoked).start();
       log.info("agent port {} up (mTLS, CA in Secret({}/{}), names {}, {} revoked certificate(s))",
           server.getPort(), namespace, caSecret, dnsNames, revoked.current().entries().size());
-      return new AgentServer(server, serving, watch, ca.certificate());
+      return new AgentServer(server, serving, watch, ca);
     } catch (IOException e) {
       serving.close();
       closeQuietly(watch);
@@ -89,7 +89,12 @@ public final class AgentServer implements AutoCloseable {
 
   /** The CA agents' certificates chain to, and the operator's: its public part is what agents trust. */
   public X509Certificate caCertificate() {
-    return ca;
+    return ca.certificate();
+  }
+
+  /** A client certificate from the CA for one of the operator's own clients (the Hubble relay). */
+  public IssuedCertificate issueClient(String commonName) {
+    return ca.issueClient(commonName, List.of());
   }
 
   public int port() {

@@ -56,6 +56,7 @@ public class HexgateConfigReconcilerTest {
                 .agents(new AgentEndpoint.Tls(0, "hexgate-ca", List.of("localhost"), CertificateAuthority.LEAF_VALIDITY))
                 .installAgents(new AgentInstall("ghcr.io/hexgate-io/hexgate-agent:0.1.0", "10.1.0.7", 4250))
                 .withoutMetrics()
+                .withoutRelay()
                 .build());
     operator.start();
   }
