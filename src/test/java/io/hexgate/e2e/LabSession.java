@@ -3,7 +3,11 @@ package io.hexgate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hexgate.datapath.netns.NetNs;
+import io.hexgate.contract.hubble.flow.Flow;
+import io.hexgate.contract.hubble.observer.GetFlowsResponse;
 import io.hexgate.lab.LabCleanup;
+import io.hexgate.lab.LabLauncher;
+import io.hexgate.observer.json.HubbleJson;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
 import io.hexgate.lab.starwars.StarWarsChecks;
 import java.io.File;
@@ -80,10 +84,22 @@ final class LabSession {
 
   /** Runs {@code hexgate ARGS} as its own process, as the launcher script would. */
   Run hexgate(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:TieredStopAtLevel=1",
-        "-Dhexgate.home=" + ROOT, "-cp", System.getProperty("java.class.path"), "io.hexgate.cli.HexgateCli"));
+    List<String> cmd = hexgateCommand();
     cmd.addAll(List.of(args));
     return run(cmd, 240);
+  }
+
+  /** Starts {@code hexgate ARGS} as its own process, for the caller to read its output and stop it. */
+  Process start(List<String> args) throws IOException {
+    List<String> cmd = hexgateCommand();
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD)
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+  }
+
+  private static List<String> hexgateCommand() {
+    return new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:TieredStopAtLevel=1",
+        "-Dhexgate.home=" + ROOT, "-cp", System.getProperty("java.class.path"), "io.hexgate.cli.HexgateCli"));
   }
 
   Run kubectl(String... args) throws IOException, InterruptedException {
@@ -99,12 +115,35 @@ final class LabSession {
     return hexgate(args.toArray(String[]::new));
   }
 
-  /** The Star Wars demo's checks, through {@code hexgate lab exec} and {@code hexgate lab flows}. */
+  /** The Star Wars demo's checks, through {@code hexgate lab exec} and {@code hexgate observe -o json}. */
   StarWarsChecks starWars() {
     return new StarWarsChecks((pod, command) -> {
       Run r = exec(pod, command.toArray(String[]::new));
       return new StarWarsChecks.Reply(r.code(), r.out(), r.err());
-    }, last -> hexgate("lab", "flows", "--state-dir", state.toString(), "--last", Integer.toString(last)).out().lines().toList());
+    }, last -> {
+      List<Flow> flows = new ArrayList<>();
+      for (String line : observe("--last", Integer.toString(last), "-o", "json").out().lines().toList()) {
+        GetFlowsResponse r = HubbleJson.parse(line, GetFlowsResponse.newBuilder()).build();
+        if (r.hasFlow()) {
+          flows.add(r.getFlow());
+        }
+      }
+      return flows;
+    });
+  }
+
+  /** {@code host:port} of the lab's relay, as its ready file names it. */
+  String relay() throws IOException {
+    return new LabLauncher(state, System.out, System.err).relayAddress().orElseThrow(() -> new IllegalStateException("the lab has no relay"));
+  }
+
+  /** {@code hexgate observe --server RELAY ARGS}. */
+  Run observe(String... args) throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(List.of("observe", "--server", relay()));
+    all.addAll(List.of(args));
+    Run r = hexgate(all.toArray(String[]::new));
+    assertThat(r.code()).as("hexgate observe %s: %s", String.join(" ", args), r.err()).isZero();
+    return r;
   }
 
   /**

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The lab as a user drives it: {@code hexgate lab up}, the real {@code kubectl apply} of Cilium's Star Wars
  * manifests, connections through {@code hexgate lab exec} (real TCP from pod namespaces to the deathstar's
  * ClusterIP, by its DNS name), rule1 at L3/L4 and then with its HTTP rule (the L7 proxy answering the
- * forbidden PUT, its flows naming each request, verdict and policy), {@code kubectl describe cnp},
- * {@code hexgate lab down}. Needs root;
+ * forbidden PUT, its flows naming each request, verdict and policy), {@code kubectl describe cnp}, the
+ * flows through {@code hexgate observe} and the stock {@code hubble} CLI, {@code hexgate lab down}. Needs root;
  * the policy steps also need eBPF. Each skips with the reason otherwise.
  */
 class LabStarWarsTest {
@@ -59,8 +59,8 @@ class LabStarWarsTest {
     assertThat(blocked.reply().err()).contains("command terminated with exit code 28");
     StarWarsChecks.Flow reported = ships.denialReported("xwing");
     assertPassed(reported);
-    assertThat(reported.flow().orElseThrow().destination()).startsWith("default/deathstar-");
-    assertThat(reported.flow().orElseThrow().destinationPort()).isEqualTo(80);
+    assertThat(reported.flow().orElseThrow().getDestination().getPodName()).startsWith("deathstar-");
+    assertThat(reported.flow().orElseThrow().getL4().getTCP().getDestinationPort()).isEqualTo(80);
     // rule1 is L3/L4 only: the allowed ship reaches every path, which is why the guide goes on to L7
     assertPassed(ships.exhaustPortExplodes("tiefighter"));
 
@@ -78,22 +78,32 @@ class LabStarWarsTest {
     assertPassed(ships.redirectReported("tiefighter", "rule1"));
     StarWarsChecks.Flow landing = ships.landingReported("tiefighter", "rule1");
     assertPassed(landing);
-    assertThat(landing.flow().orElseThrow().destination()).startsWith("default/deathstar-");
-    assertThat(landing.flow().orElseThrow().destinationPort()).isEqualTo(80);
+    assertThat(landing.flow().orElseThrow().getDestination().getPodName()).startsWith("deathstar-");
+    assertThat(landing.flow().orElseThrow().getL4().getTCP().getDestinationPort()).isEqualTo(80);
     StarWarsChecks.Flow denied = ships.exhaustPortDenialReported("tiefighter", "rule1");
     assertPassed(denied);
-    assertThat(denied.flow().orElseThrow().http().orElseThrow().protocol()).isEqualTo("HTTP/1.1");
-    Run l7Flows = lab.hexgate("lab", "flows", "--state-dir", state.toString(), "--type", "l7", "--pod", "tiefighter", "--last", "100");
-    assertThat(l7Flows.code()).as(l7Flows.err()).isZero();
+    assertThat(denied.flow().orElseThrow().getL7().getHttp().getProtocol()).isEqualTo("HTTP/1.1");
+
+    // hexgate observe and the stock hubble CLI give the same answers, from both nodes through the relay
+    Run l7Flows = lab.observe("--type", "l7", "--pod", "tiefighter", "--last", "100");
     assertThat(l7Flows.out().lines()).isNotEmpty().allMatch(l -> l.contains(" http-request ") || l.contains(" http-response "));
     assertThat(l7Flows.out())
-        .contains("http-request ingress  FORWARDED (HTTP/1.1 POST http://" + StarWarsChecks.LANDING + ")  policy default/rule1")
-        .contains("http-request ingress  DROPPED (HTTP/1.1 PUT http://" + StarWarsChecks.EXHAUST_PORT + ")  policy default/rule1")
-        .containsPattern("default/tiefighter:\\d+ \\(ID:\\d+\\) <- default/deathstar-\\S+:80 \\(ID:\\d+\\)  http-response ingress"
-            + "  FORWARDED \\(HTTP/1\\.1 200 \\d+ms \\(POST http://" + StarWarsChecks.LANDING.replace(".", "\\.") + "\\)\\)");
+        .containsPattern(TIEFIGHTER + " -> " + DEATHSTAR + " http-request FORWARDED \\(HTTP/1\\.1 POST " + url(StarWarsChecks.LANDING) + "\\)")
+        .containsPattern(TIEFIGHTER + " -> " + DEATHSTAR + " http-request DROPPED \\(HTTP/1\\.1 PUT " + url(StarWarsChecks.EXHAUST_PORT) + "\\)")
+        .containsPattern(TIEFIGHTER + " <- " + DEATHSTAR + " http-response FORWARDED \\(HTTP/1\\.1 200 \\d+ms \\(POST "
+            + url(StarWarsChecks.LANDING) + "\\)\\)");
+    HubbleCliChecks.sameAnswers(lab);
 
     Run listed = lab.kubectl("get", "cnp,cep");
     assertThat(listed.out()).contains("rule1", "xwing", "tiefighter", "deathstar-");
+  }
+
+  static final String XWING = "default/xwing:\\d+ \\(ID:\\d+\\)";
+  static final String TIEFIGHTER = "default/tiefighter:\\d+ \\(ID:\\d+\\)";
+  static final String DEATHSTAR = "default/deathstar-\\S+:80 \\(ID:\\d+\\)";
+
+  static String url(String hostAndPath) {
+    return java.util.regex.Pattern.quote("http://" + hostAndPath);
   }
 
   private static void assertPassed(StarWarsChecks.Outcome outcome) {

@@ -70,6 +70,9 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--ct-quota", defaultValue = "0", paramLabel = "N", description = "Connections one pod may have tracked at once; 0 for a sixteenth of the map (default: ${DEFAULT-VALUE}).")
   int ctQuota;
 
+  @picocli.CommandLine.Mixin
+  HubbleAgentOptions hubble = new HubbleAgentOptions();
+
   @Option(names = "--ct-gc-interval", defaultValue = "30", paramLabel = "SECONDS", description = "How often expired and no longer allowed connections are deleted (default: ${DEFAULT-VALUE}).")
   int ctGcSeconds;
 
@@ -141,10 +144,17 @@ public final class AgentCommand implements Callable<Integer> {
       System.err.println("hexgate agent: warning: " + certDir + " is not writable, so the certificate cannot be renewed"
           + " before it expires (" + rotation.certificate().getNotAfter().toInstant() + ")");
     }
+    io.hexgate.datapath.observe.ObserveOptions observe;
+    try {
+      observe = hubble.toOptions(rotation);
+    } catch (IllegalArgumentException e) {
+      System.err.println("hexgate agent: " + e.getMessage());
+      return 2;
+    }
     ManagedChannel channel = AgentCredentials.channel(operator, rotation, auth);
     NodeAgent agent;
     try {
-      agent = NodeAgent.start(new NodeAgent.Config(node, netns, pinDir, uplinks, metricsPort, mode, conntrack), channel,
+      agent = NodeAgent.start(new NodeAgent.Config(node, netns, pinDir, uplinks, metricsPort, mode, conntrack, observe), channel,
           rotation);
     } catch (RuntimeException e) {
       channel.shutdownNow();

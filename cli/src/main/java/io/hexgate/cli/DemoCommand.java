@@ -11,7 +11,9 @@ import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.lab.LabCleanup;
 import io.hexgate.lab.LabLauncher;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
-import io.hexgate.lab.flows.FlowFilter;
+import io.hexgate.cli.observe.LastFlows;
+import io.hexgate.cli.observe.ObserveCommand;
+import io.hexgate.lab.Lab;
 import io.hexgate.lab.starwars.StarWarsChecks;
 import io.hexgate.lab.LabOptions;
 import java.io.File;
@@ -181,7 +183,8 @@ public final class DemoCommand implements Callable<Integer> {
     if (up != 0) {
       throw new Abort("the lab did not come up (exit code " + up + ")");
     }
-    StarWarsChecks ships = new StarWarsChecks(this::exec, last -> launcher.lastFlows(last, FlowFilter.ALL).orElse(List.of()));
+    String relay = launcher.relayAddress().orElseThrow(() -> new Abort("the lab serves no flows (it has no relay)"));
+    StarWarsChecks ships = new StarWarsChecks(this::exec, last -> LastFlows.from(relay, last));
 
     heading("Deploy the demo application: the deathstar Deployment and Service, the tiefighter and xwing pods");
     create(kubectlPath, "create", dir.resolve("http-sw-app.yaml"));
@@ -198,9 +201,9 @@ public final class DemoCommand implements Callable<Integer> {
     expect(ships.canLand("tiefighter"));
     note("The xwing (org=alliance) is not allowed: its SYN is dropped, so curl waits until --max-time gives up.");
     expect(ships.isDenied("xwing"));
-    heading("Observe: the flows to and from the deathstar pods, as the node agents reported them");
+    heading("Observe: the flows to and from the deathstar pods, as hubble observe shows them, from every node through the relay");
     expect(ships.denialReported("xwing"));
-    flows(8, FlowFilter.pod("deathstar"));
+    observe(relay, "--pod", "deathstar", "--last", "8");
 
     heading("Apply an L7 policy: tiefighter may only POST /v1/request-landing, not PUT /v1/exhaust-port");
     create(kubectlPath, "apply", dir.resolve("sw_l3_l4_l7_policy.yaml"));
@@ -215,13 +218,13 @@ public final class DemoCommand implements Callable<Integer> {
     expect(ships.redirectReported("tiefighter", "rule1"));
     expect(ships.landingReported("tiefighter", "rule1"));
     expect(ships.exhaustPortDenialReported("tiefighter", "rule1"));
-    flows(6, new FlowFilter("deathstar", null, "l7"));
+    observe(relay, "--pod", "deathstar", "--type", "l7", "--last", "6");
 
     heading("Inspect the policy: valid, and enforced by every node");
     expect(StarWarsChecks.enforcedEverywhere("rule1", kubectl(kubectlPath, "describe", "cnp", "rule1").out(), nodes));
 
-    heading("The last flows the node agents reported (source and destination pod:port, verdict, drop reason or HTTP request)");
-    flows(10, FlowFilter.pod("deathstar"));
+    heading("Observe what was dropped: the xwing's connections at L3/L4 and the tiefighter's PUT at L7 (hubble observe works the same)");
+    observe(relay, "--verdict", "DROPPED", "--to-pod", "deathstar", "--last", "10");
   }
 
   /** {@code kubectl create|apply -f FILE}; the demo cannot go on without the file's objects. */
@@ -232,11 +235,16 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private void flows(int last, FlowFilter filter) throws IOException, InterruptedException {
-    command("./hexgate lab flows" + stateDirOption() + (filter.pod() == null ? "" : " --pod " + filter.pod().replaceFirst("^default/", ""))
-        + (filter.protocol() == null ? "" : " --protocol " + filter.protocol()) + (filter.type() == null ? "" : " --type " + filter.type())
-        + " --last " + last);
-    launcher.lastFlows(last, filter).orElse(List.of()).forEach(out::println);
+  /** {@code ./hexgate observe ARGS} against the lab's relay, shown and run. */
+  private void observe(String relay, String... args) {
+    List<String> shown = new ArrayList<>(List.of(args));
+    if (!relay.equals(Lab.RELAY_ADDRESS + ":" + io.hexgate.observer.server.HubbleServices.RELAY_PORT)) {
+      shown.addAll(0, List.of("--server", relay));
+    }
+    command("./hexgate observe " + String.join(" ", shown));
+    List<String> run = new ArrayList<>(List.of("--server", relay));
+    run.addAll(List.of(args));
+    new picocli.CommandLine(new ObserveCommand()).execute(run.toArray(String[]::new));
   }
 
   private void tearDown() {

@@ -17,6 +17,10 @@ import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
+import io.hexgate.datapath.observe.ObserveOptions;
+import io.hexgate.observer.buffer.FlowRing;
+import io.hexgate.observer.server.HubbleServices;
+import io.hexgate.operator.relay.RelayConfig;
 import io.hexgate.lab.api.LabApiServer;
 import io.hexgate.lab.cni.LabCni;
 import io.hexgate.lab.cni.ResolvConf;
@@ -34,8 +38,7 @@ import io.hexgate.lab.olm.Olm;
 import io.hexgate.lab.olm.OlmBinaries;
 import io.hexgate.lab.dns.ClusterDns;
 import io.hexgate.lab.dns.DnsMessage;
-import io.hexgate.lab.flows.FlowLog;
-import io.hexgate.lab.flows.FlowServer;
+import io.hexgate.lab.observe.NamespaceDialer;
 import io.hexgate.lab.workload.DnsWorkload;
 import io.hexgate.operator.AgentEndpoint;
 import io.hexgate.operator.HexgateOperator;
@@ -74,6 +77,13 @@ public final class Lab implements AutoCloseable {
   private static final String AGENT_CHANNEL_PREFIX = "hexgate-lab-operator-";
   /** Each agent serves metrics inside its node's namespace, on the port a real agent uses on its host. */
   public static final int AGENT_METRICS_PORT = MetricsServer.AGENT_PORT;
+  /** The relay of the lab's operator listens on this machine only: the lab's agents serve plaintext. */
+  public static final String RELAY_ADDRESS = "127.0.0.1";
+  /** Each agent serves Hubble on 4244 and Hubble's metrics on 9965 inside its node's namespace. */
+  public static final String AGENT_HUBBLE_METRICS =
+      "dns drop tcp flow port-distribution icmp policy httpV2:exemplars=true;labelsContext=source_namespace,source_pod,destination_namespace,destination_pod";
+  private static final ObserveOptions AGENT_OBSERVE = new ObserveOptions(HubbleServices.AGENT_PORT, FlowRing.DEFAULT_CAPACITY, null,
+      AGENT_HUBBLE_METRICS, HubbleServices.METRICS_PORT, null);
   /**
    * The identity collector's timing in the lab: an identity no pod uses goes after half a minute, not
    * Cilium's 15 minutes, so that what a deleted namespace leaves is seen going while one watches.
@@ -94,8 +104,7 @@ public final class Lab implements AutoCloseable {
   private ClusterNetwork network;
   private HexgateOperator operator;
   private ClusterInformers informers;
-  private final FlowLog flowLog = new FlowLog(2000);
-  private FlowServer flowServer;
+  private volatile int relayPort;
   private Olm olm;
   private volatile String dnsPodIp;
   private volatile boolean agents;
@@ -210,8 +219,6 @@ public final class Lab implements AutoCloseable {
     // the DNS pod is scheduled and its namespace made while the operator and the agents start
     createDns();
     if (installed()) {
-      flowServer = FlowServer.start(flowLog, this::addressName);
-      closing.add(flowServer);
       progress.println("Hexgate is not running: install it from the images in " + options.imageDir()
           + " (kubectl apply -f deploy/hexgate.yaml, helm install or OLM, then a HexgateConfig); until an agent"
           + " runs on a node, its pods (cluster DNS too) wait for the agent's not_ready filter");
@@ -219,7 +226,11 @@ public final class Lab implements AutoCloseable {
       return;
     }
     step(progress, "starting the operator" + (controlPlane.embedded() ? "" : " as its ServiceAccount, with the RBAC of " + options.bundleDir()));
-    // agents run in this process and name their node themselves: there is no one else to trust
+    // the relay reaches the agents' Hubble servers from inside a node namespace; closed after the operator
+    NamespaceDialer dialer = new NamespaceDialer(network.nodes().get(0).netns());
+    closing.add(dialer);
+    // agents run in this process and name their node themselves: there is no one else to trust; nor do
+    // they hold certificates, so the relay dials them in plaintext and serves this machine only
     operator = HexgateOperator.create(
         OperatorConfig.builder(controlPlane.operator())
             .clock(clock)
@@ -227,12 +238,12 @@ public final class Lab implements AutoCloseable {
             .identityGc(IDENTITY_GC_GRACE, IDENTITY_GC_INTERVAL)
             .agents(new AgentEndpoint.InProcess(agentChannelName()))
             .withoutMetrics()
+            .relay(new RelayConfig(relayPortToUse(), RELAY_ADDRESS, dialer, false))
             .build());
-    operator.addFlowListener(flowLog);
-    flowServer = FlowServer.start(flowLog, this::addressName);
-    closing.add(flowServer);
     operator.start();
     closing.add(operator);
+    relayPort = operator.relayPort();
+    progress.println("the relay serves every node's flows on " + relayAddress() + " (hubble observe --server " + relayAddress() + ")");
 
     startAgents(progress);
     step(progress, "waiting for cluster DNS (kube-system/coredns behind kube-dns " + LabOptions.DNS_IP + ")");
@@ -290,7 +301,8 @@ public final class Lab implements AutoCloseable {
       step(progress, "starting the node agent of " + node.name());
       NodeAgent agent =
           NodeAgent.start(
-              new NodeAgent.Config(node.name(), node.netns(), node.pinDir(), List.of(node.uplink()), AGENT_METRICS_PORT, NodeAgent.Mode.AUTO),
+              new NodeAgent.Config(node.name(), node.netns(), node.pinDir(), List.of(node.uplink()), AGENT_METRICS_PORT, NodeAgent.Mode.AUTO)
+                  .withObserve(AGENT_OBSERVE),
               channel);
       closing.add(agent);
       agentsByNode.put(node.name(), agent);
@@ -352,29 +364,23 @@ public final class Lab implements AutoCloseable {
     return options.hexgate() == LabOptions.Hexgate.FROM_IMAGES;
   }
 
-  /** Who has {@code ip} in this lab: {@code namespace/pod}, {@code namespace/service (ClusterIP)}, a node, else the address. */
-  private String addressName(String ip) {
-    for (Pod p : informers.pods().getStore().list()) {
-      if (p.getStatus() != null && ip.equals(p.getStatus().getPodIP())) {
-        return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
-      }
+  /**
+   * Hubble's relay port when it is free on this machine, so that {@code hubble observe} finds the lab
+   * without {@code --server}; else any free one, which {@link #relayAddress()} names.
+   */
+  private static int relayPortToUse() {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(RELAY_ADDRESS, HubbleServices.RELAY_PORT));
+      return HubbleServices.RELAY_PORT;
+    } catch (IOException e) {
+      return 0;
     }
-    for (io.fabric8.kubernetes.api.model.Service s : informers.services().getStore().list()) {
-      if (s.getSpec() != null && ip.equals(s.getSpec().getClusterIP())) {
-        return s.getMetadata().getNamespace() + "/" + s.getMetadata().getName() + " (ClusterIP)";
-      }
-    }
-    for (NodeNetwork n : network.nodes()) {
-      if (ip.equals(n.nodeIp())) {
-        return n.name();
-      }
-    }
-    return ip;
   }
 
-  /** Where {@code hexgate lab flows} reads the last flows the agents reported. */
-  public java.net.URI flowsUrl() {
-    return flowServer.url();
+  /** {@code host:port} of the relay serving every node's flows ({@code hubble observe --server}); null without one. */
+  public String relayAddress() {
+    return relayPort == 0 ? null : RELAY_ADDRESS + ":" + relayPort;
   }
 
   /** The in-process gRPC server name of this lab's operator, for node agents started in this process. */

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NodeNetwork;
-import io.hexgate.lab.flows.FlowFilter;
 import io.hexgate.lab.controlplane.ControlPlaneBinaries;
 import io.hexgate.lab.controlplane.RealControlPlane;
 import io.hexgate.lab.olm.OlmBinaries;
@@ -338,10 +337,11 @@ public final class LabLauncher {
   }
 
   /**
-   * The newest {@code last} flows the running lab's agents reported that {@code filter} selects, one line
-   * each, oldest first; empty when no lab of this state directory runs.
+   * {@code host:port} of the running lab's relay, which serves every node's flows to {@code hexgate observe}
+   * and {@code hubble observe}; empty when no lab of this state directory runs or it has no relay (Hexgate
+   * installed from its images: its operator's relay serves on the operator's node).
    */
-  public Optional<List<String>> lastFlows(int last, FlowFilter filter) throws IOException, InterruptedException {
+  public Optional<String> relayAddress() throws IOException {
     Path ready = stateDir.resolve(LabMain.READY_FILE);
     if (running().isEmpty() || !Files.exists(ready)) {
       return Optional.empty();
@@ -350,35 +350,7 @@ public final class LabLauncher {
     try (var in = Files.newBufferedReader(ready)) {
       r.load(in);
     }
-    String url = r.getProperty("flows");
-    if (url == null) {
-      throw new IOException("the running lab serves no flows (" + ready + " names no flows URL)");
-    }
-    var http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    var response = http.send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "?last=" + last + filter.query())).timeout(Duration.ofSeconds(10)).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    if (response.statusCode() != 200) {
-      throw new IOException("flows: " + response.body().trim());
-    }
-    return Optional.of(response.body().lines().toList());
-  }
-
-  /** Prints the newest {@code last} flows {@code filter} selects, as {@code hexgate lab flows} does. */
-  public int flows(int last, FlowFilter filter) throws IOException, InterruptedException {
-    Optional<List<String>> lines;
-    try {
-      lines = lastFlows(last, filter);
-    } catch (IOException e) {
-      err.println("hexgate lab flows: " + e.getMessage());
-      return 1;
-    }
-    if (lines.isEmpty()) {
-      err.println("hexgate lab flows: no lab is running; start one with `hexgate lab up`");
-      return 1;
-    }
-    lines.get().forEach(out::println);
-    return 0;
+    return Optional.ofNullable(r.getProperty("relay"));
   }
 
   /**

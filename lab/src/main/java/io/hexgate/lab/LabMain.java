@@ -76,7 +76,7 @@ public final class LabMain {
     writeAtomically(
         options.stateDir().resolve(READY_FILE),
         "api=" + lab.controlPlane().url() + "\nnodes=" + options.nodes() + "\nprefix=" + options.prefix() + "\nagents=" + lab.agentsRunning()
-            + "\nflows=" + lab.flowsUrl() + "\nhexgate=" + options.hexgate() + "\n");
+            + (lab.relayAddress() == null ? "" : "\nrelay=" + lab.relayAddress()) + "\nhexgate=" + options.hexgate() + "\n");
     System.out.println("hexgate lab: ready; API at " + lab.controlPlane().url() + ", kubeconfig " + options.kubeconfig());
     stopped.await();
   }

@@ -2,7 +2,6 @@ package io.hexgate.cli.lab;
 
 import io.hexgate.lab.LabLauncher;
 import io.hexgate.lab.LabOptions;
-import io.hexgate.lab.flows.FlowFilter;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,7 @@ import picocli.CommandLine.Parameters;
     name = "lab",
     mixinStandardHelpOptions = true,
     description = "A local cluster: stock kubectl against an embedded API, pods in network namespaces on N nodes.",
-    subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class, LabCommand.Flows.class})
+    subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class})
 public final class LabCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -138,43 +137,6 @@ public final class LabCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return parent.launcher().exec(pod, namespace, command);
-    }
-  }
-
-  @Command(name = "flows", mixinStandardHelpOptions = true,
-      description = "Print the last flows the node agents and their L7 proxies reported (source and destination pod, port, "
-          + "verdict, drop reason or HTTP request and response, policy, node), oldest first, as hubble observe does.")
-  static final class Flows implements Callable<Integer> {
-    @CommandLine.ParentCommand LabCommand parent;
-
-    @Option(names = "--last", defaultValue = "20", description = "How many flows (default: ${DEFAULT-VALUE}).")
-    int last;
-
-    @Option(names = "--pod", paramLabel = "[NAMESPACE/]NAME", description = "Only flows from or to pods whose name starts with NAME (namespace default), as hubble observe --pod.")
-    String pod;
-
-    @Option(names = "--protocol", paramLabel = "PROTOCOL",
-        description = "Only flows of this protocol: tcp, udp, icmp, icmpv6, sctp, or http (the L7 proxy's HTTP requests and responses), as hubble observe --protocol.")
-    String protocol;
-
-    @Option(names = "--type", paramLabel = "TYPE",
-        description = "Only flows of this type: l7 (the L7 proxy's requests and responses) or l3-l4 (the datapath's verdicts and drops).")
-    String type;
-
-    @Override
-    public Integer call() throws Exception {
-      if (last < 1 || last > io.hexgate.lab.flows.FlowServer.MAX_LAST) {
-        System.err.println("hexgate lab flows: --last: " + last + " is not within 1.." + io.hexgate.lab.flows.FlowServer.MAX_LAST);
-        return 2;
-      }
-      FlowFilter filter;
-      try {
-        filter = new FlowFilter(pod, protocol, type);
-      } catch (IllegalArgumentException e) {
-        System.err.println("hexgate lab flows: --" + e.getMessage());
-        return 2;
-      }
-      return parent.launcher().flows(last, filter);
     }
   }
 }

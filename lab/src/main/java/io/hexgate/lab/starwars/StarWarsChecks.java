@@ -1,11 +1,15 @@
 package io.hexgate.lab.starwars;
 
+import io.hexgate.contract.hubble.flow.Endpoint;
+import io.hexgate.contract.hubble.flow.FlowType;
+import io.hexgate.contract.hubble.flow.L7FlowType;
+import io.hexgate.contract.hubble.flow.Verdict;
 import io.hexgate.datapath.abi.DropReasons;
-import io.hexgate.lab.flows.ReportedFlow;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * The questions Cilium's Star Wars demo asks of a running cluster, each answered with an {@link Outcome}:
@@ -14,7 +18,7 @@ import java.util.function.Predicate;
  * policy, is a policy enforced everywhere. {@code hexgate demo} tells
  * the story with them and the end-to-end tests assert on them, so both mean the same by "denied". How a
  * command reaches a pod and where flows come from is the caller's: the demo runs them in its own process
- * and prints them, the tests run {@code hexgate lab exec} and {@code hexgate lab flows} as a user would.
+ * and prints them, the tests run {@code hexgate lab exec} and {@code hexgate observe} as a user would.
  */
 public final class StarWarsChecks {
   public static final String LANDING = "deathstar.default.svc.cluster.local/v1/request-landing";
@@ -23,7 +27,7 @@ public final class StarWarsChecks {
   public static final int BLOCKED_SECONDS = 3;
   private static final int ALLOWED_SECONDS = 5;
   private static final int CURL_TIMED_OUT = 28;
-  /** Agents send flows in batches: a drop shows up within a few seconds. */
+  /** A drop shows up in the relay's answer within a few seconds. */
   private static final Duration FLOW_WAIT = Duration.ofSeconds(5);
   private static final int FLOWS_SEARCHED = 2000;
 
@@ -36,10 +40,10 @@ public final class StarWarsChecks {
     Reply exec(String pod, List<String> command) throws Exception;
   }
 
-  /** The newest flows the node agents reported, as {@code hexgate lab flows} prints them. */
+  /** The newest flows of every node, as {@code hexgate observe --last N -o json} or {@code hubble observe} give them. */
   @FunctionalInterface
   public interface Flows {
-    List<String> last(int count) throws Exception;
+    List<io.hexgate.contract.hubble.flow.Flow> last(int count) throws Exception;
   }
 
   /** How the deathstar answered a request. */
@@ -83,7 +87,7 @@ public final class StarWarsChecks {
   }
 
   /** A flow the node agents or their L7 proxies reported, if they did. */
-  public record Flow(String expectation, Optional<ReportedFlow> flow) implements Outcome {
+  public record Flow(String expectation, Optional<io.hexgate.contract.hubble.flow.Flow> flow) implements Outcome {
     @Override
     public boolean passed() {
       return flow.isPresent();
@@ -151,7 +155,7 @@ public final class StarWarsChecks {
   /** The agents reported the ship's connection to the deathstar sent to the L7 proxy under {@code policy}. */
   public Flow redirectReported(String ship, String policy) throws Exception {
     return reported("a flow shows " + ship + "'s connection REDIRECTED to the L7 proxy by " + policy,
-        f -> f.source().equals("default/" + ship) && f.verdict().equals("REDIRECTED") && f.policies().contains("default/" + policy));
+        f -> from(f, ship) && f.getVerdict() == Verdict.REDIRECTED && decidedBy(f, policy));
   }
 
   /** The L7 proxy reported the ship's POST /v1/request-landing forwarded under {@code policy}. */
@@ -173,24 +177,32 @@ public final class StarWarsChecks {
 
   private Flow dropReported(String ship, int reason) throws Exception {
     return reported("a flow shows " + ship + "'s connection dropped (" + DropReasons.text(reason) + ", reason " + reason + ")",
-        f -> f.source().equals("default/" + ship) && f.dropped() && f.dropReason() == reason);
+        f -> from(f, ship) && f.getVerdict() == Verdict.DROPPED && f.getDropReasonDescValue() == reason);
   }
 
   private Flow httpRequestReported(String ship, String method, String url, String verdict, String policy) throws Exception {
     String full = "http://" + url;
     return reported("an L7 flow shows " + ship + "'s " + method + " " + full + " " + verdict + " by " + policy,
-        f -> f.source().equals("default/" + ship) && f.httpRequest() && f.verdict().equals(verdict)
-            && f.http().filter(h -> h.method().equals(method) && h.url().equals(full)).isPresent()
-            && f.policies().contains("default/" + policy));
+        f -> from(f, ship) && f.getType() == FlowType.L7 && f.getL7().getType() == L7FlowType.REQUEST
+            && f.getVerdict().name().equals(verdict) && f.getL7().getHttp().getMethod().equals(method)
+            && f.getL7().getHttp().getUrl().equals(full) && decidedBy(f, policy));
   }
 
-  private Flow reported(String expectation, Predicate<ReportedFlow> wanted) throws Exception {
+  private static boolean from(io.hexgate.contract.hubble.flow.Flow f, String ship) {
+    Endpoint source = f.getSource();
+    return source.getNamespace().equals("default") && source.getPodName().equals(ship);
+  }
+
+  private static boolean decidedBy(io.hexgate.contract.hubble.flow.Flow f, String policy) {
+    return Stream.of(f.getIngressAllowedByList(), f.getEgressAllowedByList(), f.getIngressDeniedByList(), f.getEgressDeniedByList())
+        .flatMap(List::stream)
+        .anyMatch(p -> p.getNamespace().equals("default") && p.getName().equals(policy));
+  }
+
+  private Flow reported(String expectation, Predicate<io.hexgate.contract.hubble.flow.Flow> wanted) throws Exception {
     long deadline = System.nanoTime() + FLOW_WAIT.toNanos();
     while (true) {
-      Optional<ReportedFlow> seen = flows.last(FLOWS_SEARCHED).stream()
-          .flatMap(l -> ReportedFlow.parse(l).stream())
-          .filter(wanted)
-          .findFirst();
+      Optional<io.hexgate.contract.hubble.flow.Flow> seen = flows.last(FLOWS_SEARCHED).stream().filter(wanted).findFirst();
       if (seen.isPresent() || System.nanoTime() > deadline) {
         return new Flow(expectation, seen);
       }

@@ -2,6 +2,17 @@ package io.hexgate.lab.starwars;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hexgate.contract.hubble.flow.DropReason;
+import io.hexgate.contract.hubble.flow.Endpoint;
+import io.hexgate.contract.hubble.flow.Flow;
+import io.hexgate.contract.hubble.flow.FlowType;
+import io.hexgate.contract.hubble.flow.HTTP;
+import io.hexgate.contract.hubble.flow.L7FlowType;
+import io.hexgate.contract.hubble.flow.Layer4;
+import io.hexgate.contract.hubble.flow.Layer7;
+import io.hexgate.contract.hubble.flow.Policy;
+import io.hexgate.contract.hubble.flow.TCP;
+import io.hexgate.contract.hubble.flow.Verdict;
 import io.hexgate.lab.starwars.StarWarsChecks.Answer;
 import io.hexgate.lab.starwars.StarWarsChecks.Reply;
 import java.util.ArrayList;
@@ -10,24 +21,32 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StarWarsChecksTest {
-  private static final String XWING_DROPPED = "Jan 01 00:00:00.000  default/xwing:41234 (ID:300) -> default/deathstar-5b69dfff75-t4l2c:80 (ID:259)"
-      + "  TCP ingress  DROPPED (Policy denied, reason 133)  policy default/rule1  [node-1]";
-  private static final String DEATHSTAR = "default/deathstar-5b69dfff75-t4l2c:80 (ID:259)";
-  private static final String TIEFIGHTER = "default/tiefighter:5555 (ID:301)";
-  private static final String TIEFIGHTER_REDIRECTED = "Jan 01 00:00:01.000  " + TIEFIGHTER + " -> " + DEATHSTAR
-      + "  TCP ingress  REDIRECTED  policy default/rule1  [node-1]";
-  private static final String TIEFIGHTER_LANDING = "Jan 01 00:00:01.001  " + TIEFIGHTER + " -> " + DEATHSTAR
-      + "  http-request ingress  FORWARDED (HTTP/1.1 POST http://deathstar.default.svc.cluster.local/v1/request-landing)  policy default/rule1  [node-1]";
-  private static final String TIEFIGHTER_LANDED = "Jan 01 00:00:01.004  " + TIEFIGHTER + " <- " + DEATHSTAR
-      + "  http-response ingress  FORWARDED (HTTP/1.1 200 3ms (POST http://deathstar.default.svc.cluster.local/v1/request-landing))"
-      + "  policy default/rule1  [node-1]";
-  private static final String TIEFIGHTER_EXHAUST = "Jan 01 00:00:02.000  " + TIEFIGHTER + " -> " + DEATHSTAR
-      + "  http-request ingress  DROPPED (HTTP/1.1 PUT http://deathstar.default.svc.cluster.local/v1/exhaust-port)  policy default/rule1  [node-1]";
+  private static final Policy RULE1 = Policy.newBuilder().setKind("CiliumNetworkPolicy").setNamespace("default").setName("rule1").build();
+  private static final Flow XWING_DROPPED = tcp("xwing", Verdict.DROPPED).setDropReasonDesc(DropReason.POLICY_DENIED)
+      .addIngressDeniedBy(RULE1).build();
+  private static final Flow TIEFIGHTER_REDIRECTED = tcp("tiefighter", Verdict.REDIRECTED).addIngressAllowedBy(RULE1).build();
+  private static final Flow TIEFIGHTER_LANDING = http("POST", "request-landing", Verdict.FORWARDED);
+  private static final Flow TIEFIGHTER_EXHAUST = http("PUT", "exhaust-port", Verdict.DROPPED);
+
+  private static Flow.Builder tcp(String ship, Verdict verdict) {
+    return Flow.newBuilder()
+        .setVerdict(verdict)
+        .setSource(Endpoint.newBuilder().setNamespace("default").setPodName(ship).setIdentity(300))
+        .setDestination(Endpoint.newBuilder().setNamespace("default").setPodName("deathstar-5b69dfff75-t4l2c").setIdentity(259))
+        .setL4(Layer4.newBuilder().setTCP(TCP.newBuilder().setSourcePort(41234).setDestinationPort(80)));
+  }
+
+  private static Flow http(String method, String path, Verdict verdict) {
+    Flow.Builder f = tcp("tiefighter", verdict).setType(FlowType.L7)
+        .setL7(Layer7.newBuilder().setType(L7FlowType.REQUEST).setHttp(HTTP.newBuilder().setMethod(method).setProtocol("HTTP/1.1")
+            .setUrl("http://deathstar.default.svc.cluster.local/v1/" + path)));
+    return (verdict == Verdict.DROPPED ? f.addIngressDeniedBy(RULE1) : f.addIngressAllowedBy(RULE1)).build();
+  }
 
   private final List<List<String>> commands = new ArrayList<>();
 
   /** Pods answering by ship, and a flow log holding {@code flows}. */
-  private StarWarsChecks checks(Map<String, Reply> replies, List<String> flows) {
+  private StarWarsChecks checks(Map<String, Reply> replies, List<Flow> flows) {
     return new StarWarsChecks((pod, command) -> {
       commands.add(command);
       return replies.get(pod);
@@ -71,14 +90,14 @@ class StarWarsChecksTest {
 
   @Test
   void eachL7RequestIsReportedWithItsVerdictAndPolicy() throws Exception {
-    StarWarsChecks c = checks(Map.of(), List.of(XWING_DROPPED, TIEFIGHTER_REDIRECTED, TIEFIGHTER_LANDING, TIEFIGHTER_LANDED, TIEFIGHTER_EXHAUST));
+    StarWarsChecks c = checks(Map.of(), List.of(XWING_DROPPED, TIEFIGHTER_REDIRECTED, TIEFIGHTER_LANDING, TIEFIGHTER_EXHAUST));
     assertThat(c.redirectReported("tiefighter", "rule1").passed()).isTrue();
     StarWarsChecks.Flow landing = c.landingReported("tiefighter", "rule1");
     assertThat(landing.passed()).as(landing.describe()).isTrue();
-    assertThat(landing.flow().orElseThrow().http().orElseThrow().method()).isEqualTo("POST");
+    assertThat(landing.flow().orElseThrow().getL7().getHttp().getMethod()).isEqualTo("POST");
     StarWarsChecks.Flow exhaust = c.exhaustPortDenialReported("tiefighter", "rule1");
     assertThat(exhaust.passed()).as(exhaust.describe()).isTrue();
-    assertThat(exhaust.flow().orElseThrow().destination()).isEqualTo("default/deathstar-5b69dfff75-t4l2c");
+    assertThat(exhaust.flow().orElseThrow().getDestination().getPodName()).isEqualTo("deathstar-5b69dfff75-t4l2c");
 
     assertThat(c.landingReported("tiefighter", "other-policy").passed()).isFalse();
     assertThat(c.exhaustPortDenialReported("xwing", "rule1").passed()).isFalse();
@@ -86,8 +105,7 @@ class StarWarsChecksTest {
 
   @Test
   void aForwardedPutIsNoL7Denial() throws Exception {
-    StarWarsChecks c = checks(Map.of(), List.of(TIEFIGHTER_EXHAUST.replace("DROPPED (HTTP", "FORWARDED (HTTP"),
-        TIEFIGHTER_LANDING.replace("FORWARDED (HTTP", "DROPPED (HTTP")));
+    StarWarsChecks c = checks(Map.of(), List.of(http("PUT", "exhaust-port", Verdict.FORWARDED), http("POST", "request-landing", Verdict.DROPPED)));
     StarWarsChecks.Flow exhaust = c.exhaustPortDenialReported("tiefighter", "rule1");
     assertThat(exhaust.passed()).isFalse();
     assertThat(exhaust.describe()).isEqualTo("an L7 flow shows tiefighter's PUT http://deathstar.default.svc.cluster.local/v1/exhaust-port"
@@ -98,12 +116,11 @@ class StarWarsChecksTest {
   @Test
   void aDropIsReportedOnlyForTheShipAndTheReasonAsked() throws Exception {
     // the tiefighter's connection was dropped too, but for another reason
-    String tiefighterNoProxy = "Jan 01 00:00:00.000  " + TIEFIGHTER + " -> " + DEATHSTAR
-        + "  TCP ingress  DROPPED (Proxy lookup failed, reason 178)  policy default/rule1  [node-1]";
-    StarWarsChecks c = checks(Map.of(), List.of("not a flow", XWING_DROPPED, tiefighterNoProxy));
+    Flow tiefighterNoProxy = tcp("tiefighter", Verdict.DROPPED).setDropReasonDesc(DropReason.SOCKET_LOOKUP_FAILED).build();
+    StarWarsChecks c = checks(Map.of(), List.of(Flow.getDefaultInstance(), XWING_DROPPED, tiefighterNoProxy));
     StarWarsChecks.Flow denied = c.denialReported("xwing");
     assertThat(denied.passed()).isTrue();
-    assertThat(denied.flow().orElseThrow().destination()).isEqualTo("default/deathstar-5b69dfff75-t4l2c");
+    assertThat(denied.flow().orElseThrow().getDestination().getPodName()).isEqualTo("deathstar-5b69dfff75-t4l2c");
     StarWarsChecks.Flow tiefighter = c.denialReported("tiefighter");
     assertThat(tiefighter.passed()).isFalse();
     assertThat(tiefighter.describe()).contains("dropped (Policy denied, reason 133); got no such flow within 5 s");

@@ -3,6 +3,7 @@ package io.hexgate.operator.relay;
 import io.hexgate.contract.hubble.peer.ChangeNotification;
 import io.hexgate.observer.peer.PeerDirectory;
 import io.hexgate.observer.peer.PeerInfo;
+import io.hexgate.operator.tls.CertificateAuthority;
 import io.hexgate.observer.peer.PeerTable;
 import io.hexgate.operator.node.AgentListeners;
 import io.hexgate.operator.node.AgentReport;
@@ -69,7 +70,9 @@ public final class AgentPeers implements PeerDirectory, AgentReportListener {
   }
 
   private void announce(String node) {
-    table.put(PeerInfo.of(cluster, node, addresses.getOrDefault(node, ""), tls));
+    // agent certificates name the default cluster whatever the operator's is (the CA does not know it)
+    table.put(new PeerInfo(PeerInfo.peerName(cluster, node), addresses.getOrDefault(node, ""),
+        tls ? CertificateAuthority.hubbleServerName(node) : null));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.hexgate.operator.tls;
 
+import io.hexgate.observer.peer.PeerInfo;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -118,7 +119,7 @@ public final class CertificateAuthority {
    * {@code default}, as for a Cilium cluster without a name.
    */
   public static String hubbleServerName(String node) {
-    return node.replace('.', '-') + ".default.hubble-grpc.cilium.io";
+    return PeerInfo.tlsServerName(null, node);
   }
 
   /**
