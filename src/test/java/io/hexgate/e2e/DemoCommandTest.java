@@ -74,17 +74,19 @@ class DemoCommandTest {
         .contains("ciliumnetworkpolicy.cilium.io/rule1 created", "ciliumnetworkpolicy.cilium.io/rule1 configured")
         .contains("-- curl -s --max-time 3 -XPOST deathstar.default.svc.cluster.local/v1/request-landing\ncommand terminated with exit code 28")
         .contains("Policy validation succeeded")
-        .contains("DROPPED (Policy denied, reason 133)")
-        // the L7 step: the proxy answers the PUT itself, and its flows name each request, verdict and policy
+        .containsPattern("default/xwing:\\d+ \\(ID:\\d+\\) <> default/deathstar-\\S+:80 \\(ID:\\d+\\) Policy denied DROPPED \\(TCP Flags: SYN\\)")
+        // the L7 step: the proxy answers the PUT itself, and its flows name each request and verdict
         .contains("-- curl -s --max-time 5 -XPUT deathstar.default.svc.cluster.local/v1/exhaust-port\nAccess denied")
-        .contains("$ ./hexgate lab flows --state-dir " + state.resolve("lab") + " --pod deathstar --type l7 --last 6")
-        .contains("http-request ingress  FORWARDED (HTTP/1.1 POST http://deathstar.default.svc.cluster.local/v1/request-landing)"
-            + "  policy default/rule1")
-        .contains("http-request ingress  DROPPED (HTTP/1.1 PUT http://deathstar.default.svc.cluster.local/v1/exhaust-port)"
-            + "  policy default/rule1")
+        .containsPattern("\\$ \\./hexgate observe (--server \\S+ )?--pod deathstar --type l7 --last 6\n")
+        .containsPattern("default/tiefighter:\\d+ \\(ID:\\d+\\) -> default/deathstar-\\S+:80 \\(ID:\\d+\\) http-request FORWARDED"
+            + " \\(HTTP/1\\.1 POST http://deathstar\\.default\\.svc\\.cluster\\.local/v1/request-landing\\)")
+        .containsPattern("default/tiefighter:\\d+ \\(ID:\\d+\\) -> default/deathstar-\\S+:80 \\(ID:\\d+\\) http-request DROPPED"
+            + " \\(HTTP/1\\.1 PUT http://deathstar\\.default\\.svc\\.cluster\\.local/v1/exhaust-port\\)")
+        // it ends with hubble observe's answer: what was dropped, at L3/L4 and at L7
+        .containsPattern("\\$ \\./hexgate observe (--server \\S+ )?--verdict DROPPED --to-pod deathstar --last 10\n")
         .contains("$ ./hexgate lab down")
         .contains("every step turned out as described; nothing left behind")
-        .doesNotContain("UNEXPECTED", "Panic: deathstar exploded", "later issue", "reason 180");
+        .doesNotContain("UNEXPECTED", "Panic: deathstar exploded", "later issue", "Proxy redirection not supported");
     // both ships land before rule1, tiefighter once more under it and once under its L7 rule
     assertThat(printed.split("\nShip landed\n", -1)).as(printed).hasSizeGreaterThanOrEqualTo(5);
     assertThat(printed.lines().filter(l -> l.trim().matches("Enforcing:\\s+true")).count()).as(printed).isEqualTo(2);
