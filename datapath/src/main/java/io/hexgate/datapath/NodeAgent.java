@@ -211,6 +211,13 @@ public final class NodeAgent implements AutoCloseable {
       scheduler.shutdownNow();
       throw e;
     }
+    observer.observer().describeWith(status -> {
+      io.hexgate.datapath.agent.AgentState applied = client.state();
+      io.hexgate.datapath.agent.KernelEnforcement kernelState = datapath.enforcement();
+      status.setAppliedRevision(applied.revision() == 0 ? "" : applied.epoch() + "/" + applied.revision())
+          .setEnforcing(kernelState.enforcing())
+          .setNotEnforcingReason(kernelState.enforcing() ? "" : kernelState.reason());
+    });
     client.start();
     log.info("node agent of {} started: {}{}{}", config.node(), datapath.describe(),
         server != null ? ", metrics on :" + server.port() + "/metrics" : "",

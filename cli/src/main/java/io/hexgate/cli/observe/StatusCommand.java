@@ -6,6 +6,8 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.hexgate.contract.hubble.observer.ObserverGrpc;
+import io.hexgate.contract.hubble.observer.GetNodesRequest;
+import io.hexgate.contract.hubble.observer.GetNodesResponse;
 import io.hexgate.contract.hubble.observer.ServerStatusRequest;
 import io.hexgate.contract.hubble.observer.ServerStatusResponse;
 import java.io.PrintStream;
@@ -86,6 +88,23 @@ public final class StatusCommand implements Callable<Integer> {
         return 2;
       }
       out.print(StatusPrinter.print(status, format));
+      if (format == FlowPrinter.Output.COMPACT) {
+        // the relay names its nodes; an agent describes only itself
+        GetNodesResponse nodes = null;
+        if (status.hasNumConnectedNodes()) {
+          try {
+            nodes = ObserverGrpc.newBlockingStub(channel).withDeadlineAfter(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .getNodes(GetNodesRequest.getDefaultInstance());
+          } catch (StatusRuntimeException e) {
+            // a relay that is not Hexgate's may not list nodes; its status stands
+            if (e.getStatus().getCode() != io.grpc.Status.Code.UNIMPLEMENTED) {
+              err.println("hexgate: failed to get the nodes: " + HubbleServer.describe(e));
+              return 1;
+            }
+          }
+        }
+        out.print(NodesTable.print(status, nodes));
+      }
       out.flush();
       return 0;
     } finally {

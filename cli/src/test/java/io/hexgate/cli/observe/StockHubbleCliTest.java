@@ -140,6 +140,9 @@ class StockHubbleCliTest {
       if (output.equals("json")) {
         assertThat(HubbleJson.parse(run.out(), io.hexgate.contract.hubble.observer.ServerStatusResponse.newBuilder()).build())
             .isEqualTo(StatusPrinterTest.RELAY);
+      } else if (output.equals("compact")) {
+        // then what hubble status does not tell: lost events and each node's revision and enforcement
+        assertThat(ours.out()).as(output).startsWith(run.out()).contains("Lost Events: ");
       } else {
         assertThat(ours.out()).as(output).isEqualTo(run.out());
       }

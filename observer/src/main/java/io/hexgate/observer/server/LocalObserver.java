@@ -46,6 +46,9 @@ public final class LocalObserver extends ObserverGrpc.ObserverImplBase {
   // sends the streams' flows; idle threads go away after a while, so it needs no closing
   private final ExecutorService streams;
 
+  private final java.util.concurrent.atomic.LongAdder lost = new java.util.concurrent.atomic.LongAdder();
+  private volatile java.util.function.Consumer<ServerStatusResponse.Builder> describer = b -> {};
+
   public LocalObserver(String nodeName, FlowRing ring, Clock clock, String version) {
     this.nodeName = nodeName;
     this.ring = ring;
@@ -85,6 +88,7 @@ public final class LocalObserver extends ObserverGrpc.ObserverImplBase {
    * the loss is not tied to one.
    */
   public void onLost(LostEventSource source, long count, int cpu) {
+    lost.add(count);
     Timestamp now = ProtoTimes.now(clock);
     LostEvent.Builder event = LostEvent.newBuilder()
         .setSource(source)
@@ -97,17 +101,27 @@ public final class LocalObserver extends ObserverGrpc.ObserverImplBase {
     ring.lost(event.build());
   }
 
+  /**
+   * Adds what the server that embeds this observer knows of itself to every status it answers (Hexgate's
+   * fields of ServerStatusResponse: the revision applied, whether the kernel enforces it).
+   */
+  public void describeWith(java.util.function.Consumer<ServerStatusResponse.Builder> describer) {
+    this.describer = describer;
+  }
+
   public ServerStatusResponse status() {
     Instant now = clock.instant();
     Duration uptime = Duration.between(started, now);
-    return ServerStatusResponse.newBuilder()
+    ServerStatusResponse.Builder status = ServerStatusResponse.newBuilder()
         .setNumFlows(ring.size())
         .setMaxFlows(ring.capacity())
         .setSeenFlows(ring.flowsWritten())
         .setUptimeNs(Math.max(0, uptime.toNanos()))
         .setVersion(version)
         .setFlowsRate(rate.perSecond(now.toEpochMilli(), uptime.toMillis()))
-        .build();
+        .setLostEvents(lost.sum());
+    describer.accept(status);
+    return status.build();
   }
 
   @Override

@@ -143,7 +143,8 @@ public final class HubbleRelay extends ObserverGrpc.ObserverImplBase implements 
           .setMaxFlows(out.getMaxFlows() + s.getMaxFlows())
           .setSeenFlows(out.getSeenFlows() + s.getSeenFlows())
           .setUptimeNs(Math.max(out.getUptimeNs(), s.getUptimeNs()))
-          .setFlowsRate(out.getFlowsRate() + s.getFlowsRate());
+          .setFlowsRate(out.getFlowsRate() + s.getFlowsRate())
+          .setLostEvents(out.getLostEvents() + s.getLostEvents());
     }
     return out.setNumConnectedNodes(UInt32Value.of(connected))
         .setNumUnavailableNodes(UInt32Value.of(unavailable.size()))
@@ -176,7 +177,11 @@ public final class HubbleRelay extends ObserverGrpc.ObserverImplBase implements 
             .setUptimeNs(s.getUptimeNs())
             .setNumFlows(s.getNumFlows())
             .setMaxFlows(s.getMaxFlows())
-            .setSeenFlows(s.getSeenFlows());
+            .setSeenFlows(s.getSeenFlows())
+            .setLostEvents(s.getLostEvents())
+            .setAppliedRevision(s.getAppliedRevision())
+            .setEnforcing(s.getEnforcing())
+            .setNotEnforcingReason(s.getNotEnforcingReason());
       }
       out.addNodes(n);
     }
