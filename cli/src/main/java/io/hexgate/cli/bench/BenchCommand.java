@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Benchmarks of Hexgate's components on synthetic workloads.",
     subcommands = {PolicyBenchCommand.class, OperatorBenchCommand.class, DatapathBenchCommand.class, NetworkBenchCommand.class,
-        ProxyBenchCommand.class})
+        ProxyBenchCommand.class, ObserveBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
