@@ -10,6 +10,8 @@ import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.install.AgentInstall;
 import io.hexgate.operator.AgentEndpoint;
 import io.hexgate.operator.node.NodeAgentService;
+import io.hexgate.operator.relay.RelayConfig;
+import io.hexgate.operator.relay.RelayServer;
 import io.hexgate.operator.tls.CaSecretStore;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -88,6 +90,12 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.OPERATOR_PORT, description = "Port serving Prometheus metrics on /metrics; 0 turns them off (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  @Option(names = "--relay-port", paramLabel = "PORT", defaultValue = "" + RelayServer.DEFAULT_PORT, description = "Port of the Hubble relay (plaintext gRPC, as Hubble Relay's): the flows of every agent, for the hubble CLI (hubble observe --server HOST:PORT) and hexgate observe; the relay reaches agents on their port 4244 with mutual TLS. 0 turns it off (default: ${DEFAULT-VALUE}).")
+  int relayPort;
+
+  @Option(names = "--relay-bind-address", paramLabel = "ADDRESS", description = "Address the Hubble relay listens on, e.g. 127.0.0.1 to reach it only through kubectl port-forward (default: every address).")
+  String relayBindAddress;
+
   /**
    * The operator's configuration from the options, without the client (which {@link #call()} makes); fails
    * naming the option when a value is invalid.
@@ -101,7 +109,8 @@ public final class OperatorCommand implements Callable<Integer> {
             .lease(leaseNamespace, leaseDuration, renewDeadline, retryPeriod, id, true)
             .leaderElection(leaderElection)
             .status(statusNodeLimit, statusInterval)
-            .metricsPort(metricsPort == 0 ? OperatorConfig.NO_METRICS : metricsPort);
+            .metricsPort(metricsPort == 0 ? OperatorConfig.NO_METRICS : metricsPort)
+            .relay(relayPort == 0 ? null : new RelayConfig(relayPort, relayBindAddress, null, true));
     if (agentServer) {
       b.agents(new AgentEndpoint.Tls(agentPort, caSecret, agentDnsNames == null ? List.of() : agentDnsNames, certLifetime));
       if (installAgents) {

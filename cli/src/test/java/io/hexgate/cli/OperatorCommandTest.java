@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.install.AgentInstall;
+import io.hexgate.operator.relay.RelayConfig;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -51,6 +52,18 @@ class OperatorCommandTest {
         .hasMessageContaining("--identity-gc-grace");
     assertThatThrownBy(() -> parse("--lease-duration", "5s", "--lease-renew-deadline", "10s"))
         .hasMessageContaining("lease-renew-deadline");
+  }
+
+  @Test
+  void shouldServeTheHubbleRelayOnHubblesPortUnlessTurnedOff() {
+    assertThat(parse().relay()).isEqualTo(RelayConfig.defaults());
+    assertThat(parse().relay().port()).isEqualTo(4245);
+    RelayConfig local = parse("--relay-port", "14245", "--relay-bind-address", "127.0.0.1").relay();
+    assertThat(local.port()).isEqualTo(14245);
+    assertThat(local.bindAddress()).isEqualTo("127.0.0.1");
+    assertThat(local.agentTls()).isTrue();
+    assertThat(parse("--relay-port", "0").relay()).isNull();
+    assertThatThrownBy(() -> parse("--relay-port", "70000")).hasMessageContaining("relay-port");
   }
 
   @Test

@@ -29,6 +29,8 @@ final class ClusterServiceVersion {
         eBPF programs and enforce what the operator sends them over mutual TLS. They hold no Kubernetes
         credentials: each gets its node certificate once, with a bound ServiceAccount token that has no RBAC.
       * Each policy's status says on how many nodes it is enforced.
+      * Flows as Hubble shows them: the operator's **Hubble relay** (Service `hubble-relay`, port 80) serves
+        every node's flows to the stock `hubble` CLI; the agents serve Hubble's metrics on port 9965.
 
       ## After installing
       Create the `HexgateConfig` named `default` (the example offered here); the agents start on every node.

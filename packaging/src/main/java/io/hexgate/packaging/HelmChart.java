@@ -21,7 +21,9 @@ final class HelmChart {
 
   private static final OperatorSettings MARKED =
       new OperatorSettings("@@namespace@@", "@@image@@", "@@agentImage@@", "@@pullPolicy@@",
-          TextNode.valueOf("@@resources@@"), TextNode.valueOf("@@metricsPort@@"));
+          TextNode.valueOf("@@resources@@"), TextNode.valueOf("@@metricsPort@@"), TextNode.valueOf("@@relayPort@@"));
+  private static final String METRICS_ON = ".Values.metrics.enabled";
+  private static final String RELAY_ON = ".Values.hubble.relay.enabled";
 
   /** Marker → the expression for a whole YAML scalar. */
   private static final Map<String, String> SCALARS = new LinkedHashMap<>();
@@ -34,7 +36,9 @@ final class HelmChart {
     SCALARS.put("@@agentImage@@", "\"{{ .Values.agent.image.repository }}:{{ .Values.agent.image.tag }}\"");
     SCALARS.put("@@pullPolicy@@", "{{ .Values.operator.image.pullPolicy }}");
     SCALARS.put("@@metricsPort@@", "{{ .Values.metrics.port }}");
-    INLINE.put("@@metricsPort@@", "{{ if .Values.metrics.enabled }}{{ .Values.metrics.port }}{{ else }}0{{ end }}");
+    SCALARS.put("@@relayPort@@", "{{ .Values.hubble.relay.listenPort }}");
+    INLINE.put("@@metricsPort@@", "{{ if " + METRICS_ON + " }}{{ .Values.metrics.port }}{{ else }}0{{ end }}");
+    INLINE.put("@@relayPort@@", "{{ if " + RELAY_ON + " }}{{ .Values.hubble.relay.listenPort }}{{ else }}0{{ end }}");
   }
 
   /** Every file of the chart, by its path under the repository. */
@@ -50,6 +54,8 @@ final class HelmChart {
       files.put(DIR + "templates/" + o.path("kind").asText().toLowerCase() + ".yaml", header + template(Yaml.write(o)));
     }
     files.put(DIR + "templates/deployment.yaml", header + deployment());
+    files.put(DIR + "templates/" + Names.RELAY_SERVICE + "-service.yaml", header
+        + "{{- if " + RELAY_ON + " }}\n" + template(Yaml.write(OperatorDeployment.relayService(MARKED.namespace()))) + "{{- end }}\n");
     Examples.hexgateConfig(sources).ifPresent(config -> files.put(DIR + "templates/hexgateconfig.yaml", header + hexgateConfig(config)));
     // a template comment: a YAML one would render as a document holding no object
     files.put(DIR + "templates/refuse-beside-cilium.yaml", "{{- /* " + header.substring(2).strip() + " */}}\n" + refuseBesideCilium(sources));
@@ -94,6 +100,16 @@ final class HelmChart {
     v.append("metrics:\n");
     v.append("  enabled: true\n");
     v.append("  port: ").append(shipped.metricsPort().asText()).append('\n');
+    v.append("\n# The operator's Hubble relay: every node's flows for the hubble CLI and Hubble UI, in plaintext gRPC as\n");
+    v.append("# Hubble Relay serves them, on this port of the operator's node (host network) and behind the Service\n");
+    v.append("# ").append(Names.RELAY_SERVICE).append(" (port ").append(Names.RELAY_SERVICE_PORT)
+        .append("): kubectl port-forward -n NAMESPACE svc/").append(Names.RELAY_SERVICE).append(" 4245:").append(Names.RELAY_SERVICE_PORT)
+        .append(", then hubble observe.\n");
+    v.append("# Disabled, the operator serves no relay and the Service is not created.\n");
+    v.append("hubble:\n");
+    v.append("  relay:\n");
+    v.append("    enabled: true\n");
+    v.append("    listenPort: ").append(shipped.relayPort().asText()).append('\n');
     Examples.hexgateConfig(sources).ifPresent(config -> {
       v.append("\n# The HexgateConfig named default, from which the operator deploys the node agents (their resources,\n");
       v.append("# and the rest of its spec: kubectl explain hexgateconfig.spec). Not created, no agent runs until one is.\n");
@@ -110,9 +126,10 @@ final class HelmChart {
 
   private static String deployment() {
     String text = template(Yaml.write(OperatorDeployment.object(MARKED)));
-    text = wrap(text, "- name: " + OperatorDeployment.METRICS_PORT_NAME);
-    text = wrap(text, "readinessProbe:");
-    text = wrap(text, "livenessProbe:");
+    text = wrap(text, "- name: " + OperatorDeployment.METRICS_PORT_NAME, METRICS_ON);
+    text = wrap(text, "- name: " + OperatorDeployment.RELAY_PORT_NAME, RELAY_ON);
+    text = wrap(text, "readinessProbe:", METRICS_ON);
+    text = wrap(text, "livenessProbe:", METRICS_ON);
     Matcher m = Pattern.compile("(?m)^( *)resources: [\"']?@@resources@@[\"']?$").matcher(text);
     if (!m.find()) {
       throw new IllegalStateException("the Deployment has no resources to template");
@@ -168,8 +185,8 @@ final class HelmChart {
     return out;
   }
 
-  /** Puts the block starting at the line {@code first} (and its more indented lines) under metrics.enabled. */
-  private static String wrap(String text, String first) {
+  /** Puts the block starting at the line {@code first} (and its more indented lines) under {@code condition}. */
+  private static String wrap(String text, String first, String condition) {
     List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
@@ -181,7 +198,7 @@ final class HelmChart {
           end++;
         }
         lines.add(end, "{{- end }}");
-        lines.add(i, "{{- if .Values.metrics.enabled }}");
+        lines.add(i, "{{- if " + condition + " }}");
         return String.join("\n", lines);
       }
     }

@@ -18,6 +18,11 @@ final class Names {
   static final String REPOSITORY = "https://github.com/hexgate-io/hexgate";
   /** Node agents connect here (the operator's default --agent-port). */
   static final int AGENT_PORT = 4250;
+  /** The Hubble relay's port (the operator's default --relay-port, Hubble Relay's). */
+  static final int RELAY_PORT = 4245;
+  /** The Service in front of the relay, Cilium's name for it, and its port (Cilium's too). */
+  static final String RELAY_SERVICE = "hubble-relay";
+  static final int RELAY_SERVICE_PORT = 80;
   /**
    * The oldest Kubernetes the operator supports: the agents' bootstrap relies on bound ServiceAccount tokens
    * carrying the pod and node they were issued for, on by default since 1.30.

@@ -8,13 +8,15 @@ import java.util.TreeMap;
 
 /**
  * The operator's Deployment, described once: the CSV's install strategy, deploy/ and the chart all render
- * this spec.
+ * this spec; and the Service {@value Names#RELAY_SERVICE} in front of its Hubble relay, which the bundle, deploy/
+ * and the chart all ship.
  */
 final class OperatorDeployment {
   private OperatorDeployment() {}
 
   static final String CONTAINER = "operator";
   static final String METRICS_PORT_NAME = "metrics";
+  static final String RELAY_PORT_NAME = "hubble-relay";
 
   static Map<String, String> selector() {
     return Map.of("app.kubernetes.io/name", "hexgate", "app.kubernetes.io/component", "operator");
@@ -60,6 +62,7 @@ final class OperatorDeployment {
     ArrayNode args = c.putArray("args");
     args.add("operator");
     args.add("--metrics-port=" + s.metricsPort().asText());
+    args.add("--relay-port=" + s.relayPort().asText());
     ArrayNode env = c.putArray("env");
     env.add(fieldRef("POD_NAMESPACE", "metadata.namespace"));
     env.add(fieldRef("POD_IP", "status.podIP"));
@@ -68,6 +71,7 @@ final class OperatorDeployment {
     ArrayNode ports = c.putArray("ports");
     ports.add(port("agents", Yaml.NODES.numberNode(Names.AGENT_PORT)));
     ports.add(port(METRICS_PORT_NAME, s.metricsPort()));
+    ports.add(port(RELAY_PORT_NAME, s.relayPort()));
     c.set("resources", s.resources());
     // ready only while this replica leads: only the leader serves the agents
     c.set("readinessProbe", probe("/readyz", 0, 5, 3));
@@ -78,6 +82,21 @@ final class OperatorDeployment {
     security.putObject("capabilities").putArray("drop").add("ALL");
     c.putArray("volumeMounts").addObject().put("name", "tmp").put("mountPath", "/tmp");
     return c;
+  }
+
+  /**
+   * Cilium's {@value Names#RELAY_SERVICE}: port {@value Names#RELAY_SERVICE_PORT} to the relay. Only the leading
+   * replica is ready, so only it (the one the agents are connected to) gets the relay's clients.
+   *
+   * @param namespace null in the bundle, whose objects OLM puts in the operator's namespace
+   */
+  static ObjectNode relayService(String namespace) {
+    ObjectNode service = Yaml.header("v1", "Service", Names.RELAY_SERVICE, namespace, Names.labels("operator"));
+    ObjectNode spec = service.putObject("spec");
+    spec.set("selector", Yaml.map(new TreeMap<>(selector())));
+    spec.putArray("ports").addObject()
+        .put("name", "grpc").put("protocol", "TCP").put("port", Names.RELAY_SERVICE_PORT).put("targetPort", RELAY_PORT_NAME);
+    return service;
   }
 
   private static ObjectNode fieldRef(String name, String path) {

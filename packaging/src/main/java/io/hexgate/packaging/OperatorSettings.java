@@ -16,13 +16,16 @@ import io.hexgate.contract.metrics.MetricsServer;
  * @param pullPolicy of both images
  * @param resources the operator container's requests and limits
  * @param metricsPort where /metrics and /readyz are served (host network: a port of the node)
+ * @param relayPort where the Hubble relay serves every node's flows (a port of the node too)
  */
 record OperatorSettings(
-    String namespace, String image, String agentImage, String pullPolicy, JsonNode resources, JsonNode metricsPort) {
+    String namespace, String image, String agentImage, String pullPolicy, JsonNode resources, JsonNode metricsPort,
+    JsonNode relayPort) {
 
   static OperatorSettings shipped() {
     return new OperatorSettings(
-        Names.NAMESPACE, Names.OPERATOR_IMAGE, Names.AGENT_IMAGE, "IfNotPresent", shippedResources(), IntNode.valueOf(MetricsServer.OPERATOR_PORT));
+        Names.NAMESPACE, Names.OPERATOR_IMAGE, Names.AGENT_IMAGE, "IfNotPresent", shippedResources(),
+        IntNode.valueOf(MetricsServer.OPERATOR_PORT), IntNode.valueOf(Names.RELAY_PORT));
   }
 
   /**

@@ -51,6 +51,7 @@ public final class PackagingGenerator {
     for (Crd crd : sources.crds()) {
       files.put("bundle/manifests/" + crd.name() + ".crd.yaml", HEADER + Yaml.write(crd.labelled()));
     }
+    files.put("bundle/manifests/" + Names.RELAY_SERVICE + ".service.yaml", HEADER + Yaml.write(OperatorDeployment.relayService(null)));
     files.put("bundle/metadata/annotations.yaml", HEADER + Yaml.write(BundleMetadata.annotationsFile()));
     files.put("bundle/bundle.Dockerfile", HEADER + BundleMetadata.dockerfile());
     files.put("bundle/tests/scorecard/config.yaml", HEADER + Yaml.write(BundleMetadata.scorecard()));

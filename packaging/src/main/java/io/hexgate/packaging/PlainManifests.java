@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * deploy/: what {@code kubectl apply -f deploy/} installs. hexgate.yaml holds, in the order one apply needs,
- * the namespace, the CRDs, the operator's account and RBAC and its Deployment; hexgateconfig.yaml, applied
- * after it (file names sort so), the HexgateConfig the user may edit.
+ * the namespace, the CRDs, the operator's account and RBAC, its Deployment and its Hubble relay's Service;
+ * hexgateconfig.yaml, applied after it (file names sort so), the HexgateConfig the user may edit.
  */
 final class PlainManifests {
   private PlainManifests() {}
@@ -24,6 +24,7 @@ final class PlainManifests {
     sources.crds().forEach(c -> objects.add(c.labelled()));
     objects.addAll(OperatorRbac.objects(sources, settings.namespace()));
     objects.add(OperatorDeployment.object(settings));
+    objects.add(OperatorDeployment.relayService(settings.namespace()));
     return objects;
   }
 

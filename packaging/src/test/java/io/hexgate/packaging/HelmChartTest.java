@@ -48,7 +48,26 @@ class HelmChartTest {
     assertThat(operator.path("args").toString()).contains("--metrics-port=0");
     assertThat(operator.has("readinessProbe")).isFalse();
     assertThat(operator.has("livenessProbe")).isFalse();
-    assertThat(operator.path("ports").findValuesAsText("name")).containsExactly("agents");
+    assertThat(operator.path("ports").findValuesAsText("name")).containsExactly("agents", "hubble-relay");
+  }
+
+  @Test
+  void theRelayListensOnTheValuesPortOrNotAtAll() throws Exception {
+    List<JsonNode> moved = Yaml.readAll(template("--set", "hubble.relay.listenPort=14245"));
+    JsonNode operator = container(moved);
+    assertThat(operator.path("args").toString()).contains("--relay-port=14245");
+    assertThat(operator.path("ports").toString()).contains("\"containerPort\":14245,\"hostPort\":14245");
+    assertThat(moved).anySatisfy(o -> assertThat(o.path("metadata").path("name").asText()).isEqualTo(Names.RELAY_SERVICE));
+
+    List<JsonNode> off = Yaml.readAll(template("--set", "hubble.relay.enabled=false"));
+    assertThat(container(off).path("args").toString()).contains("--relay-port=0");
+    assertThat(container(off).path("ports").findValuesAsText("name")).containsExactly("agents", "metrics");
+    assertThat(off).noneSatisfy(o -> assertThat(o.path("kind").asText()).isEqualTo("Service"));
+  }
+
+  private static JsonNode container(List<JsonNode> objects) {
+    return objects.stream().filter(o -> o.path("kind").asText().equals("Deployment")).findFirst().orElseThrow()
+        .path("spec").path("template").path("spec").path("containers").get(0);
   }
 
   @Test

@@ -12,13 +12,17 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.hexgate.observer.server.HubbleServices;
 import io.hexgate.operator.install.api.AgentSpec;
 import io.hexgate.operator.install.api.ConntrackSpec;
 import io.hexgate.operator.install.api.HexgateConfigSpec;
+import io.hexgate.operator.install.api.HubbleSpec;
 import io.hexgate.operator.install.api.MetricsSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,7 +37,9 @@ import java.util.TreeMap;
 /**
  * The objects a {@code HexgateConfig} stands for, as the operator wants them: the agents' DaemonSet, their
  * ServiceAccount (no token mounted, no role bound), their settings ConfigMap, the CA's public certificate
- * as a ConfigMap and the metrics Service. Pure functions of the spec and the operator's {@link AgentInstall}.
+ * as a ConfigMap, the metrics Service and Hubble's Services (Cilium's names: {@value #HUBBLE_PEER_SERVICE} in
+ * front of the agents' Observer and Peer, {@value #HUBBLE_METRICS_SERVICE} for Prometheus). Pure functions of
+ * the spec and the operator's {@link AgentInstall}.
  */
 public final class AgentObjects {
   public static final String AGENT = "hexgate-agent";
@@ -41,6 +47,12 @@ public final class AgentObjects {
   public static final String CA_CONFIG_MAP = "hexgate-ca";
   public static final String METRICS_SERVICE = "hexgate-agent-metrics";
   public static final String CA_KEY = "ca.crt";
+  public static final String HUBBLE_PEER_SERVICE = "hubble-peer";
+  public static final String HUBBLE_METRICS_SERVICE = "hubble-metrics";
+  /** The container ports' names, Cilium's. */
+  public static final String HUBBLE_PORT_NAME = "peer-service";
+  public static final String HUBBLE_METRICS_PORT_NAME = "hubble-metrics";
+  static final String HUBBLE_EXPORT_VOLUME = "hubble-export";
   /** The settings ConfigMap's keys, each given to the agent as an environment variable. */
   public static final String OPERATOR_KEY = "operator-address";
   public static final String LOG_LEVEL_KEY = "log-level";
@@ -105,17 +117,45 @@ public final class AgentObjects {
   }
 
   public static Service metricsService(HexgateConfigSpec spec, String namespace) {
-    int port = spec.metrics().port();
+    return headless(METRICS_SERVICE, "metrics", spec.metrics().port(), namespace);
+  }
+
+  /** Headless, like Cilium's: Prometheus scrapes every agent's Hubble metrics. */
+  public static Service hubbleMetricsService(HexgateConfigSpec spec, String namespace) {
+    return headless(HUBBLE_METRICS_SERVICE, HUBBLE_METRICS_PORT_NAME, spec.hubble().metrics().port(), namespace);
+  }
+
+  private static Service headless(String name, String portName, int port, String namespace) {
     return new ServiceBuilder()
-        .withMetadata(meta(METRICS_SERVICE, namespace))
+        .withMetadata(meta(name, namespace))
         .withNewSpec()
         .withClusterIP("None") // headless: Prometheus scrapes each agent, not one of them
         .withSelector(selector())
         .addNewPort()
-        .withName("metrics")
+        .withName(portName)
         .withProtocol("TCP")
         .withPort(port)
         .withNewTargetPort(port)
+        .endPort()
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * Cilium's {@value #HUBBLE_PEER_SERVICE}: port 443 to the agents' 4244, answered by the agent of the
+   * client's own node (internal traffic policy Local), whose Peer service names every node's Observer.
+   */
+  public static Service hubblePeerService(String namespace) {
+    return new ServiceBuilder()
+        .withMetadata(meta(HUBBLE_PEER_SERVICE, namespace))
+        .withNewSpec()
+        .withSelector(selector())
+        .withInternalTrafficPolicy("Local")
+        .addNewPort()
+        .withName(HUBBLE_PORT_NAME)
+        .withProtocol("TCP")
+        .withPort(443)
+        .withNewTargetPort(HubbleServices.AGENT_PORT)
         .endPort()
         .endSpec()
         .build();
@@ -145,6 +185,7 @@ public final class AgentObjects {
     if (agent.uplinks != null && !agent.uplinks.isEmpty()) {
       args.addAll(List.of("--uplink", String.join(",", agent.uplinks)));
     }
+    args.addAll(HubbleAgentArgs.args(spec.hubble()));
     return args;
   }
 
@@ -156,6 +197,7 @@ public final class AgentObjects {
       HexgateConfigSpec spec, AgentInstall install, String image, String caPem, String namespace) {
     AgentSpec agent = spec.agent();
     MetricsSpec metrics = spec.metrics();
+    HubbleSpec hubble = spec.hubble();
     List<Toleration> tolerations =
         agent.tolerations != null ? agent.tolerations : List.of(new TolerationBuilder().withOperator("Exists").build());
     var container =
@@ -180,16 +222,7 @@ public final class AgentObjects {
             .withDrop("ALL")
             .endCapabilities()
             .endSecurityContext()
-            .withVolumeMounts(
-                // HostToContainer: pins made on the host (by a previous agent) are seen; Bidirectional
-                // would need a privileged container, and the agent pins through the host's bpffs anyway
-                new VolumeMountBuilder().withName("bpffs").withMountPath(BPF_DIR).withMountPropagation("HostToContainer").build(),
-                new VolumeMountBuilder().withName("token").withMountPath(TOKEN_DIR).withReadOnly(true).build(),
-                new VolumeMountBuilder().withName("ca").withMountPath(CA_DIR).withReadOnly(true).build(),
-                new VolumeMountBuilder().withName("certs").withMountPath(CERT_DIR).build(),
-                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build(),
-                // the L7 proxy's sysctls (rp_filter, tcp_early_demux): the container's own /proc/sys is read-only
-                new VolumeMountBuilder().withName("host-proc-sys-net").withMountPath(HOST_PROC_SYS_NET).build());
+            .withVolumeMounts(volumeMounts(hubble));
     if (metrics.enabled()) {
       container
           .addNewPort().withName("metrics").withContainerPort(metrics.port()).withProtocol("TCP").endPort()
@@ -198,6 +231,12 @@ public final class AgentObjects {
           .withPeriodSeconds(10)
           .withFailureThreshold(3)
           .endReadinessProbe();
+    }
+    if (hubble.enabled()) {
+      container.addNewPort().withName(HUBBLE_PORT_NAME).withContainerPort(HubbleServices.AGENT_PORT).withProtocol("TCP").endPort();
+    }
+    if (HubbleAgentArgs.metricsOn(hubble)) {
+      container.addNewPort().withName(HUBBLE_METRICS_PORT_NAME).withContainerPort(hubble.metrics().port()).withProtocol("TCP").endPort();
     }
     Map<String, String> annotations = new TreeMap<>();
     annotations.put(CONFIG_HASH, sha256(settings(spec, install, namespace).toString()));
@@ -223,25 +262,49 @@ public final class AgentObjects {
         .withTolerations(tolerations)
         .withNodeSelector(agent.nodeSelector)
         .withContainers(container.build())
-        .withVolumes(
-            new VolumeBuilder().withName("bpffs").withNewHostPath().withPath(BPF_DIR).withType("DirectoryOrCreate").endHostPath().build(),
-            new VolumeBuilder()
-                .withName("token")
-                .withNewProjected()
-                .addNewSource()
-                .withNewServiceAccountToken().withAudience(TOKEN_AUDIENCE).withExpirationSeconds(TOKEN_SECONDS).withPath("token").endServiceAccountToken()
-                .endSource()
-                .endProjected()
-                .build(),
-            new VolumeBuilder().withName("ca").withNewConfigMap().withName(CA_CONFIG_MAP).endConfigMap().build(),
-            new VolumeBuilder().withName("certs").withNewEmptyDir().endEmptyDir().build(),
-            new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build(),
-            new VolumeBuilder().withName("host-proc-sys-net").withNewHostPath().withPath("/proc/sys/net")
-                .withType("Directory").endHostPath().build())
+        .withVolumes(volumes(hubble))
         .endSpec()
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  private static List<VolumeMount> volumeMounts(HubbleSpec hubble) {
+    List<VolumeMount> mounts = new ArrayList<>(List.of(
+        // HostToContainer: pins made on the host (by a previous agent) are seen; Bidirectional
+        // would need a privileged container, and the agent pins through the host's bpffs anyway
+        new VolumeMountBuilder().withName("bpffs").withMountPath(BPF_DIR).withMountPropagation("HostToContainer").build(),
+        new VolumeMountBuilder().withName("token").withMountPath(TOKEN_DIR).withReadOnly(true).build(),
+        new VolumeMountBuilder().withName("ca").withMountPath(CA_DIR).withReadOnly(true).build(),
+        new VolumeMountBuilder().withName("certs").withMountPath(CERT_DIR).build(),
+        new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build(),
+        // the L7 proxy's sysctls (rp_filter, tcp_early_demux): the container's own /proc/sys is read-only
+        new VolumeMountBuilder().withName("host-proc-sys-net").withMountPath(HOST_PROC_SYS_NET).build()));
+    // the root filesystem is read-only; the file is for the node's log shippers, so it lives on the node
+    HubbleAgentArgs.exportDirectory(hubble).ifPresent(dir ->
+        mounts.add(new VolumeMountBuilder().withName(HUBBLE_EXPORT_VOLUME).withMountPath(dir).build()));
+    return mounts;
+  }
+
+  private static List<Volume> volumes(HubbleSpec hubble) {
+    List<Volume> volumes = new ArrayList<>(List.of(
+        new VolumeBuilder().withName("bpffs").withNewHostPath().withPath(BPF_DIR).withType("DirectoryOrCreate").endHostPath().build(),
+        new VolumeBuilder()
+            .withName("token")
+            .withNewProjected()
+            .addNewSource()
+            .withNewServiceAccountToken().withAudience(TOKEN_AUDIENCE).withExpirationSeconds(TOKEN_SECONDS).withPath("token").endServiceAccountToken()
+            .endSource()
+            .endProjected()
+            .build(),
+        new VolumeBuilder().withName("ca").withNewConfigMap().withName(CA_CONFIG_MAP).endConfigMap().build(),
+        new VolumeBuilder().withName("certs").withNewEmptyDir().endEmptyDir().build(),
+        new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build(),
+        new VolumeBuilder().withName("host-proc-sys-net").withNewHostPath().withPath("/proc/sys/net")
+            .withType("Directory").endHostPath().build()));
+    HubbleAgentArgs.exportDirectory(hubble).ifPresent(dir -> volumes.add(new VolumeBuilder()
+        .withName(HUBBLE_EXPORT_VOLUME).withNewHostPath().withPath(dir).withType("DirectoryOrCreate").endHostPath().build()));
+    return volumes;
   }
 
   private static io.fabric8.kubernetes.api.model.EnvVar configEnv(String name, String key) {

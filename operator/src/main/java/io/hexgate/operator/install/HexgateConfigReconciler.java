@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Deploys the node agents a {@link HexgateConfig} describes, in the operator's namespace, with
  * java-operator-sdk dependent resources: the ServiceAccount, the settings and CA ConfigMaps, the metrics
- * Service (while metrics are on) and, once those exist, the DaemonSet. Every object has an owner reference
+ * Service (while metrics are on), Hubble's Services hubble-peer and hubble-metrics (while Hubble and its
+ * metrics are on) and, once those exist, the DaemonSet. A {@code hubble} section the agents would refuse
+ * leaves what is deployed as it is, and is reported in a Degraded condition. Every object has an owner reference
  * to the HexgateConfig, so deleting it removes them all. Only the oldest HexgateConfig is acted on (as
  * NVIDIA's ClusterPolicy); the others get conditions saying so, and the next oldest takes over when it is
  * deleted. The status counts agents desired, ready, updated (from the DaemonSet) and enforcing (agents
@@ -65,6 +67,10 @@ public final class HexgateConfigReconciler implements Reconciler<HexgateConfig>,
 
   private static final Condition<Service, HexgateConfig> METRICS_ON =
       (dr, cfg, ctx) -> cfg.effectiveSpec().metrics().enabled();
+  private static final Condition<Service, HexgateConfig> HUBBLE_ON =
+      (dr, cfg, ctx) -> cfg.effectiveSpec().hubble().enabled();
+  private static final Condition<Service, HexgateConfig> HUBBLE_METRICS_ON =
+      (dr, cfg, ctx) -> HubbleAgentArgs.metricsOn(cfg.effectiveSpec().hubble());
 
   /**
    * @param ca the CA's certificate once the agent port has loaded it (agents need it to trust the operator)
@@ -88,9 +94,12 @@ public final class HexgateConfigReconciler implements Reconciler<HexgateConfig>,
         c -> AgentObjects.agentConfig(c.effectiveSpec(), install, namespace));
     var caMap = new Installed<>(ConfigMap.class, "agent-ca", namespace, c -> AgentObjects.caConfigMap(caPem(), namespace));
     var metrics = new Installed<>(Service.class, "agent-metrics", namespace, c -> AgentObjects.metricsService(c.effectiveSpec(), namespace));
+    var hubblePeer = new Installed<>(Service.class, "hubble-peer", namespace, c -> AgentObjects.hubblePeerService(namespace));
+    var hubbleMetrics = new Installed<>(Service.class, "hubble-metrics", namespace,
+        c -> AgentObjects.hubbleMetricsService(c.effectiveSpec(), namespace));
     daemonSet = new Installed<>(DaemonSet.class, "agent-daemonset", namespace,
         c -> AgentObjects.daemonSet(c.effectiveSpec(), install, install.image(c.effectiveSpec().agent()).orElseThrow(), caPem(), namespace));
-    dependents = List.of(account, settings, caMap, metrics, daemonSet);
+    dependents = List.of(account, settings, caMap, metrics, hubblePeer, hubbleMetrics, daemonSet);
     workflow =
         new WorkflowBuilder<HexgateConfig>()
             .addDependentResource(account)
@@ -98,6 +107,10 @@ public final class HexgateConfigReconciler implements Reconciler<HexgateConfig>,
             .addDependentResource(caMap)
             .addDependentResourceAndConfigure(metrics)
             .withReconcilePrecondition(METRICS_ON)
+            .addDependentResourceAndConfigure(hubblePeer)
+            .withReconcilePrecondition(HUBBLE_ON)
+            .addDependentResourceAndConfigure(hubbleMetrics)
+            .withReconcilePrecondition(HUBBLE_METRICS_ON)
             // pods mount the CA and read the settings: both exist before the first pod
             .addDependentResourceAndConfigure(daemonSet)
             .dependsOn(account, settings, caMap)
@@ -146,6 +159,11 @@ public final class HexgateConfigReconciler implements Reconciler<HexgateConfig>,
       return withStatus(cfg, AgentConditions.blocked(cfg, "NoImage",
           "no agent image: set spec.agent.image (the operator was deployed without " + AgentInstall.IMAGE_ENV + ")",
           clock.instant()));
+    }
+    var refused = HubbleAgentArgs.problem(cfg.effectiveSpec().hubble());
+    if (refused.isPresent()) {
+      // agents given these would fail to start on every node: keep the running ones as they are
+      return withStatus(cfg, AgentConditions.blocked(cfg, "InvalidHubble", refused.get(), clock.instant()));
     }
     if (ca.get().isEmpty()) {
       return withStatus(cfg, AgentConditions.blocked(cfg, "WaitingForCA",

@@ -15,6 +15,8 @@ import io.hexgate.operator.OperatorConfig;
 import io.hexgate.operator.install.api.AgentSpec;
 import io.hexgate.operator.install.api.HexgateConfig;
 import io.hexgate.operator.install.api.HexgateConfigSpec;
+import io.hexgate.operator.install.api.HubbleMetricsSpec;
+import io.hexgate.operator.install.api.HubbleSpec;
 import io.hexgate.operator.tls.CertificateAuthority;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -159,6 +161,66 @@ public class HexgateConfigReconcilerTest {
         assertThat(c.getStatus()).isEqualTo("False");
       });
     });
+  }
+
+  @Test
+  void hubblesServicesFollowTheHubbleSection() {
+    HexgateConfig created = kube.resource(config("default")).create();
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      assertThat(kube.services().inNamespace(ns).withName(AgentObjects.HUBBLE_PEER_SERVICE).get()).isNotNull();
+      assertThat(kube.services().inNamespace(ns).withName(AgentObjects.HUBBLE_METRICS_SERVICE).get()).isNotNull();
+    });
+    for (String name : List.of(AgentObjects.HUBBLE_PEER_SERVICE, AgentObjects.HUBBLE_METRICS_SERVICE)) {
+      assertThat(kube.services().inNamespace(ns).withName(name).get().getMetadata().getOwnerReferences()).singleElement()
+          .satisfies(o -> assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid()));
+    }
+    kube.resources(HexgateConfig.class).withName("default").edit(cfg -> {
+      cfg.getSpec().hubble = new HubbleSpec();
+      cfg.getSpec().hubble.metrics = new HubbleMetricsSpec();
+      cfg.getSpec().hubble.metrics.port = 19965;
+      return cfg;
+    });
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      assertThat(kube.services().inNamespace(ns).withName(AgentObjects.HUBBLE_METRICS_SERVICE).get().getSpec().getPorts())
+          .singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(19965));
+      assertThat(daemonSet().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+          .containsSequence("--hubble-metrics-port", "19965");
+    });
+    kube.resources(HexgateConfig.class).withName("default").edit(cfg -> {
+      cfg.getSpec().hubble.enabled = false;
+      return cfg;
+    });
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      assertThat(kube.services().inNamespace(ns).withName(AgentObjects.HUBBLE_PEER_SERVICE).get()).isNull();
+      assertThat(kube.services().inNamespace(ns).withName(AgentObjects.HUBBLE_METRICS_SERVICE).get()).isNull();
+      assertThat(daemonSet().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+          .containsSequence("--hubble-listen-port", "0").doesNotContain("--hubble-metrics");
+    });
+    // the agents' own metrics Service stays
+    assertThat(kube.services().inNamespace(ns).withName(AgentObjects.METRICS_SERVICE).get()).isNotNull();
+  }
+
+  @Test
+  void aHubbleSectionTheAgentsWouldRefuseLeavesThemAsTheyAreAndSaysWhy() {
+    kube.resource(config("default")).create();
+    await().atMost(Duration.ofSeconds(15)).until(() -> daemonSet() != null);
+    List<String> before = daemonSet().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+    kube.resources(HexgateConfig.class).withName("default").edit(cfg -> {
+      cfg.getSpec().hubble = new HubbleSpec();
+      cfg.getSpec().hubble.metrics = new HubbleMetricsSpec();
+      cfg.getSpec().hubble.metrics.enabled = List.of("drop", "latency");
+      return cfg;
+    });
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      var status = kube.resources(HexgateConfig.class).withName("default").get().getStatus();
+      assertThat(status.conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Degraded");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("InvalidHubble");
+        assertThat(c.getMessage()).startsWith("spec.hubble.metrics.enabled: ").contains("latency");
+      });
+    });
+    assertThat(daemonSet().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).isEqualTo(before);
   }
 
   @Test

@@ -11,11 +11,18 @@ public class HexgateConfigSpec {
   @JsonPropertyDescription("Prometheus metrics of the node agents.")
   public MetricsSpec metrics;
 
+  @JsonPropertyDescription("Hubble on the node agents: the Observer the operator's relay (Service hubble-relay) reads flows from, Hubble's metrics and the flow export.")
+  public HubbleSpec hubble;
+
   public AgentSpec agent() {
     return agent == null ? new AgentSpec() : agent;
   }
 
   public MetricsSpec metrics() {
     return metrics == null ? new MetricsSpec() : metrics;
+  }
+
+  public HubbleSpec hubble() {
+    return hubble == null ? new HubbleSpec() : hubble;
   }
 }
