@@ -80,22 +80,4 @@ class LabCommandTest {
       assertThat(down.out()).contains("No lab was running");
     }
   }
-
-  @Test
-  void flowsWithoutALabOrWithABadCountSayWhy() {
-    Run noLab = run("lab", "flows", "--state-dir", state.toString());
-    assertThat(noLab.code()).isEqualTo(1);
-    assertThat(noLab.err()).contains("hexgate lab flows: no lab is running; start one with `hexgate lab up`");
-    Run bad = run("lab", "flows", "--last", "0", "--state-dir", state.toString());
-    assertThat(bad.code()).isEqualTo(2);
-    assertThat(bad.err()).contains("--last: 0 is not within 1..10000");
-    Run protocol = run("lab", "flows", "--protocol", "gopher", "--state-dir", state.toString());
-    assertThat(protocol.code()).isEqualTo(2);
-    assertThat(protocol.err()).contains("hexgate lab flows: --protocol: gopher is none of tcp, udp, icmp, icmpv6, sctp, http");
-    Run type = run("lab", "flows", "--type", "trace", "--state-dir", state.toString());
-    assertThat(type.code()).isEqualTo(2);
-    assertThat(type.err()).contains("hexgate lab flows: --type: trace is none of l7, l3-l4");
-    // a valid selection only finds no lab
-    assertThat(run("lab", "flows", "--type", "l7", "--protocol", "http", "--state-dir", state.toString()).code()).isEqualTo(1);
-  }
 }

@@ -41,7 +41,7 @@ final class FlowsFanOut {
   private static final Logger LOG = LoggerFactory.getLogger(FlowsFanOut.class);
   private static final GetFlowsResponse PEER_ENDED = GetFlowsResponse.getDefaultInstance();
   private static final int QUEUE = 1024;
-  private static final long TICK_MS = 20;
+  private static final long TICK_MS = 5;
 
   private final GetFlowsRequest request;
   private final ServerCallStreamObserver<GetFlowsResponse> out;
@@ -188,6 +188,8 @@ final class FlowsFanOut {
   private void merge() {
     boolean follow = request.getFollow();
     long quietNanos = (follow ? options.followDrainTimeout() : options.drainTimeout()).toNanos();
+    // a follower sees a flow at most a tenth of the quiet spell after it reached the relay
+    long maxHoldNanos = follow ? quietNanos / 10 : Long.MAX_VALUE;
     long windowNanos = options.errorWindow().toNanos();
     SortBuffer buffer = new SortBuffer(options.sortBufferSize());
     ErrorAggregate pendingError = null;
@@ -215,7 +217,7 @@ final class FlowsFanOut {
             firstHeld = now;
           }
           lastArrival = now;
-          buffer.add(ready).ifPresent(this::send);
+          buffer.add(ready, now).ifPresent(this::send);
         }
       }
       if (pendingError != null && now >= pendingError.due()) {
@@ -228,6 +230,8 @@ final class FlowsFanOut {
       }
       if (!buffer.isEmpty() && (now - lastArrival >= quietNanos || now - firstHeld >= 2 * quietNanos)) {
         buffer.drain().forEach(this::send);
+      } else if (follow && !buffer.isEmpty()) {
+        buffer.releaseArrivedBefore(now - maxHoldNanos).forEach(this::send);
       }
     }
     if (context.isCancelled()) {

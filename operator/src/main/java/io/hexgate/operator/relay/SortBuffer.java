@@ -14,7 +14,7 @@ import java.util.PriorityQueue;
  * thread-safe (one per GetFlows call, used by its sending thread).
  */
 final class SortBuffer {
-  private record Held(GetFlowsResponse response, long arrival) {}
+  private record Held(GetFlowsResponse response, long arrival, long arrivedNanos) {}
 
   private static final Comparator<Held> ORDER =
       Comparator.<Held, Timestamp>comparing(h -> h.response().getTime(), SortBuffer::compare).thenComparingLong(Held::arrival);
@@ -29,8 +29,25 @@ final class SortBuffer {
 
   /** Holds {@code r}; when that makes more than the capacity, the oldest held answer, to be sent now. */
   Optional<GetFlowsResponse> add(GetFlowsResponse r) {
-    queue.add(new Held(r, arrivals++));
+    return add(r, System.nanoTime());
+  }
+
+  Optional<GetFlowsResponse> add(GetFlowsResponse r, long nowNanos) {
+    queue.add(new Held(r, arrivals++, nowNanos));
     return queue.size() > capacity ? Optional.of(queue.poll().response()) : Optional.empty();
+  }
+
+  /**
+   * The answers to send now so that none is held since before {@code cutoffNanos}: the oldest by time,
+   * up to and including every one that arrived before the cutoff. What a follower waits for a new flow
+   * is then bounded by time, not only by how many flows come after it.
+   */
+  List<GetFlowsResponse> releaseArrivedBefore(long cutoffNanos) {
+    List<GetFlowsResponse> out = new ArrayList<>();
+    while (!queue.isEmpty() && queue.stream().anyMatch(h -> h.arrivedNanos() < cutoffNanos)) {
+      out.add(queue.poll().response());
+    }
+    return out;
   }
 
   /** Everything held, oldest first; the buffer is empty afterwards. */
