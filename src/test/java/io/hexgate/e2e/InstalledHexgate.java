@@ -126,6 +126,20 @@ final class InstalledHexgate {
     assertPassed(StarWarsChecks.enforcedEverywhere("rule1", lab.awaitEnforced("rule1", 60), 2));
     assertPassed(ships.canLand("tiefighter"));
     assertPassed(ships.isDenied("xwing"));
+    relayShowsTheDrop();
+  }
+
+  /**
+   * The installed operator's relay (4245 on its node's network) reaches both agents' Hubble servers over
+   * mutual TLS with the operator's CA, and shows the xwing's drop, asked from the operator's node.
+   */
+  private void relayShowsTheDrop() throws Exception {
+    String node = pods(NAMESPACE, OPERATOR).get(0).path("spec").path("nodeName").asText();
+    String netns = lab.prefix() + node;
+    await("the xwing's drop through the installed relay", 60,
+        () -> lab.hexgateIn(netns, "observe", "--server", "127.0.0.1:4245", "--verdict", "DROPPED", "--from-pod", "xwing").out(),
+        out -> out.matches("(?s).*default/xwing:\\d+ \\(ID:\\d+\\) <> default/deathstar-\\S+:80 \\(ID:\\d+\\) Policy denied DROPPED.*"));
+    assertThat(lab.hexgateIn(netns, "status", "--server", "127.0.0.1:4245").out()).contains("Connected Nodes: 2/2");
   }
 
   /** {@code kubectl delete hexgateconfig default}: the agents and every object the operator made for them go; the operator stays. */

@@ -89,6 +89,14 @@ final class LabSession {
     return run(cmd, 240);
   }
 
+  /** Runs {@code hexgate ARGS} inside a network namespace ({@code ip netns exec}), as on that node. */
+  Run hexgateIn(String netns, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+    cmd.addAll(hexgateCommand());
+    cmd.addAll(List.of(args));
+    return run(cmd, 120);
+  }
+
   /** Starts {@code hexgate ARGS} as its own process, for the caller to read its output and stop it. */
   Process start(List<String> args) throws IOException {
     List<String> cmd = hexgateCommand();

@@ -95,7 +95,8 @@ class TokenBootstrapTest {
     cert.verify(ca.certificate().getPublicKey());
     assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=node:node-a");
     assertThat(cert.getPublicKey()).isEqualTo(key.getPublic());
-    assertThat(cert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2"); // clientAuth only
+    // clientAuth to the operator, serverAuth for the node's Hubble server (the relay dials it)
+    assertThat(cert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.1");
     assertThat(Pem.parseCertificate(r.getCaPem())).isEqualTo(ca.certificate());
     assertThat(audiencesAsked).containsOnly(List.of("hexgate"));
   }
