@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import io.hexgate.contract.hubble.flow.DropReason;
 import io.hexgate.contract.hubble.flow.Flow;
 import io.hexgate.contract.hubble.flow.Policy;
@@ -15,8 +14,6 @@ import io.hexgate.contract.hubble.flow.Verdict;
 import io.hexgate.contract.hubble.observer.GetFlowsRequest;
 import io.hexgate.contract.hubble.observer.GetFlowsResponse;
 import io.hexgate.contract.hubble.observer.ObserverGrpc;
-import io.hexgate.datapath.NodeAgent;
-import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
@@ -27,11 +24,6 @@ import io.hexgate.lab.observe.NamespaceDialer;
 import io.hexgate.observer.buffer.FlowRing;
 import io.hexgate.observer.peer.PeerInfo;
 import io.hexgate.observer.server.HubbleServices;
-import io.hexgate.operator.AgentEndpoint;
-import io.hexgate.operator.HexgateOperator;
-import io.hexgate.operator.MockApi;
-import io.hexgate.operator.OperatorConfig;
-import io.hexgate.operator.node.AgentReport;
 import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.PolicyRef;
 import io.hexgate.operator.policy.api.Rule;
@@ -41,10 +33,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,72 +55,39 @@ class HubbleMetricsDatapathTest {
   /** each from a socket of its own: as many connections, each judged (and allowed) once */
   private static final int ALLOWED = 5;
 
-  private final List<AutoCloseable> closing = new ArrayList<>();
-  private final List<AgentReport> reports = new CopyOnWriteArrayList<>();
-  private final MockApi api = new MockApi();
-  private ClusterNetwork net;
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-    api.close();
-    if (net != null) {
-      net.close();
-    }
-  }
+  @AutoClose private InProcessCluster cluster;
 
   @Test
   void eachDeniedDatagramIsOneDropAndEachAllowedConnectionOnePolicyVerdictInMetricsAndFlows() throws Exception {
-    NodeAgent.bpfUnavailable().ifPresent(why -> Assumptions.abort("skipping the Hubble metrics datapath test: " + why));
-    net = ClusterNetwork.create("hgm-e2e-");
-    NodeNetwork n1 = net.addNode("n1", 1);
-    NodeNetwork n2 = net.addNode("n2", 2);
+    cluster = InProcessCluster.start("hgm-e2e-", "Hubble metrics datapath test");
+    NodeNetwork n1 = cluster.addNode("n1", 1);
+    NodeNetwork n2 = cluster.addNode("n2", 2);
     PodNetwork server = n1.addPod("default", "server");
     PodNetwork client = n2.addPod("default", "client");
     PodNetwork intruder = n2.addPod("default", "intruder");
-    NetNsThread inServer = enter(server.enter());
-    NetNsThread fromClient = enter(client.enter());
-    NetNsThread fromIntruder = enter(intruder.enter());
-    NetNsThread inNode1 = enter(n1.enter());
-    NetNsThread inNode2 = enter(n2.enter());
+    NetNsThread inServer = cluster.closing(server.enter());
+    NetNsThread fromClient = cluster.closing(client.enter());
+    NetNsThread fromIntruder = cluster.closing(intruder.enter());
+    NetNsThread inNode1 = cluster.closing(n1.enter());
+    NetNsThread inNode2 = cluster.closing(n2.enter());
 
-    String name = "hg-hubble-metrics-" + System.nanoTime();
-    HexgateOperator operator =
-        HexgateOperator.create(
-            OperatorConfig.builder(api.client())
-                .withoutLeaderElection()
-                .withoutWatchingApi()
-                .agents(new AgentEndpoint.InProcess(name))
-                .withoutMetrics()
-                .withoutRelay()
-                .build());
-    closing.add(operator);
-    operator.addReportListener(reports::add);
-    operator.start();
     Rule onlyClients = new ObjectMapper(new YAMLFactory()).readValue("""
         endpointSelector: {matchLabels: {app: server}}
         ingress:
         - fromEndpoints: [{matchLabels: {app: client}}]
           toPorts: [{ports: [{port: "%d", protocol: UDP}]}]
         """.formatted(PORT), Rule.class);
-    operator.engine().apply(e -> {
+    cluster.operator().engine().apply(e -> {
       e.upsertNamespace("default", Map.of());
       e.upsertEndpoint(endpoint(server, "server"));
       e.upsertEndpoint(endpoint(client, "client"));
       e.upsertEndpoint(endpoint(intruder, "intruder"));
       e.upsertPolicy(POLICY, List.of(onlyClients), List.of("spec"));
     });
-    ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
-    closing.add(channel::shutdownNow);
-    for (NodeNetwork n : List.of(n1, n2)) {
-      closing.add(NodeAgent.start(
-          new NodeAgent.Config(n.netns(), n.netns(), n.pinDir(), List.of(n.uplink()), 0, NodeAgent.Mode.BPF).withObserve(OBSERVE),
-          channel));
-      await().atMost(WAIT).untilAsserted(() -> assertThat(reports).anyMatch(
-          r -> r.node().equals(n.netns()) && r.ok() && (n != n1 || r.policies().contains(POLICY))));
-    }
+    cluster.startAgent(n1, OBSERVE);
+    cluster.startAgent(n2, OBSERVE);
+    cluster.awaitApplied(n1, r -> r.policies().contains(POLICY));
+    cluster.awaitApplied(n2);
 
     assertThat(UdpProbe.delivered(fromIntruder, intruder.ip(), inServer, server.ip(), PORT, DENIED))
         .as("the intruder's datagrams delivered").isZero();
@@ -185,11 +142,6 @@ class HubbleMetricsDatapathTest {
       assertThat(names(f.getIngressAllowedByList())).containsExactly("default/server-ingress");
     });
     assertThat(allowed.stream().map(f -> f.getL4().getUDP().getSourcePort()).distinct()).as("a socket each").hasSize(ALLOWED);
-  }
-
-  private NetNsThread enter(NetNsThread thread) {
-    closing.add(thread);
-    return thread;
   }
 
   private static Endpoint endpoint(PodNetwork p, String app) {
