@@ -21,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -49,8 +51,12 @@ class ObserverServerTest {
     try (ObserverServer server = ObserverServer.start(options, netns, "test", new WhereCalled());
         NetNsThread inNode = NetNsThread.enter(netns)) {
       EventLoopGroup loops = new NioEventLoopGroup(1, NetNsThread.factory("test-client", NetNs.path(netns)));
+      // the client's own threads too, so that only the server could have put one in the shared pool
+      ExecutorService offload = Executors.newCachedThreadPool(NetNsThread.factory("test-client-offload", NetNs.path(netns)));
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
           .eventLoopGroup(loops)
+          .directExecutor()
+          .offloadExecutor(offload)
           .channelFactory(() -> {
             try {
               return inNode.call(NioSocketChannel::new);
@@ -69,6 +75,7 @@ class ObserverServerTest {
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        offload.shutdownNow();
       }
 
       // the process's own calls, on gRPC's shared executor, run where this process is
