@@ -200,6 +200,7 @@ public final class NodeAgent implements AutoCloseable {
     datapathRef.set(datapath);
     metrics.source(datapath.metricsSource());
     kernel.set(datapath.metricsSource());
+    observer.countKernelLossFromNow();
     scheduler.scheduleWithFixedDelay(observer::pollKernelLoss, 1, 1, TimeUnit.SECONDS);
     MetricsServer server = null;
     try {

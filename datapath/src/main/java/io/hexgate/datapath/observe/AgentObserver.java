@@ -93,6 +93,14 @@ public final class AgentObserver implements Consumer<io.hexgate.contract.v1.Flow
     }
   }
 
+  /**
+   * Counts the kernel's losses from now on. The agent calls this once its datapath is open: a restarted
+   * agent adopts the pinned loss counter, and what it holds is what earlier agents lost and reported.
+   */
+  public synchronized void countKernelLossFromNow() {
+    kernelLostSeen = kernelLost.getAsLong();
+  }
+
   /** Reports what the kernel lost since the last call; the agent calls this about once a second. */
   public synchronized void pollKernelLoss() {
     long now = kernelLost.getAsLong();

@@ -16,6 +16,8 @@ import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.observer.server.HubbleServices;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,10 +28,12 @@ import java.util.concurrent.TimeUnit;
 public final class ObserverServer implements AutoCloseable {
   private final Server server;
   private final EventLoopGroup loops; // null when gRPC's shared ones serve
+  private final ExecutorService calls; // null when gRPC's shared executor runs the calls
 
-  private ObserverServer(Server server, EventLoopGroup loops) {
+  private ObserverServer(Server server, EventLoopGroup loops, ExecutorService calls) {
     this.server = server;
     this.loops = loops;
+    this.calls = calls;
   }
 
   /** Starts serving {@code services} on {@code options.port()}; {@code netns} null for this process's namespace. */
@@ -37,11 +41,16 @@ public final class ObserverServer implements AutoCloseable {
       throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forPort(options.port(), credentials(options));
     EventLoopGroup loops = null;
+    ExecutorService calls = null;
     if (netns != null) {
       // threads a namespace's thread starts stay in it: gRPC's shared event loops must not be born here,
-      // so this server has loops of its own, all inside the node's namespace
+      // so this server has loops of its own, all inside the node's namespace; and its calls, handed on by
+      // those loops, run on threads of its own too: a thread the loops started in gRPC's shared executor
+      // would run the rest of the process's calls (the operator's, other nodes') in this namespace
       loops = new NioEventLoopGroup(1, NetNsThread.factory("hexgate-hubble-" + netns, NetNs.path(netns)));
-      builder.bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(NioServerSocketChannel.class);
+      calls = Executors.newCachedThreadPool(NetNsThread.factory("hexgate-hubble-calls-" + netns, NetNs.path(netns)));
+      builder.bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(NioServerSocketChannel.class)
+          .executor(calls);
     }
     builder.intercept(HubbleServices.versionHeader("hubble-server-version", version));
     if (options.tls() != null) {
@@ -53,13 +62,14 @@ public final class ObserverServer implements AutoCloseable {
     HubbleServices.addTo(builder, services);
     Server server = builder.build();
     if (netns == null) {
-      return new ObserverServer(server.start(), null);
+      return new ObserverServer(server.start(), null, null);
     }
     // the listening socket is made by the thread that starts the server, so it is the node's
     try (NetNsThread t = NetNsThread.enter(netns)) {
-      return new ObserverServer(t.call(server::start), loops);
+      return new ObserverServer(t.call(server::start), loops, calls);
     } catch (Exception e) {
       loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      calls.shutdownNow();
       if (e instanceof IOException io) {
         throw io;
       }
@@ -99,6 +109,9 @@ public final class ObserverServer implements AutoCloseable {
     }
     if (loops != null) {
       loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+    if (calls != null) {
+      calls.shutdownNow();
     }
   }
 }

@@ -37,12 +37,12 @@ import io.hexgate.datapath.netns.EchoServer;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
+import io.hexgate.datapath.netns.PrometheusScrape;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
 import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TrafficLoop;
+import io.hexgate.datapath.netns.UdpProbe;
 import io.hexgate.datapath.pin.MapMigration;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -58,8 +58,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -533,30 +531,7 @@ class RealTrafficTest {
    */
   private static int udpDelivered(NetNsThread sender, String srcIp, PodNetwork to, int port, int count)
       throws Exception {
-    try (DatagramSocket rx = in.get(to.name()).call(() -> new DatagramSocket(new InetSocketAddress(to.ip(), port)))) {
-      rx.setSoTimeout(200);
-      sender.call(() -> {
-        try (DatagramSocket tx = new DatagramSocket(new InetSocketAddress(srcIp, 0))) {
-          byte[] data = "spoof?".getBytes(StandardCharsets.US_ASCII);
-          for (int i = 0; i < count; i++) {
-            tx.send(new DatagramPacket(data, data.length, new InetSocketAddress(to.ip(), port)));
-          }
-        }
-        return null;
-      });
-      int got = 0;
-      long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-      DatagramPacket p = new DatagramPacket(new byte[64], 64);
-      while (got < count && System.nanoTime() < deadline) {
-        try {
-          rx.receive(p);
-          got++;
-        } catch (java.net.SocketTimeoutException e) {
-          // keep waiting until the deadline
-        }
-      }
-      return got;
-    }
+    return UdpProbe.delivered(sender, srcIp, in.get(to.name()), to.ip(), port, count);
   }
 
   /** Neither node's agent counted a packet dropped because its connection found no room in conntrack. */
@@ -569,25 +544,7 @@ class RealTrafficTest {
 
   /** GET http://127.0.0.1:9962/metrics from inside the node's namespace, as samples by series. */
   private static Map<String, Double> scrape(NodeNetwork node) throws Exception {
-    String body =
-        in.get(node.name()).call(() -> {
-          try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", 9962), 2000);
-            s.setSoTimeout(5000);
-            OutputStream out = s.getOutputStream();
-            out.write("GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream is = s.getInputStream();
-            return new String(is.readAllBytes(), StandardCharsets.UTF_8);
-          }
-        });
-    assertThat(body).startsWith("HTTP/1.1 200");
-    Map<String, Double> samples = new HashMap<>();
-    Matcher m = Pattern.compile("(?m)^([a-z_]+(?:\\{[^}]*\\})?) ([-+0-9.eE]+|NaN)$").matcher(body);
-    while (m.find()) {
-      samples.put(m.group(1), Double.parseDouble(m.group(2)));
-    }
-    return samples;
+    return PrometheusScrape.samples(in.get(node.name()), 9962);
   }
 
   @Test
