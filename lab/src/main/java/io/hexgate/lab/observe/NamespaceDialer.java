@@ -10,6 +10,8 @@ import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.observer.peer.PeerInfo;
 import io.hexgate.observer.server.HubbleServices;
 import io.hexgate.operator.relay.AgentDialer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,17 +23,22 @@ import java.util.concurrent.TimeUnit;
 public final class NamespaceDialer implements AgentDialer, AutoCloseable {
   private final NetNsThread thread;
   private final EventLoopGroup loops;
+  private final ExecutorService calls;
 
   public NamespaceDialer(String netns) {
     this.thread = NetNsThread.enter(netns);
-    // the dialer's own event loops, born in that namespace, so that no shared gRPC thread is
+    // the dialer's own event loops and call executor, born in that namespace: threads these start stay
+    // there, so none of gRPC's shared threads may be started from them
     this.loops = new NioEventLoopGroup(1, NetNsThread.factory("hexgate-lab-relay", NetNs.path(netns)));
+    this.calls = Executors.newCachedThreadPool(NetNsThread.factory("hexgate-lab-relay-calls", NetNs.path(netns)));
   }
 
   @Override
   public ManagedChannel dial(PeerInfo peer) {
     return NettyChannelBuilder.forAddress(peer.address(), HubbleServices.AGENT_PORT)
         .eventLoopGroup(loops)
+        .executor(calls)
+        .offloadExecutor(calls)
         .channelFactory(this::socketInNamespace)
         .usePlaintext()
         .build();
@@ -48,6 +55,7 @@ public final class NamespaceDialer implements AgentDialer, AutoCloseable {
   @Override
   public void close() {
     loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    calls.shutdownNow();
     thread.close();
   }
 }
