@@ -90,7 +90,7 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.OPERATOR_PORT, description = "Port serving Prometheus metrics on /metrics; 0 turns them off (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(names = "--relay-port", paramLabel = "PORT", defaultValue = "" + RelayServer.DEFAULT_PORT, description = "Port of the Hubble relay (plaintext gRPC, as Hubble Relay's): the flows of every agent, for the hubble CLI (hubble observe --server HOST:PORT) and hexgate observe; the relay reaches agents on their port 4244 with mutual TLS. 0 turns it off (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--relay-port", paramLabel = "PORT", defaultValue = "" + io.hexgate.observer.server.HubbleServices.RELAY_PORT, description = "Port of the Hubble relay (plaintext gRPC, as Hubble Relay's): the flows of every agent, for the hubble CLI (hubble observe --server HOST:PORT) and hexgate observe; the relay reaches agents on their port 4244 with mutual TLS. 0 turns it off (default: ${DEFAULT-VALUE}).")
   int relayPort;
 
   @Option(names = "--relay-bind-address", paramLabel = "ADDRESS", description = "Address the Hubble relay listens on, e.g. 127.0.0.1 to reach it only through kubectl port-forward (default: every address).")

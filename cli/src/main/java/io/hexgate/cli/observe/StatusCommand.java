@@ -10,6 +10,7 @@ import io.hexgate.contract.hubble.observer.GetNodesRequest;
 import io.hexgate.contract.hubble.observer.GetNodesResponse;
 import io.hexgate.contract.hubble.observer.ServerStatusRequest;
 import io.hexgate.contract.hubble.observer.ServerStatusResponse;
+import io.hexgate.observer.server.HubbleServices;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +27,6 @@ import picocli.CommandLine.Option;
       "Exit code 0 when healthy, 1 otherwise, 2 for flags it refuses."
     })
 public final class StatusCommand implements Callable<Integer> {
-  /** The health service Hubble's CLI checks. */
-  static final String HEALTH_SERVICE = "hubble.server.Observer";
   /** Hubble's unary request timeout. */
   private static final long REQUEST_TIMEOUT_SECONDS = 12;
 
@@ -62,7 +61,7 @@ public final class StatusCommand implements Callable<Integer> {
       HealthCheckResponse health;
       try {
         health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.newBuilder().setService(HEALTH_SERVICE).build());
+            .check(HealthCheckRequest.newBuilder().setService(HubbleServices.HEALTH_SERVICE).build());
       } catch (StatusRuntimeException e) {
         err.println("hexgate: failed getting status: " + HubbleServer.describe(e));
         return 1;

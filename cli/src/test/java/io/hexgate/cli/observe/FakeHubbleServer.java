@@ -22,7 +22,7 @@ final class FakeHubbleServer implements AutoCloseable {
 
   FakeHubbleServer(List<GetFlowsResponse> responses, ServerStatusResponse status) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
-    health.setStatus(StatusCommand.HEALTH_SERVICE, ServingStatus.SERVING);
+    health.setStatus(io.hexgate.observer.server.HubbleServices.HEALTH_SERVICE, ServingStatus.SERVING);
     ObserverGrpc.ObserverImplBase observer = new ObserverGrpc.ObserverImplBase() {
       @Override
       public void getFlows(GetFlowsRequest request, StreamObserver<GetFlowsResponse> out) {

@@ -3,6 +3,7 @@ package io.hexgate.observer.peer;
 import io.hexgate.contract.hubble.peer.ChangeNotification;
 import io.hexgate.contract.hubble.peer.ChangeNotificationType;
 import io.hexgate.contract.hubble.peer.TLS;
+import io.hexgate.observer.server.HubbleServices;
 import java.util.Objects;
 
 /**
@@ -13,9 +14,6 @@ import java.util.Objects;
  * @param tlsServerName the server name its TLS certificate carries; null when it serves plaintext
  */
 public record PeerInfo(String name, String address, String tlsServerName) {
-  /** The port agents serve Hubble on, which clients add to an address without one. */
-  public static final int AGENT_PORT = 4244;
-
   private static final String DEFAULT_CLUSTER = "default";
   private static final String TLS_DOMAIN = "hubble-grpc.cilium.io";
 
@@ -48,16 +46,16 @@ public record PeerInfo(String name, String address, String tlsServerName) {
     return tlsServerName != null;
   }
 
-  /** The address to dial: {@code address} with {@link #AGENT_PORT} added when it has no port. */
+  /** The address to dial: {@code address} with {@link HubbleServices#AGENT_PORT} added when it has no port. */
   public String target() {
     if (address.startsWith("[")) {
-      return address.contains("]:") ? address : address + ":" + AGENT_PORT;
+      return address.contains("]:") ? address : address + ":" + HubbleServices.AGENT_PORT;
     }
     int colons = address.length() - address.replace(":", "").length();
     if (colons == 1) {
       return address; // host:port
     }
-    return colons > 1 ? "[" + address + "]:" + AGENT_PORT : address + ":" + AGENT_PORT;
+    return colons > 1 ? "[" + address + "]:" + HubbleServices.AGENT_PORT : address + ":" + HubbleServices.AGENT_PORT;
   }
 
   /** This peer in a notification of {@code type}. */

@@ -1,5 +1,7 @@
 package io.hexgate.operator.relay;
 
+import io.hexgate.observer.server.HubbleServices;
+
 /**
  * The operator's Hubble relay.
  *
@@ -19,7 +21,7 @@ public record RelayConfig(int port, String bindAddress, AgentDialer dialer, bool
 
   /** Port 4245 on every address, agents over mutual TLS with the operator's CA. */
   public static RelayConfig defaults() {
-    return new RelayConfig(RelayServer.DEFAULT_PORT, null, null, true);
+    return new RelayConfig(HubbleServices.RELAY_PORT, null, null, true);
   }
 
   public RelayConfig withPort(int p) {

@@ -1,17 +1,13 @@
 package io.hexgate.operator.relay;
 
-import io.grpc.ForwardingServerCall;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.hexgate.contract.thread.DaemonThreads;
+import io.hexgate.observer.server.HubbleServices;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -26,10 +22,6 @@ import java.util.function.BooleanSupplier;
  * {@code hubble.server.Observer} are SERVING only while {@code healthy} says so (checked twice a second).
  */
 public final class RelayServer implements AutoCloseable {
-  public static final int DEFAULT_PORT = 4245;
-  public static final String HEALTH_SERVICE = "hubble.server.Observer";
-  static final Metadata.Key<String> VERSION_HEADER = Metadata.Key.of("hubble-relay-version", Metadata.ASCII_STRING_MARSHALLER);
-
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ScheduledExecutorService checks =
@@ -39,7 +31,7 @@ public final class RelayServer implements AutoCloseable {
     InetSocketAddress address = bindAddress == null ? new InetSocketAddress(port) : new InetSocketAddress(bindAddress, port);
     this.server =
         NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
-            .addService(ServerInterceptors.intercept(relay, versionHeader(version)))
+            .addService(ServerInterceptors.intercept(relay, HubbleServices.versionHeader(HubbleServices.RELAY_VERSION_HEADER, version)))
             .addService(health.getHealthService())
             .build();
     update(healthy);
@@ -65,28 +57,11 @@ public final class RelayServer implements AutoCloseable {
   private void update(BooleanSupplier healthy) {
     ServingStatus s = healthy.getAsBoolean() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     health.setStatus("", s);
-    health.setStatus(HEALTH_SERVICE, s);
+    health.setStatus(HubbleServices.HEALTH_SERVICE, s);
   }
 
   public int port() {
     return server.getPort();
-  }
-
-  private static ServerInterceptor versionHeader(String version) {
-    return new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        return next.startCall(
-            new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-              @Override
-              public void sendHeaders(Metadata responseHeaders) {
-                responseHeaders.put(VERSION_HEADER, version);
-                super.sendHeaders(responseHeaders);
-              }
-            },
-            headers);
-      }
-    };
   }
 
   @Override

@@ -19,6 +19,7 @@ import io.hexgate.contract.hubble.observer.ObserverGrpc;
 import io.hexgate.contract.hubble.peer.ChangeNotification;
 import io.hexgate.contract.hubble.relay.NodeState;
 import io.hexgate.observer.peer.PeerInfo;
+import io.hexgate.observer.server.HubbleServices;
 import io.hexgate.operator.node.NodeAddresses;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ class OperatorRelayTest {
         assertThat(out.get(0).getNodeName()).isEqualTo("hexgate-relay");
         assertThat(out.stream().filter(GetFlowsResponse::hasFlow).map(r -> r.getFlow().getSummary()))
             .containsExactly("node-a@1", "node-b@2", "node-a@3");
-        assertThat(headers.get().get(RelayServer.VERSION_HEADER)).isEqualTo("hexgate-test");
+        assertThat(headers.get().get(Metadata.Key.of(HubbleServices.RELAY_VERSION_HEADER, Metadata.ASCII_STRING_MARSHALLER))).isEqualTo("hexgate-test");
 
         peers.connectionChanged("node-a", false);
         peers.connectionChanged("node-b", false);
@@ -120,7 +121,7 @@ class OperatorRelayTest {
   private static ServingStatus status(HealthGrpc.HealthBlockingStub health) {
     return health
         .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.newBuilder().setService(RelayServer.HEALTH_SERVICE).build())
+        .check(HealthCheckRequest.newBuilder().setService(HubbleServices.HEALTH_SERVICE).build())
         .getStatus();
   }
 

@@ -8,7 +8,7 @@ import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HubbleMetricsSpec {
-  public static final int DEFAULT_PORT = 9965;
+  public static final int DEFAULT_PORT = io.hexgate.observer.server.HubbleServices.METRICS_PORT;
   /** Cilium's usual choice: flows, drops, TCP flags, ports, ICMP, DNS and HTTP, HTTP per namespace pair. */
   public static final List<String> DEFAULT_ENABLED = List.of(
       "dns", "drop", "tcp", "flow", "port-distribution", "icmp",
