@@ -385,8 +385,9 @@ class RealControlPlaneTest {
   @Order(8)
   void deletingANamespaceRemovesItsPoliciesEndpointsAndUnusedIdentities() throws Exception {
     assertThat(lab.kubectl("create", "namespace", "empire").code()).isZero();
-    // pods wait for the namespace's default ServiceAccount, which kube-controller-manager makes
-    long saDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    // pods wait for the namespace's default ServiceAccount, which kube-controller-manager makes; after the
+    // kube-apiserver restart above its informers may still be backing off before they watch again
+    long saDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (lab.kubectl("get", "serviceaccount", "default", "-n", "empire").code() != 0) {
       assertThat(System.nanoTime()).as("the default ServiceAccount of a new namespace").isLessThan(saDeadline);
       Thread.sleep(200);
