@@ -87,8 +87,9 @@ class PeerServiceTest {
 
           @Override
           public AutoCloseable watch(Consumer<ChangeNotification> listener) {
-            AutoCloseable w = table.watch(listener);
+            // counted before watching: the watch sends the current peers, which the client may read at once
             open.incrementAndGet();
+            AutoCloseable w = table.watch(listener);
             return () -> {
               open.decrementAndGet();
               w.close();
