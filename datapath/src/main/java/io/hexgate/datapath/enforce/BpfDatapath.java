@@ -102,7 +102,7 @@ public final class BpfDatapath implements Datapath {
         gc::collectSoon, metrics);
     this.kernelMetrics = new KernelMetrics(obj, () -> inForce, gc::entries, events::lost);
     this.proxy = new NodeProxy(options.node(), options.netns() != null ? NetNs.path(options.netns()) : null, flows,
-        metrics != null ? metrics.registry() : null, this::registerProxyListener, PROXY_RESTART_DELAY);
+        this::registerProxyListener, PROXY_RESTART_DELAY);
   }
 
   /**

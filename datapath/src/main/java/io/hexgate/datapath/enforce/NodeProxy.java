@@ -9,8 +9,6 @@ import io.hexgate.datapath.proxy.AppliedL7Policy;
 import io.hexgate.datapath.proxy.L7Proxy;
 import io.hexgate.datapath.proxy.ProxyDirection;
 import io.hexgate.datapath.proxy.ProxyOptions;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +29,6 @@ final class NodeProxy implements AutoCloseable {
   private final String node;
   private final Path nsFile;
   private final Consumer<Flow> flows;
-  private final MeterRegistry registry;
   private final BiConsumer<ProxyDirection, Integer> listen;
   private final Duration restartDelay;
   private volatile AppliedL7Policy policy = AppliedL7Policy.EMPTY;
@@ -45,12 +42,11 @@ final class NodeProxy implements AutoCloseable {
    * @param listen writes a listener's socket into the kernel's map (called on the caller's thread)
    * @param restartDelay how long a dead proxy stays down before it is started again
    */
-  NodeProxy(String node, Path nsFile, Consumer<Flow> flows, MeterRegistry registry,
+  NodeProxy(String node, Path nsFile, Consumer<Flow> flows,
       BiConsumer<ProxyDirection, Integer> listen, Duration restartDelay) {
     this.node = node;
     this.nsFile = nsFile;
     this.flows = flows;
-    this.registry = registry != null ? registry : new SimpleMeterRegistry();
     this.listen = listen;
     this.restartDelay = restartDelay;
   }
@@ -79,7 +75,7 @@ final class NodeProxy implements AutoCloseable {
       return;
     }
     try {
-      L7Proxy p = L7Proxy.start(options(), (d, c, s) -> policy.lookup(d, c, s), flows, registry);
+      L7Proxy p = L7Proxy.start(options(), (d, c, s) -> policy.lookup(d, c, s), flows);
       for (ProxyDirection d : ProxyDirection.values()) {
         listen.accept(d, p.listenerFd(d));
       }

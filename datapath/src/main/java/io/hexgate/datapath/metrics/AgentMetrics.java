@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * and {@code cilium_forward_count_total{direction}} (and their {@code _bytes_} twins), read from the
  * datapath's per-CPU counters at each scrape, so they are exact (from_netdev's drops under direction
  * {@code UPLINK}); {@code cilium_policy_endpoint_enforcement_status}, {@code cilium_bpf_map_pressure{map_name}},
- * and Hubble's {@code hubble_lost_events_total{source="perf_event_ring_buffer"}} for events the kernel's ring
- * buffer had no room for.
+ * and {@code hexgate_datapath_events_lost_total} for events the kernel's ring buffer had no room for. Hubble's
+ * own series for those ({@code hubble_lost_events_total}) are on Hubble's metrics port only, so that a
+ * Prometheus scraping both ports does not count them twice.
  */
 public final class AgentMetrics {
   /** Cumulative counters by slot {@code reason * 4 + direction}, summed over CPUs (reason 0: forwarded). */
@@ -72,10 +73,9 @@ public final class AgentMetrics {
         Counter.builder("hexgate.datapath.events.undecodable")
             .description("Ring buffer records that could not be decoded")
             .register(registry);
-    // Hubble's name and label for events lost before they reached it (source: the kernel's buffer)
-    FunctionCounter.builder("hubble.lost.events", ringBufferLost, AtomicLong::get)
-        .description("Number of lost events")
-        .tag("source", "perf_event_ring_buffer")
+    // counted here too, as Hubble's metrics may be off
+    FunctionCounter.builder("hexgate.datapath.events.lost", ringBufferLost, AtomicLong::get)
+        .description("Events the datapath's ring buffer had no room for")
         .register(registry);
     ctGcDeleted =
         Counter.builder("hexgate.conntrack.gc.deleted")

@@ -133,7 +133,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     e.upgradeAllowed = d.upgradeAllowed();
     e.closeAfter = !HttpUtil.isKeepAlive(req);
     flows.request(e, d.allowed());
-    px.metrics().request(e.method, protocol, direction);
     exchanges.add(e);
     if (exchanges.size() >= MAX_PIPELINED) {
       updateReading();
@@ -292,7 +291,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       if (e.observed) {
         long latency = System.nanoTime() - e.startNanos;
         flows.response(e, r.status().code(), r.headers(), latency);
-        px.metrics().response(e.method, e.protocol, r.status().code(), direction, latency);
       }
       if (e.closeAfter) {
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

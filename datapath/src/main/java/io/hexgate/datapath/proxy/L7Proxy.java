@@ -1,7 +1,6 @@
 package io.hexgate.datapath.proxy;
 
 import io.hexgate.contract.v1.Flow;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -49,12 +48,11 @@ public final class L7Proxy implements AutoCloseable {
    * Opens the listeners, on event-loop threads made by {@code options.threadFactory()} (so that the sockets
    * belong to those threads' network namespace).
    */
-  public static L7Proxy start(ProxyOptions options, L7Policy policy, Consumer<Flow> flows,
-      MeterRegistry registry) {
+  public static L7Proxy start(ProxyOptions options, L7Policy policy, Consumer<Flow> flows) {
     Epoll.ensureAvailability();
     EpollEventLoopGroup group = new EpollEventLoopGroup(options.workerThreads(), options.threadFactory());
     ChannelGroup channels = new DefaultChannelGroup("l7-proxy", GlobalEventExecutor.INSTANCE);
-    ProxyContext px = new ProxyContext(options, policy, new L7Flows(flows), new HttpMetrics(registry), channels);
+    ProxyContext px = new ProxyContext(options, policy, new L7Flows(flows), channels);
     AtomicInteger open = new AtomicInteger();
     Map<ProxyDirection, EpollServerSocketChannel> listeners = new EnumMap<>(ProxyDirection.class);
     try {

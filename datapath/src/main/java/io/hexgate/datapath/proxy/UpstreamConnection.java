@@ -74,7 +74,6 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       started = true;
       long latency = System.nanoTime() - e.startNanos;
       c.flows.response(e, code, r.headers(), latency);
-      c.px.metrics().response(e.method, e.protocol, code, c.direction, latency);
       if (!HttpUtil.isKeepAlive(r)) {
         e.closeAfter = true;
       }

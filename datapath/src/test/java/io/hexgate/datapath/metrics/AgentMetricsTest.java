@@ -67,9 +67,9 @@ class AgentMetricsTest {
   }
 
   @Test
-  void eventsTheRingBufferLostAreExportedAsHubblesLostEventsAndUplinkDropsByReason() {
+  void eventsTheRingBufferLostAndUplinkDropsByReasonAreExported() {
     AgentMetrics m = metrics();
-    String series = "hubble_lost_events_total{source=\"perf_event_ring_buffer\"}";
+    String series = "hexgate_datapath_events_lost_total";
     assertThat(m.scrape()).contains(series + " 0.0");
     lost = 1234;
     packets[132 * 4 + 3] = 5;
@@ -77,7 +77,8 @@ class AgentMetricsTest {
     assertThat(m.scrape())
         .contains(series + " 1234.0")
         .contains("cilium_drop_count_total{direction=\"UPLINK\",reason=\"Invalid source ip\"} 5.0")
-        .contains("hexgate_uplink_received_packets_total 40.0");
+        .contains("hexgate_uplink_received_packets_total 40.0")
+        .doesNotContain("hubble_");
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hexgate.datapath.netns.Commands;
 import io.hexgate.datapath.netns.NetNs;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -56,7 +55,7 @@ class TransparentProxyTest {
         ProxyOptions options = ProxyOptions.transparent(Thread::new)
             .withDestination((client, local) -> backend.address());
         L7Policy policy = (d, client, server) -> Optional.of(new ConnectionPolicy(1, 2, List.of(), List.of()));
-        try (L7Proxy proxy = L7Proxy.start(options, policy, f -> { }, new SimpleMeterRegistry())) {
+        try (L7Proxy proxy = L7Proxy.start(options, policy, f -> { })) {
           assertThat(proxy.listenerFd(ProxyDirection.INGRESS)).isPositive();
           int clientPort = 41_234;
           String response = requestFrom(new InetSocketAddress(CLIENT, clientPort),
