@@ -26,7 +26,12 @@ final class SeenNamespaces {
 
   private void saw(Endpoint endpoint, long epochMillis) {
     if (!endpoint.getNamespace().isEmpty()) {
-      lastSeen.put(new Key(endpoint.getClusterName(), endpoint.getNamespace()), epochMillis);
+      Key key = new Key(endpoint.getClusterName(), endpoint.getNamespace());
+      Long seen = lastSeen.get(key);
+      // an hour is kept: a write per second and namespace is plenty, and a read is far cheaper per flow
+      if (seen == null || epochMillis - seen >= 1000) {
+        lastSeen.put(key, epochMillis);
+      }
     }
   }
 
