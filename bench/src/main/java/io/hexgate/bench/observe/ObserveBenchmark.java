@@ -56,17 +56,19 @@ public final class ObserveBenchmark {
    * @param relaySaturationSeconds seconds the agents behind the relay are pushed as fast as possible
    * @param ringCapacity the agents' ring (Hubble's default 4095)
    * @param memoryRing the ring filled for the heap reading
+   * @param rounds how many times each one-follower run is repeated; the median run is reported, as two cores
+   *     shared by the producer, the follower and gRPC's event loops give runs seconds apart different rates
    */
   public record Config(AgentWorkload.Size workload, double warmupSeconds, double seconds, int sustainedRate,
       double sustainedSeconds, int agents, int relayRatePerAgent, double relaySeconds, double relaySaturationSeconds,
-      int ringCapacity, int memoryRing) {
+      int ringCapacity, int memoryRing, int rounds) {
     public static final Config DEFAULT =
-        new Config(AgentWorkload.Size.DEFAULT, 2, 5, 100_000, 60, 10, 300, 15, 5, FlowRing.DEFAULT_CAPACITY, 16_383);
+        new Config(AgentWorkload.Size.DEFAULT, 2, 5, 100_000, 60, 10, 300, 15, 5, FlowRing.DEFAULT_CAPACITY, 16_383, 3);
 
     public Config {
       if (!(warmupSeconds >= 0) || !(seconds > 0) || sustainedRate < 1 || !(sustainedSeconds > 0) || agents < 1
-          || relayRatePerAgent < 1 || !(relaySeconds > 0) || !(relaySaturationSeconds > 0)) {
-        throw new IllegalArgumentException("durations, rates and the agent count must be positive");
+          || relayRatePerAgent < 1 || !(relaySeconds > 0) || !(relaySaturationSeconds > 0) || rounds < 1) {
+        throw new IllegalArgumentException("durations, rates, rounds and the agent count must be positive");
       }
       new FlowRing(ringCapacity); // throws unless 2^n-1
       new FlowRing(memoryRing);
@@ -74,7 +76,7 @@ public final class ObserveBenchmark {
 
     public Config withSustainedSeconds(double s) {
       return new Config(workload, warmupSeconds, seconds, sustainedRate, s, agents, relayRatePerAgent, relaySeconds,
-          relaySaturationSeconds, ringCapacity, memoryRing);
+          relaySaturationSeconds, ringCapacity, memoryRing, rounds);
     }
   }
 
@@ -127,10 +129,8 @@ public final class ObserveBenchmark {
     progress.accept("memory: " + memory);
     List<ObserveResult.Stage> stages = stages();
     stages.forEach(s -> progress.accept("stage: " + s));
-    ObserveResult.Followed tcp = followed("loopback TCP", true);
-    progress.accept("followed: " + tcp);
-    ObserveResult.Followed inProcess = followed("in-process", false);
-    progress.accept("followed: " + inProcess);
+    List<ObserveResult.Followed> tcp = followedRounds("loopback TCP", true);
+    List<ObserveResult.Followed> inProcess = followedRounds("in-process", false);
     ObserveResult.Sustained sustained = sustained();
     progress.accept("sustained: " + sustained);
     ObserveResult.Relay relay = relay();
@@ -251,6 +251,17 @@ public final class ObserveBenchmark {
 
   private static String failure(Follower f) {
     return f.failure() == null ? "" : ": " + f.failure();
+  }
+
+  /** The one-follower run {@code rounds} times, in the order run. */
+  private List<ObserveResult.Followed> followedRounds(String transport, boolean tcp) throws Exception {
+    List<ObserveResult.Followed> runs = new ArrayList<>();
+    for (int r = 0; r < config.rounds(); r++) {
+      ObserveResult.Followed f = followed(transport, tcp);
+      progress.accept("followed: " + f);
+      runs.add(f);
+    }
+    return runs;
   }
 
   private ObserveResult.Followed followed(String transport, boolean tcp) throws Exception {

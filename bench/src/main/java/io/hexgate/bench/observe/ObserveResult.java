@@ -9,8 +9,8 @@ public record ObserveResult(
     double matchFraction,
     Memory memory,
     List<Stage> stages,
-    Followed tcp,
-    Followed inProcess,
+    List<Followed> tcpRuns,
+    List<Followed> inProcessRuns,
     Sustained sustained,
     Relay relay) {
 
@@ -90,9 +90,40 @@ public record ObserveResult(
     }
   }
 
+  public ObserveResult {
+    tcpRuns = List.copyOf(tcpRuns);
+    inProcessRuns = List.copyOf(inProcessRuns);
+  }
+
+  /** The TCP follower's run with the median pushed rate (a failed run counts as the slowest). */
+  public Followed tcp() {
+    return median(tcpRuns);
+  }
+
+  /** The in-process follower's run with the median pushed rate. */
+  public Followed inProcess() {
+    return median(inProcessRuns);
+  }
+
+  private static Followed median(List<Followed> runs) {
+    List<Followed> sorted = runs.stream()
+        .sorted(java.util.Comparator.comparingDouble(f -> f.failure() == null ? f.pushedPerSecond() : -1))
+        .toList();
+    return sorted.get((sorted.size() - 1) / 2);
+  }
+
+  private static String range(List<Followed> runs) {
+    if (runs.size() == 1) {
+      return "one run";
+    }
+    double min = runs.stream().mapToDouble(Followed::pushedPerSecond).min().orElse(0);
+    double max = runs.stream().mapToDouble(Followed::pushedPerSecond).max().orElse(0);
+    return String.format(Locale.ROOT, "median of %d runs, %,.0f–%,.0f", runs.size(), min, max);
+  }
+
   /** The agent's path takes the target rate with a follower attached over TCP. */
   public boolean throughputMet() {
-    return tcp.failure() == null && tcp.pushedPerSecond() >= ObserveBenchmark.TARGET_FLOWS_PER_SECOND;
+    return tcp().failure() == null && tcp().pushedPerSecond() >= ObserveBenchmark.TARGET_FLOWS_PER_SECOND;
   }
 
   public boolean allMet() {
@@ -107,8 +138,8 @@ public record ObserveResult(
         config.workload().localEndpoints(), config.workload().remotePods(), config.workload().identities(),
         config.workload().services(), config.workload().policies(), config.workload().records(), 100 * matchFraction));
     out.append("| target | measured | met |\n|---|---:|---|\n");
-    out.append(String.format(Locale.ROOT, "| one agent ≥ %,.0f flows/s with a filtering follower (loopback TCP) | %,.0f flows/s | %s |%n",
-        ObserveBenchmark.TARGET_FLOWS_PER_SECOND, tcp.pushedPerSecond(), yes(throughputMet())));
+    out.append(String.format(Locale.ROOT, "| one agent ≥ %,.0f flows/s with a filtering follower (loopback TCP) | %,.0f flows/s (%s) | %s |%n",
+        ObserveBenchmark.TARGET_FLOWS_PER_SECOND, tcp().pushedPerSecond(), range(tcpRuns), yes(throughputMet())));
     out.append(String.format(Locale.ROOT, "| %,d flows/s for %.0f s: no flow lost | %,d missing, %,d lost in the ring | %s |%n",
         sustained.rate(), sustained.seconds(), sustained.missing(), sustained.ringLost(), yes(sustained.met())));
     out.append(String.format(Locale.ROOT, "| relay adds ≤ %.0f ms at p99 | %.2f ms (p50 %.2f) | %s |%n",
@@ -118,10 +149,10 @@ public record ObserveResult(
     for (Stage s : stages) {
       out.append(String.format(Locale.ROOT, "| %s | %,.0f | %.0f |%n", s.name(), s.flowsPerSecond(), 1e9 / s.flowsPerSecond()));
     }
-    out.append("\nOne follower (GetFlows follow, the filter above), the path as fast as it goes:\n\n"
+    out.append("\nOne follower (GetFlows follow, the filter above), the path as fast as it goes (each run, in order):\n\n"
         + "| transport | pushed flows/s | passed the filter /s | delivered /s | delivered share | lost (ring) /s |\n"
         + "|---|---:|---:|---:|---:|---:|\n");
-    for (Followed f : List.of(tcp, inProcess)) {
+    for (Followed f : java.util.stream.Stream.concat(tcpRuns.stream(), inProcessRuns.stream()).toList()) {
       out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %.0f%% | %,.0f |%n", f.transport(),
           f.pushedPerSecond(), f.matchedPerSecond(), f.deliveredPerSecond(),
           f.matchedPerSecond() == 0 ? 0 : 100 * f.deliveredPerSecond() / f.matchedPerSecond(), f.ringLostPerSecond()));

@@ -12,7 +12,7 @@ class ObserveBenchmarkTest {
   @Test
   void aShortRunMeasuresEveryPartWithSaneNumbers() throws Exception {
     ObserveBenchmark.Config config = new ObserveBenchmark.Config(AgentWorkload.Size.TINY, 0.2, 0.5, 2_000, 1, 3, 200,
-        1, 0.5, FlowRing.DEFAULT_CAPACITY, 1023);
+        1, 0.5, FlowRing.DEFAULT_CAPACITY, 1023, 1);
     List<String> progress = new ArrayList<>();
 
     ObserveResult r = new ObserveBenchmark(config, progress::add).run();

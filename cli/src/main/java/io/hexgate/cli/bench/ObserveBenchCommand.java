@@ -54,6 +54,10 @@ public final class ObserveBenchCommand implements Callable<Integer> {
       description = "The agents' flow ring, 2^n-1 (default: ${DEFAULT-VALUE}, Hubble's).")
   int ring = D.ringCapacity();
 
+  @Option(names = "--rounds", paramLabel = "N",
+      description = "Runs of each one-follower measurement; the median is judged (default: ${DEFAULT-VALUE}).")
+  int rounds = D.rounds();
+
   @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
   boolean quiet;
 
@@ -63,7 +67,7 @@ public final class ObserveBenchCommand implements Callable<Integer> {
     ObserveBenchmark.Config config;
     try {
       config = new ObserveBenchmark.Config(D.workload(), warmup, measureSeconds, rate, seconds, agents, relayRate,
-          relaySeconds, D.relaySaturationSeconds(), ring, D.memoryRing());
+          relaySeconds, D.relaySaturationSeconds(), ring, D.memoryRing(), rounds);
     } catch (IllegalArgumentException e) {
       System.err.println("hexgate bench observe: " + e.getMessage());
       return 2;
