@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,12 +68,8 @@ class AgentHubbleTlsTest {
       // another node's certificate: the same CA, not the relay
       ManagedChannel otherNode = new TlsAgentDialer(CA.issueAgent("node-b")).dial(peer);
       try {
-        assertThatThrownBy(() -> ObserverGrpc.newBlockingStub(otherNode).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .serverStatus(ServerStatusRequest.getDefaultInstance()))
-            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-              assertThat(e.getStatus().getDescription()).contains("only the relay (CN=hubble-relay)");
-            });
+        assertRefusedAsNotTheRelay(() -> ObserverGrpc.newBlockingStub(otherNode).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .serverStatus(ServerStatusRequest.getDefaultInstance()));
       } finally {
         otherNode.shutdownNow();
       }
@@ -131,16 +128,19 @@ class AgentHubbleTlsTest {
       // another node's certificate does not get the peers either
       ManagedChannel otherNode = new TlsAgentDialer(CA.issueAgent("node-b")).dial(self);
       try {
-        assertThatThrownBy(() -> PeerGrpc.newBlockingStub(otherNode).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .notify(NotifyRequest.getDefaultInstance()).next())
-            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-              assertThat(e.getStatus().getDescription()).contains("only the relay (CN=hubble-relay)");
-            });
+        assertRefusedAsNotTheRelay(() -> PeerGrpc.newBlockingStub(otherNode).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .notify(NotifyRequest.getDefaultInstance()).next());
       } finally {
         otherNode.shutdownNow();
       }
     }
+  }
+
+  private static void assertRefusedAsNotTheRelay(ThrowingCallable call) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(e.getStatus().getDescription()).contains("only the relay (CN=hubble-relay)");
+    });
   }
 
   private static int freePort() throws Exception {

@@ -60,7 +60,7 @@ public final class AgentObserver implements Consumer<io.hexgate.contract.v1.Flow
             new ClusterPeers(options.tls() != null), metrics, exporter, kernelLost);
     try {
       if (options.port() != 0) {
-        o.server = ObserverServer.start(options, netns, version, o.observer, new PeerService(o.peers));
+        o.server = ObserverServer.start(options, netns, version, o.observer, new PeerService(o.peers.directory()));
       }
       if (metrics != null && options.metricsPort() != 0) {
         o.metricsServer = serveMetrics(options.metricsPort(), netns, metrics);

@@ -1,6 +1,5 @@
 package io.hexgate.datapath.observe;
 
-import io.hexgate.contract.hubble.peer.ChangeNotification;
 import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.observer.peer.PeerDirectory;
 import io.hexgate.observer.peer.PeerInfo;
@@ -8,7 +7,6 @@ import io.hexgate.observer.peer.PeerTable;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * Every node of the cluster, this one included, as the agent's peer service announces it (what a Cilium
@@ -19,7 +17,7 @@ import java.util.function.Consumer;
  * peers are announced there: named by their node, with {@code <node>.default.hubble-grpc.cilium.io} as the
  * TLS server name when agents serve TLS.
  */
-public final class ClusterPeers implements PeerDirectory {
+public final class ClusterPeers {
   private final boolean tls;
   private final PeerTable table = new PeerTable();
   private Map<String, String> seen; // the applied state's node names, to skip revisions that kept them
@@ -48,13 +46,8 @@ public final class ClusterPeers implements PeerDirectory {
     return slash < 0 ? prefix : prefix.substring(0, slash);
   }
 
-  @Override
-  public List<PeerInfo> peers() {
-    return table.peers();
-  }
-
-  @Override
-  public AutoCloseable watch(Consumer<ChangeNotification> listener) {
-    return table.watch(listener);
+  /** The nodes as the Peer service reads them: the current ones, then each change. */
+  public PeerDirectory directory() {
+    return table;
   }
 }
