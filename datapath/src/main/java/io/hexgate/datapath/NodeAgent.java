@@ -144,10 +144,21 @@ public final class NodeAgent implements AutoCloseable {
         Executors.newScheduledThreadPool(
             1,
             DaemonThreads.factory("hexgate-agent"));
+    FlowNames names = new FlowNames();
+    // the kernel's lost events are read through the datapath, which is opened after the observer; the
+    // observer before the applier, which tells it the nodes each revision names
+    AtomicReference<AgentMetrics.Source> kernel = new AtomicReference<>();
+    AgentObserver observer;
+    try {
+      observer = AgentObserver.start(config.node(), config.netns(), config.observe(), names, VERSION,
+          () -> kernel.get() == null ? 0 : kernel.get().lostEvents());
+    } catch (IOException | RuntimeException e) {
+      scheduler.shutdownNow();
+      throw e;
+    }
     // The client first (not started): the datapath's event thread may deliver flows from the moment it is
     // opened (a previous agent's programs keep filling the pinned ring buffer), and the client queues them.
     AtomicReference<Datapath> datapathRef = new AtomicReference<>();
-    FlowNames names = new FlowNames();
     DesiredStateApplier applier =
         new DesiredStateApplier() {
           @Override
@@ -156,6 +167,7 @@ public final class NodeAgent implements AutoCloseable {
             Datapath d = datapathRef.get();
             java.util.Map<io.hexgate.contract.v1.EndpointKey, String> failed = d.apply(u, next);
             names.update(next, d.endpointIds());
+            observer.peers().update(next);
             return failed;
           }
 
@@ -174,17 +186,6 @@ public final class NodeAgent implements AutoCloseable {
       client.renewing(rotation);
     }
     FlowBatcher batcher = new FlowBatcher(200, 500, scheduler, client::sendFlows);
-    // the kernel's lost events are read through the datapath, which is opened after the observer
-    AtomicReference<AgentMetrics.Source> kernel = new AtomicReference<>();
-    AgentObserver observer;
-    try {
-      observer = AgentObserver.start(config.node(), config.netns(), config.observe(), names, VERSION,
-          () -> kernel.get() == null ? 0 : kernel.get().lostEvents());
-    } catch (IOException | RuntimeException e) {
-      batcher.close();
-      scheduler.shutdownNow();
-      throw e;
-    }
     Datapath datapath;
     try {
       datapath = openDatapath(config, f -> {

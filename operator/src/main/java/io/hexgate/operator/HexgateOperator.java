@@ -142,8 +142,9 @@ public final class HexgateOperator implements AutoCloseable {
     writer.addListener(hub);
     hub.addListener(tracker); // told after the hub published each change's revisions
     services.addListener(hub::services);
-    nodeAddresses.addListener(hub::nodeAddresses);
-    hub.nodeAddresses(nodeAddresses.all());
+    // told under the address table's lock, so the peer addresses read are those of the table told
+    nodeAddresses.addListener(t -> hub.nodeAddresses(t, nodeAddresses.peerAddresses()));
+    hub.nodeAddresses(nodeAddresses.all(), nodeAddresses.peerAddresses());
     this.peers = AgentPeers.listening(config.clusterName(), config.relay(), nodeAddresses, agentListeners);
   }
 

@@ -13,8 +13,9 @@ import java.util.Map;
 /**
  * The node's desired state as the agent holds it: the operator's epoch and revision, the node's endpoints,
  * the cluster-wide IP cache (prefix → identity) and the ClusterIP services. {@code ipcachePods} holds the IP
- * cache entries that name a pod (namespace, name, labels), by prefix: only flows read them. Immutable;
- * {@link #apply} makes the next one.
+ * cache entries that name a pod (namespace, name, labels), by prefix: only flows read them. {@code
+ * ipcacheNodes} names the node whose Hubble peer address each such prefix is: only the peer service reads
+ * them. Immutable; {@link #apply} makes the next one.
  */
 public record AgentState(
     String epoch,
@@ -22,7 +23,8 @@ public record AgentState(
     Map<EndpointKey, EndpointState> endpoints,
     Map<String, Long> ipcache,
     Map<ServiceFrontend, ServiceState> services,
-    Map<String, IpcacheEntry> ipcachePods) {
+    Map<String, IpcacheEntry> ipcachePods,
+    Map<String, String> ipcacheNodes) {
   public static final AgentState EMPTY = new AgentState("", 0, Map.of(), Map.of(), Map.of());
 
   public AgentState {
@@ -30,12 +32,13 @@ public record AgentState(
     ipcache = Collections.unmodifiableMap(ipcache);
     services = Collections.unmodifiableMap(services);
     ipcachePods = Collections.unmodifiableMap(ipcachePods);
+    ipcacheNodes = Collections.unmodifiableMap(ipcacheNodes);
   }
 
-  /** A state whose IP cache names no pods. */
+  /** A state whose IP cache names no pods nor nodes. */
   public AgentState(String epoch, long revision, Map<EndpointKey, EndpointState> endpoints, Map<String, Long> ipcache,
       Map<ServiceFrontend, ServiceState> services) {
-    this(epoch, revision, endpoints, ipcache, services, Map.of());
+    this(epoch, revision, endpoints, ipcache, services, Map.of(), Map.of());
   }
 
   /** Whether {@code u} can be applied on top of this state: a snapshot always, a delta only on its base. */
@@ -55,11 +58,14 @@ public record AgentState(
     u.getUpsertEndpointsList().forEach(e -> eps.put(e.getKey(), e));
     Map<String, Long> cache = ipcache;
     Map<String, IpcacheEntry> pods = ipcachePods;
+    Map<String, String> nodes = ipcacheNodes;
     if (u.getSnapshot() || u.getUpsertIpcacheCount() > 0 || u.getRemoveIpcacheCount() > 0) {
       Map<String, Long> next = u.getSnapshot() ? new HashMap<>() : new HashMap<>(ipcache);
       Map<String, IpcacheEntry> nextPods = u.getSnapshot() ? new HashMap<>() : new HashMap<>(ipcachePods);
+      Map<String, String> nextNodes = u.getSnapshot() ? new HashMap<>() : new HashMap<>(ipcacheNodes);
       u.getRemoveIpcacheList().forEach(next::remove);
       u.getRemoveIpcacheList().forEach(nextPods::remove);
+      u.getRemoveIpcacheList().forEach(nextNodes::remove);
       for (IpcacheEntry e : u.getUpsertIpcacheList()) {
         next.put(e.getPrefix(), e.getIdentity());
         if (e.getPodName().isEmpty() && e.getLabelsCount() == 0) {
@@ -67,9 +73,15 @@ public record AgentState(
         } else {
           nextPods.put(e.getPrefix(), e);
         }
+        if (e.getNodeName().isEmpty()) {
+          nextNodes.remove(e.getPrefix());
+        } else {
+          nextNodes.put(e.getPrefix(), e.getNodeName());
+        }
       }
       cache = next;
       pods = nextPods;
+      nodes = nextNodes;
     }
     Map<ServiceFrontend, ServiceState> svcs = services;
     if (u.getSnapshot() || u.getUpsertServicesCount() > 0 || u.getRemoveServicesCount() > 0) {
@@ -78,6 +90,6 @@ public record AgentState(
       u.getUpsertServicesList().forEach(s -> next.put(s.getFrontend(), s));
       svcs = next;
     }
-    return new AgentState(u.getEpoch(), u.getRevision(), eps, cache, svcs, pods);
+    return new AgentState(u.getEpoch(), u.getRevision(), eps, cache, svcs, pods, nodes);
   }
 }

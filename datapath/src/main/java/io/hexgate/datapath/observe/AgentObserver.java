@@ -9,6 +9,7 @@ import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.observer.buffer.FlowRing;
 import io.hexgate.observer.export.FlowExporter;
 import io.hexgate.observer.metrics.HubbleMetrics;
+import io.hexgate.observer.peer.PeerService;
 import io.hexgate.observer.server.LocalObserver;
 import java.io.IOException;
 import java.time.Clock;
@@ -18,12 +19,14 @@ import java.util.function.LongSupplier;
 /**
  * What Hubble is inside a Cilium agent: every flow of this node named (pods, identities, services,
  * policies), kept in the ring buffer the Observer serves on 4244, counted in Hubble's metrics on 9965 and
- * written to the export file when one is configured. Losses are never hidden: events the kernel could not
- * write reach clients as lost events.
+ * written to the export file when one is configured; and every node of the cluster, served by the Peer
+ * service on the same port. Losses are never hidden: events the kernel could not write reach clients as
+ * lost events.
  */
 public final class AgentObserver implements Consumer<io.hexgate.contract.v1.Flow>, AutoCloseable {
   private final HubbleFlows flows;
   private final LocalObserver observer;
+  private final ClusterPeers peers;
   private final HubbleMetrics metrics; // null when no metric is enabled
   private final FlowExporter exporter; // null when not exporting
   private final LongSupplier kernelLost;
@@ -31,9 +34,11 @@ public final class AgentObserver implements Consumer<io.hexgate.contract.v1.Flow
   private ObserverServer server;
   private MetricsServer metricsServer;
 
-  private AgentObserver(HubbleFlows flows, LocalObserver observer, HubbleMetrics metrics, FlowExporter exporter, LongSupplier kernelLost) {
+  private AgentObserver(HubbleFlows flows, LocalObserver observer, ClusterPeers peers, HubbleMetrics metrics,
+      FlowExporter exporter, LongSupplier kernelLost) {
     this.flows = flows;
     this.observer = observer;
+    this.peers = peers;
     this.metrics = metrics;
     this.exporter = exporter;
     this.kernelLost = kernelLost;
@@ -52,10 +57,10 @@ public final class AgentObserver implements Consumer<io.hexgate.contract.v1.Flow
     FlowExporter exporter = options.export() == null ? null : new FlowExporter(options.export(), node);
     AgentObserver o =
         new AgentObserver(new HubbleFlows(node, names), new LocalObserver(node, new FlowRing(options.capacity()), Clock.systemUTC(), version),
-            metrics, exporter, kernelLost);
+            new ClusterPeers(options.tls() != null), metrics, exporter, kernelLost);
     try {
       if (options.port() != 0) {
-        o.server = ObserverServer.start(options, netns, version, o.observer);
+        o.server = ObserverServer.start(options, netns, version, o.observer, new PeerService(o.peers.directory()));
       }
       if (metrics != null && options.metricsPort() != 0) {
         o.metricsServer = serveMetrics(options.metricsPort(), netns, metrics);
@@ -119,6 +124,11 @@ public final class AgentObserver implements Consumer<io.hexgate.contract.v1.Flow
 
   public LocalObserver observer() {
     return observer;
+  }
+
+  /** The nodes the Peer service announces; the agent updates them from each applied state. */
+  public ClusterPeers peers() {
+    return peers;
   }
 
   /** The port the Observer listens on; 0 when it serves none. */

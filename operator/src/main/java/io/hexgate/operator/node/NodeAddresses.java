@@ -6,6 +6,7 @@ import io.hexgate.operator.identity.CidrPrefix;
 import io.hexgate.operator.identity.CidrPrefix.InvalidCidrException;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -26,7 +27,8 @@ public final class NodeAddresses {
   private static final Set<String> TYPES = Set.of("InternalIP", "ExternalIP");
 
   private final Map<String, Set<String>> byNode = new TreeMap<>();
-  private final Map<String, String> internalIps = new TreeMap<>();
+  // each node's Hubble peer address: its first InternalIP, else its first ExternalIP
+  private final Map<String, String> peerIps = new TreeMap<>();
   private final List<Consumer<Map<String, Set<String>>>> listeners = new CopyOnWriteArrayList<>();
 
   public void addListener(Consumer<Map<String, Set<String>>> listener) {
@@ -64,20 +66,21 @@ public final class NodeAddresses {
   }
 
   public void upsert(Node n) {
-    set(n.getMetadata().getName(), of(n), internalIp(n));
+    String peerIp = firstIp(n, "InternalIP");
+    set(n.getMetadata().getName(), of(n), peerIp != null ? peerIp : firstIp(n, "ExternalIP"));
   }
 
   public void delete(String node) {
     set(node, Set.of(), null);
   }
 
-  // the first InternalIP that is an IP literal; null when there is none
-  private static String internalIp(Node n) {
+  // the first address of this type that is an IP literal; null when there is none
+  private static String firstIp(Node n, String type) {
     if (n.getStatus() == null || n.getStatus().getAddresses() == null) {
       return null;
     }
     for (NodeAddress a : n.getStatus().getAddresses()) {
-      if (a != null && "InternalIP".equals(a.getType()) && a.getAddress() != null && a.getAddress().indexOf('/') < 0) {
+      if (a != null && type.equals(a.getType()) && a.getAddress() != null && a.getAddress().indexOf('/') < 0) {
         try {
           CidrPrefix.parse(a.getAddress().trim());
           return a.getAddress().trim();
@@ -89,14 +92,11 @@ public final class NodeAddresses {
     return null;
   }
 
-  private synchronized void set(String node, Set<String> addresses, String internalIp) {
-    if (internalIp == null) {
-      internalIps.remove(node);
-    } else {
-      internalIps.put(node, internalIp);
-    }
+  private synchronized void set(String node, Set<String> addresses, String peerIp) {
+    String oldPeerIp = peerIp == null ? peerIps.remove(node) : peerIps.put(node, peerIp);
     Set<String> old = byNode.get(node);
-    if (addresses.isEmpty() ? old == null : addresses.equals(old)) {
+    // another InternalIP among the same addresses moves the node's peer address: listeners read it anew
+    if ((addresses.isEmpty() ? old == null : addresses.equals(old)) && Objects.equals(oldPeerIp, peerIp)) {
       return;
     }
     if (addresses.isEmpty()) {
@@ -110,17 +110,13 @@ public final class NodeAddresses {
   }
 
   /**
-   * Each node's address for Hubble peers: its first InternalIP, else the first of its addresses; read it
-   * in a listener to see the table that listener is told of.
+   * Each node's address for Hubble peers: its first InternalIP, else its first ExternalIP; read it in a
+   * listener to see the table that listener is told of.
    */
   public synchronized Map<String, String> peerAddresses() {
     Map<String, String> out = new TreeMap<>();
-    byNode.forEach((node, prefixes) -> out.put(node, internalIps.getOrDefault(node, host(prefixes.iterator().next()))));
+    byNode.keySet().forEach(node -> out.put(node, peerIps.get(node)));
     return out;
-  }
-
-  private static String host(String prefix) {
-    return prefix.substring(0, prefix.indexOf('/'));
   }
 
   /** The current table. */

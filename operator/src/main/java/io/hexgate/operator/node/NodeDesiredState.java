@@ -183,7 +183,7 @@ public record NodeDesiredState(
       new TreeMap<>(now)
           .forEach(
               (prefix, id) -> {
-                if (!id.equals(then.get(prefix)) || ipcache.podChanged(prefix, base.ipcache)) {
+                if (!id.equals(then.get(prefix)) || ipcache.namingChanged(prefix, base.ipcache)) {
                   b.addUpsertIpcache(ipcache.entry(prefix, id));
                 }
               });

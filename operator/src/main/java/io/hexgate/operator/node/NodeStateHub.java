@@ -105,11 +105,12 @@ public final class NodeStateHub implements DesiredStateListener {
   }
 
   /**
-   * New node addresses (see {@link NodeAddresses}): each known node gets a revision with its endpoints
-   * unchanged and the IP cache seen from that node. Any thread; serialised with {@link #changed}.
+   * New node addresses and each node's Hubble peer address (see {@link NodeAddresses}): each known node
+   * gets a revision with its endpoints unchanged and the IP cache seen from that node. Any thread;
+   * serialised with {@link #changed}.
    */
-  public synchronized void nodeAddresses(Map<String, Set<String>> next) {
-    IpCache cache = ipcache.withNodes(next);
+  public synchronized void nodeAddresses(Map<String, Set<String>> next, Map<String, String> peerAddresses) {
+    IpCache cache = ipcache.withNodes(next, peerAddresses);
     if (cache == ipcache) {
       return;
     }
@@ -133,7 +134,7 @@ public final class NodeStateHub implements DesiredStateListener {
   }
 
   private synchronized void render(PolicySnapshot engine, Set<String> changedNodes) {
-    IpCache nextCache = IpCache.of(engine).withNodes(ipcache.nodes());
+    IpCache nextCache = IpCache.of(engine).withNodesOf(ipcache);
     boolean cacheChanged = !nextCache.equals(ipcache);
     if (cacheChanged) {
       // one shared instance, so that per-node comparisons short-cut on identity

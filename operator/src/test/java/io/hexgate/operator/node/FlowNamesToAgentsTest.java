@@ -34,7 +34,7 @@ class FlowNamesToAgentsTest {
     PolicyEngine engine = StarWars.cluster();
     NodeStateHub hub = new NodeStateHub("e", 8);
     hub.changed(engine.snapshot(), Set.of());
-    hub.nodeAddresses(Map.of("node-a", Set.of("172.31.0.11/32"), "node-b", Set.of("172.31.0.12/32")));
+    hub.nodeAddresses(Map.of("node-a", Set.of("172.31.0.11/32"), "node-b", Set.of("172.31.0.12/32")), Map.of());
 
     Map<String, IpcacheEntry> seenOnA = ipcache(hub.find("node-a").current().state().snapshot("e", 1, true));
     IpcacheEntry xwing = seenOnA.get("10.0.2.11/32");

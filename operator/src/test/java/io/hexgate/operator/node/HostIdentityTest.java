@@ -62,7 +62,7 @@ class HostIdentityTest {
     PolicyEngine engine = StarWars.cluster();
     NodeStateHub hub = new NodeStateHub("e", 8);
     hub.changed(engine.snapshot(), Set.of());
-    hub.nodeAddresses(ADDRESSES);
+    hub.nodeAddresses(ADDRESSES, Map.of());
 
     Map<String, Long> a = ipcache(hub.find("node-a").current().state().snapshot("e", 1, true));
     Map<String, Long> b = ipcache(hub.find("node-b").current().state().snapshot("e", 1, true));
@@ -75,7 +75,7 @@ class HostIdentityTest {
     // a moved address: a delta for the node that sees the change
     NodeRevisions revisions = hub.find("node-a");
     long before = revisions.current().revision();
-    hub.nodeAddresses(Map.of("node-a", Set.of("172.31.0.21/32"), "node-b", Set.of("172.31.0.12/32")));
+    hub.nodeAddresses(Map.of("node-a", Set.of("172.31.0.21/32"), "node-b", Set.of("172.31.0.12/32")), Map.of());
     StateUpdate delta = revisions.current().state().delta(revisions.at(before), "e", before, revisions.current().revision());
     assertThat(ipcache(delta)).containsExactly(Map.entry("172.31.0.21/32", 1L));
     assertThat(delta.getRemoveIpcacheList()).containsExactlyInAnyOrder("172.31.0.11/32", "198.51.100.12/32");
@@ -100,7 +100,7 @@ class HostIdentityTest {
   void shouldAllowTheLocalHostButNotOtherNodesIntoAPodUnderIngressDefaultDeny() throws Exception {
     PolicyEngine engine = StarWars.cluster();
     StarWars.applyRule1(engine); // the deathstar: ingress default-deny, only org=empire on 80/TCP
-    IpCache cache = IpCache.of(engine.snapshot()).withNodes(ADDRESSES);
+    IpCache cache = IpCache.of(engine.snapshot()).withNodes(ADDRESSES, Map.of());
     RuleMap ingress = engine.ruleMap(StarWars.deathstar().key(), Direction.INGRESS);
     Map<String, Long> seenOnA = cache.entriesFor("node-a");
 
