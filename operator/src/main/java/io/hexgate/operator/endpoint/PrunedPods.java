@@ -6,17 +6,20 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import io.hexgate.operator.feed.PodWorkloads;
 import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The Pod informer's cache, keeping of each pod only what the operator reads: name, namespace, uid,
- * resourceVersion, generation, labels, deletion timestamp; node, service account, host network and the
- * containers' named ports; pod IP and phase. Dropped: managed fields, annotations (kubectl's
+ * resourceVersion, generation, labels, deletion timestamp, generated name and controller owner reference
+ * (the pod's workload); node, service account, host network and the containers' named ports; pod IP and
+ * phase. Dropped: other owner references, managed fields, annotations (kubectl's
  * last-applied copy of the whole pod among them), volumes, env, images, resources, probes, conditions and
  * container statuses, which are most of a pod's size. Reconciles read pods from this cache.
  */
@@ -32,6 +35,7 @@ public final class PrunedPods extends TransformingItemStore<Pod> {
     out.setKind(p.getKind());
     ObjectMeta m = p.getMetadata();
     if (m != null) {
+      OwnerReference controller = PodWorkloads.controller(m);
       out.setMetadata(
           new ObjectMetaBuilder()
               .withName(m.getName())
@@ -41,6 +45,8 @@ public final class PrunedPods extends TransformingItemStore<Pod> {
               .withGeneration(m.getGeneration())
               .withLabels(m.getLabels())
               .withDeletionTimestamp(m.getDeletionTimestamp())
+              .withGenerateName(m.getGenerateName())
+              .withOwnerReferences(controller == null ? List.of() : List.of(controller))
               .build());
     }
     PodSpec s = p.getSpec();

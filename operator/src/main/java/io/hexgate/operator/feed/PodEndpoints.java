@@ -40,7 +40,8 @@ public final class PodEndpoints {
         labels == null ? Map.of() : labels,
         p.getSpec() == null ? null : p.getSpec().getServiceAccountName(),
         p.getSpec() == null ? null : p.getSpec().getNodeName(),
-        namedPorts(p));
+        namedPorts(p),
+        PodWorkloads.of(p));
   }
 
   static List<Endpoint.NamedPort> namedPorts(Pod p) {

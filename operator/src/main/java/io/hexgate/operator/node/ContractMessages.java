@@ -26,6 +26,10 @@ final class ContractMessages {
     return new Endpoint.Key(k.getNamespace(), k.getName());
   }
 
+  static io.hexgate.contract.v1.Workload workload(Endpoint.Workload w) {
+    return io.hexgate.contract.v1.Workload.newBuilder().setName(w.name()).setKind(w.kind()).build();
+  }
+
   static Identity identity(io.hexgate.operator.identity.Identity id) {
     Identity.Builder b = Identity.newBuilder().setId(id.id());
     for (Label l : id.labels()) {

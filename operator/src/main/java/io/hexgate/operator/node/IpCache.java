@@ -27,8 +27,13 @@ import java.util.TreeMap;
 public record IpCache(Map<String, Long> entries, Map<String, Set<String>> nodes, Map<String, Pod> pods, Map<String, String> nodeNames) {
   public static final IpCache EMPTY = new IpCache(Map.of(), Map.of(), Map.of(), Map.of());
 
-  /** The pod holding a prefix, with its identity and that identity's labels ({@code source:key=value}). */
-  public record Pod(String namespace, String name, long identity, List<String> labels) {
+  /**
+   * The pod holding a prefix, with its identity and that identity's labels ({@code source:key=value}).
+   *
+   * @param workload null for a pod no controller owns
+   */
+  public record Pod(String namespace, String name, long identity, List<String> labels,
+      Endpoint.Workload workload) {
     public Pod {
       labels = List.copyOf(labels);
     }
@@ -64,7 +69,8 @@ public record IpCache(Map<String, Long> entries, Map<String, Set<String>> nodes,
       if (ep.ip() != null && !ep.ip().isEmpty() && id != null) {
         String prefix = ep.ip() + (ep.ip().indexOf(':') >= 0 ? "/128" : "/32");
         out.put(prefix, id.id());
-        pods.put(prefix, new Pod(ep.namespace(), ep.name(), id.id(), labels.computeIfAbsent(id.id(), x -> labels(id))));
+        pods.put(prefix, new Pod(ep.namespace(), ep.name(), id.id(), labels.computeIfAbsent(id.id(), x -> labels(id)),
+            ep.workload()));
       }
     }
     return new IpCache(out, Map.of(), pods, Map.of());
@@ -107,14 +113,17 @@ public record IpCache(Map<String, Long> entries, Map<String, Set<String>> nodes,
 
   /**
    * The contract entry of {@code prefix} with identity {@code identity} (as {@link #entriesFor} gives it):
-   * with the pod's name and labels when the prefix is a pod's address and still carries its identity, and
-   * the node's name when it is a node's Hubble peer address.
+   * with the pod's name, labels and workload when the prefix is a pod's address and still carries its
+   * identity, and the node's name when it is a node's Hubble peer address.
    */
   public IpcacheEntry entry(String prefix, long identity) {
     IpcacheEntry.Builder b = IpcacheEntry.newBuilder().setPrefix(prefix).setIdentity(identity);
     Pod pod = pods.get(prefix);
     if (pod != null && pod.identity() == identity) {
       b.setNamespace(pod.namespace()).setPodName(pod.name()).addAllLabels(pod.labels());
+      if (pod.workload() != null) {
+        b.setWorkload(ContractMessages.workload(pod.workload()));
+      }
     }
     String node = nodeNames.get(prefix);
     if (node != null) {

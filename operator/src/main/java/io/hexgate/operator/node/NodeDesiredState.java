@@ -111,17 +111,19 @@ public record NodeDesiredState(
       if (id == null) {
         continue;
       }
-      EndpointState state =
+      EndpointState.Builder state =
           EndpointState.newBuilder()
               .setKey(ContractMessages.key(e.key()))
               .setIp(e.ip() == null ? "" : e.ip())
               .setIdentity(ruleMaps.identity(id))
               .setIngress(ruleMaps.get(engine, e, id.id(), Direction.INGRESS))
-              .setEgress(ruleMaps.get(engine, e, id.id(), Direction.EGRESS))
-              .build();
+              .setEgress(ruleMaps.get(engine, e, id.id(), Direction.EGRESS));
+      if (e.workload() != null) {
+        state.setWorkload(ContractMessages.workload(e.workload()));
+      }
       Set<PolicyRef> policies = ruleMaps.policies(engine, id.id());
       NodeEndpoint old = previous == null ? null : previous.endpoints.get(e.key());
-      NodeEndpoint fresh = new NodeEndpoint(e.key(), state, policies);
+      NodeEndpoint fresh = new NodeEndpoint(e.key(), state.build(), policies);
       out.put(e.key(), fresh.equals(old) ? old : fresh);
     }
     return new NodeDesiredState(node, out, ipcache, services);

@@ -3,7 +3,12 @@ package io.hexgate.operator.policy;
 import java.util.List;
 import java.util.Map;
 
-/** What the engine needs of a pod: where it is, its labels, and its named container ports. */
+/**
+ * What the engine needs of a pod: where it is, its labels, and its named container ports; and, for flows
+ * only, the workload that runs it.
+ *
+ * @param workload the pod's workload (Deployment, StatefulSet, ...), null for a pod no controller owns
+ */
 public record Endpoint(
     String namespace,
     String name,
@@ -11,12 +16,25 @@ public record Endpoint(
     Map<String, String> labels,
     String serviceAccount,
     String node,
-    List<NamedPort> namedPorts) {
+    List<NamedPort> namedPorts,
+    Workload workload) {
 
   public Endpoint {
     labels = Map.copyOf(labels);
     namedPorts = namedPorts == null ? List.of() : List.copyOf(namedPorts);
     serviceAccount = serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
+  }
+
+  /** An endpoint no controller owns: no workload. */
+  public Endpoint(
+      String namespace,
+      String name,
+      String ip,
+      Map<String, String> labels,
+      String serviceAccount,
+      String node,
+      List<NamedPort> namedPorts) {
+    this(namespace, name, ip, labels, serviceAccount, node, namedPorts, null);
   }
 
   public record Key(String namespace, String name) implements Comparable<Key> {
@@ -31,6 +49,9 @@ public record Endpoint(
       return namespace + "/" + name;
     }
   }
+
+  /** The object that runs a pod, as Hubble names it: e.g. {@code deathstar}, {@code Deployment}. */
+  public record Workload(String name, String kind) {}
 
   /** A named container port; names are compared lower-cased. */
   public record NamedPort(String name, int port, Protocol protocol) {}

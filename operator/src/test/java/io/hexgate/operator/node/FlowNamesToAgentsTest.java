@@ -6,6 +6,8 @@ import io.hexgate.contract.v1.EndpointState;
 import io.hexgate.contract.v1.IpcacheEntry;
 import io.hexgate.contract.v1.PolicyRef;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.contract.v1.Workload;
+import io.hexgate.operator.policy.Endpoint;
 import io.hexgate.operator.policy.PolicyEngine;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What agents need to name the two ends of their flows: the pods behind other nodes' addresses (IP cache
- * entries with namespace, pod name and labels), and the policies that put a local endpoint in default deny.
+ * entries with namespace, pod name, labels and workload), the local pods' workloads, and the policies
+ * that put a local endpoint in default deny.
  */
 class FlowNamesToAgentsTest {
   private static final PolicyRef RULE1 =
@@ -60,6 +63,51 @@ class FlowNamesToAgentsTest {
 
     StateUpdate delta = revisions.current().state().delta(revisions.at(before), "e", before, revisions.current().revision());
     assertThat(ipcache(delta).get("10.0.2.11/32").getPodName()).isEqualTo("xwing-2");
+  }
+
+  @Test
+  void shouldSendEachPodsWorkloadToItsNodeAndToTheOthers() {
+    PolicyEngine engine = StarWars.cluster();
+    engine.upsertEndpoint(deathstar(new Endpoint.Workload("deathstar", "Deployment")));
+    NodeStateHub hub = new NodeStateHub("e", 8);
+    hub.changed(engine.snapshot(), Set.of());
+
+    Workload deployment = Workload.newBuilder().setName("deathstar").setKind("Deployment").build();
+    assertThat(endpoint(hub.find("node-a").current().state().snapshot("e", 1, true), "deathstar").getWorkload())
+        .isEqualTo(deployment);
+    StateUpdate onB = hub.find("node-b").current().state().snapshot("e", 1, true);
+    assertThat(ipcache(onB).get("10.0.1.10/32").getWorkload()).isEqualTo(deployment);
+    // the ships are bare pods: no workload, locally or remotely
+    assertThat(endpoint(onB, "xwing").hasWorkload()).isFalse();
+    assertThat(ipcache(onB).get("10.0.2.11/32").hasWorkload()).isFalse();
+  }
+
+  @Test
+  void shouldResendAPodWhoseWorkloadChanged() {
+    PolicyEngine engine = StarWars.cluster();
+    NodeStateHub hub = new NodeStateHub("e", 8);
+    hub.changed(engine.snapshot(), Set.of());
+    NodeRevisions onA = hub.find("node-a");
+    NodeRevisions onB = hub.find("node-b");
+    long beforeA = onA.current().revision();
+    long beforeB = onB.current().revision();
+
+    // adopted by a StatefulSet: same labels, same identity, only the workload differs
+    engine.upsertEndpoint(deathstar(new Endpoint.Workload("deathstar", "StatefulSet")));
+    hub.changed(engine.snapshot(), Set.of());
+
+    Workload statefulSet = Workload.newBuilder().setName("deathstar").setKind("StatefulSet").build();
+    StateUpdate deltaA = onA.current().state().delta(onA.at(beforeA), "e", beforeA, onA.current().revision());
+    assertThat(endpoint(deltaA, "deathstar").getWorkload()).isEqualTo(statefulSet);
+    StateUpdate deltaB = onB.current().state().delta(onB.at(beforeB), "e", beforeB, onB.current().revision());
+    assertThat(deltaB.getUpsertIpcacheList()).extracting(IpcacheEntry::getPrefix).containsExactly("10.0.1.10/32");
+    assertThat(ipcache(deltaB).get("10.0.1.10/32").getWorkload()).isEqualTo(statefulSet);
+    assertThat(deltaB.getUpsertEndpointsList()).isEmpty();
+  }
+
+  private static Endpoint deathstar(Endpoint.Workload workload) {
+    Endpoint d = StarWars.deathstar();
+    return new Endpoint(d.namespace(), d.name(), d.ip(), d.labels(), d.serviceAccount(), d.node(), d.namedPorts(), workload);
   }
 
   @Test
