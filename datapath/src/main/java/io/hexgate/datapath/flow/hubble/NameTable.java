@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One applied state's names, ready for flows: the node's endpoints (with endpoint id and the policies that
- * deny by default in each direction), the IP cache's ({@link RemoteNames}, shared between states with the
+ * One applied state's names, ready for flows: the node's endpoints (with endpoint id, workload and the
+ * policies that deny by default in each direction), the IP cache's ({@link RemoteNames}, shared between states with the
  * same IP cache), identities' labels and service frontends. Immutable.
  */
 final class NameTable {
@@ -54,12 +54,12 @@ final class NameTable {
       if (ep.getIp().isEmpty()) {
         continue;
       }
-      Endpoint e = Endpoint.newBuilder()
+      Endpoint e = Workloads.add(Endpoint.newBuilder()
           .setID(ids.getOrDefault(ep.getKey(), 0))
           .setIdentity((int) identity)
           .setNamespace(ep.getKey().getNamespace())
           .setPodName(ep.getKey().getName())
-          .addAllLabels(ep.getIdentity().getLabelsList())
+          .addAllLabels(ep.getIdentity().getLabelsList()), ep.getWorkload())
           .build();
       locals.put(ep.getIp(), new Local(e, policyNames.policies(ep.getIngress().getDefaultDenyByList()),
           policyNames.policies(ep.getEgress().getDefaultDenyByList())));

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The IP cache as Hubble endpoints: each host address (pods of every node, node addresses) with its pod
- * and identity labels, built once per IP cache; shorter prefixes by longest match; no match is world.
+ * The IP cache as Hubble endpoints: each host address (pods of every node, node addresses) with its pod,
+ * workload and identity labels, built once per IP cache; shorter prefixes by longest match; no match is world.
  * Immutable.
  */
 final class RemoteNames {
@@ -70,11 +70,11 @@ final class RemoteNames {
       Endpoint known = identities.get(identity);
       return known != null ? known : Endpoint.newBuilder().setIdentity((int) identity).build();
     }
-    return Endpoint.newBuilder()
+    return Workloads.add(Endpoint.newBuilder()
         .setIdentity((int) identity)
         .setNamespace(pod.getNamespace())
         .setPodName(pod.getPodName())
-        .addAllLabels(pod.getLabelsList())
+        .addAllLabels(pod.getLabelsList()), pod.getWorkload())
         .build();
   }
 

@@ -27,6 +27,7 @@ import io.hexgate.contract.v1.ServiceBackend;
 import io.hexgate.contract.v1.ServiceFrontend;
 import io.hexgate.contract.v1.ServiceState;
 import io.hexgate.contract.v1.StateUpdate;
+import io.hexgate.contract.v1.Workload;
 import io.hexgate.datapath.abi.Directions;
 import io.hexgate.datapath.abi.DropReasons;
 import io.hexgate.datapath.abi.Event;
@@ -47,15 +48,21 @@ class HubbleFlowsTest {
   private static final String DEATHSTAR = "10.0.1.10";
   private static final String XWING = "10.0.2.11";
   private static final String TIEFIGHTER = "10.0.2.10";
+  private static final String HOTH_BASE = "10.0.2.12";
   private static final String CLUSTER_IP = "10.96.0.20";
   private static final long DEATHSTAR_ID = 678;
   private static final long XWING_ID = 12345;
   private static final long TIEFIGHTER_ID = 999;
+  private static final long HOTH_BASE_ID = 4242;
   private static final int DEATHSTAR_EP = 101;
   private static final PolicyRef RULE1 =
       PolicyRef.newBuilder().setKind("CiliumNetworkPolicy").setNamespace("default").setName("rule1").build();
   private static final PolicyRef LOCKDOWN =
       PolicyRef.newBuilder().setKind("CiliumClusterwideNetworkPolicy").setName("lockdown").build();
+  private static final Workload DEATHSTAR_DEPLOYMENT =
+      Workload.newBuilder().setName("deathstar").setKind("Deployment").build();
+  private static final Workload HOTH_BASE_STATEFULSET =
+      Workload.newBuilder().setName("hoth-base").setKind("StatefulSet").build();
   private static final EndpointKey DEATHSTAR_KEY =
       EndpointKey.newBuilder().setNamespace("default").setName("deathstar-6fb5694d48-5hmds").build();
 
@@ -73,8 +80,12 @@ class HubbleFlowsTest {
             .setIdentity(Identity.newBuilder().setId(DEATHSTAR_ID)
                 .addLabels("k8s:class=deathstar").addLabels("k8s:org=empire"))
             .setIngress(RuleMap.newBuilder().setEnforcing(true).addDefaultDenyBy(RULE1))
-            .setEgress(RuleMap.newBuilder().setEnforcing(true).addDefaultDenyBy(LOCKDOWN)))
-        .addUpsertIpcache(pod(DEATHSTAR, DEATHSTAR_ID, "deathstar-6fb5694d48-5hmds", "k8s:class=deathstar", "k8s:org=empire"))
+            .setEgress(RuleMap.newBuilder().setEnforcing(true).addDefaultDenyBy(LOCKDOWN))
+            .setWorkload(DEATHSTAR_DEPLOYMENT))
+        .addUpsertIpcache(pod(DEATHSTAR, DEATHSTAR_ID, "deathstar-6fb5694d48-5hmds", "k8s:class=deathstar", "k8s:org=empire")
+            .toBuilder().setWorkload(DEATHSTAR_DEPLOYMENT))
+        .addUpsertIpcache(pod(HOTH_BASE, HOTH_BASE_ID, "hoth-base-0", "k8s:app=hoth-base", "k8s:org=alliance")
+            .toBuilder().setWorkload(HOTH_BASE_STATEFULSET))
         .addUpsertIpcache(pod(XWING, XWING_ID, "xwing", "k8s:class=xwing", "k8s:org=alliance"))
         .addUpsertIpcache(pod(TIEFIGHTER, TIEFIGHTER_ID, "tiefighter", "k8s:class=tiefighter", "k8s:org=empire"))
         .addUpsertIpcache(IpcacheEntry.newBuilder().setPrefix("172.31.0.12/32").setIdentity(6))
@@ -147,6 +158,29 @@ class HubbleFlowsTest {
     assertThat(f.getUuid()).isNotEmpty().isNotEqualTo(hubble.toHubble(events.toFlow(tcp(Event.EVENT_DROP,
         Directions.DIR_INGRESS, 0, 0, DropReasons.DROP_POLICY, 0x02, 0, 0, XWING, DEATHSTAR, 1, 80, 0, null, 0),
         Map.of())).getUuid());
+  }
+
+  @Test
+  void bothEndsNameTheirWorkloadWhetherLocalOrOnAnotherNodeAndBarePodsNone() {
+    Flow in = hubble.toHubble(events.toFlow(tcp(Event.EVENT_POLICY_VERDICT, Directions.DIR_INGRESS,
+        Event.ACTION_ALLOW, Verdicts.MATCH_L3_L4, 0, 0x02, HOTH_BASE_ID, DEATHSTAR_ID, HOTH_BASE, DEATHSTAR, 5555, 80,
+        3, null, 0), Map.of(3, List.of(RULE1))));
+    assertThat(in.getSource().getWorkloadsList()).containsExactly(flowWorkload("hoth-base", "StatefulSet"));
+    assertThat(in.getDestination().getWorkloadsList()).containsExactly(flowWorkload("deathstar", "Deployment"));
+
+    // the drop event carries no identities: both ends come from the tables alone
+    Flow out = hubble.toHubble(events.toFlow(tcp(Event.EVENT_DROP, Directions.DIR_EGRESS, 0, 0,
+        DropReasons.DROP_POLICY, 0x02, 0, 0, DEATHSTAR, HOTH_BASE, 5000, 443, 0, null, 0), Map.of()));
+    assertThat(out.getSource().getWorkloadsList()).containsExactly(flowWorkload("deathstar", "Deployment"));
+    assertThat(out.getDestination().getWorkloadsList()).containsExactly(flowWorkload("hoth-base", "StatefulSet"));
+
+    Flow fromXwing = hubble.toHubble(events.toFlow(tcp(Event.EVENT_DROP, Directions.DIR_INGRESS, 0, 0,
+        DropReasons.DROP_POLICY, 0x02, 0, 0, XWING, DEATHSTAR, 1, 80, 0, null, 0), Map.of()));
+    assertThat(fromXwing.getSource().getWorkloadsList()).as("a bare pod").isEmpty();
+  }
+
+  private static io.hexgate.contract.hubble.flow.Workload flowWorkload(String name, String kind) {
+    return io.hexgate.contract.hubble.flow.Workload.newBuilder().setName(name).setKind(kind).build();
   }
 
   @Test
