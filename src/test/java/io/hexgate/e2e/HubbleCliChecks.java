@@ -7,6 +7,8 @@ import static io.hexgate.e2e.LabStarWarsTest.url;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.Timestamps;
+import io.hexgate.contract.hubble.flow.Flow;
+import io.hexgate.contract.hubble.flow.Workload;
 import io.hexgate.contract.hubble.observer.GetFlowsResponse;
 import io.hexgate.e2e.LabSession.Run;
 import io.hexgate.lab.hubble.HubbleBinary;
@@ -27,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a Hubble user does after the Star Wars demo, asked of the lab's relay with {@code hexgate observe}
  * and with the stock {@code hubble} CLI (built from github.com/cilium/hubble by scripts/ensure-hubble.sh):
- * the xwing's drops, the exhaust-port denial at L7, JSON lines, a followed flow within a second, the
- * nodes and the relay's status. Expects the demo's L7 step to have run.
+ * the xwing's drops, the exhaust-port denial at L7, JSON lines, the deathstar's workload, a followed flow
+ * within a second, the nodes and the relay's status. Expects the demo's L7 step to have run.
  */
 final class HubbleCliChecks {
   private static final Duration FOLLOW_LATENCY = Duration.ofSeconds(1);
@@ -41,6 +43,7 @@ final class HubbleCliChecks {
     assertThat(lab.observe("--verdict", "DROPPED").out()).containsPattern(drop);
     assertThat(lab.observe("--http-path", "/v1/exhaust-port").out()).containsPattern(exhaust).doesNotContain("request-landing");
     assertJsonLines(lab.observe("--last", "5", "-o", "json").out());
+    assertDeathstarDeployment(lab.observe("--to-workload", "Deployment/deathstar", "--last", "3", "-o", "json").out());
     assertFollowed(lab, List.of("observe", "--server", lab.relay(), "--follow", "--from-pod", "xwing", "-o", "json"), true);
     assertThat(lab.hexgate("status", "--server", lab.relay()).out())
         .contains("Healthcheck (via " + lab.relay() + "): Ok", "Connected Nodes: 2/2").containsPattern("Current/Max Flows: [\\d,]+/8,190");
@@ -56,6 +59,8 @@ final class HubbleCliChecks {
     assertThat(hubble(lab, bin, "observe", "--server", lab.relay(), "--http-path", "/v1/exhaust-port").out())
         .containsPattern(exhaust).doesNotContain("request-landing");
     assertJsonLines(hubble(lab, bin, "observe", "--server", lab.relay(), "--last", "5", "-o", "json").out());
+    assertDeathstarDeployment(
+        hubble(lab, bin, "observe", "--server", lab.relay(), "--to-workload", "Deployment/deathstar", "--last", "3", "-o", "json").out());
     assertFollowed(lab, List.of(bin, "observe", "--server", lab.relay(), "--follow", "--from-pod", "xwing", "-o", "json"), false);
     Run nodes = hubble(lab, bin, "list", "nodes", "--server", lab.relay());
     assertThat(nodes.out().lines().filter(l -> l.matches("node-\\d+\\s+Connected\\s+.*"))).hasSize(2);
@@ -79,6 +84,17 @@ final class HubbleCliChecks {
       GetFlowsResponse r = HubbleJson.parse(line, GetFlowsResponse.newBuilder()).build();
       assertThat(r.hasFlow()).as(line).isTrue();
       assertThat(r.getNodeName()).as(line).matches("node-\\d+");
+    }
+  }
+
+  /** The deathstar's pods are a Deployment's: the flows to that workload name it. */
+  private static void assertDeathstarDeployment(String out) throws Exception {
+    List<String> lines = out.lines().toList();
+    assertThat(lines).as("flows to the deathstar Deployment").isNotEmpty();
+    for (String line : lines) {
+      Flow f = HubbleJson.parse(line, GetFlowsResponse.newBuilder()).build().getFlow();
+      assertThat(f.getDestination().getWorkloadsList()).as(line)
+          .containsExactly(Workload.newBuilder().setName("deathstar").setKind("Deployment").build());
     }
   }
 

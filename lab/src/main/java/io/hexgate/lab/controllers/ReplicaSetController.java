@@ -84,6 +84,8 @@ public final class ReplicaSetController implements AutoCloseable {
           new PodBuilder()
               .withNewMetadata()
               .withName(rs.getMetadata().getName() + "-" + Names.randomSuffix(5))
+              // as Kubernetes' controller asks for it: what tells Hubble the pod is a replica (its workload)
+              .withGenerateName(rs.getMetadata().getName() + "-")
               .withNamespace(rs.getMetadata().getNamespace())
               .withLabels(tm.getLabels())
               .withAnnotations(tm.getAnnotations())

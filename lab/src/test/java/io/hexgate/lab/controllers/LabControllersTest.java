@@ -103,6 +103,7 @@ class LabControllersTest {
     });
     for (Pod p : pods("deathstar-")) {
       assertThat(p.getMetadata().getName()).matches("deathstar-" + hash + "-[bcdfghjklmnpqrstvwxz2456789]{5}");
+      assertThat(p.getMetadata().getGenerateName()).isEqualTo("deathstar-" + hash + "-");
       assertThat(p.getMetadata().getLabels()).containsEntry("pod-template-hash", hash).containsEntry("class", "deathstar");
       assertThat(Owners.controlledBy(p, rs)).isTrue();
       start(p, true);
