@@ -28,6 +28,11 @@ class FlowNamesToAgentsTest {
     return u.getUpsertIpcacheList().stream().collect(Collectors.toMap(IpcacheEntry::getPrefix, Function.identity()));
   }
 
+  /** What a node at revision {@code before} receives to catch up. */
+  private static StateUpdate since(NodeRevisions r, long before) {
+    return r.current().state().delta(r.at(before), "e", before, r.current().revision());
+  }
+
   private static EndpointState endpoint(StateUpdate u, String name) {
     return u.getUpsertEndpointsList().stream().filter(e -> e.getKey().getName().equals(name)).findFirst().orElseThrow();
   }
@@ -61,8 +66,7 @@ class FlowNamesToAgentsTest {
     engine.upsertEndpoint(StarWars.pod("xwing-2", "10.0.2.11", Map.of("org", "alliance", "class", "xwing"), "node-b"));
     hub.changed(engine.snapshot(), Set.of());
 
-    StateUpdate delta = revisions.current().state().delta(revisions.at(before), "e", before, revisions.current().revision());
-    assertThat(ipcache(delta).get("10.0.2.11/32").getPodName()).isEqualTo("xwing-2");
+    assertThat(ipcache(since(revisions, before)).get("10.0.2.11/32").getPodName()).isEqualTo("xwing-2");
   }
 
   @Test
@@ -97,9 +101,8 @@ class FlowNamesToAgentsTest {
     hub.changed(engine.snapshot(), Set.of());
 
     Workload statefulSet = Workload.newBuilder().setName("deathstar").setKind("StatefulSet").build();
-    StateUpdate deltaA = onA.current().state().delta(onA.at(beforeA), "e", beforeA, onA.current().revision());
-    assertThat(endpoint(deltaA, "deathstar").getWorkload()).isEqualTo(statefulSet);
-    StateUpdate deltaB = onB.current().state().delta(onB.at(beforeB), "e", beforeB, onB.current().revision());
+    assertThat(endpoint(since(onA, beforeA), "deathstar").getWorkload()).isEqualTo(statefulSet);
+    StateUpdate deltaB = since(onB, beforeB);
     assertThat(deltaB.getUpsertIpcacheList()).extracting(IpcacheEntry::getPrefix).containsExactly("10.0.1.10/32");
     assertThat(ipcache(deltaB).get("10.0.1.10/32").getWorkload()).isEqualTo(statefulSet);
     assertThat(deltaB.getUpsertEndpointsList()).isEmpty();
