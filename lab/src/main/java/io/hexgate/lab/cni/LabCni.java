@@ -341,7 +341,7 @@ public final class LabCni implements AutoCloseable {
     }
   }
 
-  /** Whether what the API has of the containers is what they are now (restarts, exits and readiness are news). */
+  /** Whether what the API has of the containers is what they are now (restarts, exits, start and readiness are news). */
   private static boolean sameContainers(List<ContainerStatus> now, List<ContainerStatus> written) {
     if (written == null || written.size() != now.size()) {
       return false;
@@ -349,7 +349,8 @@ public final class LabCni implements AutoCloseable {
     for (int i = 0; i < now.size(); i++) {
       ContainerStatus a = now.get(i);
       ContainerStatus b = written.get(i);
-      if (!java.util.Objects.equals(a.getReady(), b.getReady()) || !java.util.Objects.equals(a.getRestartCount(), b.getRestartCount())
+      if (!java.util.Objects.equals(a.getReady(), b.getReady()) || !java.util.Objects.equals(a.getStarted(), b.getStarted())
+          || !java.util.Objects.equals(a.getRestartCount(), b.getRestartCount())
           || !java.util.Objects.equals(a.getState(), b.getState())) {
         return false;
       }
