@@ -155,9 +155,9 @@ class ContainerPodsTest {
    */
   @Test
   void aStartupProbesSuccessRunsTheReadinessProbeAtOnce() throws Exception {
-    List<String> up = List.of("test", "-f", "/tmp/up");
+    List<String> up = List.of("/bin/test", "-f", "/up");
     run("slow", b -> b.editSpec().editFirstContainer()
-        .withArgs("-c", "sleep 3; touch /tmp/up; echo UP; sleep 3600")
+        .withArgs("-c", "sleep 3; touch /up && echo UP; sleep 3600")
         .withNewStartupProbe().withNewExec().withCommand(up).endExec().withPeriodSeconds(1).withFailureThreshold(60).endStartupProbe()
         .withNewReadinessProbe().withNewExec().withCommand(up).endExec().withPeriodSeconds(60).endReadinessProbe()
         .endContainer().endSpec());
