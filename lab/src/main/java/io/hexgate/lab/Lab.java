@@ -45,6 +45,7 @@ import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -201,7 +202,7 @@ public final class Lab implements AutoCloseable {
       // API server has no authorizer (and its watches ignore field selectors): the shared informer serves
       SharedIndexInformer<Pod> pods = controlPlane.embedded() ? informers.pods()
           : nodeClient.pods().inAnyNamespace().withField("spec.nodeName", node.name()).runnableInformer(0);
-      LabCni cni = new LabCni(nodeClient, pods, node, dns, this::nameserver, clock, this::inDatapath, this::podFilter, containerHost(node, nodeClient, progress));
+      LabCni cni = new LabCni(nodeClient, pods, node, dns, this::nameserver, clock, this::inDatapath, podFilters(), containerHost(node, nodeClient, progress));
       closing.add(cni); // closed before the network: workloads stop before their namespaces go
       if (pods != informers.pods()) {
         nodePods.add(pods);
@@ -310,6 +311,35 @@ public final class Lab implements AutoCloseable {
       progress.println("node agent " + node.name() + ": " + agent.datapath().describe());
     }
     agents = kernel;
+  }
+
+  private LabCni.HostSideFilter podFilters() {
+    return new LabCni.HostSideFilter() {
+      @Override
+      public NodeNetwork.HostSideSetup forNode(NodeNetwork node) {
+        return podFilter(node);
+      }
+
+      @Override
+      public boolean available(NodeNetwork node) {
+        return podFilterPinned(node);
+      }
+    };
+  }
+
+  /** Whether the node's agent has pinned the not_ready programs {@link #podFilter} attaches (true where none are needed). */
+  private boolean podFilterPinned(NodeNetwork node) {
+    Path pins;
+    if (installed()) {
+      pins = LabOptions.installedAgentPinDir(node.name());
+    } else {
+      NodeAgent agent = agentsByNode.get(node.name());
+      if (agent != null && !agent.datapath().enforcesInKernel()) {
+        return true;
+      }
+      pins = node.pinDir();
+    }
+    return Files.exists(NotReadyFilter.pin(pins, NotReadyFilter.TO_POD)) && Files.exists(NotReadyFilter.pin(pins, NotReadyFilter.FROM_POD));
   }
 
   /**

@@ -81,6 +81,8 @@ public final class HexgateOperator implements AutoCloseable {
   private final Operator operator; // null when the caller feeds the engine
   private final ScheduledExecutorService gc;
   private final AtomicBoolean leader = new AtomicBoolean();
+  /** Set by {@link #stop()}: leading ends then because this replica stops, not because it lost the Lease. */
+  private volatile boolean stopping;
   private final OperatorPorts ports = new OperatorPorts();
 
   /** The operator {@code config} describes, not started yet; {@code config.client()} is required. */
@@ -193,7 +195,9 @@ public final class HexgateOperator implements AutoCloseable {
         config.identity(),
         // Runs before JOSDK starts event processing, so identities are loaded before the first allocation.
         new LeaderCallbacks(this::startLeadingWithSyncedInformers, this::stopLeading, id -> {}),
-        config.exitOnLostLeadership());
+        // never JOSDK's own exit: stopping (SIGTERM's shutdown hook) ends leading too, and System.exit inside a
+        // shutdown hook blocks for good, so the pod would only end at SIGKILL; stopLeading() exits instead
+        false);
   }
 
   private void startLeading() {
@@ -213,6 +217,11 @@ public final class HexgateOperator implements AutoCloseable {
   private void stopLeading() {
     leader.set(false);
     feed.reset();
+    if (config.exitOnLostLeadership() && !stopping) {
+      LOG.error("lost the Lease {}: exiting, so that this replica never writes alongside the new leader", config.leaseName());
+      // on a thread of its own: this one holds the elector's lock, which the shutdown hook's stop() takes
+      new Thread(() -> System.exit(1), "hexgate-lost-leadership").start();
+    }
   }
 
   private boolean servesAgents() {
@@ -304,6 +313,7 @@ public final class HexgateOperator implements AutoCloseable {
   }
 
   public void stop() {
+    stopping = true;
     ports.close();
     sender.shutdownNow();
     gc.shutdownNow();

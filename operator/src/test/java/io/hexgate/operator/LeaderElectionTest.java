@@ -72,10 +72,14 @@ class LeaderElectionTest {
   }
 
   private HexgateOperator replica(String name) {
+    return replica(name, false);
+  }
+
+  private HexgateOperator replica(String name, boolean exitOnLostLeadership) {
     HexgateOperator op =
         HexgateOperator.create(
             TestOperator.config(api.client(), clock)
-                .lease("kube-system", LEASE, Duration.ofMillis(1500), Duration.ofMillis(250), name, false)
+                .lease("kube-system", LEASE, Duration.ofMillis(1500), Duration.ofMillis(250), name, exitOnLostLeadership)
                 .build());
     Set<PolicyRef> refs = ConcurrentHashMap.newKeySet();
     seen.put(name, refs);
@@ -128,6 +132,22 @@ class LeaderElectionTest {
             });
     long identity = kube.resources(CiliumEndpoint.class).inNamespace("default").withName("web").get().getStatus().identity.id;
     assertThat(identity).isEqualTo(256);
+  }
+
+  /**
+   * A leader told to stop (SIGTERM's shutdown hook does that in {@code hexgate operator}) stops leading but
+   * does not exit the process on that account: an exit from inside the shutdown hook would block for good, so
+   * the pod would only end at SIGKILL, its grace period later. Were it to exit, this test's JVM would end.
+   */
+  @Test
+  void shouldStopALeaderThatExitsOnLostLeadershipWithoutExiting() {
+    HexgateOperator a = replica("a", true);
+    a.start();
+    await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+
+    a.stop();
+
+    assertThat(a.isLeader()).isFalse();
   }
 
   @Test

@@ -60,6 +60,8 @@ public final class LabCni implements AutoCloseable {
   private final Clock clock;
   private final ReconcileLoop loop;
   private final Map<String, PodSandbox> sandboxes = new ConcurrentHashMap<>();
+  /** Pods whose setup waits for the node's agent, told so by an event once. */
+  private final java.util.Set<String> waitingForAgent = ConcurrentHashMap.newKeySet();
   private final Predicate<PodNetwork> datapathReady;
   private final HostSideFilter hostSideFilter;
   private final ContainerHost containerHost;
@@ -82,6 +84,11 @@ public final class LabCni implements AutoCloseable {
     HostSideFilter NONE = node -> NodeNetwork.HostSideSetup.NONE;
 
     NodeNetwork.HostSideSetup forNode(NodeNetwork node);
+
+    /** Whether the node has what {@link #forNode} attaches (its agent's pinned programs): pods wait until it has. */
+    default boolean available(NodeNetwork node) {
+      return true;
+    }
   }
 
   /**
@@ -155,6 +162,7 @@ public final class LabCni implements AutoCloseable {
     PodSandbox existing = sandboxes.get(key);
     boolean deleting = pod != null && pod.getMetadata().getDeletionTimestamp() != null;
     if (pod == null || deleting || existing != null && !existing.uid().equals(pod.getMetadata().getUid())) {
+      waitingForAgent.remove(key);
       if (existing != null) {
         tearDown(existing);
       }
@@ -167,6 +175,16 @@ public final class LabCni implements AutoCloseable {
       existing = null;
     }
     if (existing == null) {
+      if (!Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) && !hostSideFilter.available(node)) {
+        // as Cilium's CNI plugin waits for its agent: the pod is set up once the agent's filter is there,
+        // not after a back-off that has grown while the agent was starting
+        if (waitingForAgent.add(key)) {
+          events.warning(pod, "FailedCreatePodSandBox", "Failed to create pod sandbox: the node's agent has not loaded its datapath yet");
+        }
+        loop.enqueueAfter(key, DATAPATH_POLL);
+        return;
+      }
+      waitingForAgent.remove(key);
       try {
         existing = setUp(pod, node);
       } catch (RuntimeException e) {
@@ -341,7 +359,7 @@ public final class LabCni implements AutoCloseable {
     }
   }
 
-  /** Whether what the API has of the containers is what they are now (restarts, exits and readiness are news). */
+  /** Whether what the API has of the containers is what they are now (restarts, exits, start and readiness are news). */
   private static boolean sameContainers(List<ContainerStatus> now, List<ContainerStatus> written) {
     if (written == null || written.size() != now.size()) {
       return false;
@@ -349,7 +367,8 @@ public final class LabCni implements AutoCloseable {
     for (int i = 0; i < now.size(); i++) {
       ContainerStatus a = now.get(i);
       ContainerStatus b = written.get(i);
-      if (!java.util.Objects.equals(a.getReady(), b.getReady()) || !java.util.Objects.equals(a.getRestartCount(), b.getRestartCount())
+      if (!java.util.Objects.equals(a.getReady(), b.getReady()) || !java.util.Objects.equals(a.getStarted(), b.getStarted())
+          || !java.util.Objects.equals(a.getRestartCount(), b.getRestartCount())
           || !java.util.Objects.equals(a.getState(), b.getState())) {
         return false;
       }

@@ -86,8 +86,8 @@ public final class ContainerPod implements Workload {
         Path logFile = host.logFile(ns, pod.getMetadata().getName(), c.getName());
         RunningContainer rc = new RunningContainer(id, c.getName(), cdir, image.rootfs(), spec, pod.getSpec().getRestartPolicy(), logFile, changed);
         started.add(rc);
-        if (c.getReadinessProbe() != null) {
-          ReadinessProbe.attach(c.getReadinessProbe(), c.getPorts(), where.netns(), where.podIp(), rc, probes, changed);
+        if (c.getReadinessProbe() != null || c.getStartupProbe() != null) {
+          ReadinessProbe.attach(c.getReadinessProbe(), c.getStartupProbe(), c.getPorts(), where.netns(), where.podIp(), rc, probes, changed);
         }
         rc.start();
       }
@@ -140,7 +140,7 @@ public final class ContainerPod implements Workload {
       Container spec = pod.getSpec().getContainers().stream().filter(x -> x.getName().equals(c.name())).findFirst().orElseThrow();
       ContainerStatusBuilder b = new ContainerStatusBuilder()
           .withName(c.name()).withImage(spec.getImage()).withImageID(images.getOrDefault(c.name(), ""))
-          .withContainerID("runc://" + c.id()).withReady(s.ready()).withStarted(s.running()).withRestartCount(s.restartCount());
+          .withContainerID("runc://" + c.id()).withReady(s.ready()).withStarted(c.started()).withRestartCount(s.restartCount());
       if (s.running()) {
         b.withNewState().withNewRunning(time(s.startedAt())).endState();
       } else if (s.done()) {

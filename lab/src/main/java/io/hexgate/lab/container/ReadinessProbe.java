@@ -17,11 +17,13 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * A container's readiness probe, run by the lab node as a kubelet runs it: httpGet and tcpSocket from inside
- * the pod's network namespace (to the pod's IP unless the probe names a host; HTTPS without verifying the
- * certificate, as a kubelet), exec through {@code runc exec}; every {@code periodSeconds} after
- * {@code initialDelaySeconds}, ready after {@code successThreshold} successes, not after
- * {@code failureThreshold} failures.
+ * A container's readiness probe, and its startup probe, run by the lab node as a kubelet runs them: httpGet
+ * and tcpSocket from inside the pod's network namespace (to the pod's IP unless the probe names a host;
+ * HTTPS without verifying the certificate, as a kubelet), exec through {@code runc exec}; every
+ * {@code periodSeconds} after {@code initialDelaySeconds}, ready after {@code successThreshold} successes,
+ * not after {@code failureThreshold} failures. A startup probe holds the readiness probe back until it
+ * first succeeds, which starts a readiness probe at once (as a kubelet's probe manager triggers one), and
+ * stops the container after {@code failureThreshold} failures, for its restart policy to restart it.
  */
 final class ReadinessProbe {
   private final Probe probe;
@@ -43,20 +45,70 @@ final class ReadinessProbe {
     this.container = container;
   }
 
-  /** Probes {@code container} on {@code timer} and makes its readiness follow; {@code changed} runs when it flips. */
-  static void attach(Probe probe, java.util.List<io.fabric8.kubernetes.api.model.ContainerPort> ports, String netns, String podIp,
-      RunningContainer container, ScheduledExecutorService timer, Runnable changed) {
-    ReadinessProbe p = new ReadinessProbe(probe, ports, netns, podIp, container);
-    container.readiness(() -> p.ready);
-    long period = probe.getPeriodSeconds() == null ? 10 : probe.getPeriodSeconds();
-    long delay = probe.getInitialDelaySeconds() == null ? 0 : probe.getInitialDelaySeconds();
-    timer.scheduleWithFixedDelay(() -> {
-      boolean before = p.ready;
-      p.round();
-      if (before != p.ready) {
+  /**
+   * Probes {@code container} on {@code timer} with its readiness and startup probes (either may be null) and
+   * makes its readiness and start follow; {@code changed} runs when either flips.
+   */
+  static void attach(Probe readinessProbe, Probe startupProbe, java.util.List<io.fabric8.kubernetes.api.model.ContainerPort> ports,
+      String netns, String podIp, RunningContainer container, ScheduledExecutorService timer, Runnable changed) {
+    ReadinessProbe readiness = readinessProbe == null ? null : new ReadinessProbe(readinessProbe, ports, netns, podIp, container);
+    ReadinessProbe startup = startupProbe == null ? null : new ReadinessProbe(startupProbe, ports, netns, podIp, container);
+    Runnable readinessRound = () -> {
+      boolean before = readiness.ready;
+      if (startup != null && !startup.ready) {
+        readiness.successes = 0;
+        readiness.ready = false; // a kubelet runs no readiness probe before the startup probe succeeded
+      } else {
+        readiness.round();
+      }
+      if (before != readiness.ready) {
         changed.run();
       }
-    }, delay, period, TimeUnit.SECONDS);
+    };
+    if (startup != null) {
+      container.startup(() -> startup.ready);
+      schedule(startupProbe, timer, () -> {
+        boolean before = startup.ready;
+        startup.startupRound();
+        if (before != startup.ready) {
+          changed.run();
+          if (startup.ready && readiness != null) {
+            timer.execute(readinessRound);
+          }
+        }
+      });
+    }
+    if (readiness != null) {
+      container.readiness(() -> readiness.ready);
+      schedule(readinessProbe, timer, readinessRound);
+    } else {
+      container.readiness(() -> startup.ready);
+    }
+  }
+
+  private static void schedule(Probe probe, ScheduledExecutorService timer, Runnable round) {
+    long period = probe.getPeriodSeconds() == null ? 10 : probe.getPeriodSeconds();
+    long delay = probe.getInitialDelaySeconds() == null ? 0 : probe.getInitialDelaySeconds();
+    timer.scheduleWithFixedDelay(round, delay, period, TimeUnit.SECONDS);
+  }
+
+  /** Until the first success of each run of the container; too many failures stop it, as a kubelet kills it. */
+  private void startupRound() {
+    if (!container.state().running()) {
+      failures = 0;
+      ready = false;
+      return;
+    }
+    if (ready) {
+      return;
+    }
+    if (check()) {
+      failures = 0;
+      ready = true;
+    } else if (++failures >= (probe.getFailureThreshold() == null ? 3 : probe.getFailureThreshold())) {
+      failures = 0;
+      Runc.kill(container.id(), "TERM");
+    }
   }
 
   private void round() {

@@ -40,6 +40,7 @@ final class RunningContainer implements AutoCloseable {
   private final Runnable changed;
   private final Path logFile;
   private BooleanSupplier readiness = () -> true;
+  private BooleanSupplier startup = () -> true;
   private final Thread supervisor;
   private volatile Process runc;
   private volatile boolean stopping;
@@ -77,6 +78,15 @@ final class RunningContainer implements AutoCloseable {
 
   void readiness(BooleanSupplier probe) {
     this.readiness = probe;
+  }
+
+  /** Whether the container runs and its startup probe, if it has one, succeeded since it started. */
+  boolean started() {
+    return state.running() && startup.getAsBoolean();
+  }
+
+  void startup(BooleanSupplier probe) {
+    this.startup = probe;
   }
 
   void start() {

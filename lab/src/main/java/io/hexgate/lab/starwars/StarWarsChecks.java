@@ -87,7 +87,7 @@ public final class StarWarsChecks {
   }
 
   /** A flow the node agents or their L7 proxies reported, if they did. */
-  public record Flow(String expectation, Optional<io.hexgate.contract.hubble.flow.Flow> flow) implements Outcome {
+  public record Flow(String expectation, Optional<io.hexgate.contract.hubble.flow.Flow> flow, Duration waited) implements Outcome {
     @Override
     public boolean passed() {
       return flow.isPresent();
@@ -95,7 +95,7 @@ public final class StarWarsChecks {
 
     @Override
     public String observed() {
-      return "no such flow within " + FLOW_WAIT.toSeconds() + " s";
+      return "no such flow within " + (waited.toMillis() % 1000 == 0 ? waited.toSeconds() + " s" : waited.toMillis() + " ms");
     }
   }
 
@@ -114,10 +114,17 @@ public final class StarWarsChecks {
 
   private final Pods pods;
   private final Flows flows;
+  private final Duration flowWait;
 
   public StarWarsChecks(Pods pods, Flows flows) {
+    this(pods, flows, FLOW_WAIT);
+  }
+
+  /** @param flowWait how long a flow may take to show up in {@code flows} */
+  StarWarsChecks(Pods pods, Flows flows, Duration flowWait) {
     this.pods = pods;
     this.flows = flows;
+    this.flowWait = flowWait;
   }
 
   /** POST /v1/request-landing answers "Ship landed". */
@@ -200,11 +207,11 @@ public final class StarWarsChecks {
   }
 
   private Flow reported(String expectation, Predicate<io.hexgate.contract.hubble.flow.Flow> wanted) throws Exception {
-    long deadline = System.nanoTime() + FLOW_WAIT.toNanos();
+    long deadline = System.nanoTime() + flowWait.toNanos();
     while (true) {
       Optional<io.hexgate.contract.hubble.flow.Flow> seen = flows.last(FLOWS_SEARCHED).stream().filter(wanted).findFirst();
       if (seen.isPresent() || System.nanoTime() > deadline) {
-        return new Flow(expectation, seen);
+        return new Flow(expectation, seen, flowWait);
       }
       Thread.sleep(250);
     }

@@ -148,6 +148,32 @@ class ContainerPodsTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> current("envs").getStatus().getContainerStatuses().get(0).getReady());
   }
 
+  /**
+   * The readiness probe runs every minute, so only the startup probe's first success, which runs a readiness
+   * probe at once as a kubelet does, makes the pod Ready within seconds of its process being up; before that
+   * the container is neither started nor ready.
+   */
+  @Test
+  void aStartupProbesSuccessRunsTheReadinessProbeAtOnce() throws Exception {
+    List<String> up = List.of("/bin/test", "-f", "/up");
+    run("slow", b -> b.editSpec().editFirstContainer()
+        .withArgs("-c", "sleep 3; touch /up && echo UP; sleep 3600")
+        .withNewStartupProbe().withNewExec().withCommand(up).endExec().withPeriodSeconds(1).withFailureThreshold(60).endStartupProbe()
+        .withNewReadinessProbe().withNewExec().withCommand(up).endExec().withPeriodSeconds(60).endReadinessProbe()
+        .endContainer().endSpec());
+    await().atMost(Duration.ofSeconds(60)).until(() -> current("slow").getStatus() != null && "Running".equals(current("slow").getStatus().getPhase()));
+    ContainerStatus starting = current("slow").getStatus().getContainerStatuses().get(0);
+    if (!log("slow").contains("UP")) {
+      assertThat(starting.getStarted()).as("started before the startup probe succeeded").isFalse();
+      assertThat(starting.getReady()).as("ready before the startup probe succeeded").isFalse();
+    }
+    awaitLog("slow", "UP");
+    long up1 = System.nanoTime();
+    await().atMost(Duration.ofSeconds(30)).until(() -> current("slow").getStatus().getContainerStatuses().get(0).getReady());
+    assertThat(Duration.ofNanos(System.nanoTime() - up1)).as("from up to Ready, with readiness probed every minute").isLessThan(Duration.ofSeconds(15));
+    assertThat(current("slow").getStatus().getContainerStatuses().get(0).getStarted()).isTrue();
+  }
+
   @Test
   void aReadOnlyRootRefusesWritesAndRunAsUserIsTheProcessUser() throws Exception {
     run("locked", b -> b.editSpec().editFirstContainer()
