@@ -229,7 +229,7 @@ class AgentCertificateRenewalTest {
   }
 
   private String target() {
-    return "localhost:" + operator.agentPort();
+    return "localhost:" + operator.ports().agentPort();
   }
 
   /** An agent for {@code node} on {@code channel}, not started, recording the updates it applies. */

@@ -161,7 +161,7 @@ class StarWarsDatapathTest {
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", System.getProperty("java.class.path"),
             "io.hexgate.cli.HexgateCli", "agent",
-            "--node", n.netns(), "--operator", "localhost:" + operator.agentPort(),
+            "--node", n.netns(), "--operator", "localhost:" + operator.ports().agentPort(),
             "--cert-dir", certs.resolve(n.netns()).toString(), "--netns", n.netns(),
             "--pin-dir", n.pinDir().toString(), "--datapath", "bpf", "--metrics-port", "0")
         .redirectErrorStream(true)
@@ -236,7 +236,7 @@ class StarWarsDatapathTest {
     CertificateAuthority ca = agentCa();
     for (NodeNetwork n : List.of(n1, n2)) {
       ca.issueAgent(n.netns()).writeTo(certs.resolve(n.netns()));
-      ManagedChannel channel = AgentCredentials.channel("localhost:" + operator.agentPort(), certs.resolve(n.netns()), null);
+      ManagedChannel channel = AgentCredentials.channel("localhost:" + operator.ports().agentPort(), certs.resolve(n.netns()), null);
       closing.add(channel::shutdownNow);
       closing.add(
           NodeAgent.start(

@@ -243,7 +243,7 @@ public final class Lab implements AutoCloseable {
             .build());
     operator.start();
     closing.add(operator);
-    relayPort = operator.relayPort();
+    relayPort = operator.ports().relayPort();
     progress.println("the relay serves every node's flows on " + relayAddress() + " (hubble observe --server " + relayAddress() + ")");
 
     startAgents(progress);

@@ -349,19 +349,9 @@ public final class HexgateOperator implements AutoCloseable {
     return metrics;
   }
 
-  /** The port metrics are served on, once started; -1 without metrics. */
-  public int metricsPort() {
-    return ports.metricsPort();
-  }
-
-  /** The port agents connect to over mutual TLS, once started; -1 for other endpoints. */
-  public int agentPort() {
-    return ports.agentPort();
-  }
-
-  /** The Hubble relay's port, once started; -1 without one. */
-  public int relayPort() {
-    return ports.relayPort();
+  /** The ports this replica listens on (metrics, agents, relay), once started. */
+  public OperatorPorts ports() {
+    return ports;
   }
 
   /** The cluster's ClusterIP Services and their ready backends, as the agents receive them. */

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * mutual TLS with the CA that also signs the agents' certificates) and the Hubble relay. Each is opened
  * at most once and closed by {@link #close()}.
  */
-final class OperatorPorts implements AutoCloseable {
+public final class OperatorPorts implements AutoCloseable {
   private MetricsServer metrics;
   private Server inProcess;
   private volatile AgentServer agents; // read by the agents' installer for the CA it publishes
@@ -64,17 +64,17 @@ final class OperatorPorts implements AutoCloseable {
   }
 
   /** The Hubble relay's port, once started; -1 without one. */
-  int relayPort() {
+  public int relayPort() {
     return relay == null ? -1 : relay.port();
   }
 
   /** The port metrics are served on, once started; -1 without metrics. */
-  int metricsPort() {
+  public int metricsPort() {
     return metrics == null ? -1 : metrics.port();
   }
 
   /** The port agents connect to over mutual TLS, once started; -1 for other endpoints. */
-  int agentPort() {
+  public int agentPort() {
     AgentServer s = agents;
     return s == null ? -1 : s.port();
   }

@@ -305,7 +305,7 @@ public class HexgateConfigReconcilerTest {
 
     Agent(String node, boolean enforcing, String reason) throws Exception {
       IssuedCertificate cert = new CaSecretStore(kube, ns, "hexgate-ca", Clock.systemUTC()).load().orElseThrow().issueAgent(node);
-      channel = Grpc.newChannelBuilderForAddress("localhost", operator.agentPort(), TlsChannelCredentials.newBuilder()
+      channel = Grpc.newChannelBuilderForAddress("localhost", operator.ports().agentPort(), TlsChannelCredentials.newBuilder()
               .trustManager(pem(cert.caPem()))
               .keyManager(pem(cert.certificatePem()), pem(cert.keyPem()))
               .build())
