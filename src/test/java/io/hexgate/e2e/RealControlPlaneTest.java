@@ -327,8 +327,10 @@ class RealControlPlaneTest {
     assertThat(log).as("the operator ran into RBAC").doesNotContain("Forbidden", "forbidden");
   }
 
+  // Last: after the kube-apiserver restart, kube-controller-manager's informers back off before they watch
+  // again, which would hold up the garbage collection and ServiceAccounts the tests before it wait for.
   @Test
-  @Order(6)
+  @Order(10)
   void enforcementGoesOnWhileKubeApiserverIsDownAndStatusCatchesUp() throws Exception {
     String bpf = NodeAgent.bpfUnavailable().orElse(null);
     Assumptions.assumeTrue(bpf == null, () -> "skipped: the eBPF datapath is unavailable (" + bpf + ")");
@@ -373,21 +375,40 @@ class RealControlPlaneTest {
   }
 
   @Test
-  @Order(7)
+  @Order(6)
   void deletingADeploymentCollectsItsReplicaSetPodsAndCiliumEndpoints() throws Exception {
-    assertThat(lab.kubectl("get", "cep", "-o", "name").out()).contains("deathstar-");
-    Run deleted = lab.kubectl("delete", "deployment", "deathstar");
+    // a Deployment of its own: the deathstar serves the outage test that runs last
+    Path f = Files.createTempFile(state, "shuttle", ".yaml");
+    Files.writeString(f, """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: shuttle, namespace: default}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {class: shuttle}}
+          template:
+            metadata: {labels: {org: alliance, class: shuttle}}
+            spec:
+              containers: [{name: main, image: quay.io/cilium/json-mock:v1.3.8}]
+        """, StandardCharsets.UTF_8);
+    Run created = lab.kubectl("apply", "-f", f.toString());
+    assertThat(created.code()).as(created.err()).isZero();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (lab.kubectl("get", "cep", "-o", "name").out().lines().filter(l -> l.contains("/shuttle-")).count() < 2) {
+      assertThat(System.nanoTime()).as("the shuttle's two CiliumEndpoints").isLessThan(deadline);
+      Thread.sleep(500);
+    }
+    Run deleted = lab.kubectl("delete", "deployment", "shuttle");
     assertThat(deleted.code()).as(deleted.err()).isZero();
-    awaitGone(List.of("replicasets", "pods", "ciliumendpoints"), "deathstar", "default");
+    awaitGone(List.of("replicasets", "pods", "ciliumendpoints"), "shuttle", "default");
   }
 
   @Test
-  @Order(8)
+  @Order(7)
   void deletingANamespaceRemovesItsPoliciesEndpointsAndUnusedIdentities() throws Exception {
     assertThat(lab.kubectl("create", "namespace", "empire").code()).isZero();
-    // pods wait for the namespace's default ServiceAccount, which kube-controller-manager makes; after the
-    // kube-apiserver restart above its informers may still be backing off before they watch again
-    long saDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    // pods wait for the namespace's default ServiceAccount, which kube-controller-manager makes
+    long saDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (lab.kubectl("get", "serviceaccount", "default", "-n", "empire").code() != 0) {
       assertThat(System.nanoTime()).as("the default ServiceAccount of a new namespace").isLessThan(saDeadline);
       Thread.sleep(200);
