@@ -45,7 +45,6 @@ import io.hexgate.operator.HexgateOperator;
 import io.hexgate.operator.OperatorConfig;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -329,17 +328,7 @@ public final class Lab implements AutoCloseable {
 
   /** Whether the node's agent has pinned the not_ready programs {@link #podFilter} attaches (true where none are needed). */
   private boolean podFilterPinned(NodeNetwork node) {
-    Path pins;
-    if (installed()) {
-      pins = LabOptions.installedAgentPinDir(node.name());
-    } else {
-      NodeAgent agent = agentsByNode.get(node.name());
-      if (agent != null && !agent.datapath().enforcesInKernel()) {
-        return true;
-      }
-      pins = node.pinDir();
-    }
-    return Files.exists(NotReadyFilter.pin(pins, NotReadyFilter.TO_POD)) && Files.exists(NotReadyFilter.pin(pins, NotReadyFilter.FROM_POD));
+    return notReadyPins(node).map(NotReadyFilter::pinned).orElse(true);
   }
 
   /**
@@ -348,15 +337,21 @@ public final class Lab implements AutoCloseable {
    * its banner says, and gets nothing.
    */
   private NodeNetwork.HostSideSetup podFilter(NodeNetwork node) {
+    return notReadyPins(node)
+        .<NodeNetwork.HostSideSetup>map(pins -> ifname -> NotReadyFilter.attachPinned(pins, NetNs.ifIndex(ifname)))
+        .orElse(NodeNetwork.HostSideSetup.NONE);
+  }
+
+  /** Where the node's agent pins its not_ready programs; empty for a node on the Java datapath, which gets none. */
+  private Optional<Path> notReadyPins(NodeNetwork node) {
     if (installed()) {
-      Path pins = LabOptions.installedAgentPinDir(node.name());
-      return ifname -> NotReadyFilter.attachPinned(pins, NetNs.ifIndex(ifname));
+      return Optional.of(LabOptions.installedAgentPinDir(node.name()));
     }
     NodeAgent agent = agentsByNode.get(node.name());
     if (agent != null && !agent.datapath().enforcesInKernel()) {
-      return NodeNetwork.HostSideSetup.NONE;
+      return Optional.empty();
     }
-    return ifname -> NotReadyFilter.attachPinned(node.pinDir(), NetNs.ifIndex(ifname));
+    return Optional.of(node.pinDir());
   }
 
   /** Whether the agent of the pod's node has applied the pod's endpoint (true where no agent runs). */

@@ -25,6 +25,11 @@ public final class NotReadyFilter {
     return pinDir.resolve("prog_" + program);
   }
 
+  /** Whether the node's agent has pinned both not_ready programs under {@code pinDir}: {@link #attachPinned} can work. */
+  public static boolean pinned(Path pinDir) {
+    return Files.exists(pin(pinDir, TO_POD)) && Files.exists(pin(pinDir, FROM_POD));
+  }
+
   /**
    * Attaches the node's pinned not_ready programs to both hooks of {@code ifindex} (creating the clsact
    * qdisc), leaving a Hexgate filter already on a hook alone (the agent's, which knows better). Call on a
