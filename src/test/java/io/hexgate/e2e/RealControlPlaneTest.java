@@ -51,6 +51,8 @@ class RealControlPlaneTest {
 
   @TempDir static Path state;
   private static LabSession lab;
+  /** The kube-apiserver the outage test started again: this JVM's child, which `lab down` did not always stop. */
+  private static Process restartedApiserver;
 
   @BeforeAll
   static void up() throws Exception {
@@ -59,8 +61,17 @@ class RealControlPlaneTest {
 
   @AfterAll
   static void down() throws Exception {
-    if (lab != null) {
-      lab.down();
+    try {
+      if (lab != null) {
+        lab.down();
+      }
+    } finally {
+      if (restartedApiserver != null && restartedApiserver.isAlive()) {
+        restartedApiserver.destroy();
+        if (!restartedApiserver.waitFor(10, TimeUnit.SECONDS)) {
+          restartedApiserver.destroyForcibly();
+        }
+      }
     }
   }
 
@@ -358,7 +369,7 @@ class RealControlPlaneTest {
     assertThat(lab.kubectl("get", "pods").code()).as("the API server is really down").isNotZero();
 
     Path log = state.resolve("control-plane/kube-apiserver.log");
-    Process restarted = new ProcessBuilder(cmdline).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    Process restarted = restartedApiserver = new ProcessBuilder(cmdline).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     // `lab down` stops what the pid file names
     Files.writeString(pidFile, restarted.pid() + "\n" + cmdline.get(0) + "\n");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
