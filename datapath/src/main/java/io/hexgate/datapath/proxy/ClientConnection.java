@@ -2,6 +2,7 @@ package io.hexgate.datapath.proxy;
 
 import io.hexgate.contract.v1.HttpMatch;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -11,19 +12,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -49,8 +37,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   final ProxyContext px;
   final ProxyDirection direction;
-  final RequestDecoder decoder;
-  final ResponseEncoder encoder;
+  final RequestFramer framer;
   final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
   ConnectionEnds ends;
   L7Flows.Connection flows;
@@ -67,11 +54,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   boolean tunnel;
   private ScheduledFuture<?> headerTimer;
 
-  ClientConnection(ProxyContext px, ProxyDirection direction, RequestDecoder decoder, ResponseEncoder encoder) {
+  ClientConnection(ProxyContext px, ProxyDirection direction, RequestFramer framer) {
     this.px = px;
     this.direction = direction;
-    this.decoder = decoder;
-    this.encoder = encoder;
+    this.framer = framer;
   }
 
   @Override
@@ -89,70 +75,82 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (tunnel) {
       relay(msg);
-      return;
-    }
-    if (closing) {
-      ReferenceCountUtil.release(msg);
-      return;
-    }
-    if (msg instanceof HttpRequest req) {
-      request(req);
-      if (req.decoderResult().isFailure()) {
-        // the decoder's stand-in for a malformed request is a full one, with an (empty) body to free
-        ReferenceCountUtil.release(msg);
+    } else if (closing) {
+      discard(msg);
+    } else if (msg instanceof RequestHead h) {
+      request(h);
+    } else if (msg instanceof ByteBuf b) {
+      if (body == Body.FORWARD) {
+        toUpstream(b);
+      } else {
+        b.release();
       }
-    } else if (msg instanceof HttpContent c) {
-      content(c);
+    } else if (msg == MessageEnd.INSTANCE) {
+      body = Body.NONE;
+    } else if (msg instanceof HttpHeads.Malformed m) {
+      malformed(m);
+    }
+  }
+
+  private static void discard(Object msg) {
+    if (msg instanceof RequestHead h) {
+      h.release();
     } else {
       ReferenceCountUtil.release(msg);
     }
   }
 
-  private void request(HttpRequest req) {
+  private void request(RequestHead req) {
     cancelHeaderTimer();
-    if (req.decoderResult().isFailure()) {
-      Throwable cause = req.decoderResult().cause();
-      fail(cause instanceof TooLongFrameException
-          ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-          : HttpResponseStatus.BAD_REQUEST);
-      return;
-    }
     Optional<ConnectionPolicy> policy = px.policy().lookup(direction, ends.client(), ends.server());
     HttpRules.Decision d = policy.isEmpty()
         ? HttpRules.Decision.DENIED
         : rules(policy.get().http()).decide(req);
     if (d.allowed() && !d.upgradeAllowed()) {
-      LocalAnswers.stripUpgrade(req.headers());
+      LocalAnswers.stripUpgrade(req.headers);
     }
-    String protocol = req.protocolVersion().text();
-    String host = req.headers().get(HttpHeaderNames.HOST);
+    String host = req.headers.get("host");
     String authority = host != null ? host
         : ends.server().getAddress().getHostAddress() + ":" + ends.server().getPort();
-    Exchange e = new Exchange(req.method().name(), "http://" + authority + HttpRules.RequestTarget.path(req.uri()),
-        protocol, req.headers(), policy.orElse(null));
+    Exchange e = new Exchange(req.method, "http://" + authority + HttpRules.RequestTarget.path(req.target),
+        req.version, req.headers, policy.orElse(null));
     e.upgradeAllowed = d.upgradeAllowed();
-    e.closeAfter = !HttpUtil.isKeepAlive(req);
+    e.closeAfter = !HttpHeads.keepAlive(req.version, req.headers);
     flows.request(e, d.allowed());
     exchanges.add(e);
     if (exchanges.size() >= MAX_PIPELINED) {
       updateReading();
     }
+    boolean hasBody = req.framing != HttpHeads.Framing.NONE;
     if (d.allowed()) {
-      body = Body.FORWARD;
-      toUpstream(req);
+      body = hasBody ? Body.FORWARD : Body.NONE;
+      toUpstream(req.encode(client.alloc()));
       return;
     }
-    e.localResponse = LocalAnswers.forbidden(client.alloc());
-    boolean hasBody = HttpUtil.getContentLength(req, 0L) > 0 || HttpUtil.isTransferEncodingChunked(req);
-    if (hasBody && HttpUtil.is100ContinueExpected(req)) {
+    req.release();
+    e.localStatus = 403;
+    if (hasBody && "HTTP/1.1".equals(req.version) && "100-continue".equalsIgnoreCase(req.headers.get("expect"))) {
       // the client waits for 100 before sending its body: answer without reading it, then close, since
       // whether the body follows anyway is the client's choice
       e.closeAfter = true;
       stopReading();
     } else {
-      body = Body.DISCARD;
+      body = hasBody ? Body.DISCARD : Body.NONE;
     }
     drain();
+  }
+
+  /**
+   * A request the proxy cannot read: in a head, its error answer after the earlier ones; in a body (a bad
+   * chunk), at once, since nothing after it can be delimited. Then the connection closes.
+   */
+  private void malformed(HttpHeads.Malformed m) {
+    if (body == Body.NONE) {
+      fail(m.status);
+      return;
+    }
+    release();
+    client.writeAndFlush(LocalAnswers.bytes(m.status, true, false)).addListener(ChannelFutureListener.CLOSE);
   }
 
   /** {@link HttpRules#compile} compares the whole list with its cache's; the same list needs no compare. */
@@ -164,31 +162,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     return rules;
   }
 
-  private void content(HttpContent c) {
-    if (c.decoderResult().isFailure()) {
-      // a broken body (a bad chunk size): the request cannot be delimited, nor anything after it
-      c.release();
-      DefaultFullHttpResponse r = LocalAnswers.error(client.alloc(), HttpResponseStatus.BAD_REQUEST);
-      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      release();
-      client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
-      return;
-    }
-    if (body == Body.FORWARD) {
-      toUpstream(c);
-    } else {
-      c.release();
-    }
-    if (c instanceof LastHttpContent) {
-      body = Body.NONE;
-    }
-  }
-
   /** A malformed request: the error answer after the earlier ones, then the connection closes. */
-  private void fail(HttpResponseStatus status) {
-    Exchange e = new Exchange("", "", "HTTP/1.1", new DefaultHttpHeaders(), null);
+  private void fail(int status) {
+    Exchange e = new Exchange("", "", "HTTP/1.1", new HeaderList(), null);
     e.observed = false;
-    e.localResponse = LocalAnswers.error(client.alloc(), status);
+    e.localStatus = status;
     e.closeAfter = true;
     exchanges.add(e);
     stopReading();
@@ -213,7 +191,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
 
-  private void toUpstream(HttpObject o) {
+  private void toUpstream(ByteBuf o) {
     if (upstream == null && pendingUpstream == null) {
       connect();
     }
@@ -235,7 +213,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), new UpstreamConnection(ClientConnection.this));
+            ch.pipeline().addLast(new ResponseFramer(ClientConnection.this::answersHead),
+                new UpstreamConnection(ClientConnection.this));
           }
         });
     if (px.options().transparent()) {
@@ -274,34 +253,35 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** Every request still waiting for the server gets 503; the connection stays for the next ones. */
   void unavailable() {
     for (Exchange e : exchanges) {
-      if (e.localResponse == null) {
-        e.localResponse = LocalAnswers.error(client.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE);
+      if (e.localStatus == 0) {
+        e.localStatus = 503;
       }
     }
     drain();
   }
 
+  /** Whether the response the server sends next answers a HEAD request. */
+  private boolean answersHead() {
+    Exchange e = exchanges.peek();
+    return e != null && e.head;
+  }
+
   /** Writes the answers of the proxy's own at the head of the queue, in order. */
   void drain() {
     boolean wrote = false;
-    while (!exchanges.isEmpty() && exchanges.peek().localResponse != null) {
+    while (!exchanges.isEmpty() && exchanges.peek().localStatus != 0) {
       Exchange e = exchanges.poll();
-      HttpResponse r = e.localResponse;
-      e.localResponse = null;
       if (e.observed) {
         long latency = System.nanoTime() - e.startNanos;
-        flows.response(e, r.status().code(), r.headers(), latency);
+        flows.response(e, e.localStatus, LocalAnswers.headers(e.localStatus, e.closeAfter), latency);
       }
+      ByteBuf answer = LocalAnswers.bytes(e.localStatus, e.closeAfter, e.head);
       if (e.closeAfter) {
-        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      }
-      encoder.answering(e);
-      if (e.closeAfter) {
-        client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        client.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
         release();
         return;
       }
-      client.write(r, client.voidPromise());
+      client.write(answer, client.voidPromise());
       wrote = true;
     }
     if (wrote) {
@@ -312,16 +292,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   void release() {
     closing = true;
-    for (Exchange e : exchanges) {
-      ReferenceCountUtil.release(e.localResponse);
-    }
     exchanges.clear();
     if (upstream != null) {
       upstream.close();
     }
   }
-
-
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
@@ -330,7 +305,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       upstream.flush();
     }
     if (!closing && !tunnel) {
-      if (decoder.midHead()) {
+      if (framer.midHead()) {
         if (headerTimer == null) {
           long nanos = px.options().headerTimeout().toNanos();
           headerTimer = client.eventLoop().schedule(this::headerTimeout, nanos, TimeUnit.NANOSECONDS);
@@ -344,8 +319,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   private void headerTimeout() {
     headerTimer = null;
-    if (!closing && !tunnel && client.isActive() && decoder.midHead()) {
-      fail(HttpResponseStatus.REQUEST_TIMEOUT);
+    if (!closing && !tunnel && client.isActive() && framer.midHead()) {
+      fail(408);
     }
   }
 
@@ -387,12 +362,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void relay(Object msg) {
-    if (upstream == null) {
-      ReferenceCountUtil.release(msg);
+    if (upstream == null || !(msg instanceof ByteBuf)) {
+      discard(msg);
       return;
     }
-    // below the HTTP codecs: the bytes of the upgraded protocol go as they are
-    upstream.pipeline().firstContext().write(msg, upstream.voidPromise());
+    upstream.write(msg, upstream.voidPromise());
     upstreamDirty = true;
   }
 }

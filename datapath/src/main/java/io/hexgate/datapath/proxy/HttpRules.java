@@ -3,9 +3,6 @@ package io.hexgate.datapath.proxy;
 import io.hexgate.contract.v1.HeaderMatch;
 import io.hexgate.contract.v1.HttpMatch;
 import io.hexgate.contract.v1.MismatchAction;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,7 +62,7 @@ public final class HttpRules {
    * Judges {@code request} and, when it passes, applies the mismatch actions (add, delete, replace a
    * header) of the first rule that let it through, to its headers.
    */
-  public Decision decide(HttpRequest request) {
+  Decision decide(RequestHead request) {
     if (rules.isEmpty()) {
       return Decision.ALLOWED;
     }
@@ -80,8 +77,8 @@ public final class HttpRules {
 
   private record Header(String name, String value, boolean fromSecret, MismatchAction action) {
     /** Whether the request carries the header as the rule wants it. */
-    boolean present(HttpHeaders h) {
-      return value == null ? h.contains(name) : h.getAll(name).contains(value);
+    boolean present(HeaderList h) {
+      return value == null ? h.contains(name) : h.contains(name, value);
     }
   }
 
@@ -150,17 +147,17 @@ public final class HttpRules {
       return FullMatch.of(s);
     }
 
-    boolean matches(HttpRequest req) {
-      if (method != null && !method.matches(req.method().name())) {
+    boolean matches(RequestHead req) {
+      if (method != null && !method.matches(req.method)) {
         return false;
       }
-      if (path != null && !path.matches(RequestTarget.path(req.uri()))) {
+      if (path != null && !path.matches(RequestTarget.path(req.target))) {
         return false;
       }
       if (host != null && !host.matches(RequestTarget.authority(req))) {
         return false;
       }
-      HttpHeaders h = req.headers();
+      HeaderList h = req.headers;
       for (Header r : required) {
         if (r.fromSecret() || !r.present(h)) {
           return false;
@@ -169,15 +166,15 @@ public final class HttpRules {
       return true;
     }
 
-    void act(HttpRequest req) {
-      HttpHeaders h = req.headers();
+    void act(RequestHead req) {
+      HeaderList h = req.headers;
       for (Header a : actions) {
         if (a.present(h)) {
           continue;
         }
         switch (a.action()) {
           case MISMATCH_ACTION_LOG ->
-              log.info("request {} {}: header {} does not match the policy", req.method(), req.uri(), a.name());
+              log.info("request {} {}: header {} does not match the policy", req.method, req.target, a.name());
           case MISMATCH_ACTION_ADD -> {
             if (a.value() != null) {
               h.add(a.name(), a.value());
@@ -213,8 +210,8 @@ public final class HttpRules {
     }
 
     /** The absolute-form target's authority, else the Host header, else empty. */
-    static String authority(HttpRequest req) {
-      String uri = req.uri();
+    static String authority(RequestHead req) {
+      String uri = req.target;
       if (!uri.startsWith("/")) {
         int scheme = uri.indexOf("://");
         if (scheme > 0) {
@@ -222,7 +219,7 @@ public final class HttpRules {
           return uri.substring(scheme + 3, end < 0 ? uri.length() : end).toLowerCase(Locale.ROOT);
         }
       }
-      String host = req.headers().get(HttpHeaderNames.HOST);
+      String host = req.headers.get("host");
       return host == null ? "" : host;
     }
   }

@@ -9,11 +9,7 @@ import io.hexgate.contract.v1.Layer7;
 import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
-import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,59 +29,68 @@ final class L7Flows {
     return new Connection(c);
   }
 
-  /** Only ever used on its connection's event loop. */
+  /**
+   * Only ever used on its connection's event loop. Its builders are kept from flow to flow: a built flow
+   * shares what did not change (the ends, the policies) instead of copying a template field by field.
+   */
   final class Connection {
     private final Flow requestBase;
     private final Flow responseBase;
+    private final Flow.Builder request;
+    private final Flow.Builder response;
     private ConnectionPolicy policy;
-    private Flow requestWithPolicy;
-    private Flow responseWithPolicy;
 
     private Connection(ConnectionEnds c) {
       requestBase = base(c, null, c.client(), c.server()).build();
       responseBase = base(c, null, c.server(), c.client()).setVerdict(Verdict.VERDICT_FORWARDED)
           .setIsReply(true).build();
+      request = requestBase.toBuilder();
+      response = responseBase.toBuilder();
     }
 
     void request(Exchange e, boolean forwarded) {
       HTTP.Builder http = HTTP.newBuilder().setMethod(e.method).setUrl(e.url).setProtocol(e.protocol);
       headers(http, e.requestHeaders);
-      Flow.Builder f = template(e.policy, true).toBuilder()
+      emit(template(e.policy, request)
           .setTimeNanos(nowNanos())
           .setVerdict(forwarded ? Verdict.VERDICT_FORWARDED : Verdict.VERDICT_DROPPED)
-          .setL7(Layer7.newBuilder().setType(L7FlowType.L7_FLOW_TYPE_REQUEST).setHttp(http));
-      emit(f.build());
+          .setL7(Layer7.newBuilder().setType(L7FlowType.L7_FLOW_TYPE_REQUEST).setHttp(http).build())
+          .build());
     }
 
-    void response(Exchange e, int code, HttpHeaders headers, long latencyNanos) {
+    void response(Exchange e, int code, HeaderList headers, long latencyNanos) {
       HTTP.Builder http =
           HTTP.newBuilder().setCode(code).setMethod(e.method).setUrl(e.url).setProtocol(e.protocol);
       headers(http, headers);
-      Flow.Builder f = template(e.policy, false).toBuilder()
+      emit(template(e.policy, response)
           .setTimeNanos(nowNanos())
           .setL7(Layer7.newBuilder()
               .setType(L7FlowType.L7_FLOW_TYPE_RESPONSE)
               .setLatencyNs(latencyNanos)
-              .setHttp(http));
-      emit(f.build());
+              .setHttp(http)
+              .build())
+          .build());
     }
 
-    private Flow template(ConnectionPolicy p, boolean request) {
-      if (p == null) {
-        return request ? requestBase : responseBase;
-      }
+    /** {@code b} with the identities and policies of {@code p}, which change only with a new revision. */
+    private Flow.Builder template(ConnectionPolicy p, Flow.Builder b) {
       if (p != policy) {
-        // the policy answer is cached per connection by the agent: it changes only with a new revision
         policy = p;
-        requestWithPolicy = requestBase.toBuilder()
-            .setSourceIdentity(p.sourceIdentity()).setDestinationIdentity(p.destinationIdentity())
-            .addAllPolicies(p.policies()).build();
-        // the reply goes the other way: its source is the request's destination
-        responseWithPolicy = responseBase.toBuilder()
-            .setSourceIdentity(p.destinationIdentity()).setDestinationIdentity(p.sourceIdentity())
-            .addAllPolicies(p.policies()).build();
+        setPolicy(request, requestBase, p, true);
+        setPolicy(response, responseBase, p, false);
       }
-      return request ? requestWithPolicy : responseWithPolicy;
+      return b;
+    }
+
+    private void setPolicy(Flow.Builder b, Flow base, ConnectionPolicy p, boolean request) {
+      b.setSourceIdentity(base.getSourceIdentity()).setDestinationIdentity(base.getDestinationIdentity())
+          .clearPolicies();
+      if (p != null) {
+        // the reply goes the other way: its source is the request's destination
+        b.setSourceIdentity(request ? p.sourceIdentity() : p.destinationIdentity())
+            .setDestinationIdentity(request ? p.destinationIdentity() : p.sourceIdentity())
+            .addAllPolicies(p.policies());
+      }
     }
   }
 
@@ -118,13 +123,11 @@ final class L7Flows {
     return f;
   }
 
-  private static void headers(HTTP.Builder http, HttpHeaders headers) {
-    List<HTTPHeader> list = new ArrayList<>(headers.size());
-    for (Map.Entry<String, String> h : headers) {
-      String key = h.getKey();
-      list.add(HTTPHeader.newBuilder().setKey(key).setValue(hidden(key) ? "HUBBLE_REDACTED" : h.getValue()).build());
+  private static void headers(HTTP.Builder http, HeaderList headers) {
+    for (int i = 0; i < headers.size(); i++) {
+      String key = headers.name(i);
+      http.addHeaders(HTTPHeader.newBuilder().setKey(key).setValue(hidden(key) ? "HUBBLE_REDACTED" : headers.value(i)));
     }
-    http.addAllHeaders(list);
   }
 
   /** Values Hubble never shows (its default redaction). */

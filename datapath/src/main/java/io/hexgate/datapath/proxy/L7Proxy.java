@@ -13,7 +13,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
@@ -81,10 +80,6 @@ public final class L7Proxy implements AutoCloseable {
   private static ServerBootstrap listener(EpollEventLoopGroup group, ProxyContext px, ProxyDirection d,
       AtomicInteger open) {
     ProxyOptions o = px.options();
-    HttpDecoderConfig decoding = new HttpDecoderConfig()
-        .setMaxInitialLineLength(o.maxRequestLine())
-        .setMaxHeaderSize(o.maxHeaderBytes())
-        .setMaxChunkSize(64 * 1024);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(EpollServerSocketChannel.class)
@@ -103,9 +98,8 @@ public final class L7Proxy implements AutoCloseable {
             }
             ch.closeFuture().addListener(f -> open.decrementAndGet());
             px.channels().add(ch);
-            RequestDecoder decoder = new RequestDecoder(decoding);
-            ResponseEncoder encoder = new ResponseEncoder();
-            ch.pipeline().addLast(decoder, encoder, new ClientConnection(px, d, decoder, encoder));
+            RequestFramer framer = new RequestFramer(o.maxRequestLine(), o.maxHeaderBytes());
+            ch.pipeline().addLast(framer, new ClientConnection(px, d, framer));
           }
         });
     if (o.transparent()) {

@@ -1,29 +1,23 @@
 package io.hexgate.datapath.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The server's side of a {@link ClientConnection}, on the same event loop: relays the responses to the
- * client in order, with their flows and metrics, and takes a 101 into a raw tunnel when the rule allowed it.
+ * client in order, as the bytes that arrived, with their flows, and takes a 101 into a raw tunnel when the
+ * rule allowed it.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
 
   private final ClientConnection c;
-  private boolean informational;
-  private boolean switching;
   /** A final response head went to the client and its end has not. */
   private boolean started;
 
@@ -33,69 +27,56 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (c.tunnel) {
+    if (c.tunnel || (started && msg instanceof ByteBuf)) {
       c.client.write(msg, c.client.voidPromise());
-      return;
-    }
-    Exchange e = c.exchanges.peek();
-    if (e == null || e.localResponse != null) {
-      // a response nobody asked for: the server does not speak HTTP as expected
-      ReferenceCountUtil.release(msg);
-      ctx.close();
-      return;
-    }
-    if (msg instanceof HttpResponse r) {
-      response(ctx, e, r);
-    }
-    if (msg instanceof HttpContent content) {
-      c.client.write(content, c.client.voidPromise());
-      if (content instanceof LastHttpContent) {
-        ended(e);
-      }
-    } else if (!(msg instanceof HttpResponse)) {
-      ReferenceCountUtil.release(msg);
-    }
-  }
-
-  private void response(ChannelHandlerContext ctx, Exchange e, HttpResponse r) {
-    int code = r.status().code();
-    if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-      if (!e.upgradeAllowed) {
-        ReferenceCountUtil.release(r);
-        c.client.close();
+    } else if (msg instanceof ResponseHead r) {
+      Exchange e = c.exchanges.peek();
+      if (e == null || e.localStatus != 0) {
+        // a response nobody asked for: the server does not speak HTTP as expected
+        r.raw.release();
         ctx.close();
         return;
       }
-      switching = true;
-    } else if (r.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-      informational = true;
+      response(ctx, e, r);
+    } else if (msg == MessageEnd.INSTANCE && started) {
+      ended(c.exchanges.peek());
+    } else {
+      ReferenceCountUtil.release(msg);
     }
-    if (!informational) {
+  }
+
+  private void response(ChannelHandlerContext ctx, Exchange e, ResponseHead r) {
+    if (r.code == 101 && !e.upgradeAllowed) {
+      r.raw.release();
+      c.client.close();
+      ctx.close();
+      return;
+    }
+    if (r.code >= 100 && r.code < 200 && r.code != 101) {
+      // 100 Continue and the like: the final response follows for the same request
+      c.client.write(r.raw, c.client.voidPromise());
+      return;
+    }
+    long latency = System.nanoTime() - e.startNanos;
+    c.flows.response(e, r.code, r.headers, latency);
+    if (!HttpHeads.keepAlive(r.version, r.headers) || r.framing == HttpHeads.Framing.UNTIL_CLOSE) {
+      e.closeAfter = true;
+    }
+    c.client.write(r.raw, c.client.voidPromise());
+    if (r.code == 101) {
+      c.exchanges.poll();
+      c.tunnel = true;
+      c.framer.tunnel();
+    } else if (r.framing == HttpHeads.Framing.NONE) {
+      ended(e);
+    } else {
       started = true;
-      long latency = System.nanoTime() - e.startNanos;
-      c.flows.response(e, code, r.headers(), latency);
-      if (!HttpUtil.isKeepAlive(r)) {
-        e.closeAfter = true;
-      }
     }
-    c.encoder.answering(e);
-    c.client.write(r, c.client.voidPromise());
   }
 
   private void ended(Exchange e) {
-    if (informational) {
-      informational = false;
-      return;
-    }
     started = false;
     c.exchanges.poll();
-    if (switching) {
-      switching = false;
-      c.tunnel = true;
-      c.client.pipeline().remove(c.encoder);
-      c.client.pipeline().remove(c.decoder);
-      return;
-    }
     if (e.closeAfter) {
       c.client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       c.release();
@@ -121,7 +102,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     if (c.upstream == ctx.channel()) {
       c.upstream = null;
     }
-    if (c.tunnel || informational || switching || started) {
+    if (c.tunnel || started) {
       // the server went away in the middle of a response (or of an upgraded stream): nothing to mend
       c.client.close();
     } else if (c.client.isActive() && !c.closing) {

@@ -1,0 +1,137 @@
+package io.hexgate.datapath.proxy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A message's header fields in the order they arrived, names as sent, looked up without regard to case. A
+ * head has a handful of fields, so a scan costs less than hashing every name; {@link #modified()} tells the
+ * proxy that the head must be written anew instead of forwarding the bytes that arrived.
+ */
+final class HeaderList {
+  private String[] names;
+  private String[] values;
+  private int size;
+  private boolean modified;
+
+  HeaderList() {
+    this(8);
+  }
+
+  HeaderList(int capacity) {
+    names = new String[capacity];
+    values = new String[capacity];
+  }
+
+  /** The fields as given, pairs of name and value. */
+  static HeaderList of(String... nameValues) {
+    HeaderList h = new HeaderList(Math.max(1, nameValues.length / 2));
+    for (int i = 0; i < nameValues.length; i += 2) {
+      h.append(nameValues[i], nameValues[i + 1]);
+    }
+    return h;
+  }
+
+  int size() {
+    return size;
+  }
+
+  String name(int i) {
+    return names[i];
+  }
+
+  String value(int i) {
+    return values[i];
+  }
+
+  boolean modified() {
+    return modified;
+  }
+
+  /** Adds a field as parsed: the head stays as it arrived. */
+  void append(String name, String value) {
+    if (size == names.length) {
+      names = Arrays.copyOf(names, size * 2);
+      values = Arrays.copyOf(values, size * 2);
+    }
+    names[size] = name;
+    values[size] = value;
+    size++;
+  }
+
+  /** The first value of {@code name}, or null. */
+  String get(String name) {
+    for (int i = 0; i < size; i++) {
+      if (names[i].equalsIgnoreCase(name)) {
+        return values[i];
+      }
+    }
+    return null;
+  }
+
+  List<String> getAll(String name) {
+    List<String> all = new ArrayList<>(1);
+    for (int i = 0; i < size; i++) {
+      if (names[i].equalsIgnoreCase(name)) {
+        all.add(values[i]);
+      }
+    }
+    return all;
+  }
+
+  boolean contains(String name) {
+    return get(name) != null;
+  }
+
+  /** Whether a field of {@code name} has exactly {@code value}. */
+  boolean contains(String name, String value) {
+    for (int i = 0; i < size; i++) {
+      if (names[i].equalsIgnoreCase(name) && values[i].equals(value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a comma-separated field of {@code name} lists {@code token}, in any case. */
+  boolean containsToken(String name, String token) {
+    for (int i = 0; i < size; i++) {
+      if (names[i].equalsIgnoreCase(name)) {
+        for (String t : values[i].split(",")) {
+          if (t.trim().equalsIgnoreCase(token)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  void add(String name, String value) {
+    append(name, value);
+    modified = true;
+  }
+
+  void remove(String name) {
+    int kept = 0;
+    for (int i = 0; i < size; i++) {
+      if (!names[i].equalsIgnoreCase(name)) {
+        names[kept] = names[i];
+        values[kept] = values[i];
+        kept++;
+      }
+    }
+    if (kept != size) {
+      Arrays.fill(names, kept, size, null);
+      Arrays.fill(values, kept, size, null);
+      size = kept;
+      modified = true;
+    }
+  }
+
+  void set(String name, String value) {
+    remove(name);
+    add(name, value);
+  }
+}

@@ -1,0 +1,108 @@
+package io.hexgate.datapath.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Splits the server's bytes into responses as {@link RequestFramer} does requests. A response it cannot read
+ * fails the upstream connection. After 101 every byte passes as it is; a body delimited by the connection's
+ * end ends when the server closes.
+ */
+final class ResponseFramer extends ByteToMessageDecoder {
+  /** The most bytes of a response head (Netty's client codec allowed as many). */
+  private static final int MAX_HEAD = 64 * 1024;
+
+  private enum State { HEAD, LENGTH, CHUNKED, UNTIL_CLOSE, TUNNEL, BROKEN }
+
+  /** Whether the response about to be read answers a HEAD request: it has no body whatever it says. */
+  private final BooleanSupplier answersHead;
+  private State state = State.HEAD;
+  private long remaining;
+  private ChunkedBody chunked;
+
+  ResponseFramer(BooleanSupplier answersHead) {
+    this.answersHead = answersHead;
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    try {
+      frame(in, out);
+    } catch (HttpHeads.Malformed m) {
+      // a response the proxy cannot read: nothing more from this server is trusted
+      state = State.BROKEN;
+      in.skipBytes(in.readableBytes());
+      throw new DecoderException("unreadable response: " + m.getMessage());
+    }
+  }
+
+  private void frame(ByteBuf in, List<Object> out) throws HttpHeads.Malformed {
+    switch (state) {
+      case HEAD -> head(in, out);
+      case LENGTH -> {
+        int n = (int) Math.min(remaining, in.readableBytes());
+        out.add(in.readRetainedSlice(n));
+        remaining -= n;
+        if (remaining == 0) {
+          out.add(MessageEnd.INSTANCE);
+          state = State.HEAD;
+        }
+      }
+      case CHUNKED -> {
+        int n = chunked.frame(in);
+        if (n > 0) {
+          out.add(in.readRetainedSlice(n));
+        }
+        if (chunked.done()) {
+          out.add(MessageEnd.INSTANCE);
+          state = State.HEAD;
+        }
+      }
+      case UNTIL_CLOSE, TUNNEL -> out.add(in.readRetainedSlice(in.readableBytes()));
+      case BROKEN -> in.skipBytes(in.readableBytes());
+      default -> throw new IllegalStateException(state.name());
+    }
+  }
+
+  private void head(ByteBuf in, List<Object> out) throws HttpHeads.Malformed {
+    while (in.isReadable() && (in.getByte(in.readerIndex()) == '\r' || in.getByte(in.readerIndex()) == '\n')) {
+      in.skipBytes(1);
+    }
+    if (!in.isReadable()) {
+      return;
+    }
+    ResponseHead h = HttpHeads.response(in, MAX_HEAD);
+    if (h == null) {
+      return;
+    }
+    h.framing = HttpHeads.responseFraming(h.code, answersHead.getAsBoolean(), h.headers);
+    remaining = h.framing == HttpHeads.Framing.LENGTH ? HttpHeads.contentLength(h.headers) : 0;
+    h.raw = in.readRetainedSlice(h.length);
+    out.add(h);
+    state = switch (h.framing) {
+      case NONE -> h.code == 101 ? State.TUNNEL : State.HEAD;
+      case LENGTH -> State.LENGTH;
+      case CHUNKED -> {
+        chunked = new ChunkedBody(MAX_HEAD);
+        yield State.CHUNKED;
+      }
+      case UNTIL_CLOSE -> State.UNTIL_CLOSE;
+    };
+  }
+
+  @Override
+  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+    if (in.isReadable()) {
+      decode(ctx, in, out);
+    }
+    if (state == State.UNTIL_CLOSE) {
+      // the server's close is the end of this body
+      out.add(MessageEnd.INSTANCE);
+      state = State.HEAD;
+    }
+  }
+}
