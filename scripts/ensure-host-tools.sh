@@ -2,7 +2,8 @@
 # Installs the host tools the datapath and the lab use, when they are missing and we are root on a
 # Debian-like machine: clang, bpftool and libbpf headers build the BPF programs, libbpf1 loads them, iproute2
 # makes the lab's network namespaces, curl runs inside them, iperf3/iptables/nftables/ethtool/nginx/wrk serve the
-# network benchmarks, umoci/runc/skopeo unpack, run and inspect the container images (the lab runs pods whose image
+# network benchmarks (nginx's stream module, libnginx-mod-stream, relays TCP in the proxy benchmark),
+# umoci/runc/skopeo unpack, run and inspect the container images (the lab runs pods whose image
 # is a Hexgate image archive as runc containers), and busybox-static (a static /bin/busybox) fills the tiny image the
 # lab's container tests build. Without root it only says what is missing; the parts that need it skip or stop with a
 # message.
@@ -20,6 +21,7 @@ command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ethtool >/dev/null 2>&1 || need+=(ethtool)
 command -v nginx >/dev/null 2>&1 || need+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need+=(runc)

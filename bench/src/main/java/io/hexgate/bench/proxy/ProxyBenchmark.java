@@ -37,12 +37,15 @@ import java.util.function.Consumer;
 
 /**
  * The L7 proxy's cost on the lab's path (client pod namespace → node namespace → server pod namespace, the
- * eBPF datapath loaded), side by side with two references in one run: the client talking to the server's
- * nginx directly, and through nginx as a reverse proxy in the node's namespace. Hexgate's proxy sees the
- * requests because the server's ingress entry for the client on TCP {@value #PROXIED_PORT} is a REDIRECT
- * with the Star Wars rule (POST {@value #PATH}); the two references pass an L3/L4 allow.
+ * eBPF datapath loaded), side by side with three references in one run: the client talking to the server's
+ * nginx directly, through nginx as a reverse proxy in the node's namespace, and through nginx relaying the
+ * connection's bytes in the node's namespace without parsing HTTP. That relay is the ceiling: any HTTP proxy on
+ * this path does the same socket reads and writes plus the parsing, so no proxy's requests/s can exceed the
+ * relay's. Hexgate's proxy sees the requests because the server's ingress entry for the client on TCP
+ * {@value #PROXIED_PORT} is a REDIRECT with the Star Wars rule (POST {@value #PATH}); the references pass an
+ * L3/L4 allow.
  *
- * <p>All three setups are in place at once (different ports or addresses), so a round is one short wrk
+ * <p>All four setups are in place at once (different ports or addresses), so a round is one short wrk
  * run per setup, in an order shuffled each round; comparisons are medians over rounds of the ratio (rate)
  * or difference (latency) within a round, as in the network benchmark, since this machine's speed drifts.
  */
@@ -53,6 +56,10 @@ public final class ProxyBenchmark {
   public static final int PROXIED_PORT = 80;
   /** Where the node's nginx listens, on the node's address. */
   public static final int NGINX_PROXY_PORT = 8081;
+  /** Where the node's nginx relays TCP (its stream module), on the node's address. */
+  public static final int RELAY_PORT = 8082;
+  /** Debian's libnginx-mod-stream: nginx's TCP proxy is a dynamic module there. */
+  static final Path STREAM_MODULE = Path.of("/usr/lib/nginx/modules/ngx_stream_module.so");
   public static final String PATH = "/v1/request-landing";
   static final String ANSWER = "Ship landed\n";
   private static final long CLIENT_ID = 6000;
@@ -67,7 +74,9 @@ public final class ProxyBenchmark {
   public enum Setup {
     DIRECT("direct (L3/L4 allow)"),
     HEXGATE("Hexgate proxy (L7 rule)"),
-    NGINX("nginx reverse proxy (L3/L4 allow)");
+    NGINX("nginx reverse proxy (L3/L4 allow)"),
+    /** Bytes relayed without parsing HTTP: what no HTTP proxy on this path can beat, not a target. */
+    RELAY("nginx L4 relay, no HTTP (ceiling)");
 
     final String label;
 
@@ -121,7 +130,13 @@ public final class ProxyBenchmark {
 
   /** Why the benchmark cannot run here, or null. */
   public static String unavailable() {
-    return BenchHost.unavailable(List.of("nginx", "wrk", "prlimit"), "Debian: apt-get install -y nginx wrk util-linux");
+    String why = BenchHost.unavailable(List.of("nginx", "wrk", "prlimit"),
+        "Debian: apt-get install -y nginx libnginx-mod-stream wrk util-linux");
+    if (why == null && !Files.exists(STREAM_MODULE)) {
+      why = "nginx's stream module is not installed (no " + STREAM_MODULE + "; Debian: apt-get install -y "
+          + "libnginx-mod-stream)";
+    }
+    return why;
   }
 
   public ProxyResult run() throws Exception {
@@ -269,6 +284,7 @@ public final class ProxyBenchmark {
       case DIRECT -> new InetSocketAddress(server.ip(), DIRECT_PORT);
       case HEXGATE -> new InetSocketAddress(server.ip(), PROXIED_PORT);
       case NGINX -> new InetSocketAddress(node.nodeIp(), NGINX_PROXY_PORT);
+      case RELAY -> new InetSocketAddress(node.nodeIp(), RELAY_PORT);
     };
   }
 
@@ -376,6 +392,19 @@ public final class ProxyBenchmark {
         "    }",
         "  }",
         "}", ""), () -> ready(Setup.NGINX)));
+    // the ceiling: one upstream connection per client connection, bytes copied both ways, from the node's
+    // address like the reverse proxy's, so the server's ingress sees the node's identity
+    servers.add(NginxProcess.start(node.netns(), String.join("\n",
+        "load_module " + STREAM_MODULE + ";",
+        "worker_processes auto;",
+        "events { worker_connections 4096; }",
+        "stream {",
+        "  server {",
+        "    listen " + node.nodeIp() + ":" + RELAY_PORT + ";",
+        "    proxy_pass " + server.ip() + ":" + DIRECT_PORT + ";",
+        "    proxy_bind " + node.nodeIp() + ";",
+        "  }",
+        "}", ""), () -> ready(Setup.RELAY)));
     datapath = BpfDatapath.open(
         new BpfDatapathOptions(node.netns(), node.pinDir(), node.netns(), List.of(node.uplink()), Duration.ofMinutes(10)),
         flow -> {}, null);
@@ -393,7 +422,7 @@ public final class ProxyBenchmark {
 
   /**
    * The server admits the client on {@value #DIRECT_PORT} (L3/L4) and on {@value #PROXIED_PORT} only through
-   * the proxy, with the Star Wars rule; the node (its nginx) on {@value #DIRECT_PORT}.
+   * the proxy, with the Star Wars rule; the node (its nginx proxy and relay) on {@value #DIRECT_PORT}.
    */
   private void applyPolicy() throws Exception {
     PolicyRef ref = PolicyRef.newBuilder().setKind("CiliumNetworkPolicy").setNamespace("bench").setName("rule1").build();

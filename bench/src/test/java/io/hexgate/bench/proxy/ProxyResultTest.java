@@ -33,6 +33,8 @@ class ProxyResultTest {
         new double[] {1000, 2400, 1600}));
     v.put(Setup.NGINX, setup(new double[] {40, 20, 40}, new double[] {60, 80, 60}, new double[] {100, 200, 100},
         new double[] {800, 1500, 800}));
+    v.put(Setup.RELAY, setup(new double[] {70, 30, 64}, new double[] {40, 60, 40}, new double[] {80, 150, 80},
+        new double[] {600, 1000, 600}));
     // 5,000 connections measured, 20 MiB each way from 10 MiB: 10,000 would be 30 MiB
     var heap = new IdleConnections.Heap(10_000, 5_000, 5_000, 5_000, 10L << 20, 20L << 20, "limit", null);
     ProxyResult r = new ProxyResult(CONFIG, v, Map.of(), 50, null, heap);
@@ -45,6 +47,28 @@ class ProxyResultTest {
     assertThat(r.targets().get(3).measured()).isEqualTo("200 µs");
     assertThat(r.allMet()).isFalse();
     assertThat(r.markdown()).contains("| Hexgate proxy (L7 rule) | 60 | 0.60× |", "(extrapolated from 5,000)");
+    // the relay is a ceiling, not a target: relay / nginx per round 1.75, 1.5, 1.6; Hexgate / relay 0.86, 1, 0.94
+    assertThat(r.ceiling()).extracting(ProxyResult.Ceiling::measured)
+        .containsExactly("1.60× (≥ 1.5×: the target is below the ceiling)", "0.94×");
+    assertThat(r.markdown()).contains("| nginx L4 relay, no HTTP (ceiling) | 64 | 0.64× |",
+        "| nginx L4 relay vs nginx reverse proxy, requests/s | 1.60× (≥ 1.5×");
+  }
+
+  @Test
+  void aRelayBelowTheTargetSaysNoHttpProxyCanReachItWhileTheTargetItselfIsStillJudged() {
+    Map<Setup, Map<Metric, double[]>> v = new EnumMap<>(Setup.class);
+    double[] p = {20, 20, 20};
+    v.put(Setup.DIRECT, setup(new double[] {100, 100, 100}, p, p, p));
+    v.put(Setup.HEXGATE, setup(new double[] {30, 15, 30}, p, p, p));
+    v.put(Setup.NGINX, setup(new double[] {40, 20, 40}, p, p, p));
+    // relay / nginx per round 1.25, 1.5, 1.4: the rounds vary, the median is below the target
+    v.put(Setup.RELAY, setup(new double[] {50, 30, 56}, p, p, p));
+    ProxyResult r = new ProxyResult(CONFIG, v, Map.of(), 50, null, null);
+
+    assertThat(r.ceiling()).extracting(ProxyResult.Ceiling::measured).containsExactly(
+        "1.40× (< 1.5×: the target is above the ceiling, out of reach for any HTTP proxy here)", "0.54×");
+    assertThat(r.targets().get(0).measured()).isEqualTo("0.75×");
+    assertThat(r.targets()).hasSize(5).noneMatch(t -> t.what().contains("relay"));
   }
 
   @Test
@@ -61,5 +85,8 @@ class ProxyResultTest {
     assertThat(r.allMet()).isFalse();
     assertThat(r.markdown()).contains("| Hexgate proxy (L7 rule) | no proxy answered: no answer within 2 s |",
         "not measured: the proxy path did not answer");
+    assertThat(r.ceiling()).extracting(ProxyResult.Ceiling::measured).containsExactly(
+        "1.00× (< 1.5×: the target is above the ceiling, out of reach for any HTTP proxy here)",
+        "not measured: Hexgate proxy (L7 rule) left out (see above)");
   }
 }

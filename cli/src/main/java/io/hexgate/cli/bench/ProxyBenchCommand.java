@@ -12,14 +12,15 @@ import picocli.CommandLine.Option;
     description = {
       "Measure the L7 proxy on the lab's path (client pod namespace -> node namespace -> server pod namespace,",
       "the eBPF datapath loaded), side by side with the client talking to the server's nginx directly (L3/L4",
-      "allow) and through nginx as a reverse proxy in the node's namespace. Hexgate's proxy carries the",
-      "requests because the server's ingress entry for the client on TCP 80 redirects with the rule POST",
-      "/v1/request-landing. Per setup: wrk requests/s at saturation, p50/p99 latency unloaded, p99 at about half",
-      "the direct maximum rate (paced, approximate), then this JVM's heap with --idle-connections connections",
-      "open through the proxy. A path that does not answer (no proxy running) is reported, not waited for.",
-      "Needs root, eBPF, nginx, wrk and prlimit. Progress goes to stderr, the Markdown report to stdout.",
-      "Exit code 0 when every target is met, 1 when one is missed or could not be measured, 2 when the",
-      "benchmark cannot run here or the options are bad."
+      "allow), through nginx as a reverse proxy in the node's namespace, and through nginx relaying TCP there",
+      "without parsing HTTP (the ceiling for any proxy on this path: reported, not a target). Hexgate's proxy",
+      "carries the requests because the server's ingress entry for the client on TCP 80 redirects with the rule",
+      "POST /v1/request-landing. Per setup: wrk requests/s at saturation, p50/p99 latency unloaded, p99 at",
+      "about half the direct maximum rate (paced, approximate), then this JVM's heap with --idle-connections",
+      "connections open through the proxy. A path that does not answer (no proxy running) is reported, not",
+      "waited for. Needs root, eBPF, nginx with its stream module, wrk and prlimit. Progress goes to stderr,",
+      "the Markdown report to stdout. Exit code 0 when every target is met, 1 when one is missed or could not",
+      "be measured, 2 when the benchmark cannot run here or the options are bad."
     })
 public final class ProxyBenchCommand implements Callable<Integer> {
   private static final ProxyBenchmark.Config D = ProxyBenchmark.Config.DEFAULT;
