@@ -99,9 +99,9 @@ public record ProxyResult(Config config, Map<Setup, Map<Metric, double[]>> value
     String reach = "";
     if (measured(Setup.RELAY) && measured(Setup.NGINX)) {
       reach = ratio(Setup.RELAY, Setup.NGINX, Metric.RATE) >= NGINX_RATE_TARGET
-          ? String.format(Locale.ROOT, " (≥ %.1f×: the target is below the ceiling)", NGINX_RATE_TARGET)
+          ? String.format(Locale.ROOT, " (≥ %.1f×: the target is below the ceiling in this run)", NGINX_RATE_TARGET)
           : String.format(Locale.ROOT,
-              " (< %.1f×: the target is above the ceiling, out of reach for any HTTP proxy here)", NGINX_RATE_TARGET);
+              " (< %.1f×: in this run even a relay that reads no HTTP stays below the target)", NGINX_RATE_TARGET);
     }
     return List.of(
         new Ceiling("nginx L4 relay vs nginx reverse proxy, requests/s", rateMeasured(Setup.RELAY, Setup.NGINX, reach)),
@@ -115,7 +115,8 @@ public record ProxyResult(Config config, Map<Setup, Map<Metric, double[]>> value
         return "not measured: " + s.label + " left out (see above)";
       }
     }
-    return String.format(Locale.ROOT, "%.2f×", ratio(a, b, Metric.RATE)) + suffix;
+    // three decimals: a ratio just under the target must not print as the target
+    return String.format(Locale.ROOT, "%.3f×", ratio(a, b, Metric.RATE)) + suffix;
   }
 
   private Target ratioTarget(String what, String why, double required) {

@@ -49,9 +49,9 @@ class ProxyResultTest {
     assertThat(r.markdown()).contains("| Hexgate proxy (L7 rule) | 60 | 0.60× |", "(extrapolated from 5,000)");
     // the relay is a ceiling, not a target: relay / nginx per round 1.75, 1.5, 1.6; Hexgate / relay 0.86, 1, 0.94
     assertThat(r.ceiling()).extracting(ProxyResult.Ceiling::measured)
-        .containsExactly("1.60× (≥ 1.5×: the target is below the ceiling)", "0.94×");
+        .containsExactly("1.600× (≥ 1.5×: the target is below the ceiling in this run)", "0.938×");
     assertThat(r.markdown()).contains("| nginx L4 relay, no HTTP (ceiling) | 64 | 0.64× |",
-        "| nginx L4 relay vs nginx reverse proxy, requests/s | 1.60× (≥ 1.5×");
+        "| nginx L4 relay vs nginx reverse proxy, requests/s | 1.600× (≥ 1.5×");
   }
 
   @Test
@@ -66,7 +66,7 @@ class ProxyResultTest {
     ProxyResult r = new ProxyResult(CONFIG, v, Map.of(), 50, null, null);
 
     assertThat(r.ceiling()).extracting(ProxyResult.Ceiling::measured).containsExactly(
-        "1.40× (< 1.5×: the target is above the ceiling, out of reach for any HTTP proxy here)", "0.54×");
+        "1.400× (< 1.5×: in this run even a relay that reads no HTTP stays below the target)", "0.536×");
     assertThat(r.targets().get(0).measured()).isEqualTo("0.75×");
     assertThat(r.targets()).hasSize(5).noneMatch(t -> t.what().contains("relay"));
   }
@@ -86,7 +86,7 @@ class ProxyResultTest {
     assertThat(r.markdown()).contains("| Hexgate proxy (L7 rule) | no proxy answered: no answer within 2 s |",
         "not measured: the proxy path did not answer");
     assertThat(r.ceiling()).extracting(ProxyResult.Ceiling::measured).containsExactly(
-        "1.00× (< 1.5×: the target is above the ceiling, out of reach for any HTTP proxy here)",
+        "1.000× (< 1.5×: in this run even a relay that reads no HTTP stays below the target)",
         "not measured: Hexgate proxy (L7 rule) left out (see above)");
   }
 }

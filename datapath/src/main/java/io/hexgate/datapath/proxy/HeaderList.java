@@ -10,10 +10,16 @@ import java.util.List;
  * proxy that the head must be written anew instead of forwarding the bytes that arrived.
  */
 final class HeaderList {
+  /** The fields the proxy reads of most messages, whether or not they are there. */
+  private static final String[] KNOWN = {"host", "expect", "upgrade", "connection", "content-length",
+      "transfer-encoding"};
+
   private String[] names;
   private String[] values;
   private int size;
   private boolean modified;
+  /** Bit i: a field named {@code KNOWN[i]} is there, so looking for an absent one costs no scan. */
+  private int known;
 
   HeaderList() {
     this(8);
@@ -58,10 +64,33 @@ final class HeaderList {
     names[size] = name;
     values[size] = value;
     size++;
+    known |= knownBit(name);
+  }
+
+  private static int knownBit(String name) {
+    int i = switch (name.length()) {
+      case 4 -> 0;
+      case 6 -> 1;
+      case 7 -> 2;
+      case 10 -> 3;
+      case 14 -> 4;
+      case 17 -> 5;
+      default -> -1;
+    };
+    return i >= 0 && KNOWN[i].equalsIgnoreCase(name) ? 1 << i : 0;
+  }
+
+  /** Whether no field of {@code name} can be there: it is a known name and none was added. */
+  private boolean absent(String name) {
+    int bit = knownBit(name);
+    return bit != 0 && (known & bit) == 0;
   }
 
   /** The first value of {@code name}, or null. */
   String get(String name) {
+    if (absent(name)) {
+      return null;
+    }
     for (int i = 0; i < size; i++) {
       if (names[i].equalsIgnoreCase(name)) {
         return values[i];
@@ -72,6 +101,9 @@ final class HeaderList {
 
   List<String> getAll(String name) {
     List<String> all = new ArrayList<>(1);
+    if (absent(name)) {
+      return all;
+    }
     for (int i = 0; i < size; i++) {
       if (names[i].equalsIgnoreCase(name)) {
         all.add(values[i]);
@@ -96,6 +128,9 @@ final class HeaderList {
 
   /** Whether a comma-separated field of {@code name} lists {@code token}, in any case. */
   boolean containsToken(String name, String token) {
+    if (absent(name)) {
+      return false;
+    }
     for (int i = 0; i < size; i++) {
       if (names[i].equalsIgnoreCase(name)) {
         for (String t : values[i].split(",")) {
@@ -115,10 +150,12 @@ final class HeaderList {
 
   void remove(String name) {
     int kept = 0;
+    known = 0;
     for (int i = 0; i < size; i++) {
       if (!names[i].equalsIgnoreCase(name)) {
         names[kept] = names[i];
         values[kept] = values[i];
+        known |= knownBit(names[i]);
         kept++;
       }
     }

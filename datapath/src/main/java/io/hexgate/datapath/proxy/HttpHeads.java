@@ -143,6 +143,9 @@ final class HttpHeads {
 
   /** The Content-Length, 0 when there is none; every value present must be the same number. */
   static long contentLength(HeaderList h) throws Malformed {
+    if (!h.contains("content-length")) {
+      return 0;
+    }
     long length = -1;
     for (int i = 0; i < h.size(); i++) {
       if (h.name(i).equalsIgnoreCase("content-length")) {
@@ -180,6 +183,9 @@ final class HttpHeads {
   }
 
   private static boolean chunkedLast(HeaderList h) {
+    if (!h.contains("transfer-encoding")) {
+      return false;
+    }
     String last = null;
     for (int i = 0; i < h.size(); i++) {
       if (h.name(i).equalsIgnoreCase("transfer-encoding")) {
