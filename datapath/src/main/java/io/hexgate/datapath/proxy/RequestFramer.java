@@ -11,13 +11,12 @@ import java.util.List;
  * {@link HttpHeads.Malformed} and nothing after it is read. After an upgrade every byte passes as it is.
  */
 final class RequestFramer extends ByteToMessageDecoder {
-  private enum State { HEAD, LENGTH, CHUNKED, TUNNEL, BROKEN }
+  private enum State { HEAD, BODY, TUNNEL, BROKEN }
 
   private final int maxLine;
   private final int maxHeaders;
   private State state = State.HEAD;
-  private long remaining;
-  private ChunkedBody chunked;
+  private final BodyFrames body = new BodyFrames();
   private boolean midHead;
 
   RequestFramer(int maxLine, int maxHeaders) {
@@ -39,29 +38,13 @@ final class RequestFramer extends ByteToMessageDecoder {
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     switch (state) {
       case HEAD -> head(in, out);
-      case LENGTH -> {
-        int n = (int) Math.min(remaining, in.readableBytes());
-        out.add(in.readRetainedSlice(n));
-        remaining -= n;
-        if (remaining == 0) {
-          out.add(MessageEnd.INSTANCE);
-          state = State.HEAD;
-        }
-      }
-      case CHUNKED -> {
-        int n;
+      case BODY -> {
         try {
-          n = chunked.frame(in);
+          if (body.frame(in, out)) {
+            state = State.HEAD;
+          }
         } catch (HttpHeads.Malformed m) {
           broken(in, out, m);
-          return;
-        }
-        if (n > 0) {
-          out.add(in.readRetainedSlice(n));
-        }
-        if (chunked.done()) {
-          out.add(MessageEnd.INSTANCE);
-          state = State.HEAD;
         }
       }
       case TUNNEL -> out.add(in.readRetainedSlice(in.readableBytes()));
@@ -86,7 +69,9 @@ final class RequestFramer extends ByteToMessageDecoder {
         return;
       }
       h.framing = HttpHeads.requestFraming(h.headers);
-      remaining = h.framing == HttpHeads.Framing.LENGTH ? HttpHeads.contentLength(h.headers) : 0;
+      if (h.framing == HttpHeads.Framing.LENGTH) {
+        body.length(HttpHeads.contentLength(h.headers));
+      }
     } catch (HttpHeads.Malformed m) {
       broken(in, out, m);
       return;
@@ -95,10 +80,10 @@ final class RequestFramer extends ByteToMessageDecoder {
     h.raw = in.readRetainedSlice(h.length);
     out.add(h);
     if (h.framing == HttpHeads.Framing.CHUNKED) {
-      chunked = new ChunkedBody(maxHeaders);
-      state = State.CHUNKED;
-    } else if (h.framing == HttpHeads.Framing.LENGTH) {
-      state = State.LENGTH;
+      body.chunked(maxHeaders);
+    }
+    if (h.framing != HttpHeads.Framing.NONE) {
+      state = State.BODY;
     }
   }
 

@@ -16,13 +16,12 @@ final class ResponseFramer extends ByteToMessageDecoder {
   /** The most bytes of a response head (Netty's client codec allowed as many). */
   private static final int MAX_HEAD = 64 * 1024;
 
-  private enum State { HEAD, LENGTH, CHUNKED, UNTIL_CLOSE, TUNNEL, BROKEN }
+  private enum State { HEAD, BODY, UNTIL_CLOSE, TUNNEL, BROKEN }
 
   /** Whether the response about to be read answers a HEAD request: it has no body whatever it says. */
   private final BooleanSupplier answersHead;
   private State state = State.HEAD;
-  private long remaining;
-  private ChunkedBody chunked;
+  private final BodyFrames body = new BodyFrames();
 
   ResponseFramer(BooleanSupplier answersHead) {
     this.answersHead = answersHead;
@@ -43,22 +42,8 @@ final class ResponseFramer extends ByteToMessageDecoder {
   private void frame(ByteBuf in, List<Object> out) throws HttpHeads.Malformed {
     switch (state) {
       case HEAD -> head(in, out);
-      case LENGTH -> {
-        int n = (int) Math.min(remaining, in.readableBytes());
-        out.add(in.readRetainedSlice(n));
-        remaining -= n;
-        if (remaining == 0) {
-          out.add(MessageEnd.INSTANCE);
-          state = State.HEAD;
-        }
-      }
-      case CHUNKED -> {
-        int n = chunked.frame(in);
-        if (n > 0) {
-          out.add(in.readRetainedSlice(n));
-        }
-        if (chunked.done()) {
-          out.add(MessageEnd.INSTANCE);
+      case BODY -> {
+        if (body.frame(in, out)) {
           state = State.HEAD;
         }
       }
@@ -80,15 +65,17 @@ final class ResponseFramer extends ByteToMessageDecoder {
       return;
     }
     h.framing = HttpHeads.responseFraming(h.code, answersHead.getAsBoolean(), h.headers);
-    remaining = h.framing == HttpHeads.Framing.LENGTH ? HttpHeads.contentLength(h.headers) : 0;
+    if (h.framing == HttpHeads.Framing.LENGTH) {
+      body.length(HttpHeads.contentLength(h.headers));
+    }
     h.raw = in.readRetainedSlice(h.length);
     out.add(h);
     state = switch (h.framing) {
       case NONE -> h.code == 101 ? State.TUNNEL : State.HEAD;
-      case LENGTH -> State.LENGTH;
+      case LENGTH -> State.BODY;
       case CHUNKED -> {
-        chunked = new ChunkedBody(MAX_HEAD);
-        yield State.CHUNKED;
+        body.chunked(MAX_HEAD);
+        yield State.BODY;
       }
       case UNTIL_CLOSE -> State.UNTIL_CLOSE;
     };
