@@ -5,7 +5,8 @@ import io.netty.buffer.ByteBuf;
 /**
  * Finds where a chunked body ends without decoding it: the proxy forwards its bytes as they came, so it only
  * follows the chunk sizes, refusing a size line, chunk end or trailer it cannot read (a server reading it
- * otherwise would see another message boundary than the proxy).
+ * otherwise would see another message boundary than the proxy). Its lines end in CRLF only: a server that
+ * reads a bare LF as part of a chunk extension would take the next chunk's size for data.
  */
 final class ChunkedBody {
   private enum State { SIZE, DATA, DATA_END, TRAILER, DONE }
@@ -40,6 +41,7 @@ final class ChunkedBody {
           if (lf < 0) {
             return p - start;
           }
+          crlf(in, p, lf);
           remaining = size(in, p, lf);
           state = remaining == 0 ? State.TRAILER : State.DATA;
           p = lf + 1;
@@ -53,18 +55,14 @@ final class ChunkedBody {
           }
         }
         case DATA_END -> {
-          byte b = in.getByte(p);
-          if (b == '\n') {
-            p++;
-          } else if (b != '\r') {
+          if (in.getByte(p) != '\r') {
             throw new HttpHeads.Malformed(400, "chunk data longer than its size");
           } else if (p + 1 == limit) {
             return p - start;
           } else if (in.getByte(p + 1) != '\n') {
             throw new HttpHeads.Malformed(400, "chunk data longer than its size");
-          } else {
-            p += 2;
           }
+          p += 2;
           state = State.SIZE;
         }
         case TRAILER -> {
@@ -72,8 +70,9 @@ final class ChunkedBody {
           if (lf < 0) {
             return p - start;
           }
+          crlf(in, p, lf);
           int len = lf - p;
-          if (len == 0 || (len == 1 && in.getByte(p) == '\r')) {
+          if (len == 1) {
             state = State.DONE;
           } else if ((trailerBytes += len + 1) > maxLine) {
             throw new HttpHeads.Malformed(400, "a trailer longer than " + maxLine + " bytes");
@@ -92,6 +91,12 @@ final class ChunkedBody {
       throw new HttpHeads.Malformed(400, "a chunk line longer than " + maxLine + " bytes");
     }
     return lf;
+  }
+
+  private static void crlf(ByteBuf in, int p, int lf) throws HttpHeads.Malformed {
+    if (lf == p || in.getByte(lf - 1) != '\r') {
+      throw new HttpHeads.Malformed(400, "a chunk line that does not end in CRLF");
+    }
   }
 
   /** The hex size at the start of the line, before optional whitespace and extensions. */

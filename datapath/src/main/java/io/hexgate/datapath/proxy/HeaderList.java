@@ -143,6 +143,11 @@ final class HeaderList {
     return false;
   }
 
+  /** The head must be written anew although its fields are as they arrived (its lines ended otherwise). */
+  void rewrite() {
+    modified = true;
+  }
+
   void add(String name, String value) {
     append(name, value);
     modified = true;

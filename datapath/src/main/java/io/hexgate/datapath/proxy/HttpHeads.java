@@ -35,7 +35,8 @@ final class HttpHeads {
   static RequestHead request(ByteBuf in, int maxLine, int maxHeaders) throws Malformed {
     int start = in.readerIndex();
     int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
-    if (lf < 0 ? in.readableBytes() > maxLine : lf - start > maxLine + 1) {
+    // maxLine + 1: the line's CR may have arrived without its LF
+    if (lf < 0 ? in.readableBytes() > maxLine + 1 : lf - start > maxLine + 1) {
       throw new Malformed(431, "request line longer than " + maxLine + " bytes");
     }
     int end = lf < 0 ? -1 : headEnd(in, lf + 1, maxHeaders);
@@ -59,6 +60,10 @@ final class HttpHeads {
     }
     String version = version(b, sp2 + 1);
     HeaderList headers = fields(b, lf - start + 1);
+    if (bareLf(b)) {
+      // a server that ends lines only at CRLF would read other lines than the proxy judged: it gets them anew
+      headers.rewrite();
+    }
     return new RequestHead(string(b, 0, sp1), string(b, sp1 + 1, sp2), version, headers, b.length);
   }
 
@@ -259,6 +264,16 @@ final class HttpHeads {
       return "HTTP/1.0";
     }
     throw new Malformed(400, "not HTTP/1.0 or HTTP/1.1");
+  }
+
+  /** Whether a line of {@code b} ends in a LF without CR. */
+  private static boolean bareLf(byte[] b) {
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r')) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static int indexOf(byte[] b, int from, int to, byte value) {

@@ -35,6 +35,20 @@ final class RawHttp implements AutoCloseable {
 
   /** Reads one response (an interim 1xx included) in full. */
   Response read() throws IOException {
+    return read(false);
+  }
+
+  /** Reads the answer to a HEAD request: its head only, whatever body length it announces. */
+  Response readAnswerToHead() throws IOException {
+    return read(true);
+  }
+
+  /** Reads what comes until the peer closes the connection. */
+  String readToEnd() throws IOException {
+    return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+  }
+
+  private Response read(boolean answersHead) throws IOException {
     ByteArrayOutputStream raw = new ByteArrayOutputStream();
     String status = line(raw);
     Map<String, String> headers = new LinkedHashMap<>();
@@ -45,7 +59,7 @@ final class RawHttp implements AutoCloseable {
     }
     int code = Integer.parseInt(status.split(" ")[1]);
     ByteArrayOutputStream body = new ByteArrayOutputStream();
-    if (code >= 200 && code != 204 && code != 304) {
+    if (!answersHead && code >= 200 && code != 204 && code != 304) {
       if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
         for (int size = Integer.parseInt(line(raw).trim(), 16); size > 0;
             size = Integer.parseInt(line(raw).trim(), 16)) {
