@@ -2,6 +2,7 @@ package io.hexgate.datapath.proxy;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Reads request and response heads where they lie in the connection's buffer, so that the proxy can forward
@@ -118,14 +119,22 @@ final class HttpHeads {
     }
   }
 
-  /** How a request's body is framed; its length is then {@link #contentLength}. */
-  static Framing requestFraming(HeaderList h) throws Malformed {
+  /**
+   * How a request's body is framed; its length is then {@link #contentLength}. The only transfer coding is
+   * {@code chunked} alone, as Envoy has it: a server that reads another list otherwise (a body, or none)
+   * would see another boundary than the proxy.
+   */
+  static Framing requestFraming(String version, HeaderList h) throws Malformed {
     if (h.contains("transfer-encoding")) {
       if (h.contains("content-length")) {
         throw new Malformed(400, "both Transfer-Encoding and Content-Length");
       }
-      if (!chunkedLast(h)) {
-        throw new Malformed(400, "a Transfer-Encoding whose last coding is not chunked");
+      if (!"HTTP/1.1".equals(version)) {
+        throw new Malformed(400, "Transfer-Encoding in an HTTP/1.0 request");
+      }
+      List<String> codings = h.getAll("transfer-encoding");
+      if (codings.size() != 1 || !"chunked".equalsIgnoreCase(codings.get(0))) {
+        throw new Malformed(501, "a transfer coding other than chunked");
       }
       return Framing.CHUNKED;
     }

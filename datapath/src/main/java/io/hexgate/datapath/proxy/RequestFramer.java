@@ -68,7 +68,7 @@ final class RequestFramer extends ByteToMessageDecoder {
       if (h == null) {
         return;
       }
-      h.framing = HttpHeads.requestFraming(h.headers);
+      h.framing = HttpHeads.requestFraming(h.version, h.headers);
       if (h.framing == HttpHeads.Framing.LENGTH) {
         body.length(HttpHeads.contentLength(h.headers));
       }

@@ -37,7 +37,7 @@ class HttpHeadsTest {
 
   private static int refusedFraming(String s) throws HttpHeads.Malformed {
     RequestHead h = request(s);
-    HttpHeads.Malformed m = catchThrowableOfType(() -> HttpHeads.requestFraming(h.headers), HttpHeads.Malformed.class);
+    HttpHeads.Malformed m = catchThrowableOfType(() -> HttpHeads.requestFraming(h.version, h.headers), HttpHeads.Malformed.class);
     assertThat(m).as("framing refused: %s", s).isNotNull();
     return m.status;
   }
@@ -61,7 +61,7 @@ class HttpHeadsTest {
     assertThat(h.headers.value(1)).isEqualTo("a b");
     assertThat(h.headers.name(2)).isEqualTo("content-LENGTH");
     assertThat(h.headers.getAll("x-custom")).containsExactly("a b", "second");
-    assertThat(HttpHeads.requestFraming(h.headers)).isEqualTo(HttpHeads.Framing.LENGTH);
+    assertThat(HttpHeads.requestFraming(h.version, h.headers)).isEqualTo(HttpHeads.Framing.LENGTH);
     assertThat(HttpHeads.contentLength(h.headers)).isEqualTo(5);
     assertThat(h.headers.modified()).isFalse();
   }
@@ -201,14 +201,30 @@ class HttpHeadsTest {
       "Content-Length: 0x5",
       "Content-Length: 5 5",
       "Content-Length: 1234567890123456789",
-      "Transfer-Encoding: xchunked",
-      "Transfer-Encoding: chunked, identity",
-      "Transfer-Encoding: gzip",
-      "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity",
-      "Transfer-Encoding: ",
+      "Transfer-Encoding: chunked\r\nContent-Length: 5",
   })
   void refusesAFramingTheServerCouldReadOtherwiseWith400(String fields) throws Exception {
     assertThat(refusedFraming("POST /v1/request HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n\r\n")).isEqualTo(400);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "Transfer-Encoding: xchunked",
+      "Transfer-Encoding: chunked, identity",
+      "Transfer-Encoding: gzip",
+      "Transfer-Encoding: gzip, chunked",
+      "Transfer-Encoding: chunked, chunked",
+      "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
+      "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity",
+      "Transfer-Encoding: ",
+  })
+  void refusesEveryTransferCodingButChunkedAloneWith501(String fields) throws Exception {
+    assertThat(refusedFraming("POST /v1/request HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n\r\n")).isEqualTo(501);
+  }
+
+  @Test
+  void refusesTransferEncodingInAnHttp10Request() throws Exception {
+    assertThat(refusedFraming("POST /v1/request HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n")).isEqualTo(400);
   }
 
   @Test
@@ -218,13 +234,14 @@ class HttpHeadsTest {
     assertThat(framing("Content-Length: 7\r\n")).isEqualTo(HttpHeads.Framing.LENGTH);
     assertThat(framing("Content-Length: 7, 7\r\nContent-Length: 7\r\n")).isEqualTo(HttpHeads.Framing.LENGTH);
     assertThat(framing("Transfer-Encoding: chunked\r\n")).isEqualTo(HttpHeads.Framing.CHUNKED);
-    assertThat(framing("Transfer-Encoding: gzip, Chunked\r\n")).isEqualTo(HttpHeads.Framing.CHUNKED);
+    assertThat(framing("Transfer-Encoding: Chunked\r\n")).isEqualTo(HttpHeads.Framing.CHUNKED);
     assertThat(HttpHeads.contentLength(request("POST / HTTP/1.1\r\nContent-Length: 7 , 7\r\n\r\n").headers))
         .isEqualTo(7);
   }
 
   private static HttpHeads.Framing framing(String fields) throws Exception {
-    return HttpHeads.requestFraming(request("POST /v1/request HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n").headers);
+    RequestHead h = request("POST /v1/request HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n");
+    return HttpHeads.requestFraming(h.version, h.headers);
   }
 
   @Test

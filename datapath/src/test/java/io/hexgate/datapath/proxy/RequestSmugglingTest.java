@@ -75,15 +75,19 @@ class RequestSmugglingTest {
   }
 
   private void refusedWith400(String request) throws Exception {
+    refusedWith(400, request);
+  }
+
+  private void refusedWith(int status, String request) throws Exception {
     RawHttp.Response r;
     try (RawHttp c = connect()) {
       r = c.send(request).read();
-      if (r.code() == 400) {
+      if (r.code() == status) {
         assertThat(c.closedByPeer()).isTrue();
       }
     }
     assertThat(seenByTheServer()).containsExactly("/ok/last");
-    assertThat(r.code()).isEqualTo(400);
+    assertThat(r.code()).isEqualTo(status);
     assertThat(r.headers()).containsEntry("connection", "close");
   }
 
@@ -105,9 +109,6 @@ class RequestSmugglingTest {
       "Content-Length: 5, 6",
       "Content-Length: 5\r\nContent-Length: 6",
       "Content-Length: 05x",
-      "Transfer-Encoding: xchunked",
-      "Transfer-Encoding: chunked, identity",
-      "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity",
       "Transfer-Encoding : chunked",
       "Transfer-Encoding\t: chunked",
       "X-Folded: a\r\n Transfer-Encoding: chunked",
@@ -120,16 +121,13 @@ class RequestSmugglingTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gzip, chunked", "chunked, chunked", "identity, chunked"})
-  void forwardsCodingsBeforeChunkedForTheServerToRefuse(String codings) throws Exception {
-    // framed as chunked by the proxy (RFC 9112 §6.1); were they read as no body, the chunk size line would be
-    // the next request ("5;x /denied"): the JDK's server answers 501 instead
-    try (RawHttp c = connect()) {
-      RawHttp.Response r = c.send("POST /v1/request HTTP/1.1\r\nHost: deathstar\r\nTransfer-Encoding: " + codings
-          + "\r\n\r\n5;x /denied HTTP/1.1\r\nA: bc\r\n0\r\n\r\n").read();
-      assertThat(r.code()).isEqualTo(501);
-    }
-    assertThat(seenByTheServer()).containsExactly("/ok/last");
+  @ValueSource(strings = {"gzip, chunked", "chunked, chunked", "identity, chunked", "xchunked", "chunked, identity",
+      "chunked\r\nTransfer-Encoding: identity"})
+  void refusesEveryTransferCodingButChunkedAloneAsNotImplemented(String codings) throws Exception {
+    // a server could read these as chunked, as no body or as one that ends with the connection: the
+    // chunk size line would then be the next request ("5;x /denied"); Envoy answers 501 too
+    refusedWith(501, "POST /v1/request HTTP/1.1\r\nHost: deathstar\r\nTransfer-Encoding: " + codings
+        + "\r\n\r\n5;x /denied HTTP/1.1\r\nA: bc\r\n0\r\n\r\n");
   }
 
   @Test
