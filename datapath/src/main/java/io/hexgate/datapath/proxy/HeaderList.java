@@ -112,6 +112,19 @@ final class HeaderList {
     return all;
   }
 
+  int count(String name) {
+    if (absent(name)) {
+      return 0;
+    }
+    int n = 0;
+    for (int i = 0; i < size; i++) {
+      if (names[i].equalsIgnoreCase(name)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   boolean contains(String name) {
     return get(name) != null;
   }

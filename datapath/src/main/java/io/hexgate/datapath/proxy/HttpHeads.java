@@ -61,6 +61,10 @@ final class HttpHeads {
     }
     String version = version(b, sp2 + 1);
     HeaderList headers = fields(b, lf - start + 1);
+    if (headers.count("host") > 1) {
+      // rules judge one authority: a server that took the other would be asked for a host nobody judged
+      throw new Malformed(400, "more than one Host field");
+    }
     if (bareLf(b)) {
       // a server that ends lines only at CRLF would read other lines than the proxy judged: it gets them anew
       headers.rewrite();

@@ -223,6 +223,12 @@ class HttpHeadsTest {
   }
 
   @Test
+  void refusesARequestWithTwoHostFields() {
+    // a Host rule judges one of them; the server may take the other
+    assertThat(refused("GET / HTTP/1.1\r\nHost: allowed\r\nhost: other\r\n\r\n")).isEqualTo(400);
+  }
+
+  @Test
   void refusesTransferEncodingInAnHttp10Request() throws Exception {
     assertThat(refusedFraming("POST /v1/request HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n")).isEqualTo(400);
   }
