@@ -99,7 +99,8 @@ public final class IdleConnections {
         ByteBuffer probe = ByteBuffer.allocate(1);
         for (SocketChannel c : channels) {
           try {
-            if (c.isOpen() && c.read(probe.clear()) == 0) {
+            // a connection whose handshake never finished (its batch is reported) is not open
+            if (c.isOpen() && c.isConnected() && c.read(probe.clear()) == 0) {
               open++;
             }
           } catch (IOException closed) {
