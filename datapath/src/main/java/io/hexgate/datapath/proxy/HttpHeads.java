@@ -34,20 +34,13 @@ final class HttpHeads {
    * @param maxHeaders the most bytes of header fields
    */
   static RequestHead request(ByteBuf in, int maxLine, int maxHeaders) throws Malformed {
-    int start = in.readerIndex();
-    int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
     // maxLine + 1: the line's CR may have arrived without its LF
-    if (lf < 0 ? in.readableBytes() > maxLine + 1 : lf - start > maxLine + 1) {
-      throw new Malformed(431, "request line longer than " + maxLine + " bytes");
-    }
-    int end = lf < 0 ? -1 : headEnd(in, lf + 1, maxHeaders);
-    if (end < 0) {
+    byte[] b = copy(in, maxLine + 1, maxHeaders, 431, "request line");
+    if (b == null) {
       return null;
     }
-    // one copy of the head: reading it from an array is cheaper than from the socket's direct buffer
-    byte[] b = new byte[end - start];
-    in.getBytes(start, b);
-    int line = lineEnd(b, 0, lf - start);
+    int lf = indexOf(b, 0, b.length, (byte) '\n');
+    int line = lineEnd(b, 0, lf);
     int sp1 = indexOf(b, 0, line, (byte) ' ');
     int sp2 = sp1 < 0 ? -1 : indexOf(b, sp1 + 1, line, (byte) ' ');
     if (sp1 <= 0 || sp2 <= sp1 + 1 || line - sp2 - 1 != 8) {
@@ -60,7 +53,7 @@ final class HttpHeads {
       }
     }
     String version = version(b, sp2 + 1);
-    HeaderList headers = fields(b, lf - start + 1);
+    HeaderList headers = fields(b, lf + 1);
     if (headers.count("host") > 1) {
       // rules judge one authority: a server that took the other would be asked for a host nobody judged
       throw new Malformed(400, "more than one Host field");
@@ -74,18 +67,12 @@ final class HttpHeads {
 
   /** The response head at the start of {@code in}, or null while it is incomplete. */
   static ResponseHead response(ByteBuf in, int maxHead) throws Malformed {
-    int start = in.readerIndex();
-    int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
-    if (lf < 0 ? in.readableBytes() > maxHead : lf - start > maxHead) {
-      throw new Malformed(502, "status line longer than " + maxHead + " bytes");
-    }
-    int end = lf < 0 ? -1 : headEnd(in, lf + 1, maxHead);
-    if (end < 0) {
+    byte[] b = copy(in, maxHead, maxHead, 502, "status line");
+    if (b == null) {
       return null;
     }
-    byte[] b = new byte[end - start];
-    in.getBytes(start, b);
-    int line = lineEnd(b, 0, lf - start);
+    int lf = indexOf(b, 0, b.length, (byte) '\n');
+    int line = lineEnd(b, 0, lf);
     // HTTP/1.x SP 3DIGIT [SP reason]
     if (line < 12 || b[8] != ' ' || (line > 12 && b[12] != ' ')) {
       throw new Malformed(502, "not a status line");
@@ -98,7 +85,30 @@ final class HttpHeads {
       }
       code = code * 10 + (b[i] - '0');
     }
-    return new ResponseHead(version, code, fields(b, lf - start + 1), b.length);
+    return new ResponseHead(version, code, fields(b, lf + 1), b.length);
+  }
+
+  /**
+   * The head at the start of {@code in}, copied once (reading an array is cheaper than reading the socket's
+   * direct buffer byte by byte), or null while it is incomplete.
+   *
+   * @param maxFirstLine the longest first line, its CR included
+   * @param maxFields the most bytes of header fields
+   */
+  private static byte[] copy(ByteBuf in, int maxFirstLine, int maxFields, int status, String firstLine)
+      throws Malformed {
+    int start = in.readerIndex();
+    int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
+    if (lf < 0 ? in.readableBytes() > maxFirstLine : lf - start > maxFirstLine) {
+      throw new Malformed(status, firstLine + " longer than " + maxFirstLine + " bytes");
+    }
+    int end = lf < 0 ? -1 : headEnd(in, lf + 1, maxFields);
+    if (end < 0) {
+      return null;
+    }
+    byte[] b = new byte[end - start];
+    in.getBytes(start, b);
+    return b;
   }
 
   /**
