@@ -8,8 +8,9 @@ import java.util.List;
  * Reads request and response heads where they lie in the connection's buffer, so that the proxy can forward
  * the bytes that arrived instead of encoding the head again. Strict where a lenient reading would let the
  * proxy and the server see different messages (request smuggling): whitespace before a field's colon,
- * folded lines, control characters, a body framed both by Transfer-Encoding and Content-Length, or by
- * Content-Length values that disagree, are refused.
+ * folded lines, control characters, two Host fields, a body framed both by Transfer-Encoding and
+ * Content-Length, by Content-Length values that disagree or by another coding than chunked are refused
+ * (datapath/DESIGN.md, "HTTP in the proxy").
  */
 final class HttpHeads {
   private HttpHeads() {}
