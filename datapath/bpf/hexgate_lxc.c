@@ -24,6 +24,9 @@
 
 #define AF_INET 2 /* <sys/socket.h> is libc's, not the BPF target's */
 
+/* lib/maps.h */
+struct hg_config hg_config SEC(".data.hg_config") = {};
+
 /* Set by the agent before load (BpfObject.setReadOnlyData); the verifier prunes what it turns off. */
 const volatile struct hg_settings hg_settings = {};
 
@@ -77,6 +80,13 @@ static __always_inline int reply(struct __sk_buff *skb, const struct hg_pkt *p, 
 }
 
 
+/* to_pod: sent by the ingress proxy, which judged this pod's ingress already (upstream of a redirect) */
+static __always_inline bool sent_by_ingress_proxy(const struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir)
+{
+	return dir == HG_DIR_INGRESS && p->tuple.protocol == HG_PROTO_TCP &&
+	       has_mark(skb, HG_MARK_FROM_INGRESS_PROXY);
+}
+
 /* Steps shared by from_pod (egress of the pod) and to_pod (ingress of the pod). */
 static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, __u32 dir)
 {
@@ -85,24 +95,18 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	struct hg_endpoint_key ek;
 	struct hg_endpoint_value *ep;
 	struct hg_policy_value *pol;
-	struct hg_ct_value *ct = NULL, entry = {};
+	struct hg_ct_value *ct = NULL;
 	struct hg_ct_key rev;
-	struct hg_config *cfg;
+	const struct hg_config *cfg = &hg_config;
 	bool looked_up = false;
+	bool from_ingress_proxy;
 	/* HG_CT_PROXY when the connection goes through the proxy */
 	__u16 proxy = 0;
-	/* to_pod: sent by the ingress proxy, which judged this pod's ingress already (upstream of a redirect) */
-	bool from_ingress_proxy = dir == HG_DIR_INGRESS && p->tuple.protocol == HG_PROTO_TCP &&
-				  has_mark(skb, HG_MARK_FROM_INGRESS_PROXY);
-	__u32 zero = 0;
 	__u32 remote;
 	__u64 now;
 	__u8 verdict;
 	int ret;
 
-	cfg = bpf_map_lookup_elem(&hg_config, &zero);
-	if (!cfg)
-		return drop(skb, p, dir, DROP_CT_CREATE_FAILED, NULL); /* an array's only element: never */
 	now = bpf_jiffies64();
 	p->tuple.direction = dir;
 	if (dir == HG_DIR_EGRESS) {
@@ -144,7 +148,8 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 			if (!ct_source_ok(skb, dir, ct))
 				return drop(skb, p, dir, DROP_INVALID_SIP, NULL);
 			/* the proxy's upstream SYN shares the tuple of the connection it serves */
-			if (!is_new_request(p) || p->tuple.protocol != HG_PROTO_TCP || from_ingress_proxy) {
+			if (likely(!is_new_request(p)) || p->tuple.protocol != HG_PROTO_TCP ||
+			    sent_by_ingress_proxy(skb, p, dir)) {
 				ct_touch(&p->tuple, ct, p, cfg, now);
 				proxy = ct->flags & HG_CT_PROXY;
 				goto pass;
@@ -168,6 +173,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	}
 
 	/* A new connection: judge it. */
+	from_ingress_proxy = sent_by_ingress_proxy(skb, p, dir);
 	ek.addr = dir == HG_DIR_EGRESS ? p->tuple.saddr : p->tuple.daddr;
 	ep = bpf_map_lookup_elem(&hg_endpoints, &ek);
 	if (!ep)
@@ -225,6 +231,8 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 	}
 
 	if (is_tracked(p) && !(cfg->flags & HG_CONFIG_NO_CT_CREATE)) {
+		struct hg_ct_value entry = {};
+
 		entry.endpoint = ep->id;
 		entry.rule_id = j.rule_id;
 		entry.ifindex = ep->ifindex;
@@ -288,13 +296,13 @@ static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
 	bool first;
 	int ret = parse(skb, &p);
 
-	if (ret == HG_PARSE_PASS) {
+	if (unlikely(ret == HG_PARSE_PASS)) {
 		skb->cb[0] = HG_FORWARDED;
 		return TC_ACT_OK;
 	}
-	if (ret < 0)
+	if (unlikely(ret < 0))
 		return drop(skb, &p, dir, -ret, NULL);
-	if (p.frag == HG_FRAG_LATER) {
+	if (unlikely(p.frag == HG_FRAG_LATER)) {
 		ret = later_fragment(&p);
 		if (ret < 0)
 			return drop(skb, &p, dir, -ret, NULL);
@@ -307,7 +315,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
 		fv.dport = p.tuple.dport;
 	}
 	ret = handle_ipv4(skb, &p, dir);
-	if (first && skb->cb[0] == HG_FORWARDED)
+	if (unlikely(first) && skb->cb[0] == HG_FORWARDED)
 		bpf_map_update_elem(&hg_frags, &fk, &fv, BPF_ANY);
 	return ret;
 }

@@ -264,7 +264,7 @@ struct hg_frag_value {
 
 /* hg_lost (PERCPU_ARRAY, one u64): events the ring buffer had no room for. */
 
-/* hg_config (ARRAY, one entry) */
+/* hg_config (a global variable of its own section, lib/maps.h: to the agent a one-element ARRAY) */
 /* Benchmarks only: judge new connections without recording them. A map flag, not a load-time setting:
  * the benchmark switches it between runs of one loaded object. */
 #define HG_CONFIG_NO_CT_CREATE 1

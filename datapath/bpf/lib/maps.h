@@ -98,12 +98,14 @@ struct {
 	__uint(max_entries, HG_METRICS_SLOTS);
 } hg_metrics SEC(".maps") __weak;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct hg_config);
-	__uint(max_entries, 1);
-} hg_config SEC(".maps") __weak;
+/*
+ * hg_config is a global variable, in a section of its own: libbpf makes the section a one-element ARRAY
+ * (map .data.hg_config, which the agent pins, adopts and writes as hg_config), and the verifier turns the
+ * programs' reads of it into loads from a fixed address, where an ARRAY map took a lookup per packet.
+ * Defined once, in hexgate_lxc.c: the linker would give each object's weak definition its own bytes of
+ * the section.
+ */
+extern struct hg_config hg_config;
 
 /* The proxy's listening sockets by slot (HG_PROXY_SLOT_*), written by the agent: never migrated, a new proxy
  * registers its listeners again. */

@@ -77,10 +77,26 @@ public final class BpfObject implements AutoCloseable {
     return new BpfObject(file.toString(), obj);
   }
 
+  /** libbpf's map of a global variable's own section {@code .data.<name>}: pinned, and found, as {@code <name>}. */
+  private static final String OWN_DATA_SECTION = ".data.";
+
+  /**
+   * The name a map is pinned and found under: its own, or a global variable's (lib/maps.h, hg_config) for
+   * the map of that variable's own data section; null for libbpf's other internal maps (.bss, .data,
+   * .rodata), which are never pinned.
+   */
+  private static String pinName(String mapName) {
+    if (mapName.startsWith(OWN_DATA_SECTION)) {
+      return mapName.substring(OWN_DATA_SECTION.length());
+    }
+    return mapName.contains(".") ? null : mapName;
+  }
+
   /**
    * Before {@link #load()}: every map (except libbpf's internal .bss/.data/.rodata) gets the pin path
-   * {@code dir/<map name>}. Loading then reuses a map pinned there when its definition matches (fails
-   * when it does not: move such pins aside first, see {@code MapMigration}), and creates and pins the others. The directory must be on a bpffs.
+   * {@code dir/<map name>}, the map of a global variable's own section the variable's name. Loading then
+   * reuses a map pinned there when its definition matches (fails when it does not: move such pins aside
+   * first, see {@code MapMigration}), and creates and pins the others. The directory must be on a bpffs.
    */
   public BpfObject pinMapsUnder(Path dir) {
     checkOpen();
@@ -94,8 +110,8 @@ public final class BpfObject implements AutoCloseable {
     }
     LibBpf bpf = Native.libbpf();
     for (Pointer m = bpf.bpf_object__next_map(obj, null); m != null; m = bpf.bpf_object__next_map(obj, m)) {
-      String name = bpf.bpf_map__name(m);
-      if (name.contains(".")) {
+      String name = pinName(bpf.bpf_map__name(m));
+      if (name == null) {
         continue;
       }
       BpfException.check(bpf.bpf_map__set_pin_path(m, dir.resolve(name).toString()), "bpf_map__set_pin_path", name);
@@ -105,15 +121,15 @@ public final class BpfObject implements AutoCloseable {
 
   /**
    * Before {@link #load()}: the definition of every map that gets a pin path ({@link #pinMapsUnder}), by
-   * name, as the object declares it: what a pinned map must equal to be reused.
+   * the name it is pinned under, as the object declares it: what a pinned map must equal to be reused.
    */
   public Map<String, MapDefinition> pinnableDefinitions() {
     checkOpen();
     Map<String, MapDefinition> defs = new LinkedHashMap<>();
     LibBpf bpf = Native.libbpf();
     for (Pointer m = bpf.bpf_object__next_map(obj, null); m != null; m = bpf.bpf_object__next_map(obj, m)) {
-      String name = bpf.bpf_map__name(m);
-      if (!name.contains(".")) {
+      String name = pinName(bpf.bpf_map__name(m));
+      if (name != null) {
         defs.put(name, new MapDefinition(bpf.bpf_map__type(m), bpf.bpf_map__key_size(m), bpf.bpf_map__value_size(m),
             bpf.bpf_map__max_entries(m), bpf.bpf_map__map_flags(m), bpf.bpf_map__map_extra(m)));
       }
@@ -178,11 +194,15 @@ public final class BpfObject implements AutoCloseable {
     return names;
   }
 
+  /** Map {@code name}, or the map of global variable {@code name} in its own section (as pinned: {@link #pinMapsUnder}). */
   public synchronized BpfMap map(String name) {
     checkLoaded();
     return maps.computeIfAbsent(name, n -> {
       LibBpf bpf = Native.libbpf();
       Pointer m = bpf.bpf_object__find_map_by_name(obj, n);
+      if (m == null && !n.startsWith(".")) {
+        m = bpf.bpf_object__find_map_by_name(obj, OWN_DATA_SECTION + n);
+      }
       if (m == null) {
         throw new BpfException(file + " has no map " + n);
       }

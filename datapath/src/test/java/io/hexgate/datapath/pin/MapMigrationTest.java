@@ -46,6 +46,7 @@ class MapMigrationTest {
   private static final int BPF_MAP_TYPE_HASH = 1;
   private static final int BPF_MAP_TYPE_LRU_HASH = 9;
   private static final int BPF_MAP_TYPE_SOCKMAP = 15;
+  private static final int BPF_F_MMAPABLE = 1 << 10;
   private final Path dir = Path.of("/sys/fs/bpf/hgb-migrate-" + ProcessHandle.current().pid());
 
   @BeforeAll
@@ -232,6 +233,41 @@ class MapMigrationTest {
     try (BpfObject again = BpfObject.openPackaged().pinMapsUnder(dir)) {
       assertThat(MapMigration.prepare("n", again, dir, JiffiesUpgrade.CONVERSIONS).needed()).isFalse();
       again.load();
+    }
+  }
+
+  /**
+   * The upgrade from a build whose hg_config was an ARRAY map (looked up per packet) to the global variable
+   * (libbpf's map of its own section, mmapable): replaced, its value carried, so that the policy generation
+   * goes on where it was; the next agent adopts the new pin.
+   */
+  @Test
+  void configOfTheBuildWithAnArrayMapIsCarriedIntoTheGlobal() {
+    MapDefinition ours;
+    try (BpfObject first = BpfObject.openPackaged().pinMapsUnder(dir).load()) {
+      ours = first.map("hg_config").definition();
+    }
+    assertThat(ours.flags() & BPF_F_MMAPABLE).isNotZero();
+    Config config = new Config(0, 57, 4096, CtLifetimes.DEFAULT).withHz(250);
+    replace("hg_config", d -> new MapDefinition(d.type(), d.keySize(), d.valueSize(), d.maxEntries(), 0, 0),
+        ScalarCodecs.U32.encode(0), Config.CODEC.encode(config));
+
+    try (BpfObject next = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      MapMigration m = MapMigration.prepare("n", next, dir, JiffiesUpgrade.CONVERSIONS);
+      assertThat(m.changed()).singleElement().satisfies(c -> {
+        assertThat(c.name()).isEqualTo("hg_config");
+        assertThat(c.entriesFit()).isTrue();
+      });
+      next.load();
+      m.copy(next);
+      m.finish(next, Set.of("hg_ct"));
+      assertThat(next.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC).get(0)).contains(config);
+    }
+    assertThat(MapDefinition.ofPinned(dir.resolve("hg_config").toString())).isEqualTo(ours);
+    try (BpfObject again = BpfObject.openPackaged().pinMapsUnder(dir)) {
+      assertThat(MapMigration.prepare("n", again, dir, JiffiesUpgrade.CONVERSIONS).needed()).isFalse();
+      again.load();
+      assertThat(again.map("hg_config").typed(ScalarCodecs.U32, Config.CODEC).get(0)).contains(config);
     }
   }
 
