@@ -28,6 +28,17 @@ final class HttpHeads {
   /** How a message's body ends. */
   enum Framing { NONE, LENGTH, CHUNKED, UNTIL_CLOSE }
 
+  /** A message's body: how it ends, and its length when that is {@link Framing#LENGTH}. */
+  record Body(Framing framing, long length) {
+    static final Body NONE = new Body(Framing.NONE, 0);
+    static final Body CHUNKED = new Body(Framing.CHUNKED, 0);
+    static final Body UNTIL_CLOSE = new Body(Framing.UNTIL_CLOSE, 0);
+
+    static Body of(long contentLength) {
+      return contentLength > 0 ? new Body(Framing.LENGTH, contentLength) : NONE;
+    }
+  }
+
   /**
    * The request head at the start of {@code in} (its reader index unmoved), or null while it is incomplete.
    *
@@ -59,11 +70,17 @@ final class HttpHeads {
       // rules judge one authority: a server that took the other would be asked for a host nobody judged
       throw new Malformed(400, "more than one Host field");
     }
-    if (bareLf(b)) {
-      // a server that ends lines only at CRLF would read other lines than the proxy judged: it gets them anew
+    if (line == lf) {
       headers.rewrite();
     }
     return new RequestHead(string(b, 0, sp1), string(b, sp1 + 1, sp2), version, headers, b.length);
+  }
+
+  /** Skips the empty lines before a head, which a recipient ignores (RFC 9112 §2.2). */
+  static void skipEmptyLines(ByteBuf in) {
+    while (in.isReadable() && (in.getByte(in.readerIndex()) == '\r' || in.getByte(in.readerIndex()) == '\n')) {
+      in.skipBytes(1);
+    }
   }
 
   /** The response head at the start of {@code in}, or null while it is incomplete. */
@@ -135,11 +152,11 @@ final class HttpHeads {
   }
 
   /**
-   * How a request's body is framed; its length is then {@link #contentLength}. The only transfer coding is
+   * How a request's body is framed, with its Content-Length read once. The only transfer coding is
    * {@code chunked} alone, as Envoy has it: a server that reads another list otherwise (a body, or none)
    * would see another boundary than the proxy.
    */
-  static Framing requestFraming(String version, HeaderList h) throws Malformed {
+  static Body requestBody(String version, HeaderList h) throws Malformed {
     if (h.contains("transfer-encoding")) {
       if (h.contains("content-length")) {
         throw new Malformed(400, "both Transfer-Encoding and Content-Length");
@@ -151,23 +168,23 @@ final class HttpHeads {
       if (codings.size() != 1 || !"chunked".equalsIgnoreCase(codings.get(0))) {
         throw new Malformed(501, "a transfer coding other than chunked");
       }
-      return Framing.CHUNKED;
+      return Body.CHUNKED;
     }
-    return contentLength(h) > 0 ? Framing.LENGTH : Framing.NONE;
+    return Body.of(contentLength(h));
   }
 
   /** How a response's body is framed (RFC 9112 §6.3). */
-  static Framing responseFraming(int code, boolean answersHead, HeaderList h) throws Malformed {
+  static Body responseBody(int code, boolean answersHead, HeaderList h) throws Malformed {
     if (answersHead || code < 200 || code == 204 || code == 304) {
-      return Framing.NONE;
+      return Body.NONE;
     }
     if (h.contains("transfer-encoding")) {
-      return chunkedLast(h) ? Framing.CHUNKED : Framing.UNTIL_CLOSE;
+      return chunkedLast(h) ? Body.CHUNKED : Body.UNTIL_CLOSE;
     }
     if (!h.contains("content-length")) {
-      return Framing.UNTIL_CLOSE;
+      return Body.UNTIL_CLOSE;
     }
-    return contentLength(h) > 0 ? Framing.LENGTH : Framing.NONE;
+    return Body.of(contentLength(h));
   }
 
   /** The Content-Length, 0 when there is none; every value present must be the same number. */
@@ -232,6 +249,11 @@ final class HttpHeads {
     while (true) {
       int lf = indexOf(b, p, b.length, (byte) '\n');
       int end = lineEnd(b, p, lf);
+      if (end == lf) {
+        // a bare LF: a server that ends lines only at CRLF would read other lines than the proxy judged, so
+        // a forwarded head goes out written anew
+        headers.rewrite();
+      }
       if (end == p) {
         return headers;
       }
@@ -288,16 +310,6 @@ final class HttpHeads {
       return "HTTP/1.0";
     }
     throw new Malformed(400, "not HTTP/1.0 or HTTP/1.1");
-  }
-
-  /** Whether a line of {@code b} ends in a LF without CR. */
-  private static boolean bareLf(byte[] b) {
-    for (int i = 0; i < b.length; i++) {
-      if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r')) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static int indexOf(byte[] b, int from, int to, byte value) {

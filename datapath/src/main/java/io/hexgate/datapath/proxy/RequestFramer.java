@@ -54,10 +54,7 @@ final class RequestFramer extends ByteToMessageDecoder {
   }
 
   private void head(ByteBuf in, List<Object> out) {
-    // empty lines before a request line are ignored (RFC 9112 §2.2)
-    while (in.isReadable() && (in.getByte(in.readerIndex()) == '\r' || in.getByte(in.readerIndex()) == '\n')) {
-      in.skipBytes(1);
-    }
+    HttpHeads.skipEmptyLines(in);
     midHead = in.isReadable();
     if (!midHead) {
       return;
@@ -68,9 +65,10 @@ final class RequestFramer extends ByteToMessageDecoder {
       if (h == null) {
         return;
       }
-      h.framing = HttpHeads.requestFraming(h.version, h.headers);
+      HttpHeads.Body b = HttpHeads.requestBody(h.version, h.headers);
+      h.framing = b.framing();
       if (h.framing == HttpHeads.Framing.LENGTH) {
-        body.length(HttpHeads.contentLength(h.headers));
+        body.length(b.length());
       }
     } catch (HttpHeads.Malformed m) {
       broken(in, out, m);

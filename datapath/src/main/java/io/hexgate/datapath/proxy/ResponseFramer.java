@@ -54,9 +54,7 @@ final class ResponseFramer extends ByteToMessageDecoder {
   }
 
   private void head(ByteBuf in, List<Object> out) throws HttpHeads.Malformed {
-    while (in.isReadable() && (in.getByte(in.readerIndex()) == '\r' || in.getByte(in.readerIndex()) == '\n')) {
-      in.skipBytes(1);
-    }
+    HttpHeads.skipEmptyLines(in);
     if (!in.isReadable()) {
       return;
     }
@@ -64,9 +62,10 @@ final class ResponseFramer extends ByteToMessageDecoder {
     if (h == null) {
       return;
     }
-    h.framing = HttpHeads.responseFraming(h.code, answersHead.getAsBoolean(), h.headers);
+    HttpHeads.Body b = HttpHeads.responseBody(h.code, answersHead.getAsBoolean(), h.headers);
+    h.framing = b.framing();
     if (h.framing == HttpHeads.Framing.LENGTH) {
-      body.length(HttpHeads.contentLength(h.headers));
+      body.length(b.length());
     }
     h.raw = in.readRetainedSlice(h.length);
     out.add(h);

@@ -37,7 +37,8 @@ class HttpHeadsTest {
 
   private static int refusedFraming(String s) throws HttpHeads.Malformed {
     RequestHead h = request(s);
-    HttpHeads.Malformed m = catchThrowableOfType(() -> HttpHeads.requestFraming(h.version, h.headers), HttpHeads.Malformed.class);
+    HttpHeads.Malformed m = catchThrowableOfType(() -> HttpHeads.requestBody(h.version, h.headers),
+        HttpHeads.Malformed.class);
     assertThat(m).as("framing refused: %s", s).isNotNull();
     return m.status;
   }
@@ -61,7 +62,7 @@ class HttpHeadsTest {
     assertThat(h.headers.value(1)).isEqualTo("a b");
     assertThat(h.headers.name(2)).isEqualTo("content-LENGTH");
     assertThat(h.headers.getAll("x-custom")).containsExactly("a b", "second");
-    assertThat(HttpHeads.requestFraming(h.version, h.headers)).isEqualTo(HttpHeads.Framing.LENGTH);
+    assertThat(HttpHeads.requestBody(h.version, h.headers).framing()).isEqualTo(HttpHeads.Framing.LENGTH);
     assertThat(HttpHeads.contentLength(h.headers)).isEqualTo(5);
     assertThat(h.headers.modified()).isFalse();
   }
@@ -247,7 +248,7 @@ class HttpHeadsTest {
 
   private static HttpHeads.Framing framing(String fields) throws Exception {
     RequestHead h = request("POST /v1/request HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n");
-    return HttpHeads.requestFraming(h.version, h.headers);
+    return HttpHeads.requestBody(h.version, h.headers).framing();
   }
 
   @Test
@@ -280,21 +281,21 @@ class HttpHeadsTest {
     HeaderList length = HeaderList.of("Content-Length", "10");
     HeaderList chunked = HeaderList.of("Transfer-Encoding", "chunked");
     HeaderList neither = HeaderList.of("Content-Type", "text/plain");
-    assertThat(HttpHeads.responseFraming(200, true, length)).isEqualTo(HttpHeads.Framing.NONE);
-    assertThat(HttpHeads.responseFraming(200, true, chunked)).isEqualTo(HttpHeads.Framing.NONE);
+    assertThat(HttpHeads.responseBody(200, true, length).framing()).isEqualTo(HttpHeads.Framing.NONE);
+    assertThat(HttpHeads.responseBody(200, true, chunked).framing()).isEqualTo(HttpHeads.Framing.NONE);
     for (int code : new int[] {100, 101, 103, 204, 304}) {
-      assertThat(HttpHeads.responseFraming(code, false, length)).as("%d", code).isEqualTo(HttpHeads.Framing.NONE);
-      assertThat(HttpHeads.responseFraming(code, false, chunked)).as("%d", code).isEqualTo(HttpHeads.Framing.NONE);
+      assertThat(HttpHeads.responseBody(code, false, length).framing()).as("%d", code).isEqualTo(HttpHeads.Framing.NONE);
+      assertThat(HttpHeads.responseBody(code, false, chunked).framing()).as("%d", code).isEqualTo(HttpHeads.Framing.NONE);
     }
-    assertThat(HttpHeads.responseFraming(200, false, length)).isEqualTo(HttpHeads.Framing.LENGTH);
-    assertThat(HttpHeads.responseFraming(200, false, HeaderList.of("Content-Length", "0")))
+    assertThat(HttpHeads.responseBody(200, false, length).framing()).isEqualTo(HttpHeads.Framing.LENGTH);
+    assertThat(HttpHeads.responseBody(200, false, HeaderList.of("Content-Length", "0")).framing())
         .isEqualTo(HttpHeads.Framing.NONE);
-    assertThat(HttpHeads.responseFraming(500, false, chunked)).isEqualTo(HttpHeads.Framing.CHUNKED);
-    assertThat(HttpHeads.responseFraming(200, false, neither)).isEqualTo(HttpHeads.Framing.UNTIL_CLOSE);
-    assertThat(HttpHeads.responseFraming(200, false, HeaderList.of("Transfer-Encoding", "gzip")))
+    assertThat(HttpHeads.responseBody(500, false, chunked).framing()).isEqualTo(HttpHeads.Framing.CHUNKED);
+    assertThat(HttpHeads.responseBody(200, false, neither).framing()).isEqualTo(HttpHeads.Framing.UNTIL_CLOSE);
+    assertThat(HttpHeads.responseBody(200, false, HeaderList.of("Transfer-Encoding", "gzip")).framing())
         .isEqualTo(HttpHeads.Framing.UNTIL_CLOSE);
     assertThat(catchThrowableOfType(
-        () -> HttpHeads.responseFraming(200, false, HeaderList.of("Content-Length", "1, 2")),
+        () -> HttpHeads.responseBody(200, false, HeaderList.of("Content-Length", "1, 2")),
         HttpHeads.Malformed.class)).isNotNull();
   }
 
