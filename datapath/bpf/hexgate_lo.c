@@ -30,7 +30,7 @@ int to_proxy(struct __sk_buff *skb)
 		return TC_ACT_OK; /* to_pod parsed it: never */
 	bpf_skb_change_type(skb, PACKET_HOST);
 	if (p.tuple.protocol == HG_PROTO_TCP && is_new_request(&p)) {
-		reason = proxy_assign(skb, HG_PROXY_SLOT_INGRESS);
+		reason = proxy_assign(skb, &p, HG_PROXY_SLOT_INGRESS);
 		if (reason)
 			return drop(skb, &p, HG_DIR_INGRESS, reason, NULL);
 	}

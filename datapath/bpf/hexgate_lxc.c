@@ -215,7 +215,7 @@ static __always_inline int handle_ipv4(struct __sk_buff *skb, struct hg_pkt *p, 
 		if (p->tuple.protocol != HG_PROTO_TCP)
 			return drop(skb, p, dir, DROP_PROXY_UNSUPPORTED, &j);
 		if (dir == HG_DIR_EGRESS && is_new_request(p))
-			ret = proxy_assign(skb, HG_PROXY_SLOT_EGRESS);
+			ret = proxy_assign(skb, p, HG_PROXY_SLOT_EGRESS);
 		else
 			ret = proxy_listening(dir == HG_DIR_EGRESS ? HG_PROXY_SLOT_EGRESS : HG_PROXY_SLOT_INGRESS) ?
 				      0 : DROP_PROXY_LOOKUP_FAILED;

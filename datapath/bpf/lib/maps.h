@@ -116,4 +116,22 @@ struct {
 	__uint(max_entries, 2);
 } hg_proxy_sockets SEC(".maps") __weak;
 
+/* A SYN for the proxy that met a TIME_WAIT socket of its tuple (lib/proxy.h, proxy_tuple_taken): the tuple,
+ * in network order, and the slot of the listener that proxy_reopen gives the stack's listener lookup. The
+ * kernel's own: proxy_reopen deletes what it used, and the LRU the rest (a SYN whose reopen the TIME_WAIT
+ * socket refused was answered as TCP does, and its retransmission finds the tuple free). */
+struct hg_reopen_key {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;
+	__u16 dport;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct hg_reopen_key);
+	__type(value, __u32);
+	__uint(max_entries, 4096);
+} hg_proxy_reopen SEC(".maps") __weak;
+
 #endif /* HEXGATE_MAPS_H */

@@ -33,16 +33,59 @@ static __always_inline bool proxy_listening(__u32 slot)
 }
 
 /*
- * Hands a SYN to the listener in `slot` (at a tc ingress hook only): the stack then delivers it to that
- * socket whatever its destination address, as the test_sk_assign selftest does. 0, or the drop reason.
+ * Whether a socket of this namespace other than a listener holds the SYN's tuple. The stack then has to meet
+ * the SYN with that socket, not the proxy's listener: it will not queue a connection over one that holds
+ * the tuple, and drops the listener's request without a word. After the proxy closed its side of a
+ * connection first (the server had closed), that side sits in TIME_WAIT for a minute while the client, which
+ * closed second, may take the same port again at once. Met by the stack, the TIME_WAIT socket reopens the
+ * connection by looking for a listener at the original destination, where proxy_reopen (sk_lookup) answers
+ * with the proxy's listener for the tuple recorded here, as netfilter's TPROXY does for TIME_WAIT. Any other
+ * socket answers the SYN as TCP does (the request of a retransmitted SYN sends its SYN-ACK again).
  */
-static __always_inline __u32 proxy_assign(struct __sk_buff *skb, __u32 slot)
+static __always_inline bool proxy_tuple_taken(struct __sk_buff *skb, const struct hg_pkt *p, __u32 slot)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	bool taken;
+
+	t.ipv4.saddr = p->tuple.saddr;
+	t.ipv4.daddr = p->tuple.daddr;
+	t.ipv4.sport = p->tuple.sport;
+	t.ipv4.dport = p->tuple.dport;
+	sk = bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return false;
+	taken = sk->state != BPF_TCP_LISTEN;
+	if (sk->state == BPF_TCP_TIME_WAIT) {
+		struct hg_reopen_key k = {
+			.saddr = p->tuple.saddr,
+			.daddr = p->tuple.daddr,
+			.sport = p->tuple.sport,
+			.dport = p->tuple.dport,
+		};
+
+		bpf_map_update_elem(&hg_proxy_reopen, &k, &slot, BPF_ANY);
+	}
+	bpf_sk_release(sk);
+	return taken;
+}
+
+/*
+ * Hands a new connection's SYN to the listener in `slot` (at a tc ingress hook only): the stack then
+ * delivers it to that socket whatever its destination address, as the test_sk_assign selftest does; or, when
+ * a socket holds the tuple already, to that socket (proxy_tuple_taken). 0, or the drop reason.
+ */
+static __always_inline __u32 proxy_assign(struct __sk_buff *skb, const struct hg_pkt *p, __u32 slot)
 {
 	struct bpf_sock *sk = bpf_map_lookup_elem(&hg_proxy_sockets, &slot);
 	long err;
 
 	if (!sk)
 		return DROP_PROXY_LOOKUP_FAILED;
+	if (proxy_tuple_taken(skb, p, slot)) {
+		bpf_sk_release(sk);
+		return 0;
+	}
 	err = bpf_sk_assign(skb, sk, 0);
 	bpf_sk_release(sk);
 	return err ? DROP_PROXY_ASSIGN_FAILED : 0;

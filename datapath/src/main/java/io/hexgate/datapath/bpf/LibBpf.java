@@ -95,6 +95,9 @@ public interface LibBpf {
 
   int bpf_tc_query(Pointer hook, Pointer opts);
 
+  /** A link of program {@code progFd} to {@code targetFd} (e.g. a network namespace); closing its fd detaches it. */
+  int bpf_link_create(int progFd, int targetFd, int attachType, Pointer opts);
+
   // Ring buffers.
 
   /** {@code int (*ring_buffer_sample_fn)(void *ctx, void *data, size_t size)}; non-zero stops polling. */

@@ -71,6 +71,7 @@ public final class BpfDatapath implements Datapath {
   private final AgentMetrics metrics;
   private final MapMigration migration;
   private final NodeProxy proxy;
+  private final ProxyReopen reopen;
 
   // net thread only
   private MapContents current;
@@ -103,6 +104,8 @@ public final class BpfDatapath implements Datapath {
     this.kernelMetrics = new KernelMetrics(obj, () -> inForce, gc::entries, events::lost);
     this.proxy = new NodeProxy(options.node(), options.netns() != null ? NetNs.path(options.netns()) : null, flows,
         this::registerProxyListener, PROXY_RESTART_DELAY);
+    this.reopen = ProxyReopen.attach(options.node(), obj.program("proxy_reopen"),
+        options.netns() != null ? NetNs.path(options.netns()) : Path.of("/proc/self/ns/net"));
   }
 
   /**
@@ -367,6 +370,7 @@ public final class BpfDatapath implements Datapath {
     closed = true;
     timer.shutdownNow();
     proxy.close();
+    reopen.close();
     events.close();
     obj.close();
     net.close();

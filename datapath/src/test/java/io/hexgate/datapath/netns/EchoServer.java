@@ -76,6 +76,13 @@ public final class EchoServer implements AutoCloseable {
     }
   }
 
+  /** Closes every open connection from the server's side, which then holds them in TIME_WAIT. */
+  public void closeConnections() throws IOException {
+    for (Socket c : open) {
+      c.close();
+    }
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();

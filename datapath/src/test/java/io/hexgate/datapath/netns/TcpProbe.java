@@ -68,9 +68,19 @@ public final class TcpProbe {
 
     /** Opens a connection from inside {@code thread}'s namespace. */
     public static Connection open(NetNsThread thread, String ip, int port, Duration timeout) throws Exception {
+      return open(thread, 0, ip, port, timeout);
+    }
+
+    /** Opens a connection from {@code localPort} (0: any) inside {@code thread}'s namespace. */
+    public static Connection open(NetNsThread thread, int localPort, String ip, int port, Duration timeout)
+        throws Exception {
       return thread.call(
           () -> {
             Socket s = new Socket();
+            if (localPort != 0) {
+              s.setReuseAddress(true);
+              s.bind(new InetSocketAddress(localPort));
+            }
             s.connect(new InetSocketAddress(ip, port), (int) timeout.toMillis());
             s.setSoTimeout((int) timeout.toMillis());
             return new Connection(s);
@@ -85,6 +95,11 @@ public final class TcpProbe {
         throw new IOException("the server closed the connection");
       }
       return answer;
+    }
+
+    /** Whether the server closed the connection: the next read ends the stream. */
+    public boolean closedByPeer() throws IOException {
+      return in.read() == -1;
     }
 
     @Override

@@ -27,6 +27,8 @@ import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
 import io.hexgate.datapath.proxy.ProxyDirection;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +68,7 @@ class ProxyRedirectTrafficTest {
   private static final List<AutoCloseable> closeables = new ArrayList<>();
   private static final List<Flow> flows = new CopyOnWriteArrayList<>();
   private static BpfDatapath datapath;
+  private static EchoServer echo80;
   private static long revision;
   private TransparentRelay relay;
 
@@ -76,7 +79,8 @@ class ProxyRedirectTrafficTest {
     n1 = net.addNode("n1", 1);
     server = n1.addPod("default", "server", "10.0.1.10");
     client = n1.addPod("default", "client", "10.0.1.11");
-    closeables.add(EchoServer.start(server, 80));
+    echo80 = EchoServer.start(server, 80);
+    closeables.add(echo80);
     closeables.add(EchoServer.start(server, 81));
     node = n1.enter();
     inClient = client.enter();
@@ -180,6 +184,59 @@ class ProxyRedirectTrafficTest {
       assertRelayed();
     }
   }
+
+  /**
+   * The server closes first, so the relay closes its side to the client first and the node holds that
+   * accepted socket (S:80 ← C:port) in TIME_WAIT, while the client, which closed passively, may take the same
+   * port again at once. Its SYN must still reach the proxy: the kernel refuses to queue a connection whose
+   * tuple a TIME_WAIT socket holds, so a SYN handed straight to the listener was dropped without a word for
+   * the minute TIME_WAIT lasts. Met by the stack, the TIME_WAIT socket reopens the connection with whatever
+   * listens at S:80 in the node's namespace, here the node's own service on every address, where
+   * proxy_reopen hands it the proxy's listener instead.
+   */
+  @Test
+  void aClientTakingItsPortAgainAfterTheIngressProxyClosedFirstIsServed() throws Exception {
+    apply(allowAll(), rules(redirect(ID_CLIENT, 80), allow(ID_CLIENT, 81)));
+    relay = TransparentRelay.start(node, ProxyMarks.MARK_FROM_INGRESS_PROXY);
+    datapath.proxyListener(ProxyDirection.INGRESS, relay.fd());
+    assertPortTakenAgainIsServed(41_234);
+  }
+
+  @Test
+  void aClientTakingItsPortAgainAfterTheEgressProxyClosedFirstIsServed() throws Exception {
+    apply(rules(redirect(ID_SERVER, 80), allow(ID_SERVER, 81)), rules(allow(ID_CLIENT, 80), allow(ID_CLIENT, 81)));
+    relay = TransparentRelay.start(node, ProxyMarks.MARK_FROM_EGRESS_PROXY);
+    datapath.proxyListener(ProxyDirection.EGRESS, relay.fd());
+    assertPortTakenAgainIsServed(41_235);
+  }
+
+  private void assertPortTakenAgainIsServed(int port) throws Exception {
+    try (EchoServer nodeOwn = EchoServer.start(node, "node", "0.0.0.0", 80)) {
+      try (TcpProbe.Connection first = TcpProbe.Connection.open(inClient, port, server.ip(), 80, ALLOWED)) {
+        assertThat(first.exchange("one")).isEqualTo("server:one");
+        echo80.closeConnections();
+        assertThat(first.closedByPeer()).isTrue();
+      }
+      String tuple = "src " + server.ip() + ":80 dst " + client.ip() + ":" + port;
+      await().atMost(Duration.ofSeconds(5)).until(() -> !NetNs.exec(n1.netns(), Duration.ofSeconds(5),
+          "sh", "-c", "ss -Htn state time-wait " + tuple).orThrow().stdout().isBlank());
+
+      long retransmitted = clientRetransmissions();
+      try (TcpProbe.Connection again = TcpProbe.Connection.open(inClient, port, server.ip(), 80, ALLOWED)) {
+        assertThat(again.exchange("two")).isEqualTo("server:two");
+      }
+      assertThat(clientRetransmissions()).as("the first SYN was answered").isEqualTo(retransmitted);
+    }
+  }
+
+  /** The TCP segments the client's namespace sent again (RetransSegs of its /proc/net/snmp). */
+  private static long clientRetransmissions() throws Exception {
+    List<String> tcp = inClient.call(() -> Files.readAllLines(Path.of("/proc/thread-self/net/snmp"))).stream()
+        .filter(l -> l.startsWith("Tcp:")).toList();
+    int column = List.of(tcp.get(0).split(" ")).indexOf("RetransSegs");
+    return Long.parseLong(tcp.get(1).split(" ")[column]);
+  }
+
 
   /** client → server:80 is answered by the server through the relay, which saw the original addresses. */
   private void assertRelayed() throws Exception {
