@@ -237,6 +237,26 @@ class L7ProxyTrafficTest {
     }
   }
 
+  /**
+   * A connection the proxy ends (a malformed request after an allowed one) leaves the client free to take its
+   * port again at once, while the node holds both of the proxy's sockets of it in TIME_WAIT: the next
+   * connection from that port must reach the proxy (proxy_reopen), and its upstream be made from the port
+   * again (the kernel lets a bound port reuse a TIME_WAIT tuple that had timestamps).
+   */
+  @Test
+  void aClientTakingItsPortAgainAfterTheProxyEndedItsConnectionIsServed() throws Exception {
+    int port = 42_345;
+    try (RawHttp c = RawHttp.open(inClient, port, server.ip(), 80, ALLOWED)) {
+      assertThat(c.request("POST", "/v1/request-landing", "").status()).isEqualTo(200);
+      c.write("THIS IS NOT HTTP\r\n\r\n");
+      assertThat(c.read().status()).isEqualTo(400);
+      assertThat(c.closedByPeer()).isTrue();
+    }
+    try (RawHttp again = RawHttp.open(inClient, port, server.ip(), 80, ALLOWED)) {
+      assertThat(again.request("POST", "/v1/request-landing", "").body()).isEqualTo("Ship landed\n");
+    }
+  }
+
   @Test
   void theClientsEgressRulesAreJudgedToo() throws Exception {
     HttpMatch publicOnly = HttpMatch.newBuilder().setMethod("GET").setPath("/public").build();

@@ -33,8 +33,17 @@ final class RawHttp implements AutoCloseable {
 
   /** Connects from {@code thread}'s namespace: the socket belongs to the namespace it was made in. */
   static RawHttp open(NetNsThread thread, String ip, int port, Duration timeout) throws Exception {
+    return open(thread, 0, ip, port, timeout);
+  }
+
+  /** From {@code localPort} (0: any). */
+  static RawHttp open(NetNsThread thread, int localPort, String ip, int port, Duration timeout) throws Exception {
     Socket s = thread.call(() -> {
       Socket c = new Socket();
+      if (localPort != 0) {
+        c.setReuseAddress(true);
+        c.bind(new InetSocketAddress(localPort));
+      }
       c.connect(new InetSocketAddress(ip, port), (int) timeout.toMillis());
       return c;
     });
