@@ -450,7 +450,7 @@ class RealControlPlaneTest {
     Run deleted = lab.kubectl("delete", "namespace", "empire", "--wait=false");
     assertThat(deleted.code()).as(deleted.err()).isZero();
     awaitGone(List.of("ciliumnetworkpolicies", "ciliumendpoints", "pods"), "", "empire");
-    // the identity outlives its last pod by the lab's identity GC grace period (30 s), then goes
+    // the identity outlives its last pod by the lab's identity GC grace period (10 s), then goes
     long gcDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (!lab.kubectl("get", "ciliumidentities", "-l", "io.kubernetes.pod.namespace=empire", "-o", "name").out().isBlank()) {
       assertThat(System.nanoTime()).as("the namespace's identity collected within 90 s").isLessThan(gcDeadline);

@@ -85,11 +85,11 @@ public final class Lab implements AutoCloseable {
   private static final ObserveOptions AGENT_OBSERVE = new ObserveOptions(HubbleServices.AGENT_PORT, FlowRing.DEFAULT_CAPACITY, null,
       AGENT_HUBBLE_METRICS, HubbleServices.METRICS_PORT, null);
   /**
-   * The identity collector's timing in the lab: an identity no pod uses goes after half a minute, not
+   * The identity collector's timing in the lab: an identity no pod uses goes after ten seconds, not
    * Cilium's 15 minutes, so that what a deleted namespace leaves is seen going while one watches.
    */
-  static final Duration IDENTITY_GC_GRACE = Duration.ofSeconds(30);
-  static final Duration IDENTITY_GC_INTERVAL = Duration.ofSeconds(10);
+  static final Duration IDENTITY_GC_GRACE = Duration.ofSeconds(10);
+  static final Duration IDENTITY_GC_INTERVAL = Duration.ofSeconds(5);
   /** Under the state directory: the real control plane's data, certificates, kubeconfigs and logs. */
   public static final String CONTROL_PLANE_DIR = "control-plane";
   /** Under the state directory: unpacked images, and per node its containers, pods' volumes and container logs. */
