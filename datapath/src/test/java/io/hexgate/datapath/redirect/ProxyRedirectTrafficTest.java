@@ -237,7 +237,6 @@ class ProxyRedirectTrafficTest {
     return Long.parseLong(tcp.get(1).split(" ")[column]);
   }
 
-
   /** client → server:80 is answered by the server through the relay, which saw the original addresses. */
   private void assertRelayed() throws Exception {
     TcpProbe.Connection c = TcpProbe.Connection.open(inClient, server.ip(), 80, ALLOWED);
