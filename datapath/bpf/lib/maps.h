@@ -126,6 +126,8 @@ struct hg_reopen_key {
 	__u16 sport;
 	__u16 dport;
 };
+_Static_assert(sizeof(struct hg_reopen_key) == sizeof(((struct bpf_sock_tuple *)0)->ipv4),
+	       "hg_reopen_key is passed to bpf_skc_lookup_tcp as a bpf_sock_tuple");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -44,28 +44,22 @@ static __always_inline bool proxy_listening(__u32 slot)
  */
 static __always_inline bool proxy_tuple_taken(struct __sk_buff *skb, const struct hg_pkt *p, __u32 slot)
 {
-	struct bpf_sock_tuple t = {};
+	/* laid out as bpf_sock_tuple's ipv4 member: the lookup's tuple and the map's key are one */
+	struct hg_reopen_key k = {
+		.saddr = p->tuple.saddr,
+		.daddr = p->tuple.daddr,
+		.sport = p->tuple.sport,
+		.dport = p->tuple.dport,
+	};
 	struct bpf_sock *sk;
 	bool taken;
 
-	t.ipv4.saddr = p->tuple.saddr;
-	t.ipv4.daddr = p->tuple.daddr;
-	t.ipv4.sport = p->tuple.sport;
-	t.ipv4.dport = p->tuple.dport;
-	sk = bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	sk = bpf_skc_lookup_tcp(skb, (struct bpf_sock_tuple *)&k, sizeof(k), BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
 		return false;
 	taken = sk->state != BPF_TCP_LISTEN;
-	if (sk->state == BPF_TCP_TIME_WAIT) {
-		struct hg_reopen_key k = {
-			.saddr = p->tuple.saddr,
-			.daddr = p->tuple.daddr,
-			.sport = p->tuple.sport,
-			.dport = p->tuple.dport,
-		};
-
+	if (sk->state == BPF_TCP_TIME_WAIT)
 		bpf_map_update_elem(&hg_proxy_reopen, &k, &slot, BPF_ANY);
-	}
 	bpf_sk_release(sk);
 	return taken;
 }

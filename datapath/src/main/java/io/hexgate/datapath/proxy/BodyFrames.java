@@ -8,15 +8,25 @@ final class BodyFrames {
   private long remaining;
   private ChunkedBody chunked;
 
-  /** A body of {@code length} bytes follows. */
-  void length(long length) {
-    remaining = length;
-    chunked = null;
-  }
-
-  /** A chunked body follows, its size lines and trailer at most {@code maxLine} bytes. */
-  void chunked(int maxLine) {
-    chunked = new ChunkedBody(maxLine);
+  /**
+   * Body {@code b} follows, a chunked one's size lines and trailer at most {@code maxLine} bytes: whether it
+   * is framed here (one of a length, or chunked).
+   */
+  boolean expect(HttpHeads.Body b, int maxLine) {
+    switch (b.framing()) {
+      case LENGTH -> {
+        remaining = b.length();
+        chunked = null;
+        return true;
+      }
+      case CHUNKED -> {
+        chunked = new ChunkedBody(maxLine);
+        return true;
+      }
+      default -> {
+        return false;
+      }
+    }
   }
 
   /** Moves the body's bytes in {@code in} to {@code out}: true when it ended ({@link MessageEnd} added). */

@@ -229,9 +229,6 @@ final class HttpHeads {
   }
 
   private static boolean chunkedLast(HeaderList h) {
-    if (!h.contains("transfer-encoding")) {
-      return false;
-    }
     String last = null;
     for (int i = 0; i < h.size(); i++) {
       if (h.name(i).equalsIgnoreCase("transfer-encoding")) {

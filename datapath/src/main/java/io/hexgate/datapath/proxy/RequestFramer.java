@@ -60,27 +60,22 @@ final class RequestFramer extends ByteToMessageDecoder {
       return;
     }
     RequestHead h;
+    HttpHeads.Body b;
     try {
       h = HttpHeads.request(in, maxLine, maxHeaders);
       if (h == null) {
         return;
       }
-      HttpHeads.Body b = HttpHeads.requestBody(h.version, h.headers);
-      h.framing = b.framing();
-      if (h.framing == HttpHeads.Framing.LENGTH) {
-        body.length(b.length());
-      }
+      b = HttpHeads.requestBody(h.version, h.headers);
     } catch (HttpHeads.Malformed m) {
       broken(in, out, m);
       return;
     }
     midHead = false;
+    h.framing = b.framing();
     h.raw = in.readRetainedSlice(h.length);
     out.add(h);
-    if (h.framing == HttpHeads.Framing.CHUNKED) {
-      body.chunked(maxHeaders);
-    }
-    if (h.framing != HttpHeads.Framing.NONE) {
+    if (body.expect(b, maxHeaders)) {
       state = State.BODY;
     }
   }

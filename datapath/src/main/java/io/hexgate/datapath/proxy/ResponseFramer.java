@@ -64,20 +64,15 @@ final class ResponseFramer extends ByteToMessageDecoder {
     }
     HttpHeads.Body b = HttpHeads.responseBody(h.code, answersHead.getAsBoolean(), h.headers);
     h.framing = b.framing();
-    if (h.framing == HttpHeads.Framing.LENGTH) {
-      body.length(b.length());
-    }
     h.raw = in.readRetainedSlice(h.length);
     out.add(h);
-    state = switch (h.framing) {
-      case NONE -> h.code == 101 ? State.TUNNEL : State.HEAD;
-      case LENGTH -> State.BODY;
-      case CHUNKED -> {
-        body.chunked(MAX_HEAD);
-        yield State.BODY;
-      }
-      case UNTIL_CLOSE -> State.UNTIL_CLOSE;
-    };
+    if (body.expect(b, MAX_HEAD)) {
+      state = State.BODY;
+    } else if (h.framing == HttpHeads.Framing.UNTIL_CLOSE) {
+      state = State.UNTIL_CLOSE;
+    } else if (h.code == 101) {
+      state = State.TUNNEL;
+    }
   }
 
   @Override

@@ -202,7 +202,6 @@ class HttpHeadsTest {
       "Content-Length: 0x5",
       "Content-Length: 5 5",
       "Content-Length: 1234567890123456789",
-      "Transfer-Encoding: chunked\r\nContent-Length: 5",
   })
   void refusesAFramingTheServerCouldReadOtherwiseWith400(String fields) throws Exception {
     assertThat(refusedFraming("POST /v1/request HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n\r\n")).isEqualTo(400);
