@@ -290,10 +290,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     updateReading();
   }
 
+  /**
+   * The proxy ends the connection. Its upstream is reset rather than closed: it borrowed the client's port,
+   * which the client, closing second and so keeping nothing of it, may take again at once, and an upstream
+   * still closing (FIN_WAIT, TIME_WAIT) would refuse the next upstream from that port (503).
+   */
   void release() {
     closing = true;
     exchanges.clear();
     if (upstream != null) {
+      upstream.config().setOption(ChannelOption.SO_LINGER, 0);
       upstream.close();
     }
   }
@@ -344,7 +350,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     cancelHeaderTimer();
     body = Body.NONE;
-    release();
+    // the client's end (it keeps the port in TIME_WAIT), or the proxy's own (release() came first): a close
+    closing = true;
+    exchanges.clear();
     if (pendingUpstream != null) {
       pendingUpstream.forEach(ReferenceCountUtil::release);
       pendingUpstream.clear();
@@ -358,6 +366,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     log.debug("client connection {} failed", ends, cause);
+    release(); // a client that reset its end keeps nothing of the port either
     ctx.close();
   }
 

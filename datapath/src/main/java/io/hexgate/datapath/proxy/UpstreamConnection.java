@@ -48,8 +48,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private void response(ChannelHandlerContext ctx, Exchange e, ResponseHead r) {
     if (r.code == 101 && !e.upgradeAllowed) {
       r.raw.release();
+      c.release();
       c.client.close();
-      ctx.close();
       return;
     }
     if (r.code >= 100 && r.code < 200 && r.code != 101) {

@@ -23,6 +23,7 @@ import io.hexgate.datapath.agent.AgentState;
 import io.hexgate.datapath.enforce.BpfDatapath;
 import io.hexgate.datapath.enforce.BpfDatapathOptions;
 import io.hexgate.datapath.netns.ClusterNetwork;
+import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
@@ -63,6 +64,7 @@ class L7ProxyTrafficTest {
       HttpMatch.newBuilder().setMethod("GET|HEAD").setPath("/v1/.*").addHeaders("X-Pilot").build();
 
   private static ClusterNetwork net;
+  private static NodeNetwork n1;
   private static PodNetwork server;
   private static PodNetwork client;
   private static PodNetwork remote;
@@ -77,7 +79,7 @@ class L7ProxyTrafficTest {
   static void setUp() throws Exception {
     NodeAgent.bpfUnavailable().ifPresent(why -> Assumptions.abort("skipping the L7 proxy traffic test: " + why));
     net = ClusterNetwork.create(PREFIX);
-    NodeNetwork n1 = net.addNode("n1", 1);
+    n1 = net.addNode("n1", 1);
     server = n1.addPod("default", "server", "10.0.1.30");
     client = n1.addPod("default", "client", "10.0.1.31");
     remote = net.addNode("n2", 2).addPod("default", "remote", "10.0.2.31");
@@ -239,9 +241,10 @@ class L7ProxyTrafficTest {
 
   /**
    * A connection the proxy ends (a malformed request after an allowed one) leaves the client free to take its
-   * port again at once, while the node holds both of the proxy's sockets of it in TIME_WAIT: the next
-   * connection from that port must reach the proxy (proxy_reopen), and its upstream be made from the port
-   * again (the kernel lets a bound port reuse a TIME_WAIT tuple that had timestamps).
+   * port again at once, while the node holds the proxy's accepted socket of it in TIME_WAIT: the next
+   * connection from that port must reach the proxy (proxy_reopen). The upstream borrowed the client's port:
+   * reset, it leaves nothing behind that would refuse the next upstream from the port (503), as an upstream
+   * still closing did now and then.
    */
   @Test
   void aClientTakingItsPortAgainAfterTheProxyEndedItsConnectionIsServed() throws Exception {
@@ -252,6 +255,9 @@ class L7ProxyTrafficTest {
       assertThat(c.read().status()).isEqualTo(400);
       assertThat(c.closedByPeer()).isTrue();
     }
+    String upstream = "src " + client.ip() + ":" + port + " dst " + server.ip() + ":80";
+    assertThat(NetNs.exec(n1.netns(), Duration.ofSeconds(5), "sh", "-c", "ss -Htan " + upstream).orThrow().stdout())
+        .as("the upstream of the ended connection").isBlank();
     try (RawHttp again = RawHttp.open(inClient, port, server.ip(), 80, ALLOWED)) {
       assertThat(again.request("POST", "/v1/request-landing", "").body()).isEqualTo("Ship landed\n");
     }
