@@ -38,7 +38,7 @@ final class ProxyReopen implements AutoCloseable {
       if (link < 0) {
         log.warn("node {}: cannot link {} to the network namespace: {}; a client reusing the port of a connection"
             + " the L7 proxy closed first waits for one SYN retransmission", node, program.name(),
-            Native.libc().strerror(-link));
+            libc.strerror(-link));
         return new ProxyReopen(-1);
       }
       return new ProxyReopen(link);
@@ -50,7 +50,7 @@ final class ProxyReopen implements AutoCloseable {
   @Override
   public void close() {
     if (link >= 0) {
-      Native.libc().close(link);
+      LibC.get().close(link);
     }
   }
 }
