@@ -1,5 +1,6 @@
 package io.hexgate.datapath.bpf;
 
+import io.hexgate.datapath.sys.LibC;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -57,7 +58,7 @@ public final class BpfMap {
       MapDefinition d = MapDefinition.ofFd(fd, path);
       return new BpfMap(path, fd, d.type(), d.keySize(), d.valueSize(), d.maxEntries(), true);
     } catch (RuntimeException e) {
-      Native.libc().close(fd);
+      LibC.get().close(fd);
       throw e;
     }
   }
@@ -284,7 +285,7 @@ public final class BpfMap {
   /** Closes the descriptor when this map opened it itself ({@link #openPinned}). */
   public void closeFd() {
     if (ownsFd) {
-      Native.libc().close(fd);
+      LibC.get().close(fd);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.hexgate.datapath.bpf;
 
+import io.hexgate.datapath.sys.LibC;
+
 /**
  * The kernel's jiffies, the clock conntrack expiries are written in (the programs read it with
  * bpf_jiffies64, which the verifier inlines), and HZ, jiffies per second.
@@ -62,7 +64,7 @@ public final class JiffiesClock {
   /** CLOCK_MONOTONIC_COARSE's resolution in ns, 0 when clock_getres fails. */
   static long coarseResolutionNanos() {
     long[] ts = new long[2];
-    return Native.libc().clock_getres(CLOCK_MONOTONIC_COARSE, ts) == 0 ? ts[0] * 1_000_000_000L + ts[1] : 0;
+    return LibC.get().clock_getres(CLOCK_MONOTONIC_COARSE, ts) == 0 ? ts[0] * 1_000_000_000L + ts[1] : 0;
   }
 
   /** HZ of a tick of {@code tickNanos}; 0 unless it is a tick Linux has (HZ 10 to 10,000). */
@@ -114,7 +116,7 @@ public final class JiffiesClock {
 
   private static long monotonicNanos() {
     long[] ts = new long[2];
-    if (Native.libc().clock_gettime(CLOCK_MONOTONIC, ts) != 0) {
+    if (LibC.get().clock_gettime(CLOCK_MONOTONIC, ts) != 0) {
       throw new BpfException("clock_gettime(CLOCK_MONOTONIC) failed: " + Native.errno());
     }
     return ts[0] * 1_000_000_000L + ts[1];

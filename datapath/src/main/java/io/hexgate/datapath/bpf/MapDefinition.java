@@ -1,5 +1,6 @@
 package io.hexgate.datapath.bpf;
 
+import io.hexgate.datapath.sys.LibC;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +27,7 @@ public record MapDefinition(int type, int keySize, int valueSize, int maxEntries
     try {
       return ofFd(fd, path);
     } finally {
-      Native.libc().close(fd);
+      LibC.get().close(fd);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.bpf;
 
+import io.hexgate.datapath.sys.LibC;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import jnr.ffi.LastError;
@@ -11,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads libbpf.so.1 and libc once. {@link #unavailableReason()} says why BPF cannot be used here (not
+ * Loads libbpf.so.1 once. {@link #unavailableReason()} says why BPF cannot be used here (not
  * Linux, no libbpf); whether the kernel lets us load programs shows only when one is loaded.
  */
 public final class Native {
@@ -23,12 +24,10 @@ public final class Native {
   private static final AtomicReference<LibBpf.PrintFn> printer = new AtomicReference<>();
 
   private final LibBpf bpf;
-  private final LibC libc;
   private final Runtime runtime;
 
-  private Native(LibBpf bpf, LibC libc) {
+  private Native(LibBpf bpf) {
     this.bpf = bpf;
-    this.libc = libc;
     this.runtime = Runtime.getRuntime(bpf);
   }
 
@@ -45,8 +44,7 @@ public final class Native {
           }
           // The versioned name: the unversioned libbpf.so exists only with libbpf-dev.
           LibBpf bpf = LibraryLoader.create(LibBpf.class).failImmediately().load("libbpf.so.1");
-          LibC libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
-          instance = new Native(bpf, libc);
+          instance = new Native(bpf);
           routeLogging(instance);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
           failure = "cannot load libbpf.so.1 (Debian: apt-get install libbpf1): " + e.getMessage();
@@ -73,10 +71,6 @@ public final class Native {
     return get().bpf;
   }
 
-  public static LibC libc() {
-    return get().libc;
-  }
-
   public static Runtime runtime() {
     return get().runtime;
   }
@@ -95,7 +89,7 @@ public final class Native {
         return buf.getString(0);
       }
     }
-    return get().libc.strerror(e);
+    return LibC.get().strerror(e);
   }
 
   /** Zeroed native memory, freed when unreachable. */
@@ -106,7 +100,7 @@ public final class Native {
   private static void routeLogging(Native n) {
     LibBpf.PrintFn fn = (level, format, args) -> {
       Pointer buf = Memory.allocateDirect(n.runtime, 1024);
-      int len = n.libc.vsnprintf(buf, 1024, format, args);
+      int len = LibC.get().vsnprintf(buf, 1024, format, args);
       String msg = buf.getString(0).stripTrailing();
       // libbpf levels: 0 warn, 1 info, 2 debug
       switch (level) {

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.bpf;
 
+import io.hexgate.datapath.sys.LibC;
 import java.util.OptionalInt;
 import jnr.ffi.Pointer;
 
@@ -129,7 +130,7 @@ public final class Tc {
       BpfException.check(Native.libbpf().bpf_obj_get_info_by_fd(fd, info, len), "bpf_obj_get_info_by_fd", "program " + id);
       return java.util.Optional.of(info.getString(64, 16, java.nio.charset.StandardCharsets.US_ASCII));
     } finally {
-      Native.libc().close(fd);
+      LibC.get().close(fd);
     }
   }
 }

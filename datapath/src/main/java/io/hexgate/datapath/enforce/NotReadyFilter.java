@@ -3,6 +3,7 @@ package io.hexgate.datapath.enforce;
 import io.hexgate.datapath.bpf.BpfException;
 import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.bpf.Tc;
+import io.hexgate.datapath.sys.LibC;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -93,6 +94,6 @@ public final class NotReadyFilter {
   }
 
   private static void closeFd(int fd) {
-    Native.libc().close(fd);
+    LibC.get().close(fd);
   }
 }

@@ -2,7 +2,7 @@ package io.hexgate.datapath.enforce;
 
 import io.hexgate.datapath.bpf.BpfProgram;
 import io.hexgate.datapath.bpf.Native;
-import io.hexgate.datapath.netns.LibC;
+import io.hexgate.datapath.sys.LibC;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -8,6 +8,7 @@ import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.MapDefinition;
 import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.pin.MapMigration;
+import io.hexgate.datapath.sys.LibC;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +106,7 @@ public final class JiffiesUpgrade {
   /** The clock of the builds before jiffies (their programs' bpf_ktime_get_coarse_ns). */
   private static long coarseNanos() {
     long[] ts = new long[2];
-    if (Native.libc().clock_gettime(CLOCK_MONOTONIC_COARSE, ts) != 0) {
+    if (LibC.get().clock_gettime(CLOCK_MONOTONIC_COARSE, ts) != 0) {
       throw new BpfException("clock_gettime(CLOCK_MONOTONIC_COARSE) failed: " + Native.errno());
     }
     return ts[0] * NSEC_PER_SEC + ts[1];

@@ -1,5 +1,6 @@
 package io.hexgate.datapath.netns;
 
+import io.hexgate.datapath.sys.LibC;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package io.hexgate.datapath.netns;
 
 import io.hexgate.contract.thread.DaemonThreads;
+import io.hexgate.datapath.sys.LibC;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,7 @@
 package io.hexgate.datapath.pin;
 
-import io.hexgate.datapath.netns.LibC;
 import io.hexgate.datapath.netns.NetNsException;
+import io.hexgate.datapath.sys.LibC;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

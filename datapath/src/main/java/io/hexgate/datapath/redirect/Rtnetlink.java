@@ -1,11 +1,8 @@
 package io.hexgate.datapath.redirect;
 
+import io.hexgate.datapath.sys.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.annotations.SaveError;
-import jnr.ffi.types.size_t;
 
 /**
  * A NETLINK_ROUTE socket of the calling thread's network namespace (the agent image has no {@code ip}):
@@ -28,34 +25,14 @@ final class Rtnetlink implements AutoCloseable {
   private static final int NLMSG_ERROR = 2;
   private static final int NLMSG_HDRLEN = 16;
 
-  /** The libc calls a netlink request needs. */
-  public interface Sys {
-    @SaveError
-    int socket(int domain, int type, int protocol);
-
-    @SaveError
-    long send(int fd, byte[] buf, @size_t long len, int flags);
-
-    @SaveError
-    long recv(int fd, @Out byte[] buf, @size_t long len, int flags);
-
-    int close(int fd);
-
-    String strerror(int errnum);
-  }
-
-  private static final class Holder {
-    static final Sys SYS = LibraryLoader.create(Sys.class).load("c");
-  }
-
-  private final Sys sys = Holder.SYS;
+  private final LibC libc = LibC.get();
   private final int fd;
   private int seq;
 
   Rtnetlink() {
-    fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0) {
-      throw new IllegalStateException("socket(AF_NETLINK, NETLINK_ROUTE): " + lastError());
+      throw new IllegalStateException("socket(AF_NETLINK, NETLINK_ROUTE): " + LibC.lastError());
     }
   }
 
@@ -86,14 +63,14 @@ final class Rtnetlink implements AutoCloseable {
   /** Sends {@code m}, returns the kernel's answer: 0, or an errno (positive). */
   int request(Message m) {
     byte[] req = m.bytes(++seq);
-    if (sys.send(fd, req, req.length, 0) != req.length) {
-      throw new IllegalStateException("netlink send: " + lastError());
+    if (libc.send(fd, req, req.length, 0) != req.length) {
+      throw new IllegalStateException("netlink send: " + LibC.lastError());
     }
     byte[] ans = new byte[8192];
     while (true) {
-      long n = sys.recv(fd, ans, ans.length, 0);
+      long n = libc.recv(fd, ans, ans.length, 0);
       if (n < 0) {
-        throw new IllegalStateException("netlink recv: " + lastError());
+        throw new IllegalStateException("netlink recv: " + LibC.lastError());
       }
       ByteBuffer b = ByteBuffer.wrap(ans, 0, (int) n).order(ByteOrder.nativeOrder());
       for (int off = 0; off + NLMSG_HDRLEN <= n; ) {
@@ -112,15 +89,11 @@ final class Rtnetlink implements AutoCloseable {
   }
 
   String strerror(int errno) {
-    return sys.strerror(errno) + " (errno " + errno + ")";
-  }
-
-  private String lastError() {
-    return strerror(jnr.ffi.Runtime.getRuntime(sys).getLastError());
+    return libc.strerror(errno) + " (errno " + errno + ")";
   }
 
   @Override
   public void close() {
-    sys.close(fd);
+    libc.close(fd);
   }
 }

@@ -20,6 +20,7 @@ import io.hexgate.datapath.bpf.MapDefinition;
 import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.maps.JiffiesUpgrade;
+import io.hexgate.datapath.sys.LibC;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -157,7 +158,7 @@ class MapMigrationTest {
   /** CLOCK_MONOTONIC_COARSE in ns: the CT clock of the builds before jiffies. */
   private static long coarseNanos() {
     long[] ts = new long[2];
-    assertThat(Native.libc().clock_gettime(6, ts)).isZero();
+    assertThat(LibC.get().clock_gettime(6, ts)).isZero();
     return ts[0] * 1_000_000_000L + ts[1];
   }
 

@@ -1,13 +1,16 @@
-package io.hexgate.datapath.netns;
+package io.hexgate.datapath.sys;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
 
 /**
  * The few libc calls the agent needs without a JNI library of its own: entering a network namespace on
- * one thread, mounting bpffs, and naming interfaces by index. Every call saves errno; read it with
- * {@link #errno()}.
+ * one thread, mounting bpffs, naming interfaces by index, a netlink socket, closing the descriptors libbpf hands out, the
+ * kernel's clocks, and formatting libbpf's log. The calls marked {@code @SaveError} save errno; read it
+ * with {@link #errno()}.
  */
 public interface LibC {
   int CLONE_NEWNET = 0x40000000;
@@ -40,7 +43,27 @@ public interface LibC {
 
   void if_freenameindex(Pointer ptr);
 
+  @SaveError
+  int socket(int domain, int type, int protocol);
+
+  @SaveError
+  long send(int fd, byte[] buf, @size_t long len, int flags);
+
+  @SaveError
+  long recv(int fd, @Out byte[] buf, @size_t long len, int flags);
+
   String strerror(int errnum);
+
+  /** {@code ts}: struct timespec as two longs (seconds, nanoseconds) on a 64-bit target. */
+  @SaveError
+  int clock_gettime(int clockId, @Out long[] ts);
+
+  /** {@code ts}: as in {@link #clock_gettime}, the clock's resolution. */
+  @SaveError
+  int clock_getres(int clockId, @Out long[] ts);
+
+  /** Formats libbpf's log messages: {@code args} is the va_list libbpf hands its print callback. */
+  int vsnprintf(Pointer buf, @size_t long size, Pointer format, Pointer args);
 
   int geteuid();
 
