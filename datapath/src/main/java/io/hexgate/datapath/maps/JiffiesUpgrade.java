@@ -6,7 +6,6 @@ import io.hexgate.datapath.bpf.BpfException;
 import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.MapDefinition;
-import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.pin.MapMigration;
 import io.hexgate.datapath.sys.LibC;
 import java.util.Arrays;
@@ -107,7 +106,7 @@ public final class JiffiesUpgrade {
   private static long coarseNanos() {
     long[] ts = new long[2];
     if (LibC.get().clock_gettime(CLOCK_MONOTONIC_COARSE, ts) != 0) {
-      throw new BpfException("clock_gettime(CLOCK_MONOTONIC_COARSE) failed: " + Native.errno());
+      throw new BpfException("clock_gettime(CLOCK_MONOTONIC_COARSE) failed: " + LibC.lastError());
     }
     return ts[0] * NSEC_PER_SEC + ts[1];
   }

@@ -8,9 +8,9 @@ import jnr.ffi.types.size_t;
 
 /**
  * The few libc calls the agent needs without a JNI library of its own: entering a network namespace on
- * one thread, mounting bpffs, naming interfaces by index, a netlink socket, closing the descriptors libbpf hands out, the
- * kernel's clocks, and formatting libbpf's log. The calls marked {@code @SaveError} save errno; read it
- * with {@link #errno()}.
+ * one thread, mounting bpffs, naming interfaces by index, a netlink socket, closing the descriptors
+ * libbpf hands out, the kernel's clocks, and formatting libbpf's log. The calls marked {@code @SaveError}
+ * save errno; read it with {@link #errno()}.
  */
 public interface LibC {
   int CLONE_NEWNET = 0x40000000;
