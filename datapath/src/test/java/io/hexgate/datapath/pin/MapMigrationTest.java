@@ -17,7 +17,6 @@ import io.hexgate.datapath.bpf.BpfObject;
 import io.hexgate.datapath.bpf.BpfSupport;
 import io.hexgate.datapath.bpf.JiffiesClock;
 import io.hexgate.datapath.bpf.MapDefinition;
-import io.hexgate.datapath.bpf.Native;
 import io.hexgate.datapath.bpf.TypedMap;
 import io.hexgate.datapath.maps.JiffiesUpgrade;
 import io.hexgate.datapath.sys.LibC;
