@@ -38,7 +38,7 @@ final class ProxyReopen implements AutoCloseable {
       if (link < 0) {
         log.warn("node {}: cannot link {} to the network namespace: {}; a client reusing the port of a connection"
             + " the L7 proxy closed first waits for one SYN retransmission", node, program.name(),
-            libc.strerror(-link));
+            LibC.describe(-link));
         return new ProxyReopen(-1);
       }
       return new ProxyReopen(link);

@@ -1,6 +1,7 @@
 package io.hexgate.datapath.redirect;
 
 import io.hexgate.datapath.abi.ProxyMarks;
+import io.hexgate.datapath.sys.LibC;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -75,7 +76,7 @@ public final class ProxyRouting {
   private static void check(Rtnetlink nl, int errno, int fine, String what) {
     if (errno != 0 && errno != fine) {
       throw new IllegalStateException(what + " for the L7 proxy (fwmark 0x" + Integer.toHexString(ProxyMarks.MARK_TO_PROXY)
-          + "/0x" + Integer.toHexString(ProxyMarks.MARK_MASK) + " lookup " + TABLE + "): " + nl.strerror(errno));
+          + "/0x" + Integer.toHexString(ProxyMarks.MARK_MASK) + " lookup " + TABLE + "): " + LibC.describe(errno));
     }
   }
 

@@ -88,10 +88,6 @@ final class Rtnetlink implements AutoCloseable {
     }
   }
 
-  String strerror(int errno) {
-    return libc.strerror(errno) + " (errno " + errno + ")";
-  }
-
   @Override
   public void close() {
     libc.close(fd);

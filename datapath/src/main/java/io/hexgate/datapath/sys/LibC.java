@@ -79,8 +79,12 @@ public interface LibC {
 
   /** "strerror (errno N)" of the calling thread's last call. */
   static String lastError() {
-    int e = errno();
-    return Holder.LIBC.strerror(e) + " (errno " + e + ")";
+    return describe(errno());
+  }
+
+  /** "strerror (errno N)" of {@code errno}. */
+  static String describe(int errno) {
+    return Holder.LIBC.strerror(errno) + " (errno " + errno + ")";
   }
 
   final class Holder {
