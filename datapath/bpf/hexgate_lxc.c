@@ -31,22 +31,19 @@ struct hg_config hg_config SEC(".data.hg_config") = {};
 const volatile struct hg_settings hg_settings = {};
 
 /*
- * Forwards a packet of an established connection. One for a pod of this node does not take the node's IP
- * stack (as with Cilium's host routing): it goes out of that pod's host-side interface (bpf_redirect_neigh),
- * where the pod's to_pod judges it as always. Anything the FIB does not simply forward (local addresses, no
- * route, too big) takes the IP stack. (Handing the packet straight into the pod with bpf_redirect_peer
- * skipped to_pod as well, but measured slower: the receiving socket then often meets its owner's lock.)
- * A proxied connection's packets go to the proxy instead.
+ * Forwards a packet of an established connection that does not go to the proxy. One for a pod of this node
+ * does not take the node's IP stack (as with Cilium's host routing): it goes out of that pod's host-side
+ * interface (bpf_redirect_neigh), where the pod's to_pod judges it as always. Anything the FIB does not
+ * simply forward (local addresses, no route, too big) takes the IP stack. (Handing the packet straight into
+ * the pod with bpf_redirect_peer skipped to_pod as well, but measured slower: the receiving socket then
+ * often meets its owner's lock.)
  */
-static __always_inline int deliver(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
-				   const struct hg_ct_value *ct)
+static __always_inline int route(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
+				 const struct hg_ct_value *ct)
 {
 	struct bpf_fib_lookup fib = {};
 	struct bpf_redir_neigh nh = {};
 
-	/* in to_pod a reply here belongs to the pod's own (egress) connection: its proxy is the egress one */
-	if (ct->flags & HG_CT_PROXY)
-		return proxy_deliver(skb, dir, HG_MARK_FROM_EGRESS_PROXY);
 	if (dir != HG_DIR_EGRESS || !(ct->flags & HG_CT_LOCAL) || !(hg_settings.flags & HG_SETTING_HOST_ROUTING))
 		return forward(skb, dir);
 	fib.family = AF_INET;
@@ -61,6 +58,16 @@ static __always_inline int deliver(struct __sk_buff *skb, const struct hg_pkt *p
 	count(skb, HG_FORWARDED, dir);
 	skb->cb[0] = HG_FORWARDED;
 	return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
+}
+
+/* Forwards a packet of an established connection; a proxied connection's packets go to the proxy. */
+static __always_inline int deliver(struct __sk_buff *skb, const struct hg_pkt *p, __u32 dir,
+				   const struct hg_ct_value *ct)
+{
+	/* in to_pod a reply here belongs to the pod's own (egress) connection: its proxy is the egress one */
+	if (ct->flags & HG_CT_PROXY)
+		return proxy_deliver(skb, dir, HG_MARK_FROM_EGRESS_PROXY);
+	return route(skb, p, dir, ct);
 }
 
 /*
@@ -288,14 +295,41 @@ pass:
 	return forward(skb, dir);
 }
 
+/*
+ * Most packets: a TCP segment without SYN, FIN or RST of a connection this hook let in, whose entry needs
+ * no write and whose packets go on untranslated and not to the proxy. Its entry, or NULL for any other
+ * packet, which handle_ipv4 judges as always; for this one handle_ipv4 would come to route() too, with
+ * more instructions on the way (datapath/DESIGN.md, "The plain established packet").
+ */
+static __always_inline const struct hg_ct_value *plain_established(const struct __sk_buff *skb,
+								    struct hg_pkt *p, __u32 dir)
+{
+	const struct hg_ct_value *v;
+
+	if (p->tuple.protocol != HG_PROTO_TCP || p->frag != HG_FRAG_NONE ||
+	    (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST)))
+		return NULL;
+	p->tuple.direction = dir;
+	v = bpf_map_lookup_elem(&hg_ct, &p->tuple);
+	/* not yet to be renewed is also not expired; the same policy generation needs no judging again */
+	if (v && bpf_jiffies64() + v->renew < v->expires && v->generation == hg_config.generation &&
+	    (v->flags & (HG_CT_PROXY | HG_CT_NAT | HG_CT_SEEN_NON_SYN)) == HG_CT_SEEN_NON_SYN &&
+	    ct_source_ok(skb, dir, v))
+		return v;
+	return NULL;
+}
+
 static __always_inline int handle(struct __sk_buff *skb, __u32 dir)
 {
 	struct hg_pkt p = {};
 	struct hg_frag_key fk;
 	struct hg_frag_value fv;
 	bool first;
+	const struct hg_ct_value *ct;
 	int ret = parse(skb, &p);
 
+	if (likely(ret == HG_PARSE_IPV4) && likely((ct = plain_established(skb, &p, dir)) != NULL))
+		return route(skb, &p, dir, ct);
 	if (unlikely(ret == HG_PARSE_PASS)) {
 		skb->cb[0] = HG_FORWARDED;
 		return TC_ACT_OK;

@@ -289,6 +289,32 @@ class PacketValidationTest {
     assertThat(Packets.checksumsValid(rest.packet())).isTrue();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"kernel", "twin"})
+  void laterFragmentsOfAnEstablishedTcpConnectionFollowTheirFirstOnBothHooks(String where) {
+    Datapath dp = open(where);
+    // past its SYN and first ACK, the connection's segments change no state: the kernel's plain path
+    for (int flags : new int[] {Packets.TCP_SYN, Packets.TCP_ACK, Packets.TCP_ACK}) {
+      assertThat(dp.fromPod(Packets.tcp(CLIENT, SERVER, 40009, 80, flags), IF_CLIENT).reason()).isZero();
+      assertThat(dp.toPod(Packets.tcp(CLIENT, SERVER, 40009, 80, flags)).reason()).isZero();
+    }
+    // one datagram per hook (IP ids 1 and 2): each later fragment passes only if its own first recorded it
+    byte[][] out = Packets.fragments(withIpId(Packets.tcp(CLIENT, SERVER, 40009, 80, Packets.TCP_ACK, new byte[64]), 1), 24);
+    byte[][] in = Packets.fragments(withIpId(Packets.tcp(CLIENT, SERVER, 40009, 80, Packets.TCP_ACK, new byte[64]), 2), 24);
+    assertThat(dp.fromPod(out[0], IF_CLIENT).reason()).isZero();
+    Verdict later = dp.fromPod(out[1], IF_CLIENT);
+    assertThat(later.reason()).isZero();
+    assertThat(later.packet()).isEqualTo(out[1]);
+    assertThat(dp.toPod(in[0]).reason()).isZero();
+    assertThat(dp.toPod(in[1]).reason()).isZero();
+  }
+
+  /** {@code frame} with IP id {@code id} (its header checksum is left to {@link Packets#fragments}). */
+  private static byte[] withIpId(byte[] frame, int id) {
+    ByteBuffer.wrap(frame).putShort(18, (short) id);
+    return frame;
+  }
+
   @Test
   void eventsTheRingBufferHasNoRoomForAreCountedAsLost() {
     Kernel k = (Kernel) open("kernel");
