@@ -8,7 +8,6 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.hexgate.contract.thread.DaemonThreads;
-import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.Ack;
 import io.hexgate.contract.v1.Action;
 import io.hexgate.contract.v1.EndpointKey;
@@ -51,6 +50,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -342,6 +343,34 @@ class RealTrafficTest {
   }
 
   /**
+   * Between pods of one node, a connection's established packets go from the sender's from_pod straight out
+   * of the receiver's host-side interface (host routing, bpf_redirect_neigh): the node's IP stack forwards
+   * only its first few, whichever way the datapath takes them (datapath/DESIGN.md).
+   */
+  @Test
+  @Order(3)
+  void establishedPacketsBetweenPodsOfOneNodeSkipTheNodesIpStack() throws Exception {
+    setPolicy(false, false);
+    try (TcpProbe.Connection c = TcpProbe.Connection.open(in.get("xwing"), deathstar.ip(), 80, ALLOWED)) {
+      assertThat(c.exchange("first")).isEqualTo("deathstar:first");
+      long before = forwardedBy(n1);
+      for (int i = 0; i < 100; i++) {
+        assertThat(c.exchange("ping " + i)).isEqualTo("deathstar:ping " + i);
+      }
+      // each exchange is a segment each way at least: 200 or more through the stack without host routing
+      assertThat(forwardedBy(n1) - before).as("datagrams n1's IP stack forwarded").isLessThan(20);
+    }
+  }
+
+  /** The datagrams {@code node}'s IP stack has forwarded (ForwDatagrams of its /proc/net/snmp). */
+  private static long forwardedBy(NodeNetwork node) throws Exception {
+    List<String> ip = in.get(node.name()).call(() -> Files.readAllLines(Path.of("/proc/thread-self/net/snmp")))
+        .stream().filter(l -> l.startsWith("Ip:")).toList();
+    int column = List.of(ip.get(0).split(" ")).indexOf("ForwDatagrams");
+    return Long.parseLong(ip.get(1).split(" ")[column]);
+  }
+
+  /**
    * Between pods of one node, established packets skip the node's IP stack (host routing) and, while the
    * receiver's ingress entry stands, its to_pod too: a policy change that no longer allows the connection
    * deletes that entry, and the packets must stop.
@@ -595,9 +624,9 @@ class RealTrafficTest {
    * it, holding the same entries where they fit: what an agent of another build finds after an upgrade.
    * The attached programs keep the map they hold.
    */
-  private static MapDefinition replacePinnedMap(java.nio.file.Path dir, String name,
+  private static MapDefinition replacePinnedMap(Path dir, String name,
       java.util.function.UnaryOperator<MapDefinition> change) throws Exception {
-    java.nio.file.Path pin = dir.resolve(name);
+    Path pin = dir.resolve(name);
     BpfMap old = BpfMap.openPinned(pin.toString());
     MapDefinition from = old.definition();
     MapDefinition to = change.apply(from);
@@ -606,7 +635,7 @@ class RealTrafficTest {
       if (from.entriesFit(to)) {
         old.forEach(replacement::update);
       }
-      java.nio.file.Files.delete(pin);
+      Files.delete(pin);
       replacement.pin(pin.toString());
     } finally {
       old.closeFd();
@@ -633,7 +662,7 @@ class RealTrafficTest {
         agents.remove(n.netns()).close();
       }
       for (NodeNetwork n : List.of(n1, n2)) {
-        java.nio.file.Path dir = n.pinDir();
+        Path dir = n.pinDir();
         for (String m : List.of("hg_ct", "hg_policy", "hg_endpoints", "hg_metrics", "hg_events")) {
           objectDefs.put(m, MapDefinition.ofPinned(dir.resolve(m).toString()));
         }
