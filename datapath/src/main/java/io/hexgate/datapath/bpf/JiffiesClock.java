@@ -117,7 +117,7 @@ public final class JiffiesClock {
   private static long monotonicNanos() {
     long[] ts = new long[2];
     if (LibC.get().clock_gettime(CLOCK_MONOTONIC, ts) != 0) {
-      throw new BpfException("clock_gettime(CLOCK_MONOTONIC) failed: " + Native.errno());
+      throw new BpfException("clock_gettime(CLOCK_MONOTONIC) failed: " + LibC.lastError());
     }
     return ts[0] * 1_000_000_000L + ts[1];
   }
