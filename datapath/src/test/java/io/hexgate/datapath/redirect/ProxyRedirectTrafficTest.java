@@ -21,14 +21,13 @@ import io.hexgate.datapath.netns.ClusterNetwork;
 import io.hexgate.datapath.netns.EchoServer;
 import io.hexgate.datapath.netns.NetNs;
 import io.hexgate.datapath.netns.NetNsThread;
+import io.hexgate.datapath.netns.NetSnmp;
 import io.hexgate.datapath.netns.NodeNetwork;
 import io.hexgate.datapath.netns.PodNetwork;
 import io.hexgate.datapath.netns.TcpProbe;
 import io.hexgate.datapath.netns.TcpProbe.Outcome;
 import io.hexgate.datapath.proxy.ProxyDirection;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -229,12 +228,9 @@ class ProxyRedirectTrafficTest {
     }
   }
 
-  /** The TCP segments the client's namespace sent again (RetransSegs of its /proc/net/snmp). */
+  /** The TCP segments the client's namespace sent again. */
   private static long clientRetransmissions() throws Exception {
-    List<String> tcp = inClient.call(() -> Files.readAllLines(Path.of("/proc/thread-self/net/snmp"))).stream()
-        .filter(l -> l.startsWith("Tcp:")).toList();
-    int column = List.of(tcp.get(0).split(" ")).indexOf("RetransSegs");
-    return Long.parseLong(tcp.get(1).split(" ")[column]);
+    return NetSnmp.counter(inClient, "Tcp", "RetransSegs");
   }
 
   /** client → server:80 is answered by the server through the relay, which saw the original addresses. */
