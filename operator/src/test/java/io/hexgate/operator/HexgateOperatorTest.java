@@ -155,9 +155,11 @@ class HexgateOperatorTest {
             });
     assertThat(operator.validity().get(badRef).get().errors().get(0).path()).contains("port");
 
-    CiliumNetworkPolicy update = kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").get();
-    update.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "70000";
-    kube.resource(update).update();
+    // a patch, as kubectl edit or apply sends: the operator may have written the status since the last read
+    kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("web-ingress").edit(update -> {
+      update.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "70000";
+      return update;
+    });
 
     await()
         .atMost(Duration.ofSeconds(10))

@@ -174,9 +174,11 @@ class PolicyStatusTest {
     kube.resource(rule1()).create();
     awaitRule1EnforcedEverywhere();
     nodeB.nackWith = "bpf map full";
-    CiliumNetworkPolicy v2 = kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("rule1").get();
-    v2.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "443";
-    kube.resource(v2).update();
+    // a patch: the operator may have written the status since the last read
+    kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("rule1").edit(v2 -> {
+      v2.getSpec().ingress.get(0).toPorts.get(0).ports.get(0).port = "443";
+      return v2;
+    });
 
     await()
         .atMost(WAIT)

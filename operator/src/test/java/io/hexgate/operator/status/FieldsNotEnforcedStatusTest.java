@@ -100,11 +100,13 @@ class FieldsNotEnforcedStatusTest {
     var ingress = operator.engine().read(e -> e.rules(io.hexgate.operator.policy.PolicyRef.cnp("default", "mtls")).get(0).ingress());
     assertThat(ingress).singleElement().satisfies(t -> assertThat(t.path()).isEqualTo("spec.ingress[1].toPorts[0]"));
 
-    CiliumNetworkPolicy plain = kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("mtls").get();
-    plain.getSpec().ingress.get(0).authentication = null;
-    plain.getSpec().egress.get(1).authentication.mode = "disabled";
-    plain.getSpec().egress.remove(0);
-    kube.resource(plain).update();
+    // a patch: the operator may have written the status since the last read
+    kube.resources(CiliumNetworkPolicy.class).inNamespace("default").withName("mtls").edit(plain -> {
+      plain.getSpec().ingress.get(0).authentication = null;
+      plain.getSpec().egress.get(1).authentication.mode = "disabled";
+      plain.getSpec().egress.remove(0);
+      return plain;
+    });
 
     await().atMost(WAIT).untilAsserted(() -> {
       PolicyStatus s = status();
