@@ -20,6 +20,8 @@ final class HeaderList {
   private boolean modified;
   /** Bit i: a field named {@code KNOWN[i]} is there, so looking for an absent one costs no scan. */
   private int known;
+  /** Where the first field named {@code KNOWN[i]} is, when bit i of {@link #known} is set. */
+  private final int[] knownAt = new int[KNOWN.length];
 
   HeaderList() {
     this(8);
@@ -63,11 +65,19 @@ final class HeaderList {
     }
     names[size] = name;
     values[size] = value;
+    noteKnown(name, size);
     size++;
-    known |= knownBit(name);
   }
 
-  private static int knownBit(String name) {
+  private void noteKnown(String name, int at) {
+    int i = knownIndex(name);
+    if (i >= 0 && (known & 1 << i) == 0) {
+      known |= 1 << i;
+      knownAt[i] = at;
+    }
+  }
+
+  private static int knownIndex(String name) {
     int i = switch (name.length()) {
       case 4 -> 0;
       case 6 -> 1;
@@ -77,19 +87,21 @@ final class HeaderList {
       case 17 -> 5;
       default -> -1;
     };
-    return i >= 0 && KNOWN[i].equalsIgnoreCase(name) ? 1 << i : 0;
+    // the proxy's own lookups pass these very literals, which need no compare
+    return i >= 0 && (KNOWN[i] == name || KNOWN[i].equalsIgnoreCase(name)) ? i : -1;
   }
 
   /** Whether no field of {@code name} can be there: it is a known name and none was added. */
   private boolean absent(String name) {
-    int bit = knownBit(name);
-    return bit != 0 && (known & bit) == 0;
+    int i = knownIndex(name);
+    return i >= 0 && (known & 1 << i) == 0;
   }
 
   /** The first value of {@code name}, or null. */
   String get(String name) {
-    if (absent(name)) {
-      return null;
+    int k = knownIndex(name);
+    if (k >= 0) {
+      return (known & 1 << k) == 0 ? null : values[knownAt[k]];
     }
     for (int i = 0; i < size; i++) {
       if (names[i].equalsIgnoreCase(name)) {
@@ -173,7 +185,7 @@ final class HeaderList {
       if (!names[i].equalsIgnoreCase(name)) {
         names[kept] = names[i];
         values[kept] = values[i];
-        known |= knownBit(names[i]);
+        noteKnown(names[i], kept);
         kept++;
       }
     }

@@ -13,6 +13,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
@@ -31,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class L7Proxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(L7Proxy.class);
+  /** Netty's own switch, read here only to leave a level chosen for a run alone. */
+  private static final String LEAK_DETECTION_LEVEL = "io.netty.leakDetection.level";
 
   private final EpollEventLoopGroup group;
   private final ChannelGroup channels;
@@ -49,6 +52,7 @@ public final class L7Proxy implements AutoCloseable {
    */
   public static L7Proxy start(ProxyOptions options, L7Policy policy, Consumer<Flow> flows) {
     Epoll.ensureAvailability();
+    leakDetectionOffUnlessChosen();
     EpollEventLoopGroup group = new EpollEventLoopGroup(options.workerThreads(), options.threadFactory());
     ChannelGroup channels = new DefaultChannelGroup("l7-proxy", GlobalEventExecutor.INSTANCE);
     ProxyContext px = new ProxyContext(options, policy, new L7Flows(flows), channels);
@@ -75,6 +79,18 @@ public final class L7Proxy implements AutoCloseable {
     L7Proxy proxy = new L7Proxy(group, channels, Map.copyOf(listeners));
     log.info("L7 proxy listening: {}", proxy.addresses());
     return proxy;
+  }
+
+  /**
+   * Netty's default leak detection samples one buffer in 128 and takes a stack trace for it and for every
+   * slice made of it, and the proxy slices every message it forwards (datapath/DESIGN.md, "HTTP in the
+   * proxy"). So the proxy turns it off unless a level was chosen with {@value #LEAK_DETECTION_LEVEL}, as the
+   * tests do.
+   */
+  private static void leakDetectionOffUnlessChosen() {
+    if (System.getProperty(LEAK_DETECTION_LEVEL) == null) {
+      ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+    }
   }
 
   private static ServerBootstrap listener(EpollEventLoopGroup group, ProxyContext px, ProxyDirection d,
