@@ -10,8 +10,6 @@ import io.hexgate.contract.v1.Protocol;
 import io.hexgate.contract.v1.TrafficDirection;
 import io.hexgate.contract.v1.Verdict;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,13 +124,10 @@ final class L7Flows {
   }
 
   private static void headers(HTTP.Builder http, HeaderList headers) {
-    List<HTTPHeader> all = new ArrayList<>(headers.size());
     for (int i = 0; i < headers.size(); i++) {
       String key = headers.name(i);
-      all.add(HTTPHeader.newBuilder().setKey(key).setValue(hidden(key) ? "HUBBLE_REDACTED" : headers.value(i)).build());
+      http.addHeaders(HTTPHeader.newBuilder().setKey(key).setValue(hidden(key) ? "HUBBLE_REDACTED" : headers.value(i)));
     }
-    // at once: added one by one, the builder's list grows from empty a field at a time
-    http.addAllHeaders(all);
   }
 
   /** Values Hubble never shows (its default redaction). */
